@@ -1,0 +1,201 @@
+/**
+ * The report: the one contract between the engine and everything else (see
+ * ../shared/contract/REPORT.md). The CLI prints it, the worker sends it to the UI, share links
+ * rebuild it, tests and the benchmark read it. Contract fields are never renamed or dropped;
+ * fields marked "extra" are ours.
+ */
+import type { Transport } from '../capture/types.ts';
+
+export const REPORT_VERSION = 1;
+
+export interface ReportCapture {
+  format: 'pcap' | 'pcapng';
+  compressed: boolean;
+  linkTypes: number[];
+  packets: number;
+  /** Bytes of the capture file as given (compressed size when gzip). */
+  bytes: number;
+  firstTime: string | null;
+  lastTime: string | null;
+  /** extra: bytes after gzip decompression (== bytes when not compressed). */
+  decompressedBytes: number;
+  /** extra: µs since epoch of first/last packet. */
+  firstTimeUs: number | null;
+  lastTimeUs: number | null;
+  /** extra: pcapng Decryption Secrets Blocks seen (kept for TLS decryption). */
+  decryptionSecrets: number;
+}
+
+export interface ReportMessage {
+  /** extra: position in `messages` (0-based); the id every other structure refers to. */
+  index: number;
+  frame: number;
+  /** extra: first frame of a message reassembled from several segments/fragments. */
+  firstFrame: number;
+  /** extra: every frame whose bytes make up this message. */
+  frames: number[];
+  time: string;
+  /** extra: µs since epoch. */
+  timeUs: number;
+  src: string;
+  dst: string;
+  transport: Transport;
+  connection: number | null;
+  method?: string;
+  status?: number;
+  reason?: string;
+  callId: string | null;
+  cseq: string | null;
+  retransmission: boolean;
+  encapsulation: string | null;
+  /** extra: the start line ("INVITE sip:bob@… SIP/2.0" / "SIP/2.0 200 OK"). */
+  startLine: string;
+  /** extra: true when it carries an SDP body. */
+  hasSdp: boolean;
+  /** extra: the message could not be fully parsed (see the malformed-sip finding). */
+  malformed?: boolean;
+  /** extra (model): transaction id, dialog id, retransmission-chain info. */
+  transaction?: number | null;
+  dialog?: number | null;
+  /** extra (model): index of the first transmission when this is a retransmission. */
+  retransmissionOf?: number | null;
+}
+
+export interface ReportDialog {
+  fromTag: string | null;
+  toTag: string | null;
+  state: string;
+}
+
+export interface ReportCall {
+  callId: string;
+  from: string | null;
+  to: string | null;
+  state: string;
+  startFrame: number;
+  endFrame: number;
+  messageCount: number;
+  dialogs: ReportDialog[];
+  [extra: string]: unknown;
+}
+
+export interface ReportConnection {
+  id: number;
+  transport: 'tcp' | 'tls' | 'ws' | 'wss';
+  client: string;
+  server: string;
+  openedFrame: number;
+  closedFrame: number | null;
+  closedBy: 'fin' | 'rst' | null;
+  tls: { sni: string | null; version: string | null; handshake: 'complete' | 'failed' | 'partial' | 'none'; alert: string | null; offeredVersions: string[]; clientHelloFrame: number | null; serverHelloFrame: number | null; alertFrame: number | null } | null;
+  messageFrames: number[];
+  /** extras */
+  sawSyn: boolean;
+  closedBySide: 'client' | 'server' | null;
+  openedTime: string;
+  closedTime: string | null;
+  closeEvents: Array<{ frame: number; flag: 'fin' | 'rst'; side: 'client' | 'server' }>;
+  gaps: Array<{ frame: number; side: 'client' | 'server'; bytes: number }>;
+  lastFrame: number;
+}
+
+export interface ReportRtpStream {
+  ssrc: number;
+  src: string;
+  dst: string;
+  payloadType: number;
+  packets: number;
+  firstFrame: number;
+  lastFrame: number;
+  lost: number;
+  callId: string | null;
+  sourceChanges: Array<{ frame: number; from: string; to: string }>;
+  /** extras */
+  kind: 'rtp' | 'rtcp';
+  bytes: number;
+  firstTime: string;
+  lastTime: string;
+  sequenceGaps: number;
+  recognisedBy: 'sdp' | 'heuristic';
+}
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export type FindingKind =
+  | 'via-private-address'
+  | 'via-missing-rport'
+  | 'response-to-wrong-port'
+  | 'contact-private-address'
+  | 'contact-missing-port'
+  | 'in-dialog-request-misrouted'
+  | 'ack-missing'
+  | 'excessive-nat-fixup'
+  | 'invite-timeout'
+  | 'new-connection-mid-dialog'
+  | 'tls-handshake-failed'
+  | 'connection-closed-mid-dialog'
+  | 'bye-not-delivered'
+  | 'dialog-not-terminated'
+  | 'nat-binding-expired'
+  | 'sip-alg-suspected'
+  | 'sdp-private-address'
+  | 'rtp-one-way'
+  | 'rtp-source-changed'
+  | 'rtp-icmp-unreachable'
+  | 'rtp-to-unlatched-address'
+  | 'malformed-sip';
+
+export interface Finding {
+  kind: FindingKind;
+  severity: Severity;
+  callId: string | null;
+  frames: number[];
+  title: string;
+  explanation: string;
+  references: string[];
+  fix: string;
+  /** extra: the hop the rules say the message should have taken, for the ghost arrow. */
+  expected?: { messageFrame: number; from: string; to: string; reason: string } | null;
+  /** extra: connection ids involved. */
+  connections?: number[];
+}
+
+export interface ReportWarning {
+  frame?: number;
+  offset?: number;
+  message: string;
+}
+
+export interface ReportIcmp {
+  frame: number;
+  time: string;
+  reporter: string;
+  reason: string;
+  type: number;
+  code: number;
+  original: { protocol: number; src: string; dst: string };
+}
+
+export interface Report {
+  /** extra: report schema version. */
+  version: number;
+  /** extra: the engine that wrote it. */
+  generator: string;
+  capture: ReportCapture;
+  messages: ReportMessage[];
+  calls: ReportCall[];
+  connections: ReportConnection[];
+  rtpStreams: ReportRtpStream[];
+  findings: Finding[];
+  warnings: ReportWarning[];
+  /** extra: ICMP destination-unreachable packets, tied to flows. */
+  icmp: ReportIcmp[];
+}
+
+/** ISO 8601 with microseconds, UTC: "2024-05-01T12:00:00.123456Z". */
+export function isoMicros(timeUs: number): string {
+  const ms = Math.floor(timeUs / 1000);
+  const micros = Math.round(timeUs - ms * 1000);
+  const base = new Date(ms).toISOString(); // …:SS.mmmZ
+  return `${base.slice(0, -1)}${String(micros).padStart(3, '0')}Z`;
+}
