@@ -6,6 +6,8 @@
  * boundary and is JSON-serialisable.
  */
 
+import type { Endpoint, Transport } from '../capture/types.ts';
+
 /** URI parameters and header parameters: a flag parameter (`;lr`, `;rport`) has value null. */
 export type Params = Record<string, string | null>;
 
@@ -131,7 +133,6 @@ export type SipMessage = SipRequest | SipResponse;
 /** Result of parsing: a message (possibly with notes), or the reason it could not be parsed. */
 export type ParseResult = { ok: true; message: SipMessage } | { ok: false; reason: string };
 
-import type { Endpoint, Transport } from '../capture/types.ts';
 
 /**
  * One SIP message as captured: where and when it travelled, and what it said. The engine builds
