@@ -1,0 +1,29 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { test, expect } from '@playwright/test';
+import { openCapture, PUBLIC_CAPTURES } from './helpers.ts';
+
+test('opening a real capture shows its packet and SIP message counts', async ({ page }) => {
+  await page.goto('/');
+  await openCapture(page, path.join(PUBLIC_CAPTURES, 'sngrep/aaa.pcap'));
+  await expect(page.getByTestId('packet-count')).toHaveText('691');
+  const sip = Number(await page.getByTestId('sip-count').textContent());
+  expect(sip).toBeGreaterThanOrEqual(81);
+});
+
+test('a file that is not a capture gives one clear error line', async ({ page }, info) => {
+  const junk = info.outputPath('notes.pcap');
+  fs.writeFileSync(junk, 'PK\u0003\u0004 this is a zip, not a capture');
+  await page.goto('/');
+  await page.getByTestId('file-input').setInputFiles(junk);
+  await expect(page.getByRole('alert')).toContainText('notes.pcap');
+  await expect(page.getByRole('alert')).toContainText(/not a capture/i);
+});
+
+test('a second file replaces the first', async ({ page }) => {
+  await page.goto('/');
+  await openCapture(page, path.join(PUBLIC_CAPTURES, 'sngrep/aaa.pcap'));
+  await openCapture(page, path.join(PUBLIC_CAPTURES, 'heplify/sip_ipv6_udp.pcap'));
+  await expect(page.getByRole('heading', { name: 'sip_ipv6_udp.pcap' })).toBeVisible();
+  await expect(page.getByTestId('packet-count')).toHaveText('6');
+});

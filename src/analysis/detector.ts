@@ -1,0 +1,28 @@
+/**
+ * The detector interface. A detector is a pure function from the analysed capture (messages,
+ * the SIP model, connections, media) to findings; it never touches the view. Every finding kind
+ * of the contract (../shared/contract/REPORT.md) has one detector file; `registry.ts` lists them.
+ */
+import type { ConnectionInfo, IcmpUnreachable, RtpStreamStats } from '../capture/types.ts';
+import type { Finding, FindingKind, Severity } from '../engine/report.ts';
+import type { SipModel } from '../sip/model.ts';
+import type { CapturedMessage } from '../sip/types.ts';
+
+export interface DetectorContext {
+  messages: readonly CapturedMessage[];
+  model: SipModel;
+  connections: readonly ConnectionInfo[];
+  rtpStreams: readonly RtpStreamStats[];
+  icmp: readonly IcmpUnreachable[];
+  /** Time of the last packet in the capture (µs), for "still up at capture end" judgements. */
+  captureEndUs: number;
+}
+
+export interface Detector {
+  kind: FindingKind;
+  /** What it looks for, one line (shown in the UI's legend). */
+  title: string;
+  /** The worst severity it can report. */
+  severity: Severity;
+  detect(ctx: DetectorContext): Finding[];
+}

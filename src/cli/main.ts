@@ -1,0 +1,84 @@
+/**
+ * `sipladder analyze FILE [--json]`: the same engine as the browser's worker, under Node.
+ * Exit 0 when the file was read (findings or not); exit 2 with one line on stderr when the input
+ * is not a capture (wrong magic, empty, unreadable); never a stack trace for bad input.
+ */
+import { open, stat } from 'node:fs/promises';
+import { analyzeChunks, NotACaptureError } from '../engine/analyze.ts';
+import type { InputChunk } from '../engine/analyze.ts';
+import type { Report } from '../engine/report.ts';
+
+const USAGE = `usage: sipladder analyze <capture-file> [--json] [--pretty]
+  Reads a pcap or pcapng capture (optionally gzip-compressed) and prints its SIP analysis.
+  --json     print the JSON report (see REPORT.md)
+  --pretty   indent the JSON`;
+
+/** Read a file in slices without holding all of it. */
+export async function* fileChunks(path: string, chunkSize = 16 << 20): AsyncGenerator<InputChunk> {
+  const fh = await open(path, 'r');
+  try {
+    let pos = 0;
+    for (;;) {
+      const buf = new Uint8Array(chunkSize);
+      const { bytesRead } = await fh.read(buf, 0, chunkSize, pos);
+      if (bytesRead === 0) return;
+      pos += bytesRead;
+      yield { bytes: bytesRead === chunkSize ? buf : buf.subarray(0, bytesRead), end: pos };
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function analyzeFile(path: string): Promise<Report> {
+  const info = await stat(path);
+  if (!info.isFile()) throw new NotACaptureError(`${path} is not a regular file`);
+  const { report } = await analyzeChunks(fileChunks(path), info.size);
+  return report;
+}
+
+function summary(r: Report): string {
+  const lines: string[] = [];
+  const c = r.capture;
+  lines.push(`${c.format}${c.compressed ? ' (gzip)' : ''}, ${c.packets} packets, ${c.bytes} bytes, ${c.firstTime ?? '-'} … ${c.lastTime ?? '-'}`);
+  lines.push(`${r.messages.length} SIP messages, ${r.calls.length} calls, ${r.connections.length} connections, ${r.rtpStreams.length} RTP/RTCP streams`);
+  for (const call of r.calls) {
+    lines.push(`  ${call.state.padEnd(12)} ${call.callId}  ${call.from ?? ''} → ${call.to ?? ''}  (${call.messageCount} msgs, frames ${call.startFrame}–${call.endFrame})`);
+  }
+  if (r.findings.length) lines.push(`${r.findings.length} findings:`);
+  for (const f of r.findings) lines.push(`  [${f.severity}] ${f.kind}: ${f.title} (frames ${f.frames.join(', ')})`);
+  if (r.warnings.length) lines.push(`${r.warnings.length} warnings:`);
+  for (const w of r.warnings.slice(0, 20)) lines.push(`  ${w.frame !== undefined ? `frame ${w.frame}: ` : ''}${w.message}`);
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const flags = new Set(rest.filter((a) => a.startsWith('--')));
+  const files = rest.filter((a) => !a.startsWith('--'));
+  if (command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  if (command !== 'analyze' || files.length !== 1) {
+    process.stderr.write(USAGE + '\n');
+    return 2;
+  }
+  const path = files[0]!;
+  try {
+    const report = await analyzeFile(path);
+    const out = flags.has('--json') ? JSON.stringify(report, null, flags.has('--pretty') ? 2 : undefined) : summary(report);
+    await new Promise<void>((resolve) => process.stdout.write(out + '\n', () => resolve()));
+    return 0;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    let line: string;
+    if (e instanceof NotACaptureError) line = `${path}: not a capture: ${e.message}`;
+    else if (err?.code === 'ENOENT') line = `${path}: no such file`;
+    else if (err?.code === 'EACCES') line = `${path}: permission denied`;
+    else if (err?.code === 'EISDIR') line = `${path}: is a directory`;
+    else line = `${path}: could not be analysed: ${e instanceof Error ? e.message : String(e)}`;
+    process.stderr.write(`sipladder: ${line}\n`);
+    return 2;
+  }
+}

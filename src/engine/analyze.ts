@@ -1,0 +1,371 @@
+/**
+ * The engine: capture bytes in, report out. One pass, streaming:
+ *
+ *   bytes ─▶ (gunzip) ─▶ container reader (pcap/pcapng) ─▶ NetworkDecoder (link, IP, fragments)
+ *         ─▶ TransportDecoder (UDP, TCP reassembly, TLS metadata, WebSocket, HEP, SCTP, RTP, ICMP)
+ *         ─▶ SIP parser (one CapturedMessage per message; SDP announces media ports back)
+ *   then  ─▶ SIP model (transactions, dialogs, calls, hosts, media) ─▶ detectors ─▶ Report
+ *
+ * No DOM and no Node built-ins here: the Web Worker and the CLI run exactly this code. Memory
+ * stays flat as the file grows because packets are not kept: RTP is counted, SIP text is kept.
+ */
+import { openContainer, sniffContainer } from '../capture/sniff.ts';
+import { gunzipChunks } from '../capture/source.ts';
+import { NetworkDecoder } from '../capture/network.ts';
+import { TransportDecoder } from '../capture/transport.ts';
+import type { AppPayload, CaptureWarning, ContainerReader } from '../capture/types.ts';
+import { endpointKey } from '../capture/types.ts';
+import { createSipFramer } from '../sip/framing.ts';
+import { looksLikeSipStart } from '../sip/detect.ts';
+import { parseSip } from '../sip/parser.ts';
+import type { CapturedMessage } from '../sip/types.ts';
+import { buildModel, messageAnnotations, reportCalls } from '../sip/model.ts';
+import type { SipModel } from '../sip/model.ts';
+import { runDetectors } from '../analysis/registry.ts';
+import type { Report, ReportConnection, ReportMessage, ReportRtpStream, ReportWarning } from './report.ts';
+import { isoMicros, REPORT_VERSION } from './report.ts';
+
+export type Stage = 'reading' | 'decoding' | 'model' | 'diagnosis' | 'done';
+
+export interface Progress {
+  stage: Stage;
+  /** Bytes of the input consumed so far (compressed bytes for gzip input). */
+  bytesRead: number;
+  totalBytes: number;
+  packets: number;
+  messages: number;
+}
+
+export interface AnalyzeOptions {
+  onProgress?: (p: Progress) => void;
+  signal?: AbortSignal;
+}
+
+/** The analysis with everything the app needs beyond the report (raw text, the model). */
+export interface Analysis {
+  report: Report;
+  messages: CapturedMessage[];
+  model: SipModel;
+  /** pcapng Decryption Secrets Blocks, kept for a later TLS-decryption step. */
+  secrets: Array<{ type: number; data: Uint8Array }>;
+}
+
+/** The input is not a capture at all: wrong magic, empty, unreadable. */
+export class NotACaptureError extends Error {
+  readonly code = 'not-a-capture';
+}
+
+export class CancelledError extends Error {
+  readonly code = 'cancelled';
+  constructor() {
+    super('analysis cancelled');
+  }
+}
+
+const MAX_WARNINGS = 1000;
+const GENERATOR = 'sipladder 0.1.0';
+const textDecoder = new TextDecoder('latin1');
+
+/** One input chunk and how far into the (compressed) input it reaches. */
+export interface InputChunk {
+  bytes: Uint8Array;
+  /** Input bytes consumed once this chunk is processed. */
+  end: number;
+}
+
+/** Analyse a stream of chunks of a capture file (pcap, pcapng, optionally gzip-compressed). */
+export async function analyzeChunks(
+  input: AsyncIterable<InputChunk>,
+  totalBytes: number,
+  options: AnalyzeOptions = {},
+): Promise<Analysis> {
+  const { onProgress, signal } = options;
+  const warnings: ReportWarning[] = [];
+  let droppedWarnings = 0;
+  const warn = (w: CaptureWarning): void => {
+    if (warnings.length < MAX_WARNINGS) warnings.push({ ...w });
+    else droppedWarnings++;
+  };
+
+  const messages: CapturedMessage[] = [];
+  const secrets: Array<{ type: number; data: Uint8Array }> = [];
+  let packets = 0;
+  let firstTimeUs: number | null = null;
+  let lastTimeUs: number | null = null;
+  let decompressedBytes = 0;
+
+  const onApp = (p: AppPayload): void => {
+    const raw = textDecoder.decode(p.bytes);
+    const parsed = parseSip(p.bytes);
+    const msg: CapturedMessage = {
+      index: messages.length,
+      frame: p.frame,
+      firstFrame: p.firstFrame,
+      frames: p.frames,
+      timeUs: p.timeUs,
+      src: p.src,
+      dst: p.dst,
+      transport: p.transport,
+      connection: p.connection,
+      encapsulation: p.encapsulation,
+      sip: parsed.ok ? parsed.message : null,
+      parseError: parsed.ok ? null : parsed.reason + (p.incomplete ? ` (${p.incomplete})` : ''),
+      raw,
+    };
+    messages.push(msg);
+    if (parsed.ok && parsed.message.sdp) {
+      for (const m of parsed.message.sdp.media) {
+        if (m.connection && m.port > 0) transport.announceMedia(m.connection, m.port, 'rtp');
+      }
+    }
+  };
+
+  const transport = new TransportDecoder(
+    { app: onApp, warning: warn },
+    { framer: createSipFramer, isSipStart: looksLikeSipStart },
+  );
+  const network = new NetworkDecoder({ ip: (ip) => transport.packet(ip), warning: warn });
+
+  let reader: ContainerReader | null = null;
+  let compressed = false;
+  let bytesRead = 0;
+  let stream: AsyncIterable<Uint8Array> | null = null;
+
+  const report = (stage: Stage): void =>
+    onProgress?.({ stage, bytesRead, totalBytes, packets, messages: messages.length });
+
+  // Peek the first chunk to sniff gzip; then feed everything through the container reader.
+  const it = input[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done || first.value.bytes.length === 0) throw new NotACaptureError('empty file: no bytes to read');
+  const head = first.value.bytes;
+  const sniff = sniffContainer(head);
+  if (sniff.kind === 'unknown') throw new NotACaptureError(sniff.reason);
+
+  async function* raw(): AsyncGenerator<Uint8Array> {
+    bytesRead = first.value!.end;
+    yield head;
+    for (;;) {
+      if (signal?.aborted) throw new CancelledError();
+      const n = await it.next();
+      if (n.done) return;
+      bytesRead = n.value.end;
+      yield n.value.bytes;
+    }
+  }
+  if (sniff.kind === 'gzip') {
+    compressed = true;
+    stream = gunzipChunks(raw());
+  } else {
+    stream = raw();
+  }
+
+  const sink = {
+    packet: (rec: { frame: number; timeUs: number }) => {
+      packets = rec.frame;
+      if (firstTimeUs === null) firstTimeUs = rec.timeUs;
+      lastTimeUs = rec.timeUs;
+      // `rec` is the full PacketRecord; NetworkDecoder reads it during this call only.
+      network.packet(rec as Parameters<NetworkDecoder['packet']>[0]);
+    },
+    warning: warn,
+    secrets: (type: number, data: Uint8Array) => secrets.push({ type, data: data.slice() }),
+  };
+
+  report('reading');
+  try {
+    for await (const chunk of stream) {
+      if (signal?.aborted) throw new CancelledError();
+      decompressedBytes += chunk.length;
+      if (reader === null) {
+        const opened = openContainer(chunk, sink);
+        if ('error' in opened) throw new NotACaptureError(compressed ? `gzip file does not hold a capture: ${opened.error}` : opened.error);
+        reader = opened;
+      }
+      reader.push(chunk);
+      report('decoding');
+    }
+  } catch (e) {
+    if (e instanceof NotACaptureError || e instanceof CancelledError) throw e;
+    // A broken gzip stream or a read error: keep what was read, say what happened.
+    warn({ offset: decompressedBytes, message: `reading stopped at byte ${decompressedBytes}: ${e instanceof Error ? e.message : String(e)}` });
+  }
+  if (reader === null) throw new NotACaptureError(compressed ? 'gzip file is empty or corrupt' : 'empty file: no bytes to read');
+  reader.end();
+  network.end();
+  transport.end();
+  if (signal?.aborted) throw new CancelledError();
+
+  report('model');
+  const connections = transport.connections();
+  const rtpStreams = transport.rtpStreams();
+  const icmp = transport.icmp();
+  const model = buildModel({ messages, connections, rtpStreams, icmp });
+
+  report('diagnosis');
+  const { findings, errors } = runDetectors({
+    messages,
+    model,
+    connections,
+    rtpStreams,
+    icmp,
+    captureEndUs: lastTimeUs ?? 0,
+  });
+  for (const e of errors) warn({ message: e });
+  if (droppedWarnings > 0) warnings.push({ message: `${droppedWarnings} more warnings not listed` });
+
+  const annotations = messageAnnotations(model);
+  const reportMessages: ReportMessage[] = messages.map((m) => toReportMessage(m, annotations[m.index]));
+  const byConnection = new Map<number, number[]>();
+  for (const m of messages) {
+    if (m.connection === null) continue;
+    let frames = byConnection.get(m.connection);
+    if (!frames) byConnection.set(m.connection, (frames = []));
+    frames.push(m.frame);
+  }
+  const reportConnections: ReportConnection[] = connections.map((c) => ({
+    id: c.id,
+    transport: c.transport,
+    client: endpointKey(c.client),
+    server: endpointKey(c.server),
+    openedFrame: c.openedFrame,
+    closedFrame: c.closedFrame,
+    closedBy: c.closedBy,
+    tls: c.tls
+      ? {
+          sni: c.tls.sni,
+          version: c.tls.version,
+          handshake: c.tls.handshake,
+          alert: c.tls.alert,
+          offeredVersions: c.tls.offeredVersions,
+          clientHelloFrame: c.tls.clientHelloFrame,
+          serverHelloFrame: c.tls.serverHelloFrame,
+          alertFrame: c.tls.alertFrame,
+        }
+      : null,
+    messageFrames: byConnection.get(c.id) ?? [],
+    sawSyn: c.sawSyn,
+    closedBySide: c.closedBySide,
+    openedTime: isoMicros(c.openedTimeUs),
+    closedTime: c.closedTimeUs === null ? null : isoMicros(c.closedTimeUs),
+    closeEvents: c.closeEvents.map((e) => ({ frame: e.frame, flag: e.flag, side: e.side })),
+    gaps: c.gaps,
+    lastFrame: c.lastFrame,
+  }));
+  const reportRtp: ReportRtpStream[] = rtpStreams.map((s) => ({
+    ssrc: s.ssrc,
+    src: endpointKey(s.src),
+    dst: endpointKey(s.dst),
+    payloadType: s.payloadType,
+    packets: s.packets,
+    firstFrame: s.firstFrame,
+    lastFrame: s.lastFrame,
+    lost: s.lost,
+    callId: model.streamCalls?.[rtpStreams.indexOf(s)] ?? null,
+    sourceChanges: s.sourceChanges.map((c) => ({ frame: c.frame, from: endpointKey(c.from), to: endpointKey(c.to) })),
+    kind: s.kind,
+    bytes: s.bytes,
+    firstTime: isoMicros(s.firstTimeUs),
+    lastTime: isoMicros(s.lastTimeUs),
+    sequenceGaps: s.sequenceGaps,
+    recognisedBy: s.recognisedBy,
+  }));
+
+  bytesRead = totalBytes;
+  report('done');
+  return {
+    report: {
+      version: REPORT_VERSION,
+      generator: GENERATOR,
+      capture: {
+        format: reader.format,
+        compressed,
+        linkTypes: reader.linkTypes(),
+        packets,
+        bytes: totalBytes,
+        firstTime: firstTimeUs === null ? null : isoMicros(firstTimeUs),
+        lastTime: lastTimeUs === null ? null : isoMicros(lastTimeUs),
+        decompressedBytes,
+        firstTimeUs,
+        lastTimeUs,
+        decryptionSecrets: secrets.length,
+      },
+      messages: reportMessages,
+      calls: reportCalls(model),
+      connections: reportConnections,
+      rtpStreams: reportRtp,
+      findings,
+      warnings,
+      icmp: icmp.map((i) => ({
+        frame: i.frame,
+        time: isoMicros(i.timeUs),
+        reporter: i.reporter,
+        reason: i.reason,
+        type: i.type,
+        code: i.code,
+        original: { protocol: i.original.protocol, src: endpointKey(i.original.src), dst: endpointKey(i.original.dst) },
+      })),
+    },
+    messages,
+    model,
+    secrets,
+  };
+}
+
+function toReportMessage(
+  m: CapturedMessage,
+  a: { transaction: number | null; dialog: number | null; retransmission: boolean; retransmissionOf: number | null } | undefined,
+): ReportMessage {
+  const sip = m.sip;
+  const nl = m.raw.indexOf('\n');
+  const startLine = (nl < 0 ? m.raw : m.raw.slice(0, nl)).replace(/\r$/, '');
+  const out: ReportMessage = {
+    index: m.index,
+    frame: m.frame,
+    firstFrame: m.firstFrame,
+    frames: m.frames,
+    time: isoMicros(m.timeUs),
+    timeUs: m.timeUs,
+    src: endpointKey(m.src),
+    dst: endpointKey(m.dst),
+    transport: m.transport,
+    connection: m.connection,
+    callId: sip?.callId ?? null,
+    cseq: sip?.cseq ? `${sip.cseq.seq} ${sip.cseq.method}` : null,
+    retransmission: a?.retransmission ?? false,
+    encapsulation: m.encapsulation,
+    startLine: startLine.slice(0, 300),
+    hasSdp: sip?.sdp != null,
+    transaction: a?.transaction ?? null,
+    dialog: a?.dialog ?? null,
+    retransmissionOf: a?.retransmissionOf ?? null,
+  };
+  if (sip?.kind === 'request') out.method = sip.method;
+  else if (sip?.kind === 'response') {
+    out.status = sip.status;
+    out.reason = sip.reason;
+  }
+  if (!sip) out.malformed = true;
+  return out;
+}
+
+/** Analyse a Blob/File (browser worker, or Node ≥ 20 with fs.openAsBlob), reading it in slices. */
+export async function analyzeBlob(blob: Blob, options: AnalyzeOptions = {}, chunkSize = 16 << 20): Promise<Analysis> {
+  async function* slices(): AsyncGenerator<InputChunk> {
+    for (let off = 0; off < blob.size; off += chunkSize) {
+      if (options.signal?.aborted) throw new CancelledError();
+      const end = Math.min(blob.size, off + chunkSize);
+      const buf = await blob.slice(off, end).arrayBuffer();
+      yield { bytes: new Uint8Array(buf), end };
+    }
+  }
+  return analyzeChunks(slices(), blob.size, options);
+}
+
+/** Analyse bytes already in memory (tests, share links). */
+export async function analyzeBytes(bytes: Uint8Array, options: AnalyzeOptions = {}): Promise<Analysis> {
+  async function* one(): AsyncGenerator<InputChunk> {
+    yield { bytes, end: bytes.length };
+  }
+  return analyzeChunks(one(), bytes.length, options);
+}

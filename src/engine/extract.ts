@@ -1,0 +1,59 @@
+/**
+ * Re-reads a capture and returns the chosen frames as a new pcap or pcapng file (the original
+ * bytes, the original timestamps). Used for "export the selected calls as pcap" and for the
+ * packets a share link carries. Frames keep their bytes; their numbers change, as in Wireshark's
+ * "Export Specified Packets".
+ */
+import { openContainer, sniffContainer } from '../capture/sniff.ts';
+import { gunzipChunks } from '../capture/source.ts';
+import type { ContainerReader, PacketRecord } from '../capture/types.ts';
+import { writePcap, writePcapng } from '../capture/write.ts';
+import type { WritablePacket } from '../capture/write.ts';
+
+export async function collectFrames(chunks: AsyncIterable<Uint8Array>, frames: ReadonlySet<number>): Promise<Array<WritablePacket & { frame: number }>> {
+  const picked: Array<WritablePacket & { frame: number }> = [];
+  const max = Math.max(0, ...frames);
+  const sink = {
+    packet(rec: PacketRecord) {
+      if (frames.has(rec.frame)) picked.push({ frame: rec.frame, timeUs: rec.timeUs, linkType: rec.linkType, data: rec.data.slice(), origLen: rec.origLen });
+    },
+    warning() {},
+  };
+  // Peek the first chunk to sniff gzip, then read everything (through the decompressor if needed).
+  const it = chunks[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) return picked;
+  async function* all(): AsyncGenerator<Uint8Array> {
+    yield first.value as Uint8Array;
+    for (let n = await it.next(); !n.done; n = await it.next()) yield n.value;
+  }
+  const stream = sniffContainer(first.value).kind === 'gzip' ? gunzipChunks(all()) : all();
+  let reader: ContainerReader | null = null;
+  for await (const chunk of stream) {
+    if (reader === null) {
+      const opened = openContainer(chunk, sink);
+      if ('error' in opened) throw new Error(opened.error);
+      reader = opened;
+    }
+    reader.push(chunk);
+    if (picked.length > 0 && picked[picked.length - 1]!.frame >= max) break;
+  }
+  reader?.end();
+  return picked;
+}
+
+export async function extractFrames(
+  file: Blob,
+  frames: ReadonlySet<number>,
+  format: 'pcap' | 'pcapng',
+  comments: Record<number, string> = {},
+): Promise<Uint8Array> {
+  async function* slices(): AsyncGenerator<Uint8Array> {
+    const size = 16 << 20;
+    for (let off = 0; off < file.size; off += size) yield new Uint8Array(await file.slice(off, off + size).arrayBuffer());
+  }
+  const picked = await collectFrames(slices(), frames);
+  const linkTypes = new Set(picked.map((p) => p.linkType));
+  if (format === 'pcap' && linkTypes.size <= 1) return writePcap(picked);
+  return writePcapng(picked.map((p) => ({ ...p, comment: comments[p.frame] })));
+}

@@ -1,0 +1,125 @@
+/**
+ * Main-thread client of the engine worker. Promises per request, progress by callback; a new
+ * `open` cancels the previous one and stale replies (older requestIds) are dropped.
+ */
+import type { Progress } from '../engine/analyze.ts';
+import type { Report } from '../engine/report.ts';
+import type { SipMessage } from '../sip/types.ts';
+import { isWorkerEvent } from './protocol.ts';
+import type { WorkerEvent, WorkerRequest } from './protocol.ts';
+
+export class EngineError extends Error {
+  constructor(readonly code: 'not-a-capture' | 'cancelled' | 'internal', message: string) {
+    super(message);
+  }
+}
+
+export interface OpenResult {
+  report: Report;
+  name: string;
+  elapsedMs: number;
+}
+
+export interface MessageDetail {
+  index: number;
+  raw: string;
+  sip: SipMessage | null;
+  parseError: string | null;
+}
+
+interface Pending {
+  resolve: (ev: WorkerEvent) => void;
+  reject: (err: EngineError) => void;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface WorkerLike {
+  postMessage(msg: WorkerRequest): void;
+  addEventListener(type: 'message', fn: (e: MessageEvent) => void): void;
+  addEventListener(type: 'error', fn: (e: ErrorEvent) => void): void;
+  terminate(): void;
+}
+
+export function createEngineWorker(): WorkerLike {
+  return new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module', name: 'sipladder-engine' });
+}
+
+export class EngineClient {
+  private nextId = 1;
+  private pending = new Map<number, Pending>();
+  private openId: number | null = null;
+  private worker: WorkerLike;
+
+  constructor(worker: WorkerLike = createEngineWorker()) {
+    this.worker = worker;
+    worker.addEventListener('message', (e: MessageEvent) => this.onEvent(e.data));
+    worker.addEventListener('error', (e: ErrorEvent) => {
+      for (const [id, p] of this.pending) {
+        p.reject(new EngineError('internal', e.message || 'the analysis worker failed'));
+        this.pending.delete(id);
+      }
+    });
+  }
+
+  private onEvent(data: unknown): void {
+    if (!isWorkerEvent(data)) return;
+    const p = this.pending.get(data.requestId);
+    if (!p) return; // stale reply of a cancelled or replaced request
+    if (data.kind === 'progress') {
+      p.onProgress?.(data.progress);
+      return;
+    }
+    this.pending.delete(data.requestId);
+    if (data.kind === 'error') p.reject(new EngineError(data.code, data.message));
+    else p.resolve(data);
+  }
+
+  private request<T extends WorkerEvent>(build: (id: number) => WorkerRequest, onProgress?: (p: Progress) => void): { id: number; promise: Promise<T> } {
+    const id = this.nextId++;
+    const promise = new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (ev: WorkerEvent) => void, reject, onProgress });
+    });
+    this.worker.postMessage(build(id));
+    return { id, promise };
+  }
+
+  /** Analyse a file; replaces (and cancels) any analysis in progress. */
+  async open(file: Blob, name: string, onProgress?: (p: Progress) => void): Promise<OpenResult> {
+    this.cancel();
+    const { id, promise } = this.request<Extract<WorkerEvent, { kind: 'result' }>>((requestId) => ({ kind: 'open', requestId, file, name }), onProgress);
+    this.openId = id;
+    try {
+      const ev = await promise;
+      return { report: ev.report, name: ev.name, elapsedMs: ev.elapsedMs };
+    } finally {
+      if (this.openId === id) this.openId = null;
+    }
+  }
+
+  /** Cancel the analysis in progress, if any. Its promise rejects with code 'cancelled'. */
+  cancel(): void {
+    const id = this.openId;
+    if (id === null) return;
+    this.worker.postMessage({ kind: 'cancel', requestId: id });
+    const p = this.pending.get(id);
+    this.pending.delete(id);
+    this.openId = null;
+    p?.reject(new EngineError('cancelled', 'Cancelled.'));
+  }
+
+  async detail(index: number): Promise<MessageDetail> {
+    const ev = await this.request<Extract<WorkerEvent, { kind: 'detail' }>>((requestId) => ({ kind: 'detail', requestId, index })).promise;
+    return { index: ev.index, raw: ev.raw, sip: ev.sip, parseError: ev.parseError };
+  }
+
+  /** The given frames of the loaded capture, as a new pcap/pcapng (notes become packet comments). */
+  async exportFrames(frames: number[], format: 'pcap' | 'pcapng', comments?: Record<number, string>): Promise<Uint8Array> {
+    const ev = await this.request<Extract<WorkerEvent, { kind: 'export' }>>((requestId) => ({ kind: 'export', requestId, frames, format, comments })).promise;
+    return ev.bytes;
+  }
+
+  dispose(): void {
+    this.cancel();
+    this.worker.terminate();
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The Web Worker: a thin shell around the engine. It reads the posted File in slices, posts
+ * progress, keeps the full analysis (message text, the model) for lazy detail requests, and
+ * answers export requests by re-reading the file. A new `open` cancels the previous one.
+ */
+import { analyzeBlob, CancelledError, NotACaptureError } from '../engine/analyze.ts';
+import type { Analysis } from '../engine/analyze.ts';
+import { extractFrames } from '../engine/extract.ts';
+import { isWorkerRequest } from './protocol.ts';
+import type { WorkerEvent, WorkerRequest } from './protocol.ts';
+
+const scope = self as unknown as {
+  postMessage(msg: WorkerEvent, transfer?: Transferable[]): void;
+  addEventListener(type: 'message', fn: (e: MessageEvent) => void): void;
+  addEventListener(type: 'error' | 'unhandledrejection', fn: (e: Event) => void): void;
+};
+
+let current: { requestId: number; abort: AbortController } | null = null;
+let loaded: { analysis: Analysis; file: Blob } | null = null;
+
+function post(ev: WorkerEvent, transfer?: Transferable[]): void {
+  scope.postMessage(ev, transfer);
+}
+
+async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void> {
+  current?.abort.abort();
+  const abort = new AbortController();
+  current = { requestId: req.requestId, abort };
+  loaded = null;
+  const started = performance.now();
+  let lastPost = 0;
+  try {
+    const analysis = await analyzeBlob(req.file, {
+      signal: abort.signal,
+      onProgress: (progress) => {
+        const now = performance.now();
+        if (progress.stage === 'decoding' && now - lastPost < 50) return;
+        lastPost = now;
+        post({ kind: 'progress', requestId: req.requestId, progress });
+      },
+    }, 4 << 20);
+    if (abort.signal.aborted) throw new CancelledError();
+    loaded = { analysis, file: req.file };
+    post({ kind: 'result', requestId: req.requestId, report: analysis.report, name: req.name, elapsedMs: performance.now() - started });
+  } catch (e) {
+    if (e instanceof CancelledError || abort.signal.aborted) post({ kind: 'error', requestId: req.requestId, code: 'cancelled', message: 'Cancelled.' });
+    else if (e instanceof NotACaptureError) post({ kind: 'error', requestId: req.requestId, code: 'not-a-capture', message: e.message });
+    else post({ kind: 'error', requestId: req.requestId, code: 'internal', message: e instanceof Error ? e.message : String(e) });
+  } finally {
+    if (current?.requestId === req.requestId) current = null;
+  }
+}
+
+scope.addEventListener('message', (e: MessageEvent) => {
+  const req: unknown = e.data;
+  if (!isWorkerRequest(req)) {
+    const id = typeof (req as { requestId?: unknown })?.requestId === 'number' ? (req as { requestId: number }).requestId : -1;
+    post({ kind: 'error', requestId: id, code: 'internal', message: `unknown request ${JSON.stringify((req as { kind?: unknown })?.kind)}` });
+    return;
+  }
+  switch (req.kind) {
+    case 'open':
+      void open(req);
+      break;
+    case 'cancel':
+      if (current && (current.requestId === req.requestId || req.requestId < 0)) current.abort.abort();
+      break;
+    case 'detail': {
+      const m = loaded?.analysis.messages[req.index];
+      if (!m) post({ kind: 'error', requestId: req.requestId, code: 'internal', message: `no message ${req.index}` });
+      else post({ kind: 'detail', requestId: req.requestId, index: req.index, raw: m.raw, sip: m.sip, parseError: m.parseError });
+      break;
+    }
+    case 'export': {
+      if (!loaded) {
+        post({ kind: 'error', requestId: req.requestId, code: 'internal', message: 'no capture loaded' });
+        break;
+      }
+      void extractFrames(loaded.file, new Set(req.frames), req.format, req.comments)
+        .then((bytes) => post({ kind: 'export', requestId: req.requestId, bytes, format: req.format }, [bytes.buffer as ArrayBuffer]))
+        .catch((err: unknown) => post({ kind: 'error', requestId: req.requestId, code: 'internal', message: err instanceof Error ? err.message : String(err) }));
+      break;
+    }
+  }
+});
+
+scope.addEventListener('unhandledrejection', (e: Event) => {
+  const reason = (e as PromiseRejectionEvent).reason as unknown;
+  post({ kind: 'error', requestId: current?.requestId ?? -1, code: 'internal', message: reason instanceof Error ? reason.message : String(reason) });
+});

@@ -1,0 +1,31 @@
+/**
+ * The worker protocol: types only, shared by the worker and the main-thread client. Every request
+ * carries a requestId that its replies echo; an unknown `kind` is an error on both sides.
+ */
+import type { Progress } from '../engine/analyze.ts';
+import type { Report } from '../engine/report.ts';
+import type { SipMessage } from '../sip/types.ts';
+
+export type WorkerRequest =
+  | { kind: 'open'; requestId: number; file: Blob; name: string }
+  | { kind: 'cancel'; requestId: number }
+  | { kind: 'detail'; requestId: number; index: number }
+  | { kind: 'export'; requestId: number; frames: number[]; format: 'pcap' | 'pcapng'; comments?: Record<number, string> };
+
+export type WorkerEvent =
+  | { kind: 'progress'; requestId: number; progress: Progress }
+  | { kind: 'result'; requestId: number; report: Report; name: string; elapsedMs: number }
+  | { kind: 'error'; requestId: number; code: 'not-a-capture' | 'cancelled' | 'internal'; message: string }
+  | { kind: 'detail'; requestId: number; index: number; raw: string; sip: SipMessage | null; parseError: string | null }
+  | { kind: 'export'; requestId: number; bytes: Uint8Array; format: 'pcap' | 'pcapng' };
+
+const requestKinds = new Set(['open', 'cancel', 'detail', 'export']);
+const eventKinds = new Set(['progress', 'result', 'error', 'detail', 'export']);
+
+export function isWorkerRequest(x: unknown): x is WorkerRequest {
+  return typeof x === 'object' && x !== null && requestKinds.has((x as { kind?: unknown }).kind as string) && typeof (x as { requestId?: unknown }).requestId === 'number';
+}
+
+export function isWorkerEvent(x: unknown): x is WorkerEvent {
+  return typeof x === 'object' && x !== null && eventKinds.has((x as { kind?: unknown }).kind as string) && typeof (x as { requestId?: unknown }).requestId === 'number';
+}
