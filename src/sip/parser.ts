@@ -1,0 +1,386 @@
+/**
+ * The tolerant SIP message parser (RFC 3261 §7 message format, §20 header fields, §25 grammar).
+ *
+ * - Start line: Request-Line `Method SP Request-URI SP SIP-Version` (§7.1) or Status-Line
+ *   `SIP-Version SP 3DIGIT SP Reason-Phrase` (§7.2). Line breaks before it are skipped (§7.5).
+ * - Line endings CRLF or bare LF; header folding (§7.3.1: a line starting with SP/HTAB continues
+ *   the previous header, folded into one space); compact forms (§7.3.3) and case-insensitive
+ *   names (see headers.ts); comma lists of Via/Contact/Route/Record-Route (§7.3.1) and several
+ *   lines of one name.
+ * - Body: cut to Content-Length (§20.14); without Content-Length the rest of the bytes is the
+ *   body (the UDP rule, §18.3; the stream framer applies the stream rule before us).
+ * - Encoding: the header part is decoded as UTF-8 (RFC 3261 §7.3.1 allows UTF-8 in display
+ *   names, reason phrases, quoted strings) with replacement characters for bad sequences; the
+ *   body is decoded as ISO-8859-1 byte for byte (every char code = one byte), so binary bodies
+ *   (ISUP, gzip) survive and can be turned back into the exact bytes.
+ *
+ * What cannot be read as SIP at all gives `{ok:false, reason}`; lesser oddities become `notes`.
+ * It never throws, and it is linear in the message size.
+ */
+
+import { canonicalHeaderName, parseCSeq, parseVia } from './headers.ts';
+import { summariseSdp } from './sdp.ts';
+import type { CSeq, NameAddr, ParseResult, SdpSummary, SipHeader, SipMessage, Via } from './types.ts';
+import { isTokenByte } from './detect.ts';
+import { parseNameAddr, parseParams, parseUri, splitHeaderValues } from './uri.ts';
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+/** ISO-8859-1 decode of bytes[start, end): char code === byte value. */
+export function latin1(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  if (end <= start) return '';
+  const CHUNK = 8192;
+  if (end - start <= CHUNK) {
+    return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+  }
+  let out = '';
+  for (let i = start; i < end; i += CHUNK) {
+    out += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + CHUNK)) as unknown as number[]);
+  }
+  return out;
+}
+
+/** A line quoted for a reason or note: control characters shown as '?', cut at 80 characters. */
+function quote(line: string): string {
+  let s = line.length > 80 ? `${line.slice(0, 80)}…` : line;
+  // eslint-disable-next-line no-control-regex
+  s = s.replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, '?');
+  return `'${s}'`;
+}
+
+function fail(reason: string): ParseResult {
+  return { ok: false, reason };
+}
+
+function isDigits(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+function isToken(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 127 || !isTokenByte(c)) return false;
+  }
+  return true;
+}
+
+/** Index of the first SP or HTAB at or after `from`, or -1. */
+function indexOfWs(s: string, from: number): number {
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 32 || c === 9) return i;
+  }
+  return -1;
+}
+
+const REQUEST_MANDATORY = ['To', 'From', 'CSeq', 'Call-ID', 'Max-Forwards', 'Via'] as const;
+const RESPONSE_MANDATORY = ['To', 'From', 'CSeq', 'Call-ID', 'Via'] as const;
+
+/** Parses one SIP message given as bytes. Never throws. */
+export function parseSip(bytes: Uint8Array): ParseResult {
+  try {
+    return parseBytes(bytes);
+  } catch (e) {
+    // Defensive: a bug must not take the whole capture down.
+    return fail(`parser error: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** Parses a message given as text (char codes ≤ 0xFF are taken as bytes, others UTF-8 encoded). */
+export function parseSipText(text: string): ParseResult {
+  let wide = false;
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) > 0xff) { wide = true; break; }
+  }
+  if (wide) return parseSip(new TextEncoder().encode(text));
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return parseSip(bytes);
+}
+
+function parseBytes(bytes: Uint8Array): ParseResult {
+  const n = bytes.length;
+  if (n === 0) return fail('empty message');
+  let start = 0;
+  while (start < n && (bytes[start] === 13 || bytes[start] === 10)) start++;
+  if (start === n) return fail(`only line breaks (${n} bytes, a keep-alive), no message`);
+
+  // One pass over the header section: find the blank line, refuse NUL bytes, note non-ASCII.
+  let headerEnd = -1;
+  let ascii = true;
+  for (let i = start; i < n; i++) {
+    const b = bytes[i]!;
+    if (b === 10) {
+      const nx = bytes[i + 1];
+      if (nx === 10) { headerEnd = i + 2; break; }
+      if (nx === 13 && bytes[i + 2] === 10) { headerEnd = i + 3; break; }
+    } else if (b === 0) {
+      return fail(`binary data (NUL byte at offset ${i})`);
+    } else if (b >= 0x80) {
+      ascii = false;
+    }
+  }
+  const headerBytesEnd = headerEnd < 0 ? n : headerEnd;
+  const text = utf8.decode(bytes.subarray(start, headerBytesEnd));
+  const notes: string[] = [];
+  if (start > 0) notes.push(`${start} line-break bytes before the start line ignored`);
+
+  // ---- start line
+  let eol = text.indexOf('\n');
+  if (eol < 0) eol = text.length;
+  const firstLine = text.slice(0, eol > 0 && text.charCodeAt(eol - 1) === 13 ? eol - 1 : eol);
+  let kind: 'request' | 'response';
+  let method = '';
+  let requestUriRaw = '';
+  let status = 0;
+  let reason = '';
+  let version: string;
+  if (firstLine.length >= 4 && firstLine.slice(0, 4).toUpperCase() === 'SIP/') {
+    kind = 'response';
+    const sp = indexOfWs(firstLine, 0);
+    if (sp < 0) return fail(`status line ${quote(firstLine)} has no status code`);
+    version = firstLine.slice(0, sp);
+    let cs = sp;
+    while (cs < firstLine.length && (firstLine.charCodeAt(cs) === 32 || firstLine.charCodeAt(cs) === 9)) cs++;
+    let ce = indexOfWs(firstLine, cs);
+    if (ce < 0) ce = firstLine.length;
+    const code = firstLine.slice(cs, ce);
+    if (!code) return fail(`status line ${quote(firstLine)} has no status code`);
+    if (!isDigits(code)) return fail(`status line ${quote(firstLine)} has a non-numeric code`);
+    if (code.length !== 3) return fail(`status line ${quote(firstLine)} has a status code that is not three digits`);
+    status = Number(code);
+    if (status < 100 || status > 699) notes.push(`status code ${status} is outside 100–699`);
+    reason = firstLine.slice(ce).trim();
+  } else {
+    kind = 'request';
+    const sp1 = indexOfWs(firstLine, 0);
+    let endTrim = firstLine.length;
+    while (endTrim > 0 && (firstLine.charCodeAt(endTrim - 1) === 32 || firstLine.charCodeAt(endTrim - 1) === 9)) endTrim--;
+    let sp2 = -1;
+    for (let i = endTrim - 1; i > sp1; i--) {
+      const c = firstLine.charCodeAt(i);
+      if (c === 32 || c === 9) { sp2 = i; break; }
+    }
+    version = sp2 > 0 ? firstLine.slice(sp2 + 1, endTrim) : '';
+    if (sp1 <= 0 || sp2 < 0 || version.slice(0, 4).toUpperCase() !== 'SIP/') {
+      return fail(`no SIP start line: first line is ${quote(firstLine)}`);
+    }
+    method = firstLine.slice(0, sp1);
+    if (!isToken(method)) return fail(`request line ${quote(firstLine)} has an invalid method`);
+    requestUriRaw = firstLine.slice(sp1 + 1, sp2).trim();
+    if (!requestUriRaw) return fail(`request line ${quote(firstLine)} has no Request-URI`);
+  }
+  if (version !== 'SIP/2.0') notes.push(`SIP version '${version}' (expected SIP/2.0)`);
+
+  if (headerEnd < 0) {
+    return fail(`headers end without a blank line (${n} bytes, cut after the ${kind === 'request' ? `${method} request` : `${status} response`} headers began?)`);
+  }
+
+  // ---- header lines
+  const headers: SipHeader[] = [];
+  let pos = eol + 1;
+  let bytePos = 0; // byte index of the current line's start (used when the header part is not ASCII)
+  if (!ascii) bytePos = bytes.indexOf(10, start) + 1;
+  let last: SipHeader | null = null;
+  const tlen = text.length;
+  while (pos < tlen) {
+    let nl = text.indexOf('\n', pos);
+    if (nl < 0) nl = tlen;
+    let lineEnd = nl;
+    if (lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
+    const offset = ascii ? start + pos : bytePos;
+    if (!ascii) {
+      const nb = bytes.indexOf(10, bytePos);
+      bytePos = nb < 0 ? n : nb + 1;
+    }
+    if (lineEnd === pos) break; // the blank line
+    const c0 = text.charCodeAt(pos);
+    if (c0 === 32 || c0 === 9) {
+      const cont = text.slice(pos, lineEnd).trim();
+      if (last) {
+        if (cont) last.value = last.value ? `${last.value} ${cont}` : cont;
+      } else {
+        notes.push(`continuation line at offset ${offset} with no header before it ignored`);
+      }
+    } else {
+      const colon = text.indexOf(':', pos);
+      if (colon < 0 || colon >= lineEnd) {
+        notes.push(`line at offset ${offset} has no colon, ignored: ${quote(text.slice(pos, lineEnd))}`);
+        last = null;
+      } else {
+        let ne = colon;
+        while (ne > pos && (text.charCodeAt(ne - 1) === 32 || text.charCodeAt(ne - 1) === 9)) ne--;
+        const rawName = text.slice(pos, ne);
+        if (!rawName) {
+          notes.push(`header line at offset ${offset} has an empty name, ignored`);
+          last = null;
+        } else {
+          last = { name: canonicalHeaderName(rawName), rawName, value: text.slice(colon + 1, lineEnd).trim(), offset };
+          headers.push(last);
+        }
+      }
+    }
+    pos = nl + 1;
+  }
+
+  // ---- structured headers
+  const via: Via[] = [];
+  const contact: NameAddr[] = [];
+  const route: NameAddr[] = [];
+  const recordRoute: NameAddr[] = [];
+  let from: NameAddr | null = null;
+  let to: NameAddr | null = null;
+  let contactStar = false;
+  let callId: string | null = null;
+  let cseq: CSeq | null = null;
+  let contentLength: number | null = null;
+  let contentType: string | null = null;
+  let seenMaxForwards = false;
+  for (const h of headers) {
+    switch (h.name) {
+      case 'Via':
+        for (const v of splitHeaderValues(h.value)) {
+          const parsed = parseVia(v);
+          if (parsed) via.push(parsed);
+          else notes.push(`Via value ${quote(v)} could not be parsed`);
+        }
+        break;
+      case 'From':
+      case 'To': {
+        const na = parseNameAddr(h.value);
+        if (!na || !na.uri) notes.push(`${h.name} value ${quote(h.value)} has no readable URI`);
+        if (h.name === 'From') {
+          if (from) notes.push('more than one From header (the first is used)');
+          else from = na;
+        } else if (to) notes.push('more than one To header (the first is used)');
+        else to = na;
+        break;
+      }
+      case 'Contact':
+      case 'Route':
+      case 'Record-Route': {
+        const list = h.name === 'Contact' ? contact : h.name === 'Route' ? route : recordRoute;
+        for (const v of splitHeaderValues(h.value)) {
+          if (v === '*') { contactStar = true; continue; }
+          const na = parseNameAddr(v);
+          if (na && na.uri) list.push(na);
+          else notes.push(`${h.name} value ${quote(v)} has no readable URI`);
+        }
+        break;
+      }
+      case 'Call-ID':
+        if (callId === null) callId = h.value;
+        else notes.push(callId === h.value ? 'duplicate Call-ID header' : `duplicate Call-ID header with a different value ${quote(h.value)} (the first is used)`);
+        break;
+      case 'CSeq': {
+        const cs = parseCSeq(h.value);
+        if (!cs) notes.push(`CSeq value ${quote(h.value)} could not be parsed`);
+        else if (cseq) notes.push('more than one CSeq header (the first is used)');
+        else cseq = cs;
+        break;
+      }
+      case 'Content-Length': {
+        const v = h.value;
+        if (!isDigits(v) || v.length > 10) notes.push(`Content-Length ${quote(v)} is not a number, ignored`);
+        else {
+          const cl = Number(v);
+          if (contentLength === null) contentLength = cl;
+          else if (contentLength !== cl) notes.push(`two different Content-Length values (${contentLength} and ${cl}); the first is used`);
+        }
+        break;
+      }
+      case 'Content-Type':
+        if (contentType === null) contentType = h.value;
+        break;
+      case 'Max-Forwards':
+        seenMaxForwards = true;
+        break;
+      default:
+        break;
+    }
+  }
+  const present = (name: string): boolean => {
+    switch (name) {
+      case 'To': return to !== null;
+      case 'From': return from !== null;
+      case 'CSeq': return cseq !== null;
+      case 'Call-ID': return callId !== null;
+      case 'Max-Forwards': return seenMaxForwards;
+      case 'Via': return via.length > 0;
+      default: return true;
+    }
+  };
+  for (const name of kind === 'request' ? REQUEST_MANDATORY : RESPONSE_MANDATORY) {
+    if (!present(name)) notes.push(`missing mandatory header ${name}`);
+  }
+  if (kind === 'request' && cseq && cseq.method !== method) {
+    notes.push(`CSeq method ${cseq.method} differs from the request method ${method}`);
+  }
+
+  // ---- body
+  const avail = n - headerEnd;
+  let bodyLen = avail;
+  if (contentLength !== null) {
+    if (contentLength < avail) {
+      bodyLen = contentLength;
+      notes.push(`Content-Length ${contentLength} but ${avail} bytes follow the headers (${avail - contentLength} extra bytes ignored)`);
+    } else if (contentLength > avail) {
+      notes.push(`Content-Length ${contentLength} but the body has only ${avail} bytes (message cut short?)`);
+    }
+  }
+  const bodyAll = latin1(bytes, headerEnd, n);
+  const body = bodyLen === avail ? bodyAll : bodyAll.slice(0, bodyLen);
+  const sdp = body ? findSdp(body, contentType, notes) : null;
+
+  const base = {
+    headers, via, from, to, contact, contactStar, recordRoute, route, callId, cseq,
+    contentLength, contentType, body, sdp, notes, raw: text + bodyAll, headerLength: headerEnd,
+  };
+  const message: SipMessage = kind === 'request'
+    ? { kind, method, requestUri: parseUri(requestUriRaw), requestUriRaw, ...base }
+    : { kind, status, reason, ...base };
+  if (message.kind === 'request' && !message.requestUri) notes.push(`Request-URI ${quote(requestUriRaw)} could not be parsed`);
+  return { ok: true, message };
+}
+
+/** The SDP of the body: application/sdp, the first application/sdp part of a multipart body (RFC 2046 §5.1, RFC 5621), or an untyped body that starts with v=0. */
+function findSdp(body: string, contentType: string | null, notes: string[]): SdpSummary | null {
+  const semi = contentType ? contentType.indexOf(';') : -1;
+  const mime = contentType ? (semi >= 0 ? contentType.slice(0, semi) : contentType).trim().toLowerCase() : '';
+  if (mime === 'application/sdp') {
+    const s = summariseSdp(body);
+    if (!s) notes.push('Content-Type is application/sdp but the body is not readable SDP');
+    return s;
+  }
+  if (mime.startsWith('multipart/') && contentType) {
+    const boundary = parseParams(contentType, semi, contentType.length).boundary;
+    if (!boundary) {
+      notes.push('multipart body without a boundary parameter');
+      return null;
+    }
+    const parts = body.split(`--${boundary}`);
+    for (let k = 1; k < parts.length; k++) {
+      const part = parts[k]!;
+      if (part.startsWith('--')) break; // closing delimiter
+      const sep = part.search(/\r?\n\r?\n/);
+      if (sep < 0) continue;
+      const head = part.slice(0, sep);
+      if (!/(^|\n)\s*(content-type|c)\s*:\s*application\/sdp/i.test(head)) continue;
+      const m = /\r?\n\r?\n/.exec(part.slice(sep));
+      const partBody = part.slice(sep + (m ? m[0].length : 2)).replace(/\r?\n$/, '');
+      return summariseSdp(partBody);
+    }
+    return null;
+  }
+  if (!contentType && body.startsWith('v=0')) {
+    notes.push('body looks like SDP but the message has no Content-Type');
+    return summariseSdp(body);
+  }
+  return null;
+}
