@@ -132,6 +132,8 @@ export interface FramedMessage {
   timeUs: number;
   frames: number[];
   incomplete?: string;
+  /** Framing oddities of a complete message, in plain words (e.g. "no Content-Length on a stream: taken as 0"). Optional; added by the SIP framer. */
+  notes?: string[];
 }
 export type StreamFramerFactory = () => StreamFramer;
 
