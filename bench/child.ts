@@ -1,0 +1,11 @@
+// One benchmark measurement in its own process, so peak RSS belongs to this analysis alone.
+import { analyzeFile } from '../src/cli/main.ts';
+
+const file = process.argv[2]!;
+const t0 = performance.now();
+const report = await analyzeFile(file);
+const ms = performance.now() - t0;
+const ru = process.resourceUsage();
+process.stdout.write(
+  JSON.stringify({ ms, maxRssKiB: ru.maxRSS, packets: report.capture.packets, messages: report.messages.length, calls: report.calls.length, rtpStreams: report.rtpStreams.length, warnings: report.warnings.length }) + '\n',
+);
