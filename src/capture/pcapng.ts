@@ -27,8 +27,8 @@ const BT_DSB = 0x0a;
 interface Interface {
   linkType: number;
   snaplen: number;
-  /** 0: µs; 1: multiply by `factor`; 2: divide by integer `factor` exactly; 3: float scale. */
-  mode: 0 | 1 | 2 | 3;
+  /** 0: µs; 1: multiply by `factor`; 2: divide by integer `factor` exactly; 3: `factor` = 2^n units per second; 4: float scale. */
+  mode: 0 | 1 | 2 | 3 | 4;
   factor: number;
   offsetUs: number;
 }
@@ -261,7 +261,7 @@ function setResolution(ifc: Interface, v: number): void {
   if (v & 0x80) {
     // 2^-exp seconds per unit.
     ifc.mode = 3;
-    ifc.factor = 1e6 / 2 ** exp;
+    ifc.factor = 2 ** exp;
   } else if (exp === 6) {
     ifc.mode = 0;
   } else if (exp < 6) {
@@ -271,7 +271,7 @@ function setResolution(ifc: Interface, v: number): void {
     ifc.mode = 2;
     ifc.factor = 10 ** (exp - 6);
   } else {
-    ifc.mode = 3;
+    ifc.mode = 4;
     ifc.factor = 10 ** (6 - exp);
   }
 }
@@ -292,6 +292,13 @@ function toMicros(ifc: Interface, high: number, low: number): number {
       const qh = Math.floor(high / d);
       const rh = high - qh * d;
       us = qh * TWO_POW_32 + Math.floor((rh * TWO_POW_32 + low) / d);
+      break;
+    }
+    case 3: {
+      // Whole seconds first (division by a power of 2 is exact), then the fraction.
+      const units = high * TWO_POW_32 + low;
+      const sec = Math.floor(units / ifc.factor);
+      us = sec * 1e6 + Math.floor(((units - sec * ifc.factor) * 1e6) / ifc.factor);
       break;
     }
     default:
