@@ -1,0 +1,434 @@
+/**
+ * SIP dialogs (RFC 3261 §12), built in one pass in capture order.
+ *
+ * A dialog is Call-ID + the two tags. It is created early by a 1xx with a To tag to an initial
+ * INVITE and confirmed by a 2xx (§12.1, §13.2.2.4); a forking proxy makes several early dialogs
+ * for one INVITE (one per To tag), of which one (or more) is confirmed. SUBSCRIBE/REFER 2xx and
+ * NOTIFY create dialogs too (RFC 6665 §4.1.2.4). A dialog ends with a BYE and its response
+ * (§15), or the BYE timing out, a non-2xx final to the initial INVITE (early dialogs die, §12.3),
+ * or a 481/408 to a mid-dialog target refresh or BYE (§12.2.1.2).
+ *
+ * Per side it keeps what RFC 3261 §12.1.1/§12.1.2 say the UA stores: the remote target (for the
+ * caller: the Contact of the 2xx, updated by target refreshes — re-INVITE/UPDATE 2xx it receives,
+ * or requests it receives; for the callee: the Contact of the INVITE) and the route set (the
+ * Record-Route of the 2xx reversed for the caller; of the INVITE as-is for the callee). When one
+ * message is captured on several hops, the copy captured last is taken (the one closest to the
+ * receiving UA, having crossed every record-routing proxy). Each in-dialog request gets a snapshot
+ * of its sender's state so routing can say where it should have gone at that moment.
+ */
+
+import type { Endpoint } from '../capture/types.ts';
+import type { CapturedMessage, SipMessage, SipUri } from './types.ts';
+import type { DialogRouteState } from './routing.ts';
+import type { Transaction } from './transactions.ts';
+import { fromTag, headerValue, toTag } from './modelutil.ts';
+import { sameHost } from './addresses.ts';
+
+export type DialogState = 'early' | 'confirmed' | 'terminated';
+export type DialogSideName = 'caller' | 'callee';
+
+export interface DialogSide {
+  /** The Contact the other side sent (this side's remote target), as written, or null. */
+  remoteTarget: string | null;
+  remoteTargetUri: SipUri | null;
+  /** Message index that set the remote target. */
+  remoteTargetFrom: number | null;
+  /** Where the copies of that message came from (the peer's observed sources, NAT evidence). */
+  remoteTargetSources: Endpoint[];
+  /** The route set, in the order this side uses it. */
+  routeSet: string[];
+  routeSetUris: SipUri[];
+  routeSetFrom: number | null;
+}
+
+export interface TargetChange {
+  side: DialogSideName;
+  index: number;
+  from: string | null;
+  to: string;
+}
+
+export interface Dialog {
+  id: number;
+  callId: string;
+  /** Tag of the dialog initiator (From tag of the initial INVITE/SUBSCRIBE). */
+  callerTag: string;
+  /** Tag of the other side (To tag of the response). */
+  calleeTag: string;
+  /** The method that created it (INVITE, SUBSCRIBE, REFER, NOTIFY). */
+  method: string;
+  /** CSeq number of the initial request (null when the set-up was not captured). */
+  initialCseq: number | null;
+  state: DialogState;
+  earlyIndex: number | null;
+  confirmedIndex: number | null;
+  terminatedIndex: number | null;
+  terminationReason:
+    | null
+    | 'bye'
+    | 'bye-rejected'
+    | 'bye-timeout'
+    | 'rejected'
+    | 'cancelled'
+    | 'other-branch-answered'
+    | 'no-such-dialog'
+    | 'request-timeout'
+    | 'subscription-terminated';
+  /** Who sent the BYE (or the final response that ended it). */
+  terminatedBy: DialogSideName | null;
+  /** First BYE and its final status. */
+  byeIndex: number | null;
+  byeStatus: number | null;
+  /** The set-up was not captured (first seen with both tags); caller/callee orientation is a guess. */
+  startedBeforeCapture: boolean;
+  /** caller: the UAC's view (remote target = callee's Contact); callee: the UAS's. */
+  caller: DialogSide;
+  callee: DialogSide;
+  targetChanges: TargetChange[];
+  /** Every message index of this dialog, in order (including the initial request and its tag-less responses). */
+  messages: number[];
+  /** In-dialog requests (ACK, BYE, re-INVITE, UPDATE, INFO, …) by index. */
+  requests: number[];
+  /** Initial-request transactions (one per hop) that created it. */
+  initialTransactions: number[];
+  firstIndex: number;
+  lastIndex: number;
+}
+
+const TARGET_REFRESH = new Set(['INVITE', 'UPDATE', 'SUBSCRIBE', 'NOTIFY', 'REFER']);
+const DIALOG_CREATING = new Set(['INVITE', 'SUBSCRIBE', 'REFER']);
+
+function emptySide(): DialogSide {
+  return { remoteTarget: null, remoteTargetUri: null, remoteTargetFrom: null, remoteTargetSources: [], routeSet: [], routeSetUris: [], routeSetFrom: null };
+}
+
+/** The initial request (no To tag) as seen on each hop, per Call-ID + From tag + CSeq. */
+interface PendingInitial {
+  copies: number[];
+  dialogs: number[];
+}
+
+export class DialogBuilder {
+  readonly dialogs: Dialog[] = [];
+  /** Dialog id per message index. */
+  readonly dialogOf: (number | null)[] = [];
+  /** Snapshot of the sender's routing state for each in-dialog request. */
+  readonly routeState = new Map<number, DialogRouteState>();
+  private readonly byKey = new Map<string, number>();
+  private readonly pending = new Map<string, PendingInitial>();
+  private readonly messages: CapturedMessage[] = [];
+
+  constructor(private readonly transactions: Transaction[]) {}
+
+  private dialogKey(callId: string, a: string, b: string): string {
+    return a < b ? `${callId}\u0000${a}\u0000${b}` : `${callId}\u0000${b}\u0000${a}`;
+  }
+
+  private find(m: SipMessage): Dialog | null {
+    const f = fromTag(m);
+    const t = toTag(m);
+    if (!m.callId || f === null || t === null) return null;
+    const id = this.byKey.get(this.dialogKey(m.callId, f, t));
+    return id === undefined ? null : (this.dialogs[id] ?? null);
+  }
+
+  private create(callId: string, callerTag: string, calleeTag: string, method: string, c: CapturedMessage, cseq: number | null, startedBeforeCapture: boolean): Dialog {
+    const d: Dialog = {
+      id: this.dialogs.length,
+      callId,
+      callerTag,
+      calleeTag,
+      method,
+      initialCseq: cseq,
+      state: 'early',
+      earlyIndex: null,
+      confirmedIndex: null,
+      terminatedIndex: null,
+      terminationReason: null,
+      terminatedBy: null,
+      byeIndex: null,
+      byeStatus: null,
+      startedBeforeCapture,
+      caller: emptySide(),
+      callee: emptySide(),
+      targetChanges: [],
+      messages: [],
+      requests: [],
+      initialTransactions: [],
+      firstIndex: c.index,
+      lastIndex: c.index,
+    };
+    this.dialogs.push(d);
+    this.byKey.set(this.dialogKey(callId, callerTag, calleeTag), d.id);
+    return d;
+  }
+
+  private attach(d: Dialog, c: CapturedMessage): void {
+    this.dialogOf[c.index] = d.id;
+    d.messages.push(c.index);
+    d.lastIndex = c.index;
+  }
+
+  /** Which side sent this message: a request's From tag is its sender's, a response's To tag is. */
+  private senderSide(d: Dialog, m: SipMessage): DialogSideName {
+    const senderTag = m.kind === 'request' ? fromTag(m) : toTag(m);
+    return senderTag === d.callerTag ? 'caller' : 'callee';
+  }
+
+  private setTarget(d: Dialog, side: DialogSideName, c: CapturedMessage, m: SipMessage): void {
+    const uri = m.contact[0]?.uri;
+    if (!uri) return;
+    const s = d[side];
+    const sameMessageCopy = s.remoteTargetFrom !== null && this.sameMessage(s.remoteTargetFrom, c);
+    if (s.remoteTarget !== uri.raw) d.targetChanges.push({ side, index: c.index, from: s.remoteTarget, to: uri.raw });
+    s.remoteTarget = uri.raw;
+    s.remoteTargetUri = uri;
+    s.remoteTargetFrom = c.index;
+    if (!sameMessageCopy) s.remoteTargetSources = [];
+    if (!s.remoteTargetSources.some((e) => e.ip === c.src.ip && e.port === c.src.port)) s.remoteTargetSources.push(c.src);
+  }
+
+  /** True when the message at index i and c are copies of one message (same start line, CSeq, tags). */
+  private sameMessage(i: number, c: CapturedMessage): boolean {
+    const a = this.messages[i]?.sip;
+    const b = c.sip;
+    if (!a || !b) return false;
+    const startA = a.kind === 'request' ? a.method : String(a.status);
+    const startB = b.kind === 'request' ? b.method : String(b.status);
+    return startA === startB && a.cseq?.seq === b.cseq?.seq && a.cseq?.method === b.cseq?.method && fromTag(a) === fromTag(b) && toTag(a) === toTag(b);
+  }
+
+  private setRoutes(d: Dialog, side: DialogSideName, c: CapturedMessage, m: SipMessage, reverse: boolean): void {
+    const rr = m.recordRoute.filter((r) => r.uri !== null);
+    const uris = rr.map((r) => r.uri as SipUri);
+    const s = d[side];
+    s.routeSetUris = reverse ? [...uris].reverse() : uris;
+    s.routeSet = s.routeSetUris.map((u) => u.raw);
+    s.routeSetFrom = c.index;
+  }
+
+  private pendingKey(m: SipMessage): string | null {
+    if (!m.callId || !m.cseq) return null;
+    return `${m.callId}\u0000${fromTag(m) ?? ''}\u0000${m.cseq.seq}\u0000${m.cseq.method.toUpperCase()}`;
+  }
+
+  add(c: CapturedMessage, transaction: number | null): void {
+    this.messages[c.index] = c;
+    this.dialogOf[c.index] = null;
+    const m = c.sip;
+    if (!m || !m.callId) return;
+    if (m.kind === 'request') this.addRequest(c, m);
+    else this.addResponse(c, m, transaction);
+  }
+
+  private addRequest(c: CapturedMessage, m: SipMessage & { kind: 'request' }): void {
+    const method = m.method.toUpperCase();
+    const tt = toTag(m);
+    const ft = fromTag(m);
+    if (tt === null) {
+      // Initial request: remember its copies until a response creates the dialog.
+      const k = this.pendingKey(m);
+      if (k && DIALOG_CREATING.has(method)) {
+        const p = this.pending.get(k) ?? { copies: [], dialogs: [] };
+        p.copies.push(c.index);
+        this.pending.set(k, p);
+        // A copy seen after the dialog exists (retransmission, or next hop): refresh the callee's view.
+        for (const id of p.dialogs) {
+          const d = this.dialogs[id];
+          if (d) this.calleeLearnsInitial(d, p.copies, null);
+        }
+      }
+      return;
+    }
+    if (!m.callId || ft === null) return;
+    let d = this.find(m);
+    if (!d) {
+      if (method === 'NOTIFY') {
+        // RFC 6665: a NOTIFY may create the subscription dialog (subscriber = To, notifier = From).
+        d = this.create(m.callId, tt, ft, 'NOTIFY', c, null, false);
+        d.state = 'confirmed';
+        d.confirmedIndex = c.index;
+      } else {
+        d = this.create(m.callId, ft, tt, 'INVITE', c, null, true);
+        d.state = 'confirmed';
+        d.confirmedIndex = c.index;
+      }
+    }
+    const side = this.senderSide(d, m);
+    // Routing snapshot: the sender's own state, before this request changes anything.
+    const s = d[side];
+    this.routeState.set(c.index, {
+      remoteTarget: s.remoteTargetUri,
+      routeSet: s.routeSetUris,
+      remoteTargetSources: [...s.remoteTargetSources],
+      unknown: d.startedBeforeCapture && s.remoteTargetUri === null,
+    });
+    this.attach(d, c);
+    d.requests.push(c.index);
+    const other: DialogSideName = side === 'caller' ? 'callee' : 'caller';
+    // Target refresh request: the receiver's remote target becomes its Contact (§12.2.2).
+    if (TARGET_REFRESH.has(method) && m.contact.length > 0) this.setTarget(d, other, c, m);
+    if (d.startedBeforeCapture && d[other].remoteTargetUri === null && m.contact.length > 0) this.setTarget(d, other, c, m);
+    if (method === 'BYE' && d.byeIndex === null) {
+      d.byeIndex = c.index;
+      d.terminatedBy = side;
+    }
+    if (method === 'NOTIFY' && /^\s*terminated/i.test(headerValue(m, 'Subscription-State') ?? '') && d.method !== 'INVITE') {
+      d.terminatedBy = side;
+      d.byeIndex = d.byeIndex ?? c.index;
+    }
+  }
+
+  /**
+   * The callee (UAS) learns the caller's Contact and the Record-Route from the INVITE (§12.1.1):
+   * of the copies captured on several hops, the one that reached the UAS (its destination sent
+   * this dialog's responses), else the last one captured.
+   */
+  private calleeLearnsInitial(d: Dialog, copies: number[], extraResponder: string | null): void {
+    const prev = d.callee.remoteTargetFrom;
+    if (prev !== null && !copies.includes(prev)) return; // a target refresh has replaced it since
+    const responders = d.messages
+      .map((i) => this.messages[i])
+      .filter((x) => x?.sip?.kind === 'response')
+      .map((x) => x?.src.ip ?? '');
+    if (extraResponder) responders.push(extraResponder);
+    const cs = copies.map((i) => this.messages[i]).filter((x): x is CapturedMessage => x?.sip != null);
+    const reaching = cs.filter((x) => responders.some((h) => sameHost(h, x.dst.ip)));
+    const pick = reaching[reaching.length - 1] ?? cs[cs.length - 1];
+    if (!pick?.sip) return;
+    this.setTarget(d, 'callee', pick, pick.sip);
+    this.setRoutes(d, 'callee', pick, pick.sip, false);
+  }
+
+  private addResponse(c: CapturedMessage, m: SipMessage & { kind: 'response' }, transaction: number | null): void {
+    const method = (m.cseq?.method ?? '').toUpperCase();
+    const tx = transaction === null ? null : (this.transactions[transaction] ?? null);
+    const tt = toTag(m);
+    const ft = fromTag(m);
+    const pk = this.pendingKey(m);
+    const pending = pk ? this.pending.get(pk) : undefined;
+    const initial = tx ? !tx.inDialog && tx.requests.length > 0 : pending !== undefined;
+    let d = this.find(m);
+    if (!d && m.callId && ft !== null && tt !== null && DIALOG_CREATING.has(method) && (initial || tx === null || tx.requests.length === 0)) {
+      const creates = (method === 'INVITE' && m.status > 100 && m.status < 300) || (m.status >= 200 && m.status < 300);
+      if (creates) {
+        d = this.create(m.callId, ft, tt, method, c, m.cseq?.seq ?? null, false);
+        if (pending) {
+          pending.dialogs.push(d.id);
+          this.calleeLearnsInitial(d, pending.copies, c.src.ip);
+        } else d.startedBeforeCapture = tx === null || tx.requests.length === 0;
+      }
+    }
+    if (tx && initial && DIALOG_CREATING.has(method) && d && !d.initialTransactions.includes(tx.id)) d.initialTransactions.push(tx.id);
+    if (!d) {
+      // A non-2xx final to an initial INVITE kills every early dialog of that INVITE (§12.3 / §13.2.2.3).
+      if (pending && m.status >= 300) this.killEarly(pending, c, m);
+      return;
+    }
+    this.attach(d, c);
+    const receiver: DialogSideName = this.senderSide(d, m) === 'caller' ? 'callee' : 'caller';
+    if (initial && DIALOG_CREATING.has(method) && m.status > 100 && m.status < 300 && receiver === 'caller') {
+      // The caller's remote target and route set come from the dialog-creating response (§12.1.2).
+      this.setTarget(d, 'caller', c, m);
+      this.setRoutes(d, 'caller', c, m, true);
+      if (m.status < 200 && d.earlyIndex === null && d.state === 'early') d.earlyIndex = c.index;
+      if (m.status >= 200 && d.confirmedIndex === null && d.state !== 'terminated') {
+        d.state = 'confirmed';
+        d.confirmedIndex = c.index;
+      }
+    } else if (initial && m.status >= 300 && pending) {
+      this.killEarly(pending, c, m);
+    } else if (!initial && m.status >= 200 && m.status < 300 && TARGET_REFRESH.has(method)) {
+      // 2xx to a target refresh: the request's sender updates its remote target (§12.2.1.2).
+      this.setTarget(d, receiver, c, m);
+    }
+    if (method === 'BYE' && m.status >= 200 && d.byeStatus === null) {
+      d.byeStatus = m.status;
+      d.state = 'terminated';
+      d.terminatedIndex = c.index;
+      d.terminationReason = m.status < 300 ? 'bye' : 'bye-rejected';
+    } else if (!initial && (m.status === 481 || m.status === 408) && (method === 'INVITE' || method === 'UPDATE') && d.state !== 'terminated' && d.method === 'INVITE') {
+      d.state = 'terminated';
+      d.terminatedIndex = c.index;
+      d.terminationReason = m.status === 481 ? 'no-such-dialog' : 'request-timeout';
+      d.terminatedBy = receiver;
+    } else if (method === 'NOTIFY' && m.status < 300 && m.status >= 200 && d.method !== 'INVITE' && d.byeIndex !== null && d.state !== 'terminated') {
+      d.state = 'terminated';
+      d.terminatedIndex = c.index;
+      d.terminationReason = 'subscription-terminated';
+    }
+  }
+
+  private killEarly(pending: PendingInitial, c: CapturedMessage, m: SipMessage & { kind: 'response' }): void {
+    for (const id of pending.dialogs) {
+      const d = this.dialogs[id];
+      if (!d || d.state !== 'early') continue;
+      d.state = 'terminated';
+      d.terminatedIndex = c.index;
+      d.terminationReason = m.status === 487 ? 'cancelled' : 'rejected';
+      d.terminatedBy = 'callee';
+    }
+  }
+
+  /**
+   * End of capture: attach each initial request (and its tag-less responses) to the dialog it
+   * created (the confirmed one when forked), end early dialogs whose INVITE another branch
+   * answered, and time out BYEs never answered within 64·T1.
+   */
+  finish(captureEndUs: number, annotations: Array<{ transaction: number | null }>): void {
+    for (const p of this.pending.values()) {
+      const ds = p.dialogs.map((id) => this.dialogs[id]).filter((d): d is Dialog => d !== undefined);
+      if (ds.length === 0) continue;
+      const confirmed = ds.filter((d) => d.confirmedIndex !== null);
+      const owner = confirmed[0] ?? ds[0];
+      if (!owner) continue;
+      if (confirmed.length > 0) {
+        for (const d of ds) {
+          if (d.state === 'early') {
+            d.state = 'terminated';
+            d.terminationReason = 'other-branch-answered';
+            d.terminatedIndex = confirmed[0]?.confirmedIndex ?? null;
+          }
+        }
+      }
+      // The initial request's transactions: every message in them without a dialog joins the owner.
+      const txs = new Set<number>();
+      for (const i of p.copies) {
+        const t = annotations[i]?.transaction;
+        if (t !== null && t !== undefined) txs.add(t);
+      }
+      for (const t of txs) {
+        const tx = this.transactions[t];
+        if (!tx) continue;
+        for (const i of [...tx.requests, ...tx.responses, ...tx.acks]) {
+          if (this.dialogOf[i] === null || this.dialogOf[i] === undefined) {
+            this.dialogOf[i] = owner.id;
+            owner.messages.push(i);
+          }
+        }
+        if (tx.cancelledBy !== null) {
+          const ctx = this.transactions[tx.cancelledBy];
+          for (const i of [...(ctx?.requests ?? []), ...(ctx?.responses ?? [])]) {
+            if (this.dialogOf[i] === null || this.dialogOf[i] === undefined) {
+              this.dialogOf[i] = owner.id;
+              owner.messages.push(i);
+            }
+          }
+        }
+      }
+    }
+    for (const d of this.dialogs) {
+      d.messages.sort((a, b) => a - b);
+      d.firstIndex = d.messages[0] ?? d.firstIndex;
+      d.lastIndex = d.messages[d.messages.length - 1] ?? d.lastIndex;
+      if (d.byeIndex !== null && d.byeStatus === null && d.state !== 'terminated' && d.method === 'INVITE') {
+        const bye = this.messages[d.byeIndex];
+        if (bye && captureEndUs - bye.timeUs >= 32_000_000) {
+          d.state = 'terminated';
+          d.terminationReason = 'bye-timeout';
+          d.terminatedIndex = d.byeIndex;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * The ladder's columns: one per IP address that sent or received SIP (its ports merged), and
+ * proposals to merge several addresses that are one node, with the reason in words. The evidence
+ * is what a hop advertises about itself (RFC 3261 §18.2.1 Via sent-by, §16.6 Record-Route,
+ * §8.1.1.8 Contact; RFC 5658 double Record-Route) against the addresses its packets really use:
+ *
+ * - forwarding: a request arrives at address A and leaves from address B with a new Via pushed on
+ *   top of the one it arrived with (same branch) → A and B are two interfaces of one proxy;
+ * - double Record-Route: a request from A carries adjacent Record-Route entries A and B;
+ * - NAT: a UA's request (one Via) from public A whose Via sent-by and Contact say B → B sits behind
+ *   a NAT whose public side is A (merged only when B is itself a column, e.g. captured on both sides).
+ *
+ * The model keeps the proposals; the viewer lets the user apply them.
+ */
+
+import type { CapturedMessage } from './types.ts';
+import { classifyAddress, isIpLiteral, normalizeHost, sameHost } from './addresses.ts';
+import type { AddressClass } from './addresses.ts';
+import { headerValue, sentByKey } from './modelutil.ts';
+
+export interface Host {
+  id: number;
+  /** IP address (canonical text). */
+  ip: string;
+  ports: number[];
+  addressClass: AddressClass;
+  firstIndex: number;
+  messageCount: number;
+  /** User-Agent / Server values seen in messages it sent. */
+  agents: string[];
+  /** Other addresses this host advertised for itself (Via sent-by, Contact, Record-Route). */
+  advertised: Array<{ address: string; where: 'via' | 'contact' | 'record-route'; firstIndex: number }>;
+}
+
+export interface MergeProposal {
+  id: number;
+  /** The IPs proposed as one node (each is a host column). */
+  ips: string[];
+  kind: 'multihomed-proxy' | 'nat' | 'mixed';
+  reasons: string[];
+  /** Message indexes that show it. */
+  evidence: number[];
+}
+
+export interface HostsModel {
+  hosts: Host[];
+  proposals: MergeProposal[];
+}
+
+export function buildHosts(messages: CapturedMessage[]): HostsModel {
+  const hosts: Host[] = [];
+  const byIp = new Map<string, Host>();
+  const hostFor = (ipRaw: string, port: number, index: number): Host => {
+    const ip = normalizeHost(ipRaw);
+    let h = byIp.get(ip);
+    if (!h) {
+      h = { id: hosts.length, ip, ports: [], addressClass: classifyAddress(ip), firstIndex: index, messageCount: 0, agents: [], advertised: [] };
+      hosts.push(h);
+      byIp.set(ip, h);
+    }
+    if (!h.ports.includes(port)) h.ports.push(port);
+    return h;
+  };
+  const advertise = (h: Host, addr: string, where: 'via' | 'contact' | 'record-route', index: number): void => {
+    const a = normalizeHost(addr);
+    if (!isIpLiteral(a) || sameHost(a, h.ip)) return;
+    if (!h.advertised.some((x) => x.address === a && x.where === where)) h.advertised.push({ address: a, where, firstIndex: index });
+  };
+  // Evidence pairs: [ipA, ipB, kind, reason, index].
+  const pairs: Array<[string, string, 'multihomed-proxy' | 'nat', string, number]> = [];
+  // Request top Via (branch + sent-by) → message that carried it on top.
+  const topVia = new Map<string, CapturedMessage>();
+  for (const c of messages) {
+    const s = hostFor(c.src.ip, c.src.port, c.index);
+    s.messageCount++;
+    const d = hostFor(c.dst.ip, c.dst.port, c.index);
+    d.messageCount++;
+    const m = c.sip;
+    if (!m) continue;
+    const agent = headerValue(m, m.kind === 'request' ? 'User-Agent' : 'Server') ?? headerValue(m, 'User-Agent');
+    if (agent && !s.agents.includes(agent)) s.agents.push(agent);
+    if (m.kind !== 'request') continue;
+    const v0 = m.via[0];
+    if (v0) {
+      advertise(s, v0.host, 'via', c.index);
+      if (v0.branch) topVia.set(`${v0.branch}|${sentByKey(v0)}`, c);
+    }
+    if (m.via.length === 1) for (const ct of m.contact) if (ct.uri) advertise(s, ct.uri.host, 'contact', c.index);
+    // Forwarding: our second Via was the top Via of a request that arrived somewhere else.
+    const v1 = m.via[1];
+    if (v1?.branch) {
+      const prev = topVia.get(`${v1.branch}|${sentByKey(v1)}`);
+      if (prev && !sameHost(prev.dst.ip, c.src.ip) && c.timeUs - prev.timeUs < 10_000_000) {
+        pairs.push([
+          normalizeHost(prev.dst.ip),
+          normalizeHost(c.src.ip),
+          'multihomed-proxy',
+          `${prev.dst.ip} received ${m.method} (frame ${prev.frame}) and forwarded it from ${c.src.ip} (frame ${c.frame}), pushing its own Via over the one it received: one proxy with two interfaces.`,
+          c.index,
+        ]);
+      }
+    }
+    // Double Record-Route (RFC 5658): adjacent entries naming the sender and another address.
+    const rr = m.recordRoute.map((r) => (r.uri ? normalizeHost(r.uri.params['maddr'] ?? r.uri.host) : ''));
+    for (let k = 0; k < rr.length; k++) {
+      const here = rr[k] ?? '';
+      if (!sameHost(here, c.src.ip)) continue;
+      for (const nb of [rr[k - 1], rr[k + 1]]) {
+        if (nb && isIpLiteral(nb) && !sameHost(nb, c.src.ip)) {
+          advertise(s, nb, 'record-route', c.index);
+          pairs.push([normalizeHost(c.src.ip), nb, 'multihomed-proxy', `${c.src.ip} record-routes itself twice, as ${here} and ${nb} (double Record-Route, RFC 5658, frame ${c.frame}): one proxy bridging two interfaces.`, c.index]);
+        }
+      }
+      break;
+    }
+    // NAT: a UA's own request from A says B in Via sent-by and Contact.
+    if (v0 && m.via.length === 1 && isIpLiteral(v0.host) && !sameHost(v0.host, c.src.ip)) {
+      const ctHosts = m.contact.map((x) => x.uri?.host ?? '');
+      const viaHost = normalizeHost(v0.host);
+      const confirms = ctHosts.some((h) => sameHost(h, viaHost));
+      pairs.push([
+        normalizeHost(c.src.ip),
+        viaHost,
+        'nat',
+        `A UA's ${m.method} came from ${c.src.ip} but its Via sent-by${confirms ? ' and Contact say' : ' says'} ${v0.host} (frame ${c.frame}): ${v0.host} is behind a NAT whose public address is ${c.src.ip}.`,
+        c.index,
+      ]);
+    }
+  }
+  // Union the pairs whose both ends are columns; one proposal per group.
+  const parent = new Map<string, string>();
+  const find = (x: string): string => {
+    let r = x;
+    while (parent.get(r) !== undefined && parent.get(r) !== r) r = parent.get(r) as string;
+    return r;
+  };
+  const usable = pairs.filter(([a, b]) => byIp.has(a) && byIp.has(b) && a !== b);
+  for (const [a, b] of usable) {
+    if (!parent.has(a)) parent.set(a, a);
+    if (!parent.has(b)) parent.set(b, b);
+    const ra = find(a);
+    const rb = find(b);
+    if (ra !== rb) parent.set(rb, ra);
+  }
+  const groups = new Map<string, MergeProposal>();
+  for (const [a, b, kind, reason, index] of usable) {
+    const root = find(a);
+    let p = groups.get(root);
+    if (!p) {
+      p = { id: 0, ips: [], kind, reasons: [], evidence: [] };
+      groups.set(root, p);
+    }
+    for (const ip of [a, b]) if (!p.ips.includes(ip)) p.ips.push(ip);
+    if (p.kind !== kind) p.kind = 'mixed';
+    if (p.reasons.length < 6 && !p.reasons.includes(reason)) p.reasons.push(reason);
+    if (!p.evidence.includes(index) && p.evidence.length < 50) p.evidence.push(index);
+  }
+  const proposals = [...groups.values()].map((p, i) => {
+    p.id = i;
+    p.ips.sort((x, y) => (byIp.get(x)?.id ?? 0) - (byIp.get(y)?.id ?? 0));
+    return p;
+  });
+  for (const h of hosts) h.ports.sort((a, b) => a - b);
+  return { hosts, proposals };
+}

@@ -1,0 +1,159 @@
+/**
+ * Media: RTP/RTCP streams tied to calls. By the SDP offer/answer (RFC 3264 §5/§6, RFC 4566 `c=`
+ * and `m=`; RTCP at the RTP port + 1 or the `a=rtcp` port, RFC 3605): a stream whose destination
+ * (or, for symmetric RTP, RFC 4961, whose source) is an address:port a call announced belongs to
+ * that call. Then by what really flowed: a NATed peer sends from a public address nobody announced,
+ * so the reverse of a stream already tied (its destination back to its source) belongs to the same
+ * call — that puts one-way audio and NAT-rewritten media on the right call. RTCP streams next to
+ * a tied RTP flow (ports + 1) follow it. When an address:port is reused by several calls, the call
+ * whose SDP came last before the stream started wins.
+ */
+
+import type { Endpoint, RtpStreamStats } from '../capture/types.ts';
+import type { CapturedMessage } from './types.ts';
+import { isPrivateLike, normalizeHost } from './addresses.ts';
+import { epText } from './modelutil.ts';
+
+export interface SdpEndpoint {
+  /** Message index carrying the SDP. */
+  index: number;
+  frame: number;
+  callId: string;
+  timeUs: number;
+  kind: 'offer' | 'answer' | 'unknown';
+  /** The message was a request (true) or a response (false). */
+  inRequest: boolean;
+  mediaType: string;
+  address: string;
+  port: number;
+  rtcpPort: number;
+  direction: string;
+  payloads: number[];
+  /** c= is private/CGNAT/loopback/link-local. */
+  privateAddress: boolean;
+  /** Where the signalling carrying this SDP came from. */
+  signallingSource: Endpoint;
+}
+
+export type MediaLinkBasis = 'sdp-destination' | 'sdp-source' | 'reverse-of-linked' | 'rtcp-next-to-rtp';
+
+export interface MediaLink {
+  stream: number;
+  callId: string;
+  basis: MediaLinkBasis;
+  /** The SDP endpoint (index into sdp) that matched, when by SDP. */
+  sdp: number | null;
+}
+
+export interface MediaModel {
+  sdp: SdpEndpoint[];
+  /** Per stream (same order as the input): the Call-ID it belongs to, or null. */
+  streamCallIds: (string | null)[];
+  links: MediaLink[];
+}
+
+function key(ip: string, port: number): string {
+  return `${normalizeHost(ip)}|${port}`;
+}
+
+export function collectSdp(messages: CapturedMessage[]): SdpEndpoint[] {
+  const out: SdpEndpoint[] = [];
+  // Offer/answer: the first SDP in a transaction-less sense per Call-ID+CSeq is the offer.
+  const offered = new Set<string>();
+  for (const c of messages) {
+    const m = c.sip;
+    if (!m?.sdp || !m.callId) continue;
+    const oaKey = `${m.callId}|${m.cseq?.seq ?? ''}|${m.cseq?.method ?? ''}`;
+    let kind: SdpEndpoint['kind'] = 'unknown';
+    const isAck = m.kind === 'request' && m.method.toUpperCase() === 'ACK';
+    if (isAck) kind = 'answer';
+    else if (!offered.has(oaKey)) {
+      kind = 'offer';
+      offered.add(oaKey);
+    } else if (m.kind === 'response') kind = 'answer';
+    for (const media of m.sdp.media) {
+      const addr = media.connection ?? m.sdp.connection;
+      if (!addr || media.port === 0) continue;
+      out.push({
+        index: c.index,
+        frame: c.frame,
+        callId: m.callId,
+        timeUs: c.timeUs,
+        kind,
+        inRequest: m.kind === 'request',
+        mediaType: media.type,
+        address: normalizeHost(addr),
+        port: media.port,
+        rtcpPort: media.rtcpPort ?? media.port + 1,
+        direction: media.direction,
+        payloads: media.payloads,
+        privateAddress: isPrivateLike(addr),
+        signallingSource: c.src,
+      });
+    }
+  }
+  return out;
+}
+
+export function linkMedia(streams: RtpStreamStats[], sdp: SdpEndpoint[]): MediaModel {
+  const rtpAt = new Map<string, number[]>();
+  const rtcpAt = new Map<string, number[]>();
+  sdp.forEach((s, i) => {
+    if (s.address === '0.0.0.0' || s.address === '::') return;
+    const k = key(s.address, s.port);
+    rtpAt.set(k, [...(rtpAt.get(k) ?? []), i]);
+    const kc = key(s.address, s.rtcpPort);
+    rtcpAt.set(kc, [...(rtcpAt.get(kc) ?? []), i]);
+  });
+  const pick = (cands: number[] | undefined, t: number): number | null => {
+    if (!cands || cands.length === 0) return null;
+    let best: number | null = null;
+    // Latest SDP at or before the stream start (2 s slack for early media racing the answer).
+    for (const i of cands) {
+      const s = sdp[i];
+      if (s && s.timeUs <= t + 2_000_000 && (best === null || (sdp[best]?.timeUs ?? 0) <= s.timeUs)) best = i;
+    }
+    return best ?? cands[0] ?? null;
+  };
+  const streamCallIds: (string | null)[] = streams.map(() => null);
+  const links: MediaLink[] = [];
+  const flowCall = new Map<string, string>();
+  const set = (i: number, callId: string, basis: MediaLinkBasis, sdpIndex: number | null): void => {
+    streamCallIds[i] = callId;
+    links.push({ stream: i, callId, basis, sdp: sdpIndex });
+    const st = streams[i];
+    if (st) flowCall.set(`${epText(st.src)}>${epText(st.dst)}`, callId);
+  };
+  streams.forEach((st, i) => {
+    const table = st.kind === 'rtcp' ? rtcpAt : rtpAt;
+    const byDst = pick(table.get(key(st.dst.ip, st.dst.port)), st.firstTimeUs);
+    if (byDst !== null) {
+      const s = sdp[byDst];
+      if (s) set(i, s.callId, 'sdp-destination', byDst);
+      return;
+    }
+    const bySrc = pick(table.get(key(st.src.ip, st.src.port)), st.firstTimeUs);
+    if (bySrc !== null) {
+      const s = sdp[bySrc];
+      if (s) set(i, s.callId, 'sdp-source', bySrc);
+    }
+  });
+  // What really flowed: the reverse of a linked flow (NATed peer's real address), then RTCP at +1.
+  for (let pass = 0; pass < 2; pass++) {
+  streams.forEach((st, i) => {
+    if (streamCallIds[i]) return;
+    const rev = flowCall.get(`${epText(st.dst)}>${epText(st.src)}`);
+    if (rev) {
+      set(i, rev, 'reverse-of-linked', null);
+      return;
+    }
+    if (st.kind === 'rtcp') {
+      const a = { ip: st.src.ip, port: st.src.port - 1 };
+      const b = { ip: st.dst.ip, port: st.dst.port - 1 };
+      const c = flowCall.get(`${epText(a)}>${epText(b)}`) ?? flowCall.get(`${epText(b)}>${epText(a)}`);
+      if (c) set(i, c, 'rtcp-next-to-rtp', null);
+    }
+  });
+  }
+  return { sdp, streamCallIds, links };
+}

@@ -1,0 +1,72 @@
+/**
+ * Small shared helpers of the SIP model (transactions, dialogs, calls, routing): reading tags and
+ * header values from a parsed message (RFC 3261 §19.3 tags, §7.3 header names are
+ * case-insensitive), and turning a SIP URI into the address:port it designates (RFC 3263 §4.2
+ * default ports, §19.1.1 `maddr`).
+ */
+
+import type { Endpoint, Transport } from '../capture/types.ts';
+import type { SipMessage, SipUri, Via } from './types.ts';
+import { defaultPort, isIpLiteral, normalizeHost } from './addresses.ts';
+
+export function fromTag(m: SipMessage): string | null {
+  return m.from?.params['tag'] ?? null;
+}
+export function toTag(m: SipMessage): string | null {
+  return m.to?.params['tag'] ?? null;
+}
+
+/** Values of every header with this (canonical or written) name, in order. */
+export function headerValues(m: SipMessage, name: string): string[] {
+  const lower = name.toLowerCase();
+  const out: string[] = [];
+  for (const h of m.headers) {
+    if (h.name.toLowerCase() === lower || h.rawName.toLowerCase() === lower) out.push(h.value);
+  }
+  return out;
+}
+export function headerValue(m: SipMessage, name: string): string | null {
+  return headerValues(m, name)[0] ?? null;
+}
+
+/** The method a message is about: the request method, or the CSeq method of a response. */
+export function methodOf(m: SipMessage): string | null {
+  return m.kind === 'request' ? m.method : (m.cseq?.method ?? null);
+}
+
+/** "host:port" of a Via sent-by, port filled with the transport's default. */
+export function sentByKey(v: Via): string {
+  const port = v.port ?? defaultPort(v.transport);
+  return `${normalizeHost(v.host)}:${port}`;
+}
+
+/** The URI's transport: `transport=` parameter, else TLS for sips:, else null (unspecified). */
+export function uriTransport(uri: SipUri): string | null {
+  const t = uri.params['transport'];
+  if (t) return t.toLowerCase();
+  if (uri.scheme === 'sips') return 'tls';
+  return null;
+}
+
+/**
+ * Where a SIP URI points (RFC 3263 §4.2 without DNS): its `maddr` or host, with its port or the
+ * default port of its transport (5061 for sips/TLS, 5060 otherwise). When the host is a DNS name
+ * the endpoint is null and `host` keeps "name:port" for the explanation.
+ */
+export function uriTarget(uri: SipUri, fallbackTransport?: Transport | string): {
+  endpoint: Endpoint | null;
+  host: string;
+  transport: string | null;
+} {
+  const hostRaw = uri.params['maddr'] ?? uri.host;
+  const transport = uriTransport(uri);
+  const port = uri.port ?? defaultPort(transport ?? (uri.scheme === 'sips' ? 'tls' : (fallbackTransport ?? 'udp')));
+  const host = normalizeHost(hostRaw);
+  if (isIpLiteral(host)) return { endpoint: { ip: host, port }, host: `${host}:${port}`, transport };
+  return { endpoint: null, host: `${host}:${port}`, transport };
+}
+
+/** Frame-friendly "ip:port". */
+export function epText(e: Endpoint): string {
+  return e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
+}

@@ -1,0 +1,348 @@
+/**
+ * SIP transactions and retransmission chains (RFC 3261 §17).
+ *
+ * Matching follows §17.1.3 (responses → client transaction: top Via branch + CSeq method) and
+ * §17.2.3 (requests → server transaction: branch with the magic cookie `z9hG4bK` + sent-by +
+ * method, where ACK matches the INVITE it acknowledges and CANCEL is its own transaction tied by
+ * branch to the INVITE it cancels). For RFC 2543 peers (branch without the cookie) the fallback key
+ * is Call-ID, CSeq, From tag and the top Via (the Request-URI and To tag of §17.2.3 are left out of
+ * the key because responses carry no Request-URI and the To tag appears only in the response).
+ *
+ * Keys are per hop by construction: a proxy forwarding a request pushes its own Via, so each hop
+ * of one INVITE is its own client/server transaction pair here. The same request seen again on the
+ * same hop (same transaction, same source, destination and CSeq) is a retransmission; a response
+ * is a retransmission when the same status with the same To tag goes again from the same source to
+ * the same destination. Chains keep the intervals so Timer A/E/G back-off (T1 = 0.5 s doubling,
+ * capped at T2 = 4 s except INVITE) and the 64·T1 = 32 s Timer B/F expiry are visible. A 2xx to
+ * INVITE retransmitted by the UAS core (§13.3.1.4) is a chain too, although that transaction has
+ * ended. The ACK to a 2xx is a transaction of its own (§17.1.1.3, §13.2.2.4).
+ *
+ * TCP-level retransmissions never reach this module (the capture layer removes them). SIP itself
+ * retransmits over reliable transports only a 2xx to INVITE (§17.1.1.2 Timer A and §17.1.2.2
+ * Timer E run only on unreliable transports), so a chain on TCP/TLS of anything else is flagged.
+ */
+
+import type { Endpoint, Transport } from '../capture/types.ts';
+import type { CapturedMessage, SipMessage } from './types.ts';
+import { isReliableTransport } from './addresses.ts';
+import { epText, fromTag, sentByKey, toTag } from './modelutil.ts';
+
+export const MAGIC_COOKIE = 'z9hG4bK';
+/** RFC 3261 §17.1.1.1 default timer values, in ms. */
+export const T1_MS = 500;
+export const T2_MS = 4000;
+export const TIMER_B_MS = 64 * T1_MS;
+
+export interface Transaction {
+  id: number;
+  /** The matching key (per hop, see the module comment). */
+  key: string;
+  /** Method of the request that opened it (an ACK for a non-2xx stays in its INVITE transaction). */
+  method: string;
+  branch: string | null;
+  /** True when the key is the RFC 2543 fallback (branch missing or without the magic cookie). */
+  rfc2543: boolean;
+  /** Top Via sent-by ("host:port", default port filled in). */
+  sentBy: string | null;
+  callId: string | null;
+  cseq: number | null;
+  /** Source and destination of the first request seen (null when only responses were captured). */
+  client: Endpoint | null;
+  server: Endpoint | null;
+  transport: Transport;
+  /** True when the request carried a To tag (a mid-dialog request). */
+  inDialog: boolean;
+  /** Message indexes: every copy of the request, every response, the ACKs of a non-2xx final. */
+  requests: number[];
+  responses: number[];
+  acks: number[];
+  /** For an INVITE: the CANCEL transaction that cancelled it; for a CANCEL: the INVITE transaction. */
+  cancelledBy: number | null;
+  cancels: number | null;
+  /** First final response seen (index, status), and the first provisional. */
+  finalIndex: number | null;
+  finalStatus: number | null;
+  firstProvisionalIndex: number | null;
+  firstIndex: number;
+  lastIndex: number;
+  firstTimeUs: number;
+  lastTimeUs: number;
+}
+
+export type ChainTimer =
+  | 'Timer A (INVITE request)'
+  | 'Timer E (non-INVITE request)'
+  | 'Timer G (non-2xx final to INVITE)'
+  | 'UAS core 2xx retransmission (RFC 3261 §13.3.1.4)'
+  | 'repeated provisional response'
+  | 'resent on request retransmission'
+  | 'repeated ACK';
+
+export interface RetransmissionChain {
+  id: number;
+  transaction: number;
+  kind: 'request' | 'response';
+  method: string;
+  status: number | null;
+  /** Index of the first transmission, then every retransmission, in capture order. */
+  first: number;
+  members: number[];
+  /** Number of retransmissions (members - 1). */
+  count: number;
+  /** Gaps between consecutive members, ms. */
+  intervalsMs: number[];
+  spanMs: number;
+  from: string;
+  to: string;
+  transport: Transport;
+  /** Which RFC 3261 timer (or rule) drives this kind of repetition. */
+  timer: ChainTimer;
+  /** True when the intervals follow the RFC 3261 back-off: doubling from the first interval, capped at T2 = 4 s except for INVITE requests. */
+  backoff: boolean;
+  /** Over a reliable transport (TCP/TLS/WS/SCTP). */
+  reliableTransport: boolean;
+  /** Retransmission over a reliable transport of anything but a 2xx to INVITE: SIP does not do that (RFC 3261 §17.1.1.2, §17.1.2.2), so a peer or a middlebox repeated it. */
+  unusualOverReliable: boolean;
+  /** The 64·T1 = 32 s transaction timeout (Timer B/F/H) had elapsed between the first and the last member. */
+  reachedTimeout: boolean;
+}
+
+/** What the transaction pass says about one message. */
+export interface TransactionAnnotation {
+  transaction: number | null;
+  retransmission: boolean;
+  retransmissionOf: number | null;
+  /** For an ACK: true when it acknowledges a non-2xx final in the INVITE transaction. */
+  ackForNon2xx?: boolean;
+}
+
+function topViaKey(m: SipMessage, c: CapturedMessage): { branch: string | null; sentBy: string | null; cookie: boolean; viaText: string } {
+  const v = m.via[0];
+  if (!v) return { branch: null, sentBy: null, cookie: false, viaText: `${epText(c.src)}>${epText(c.dst)}` };
+  const branch = v.branch;
+  return {
+    branch,
+    sentBy: sentByKey(v),
+    cookie: branch !== null && branch.startsWith(MAGIC_COOKIE),
+    viaText: `${sentByKey(v)};branch=${branch ?? ''}`,
+  };
+}
+
+/** The transaction key of a message for a given method (ACK is looked up as INVITE). */
+function keyFor(m: SipMessage, c: CapturedMessage, method: string): { key: string; rfc2543: boolean } {
+  const t = topViaKey(m, c);
+  if (t.cookie && t.branch !== null) return { key: `3261|${t.branch}|${t.sentBy}|${method}`, rfc2543: false };
+  return {
+    key: `2543|${m.callId ?? ''}|${m.cseq?.seq ?? ''}|${method}|${fromTag(m) ?? ''}|${t.viaText}`,
+    rfc2543: true,
+  };
+}
+
+/** Builds transactions in one pass over the messages in capture order. */
+export class TransactionBuilder {
+  readonly transactions: Transaction[] = [];
+  readonly annotations: TransactionAnnotation[] = [];
+  private readonly byKey = new Map<string, number>();
+  /** Per transaction: identity of a transmission → first index with it. */
+  private readonly seen = new Map<number, Map<string, number>>();
+  /** Per first-transmission index: the members of its chain. */
+  private readonly chainMembers = new Map<number, number[]>();
+  private readonly messages: CapturedMessage[] = [];
+
+  add(c: CapturedMessage): TransactionAnnotation {
+    this.messages[c.index] = c;
+    const m = c.sip;
+    let ann: TransactionAnnotation = { transaction: null, retransmission: false, retransmissionOf: null };
+    if (m) ann = m.kind === 'request' ? this.addRequest(c, m) : this.addResponse(c, m);
+    this.annotations[c.index] = ann;
+    return ann;
+  }
+
+  private open(c: CapturedMessage, m: SipMessage, key: string, rfc2543: boolean, method: string): Transaction {
+    const t = topViaKey(m, c);
+    const tx: Transaction = {
+      id: this.transactions.length,
+      key,
+      method,
+      branch: t.branch,
+      rfc2543,
+      sentBy: t.sentBy,
+      callId: m.callId,
+      cseq: m.cseq?.seq ?? null,
+      client: m.kind === 'request' ? c.src : c.dst,
+      server: m.kind === 'request' ? c.dst : c.src,
+      transport: c.transport,
+      inDialog: m.kind === 'request' ? toTag(m) !== null : false,
+      requests: [],
+      responses: [],
+      acks: [],
+      cancelledBy: null,
+      cancels: null,
+      finalIndex: null,
+      finalStatus: null,
+      firstProvisionalIndex: null,
+      firstIndex: c.index,
+      lastIndex: c.index,
+      firstTimeUs: c.timeUs,
+      lastTimeUs: c.timeUs,
+    };
+    if (m.kind === 'response') {
+      // Only the response was captured: the endpoints are still known from it.
+      tx.client = c.dst;
+      tx.server = c.src;
+    }
+    this.transactions.push(tx);
+    this.byKey.set(key, tx.id);
+    return tx;
+  }
+
+  private touch(tx: Transaction, c: CapturedMessage): void {
+    tx.lastIndex = c.index;
+    tx.lastTimeUs = c.timeUs;
+  }
+
+  /** Records a transmission; returns the first index when it repeats an earlier one on this hop. */
+  private repeatOf(tx: Transaction, identity: string, c: CapturedMessage): number | null {
+    let map = this.seen.get(tx.id);
+    if (!map) {
+      map = new Map();
+      this.seen.set(tx.id, map);
+    }
+    const first = map.get(identity);
+    if (first === undefined) {
+      map.set(identity, c.index);
+      this.chainMembers.set(c.index, [c.index]);
+      return null;
+    }
+    this.chainMembers.get(first)?.push(c.index);
+    return first;
+  }
+
+  private addRequest(c: CapturedMessage, m: SipMessage & { kind: 'request' }): TransactionAnnotation {
+    const method = m.method.toUpperCase();
+    const identity = `${method}|${epText(c.src)}|${epText(c.dst)}|${m.cseq?.seq ?? ''}`;
+    if (method === 'ACK') {
+      // ACK for a non-2xx final belongs to the INVITE transaction (§17.1.1.3); ACK for a 2xx is its own.
+      const k = keyFor(m, c, 'INVITE');
+      const invId = this.byKey.get(k.key);
+      const inv = invId === undefined ? undefined : this.transactions[invId];
+      if (inv && inv.finalStatus !== null && inv.finalStatus >= 300) {
+        inv.acks.push(c.index);
+        this.touch(inv, c);
+        const first = this.repeatOf(inv, identity, c);
+        return { transaction: inv.id, retransmission: first !== null, retransmissionOf: first, ackForNon2xx: true };
+      }
+    }
+    const k = keyFor(m, c, method);
+    let txId = this.byKey.get(k.key);
+    let tx = txId === undefined ? undefined : this.transactions[txId];
+    if (!tx) {
+      tx = this.open(c, m, k.key, k.rfc2543, method);
+      tx.client = c.src;
+      tx.server = c.dst;
+      txId = tx.id;
+      if (method === 'CANCEL') {
+        const invKey = keyFor(m, c, 'INVITE').key;
+        const inv = this.byKey.get(invKey);
+        if (inv !== undefined) {
+          tx.cancels = inv;
+          const invTx = this.transactions[inv];
+          if (invTx && invTx.cancelledBy === null) invTx.cancelledBy = tx.id;
+        }
+      }
+    } else if (tx.requests.length === 0) {
+      // Responses were seen before any copy of the request (capture started mid-transaction).
+      tx.client = c.src;
+      tx.server = c.dst;
+      tx.inDialog = toTag(m) !== null;
+    }
+    tx.requests.push(c.index);
+    this.touch(tx, c);
+    const first = this.repeatOf(tx, identity, c);
+    return { transaction: tx.id, retransmission: first !== null, retransmissionOf: first };
+  }
+
+  private addResponse(c: CapturedMessage, m: SipMessage & { kind: 'response' }): TransactionAnnotation {
+    const method = (m.cseq?.method ?? '').toUpperCase();
+    const k = keyFor(m, c, method);
+    const txId = this.byKey.get(k.key);
+    const tx = txId === undefined ? this.open(c, m, k.key, k.rfc2543, method) : this.transactions[txId];
+    if (!tx) return { transaction: null, retransmission: false, retransmissionOf: null };
+    tx.responses.push(c.index);
+    this.touch(tx, c);
+    if (m.status >= 200 && tx.finalIndex === null) {
+      tx.finalIndex = c.index;
+      tx.finalStatus = m.status;
+    } else if (m.status < 200 && tx.firstProvisionalIndex === null) tx.firstProvisionalIndex = c.index;
+    const identity = `${m.status}|${toTag(m) ?? ''}|${epText(c.src)}|${epText(c.dst)}`;
+    const first = this.repeatOf(tx, identity, c);
+    return { transaction: tx.id, retransmission: first !== null, retransmissionOf: first };
+  }
+
+  /** The retransmission chains (every transmission that was repeated at least once). */
+  chains(): RetransmissionChain[] {
+    const out: RetransmissionChain[] = [];
+    const firsts = [...this.chainMembers.keys()].sort((a, b) => a - b);
+    for (const first of firsts) {
+      const members = this.chainMembers.get(first);
+      if (!members || members.length < 2) continue;
+      const c0 = this.messages[first];
+      const m0 = c0?.sip;
+      const txId = this.annotations[first]?.transaction;
+      if (!c0 || !m0 || txId === null || txId === undefined) continue;
+      const times = members.map((i) => this.messages[i]?.timeUs ?? 0);
+      const intervalsMs: number[] = [];
+      for (let i = 1; i < times.length; i++) intervalsMs.push(((times[i] ?? 0) - (times[i - 1] ?? 0)) / 1000);
+      const spanMs = ((times[times.length - 1] ?? 0) - (times[0] ?? 0)) / 1000;
+      const method = m0.kind === 'request' ? m0.method.toUpperCase() : (m0.cseq?.method ?? '').toUpperCase();
+      const status = m0.kind === 'response' ? m0.status : null;
+      let timer: ChainTimer;
+      if (m0.kind === 'request') {
+        timer = method === 'INVITE' ? 'Timer A (INVITE request)' : method === 'ACK' ? 'repeated ACK' : 'Timer E (non-INVITE request)';
+      } else if (status !== null && status < 200) timer = 'repeated provisional response';
+      else if (method === 'INVITE') timer = status !== null && status < 300 ? 'UAS core 2xx retransmission (RFC 3261 §13.3.1.4)' : 'Timer G (non-2xx final to INVITE)';
+      else timer = 'resent on request retransmission';
+      const capped = !(m0.kind === 'request' && method === 'INVITE');
+      const reliable = isReliableTransport(c0.transport);
+      out.push({
+        id: out.length,
+        transaction: txId,
+        kind: m0.kind,
+        method,
+        status,
+        first,
+        members: [...members],
+        count: members.length - 1,
+        intervalsMs,
+        spanMs,
+        from: epText(c0.src),
+        to: epText(c0.dst),
+        transport: c0.transport,
+        timer,
+        backoff: isBackoff(intervalsMs, capped),
+        reliableTransport: reliable,
+        unusualOverReliable: reliable && !(m0.kind === 'response' && method === 'INVITE' && status !== null && status >= 200 && status < 300),
+        reachedTimeout: spanMs >= TIMER_B_MS - T1_MS,
+      });
+    }
+    return out;
+  }
+}
+
+/**
+ * True when intervals double from the first one (±25 %, ±80 ms), each capped at max(T2, first)
+ * when `capped` (Timer E/G and 2xx retransmission), uncapped for Timer A.
+ */
+export function isBackoff(intervalsMs: number[], capped: boolean): boolean {
+  if (intervalsMs.length < 2) return false;
+  const first = intervalsMs[0] ?? 0;
+  if (first <= 0) return false;
+  const cap = capped ? Math.max(T2_MS, first) : Infinity;
+  let expected = first;
+  for (const got of intervalsMs) {
+    const tol = Math.max(80, expected * 0.25);
+    if (Math.abs(got - expected) > tol) return false;
+    expected = Math.min(expected * 2, cap);
+  }
+  return true;
+}
