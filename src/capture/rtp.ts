@@ -1,0 +1,345 @@
+/**
+ * RTP/RTCP stream statistics without per-packet storage (RFC 3550 §5.1 header, §6.4 RTCP
+ * SR/RR/SDES/BYE/APP, Appendix A.1 sequence-number bookkeeping with 16-bit wrap-around).
+ *
+ * A stream is identified by SSRC + destination ip:port (+ RTP/RTCP kind); when the same SSRC
+ * reaches the same destination from another source ip:port that is recorded as a source change
+ * (typical of NAT rebinding or a media relay switching legs). Streams are recognised either
+ * because the destination (or source) was announced in SDP, or heuristically: version 2, a
+ * plausible payload type, and ≥3 packets of one SSRC with increasing sequence numbers
+ * (RTCP: a valid compound structure seen twice). Unconfirmed candidates are kept cheaply and
+ * dropped at the end.
+ *
+ * Hot path: `packet()` allocates nothing for a packet of a known stream. Streams are found
+ * through a Map keyed by the SSRC number, with a chain for the rare SSRC collision.
+ */
+import type { Endpoint, RtpStreamStats } from './types.ts';
+
+/** RFC 3550 A.1 MAX_DROPOUT / MAX_MISORDER. */
+const MAX_DROPOUT = 3000;
+const MAX_MISORDER = 100;
+/** Packets a heuristic RTP candidate needs, with increasing sequence numbers. */
+const RTP_CONFIRM = 3;
+const RTCP_CONFIRM = 2;
+/** A candidate that failed this many times to confirm is rejected for good. */
+const MAX_PROBES = 12;
+/** Upper bound on unconfirmed candidates, so random UDP cannot grow memory without end. */
+const MAX_CANDIDATES = 20000;
+const MAX_SOURCE_CHANGES = 100;
+
+class RtpStream {
+  /** Next stream with the same SSRC (collision chain). */
+  chain: RtpStream | null = null;
+  confirmed = false;
+  rejected = false;
+  probes = 0;
+  probation = 0;
+  recognisedBy: 'sdp' | 'heuristic' = 'heuristic';
+  srcIp: string;
+  srcPort: number;
+  /** Current source (differs from srcIp/srcPort after a source change). */
+  curIp: string;
+  curPort: number;
+  packets = 0;
+  bytes = 0;
+  firstFrame = 0;
+  lastFrame = 0;
+  firstTimeUs = 0;
+  lastTimeUs = 0;
+  // RFC 3550 A.1 state (extended sequence numbers as plain numbers)
+  baseExt = 0;
+  maxExt = 0;
+  /** Expected packets of earlier sequence runs (after a restart/large jump). */
+  expectedBefore = 0;
+  sequenceGaps = 0;
+  sourceChanges: Array<{ frame: number; timeUs: number; from: Endpoint; to: Endpoint }> = [];
+  sourceChangeCount = 0;
+
+  constructor(
+    readonly ssrc: number,
+    readonly kind: 'rtp' | 'rtcp',
+    readonly payloadType: number,
+    readonly dstIp: string,
+    readonly dstPort: number,
+    srcIp: string,
+    srcPort: number,
+  ) {
+    this.srcIp = srcIp;
+    this.srcPort = srcPort;
+    this.curIp = srcIp;
+    this.curPort = srcPort;
+  }
+
+  /** Start (or restart) the counters with this packet. */
+  reset(seq: number, len: number, frame: number, timeUs: number): void {
+    this.packets = 1;
+    this.bytes = len;
+    this.firstFrame = frame;
+    this.lastFrame = frame;
+    this.firstTimeUs = timeUs;
+    this.lastTimeUs = timeUs;
+    this.baseExt = seq;
+    this.maxExt = seq;
+    this.expectedBefore = 0;
+    this.sequenceGaps = 0;
+    this.probation = 1;
+  }
+
+  /** RFC 3550 A.1 update; returns false when the sequence number jumped wildly. */
+  updateSeq(seq: number): boolean {
+    const maxSeq = this.maxExt & 0xffff;
+    const delta = (seq - maxSeq) & 0xffff;
+    if (delta === 1) {
+      this.maxExt += 1;
+      return true;
+    }
+    if (delta === 0) return true; // duplicate
+    if (delta < MAX_DROPOUT) {
+      this.maxExt += delta; // in order, with a gap of delta-1 packets (possibly wrapping)
+      this.sequenceGaps++;
+      return true;
+    }
+    if (delta > 0x10000 - MAX_MISORDER) {
+      this.sequenceGaps++; // late / reordered packet: counted as received, no new maximum
+      return true;
+    }
+    // Large jump: sender restarted its sequence. Close the current run, start a new one.
+    this.expectedBefore += this.maxExt - this.baseExt + 1;
+    this.baseExt = seq;
+    this.maxExt = seq;
+    this.sequenceGaps++;
+    return false;
+  }
+
+  lost(): number {
+    if (this.kind === 'rtcp') return 0;
+    const expected = this.expectedBefore + (this.maxExt - this.baseExt + 1);
+    return Math.max(0, expected - this.packets);
+  }
+}
+
+/** Plausible heuristic RTP payload types: static 0–34, dynamic 96–127. */
+function plausiblePt(pt: number): boolean {
+  return pt <= 34 || pt >= 96;
+}
+
+/** Walks an RTCP compound packet; true when the sub-packet lengths add up exactly. */
+export function validRtcp(d: Uint8Array, off: number, end: number): boolean {
+  let o = off;
+  let n = 0;
+  while (o + 4 <= end) {
+    if ((d[o]! & 0xc0) !== 0x80) return false;
+    const pt = d[o + 1]!;
+    if (pt < 192 || pt > 223) return false;
+    const len = (((d[o + 2]! << 8) | d[o + 3]!) + 1) * 4;
+    o += len;
+    n++;
+  }
+  return n > 0 && o === end;
+}
+
+export class RtpTracker {
+  private readonly bySsrc = new Map<number, RtpStream>();
+  private readonly all: RtpStream[] = [];
+  private candidates = 0;
+  /** Last stream hit: consecutive packets of one stream skip the Map lookup. */
+  private last: RtpStream | null = null;
+  /** "ip|port" strings announced in SDP (RTP port and port+1 for RTCP). */
+  private readonly announced = new Set<string>();
+  /** Port prefilter for `announced`: 1 = some address announced this port. */
+  readonly announcedPorts = new Uint8Array(65536);
+
+  announce(ip: string, port: number): void {
+    if (port <= 0 || port > 65535) return;
+    this.announced.add(`${ip}|${port}`);
+    this.announcedPorts[port] = 1;
+    if (port < 65535) {
+      this.announced.add(`${ip}|${port + 1}`);
+      this.announcedPorts[port + 1] = 1;
+    }
+  }
+
+  /** True when ip:port was announced in SDP (cheap when the port never was). */
+  isAnnounced(ip: string, port: number): boolean {
+    return this.announcedPorts[port] === 1 && this.announced.has(`${ip}|${port}`);
+  }
+
+  /**
+   * One UDP datagram whose payload starts at d[off] with version bits 2 (caller checked
+   * `(d[off] & 0xc0) === 0x80`). Returns true when it was counted in a confirmed stream.
+   */
+  packet(
+    frame: number,
+    timeUs: number,
+    src: string,
+    sport: number,
+    dst: string,
+    dport: number,
+    d: Uint8Array,
+    off: number,
+    end: number,
+  ): boolean {
+    const len = end - off;
+    if (len < 8) return false;
+    const b1 = d[off + 1]!;
+    let kind: 'rtp' | 'rtcp';
+    let ssrc: number;
+    let seq = 0;
+    if (b1 >= 200 && b1 <= 204) {
+      kind = 'rtcp';
+      ssrc = ((d[off + 4]! << 24) | (d[off + 5]! << 16) | (d[off + 6]! << 8) | d[off + 7]!) >>> 0;
+    } else {
+      if (len < 12) return false;
+      kind = 'rtp';
+      seq = (d[off + 2]! << 8) | d[off + 3]!;
+      ssrc = ((d[off + 8]! << 24) | (d[off + 9]! << 16) | (d[off + 10]! << 8) | d[off + 11]!) >>> 0;
+    }
+
+    let sameDst: RtpStream | null = null;
+    const last = this.last;
+    let head: RtpStream | undefined;
+    if (last !== null && last.ssrc === ssrc && last.dstPort === dport && last.kind === kind && last.dstIp === dst) {
+      sameDst = last;
+    }
+    let s: RtpStream | null | undefined = sameDst === null ? (head = this.bySsrc.get(ssrc)) : null;
+    while (s !== undefined && s !== null) {
+      if (s.dstPort === dport && s.kind === kind && s.dstIp === dst) {
+        sameDst = s;
+        break;
+      }
+      s = s.chain;
+    }
+
+    if (sameDst === null) {
+      // New stream (or candidate).
+      if (!this.structureOk(kind, d, off, end)) return false;
+      let recognised: 'sdp' | 'heuristic' = 'heuristic';
+      if (this.isAnnounced(dst, dport) || this.isAnnounced(src, sport)) recognised = 'sdp';
+      else {
+        if (kind === 'rtp' && !plausiblePt(b1 & 0x7f)) return false;
+        if (this.candidates >= MAX_CANDIDATES) return false;
+        this.candidates++;
+      }
+      const st = new RtpStream(ssrc, kind, kind === 'rtp' ? b1 & 0x7f : b1, dst, dport, src, sport);
+      st.recognisedBy = recognised;
+      st.reset(seq, len, frame, timeUs);
+      if (recognised === 'sdp') st.confirmed = true;
+      if (head === undefined) this.bySsrc.set(ssrc, st);
+      else {
+        while (head.chain !== null) head = head.chain;
+        head.chain = st;
+      }
+      this.all.push(st);
+      this.last = st;
+      return st.confirmed;
+    }
+
+    const st = sameDst;
+    this.last = st;
+    if (st.rejected) return false;
+
+    if (!st.confirmed) {
+      // Probation: the candidate must keep a valid structure and increasing sequence numbers.
+      if (!this.structureOk(kind, d, off, end) || st.curPort !== sport || st.curIp !== src) {
+        this.probeFailed(st, seq, len, frame, timeUs);
+        return false;
+      }
+      if (kind === 'rtp') {
+        const delta = (seq - (st.maxExt & 0xffff)) & 0xffff;
+        if (delta === 0 || delta > 10) {
+          this.probeFailed(st, seq, len, frame, timeUs);
+          return false;
+        }
+        st.updateSeq(seq);
+      }
+      st.packets++;
+      st.bytes += len;
+      st.lastFrame = frame;
+      st.lastTimeUs = timeUs;
+      st.probation++;
+      if (this.isAnnounced(dst, dport) || this.isAnnounced(src, sport)) st.recognisedBy = 'sdp';
+      if (st.recognisedBy === 'sdp' || st.probation >= (kind === 'rtp' ? RTP_CONFIRM : RTCP_CONFIRM)) {
+        st.confirmed = true;
+        this.candidates--;
+      }
+      return st.confirmed;
+    }
+
+    // Confirmed stream: the hot path.
+    if (st.curPort !== sport || st.curIp !== src) {
+      st.sourceChangeCount++;
+      if (st.sourceChanges.length < MAX_SOURCE_CHANGES) {
+        st.sourceChanges.push({ frame, timeUs, from: { ip: st.curIp, port: st.curPort }, to: { ip: src, port: sport } });
+      }
+      st.curIp = src;
+      st.curPort = sport;
+    }
+    st.packets++;
+    st.bytes += len;
+    st.lastFrame = frame;
+    st.lastTimeUs = timeUs;
+    if (kind === 'rtp') st.updateSeq(seq);
+    return true;
+  }
+
+  private structureOk(kind: 'rtp' | 'rtcp', d: Uint8Array, off: number, end: number): boolean {
+    if (kind === 'rtcp') return validRtcp(d, off, end);
+    const b0 = d[off]!;
+    let hdr = 12 + (b0 & 0x0f) * 4;
+    if (hdr > end - off) return false;
+    if (b0 & 0x10) {
+      if (hdr + 4 > end - off) return false;
+      hdr += 4 + ((d[off + hdr + 2]! << 8) | d[off + hdr + 3]!) * 4;
+      if (hdr > end - off) return false;
+    }
+    if (b0 & 0x20) {
+      const pad = d[end - 1]!;
+      if (pad === 0 || hdr + pad > end - off) return false;
+    }
+    return true;
+  }
+
+  private probeFailed(st: RtpStream, seq: number, len: number, frame: number, timeUs: number): void {
+    st.probes++;
+    if (st.probes >= MAX_PROBES) {
+      st.rejected = true;
+      return;
+    }
+    st.reset(seq, len, frame, timeUs);
+  }
+
+  /** Confirmed streams, in order of first appearance. */
+  streams(): RtpStreamStats[] {
+    const out: RtpStreamStats[] = [];
+    for (const s of this.all) {
+      if (!s.confirmed) continue;
+      out.push({
+        ssrc: s.ssrc,
+        src: { ip: s.srcIp, port: s.srcPort },
+        dst: { ip: s.dstIp, port: s.dstPort },
+        payloadType: s.payloadType,
+        kind: s.kind,
+        packets: s.packets,
+        bytes: s.bytes,
+        firstFrame: s.firstFrame,
+        lastFrame: s.lastFrame,
+        firstTimeUs: s.firstTimeUs,
+        lastTimeUs: s.lastTimeUs,
+        lost: s.lost(),
+        sequenceGaps: s.kind === 'rtp' ? s.sequenceGaps : 0,
+        sourceChanges: s.sourceChanges.slice(),
+        recognisedBy: s.recognisedBy,
+      });
+    }
+    return out;
+  }
+
+  /** True when a confirmed stream goes to or comes from ip:port (used to tie ICMP errors to media). */
+  hasFlow(ip: string, port: number): boolean {
+    for (const s of this.all) {
+      if (!s.confirmed) continue;
+      if ((s.dstIp === ip && s.dstPort === port) || (s.srcIp === ip && s.srcPort === port)) return true;
+    }
+    return false;
+  }
+}
