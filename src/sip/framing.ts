@@ -17,7 +17,7 @@
  */
 
 import type { FramedMessage, StreamFramer } from '../capture/types.ts';
-import { sipStartAt } from './detect.ts';
+import { SIP_METHODS, sipStartAt } from './detect.ts';
 
 /** Longest header section we wait for without a blank line. */
 export const MAX_HEADER_BYTES = 64 * 1024;
@@ -33,6 +33,10 @@ interface Chunk {
 }
 
 const LF = 10, CR = 13;
+
+/** "INVITE ", …, "SIP/2.0 " as bytes: what a start line glued to other bytes can begin with. */
+const START_TOKENS: readonly number[][] = [...SIP_METHODS.map((m) => `${m} `), 'SIP/2.0 ']
+  .map((t) => Array.from(t, (c) => c.charCodeAt(0)));
 
 /** "content-length" as lower-case bytes. */
 const CONTENT_LENGTH = Array.from('content-length', (c) => c.charCodeAt(0));
@@ -250,7 +254,7 @@ class SipStreamFramer implements StreamFramer {
   private resync(): boolean {
     const buf = this.buf;
     for (;;) {
-      while (this.rp < this.wp && (buf[this.rp] === CR || buf[this.rp] === LF)) { this.rp++; this.scanRel = 0; }
+      while (this.rp < this.wp && (buf[this.rp] === CR || buf[this.rp] === LF)) { this.rp++; this.skipped++; this.scanRel = 0; }
       if (this.rp >= this.wp) return false;
       const b0 = buf[this.rp]!;
       const candidate = b0 >= 0x41 && b0 <= 0x5a;
@@ -274,10 +278,37 @@ class SipStreamFramer implements StreamFramer {
         this.scanRel = nl - this.rp;
         return true;
       }
+      // A message glued to the end of the previous body (no line break between them): look for
+      // a known method or "SIP/2.0 " inside the line.
+      const inner = this.findStartInLine(this.rp + 1, nl + 1);
+      if (inner >= 0) {
+        this.skipped += inner - this.rp;
+        this.rp = inner;
+        this.scanRel = 0;
+        continue;
+      }
       this.skipped += nl + 1 - this.rp;
       this.rp = nl + 1;
       this.scanRel = 0;
     }
+  }
+
+  /** First position in [from, lineEnd) where a SIP start line begins, or -1. */
+  private findStartInLine(from: number, lineEnd: number): number {
+    const buf = this.buf;
+    for (let p = from; p < lineEnd; p++) {
+      const b = buf[p]!;
+      if (b < 0x41 || b > 0x5a) continue;
+      let hit = false;
+      for (const m of START_TOKENS) {
+        if (m[0] !== b || p + m.length > lineEnd) continue;
+        let k = 1;
+        while (k < m.length && buf[p + k] === m[k]) k++;
+        if (k === m.length) { hit = true; break; }
+      }
+      if (hit && sipStartAt(buf, p, lineEnd)) return p;
+    }
+    return -1;
   }
 
   private process(out: FramedMessage[]): void {

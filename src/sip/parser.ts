@@ -175,6 +175,9 @@ function parseBytes(bytes: Uint8Array): ParseResult {
     if (!isToken(method)) return fail(`request line ${quote(firstLine)} has an invalid method`);
     requestUriRaw = firstLine.slice(sp1 + 1, sp2).trim();
     if (!requestUriRaw) return fail(`request line ${quote(firstLine)} has no Request-URI`);
+    if (indexOfWs(requestUriRaw, 0) >= 0) {
+      return fail(`request line ${quote(firstLine)} has more than three space-separated parts (Method SP Request-URI SP SIP-Version)`);
+    }
   }
   if (version !== 'SIP/2.0') notes.push(`SIP version '${version}' (expected SIP/2.0)`);
 
