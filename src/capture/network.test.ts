@@ -4,7 +4,7 @@ import path from 'node:path';
 import { NetworkDecoder } from './network.ts';
 import type { CaptureWarning, IpPacket, PacketRecord } from './types.ts';
 import { readAll } from './testing/containers.ts';
-import { concat, ethernet, hex, ip4Udp, ip6Udp, ipv4, ipv6, sll2, u16, udp } from './testing/packets.ts';
+import { concat, ethernet, hex, ip4Udp, ip6Udp, ipv4, sll2, u16, udp } from './testing/packets.ts';
 
 const PUBLIC = path.resolve(import.meta.dirname, '../../../shared/captures/public');
 

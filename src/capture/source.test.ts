@@ -26,7 +26,7 @@ const SAMPLE = pcapBytes({ linkType: 1 }, [
 
 describe('readChunks', () => {
   it('reads a Blob in slices with offsets and the total', async () => {
-    const blob = new Blob([SAMPLE]);
+    const blob = new Blob([new Uint8Array(SAMPLE)]);
     const seen: Array<[number, number, number]> = [];
     const parts: Uint8Array[] = [];
     for await (const c of readChunks(blob, 100)) {
@@ -42,7 +42,7 @@ describe('readChunks', () => {
     const ctl = new AbortController();
     const got: number[] = [];
     await expect(async () => {
-      for await (const c of readChunks(new Blob([SAMPLE]), 50, ctl.signal)) {
+      for await (const c of readChunks(new Blob([new Uint8Array(SAMPLE)]), 50, ctl.signal)) {
         got.push(c.offset);
         if (got.length === 2) ctl.abort();
       }
@@ -87,7 +87,7 @@ describe('readContainer', () => {
 describe('every public capture', () => {
   for (const e of manifest) {
     it(`${e.file}: opens and has ${e.packets} packet records`, async () => {
-      const blob = new Blob([fs.readFileSync(path.join(PUBLIC, e.file))]);
+      const blob = new Blob([new Uint8Array(fs.readFileSync(path.join(PUBLIC, e.file)))]);
       let n = 0;
       const res = await readContainer(chunkBytes(readChunks(blob, 64 << 10)), { packet: () => void n++, warning: () => {} });
       if (e.format === 'netmon2') {
