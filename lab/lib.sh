@@ -131,7 +131,16 @@ lab_topology() {
   nsx sl-lan ip addr add "$UA_IP/24" dev eth0
   nsx sl-lan ip route add default via "$NAT_LAN_IP"
   # a home router: source NAT with a random public port, drop unsolicited inbound silently
-  nsx sl-nat iptables -t nat -A POSTROUTING -o wan -s 192.168.1.0/24 -j MASQUERADE --random
+  # NAT_MODE=random (default): a random public port per flow; NAT_MODE=preserve: keep the source
+  # port when free (most home routers). NAT_SIP_PORT=N: the UA's SIP port 5060 always maps to N.
+  if [ -n "${NAT_SIP_PORT:-}" ]; then
+    nsx sl-nat iptables -t nat -A POSTROUTING -o wan -s "$UA_IP" -p udp --sport 5060 -j SNAT --to-source "$NAT_WAN_IP:$NAT_SIP_PORT"
+  fi
+  if [ "${NAT_MODE:-random}" = random ]; then
+    nsx sl-nat iptables -t nat -A POSTROUTING -o wan -s 192.168.1.0/24 -j MASQUERADE --random
+  else
+    nsx sl-nat iptables -t nat -A POSTROUTING -o wan -s 192.168.1.0/24 -j MASQUERADE
+  fi
   nsx sl-nat iptables -A INPUT -i wan -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
   nsx sl-nat iptables -A INPUT -i wan -j DROP
   nsx sl-nat iptables -A FORWARD -i wan -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
@@ -214,6 +223,15 @@ versions_json() {
   b="$(dpkg-query -W -f='baresip ${Version}' baresip 2>/dev/null)"
   t="$(tcpdump --version 2>/dev/null | head -1)"
   printf '{"kamailio":"%s","sipp":"%s","baresip":"%s","tcpdump":"%s","linux":"%s"}' "$k" "$s" "$b" "$t" "$(uname -r)"
+}
+
+# sipp_xml NAME [SED-EXPR...]: copy lab/sipp/NAME to $WORK with @MEDIA@ and the given substitutions
+sipp_xml() {
+  local n="$1"; shift
+  local args=(-e "s|@MEDIA@|$LAB_DIR/media|g") e
+  for e in "$@"; do args+=(-e "$e"); done
+  sed "${args[@]}" "$LAB_DIR/sipp/$n" >"$WORK/$n"
+  echo "$WORK/$n"
 }
 
 # kam_cfg OUT LISTEN_IP [NEXT_HOP] [TLS_CFG]: instantiate lab/kamailio/proxy.cfg
