@@ -212,11 +212,12 @@ export class DialogBuilder {
     return `${m.callId}\u0000${fromTag(m) ?? ''}\u0000${m.cseq.seq}\u0000${m.cseq.method.toUpperCase()}`;
   }
 
-  add(c: CapturedMessage, transaction: number | null): void {
+  /** One message; `ackForNon2xx` marks an ACK of a non-2xx final (it belongs to no dialog, §17.1.1.3). */
+  add(c: CapturedMessage, transaction: number | null, ackForNon2xx = false): void {
     this.messages[c.index] = c;
     this.dialogOf[c.index] = null;
     const m = c.sip;
-    if (!m || !m.callId) return;
+    if (!m || !m.callId || ackForNon2xx) return;
     if (m.kind === 'request') this.addRequest(c, m);
     else this.addResponse(c, m, transaction);
   }
@@ -419,6 +420,7 @@ export class DialogBuilder {
     }
     for (const d of this.dialogs) {
       d.messages.sort((a, b) => a - b);
+      d.initialTransactions.sort((a, b) => a - b);
       d.firstIndex = d.messages[0] ?? d.firstIndex;
       d.lastIndex = d.messages[d.messages.length - 1] ?? d.lastIndex;
       if (d.byeIndex !== null && d.byeStatus === null && d.state !== 'terminated' && d.method === 'INVITE') {

@@ -100,7 +100,7 @@ export function buildModel(input: ModelInput): SipModel {
   for (const c of messages) {
     const a = tb.add(c);
     anns[c.index] = a;
-    db.add(c, a.transaction);
+    db.add(c, a.transaction, a.ackForNon2xx === true);
   }
   db.finish(captureEndUs, anns);
   const chains = tb.chains();

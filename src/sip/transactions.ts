@@ -234,13 +234,12 @@ export class TransactionBuilder {
       }
     }
     const k = keyFor(m, c, method);
-    let txId = this.byKey.get(k.key);
+    const txId = this.byKey.get(k.key);
     let tx = txId === undefined ? undefined : this.transactions[txId];
     if (!tx) {
       tx = this.open(c, m, k.key, k.rfc2543, method);
       tx.client = c.src;
       tx.server = c.dst;
-      txId = tx.id;
       if (method === 'CANCEL') {
         const invKey = keyFor(m, c, 'INVITE').key;
         const inv = this.byKey.get(invKey);

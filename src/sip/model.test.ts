@@ -1,0 +1,575 @@
+/**
+ * The SIP model on hand-built flows: forking, CANCEL/200 race, target refresh, retransmission
+ * chains, B2BUA legs, response routing, in-dialog routing, hosts, media.
+ */
+import { describe, expect, it } from 'vitest';
+import { flow, reply, request, sdp } from './testing/flows.ts';
+import type { RequestSpec } from './testing/flows.ts';
+import { messageAnnotations, reportCalls } from './model.ts';
+import { expectedHop } from './routing.ts';
+
+const A = '192.0.2.10:5060'; // caller
+const P = '198.51.100.1:5060'; // proxy
+const B = '203.0.113.20:5060'; // callee
+
+const ALICE = '<sip:alice@example.com>;tag=a1';
+const BOB = '<sip:bob@example.com>';
+
+function inviteSpec(o: Partial<RequestSpec> = {}): RequestSpec {
+  return {
+    method: 'INVITE',
+    uri: 'sip:bob@example.com',
+    via: 'SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-inv1;rport',
+    from: ALICE,
+    to: BOB,
+    callId: 'call-1@192.0.2.10',
+    cseq: 1,
+    contact: '<sip:alice@192.0.2.10:5060>',
+    ...o,
+  };
+}
+
+/** In-dialog request from the caller (tags a1 → b1 by default). */
+function fromCaller(method: string, uri: string, cseq: number, branch: string, o: Partial<RequestSpec> = {}): string {
+  return request({
+    method,
+    uri,
+    via: `SIP/2.0/UDP 192.0.2.10:5060;branch=${branch};rport`,
+    from: ALICE,
+    to: `${BOB};tag=b1`,
+    callId: 'call-1@192.0.2.10',
+    cseq: method === 'ACK' ? `${cseq} ACK` : cseq,
+    ...o,
+  });
+}
+
+describe('forking', () => {
+  it('two 180s with different To tags make two early dialogs; the 200 confirms one', () => {
+    const inv = request(inviteSpec());
+    const f = flow()
+      .send(A, P, 'udp', 0, inv)
+      .send(P, A, 'udp', 0.01, reply(inv, 100, 'Trying'))
+      .send(P, A, 'udp', 0.5, reply(inv, 180, 'Ringing', { toTag: 'b1', contact: '<sip:bob@203.0.113.21>' }))
+      .send(P, A, 'udp', 0.6, reply(inv, 180, 'Ringing', { toTag: 'b2', contact: '<sip:bob@203.0.113.22>' }))
+      .send(P, A, 'udp', 3.0, reply(inv, 200, 'OK', { toTag: 'b2', contact: '<sip:bob@203.0.113.22>' }))
+      .send(A, '203.0.113.22:5060', 'udp', 3.05, request({ method: 'ACK', uri: 'sip:bob@203.0.113.22', via: 'SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-ack1;rport', from: ALICE, to: `${BOB};tag=b2`, callId: 'call-1@192.0.2.10', cseq: '1 ACK' }));
+    const model = f.model(10);
+    expect(model.dialogs).toHaveLength(2);
+    const [d1, d2] = model.dialogs;
+    expect(d1?.calleeTag).toBe('b1');
+    expect(d1?.state).toBe('terminated');
+    expect(d1?.terminationReason).toBe('other-branch-answered');
+    expect(d2?.calleeTag).toBe('b2');
+    expect(d2?.state).toBe('confirmed');
+    expect(d2?.caller.remoteTarget).toBe('sip:bob@203.0.113.22');
+    // One INVITE transaction on this hop; the early 180 of b1 is in dialog 0, the INVITE joins the confirmed one.
+    expect(new Set(model.annotations.slice(0, 5).map((a) => a.transaction))).toEqual(new Set([0]));
+    expect(model.annotations[0]?.dialog).toBe(1);
+    expect(model.annotations[2]?.dialog).toBe(0);
+    const [call] = reportCalls(model);
+    expect(call?.state).toBe('answered');
+    expect(call?.dialogs).toEqual([
+      expect.objectContaining({ fromTag: 'a1', toTag: 'b1', state: 'terminated' }),
+      expect.objectContaining({ fromTag: 'a1', toTag: 'b2', state: 'confirmed' }),
+    ]);
+    expect(call?.pddMs).toBe(500);
+    expect(call?.setupMs).toBe(3000);
+    expect(call?.durationMs).toBeCloseTo(6950, 3);
+    expect(call?.durationOpen).toBe(true);
+    // The ACK went straight to the Contact of the 200 (no route set): matches.
+    expect(expectedHop(model, 5)?.matches).toBe(true);
+  });
+});
+
+describe('CANCEL crossing a 200', () => {
+  it('the 200 wins; ACK and BYE follow; the call completes, ended by the caller', () => {
+    const inv = request(inviteSpec({ uri: 'sip:bob@203.0.113.20' }));
+    const cancel = request({ ...inviteSpec({ uri: 'sip:bob@203.0.113.20' }), method: 'CANCEL', cseq: 1, contact: undefined });
+    const f = flow()
+      .send(A, B, 'udp', 0, inv)
+      .send(B, A, 'udp', 0.2, reply(inv, 180, 'Ringing', { toTag: 'b1', contact: '<sip:bob@203.0.113.20>' }))
+      .send(A, B, 'udp', 5.0, cancel)
+      .send(B, A, 'udp', 5.001, reply(inv, 200, 'OK', { toTag: 'b1', contact: '<sip:bob@203.0.113.20>' }))
+      .send(B, A, 'udp', 5.01, reply(cancel, 200, 'OK', { toTag: 'b1' }))
+      .send(A, B, 'udp', 5.05, fromCaller('ACK', 'sip:bob@203.0.113.20', 1, 'z9hG4bK-ack1'))
+      .send(A, B, 'udp', 5.1, fromCaller('BYE', 'sip:bob@203.0.113.20', 2, 'z9hG4bK-bye1'));
+    const bye = f.messages()[6]?.raw ?? '';
+    f.send(B, A, 'udp', 5.12, reply(bye, 200, 'OK'));
+    const model = f.model();
+    const [tInv, tCancel] = model.transactions;
+    expect(tInv?.method).toBe('INVITE');
+    expect(tCancel?.method).toBe('CANCEL');
+    expect(tCancel?.cancels).toBe(tInv?.id);
+    expect(tInv?.cancelledBy).toBe(tCancel?.id);
+    expect(tInv?.finalStatus).toBe(200);
+    // The ACK of a 2xx is its own transaction (RFC 3261 §17.1.1.3).
+    expect(model.annotations[5]?.transaction).not.toBe(tInv?.id);
+    expect(model.annotations[5]?.ackForNon2xx).toBe(false);
+    // CANCEL goes where the INVITE went.
+    expect(model.hops[2]).toMatchObject({ kind: 'cancel', matches: true });
+    const call = model.calls[0];
+    expect(call?.state).toBe('completed');
+    expect(call?.endedBy).toBe('caller');
+    expect(call?.cancelIndex).toBe(2);
+    expect(call?.byeStatus).toBe(200);
+    expect(model.dialogs[0]?.state).toBe('terminated');
+    expect(model.dialogs[0]?.terminationReason).toBe('bye');
+    expect(call?.durationMs).toBeCloseTo(50, 3);
+    expect(reportCalls(model)[0]).toMatchObject({ byeFrame: 7, cancelFrame: 3, endFrame: 8, messageCount: 8 });
+  });
+
+  it('CANCEL answered by 487: cancelled, the ACK of the 487 stays in the INVITE transaction', () => {
+    const inv = request(inviteSpec({ uri: 'sip:bob@203.0.113.20' }));
+    const cancel = request({ ...inviteSpec({ uri: 'sip:bob@203.0.113.20' }), method: 'CANCEL', cseq: 1, contact: undefined });
+    const f = flow()
+      .send(A, B, 'udp', 0, inv)
+      .send(B, A, 'udp', 0.2, reply(inv, 180, 'Ringing', { toTag: 'b1' }))
+      .send(A, B, 'udp', 2, cancel)
+      .send(B, A, 'udp', 2.01, reply(cancel, 200, 'OK', { toTag: 'b1' }))
+      .send(B, A, 'udp', 2.02, reply(inv, 487, 'Request Terminated', { toTag: 'b1' }))
+      .send(A, B, 'udp', 2.03, request({ ...inviteSpec({ uri: 'sip:bob@203.0.113.20' }), method: 'ACK', to: `${BOB};tag=b1`, cseq: '1 ACK', contact: undefined }));
+    const model = f.model();
+    expect(model.annotations[5]).toMatchObject({ transaction: 0, ackForNon2xx: true });
+    expect(model.transactions[0]?.acks).toEqual([5]);
+    expect(model.hops[5]).toMatchObject({ kind: 'ack-non2xx', matches: true });
+    expect(model.calls[0]?.state).toBe('cancelled');
+    expect(model.calls[0]?.finalStatus).toBe(487);
+    expect(model.dialogs[0]).toMatchObject({ state: 'terminated', terminationReason: 'cancelled' });
+  });
+});
+
+describe('target refresh', () => {
+  function base() {
+    const inv = request(inviteSpec({ uri: 'sip:bob@203.0.113.20' }));
+    const f = flow()
+      .send(A, B, 'udp', 0, inv)
+      .send(B, A, 'udp', 1, reply(inv, 200, 'OK', { toTag: 'b1', contact: '<sip:bob@203.0.113.20:5060>' }))
+      .send(A, B, 'udp', 1.01, fromCaller('ACK', 'sip:bob@203.0.113.20:5060', 1, 'z9hG4bK-ack1'));
+    // The callee moves: re-INVITE with a new Contact (port 5070).
+    const reinv = request({
+      method: 'INVITE',
+      uri: 'sip:alice@192.0.2.10:5060',
+      via: 'SIP/2.0/UDP 203.0.113.20:5070;branch=z9hG4bK-re1',
+      from: `${BOB};tag=b1`,
+      to: ALICE,
+      callId: 'call-1@192.0.2.10',
+      cseq: 7,
+      contact: '<sip:bob@203.0.113.20:5070>',
+    });
+    f.send('203.0.113.20:5070', A, 'udp', 10, reinv)
+      .send(A, '203.0.113.20:5070', 'udp', 10.01, reply(reinv, 200, 'OK', { contact: '<sip:alice@192.0.2.10:5060>' }))
+      .send('203.0.113.20:5070', A, 'udp', 10.02, request({ method: 'ACK', uri: 'sip:alice@192.0.2.10:5060', via: 'SIP/2.0/UDP 203.0.113.20:5070;branch=z9hG4bK-re1ack', from: `${BOB};tag=b1`, to: ALICE, callId: 'call-1@192.0.2.10', cseq: '7 ACK' }));
+    return f;
+  }
+
+  it('a re-INVITE with a new Contact updates the remote target; the BYE to it matches', () => {
+    const f = base().send(A, '203.0.113.20:5070', 'udp', 20, fromCaller('BYE', 'sip:bob@203.0.113.20:5070', 2, 'z9hG4bK-bye1'));
+    const model = f.model();
+    const d = model.dialogs[0];
+    expect(d?.caller.remoteTarget).toBe('sip:bob@203.0.113.20:5070');
+    expect(d?.targetChanges.map((t) => [t.side, t.to])).toEqual([
+      ['callee', 'sip:alice@192.0.2.10:5060'],
+      ['caller', 'sip:bob@203.0.113.20:5060'],
+      ['caller', 'sip:bob@203.0.113.20:5070'],
+    ]);
+    const byeIdx = f.find('BYE');
+    const hop = expectedHop(model, byeIdx);
+    expect(hop?.expected).toEqual({ ip: '203.0.113.20', port: 5070 });
+    expect(hop?.matches).toBe(true);
+    expect(hop?.check.requestUriMatches).toBe(true);
+    // The first ACK went to the then-current Contact (5060): also right at its time.
+    expect(expectedHop(model, 2)?.matches).toBe(true);
+  });
+
+  it('a BYE still sent to the old Contact is a mismatch', () => {
+    const f = base().send(A, B, 'udp', 20, fromCaller('BYE', 'sip:bob@203.0.113.20:5060', 2, 'z9hG4bK-bye1'));
+    const model = f.model();
+    const hop = expectedHop(model, f.find('BYE'));
+    expect(hop?.matches).toBe(false);
+    expect(hop?.expected).toEqual({ ip: '203.0.113.20', port: 5070 });
+    expect(hop?.actual).toEqual({ ip: '203.0.113.20', port: 5060 });
+    expect(hop?.check.requestUriMatches).toBe(false);
+    expect(hop?.rule).toContain('sip:bob@203.0.113.20:5070');
+  });
+});
+
+describe('retransmission chains', () => {
+  it('INVITE retransmitted at 0.5, 1, 2, 4 s (Timer A) then 408: timed-out', () => {
+    const inv = request(inviteSpec({ uri: 'sip:bob@203.0.113.20' }));
+    const f = flow();
+    for (const t of [0, 0.5, 1.5, 3.5, 7.5]) f.send(A, B, 'udp', t, inv);
+    f.send(B, A, 'udp', 32, reply(inv, 408, 'Request Timeout', { toTag: 'b1' }));
+    const model = f.model();
+    expect(model.chains).toHaveLength(1);
+    const ch = model.chains[0];
+    expect(ch).toMatchObject({ kind: 'request', method: 'INVITE', first: 0, count: 4, timer: 'Timer A (INVITE request)', backoff: true, unusualOverReliable: false });
+    expect(ch?.intervalsMs).toEqual([500, 1000, 2000, 4000]);
+    expect(messageAnnotations(model).slice(0, 5)).toEqual([
+      { transaction: 0, dialog: null, retransmission: false, retransmissionOf: null },
+      { transaction: 0, dialog: null, retransmission: true, retransmissionOf: 0 },
+      { transaction: 0, dialog: null, retransmission: true, retransmissionOf: 0 },
+      { transaction: 0, dialog: null, retransmission: true, retransmissionOf: 0 },
+      { transaction: 0, dialog: null, retransmission: true, retransmissionOf: 0 },
+    ]);
+    expect(model.calls[0]).toMatchObject({ state: 'timed-out', finalStatus: 408 });
+  });
+
+  it('silence for 32 s is Timer B; silence for 10 s is in-progress', () => {
+    const inv = request(inviteSpec({ uri: 'sip:bob@203.0.113.20' }));
+    const f = flow();
+    for (const t of [0, 0.5, 1.5, 3.5, 7.5, 15.5, 31.5]) f.send(A, B, 'udp', t, inv);
+    const timedOut = f.model(40);
+    expect(timedOut.calls[0]?.state).toBe('timed-out');
+    expect(timedOut.calls[0]?.timeout).toContain('Timer B');
+    expect(timedOut.chains[0]?.reachedTimeout).toBe(true);
+    const g = flow().send(A, B, 'udp', 0, inv).send(A, B, 'udp', 0.5, inv);
+    expect(g.model(10).calls[0]?.state).toBe('in-progress');
+  });
+
+  it('a 2xx retransmitted with no ACK forms a chain capped at T2, then the callee hangs up', () => {
+    const inv = request(inviteSpec({ uri: 'sip:bob@203.0.113.20' }));
+    const ok = reply(inv, 200, 'OK', { toTag: 'b1', contact: '<sip:bob@10.0.0.5:5060>' });
+    const f = flow().send(A, B, 'udp', 0, inv);
+    const times = [1, 1.5, 2.5, 4.5, 8.5, 12.5, 16.5];
+    for (const t of times) f.send(B, A, 'udp', t, ok);
+    f.send(B, A, 'udp', 33, request({ method: 'BYE', uri: 'sip:alice@192.0.2.10:5060', via: 'SIP/2.0/UDP 203.0.113.20:5060;branch=z9hG4bK-bye9', from: `${BOB};tag=b1`, to: ALICE, callId: 'call-1@192.0.2.10', cseq: 1 }));
+    const model = f.model();
+    const ch = model.chains[0];
+    expect(ch).toMatchObject({ kind: 'response', status: 200, count: 6, timer: 'UAS core 2xx retransmission (RFC 3261 §13.3.1.4)', backoff: true });
+    expect(ch?.intervalsMs).toEqual([500, 1000, 2000, 4000, 4000, 4000]);
+    const call = model.calls[0];
+    expect(call).toMatchObject({ state: 'completed', endedBy: 'callee', ackIndex: null });
+    // The BYE goes to the caller's Contact: right.
+    expect(model.hops[8]).toMatchObject({ kind: 'in-dialog', matches: true });
+  });
+
+  it('a request repeated over TCP is flagged as unusual, a 2xx repeated over TCP is not', () => {
+    const inv = request(inviteSpec({ uri: 'sip:bob@203.0.113.20;transport=tcp', via: 'SIP/2.0/TCP 192.0.2.10:5060;branch=z9hG4bK-t1' }));
+    const ok = reply(inv, 200, 'OK', { toTag: 'b1', contact: '<sip:bob@203.0.113.20;transport=tcp>' });
+    const f = flow().send('192.0.2.10:40001', B, 'tcp', 0, inv).send('192.0.2.10:40001', B, 'tcp', 0.5, inv).send(B, '192.0.2.10:40001', 'tcp', 1, ok).send(B, '192.0.2.10:40001', 'tcp', 1.5, ok);
+    const model = f.model();
+    expect(model.chains.map((c) => [c.kind, c.reliableTransport, c.unusualOverReliable])).toEqual([
+      ['request', true, true],
+      ['response', true, false],
+    ]);
+    expect(model.notes.join(' ')).toContain('reliable transport');
+    // Responses on the same connection: match.
+    expect(model.hops[2]).toMatchObject({ kind: 'response', matches: true, expectedConnection: 0 });
+  });
+
+  it('the same INVITE forwarded by a proxy is two transactions, not a retransmission', () => {
+    const inv = request(inviteSpec());
+    const fwd = request(inviteSpec({ via: ['SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bK-p1', 'SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-inv1;rport;received=192.0.2.10'], uri: 'sip:bob@203.0.113.20' }));
+    const model = flow().send(A, P, 'udp', 0, inv).send(P, B, 'udp', 0.01, fwd).model();
+    expect(model.annotations.map((a) => [a.transaction, a.retransmission])).toEqual([
+      [0, false],
+      [1, false],
+    ]);
+  });
+
+  it('RFC 2543 branch: Call-ID, CSeq, From tag and top Via key the transaction', () => {
+    const inv = request(inviteSpec({ uri: 'sip:bob@203.0.113.20', via: 'SIP/2.0/UDP 192.0.2.10:5060' }));
+    const f = flow().send(A, B, 'udp', 0, inv).send(A, B, 'udp', 0.5, inv).send(B, A, 'udp', 0.6, reply(inv, 486, 'Busy Here', { toTag: 'b1' }));
+    f.send(A, B, 'udp', 0.7, request({ ...inviteSpec({ uri: 'sip:bob@203.0.113.20', via: 'SIP/2.0/UDP 192.0.2.10:5060' }), method: 'ACK', to: `${BOB};tag=b1`, cseq: '1 ACK', contact: undefined }));
+    const model = f.model();
+    expect(model.transactions).toHaveLength(1);
+    expect(model.transactions[0]).toMatchObject({ rfc2543: true, requests: [0, 1], responses: [2], acks: [3] });
+    expect(model.calls[0]).toMatchObject({ state: 'busy', finalStatus: 486 });
+  });
+});
+
+describe('B2BUA legs', () => {
+  function leg(callId: string, from: string, to: string, src: string, dst: string, at: number, extra: string[] = []): string {
+    void src;
+    void dst;
+    void at;
+    return request({
+      method: 'INVITE',
+      uri: `sip:${to}@example.net`,
+      via: `SIP/2.0/UDP ${src};branch=z9hG4bK-${callId}`,
+      from: `<sip:${from}@example.net>;tag=t-${callId}`,
+      to: `<sip:${to}@example.net>`,
+      callId,
+      cseq: 1,
+      contact: `<sip:${from}@${src}>`,
+      headers: extra,
+    });
+  }
+
+  it('joins legs by X-Call-ID', () => {
+    const f = flow()
+      .send(A, P, 'udp', 0, leg('leg-a', 'alice', 'bob', A, P, 0))
+      .send('198.51.100.2:5060', B, 'udp', 0.1, leg('leg-b', 'alice', 'bob', '198.51.100.2:5060', B, 0.1, ['X-Call-ID: leg-a']))
+      .send(A, P, 'udp', 0.2, leg('other', 'carol', 'dave', A, P, 0.2));
+    const calls = reportCalls(f.model());
+    expect(calls.map((c) => [c.callId, c['legs'], c['joinedBy']])).toEqual([
+      ['leg-a', ['leg-a', 'leg-b'], 'X-Call-ID'],
+      ['leg-b', ['leg-a', 'leg-b'], 'X-Call-ID'],
+      ['other', ['other'], null],
+    ]);
+  });
+
+  it('joins legs by guess: same numbers, INVITEs within 2 s, different Call-IDs', () => {
+    const f = flow()
+      .send(A, P, 'udp', 0, leg('in-1', '+14155550100', '0049301234567', A, P, 0))
+      .send('198.51.100.2:5060', B, 'udp', 0.8, leg('out-1', '4155550100', '49301234567', '198.51.100.2:5060', B, 0.8))
+      // Same numbers but 5 s later: a new call, not a leg.
+      .send(A, P, 'udp', 5.8, leg('in-2', '+14155550100', '0049301234567', A, P, 5.8));
+    const calls = reportCalls(f.model());
+    expect(calls.map((c) => [c.callId, c['legs'], c['joinedBy']])).toEqual([
+      ['in-1', ['in-1', 'out-1'], 'guess'],
+      ['out-1', ['in-1', 'out-1'], 'guess'],
+      ['in-2', ['in-2'], null],
+    ]);
+  });
+});
+
+describe('response routing (RFC 3261 §18.2.2, RFC 3581)', () => {
+  const NAT = '203.0.113.50:40000';
+  const reg = (rport: boolean): string =>
+    request({
+      method: 'REGISTER',
+      uri: 'sip:example.com',
+      via: `SIP/2.0/UDP 192.168.1.15:5060;branch=z9hG4bK-r1${rport ? ';rport' : ''}`,
+      from: '<sip:alice@example.com>;tag=r1',
+      to: '<sip:alice@example.com>',
+      callId: 'reg-1',
+      cseq: 1,
+      contact: '<sip:alice@192.168.1.15:5060>',
+      headers: ['Expires: 3600'],
+    });
+
+  it('with rport: received + the source port', () => {
+    const r = reg(true);
+    const ok = reply(r, 200, 'OK', { toTag: 's1', via: ['SIP/2.0/UDP 192.168.1.15:5060;branch=z9hG4bK-r1;rport=40000;received=203.0.113.50'] });
+    const model = flow().send(NAT, P, 'udp', 0, r).send(P, NAT, 'udp', 0.05, ok).model();
+    const hop = expectedHop(model, 1);
+    expect(hop).toMatchObject({ expected: { ip: '203.0.113.50', port: 40000 }, matches: true });
+    expect(hop?.rule).toContain('rport');
+    expect(model.hops[0]?.via).toMatchObject({ hostMatches: false, portMatches: false, rport: 'empty', sentByPrivate: true, sourcePrivate: false });
+    expect(model.calls[0]).toMatchObject({ kind: 'registration', state: 'registered' });
+  });
+
+  it('without rport: received + the sent-by port, so a reply to the NAT port breaks the rule', () => {
+    const r = reg(false);
+    const model = flow()
+      .send(NAT, P, 'udp', 0, r)
+      .send(P, '203.0.113.50:5060', 'udp', 0.05, reply(r, 401, 'Unauthorized', { toTag: 's1' }))
+      .send(P, NAT, 'udp', 0.06, reply(r, 401, 'Unauthorized', { toTag: 's1' }))
+      .model();
+    expect(expectedHop(model, 1)).toMatchObject({ expected: { ip: '203.0.113.50', port: 5060 }, matches: true });
+    expect(expectedHop(model, 2)).toMatchObject({ expected: { ip: '203.0.113.50', port: 5060 }, matches: false });
+    expect(model.hops[0]?.via?.rport).toBe('absent');
+    expect(model.calls[0]?.state).toBe('auth-challenged');
+  });
+
+  it('a TCP response on another connection breaks connection reuse', () => {
+    const inv = request(inviteSpec({ via: 'SIP/2.0/TCP 192.0.2.10:5060;branch=z9hG4bK-c1' }));
+    const f = flow().send('192.0.2.10:40002', P, 'tcp', 0, inv);
+    f.send(P, '192.0.2.10:5060', 'tcp', 0.1, reply(inv, 180, 'Ringing', { toTag: 'b1' }));
+    const model = f.model();
+    expect(model.hops[1]).toMatchObject({ kind: 'response', matches: false, expectedConnection: 0 });
+    expect(model.hops[1]?.rule).toContain('connection 0');
+  });
+});
+
+describe('in-dialog routing (RFC 3261 §12.2.1.1, §16.12)', () => {
+  const RR = '<sip:198.51.100.1;lr>';
+  function throughProxy() {
+    const inv = request(inviteSpec());
+    const fwd = request(
+      inviteSpec({
+        uri: 'sip:bob@203.0.113.20',
+        via: ['SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bK-p1', 'SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-inv1;rport=5060;received=192.0.2.10'],
+        recordRoute: [RR],
+      }),
+    );
+    const ok2 = reply(fwd, 200, 'OK', { toTag: 'b1', contact: '<sip:bob@203.0.113.20:5060>' });
+    const ok1 = reply(inv, 200, 'OK', { toTag: 'b1', contact: '<sip:bob@203.0.113.20:5060>', recordRoute: [RR] });
+    return flow().send(A, P, 'udp', 0, inv).send(P, B, 'udp', 0.01, fwd).send(B, P, 'udp', 1, ok2).send(P, A, 'udp', 1.01, ok1);
+  }
+  const bye = (via: string[], route: string[]): string =>
+    request({ method: 'BYE', uri: 'sip:bob@203.0.113.20:5060', via, from: ALICE, to: `${BOB};tag=b1`, callId: 'call-1@192.0.2.10', cseq: 2, route });
+
+  it('loose routing via a Record-Route proxy: each hop matches', () => {
+    const f = throughProxy()
+      .send(A, P, 'udp', 10, bye(['SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-b1;rport'], [RR]))
+      .send(P, B, 'udp', 10.01, bye(['SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bK-pb1', 'SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-b1;rport=5060'], []));
+    const model = f.model();
+    const d = model.dialogs[0];
+    expect(d?.caller.routeSet).toEqual(['sip:198.51.100.1;lr']);
+    expect(d?.callee.routeSet).toEqual(['sip:198.51.100.1;lr']);
+    expect(d?.callee.remoteTarget).toBe('sip:alice@192.0.2.10:5060');
+    const h1 = expectedHop(model, 4);
+    expect(h1).toMatchObject({ expected: { ip: '198.51.100.1', port: 5060 }, matches: true });
+    expect(h1?.check.requestUriMatches).toBe(true);
+    const h2 = expectedHop(model, 5);
+    expect(h2).toMatchObject({ expected: { ip: '203.0.113.20', port: 5060 }, matches: true });
+    expect(h2?.rule).toContain('last entry of the route set');
+    // Responses went back the way the Via said.
+    expect(model.hops[2]?.matches).toBe(true);
+    expect(model.hops[3]?.matches).toBe(true);
+    // The INVITE on two hops: two transactions, one call, one dialog.
+    expect(model.transactions.filter((t) => t.method === 'INVITE')).toHaveLength(2);
+    expect(model.dialogs).toHaveLength(1);
+    expect(model.dialogs[0]?.initialTransactions).toEqual([0, 1]);
+  });
+
+  it('a BYE that skips the record-routing proxy and goes straight to the Contact is misrouted', () => {
+    const model = throughProxy()
+      .send(A, B, 'udp', 10, bye(['SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-b1;rport'], []))
+      .model();
+    const h = expectedHop(model, 4);
+    expect(h).toMatchObject({ expected: { ip: '198.51.100.1', port: 5060 }, actual: { ip: '203.0.113.20', port: 5060 }, matches: false });
+  });
+
+  it('a BYE sent to an address other than the Contact (no route set) is a mismatch', () => {
+    const inv = request(inviteSpec({ uri: 'sip:bob@203.0.113.20' }));
+    const model = flow()
+      .send(A, B, 'udp', 0, inv)
+      .send(B, A, 'udp', 1, reply(inv, 200, 'OK', { toTag: 'b1', contact: '<sip:bob@203.0.113.20:5062;transport=udp>' }))
+      .send(A, B, 'udp', 5, fromCaller('BYE', 'sip:bob@203.0.113.20:5062;transport=udp', 2, 'z9hG4bK-b1'))
+      .model();
+    expect(expectedHop(model, 2)).toMatchObject({ expected: { ip: '203.0.113.20', port: 5062 }, actual: { ip: '203.0.113.20', port: 5060 }, matches: false });
+  });
+
+  it('a private Contact reached at the public address its messages came from is NAT traversal, not a misroute', () => {
+    const inv = request(inviteSpec({ uri: 'sip:bob@203.0.113.20' }));
+    const model = flow()
+      .send(A, P, 'udp', 0, inv)
+      .send('203.0.113.60:31000', P, 'udp', 1, reply(inv, 200, 'OK', { toTag: 'b1', contact: '<sip:bob@10.0.0.5:5060>' }))
+      .send(P, '203.0.113.60:31000', 'udp', 5, fromCaller('BYE', 'sip:bob@10.0.0.5:5060', 2, 'z9hG4bK-b1'))
+      .model();
+    expect(expectedHop(model, 2)).toMatchObject({ expected: { ip: '10.0.0.5', port: 5060 }, matches: true });
+    expect(model.hops[2]?.viaNat).toBe(true);
+  });
+
+  it('TLS default port 5061 and sips: apply to the remote target', () => {
+    const inv = request(inviteSpec({ via: 'SIP/2.0/TLS 192.0.2.10:5061;branch=z9hG4bK-s1', uri: 'sips:bob@203.0.113.20' }));
+    const f = flow()
+      .send('192.0.2.10:5061', '203.0.113.20:5061', 'tls', 0, inv)
+      .send('203.0.113.20:5061', '192.0.2.10:5061', 'tls', 1, reply(inv, 200, 'OK', { toTag: 'b1', contact: '<sips:bob@203.0.113.20>' }))
+      // The far side's BYE on a new connection to the caller's Contact without port: 5060 assumed for sip:, i.e. 5061 expected only for sips.
+      .send('192.0.2.10:5061', '203.0.113.20:5061', 'tls', 5, fromCaller('BYE', 'sips:bob@203.0.113.20', 2, 'z9hG4bK-b1', { via: 'SIP/2.0/TLS 192.0.2.10:5061;branch=z9hG4bK-b1' }));
+    const model = f.model();
+    expect(expectedHop(model, 2)).toMatchObject({ expected: { ip: '203.0.113.20', port: 5061 }, matches: true });
+  });
+});
+
+describe('hosts', () => {
+  it('one column per IP; a proxy receiving on one interface and forwarding from another is proposed as one node', () => {
+    const inv = request(inviteSpec());
+    const fwd = request(inviteSpec({ uri: 'sip:bob@10.0.0.20', via: ['SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-p1', 'SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-inv1;rport=5060'] }));
+    const model = flow().send(A, P, 'udp', 0, inv).send('10.0.0.1:5060', '10.0.0.20:5060', 'udp', 0.01, fwd).send(P, A, 'udp', 0.02, reply(inv, 100, 'Trying')).model();
+    expect(model.hosts.hosts.map((h) => [h.ip, h.ports, h.addressClass])).toEqual([
+      ['192.0.2.10', [5060], 'documentation'],
+      ['198.51.100.1', [5060], 'documentation'],
+      ['10.0.0.1', [5060], 'private'],
+      ['10.0.0.20', [5060], 'private'],
+    ]);
+    expect(model.hosts.proposals).toHaveLength(1);
+    expect(model.hosts.proposals[0]).toMatchObject({ ips: ['198.51.100.1', '10.0.0.1'], kind: 'multihomed-proxy', evidence: [1] });
+    expect(model.hosts.proposals[0]?.reasons[0]).toContain('forwarded it from 10.0.0.1');
+  });
+
+  it('a NATed UA captured on both sides of the NAT is proposed as one node; a private Via alone is kept as advertised', () => {
+    const r = request({ method: 'REGISTER', uri: 'sip:example.com', via: 'SIP/2.0/UDP 192.168.1.15:5060;branch=z9hG4bK-r1;rport', from: '<sip:alice@example.com>;tag=r1', to: '<sip:alice@example.com>', callId: 'reg-1', cseq: 1, contact: '<sip:alice@192.168.1.15:5060>' });
+    const both = flow().send('192.168.1.15:5060', '192.168.1.1:5060', 'udp', 0, r).send('203.0.113.50:40000', P, 'udp', 0.001, r).model();
+    const nat = both.hosts.proposals.find((p) => p.kind === 'nat');
+    expect(nat?.ips).toEqual(['192.168.1.15', '203.0.113.50']);
+    const one = flow().send('203.0.113.50:40000', P, 'udp', 0, r).model();
+    expect(one.hosts.proposals).toEqual([]);
+    expect(one.hosts.hosts[0]?.advertised).toEqual([
+      { address: '192.168.1.15', where: 'via', firstIndex: 0 },
+      { address: '192.168.1.15', where: 'contact', firstIndex: 0 },
+    ]);
+  });
+});
+
+describe('media', () => {
+  it('ties RTP to the call by SDP, and the NATed peer reverse stream by what flowed; RTCP follows', () => {
+    const inv = request(inviteSpec({ uri: 'sip:bob@203.0.113.20', body: sdp('192.168.1.15', 4000) }));
+    const f = flow()
+      .send(A, B, 'udp', 0, inv)
+      .send(B, A, 'udp', 1, reply(inv, 200, 'OK', { toTag: 'b1', contact: '<sip:bob@203.0.113.20>', body: sdp('203.0.113.20', 20000) }))
+      // Caller behind NAT: media from its public address toward the callee's SDP address…
+      .rtp('203.0.113.50:61000', '203.0.113.20:20000', { ssrc: 1, from: 1.1, to: 10 })
+      // …and the callee latched back to that public address (not in any SDP).
+      .rtp('203.0.113.20:20000', '203.0.113.50:61000', { ssrc: 2, from: 1.2, to: 10 })
+      .rtp('203.0.113.50:61001', '203.0.113.20:20001', { ssrc: 1, kind: 'rtcp', from: 5, to: 10, packets: 2 })
+      .rtp('203.0.113.20:20001', '203.0.113.50:61001', { ssrc: 2, kind: 'rtcp', from: 5, to: 10, packets: 2 })
+      // A stray stream between strangers.
+      .rtp('198.51.100.77:7000', '198.51.100.78:7002', { ssrc: 3, from: 2, to: 3 });
+    const model = f.model();
+    expect(model.media.streamCallIds).toEqual(['call-1@192.0.2.10', 'call-1@192.0.2.10', 'call-1@192.0.2.10', 'call-1@192.0.2.10', null]);
+    expect(model.media.links.map((l) => [l.stream, l.basis])).toEqual([
+      [0, 'sdp-destination'],
+      [1, 'sdp-source'],
+      [2, 'sdp-destination'],
+      [3, 'sdp-source'],
+    ]);
+    expect(model.media.sdp.map((s) => [s.kind, s.address, s.port, s.privateAddress])).toEqual([
+      ['offer', '192.168.1.15', 4000, true],
+      ['answer', '203.0.113.20', 20000, false],
+    ]);
+    expect(model.calls[0]?.mediaStreams).toEqual([0, 1, 2, 3]);
+  });
+
+  it('one-way media toward the NATed side is still tied by the reverse rule', () => {
+    const inv = request(inviteSpec({ uri: 'sip:bob@203.0.113.20', body: sdp('192.168.1.15', 4000) }));
+    const f = flow()
+      .send(A, B, 'udp', 0, inv)
+      .send(B, A, 'udp', 1, reply(inv, 200, 'OK', { toTag: 'b1', contact: '<sip:bob@203.0.113.20>', body: sdp('10.9.9.9', 20000) }))
+      .rtp('203.0.113.50:61000', '203.0.113.20:30000', { ssrc: 1, from: 1.1, to: 10 })
+      .rtp('203.0.113.20:30000', '203.0.113.50:61000', { ssrc: 2, from: 1.2, to: 10 });
+    // Neither side matches any SDP (both NAT-rewritten): nothing ties them.
+    expect(f.model().media.streamCallIds).toEqual([null, null]);
+    const g = flow()
+      .send(A, B, 'udp', 0, inv)
+      .send(B, A, 'udp', 1, reply(inv, 200, 'OK', { toTag: 'b1', contact: '<sip:bob@203.0.113.20>', body: sdp('203.0.113.20', 20000) }))
+      .rtp('203.0.113.20:20000', '203.0.113.50:61000', { ssrc: 2, from: 1.2, to: 10 });
+    expect(g.model().media.links.map((l) => l.basis)).toEqual(['sdp-source']);
+  });
+});
+
+describe('calls', () => {
+  it('auth challenge then success: the last attempt decides, PDD from the first INVITE', () => {
+    const inv1 = request(inviteSpec({ uri: 'sip:bob@203.0.113.20' }));
+    const inv2 = request(inviteSpec({ uri: 'sip:bob@203.0.113.20', cseq: 2, via: 'SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-inv2;rport', headers: ['Proxy-Authorization: Digest username="alice"'] }));
+    const f = flow()
+      .send(A, B, 'udp', 0, inv1)
+      .send(B, A, 'udp', 0.1, reply(inv1, 407, 'Proxy Authentication Required', { toTag: 'x1' }))
+      .send(A, B, 'udp', 0.15, request({ ...inviteSpec({ uri: 'sip:bob@203.0.113.20' }), method: 'ACK', to: `${BOB};tag=x1`, cseq: '1 ACK', contact: undefined }))
+      .send(A, B, 'udp', 0.2, inv2)
+      .send(B, A, 'udp', 1.2, reply(inv2, 180, 'Ringing', { toTag: 'b1' }))
+      .send(B, A, 'udp', 2.2, reply(inv2, 603, 'Decline', { toTag: 'b1' }));
+    const model = f.model();
+    expect(model.calls[0]).toMatchObject({ state: 'rejected', finalStatus: 603, attempts: [1, 2], pddMs: 1200 });
+    expect(model.dialogs[0]).toMatchObject({ calleeTag: 'b1', state: 'terminated', terminationReason: 'rejected' });
+  });
+
+  it('OPTIONS and a de-registration get their own kinds and states', () => {
+    const opt = request({ method: 'OPTIONS', uri: 'sip:203.0.113.20', via: 'SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bK-o1', from: '<sip:ping@198.51.100.1>;tag=o1', to: '<sip:203.0.113.20>', callId: 'opt-1', cseq: 1 });
+    const unreg = request({ method: 'REGISTER', uri: 'sip:example.com', via: 'SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-u1', from: '<sip:alice@example.com>;tag=u1', to: '<sip:alice@example.com>', callId: 'reg-9', cseq: 5, contact: '<sip:alice@192.0.2.10>;expires=0' });
+    const model = flow().send(P, B, 'udp', 0, opt).send(B, P, 'udp', 0.01, reply(opt, 200, 'OK', { toTag: 'z' })).send(A, P, 'udp', 1, unreg).send(P, A, 'udp', 1.01, reply(unreg, 200, 'OK', { toTag: 'q' })).model();
+    expect(model.calls.map((c) => [c.callId, c.kind, c.state])).toEqual([
+      ['opt-1', 'options', 'ok'],
+      ['reg-9', 'registration', 'unregistered'],
+    ]);
+  });
+
+  it('an unparseable message is kept without transaction or call', () => {
+    const f = flow().send(A, B, 'udp', 0, 'garbage that is not SIP\r\n\r\n', { raw: true });
+    const model = f.model();
+    expect(f.messages()[0]?.sip).toBeNull();
+    expect(model.annotations[0]).toMatchObject({ transaction: null, dialog: null, call: null });
+    expect(model.hops[0]).toBeNull();
+    expect(model.calls).toEqual([]);
+  });
+
+  it('the model is plain JSON', () => {
+    const inv = request(inviteSpec());
+    const model = flow().send(A, P, 'udp', 0, inv).send(P, A, 'udp', 0.1, reply(inv, 180, 'Ringing', { toTag: 'b1' })).model();
+    expect(JSON.parse(JSON.stringify(model))).toEqual(model);
+  });
+});
