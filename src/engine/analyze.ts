@@ -200,7 +200,7 @@ export async function analyzeChunks(
   const connections = transport.connections();
   const rtpStreams = transport.rtpStreams();
   const icmp = transport.icmp();
-  const model = buildModel({ messages, connections, rtpStreams, icmp });
+  const model = buildModel({ messages, connections, rtpStreams, icmp, captureEndUs: lastTimeUs ?? undefined });
 
   report('diagnosis');
   const { findings, errors } = runDetectors({
@@ -252,7 +252,7 @@ export async function analyzeChunks(
     gaps: c.gaps,
     lastFrame: c.lastFrame,
   }));
-  const reportRtp: ReportRtpStream[] = rtpStreams.map((s) => ({
+  const reportRtp: ReportRtpStream[] = rtpStreams.map((s, i) => ({
     ssrc: s.ssrc,
     src: endpointKey(s.src),
     dst: endpointKey(s.dst),
@@ -261,7 +261,7 @@ export async function analyzeChunks(
     firstFrame: s.firstFrame,
     lastFrame: s.lastFrame,
     lost: s.lost,
-    callId: model.streamCalls?.[rtpStreams.indexOf(s)] ?? null,
+    callId: model.media.streamCallIds[i] ?? null,
     sourceChanges: s.sourceChanges.map((c) => ({ frame: c.frame, from: endpointKey(c.from), to: endpointKey(c.to) })),
     kind: s.kind,
     bytes: s.bytes,
