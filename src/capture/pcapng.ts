@@ -96,7 +96,30 @@ export class PcapngReader extends RecordStream implements ContainerReader {
   protected walk(buf: Uint8Array, view: DataView, start: number, end: number, fileOffset: number): number {
     let p = start;
     const base = fileOffset - start;
+    const rec = this.rec;
     while (end - p >= 12) {
+      // Fast path: a well-formed EPB of a known interface (the bulk of any capture).
+      if (this.inSection) {
+        const le = this.le;
+        const len = view.getUint32(p + 4, le);
+        if (view.getUint32(p, le) === BT_EPB && len >= 32 && (len & 3) === 0 && len <= MAX_BLOCK) {
+          if (end - p < len) break;
+          const caplen = view.getUint32(p + 20, le);
+          const ifc = this.ifaces[view.getUint32(p + 8, le)];
+          if (caplen <= len - 32 && ifc !== undefined && view.getUint32(p + len - 4, le) === len) {
+            rec.frame = ++this.frame;
+            rec.timeUs = this.lastTimeUs = toMicros(ifc, view.getUint32(p + 12, le), view.getUint32(p + 16, le));
+            rec.linkType = ifc.linkType;
+            rec.data = buf.subarray(p + 28, p + 28 + caplen);
+            rec.origLen = view.getUint32(p + 24, le);
+            rec.fileOffset = base + p;
+            rec.interfaceId = view.getUint32(p + 8, le);
+            this.sink.packet(rec);
+            p += len;
+            continue;
+          }
+        }
+      }
       const len = this.blockLength(buf, view, p, base + p);
       if (len === 0) return p;
       if (end - p < len) break;
