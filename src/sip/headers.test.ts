@@ -50,6 +50,9 @@ describe('parseVia', () => {
     expect(parseVia('SIP/2.0/WSS df7jal23ls0d.invalid;branch=z9hG4bK56sdasks')).toMatchObject({ transport: 'WSS', host: 'df7jal23ls0d.invalid', port: null });
     expect(parseVia('SIP/2.0/TCP host : 5070 ;branch=z9hG4bKc (a comment)')).toMatchObject({ host: 'host', port: 5070, branch: 'z9hG4bKc' });
   });
+  it('tolerates an IPv6 sent-by without brackets', () => {
+    expect(parseVia('SIP/2.0/UDP fe80:0:0:0:21a:a0ff:fe07:32e0:5060;branch=z9hG4bKkdjuw8376')).toMatchObject({ host: 'fe80:0:0:0:21a:a0ff:fe07:32e0', port: 5060 });
+  });
   it('refuses broken values', () => {
     expect(parseVia('')).toBeNull();
     expect(parseVia('SIP/2.0 192.0.2.1')).toBeNull();

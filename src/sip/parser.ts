@@ -15,6 +15,8 @@
  *   (ISUP, gzip) survive and can be turned back into the exact bytes.
  *
  * What cannot be read as SIP at all gives `{ok:false, reason}`; lesser oddities become `notes`.
+ * Headers that end without the blank line (datagram ends after the last header, or a cut
+ * capture) are read as they are, with a note, since real senders do this and tshark accepts it.
  * It never throws, and it is linear in the message size.
  */
 
@@ -182,7 +184,10 @@ function parseBytes(bytes: Uint8Array): ParseResult {
   if (version !== 'SIP/2.0') notes.push(`SIP version '${version}' (expected SIP/2.0)`);
 
   if (headerEnd < 0) {
-    return fail(`headers end without a blank line (${n} bytes, cut after the ${kind === 'request' ? `${method} request` : `${status} response`} headers began?)`);
+    // Real senders (e.g. Zoiper over UDP) end a datagram right after the last header, and a
+    // snaplen can cut one: read the headers that are there rather than lose the message.
+    notes.push(`headers end without a blank line after ${n} bytes (message cut short, or the sender left it out); no body`);
+    headerEnd = n;
   }
 
   // ---- header lines

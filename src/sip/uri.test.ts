@@ -14,6 +14,12 @@ describe('parseUri', () => {
     expect(parseUri('sips:[2001:DB8::1]:5061;transport=tls')).toMatchObject({ scheme: 'sips', user: null, host: '2001:db8::1', port: 5061 });
     expect(parseUri('sip:bob@[2001:db8::2]')).toMatchObject({ user: 'bob', host: '2001:db8::2', port: null });
   });
+  it('tolerates IPv6 without brackets (heplify/sip_ipv6_udp.pcap does this)', () => {
+    expect(parseUri('sip:4321@fec0:0:0:0:216:d3ff:fe0d:22c:5060')).toMatchObject({ user: '4321', host: 'fec0:0:0:0:216:d3ff:fe0d:22c', port: 5060 });
+    expect(parseUri('sip:9876@fe80:0:0:0:21a:a0ff:fe07:32e0')).toMatchObject({ host: 'fe80:0:0:0:21a:a0ff:fe07:32e0', port: null });
+    expect(parseUri('sip:2001:db8::1')).toMatchObject({ host: '2001:db8::1', port: null });
+    expect(parseUri('sip:a@1:2:3')).toBeNull();
+  });
   it('keeps ; params inside a tel-like user part', () => {
     expect(parseUri('sip:+4930123;npdi;rn=+4930999@gw.example.com;user=phone')).toMatchObject({
       user: '+4930123;npdi;rn=+4930999', host: 'gw.example.com', params: { user: 'phone' },

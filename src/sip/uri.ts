@@ -3,7 +3,8 @@
  *
  * - URI (RFC 3261 §19.1.1): `sip:user:password@host:port;uri-params?headers`. The user part may
  *   hold `;` (tel-like users such as `+4930123;npdi`, §19.1.6), so the user ends at the `@`.
- *   IPv6 references `[2001:db8::1]:5060` (RFC 3261 §19.1.1, RFC 5118). `tel:` (RFC 3966) keeps
+ *   IPv6 references `[2001:db8::1]:5060` (RFC 3261 §19.1.1, RFC 5118); IPv6 written without
+ *   brackets is tolerated (nine groups = eight plus a port). `tel:` (RFC 3966) keeps
  *   the number as `user` and an empty host.
  * - name-addr / addr-spec (RFC 3261 §20.10, §25.1): with `<…>` the params after `>` are header
  *   params; without, the URI ends at the first `;` and what follows are header params (a `;`
@@ -138,6 +139,23 @@ export function parseHostPort(s: string, start: number, stop: number): { host: s
   } else {
     let i = start;
     while (i < stop && s.charCodeAt(i) !== 58) i++;
+    const second = i < stop ? s.indexOf(':', i + 1) : -1;
+    if (second >= 0 && second < stop) {
+      // Two or more colons: an IPv6 address written without brackets (seen in real traffic,
+      // though RFC 3261 §19.1.1 requires them). Eight groups, or any with "::": no port;
+      // nine groups without "::": the last one is the port.
+      const text = s.slice(start, stop).trim();
+      const groups = text.split(':');
+      const compressed = text.includes('::');
+      if (!compressed && groups.length === 9) {
+        const p = parsePort(groups[8]!);
+        if (p === undefined || p === null) return null;
+        return { host: groups.slice(0, 8).join(':').toLowerCase(), port: p };
+      }
+      if (groups.length > 9 || (!compressed && groups.length !== 8)) return null;
+      for (const g of groups) if (!/^[0-9a-fA-F]{0,4}$/.test(g)) return null;
+      return { host: text.toLowerCase(), port: null };
+    }
     host = s.slice(start, i).trim();
     rest = i;
   }
