@@ -1,10 +1,39 @@
+/**
+ * Entry: build the store, render the app, open `?url=` (same-origin captures only), and expose
+ * `window.__sipladderIdle()` — a promise that resolves once no analysis is running — so tests
+ * (and scripts driving the page) can wait for a capture to be read.
+ */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App.tsx';
 import { createAppStore, StoreProvider } from './state/store.tsx';
 import './ui/styles.css';
 
+declare global {
+  interface Window {
+    __sipladderIdle?: () => Promise<void>;
+  }
+}
+
 const store = createAppStore();
+
+window.__sipladderIdle = () =>
+  new Promise<void>((resolve) => {
+    // Let a just-dispatched open (input change, drop) reach the store first.
+    setTimeout(() => {
+      if (store.getState().status.kind !== 'loading') return resolve();
+      const unsubscribe = store.subscribe((s) => {
+        if (s.status.kind !== 'loading') {
+          unsubscribe();
+          resolve();
+        }
+      });
+    }, 0);
+  });
+
+const url = new URLSearchParams(location.search).get('url');
+if (url) void store.getState().openUrl(url);
+
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <StoreProvider store={store}>

@@ -1,6 +1,12 @@
 /**
- * The app store: a factory (not a singleton) passed down by a provider. It holds the loaded
- * report (immutable per load), the load status and the engine client; components call its actions.
+ * The app store: a factory (not a singleton) passed down by a provider. It holds
+ *   - the loaded report (immutable per load) and its call index (derived once per load),
+ *   - the load status and the engine client,
+ *   - the view state (`view`: selection, host layout, time mode, overlays, unfolded chains,
+ *     annotations — plain data, to be serialised into share links; see view-state.ts),
+ *   - the call list's filter, sort and extra header columns, the evidence highlight, the theme,
+ *   - a lazily filled cache of message details (raw text, parsed SIP) and header values.
+ * Components call its actions; selectors live at module scope (selectors.ts).
  */
 import { createContext, useContext } from 'react';
 import type { ReactNode } from 'react';
@@ -9,6 +15,13 @@ import type { StoreApi } from 'zustand';
 import type { Progress } from '../engine/analyze.ts';
 import type { Report } from '../engine/report.ts';
 import { EngineClient, EngineError } from '../worker/client.ts';
+import type { MessageDetail } from '../worker/client.ts';
+import { indexCalls, defaultCallFilter } from '../ui/calls/call-rows.ts';
+import type { CallFilter, CallIndex, CallSort } from '../ui/calls/call-rows.ts';
+import { proposedHosts } from '../ui/ladder/hosts.ts';
+import type { HostProposal } from '../ui/ladder/hosts.ts';
+import { defaultViewState } from './view-state.ts';
+import type { HostLayout, Overlays, TimeMode, ViewState } from './view-state.ts';
 
 export type LoadStatus =
   | { kind: 'idle' }
@@ -17,37 +30,281 @@ export type LoadStatus =
   | { kind: 'error'; name: string; message: string }
   | { kind: 'cancelled'; name: string };
 
+export type Theme = 'system' | 'light' | 'dark';
+/** Which pane has the keyboard: the call list or the ladder (sngrep's two screens). */
+export type FocusPane = 'list' | 'ladder';
+
 export interface AppState {
   status: LoadStatus;
   report: Report | null;
+  calls: CallIndex | null;
+  proposals: HostProposal[];
+  view: ViewState;
+  filter: CallFilter;
+  sort: CallSort;
+  /** Extra call-list columns: SIP header names the user added. */
+  headerColumns: string[];
+  /** Header values of messages fetched so far: message index → lower-case name → value. */
+  headerValues: ReadonlyMap<number, Record<string, string>>;
+  /** Frames selected as a finding's evidence (highlighted in the ladder). */
+  evidence: { finding: number; frames: number[] } | null;
+  /** Whether the detail pane is open on the selected message. */
+  detailOpen: boolean;
+  pane: FocusPane;
+  theme: Theme;
+
   openFile(file: Blob, name: string): Promise<void>;
+  /** Open a capture served from this page's origin (the `?url=` parameter). */
+  openUrl(url: string): Promise<void>;
   cancel(): void;
   client(): EngineClient;
+  /** Message detail from the worker, cached per load. */
+  detail(index: number): Promise<MessageDetail>;
+  /** Fetch (once) the headers of these messages into `headerValues`. */
+  loadHeaders(indices: number[]): void;
+
+  // view-state setters
+  selectCalls(callIds: string[]): void;
+  toggleCall(callId: string): void;
+  selectMessage(index: number | null): void;
+  setHosts(hosts: HostLayout): void;
+  setTimeMode(mode: TimeMode): void;
+  setOverlay(name: keyof Overlays, on: boolean): void;
+  toggleUnfold(head: number): void;
+  setAnnotation(index: number, text: string): void;
+  setView(view: ViewState): void;
+
+  setFilter(f: Partial<CallFilter>): void;
+  setSort(s: CallSort): void;
+  addHeaderColumn(name: string): void;
+  removeHeaderColumn(name: string): void;
+  showEvidence(finding: number | null): void;
+  setDetailOpen(open: boolean): void;
+  setPane(p: FocusPane): void;
+  setTheme(t: Theme): void;
+}
+
+const THEME_KEY = 'sipladder.theme';
+
+function readTheme(): Theme {
+  try {
+    const t = globalThis.localStorage?.getItem(THEME_KEY);
+    return t === 'light' || t === 'dark' ? t : 'system';
+  } catch {
+    return 'system';
+  }
 }
 
 export function createAppStore(makeClient: () => EngineClient = () => new EngineClient()): StoreApi<AppState> {
   let client: EngineClient | null = null;
   const getClient = (): EngineClient => (client ??= makeClient());
-  return createStore<AppState>()((set) => ({
+  let details = new Map<number, Promise<MessageDetail>>();
+  const headerPending = new Set<number>();
+  let loadSeq = 0;
+
+  return createStore<AppState>()((set, get) => ({
     status: { kind: 'idle' },
     report: null,
+    calls: null,
+    proposals: [],
+    view: defaultViewState(),
+    filter: defaultCallFilter,
+    sort: { key: 'start', dir: 'asc' },
+    headerColumns: [],
+    headerValues: new Map(),
+    evidence: null,
+    detailOpen: false,
+    pane: 'list',
+    theme: readTheme(),
     client: getClient,
+
     async openFile(file, name) {
-      set({ status: { kind: 'loading', name, progress: null }, report: null });
+      const seq = ++loadSeq;
+      set({ status: { kind: 'loading', name, progress: null } });
       try {
         const result = await getClient().open(file, name, (progress) => set({ status: { kind: 'loading', name, progress } }));
-        set({ status: { kind: 'loaded', name, elapsedMs: result.elapsedMs }, report: result.report });
+        if (seq !== loadSeq) return;
+        details = new Map();
+        headerPending.clear();
+        const prev = get().view;
+        const calls = indexCalls(result.report);
+        const first = calls.rows[0];
+        set({
+          status: { kind: 'loaded', name, elapsedMs: result.elapsedMs },
+          report: result.report,
+          calls,
+          proposals: proposedHosts(result.report as Report & { hosts?: unknown }),
+          // A new capture: new selection and hosts; the user's time mode and overlays stay.
+          view: { ...defaultViewState(), timeMode: prev.timeMode, overlays: prev.overlays, selectedCalls: first ? [first.callId] : [] },
+          headerValues: new Map(),
+          evidence: null,
+          detailOpen: false,
+          pane: 'list',
+        });
       } catch (e) {
         if (e instanceof EngineError && e.code === 'cancelled') {
           // A newer open replaced this one, or the user cancelled: only the latter changes status.
           set((s) => (s.status.kind === 'loading' && s.status.name === name ? { status: { kind: 'cancelled', name } } : s));
           return;
         }
+        if (seq !== loadSeq) return;
         set({ status: { kind: 'error', name, message: e instanceof Error ? e.message : String(e) } });
       }
     },
+
+    async openUrl(url) {
+      let target: URL;
+      const name = decodeURIComponent(url.split(/[?#]/)[0]!.split('/').pop() || 'capture');
+      try {
+        target = new URL(url, location.href);
+      } catch {
+        set({ status: { kind: 'error', name, message: `"${url}" is not a URL` } });
+        return;
+      }
+      if (target.origin !== location.origin) {
+        set({ status: { kind: 'error', name, message: `only captures served from ${location.origin} can be opened by URL (got ${target.origin})` } });
+        return;
+      }
+      set({ status: { kind: 'loading', name, progress: null } });
+      try {
+        const res = await fetch(target);
+        if (!res.ok) throw new Error(`the server answered ${res.status} ${res.statusText} for ${target.pathname}`);
+        const blob = await res.blob();
+        await get().openFile(blob, name);
+      } catch (e) {
+        set({ status: { kind: 'error', name, message: e instanceof Error ? e.message : String(e) } });
+      }
+    },
+
     cancel() {
       getClient().cancel();
+    },
+
+    detail(index) {
+      let p = details.get(index);
+      if (!p) {
+        p = getClient().detail(index);
+        details.set(index, p);
+        p.catch(() => details.delete(index));
+      }
+      return p;
+    },
+
+    loadHeaders(indices) {
+      const todo = indices.filter((i) => i >= 0 && !headerPending.has(i) && !get().headerValues.has(i));
+      if (todo.length === 0) return;
+      for (const i of todo) headerPending.add(i);
+      const loadedFor = get().report;
+      void Promise.all(
+        todo.map((i) =>
+          get()
+            .detail(i)
+            .then((d) => {
+              const h: Record<string, string> = {};
+              for (const x of d.sip?.headers ?? []) {
+                const k = x.name.toLowerCase();
+                h[k] = k in h ? `${h[k]}, ${x.value}` : x.value;
+              }
+              return [i, h] as const;
+            })
+            .catch(() => [i, {} as Record<string, string>] as const),
+        ),
+      ).then((pairs) => {
+        if (get().report !== loadedFor) return;
+        const next = new Map(get().headerValues);
+        for (const [i, h] of pairs) next.set(i, h);
+        set({ headerValues: next });
+      });
+    },
+
+    selectCalls(callIds) {
+      set((s) => ({ view: { ...s.view, selectedCalls: callIds, selectedMessage: null, unfolded: [] }, evidence: null }));
+    },
+    toggleCall(callId) {
+      set((s) => {
+        const has = s.view.selectedCalls.includes(callId);
+        const selectedCalls = has ? s.view.selectedCalls.filter((c) => c !== callId) : [...s.view.selectedCalls, callId];
+        return { view: { ...s.view, selectedCalls } };
+      });
+    },
+    selectMessage(index) {
+      set((s) => ({ view: { ...s.view, selectedMessage: index } }));
+    },
+    setHosts(hosts) {
+      set((s) => ({ view: { ...s.view, hosts } }));
+    },
+    setTimeMode(timeMode) {
+      set((s) => ({ view: { ...s.view, timeMode } }));
+    },
+    setOverlay(name, on) {
+      set((s) => ({ view: { ...s.view, overlays: { ...s.view.overlays, [name]: on } } }));
+    },
+    toggleUnfold(head) {
+      set((s) => {
+        const u = s.view.unfolded;
+        return { view: { ...s.view, unfolded: u.includes(head) ? u.filter((x) => x !== head) : [...u, head] } };
+      });
+    },
+    setAnnotation(index, text) {
+      set((s) => {
+        const annotations = { ...s.view.annotations };
+        if (text.trim()) annotations[index] = text;
+        else delete annotations[index];
+        return { view: { ...s.view, annotations } };
+      });
+    },
+    setView(view) {
+      set({ view });
+    },
+
+    setFilter(f) {
+      set((s) => ({ filter: { ...s.filter, ...f, quick: { ...s.filter.quick, ...f.quick } } }));
+    },
+    setSort(sort) {
+      set({ sort });
+    },
+    addHeaderColumn(name) {
+      const n = name.trim();
+      if (!n || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(n)) return; // an RFC 3261 token
+      set((s) => (s.headerColumns.some((h) => h.toLowerCase() === n.toLowerCase()) ? s : { headerColumns: [...s.headerColumns, n] }));
+    },
+    removeHeaderColumn(name) {
+      set((s) => ({ headerColumns: s.headerColumns.filter((h) => h !== name), sort: s.sort.key === `header:${name}` ? { key: 'start', dir: 'asc' } : s.sort }));
+    },
+    showEvidence(finding) {
+      const r = get().report;
+      const f = finding === null ? undefined : r?.findings[finding];
+      if (finding === null || !f || !r) {
+        set({ evidence: null });
+        return;
+      }
+      // Bring the finding's call into the ladder and select its first evidence message.
+      const frames = new Set(f.frames);
+      const first = r.messages.find((m) => frames.has(m.frame) || m.frames.some((x) => frames.has(x)));
+      set((s) => {
+        let selectedCalls = s.view.selectedCalls;
+        if (f.callId && !selectedCalls.includes(f.callId)) selectedCalls = [f.callId];
+        return {
+          evidence: { finding, frames: f.frames },
+          view: { ...s.view, selectedCalls, selectedMessage: first ? first.index : s.view.selectedMessage },
+          pane: 'ladder',
+        };
+      });
+    },
+    setDetailOpen(detailOpen) {
+      set({ detailOpen });
+    },
+    setPane(pane) {
+      set({ pane });
+    },
+    setTheme(theme) {
+      try {
+        if (theme === 'system') globalThis.localStorage?.removeItem(THEME_KEY);
+        else globalThis.localStorage?.setItem(THEME_KEY, theme);
+      } catch {
+        /* private mode: the choice lasts for this page only */
+      }
+      set({ theme });
     },
   }));
 }
@@ -58,12 +315,14 @@ export function StoreProvider({ store, children }: { store: StoreApi<AppState>; 
   return <StoreContext.Provider value={store}>{children}</StoreContext.Provider>;
 }
 
+/** The store itself, for event handlers that read `getState()` without re-rendering. */
 export function useAppStoreApi(): StoreApi<AppState> {
   const store = useContext(StoreContext);
   if (!store) throw new Error('[sipladder:E001] useAppStore used outside <StoreProvider>');
   return store;
 }
 
+/** Subscribe to a slice; pass a module-scope selector (see selectors.ts). */
 export function useAppStore<T>(selector: (s: AppState) => T): T {
   return useStore(useAppStoreApi(), selector);
 }

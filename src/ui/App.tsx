@@ -1,24 +1,56 @@
 /**
- * The first page: open a capture (drop anywhere, or pick), watch progress with a cancel button,
- * then see what was read. The viewer (call list, ladder) grows from here.
+ * The page: open a capture (drop anywhere, pick a file, or `?url=` on the same origin), watch
+ * progress with Cancel, then read it — the call list on top, the ladder below with the message
+ * detail / findings panel beside it. Global keys: `/` focuses the filter; Esc walks back
+ * (detail → ladder → call list). Theme: follows the system unless the user picks one.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { useAppStore } from '../state/store.tsx';
+import { useAppStore, useAppStoreApi } from '../state/store.tsx';
+import type { Theme } from '../state/store.tsx';
+import { selectDetailOpen, selectPane, selectReport, selectStatus, selectTheme } from '../state/selectors.ts';
 import { CaptureSummary } from './CaptureSummary.tsx';
+import { CallFilterBar, CallList } from './calls/CallList.tsx';
+import { Ladder } from './ladder/Ladder.tsx';
+import { MessageDetailPane } from './details/MessageDetail.tsx';
+import { FindingsPanel } from './overlays/FindingsPanel.tsx';
+import { formatBytes } from './format.ts';
 
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1 << 20) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1 << 30) return `${(n / (1 << 20)).toFixed(1)} MiB`;
-  return `${(n / (1 << 30)).toFixed(2)} GiB`;
+const THEMES: Array<[Theme, string]> = [
+  ['system', 'Theme: system'],
+  ['light', 'Theme: light'],
+  ['dark', 'Theme: dark'],
+];
+
+function SidePanel() {
+  const api = useAppStoreApi();
+  const detailOpen = useAppStore(selectDetailOpen);
+  return (
+    <aside className="side-panel" aria-label="Details">
+      <div className="tabs" role="tablist">
+        <button type="button" role="tab" aria-selected={detailOpen} onClick={() => api.getState().setDetailOpen(true)}>
+          Message
+        </button>
+        <button type="button" role="tab" aria-selected={!detailOpen} onClick={() => api.getState().setDetailOpen(false)}>
+          Findings
+        </button>
+      </div>
+      <div className="tab-body" role="tabpanel">
+        {detailOpen ? <MessageDetailPane /> : <FindingsPanel />}
+      </div>
+    </aside>
+  );
 }
 
 export function App() {
-  const status = useAppStore((s) => s.status);
-  const report = useAppStore((s) => s.report);
+  const api = useAppStoreApi();
+  const status = useAppStore(selectStatus);
+  const report = useAppStore(selectReport);
+  const theme = useAppStore(selectTheme);
+  const pane = useAppStore(selectPane);
   const openFile = useAppStore((s) => s.openFile);
   const cancel = useAppStore((s) => s.cancel);
   const inputRef = useRef<HTMLInputElement>(null);
+  const filterRef = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
 
   const onFiles = useCallback(
@@ -28,6 +60,11 @@ export function App() {
     },
     [openFile],
   );
+
+  useEffect(() => {
+    if (theme === 'system') delete document.documentElement.dataset.theme;
+    else document.documentElement.dataset.theme = theme;
+  }, [theme]);
 
   useEffect(() => {
     // Drop anywhere on the page.
@@ -63,11 +100,38 @@ export function App() {
     };
   }, [onFiles]);
 
+  // Global keys: "/" focuses the filter; Esc in the list leaves the filter alone.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      const typing = t?.closest('input, textarea, select, [contenteditable]');
+      if (e.key === '/' && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {
+        e.preventDefault();
+        filterRef.current?.focus();
+        filterRef.current?.select();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  // Esc from the ladder: give the keyboard back to the call list's current row.
+  const prevPane = useRef(pane);
+  useEffect(() => {
+    if (prevPane.current === 'ladder' && pane === 'list') {
+      const id = api.getState().view.selectedCalls.at(-1);
+      const row = id ? document.querySelector<HTMLElement>(`.call-table tr[data-callid="${CSS.escape(id)}"]`) : null;
+      (row ?? document.querySelector<HTMLElement>('.call-table tbody tr.data'))?.focus();
+    }
+    prevPane.current = pane;
+  }, [pane, api]);
+
   const progress = status.kind === 'loading' ? status.progress : null;
   const fraction = progress && progress.totalBytes > 0 ? progress.bytesRead / progress.totalBytes : 0;
+  const loaded = report !== null && status.kind !== 'loading' && status.kind !== 'error';
 
   return (
-    <div className={`app${dragging ? ' dragging' : ''}`}>
+    <div className={`app${dragging ? ' dragging' : ''}${loaded ? ' has-report' : ''}`}>
       <header className="topbar">
         <h1>sipladder</h1>
         <button type="button" onClick={() => inputRef.current?.click()}>
@@ -85,14 +149,22 @@ export function App() {
             e.currentTarget.value = '';
           }}
         />
-        <span className="privacy">Nothing is uploaded: the capture is read in this browser.</span>
+        {loaded && status.kind === 'loaded' && <CaptureSummary report={report} name={status.name} elapsedMs={status.elapsedMs} />}
+        <span className="privacy" title="Nothing is uploaded: the capture is read in this browser.">{loaded ? 'Read locally' : 'Nothing is uploaded: the capture is read in this browser.'}</span>
+        <select className="theme" aria-label="Theme" value={theme} onChange={(e) => api.getState().setTheme(e.currentTarget.value as Theme)}>
+          {THEMES.map(([t, label]) => (
+            <option key={t} value={t}>
+              {label}
+            </option>
+          ))}
+        </select>
       </header>
 
       {status.kind === 'loading' && (
-        <section className="loading" aria-live="polite">
+        <section className="loading" aria-live="polite" aria-label="Reading">
           <div>
             Reading <strong>{status.name}</strong>
-            {progress ? ` — ${progress.stage}, ${formatBytes(progress.bytesRead)} of ${formatBytes(progress.totalBytes)}, ${progress.packets.toLocaleString()} packets, ${progress.messages.toLocaleString()} SIP messages` : ''}
+            {progress ? ` — ${progress.stage}, ${formatBytes(progress.bytesRead)} of ${formatBytes(progress.totalBytes)}, ${progress.packets.toLocaleString('en-US')} packets, ${progress.messages.toLocaleString('en-US')} SIP messages` : ''}
           </div>
           <progress aria-label="Reading progress" max={1} value={fraction} />
           <button type="button" onClick={cancel}>
@@ -107,12 +179,22 @@ export function App() {
       )}
       {status.kind === 'cancelled' && <p className="status-line">Reading {status.name} was cancelled.</p>}
 
-      {report && status.kind === 'loaded' ? (
-        <CaptureSummary report={report} name={status.name} elapsedMs={status.elapsedMs} />
+      {loaded ? (
+        <main className="viewer">
+          <div className="list-area">
+            <CallFilterBar filterRef={filterRef} />
+            <CallList />
+          </div>
+          <div className="ladder-area">
+            <Ladder />
+            <SidePanel />
+          </div>
+        </main>
       ) : (
         status.kind !== 'loading' && (
           <section className="dropzone" aria-label="Drop a capture">
             <p>Drop a pcap or pcapng file anywhere on this page (gzip-compressed is fine), or use “Open capture…”.</p>
+            <p className="muted">Keys: / filter · ↑↓ or j k move · Enter open · Esc back · ←→ previous/next call · Space fold/unfold or multi-select</p>
           </section>
         )
       )}

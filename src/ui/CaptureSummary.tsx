@@ -1,4 +1,7 @@
-/** What was read: packet and SIP message counts, and the warnings in one line (expandable). */
+/**
+ * What was read, as one compact strip in the top bar: file name, format, packet / SIP message /
+ * call / connection / RTP counts, read time, and the warnings in one line (expandable).
+ */
 import type { Report } from '../engine/report.ts';
 
 export function CaptureSummary({ report, name, elapsedMs }: { report: Report; name: string; elapsedMs: number }) {
@@ -22,17 +25,21 @@ export function CaptureSummary({ report, name, elapsedMs }: { report: Report; na
         <dd data-testid="rtp-count">{report.rtpStreams.length}</dd>
         <dt>Read in</dt>
         <dd>{(elapsedMs / 1000).toFixed(2)} s</dd>
+        <dt>Findings</dt>
+        <dd data-testid="finding-count" className={report.findings.some((f) => f.severity === 'error') ? 'has-errors' : undefined}>
+          {report.findings.length}
+        </dd>
       </dl>
       {w.length > 0 && (
         <details className="warnings">
           <summary data-testid="warning-line">
-            {w.length} warning{w.length === 1 ? '' : 's'}: {w[0]!.frame !== undefined ? `frame ${w[0]!.frame}: ` : ''}
+            {w.length} warning{w.length === 1 ? '' : 's'}: {w[0]!.frame !== undefined && !w[0]!.message.startsWith(`frame ${w[0]!.frame}`) ? `frame ${w[0]!.frame}: ` : ''}
             {w[0]!.message}
           </summary>
           <ul>
             {w.map((x, i) => (
               <li key={i}>
-                {x.frame !== undefined ? `frame ${x.frame}: ` : x.offset !== undefined ? `offset ${x.offset}: ` : ''}
+                {x.frame !== undefined ? (x.message.startsWith(`frame ${x.frame}`) ? '' : `frame ${x.frame}: `) : x.offset !== undefined ? `offset ${x.offset}: ` : ''}
                 {x.message}
               </li>
             ))}

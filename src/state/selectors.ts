@@ -1,0 +1,65 @@
+/**
+ * Module-scope selectors (stable identities, so components do not re-subscribe each render) and
+ * reference-keyed memos for data derived from the immutable report: the filtered+sorted call rows
+ * and the ladder's messages. A memo recomputes only when one of its input references changes.
+ */
+import type { ReportMessage } from '../engine/report.ts';
+import { filterCalls, sortCalls } from '../ui/calls/call-rows.ts';
+import type { CallRow } from '../ui/calls/call-rows.ts';
+import type { AppState } from './store.tsx';
+
+export const selectStatus = (s: AppState) => s.status;
+export const selectReport = (s: AppState) => s.report;
+export const selectCalls = (s: AppState) => s.calls;
+export const selectView = (s: AppState) => s.view;
+export const selectSelectedCalls = (s: AppState) => s.view.selectedCalls;
+export const selectSelectedMessage = (s: AppState) => s.view.selectedMessage;
+export const selectTimeMode = (s: AppState) => s.view.timeMode;
+export const selectOverlays = (s: AppState) => s.view.overlays;
+export const selectHosts = (s: AppState) => s.view.hosts;
+export const selectUnfolded = (s: AppState) => s.view.unfolded;
+export const selectAnnotations = (s: AppState) => s.view.annotations;
+export const selectFilter = (s: AppState) => s.filter;
+export const selectSort = (s: AppState) => s.sort;
+export const selectHeaderColumns = (s: AppState) => s.headerColumns;
+export const selectHeaderValues = (s: AppState) => s.headerValues;
+export const selectEvidence = (s: AppState) => s.evidence;
+export const selectDetailOpen = (s: AppState) => s.detailOpen;
+export const selectPane = (s: AppState) => s.pane;
+export const selectTheme = (s: AppState) => s.theme;
+export const selectProposals = (s: AppState) => s.proposals;
+
+/** A memo over a fixed list of reference inputs (speedscope's getters pattern). */
+function memoByRefs<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+  let last: A | null = null;
+  let value: R;
+  return (...args: A): R => {
+    if (last && last.length === args.length && last.every((x, i) => x === args[i])) return value;
+    value = fn(...args);
+    last = args;
+    return value;
+  };
+}
+
+const visibleCalls = memoByRefs((calls: AppState['calls'], filter: AppState['filter'], sort: AppState['sort'], headerValues: AppState['headerValues']): CallRow[] => {
+  if (!calls) return [];
+  const rows = filterCalls(calls.rows, filter);
+  const getHeader = (r: CallRow, name: string) => headerValues.get(r.firstMessage)?.[name.toLowerCase()];
+  return sortCalls(rows, sort, getHeader);
+});
+
+/** The call list's rows after filter and sort. */
+export const selectVisibleCalls = (s: AppState): CallRow[] => visibleCalls(s.calls, s.filter, s.sort, s.sort.key.startsWith('header:') ? s.headerValues : emptyHeaders);
+const emptyHeaders: AppState['headerValues'] = new Map();
+
+const ladderMessages = memoByRefs((report: AppState['report'], calls: AppState['calls'], selected: string[]): ReportMessage[] => {
+  if (!report || !calls) return [];
+  if (selected.length === 1) return (calls.messagesByCall.get(selected[0]!) ?? []).map((i) => report.messages[i]!);
+  const idx: number[] = [];
+  for (const c of selected) idx.push(...(calls.messagesByCall.get(c) ?? []));
+  idx.sort((a, b) => a - b);
+  return idx.map((i) => report.messages[i]!);
+});
+
+/** The selected calls' messages in capture order (several calls merge into one ladder). */
+export const selectLadderMessages = (s: AppState): ReportMessage[] => ladderMessages(s.report, s.calls, s.view.selectedCalls);

@@ -1,0 +1,352 @@
+/**
+ * The call list: one filter box with quick filters and a finding-kind filter above a real
+ * <table role="grid">, one row per call, sortable by every column, virtualised with
+ * @tanstack/react-virtual (spacer rows above and below the rendered window) so 100,000 calls
+ * scroll smoothly. SIP headers the user names become extra columns; their values come lazily
+ * from the worker (the first INVITE of each *visible* call), cached in the store.
+ *
+ * Keyboard: ↑/↓ or j/k move (and show that call's ladder), Space adds/removes a call from the
+ * multi-call ladder, Enter opens the ladder, Home/End, PageUp/PageDown. Click selects one call;
+ * Ctrl/⌘-click toggles, Shift-click selects a range.
+ */
+import { memo, useCallback, useEffect, useMemo, useRef } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useAppStore, useAppStoreApi } from '../../state/store.tsx';
+import {
+  selectCalls,
+  selectFilter,
+  selectHeaderColumns,
+  selectHeaderValues,
+  selectPane,
+  selectReport,
+  selectSelectedCalls,
+  selectSort,
+  selectVisibleCalls,
+} from '../../state/selectors.ts';
+import type { FindingKind } from '../../engine/report.ts';
+import { dateTimeUs, durationUs, clockUs } from '../format.ts';
+import type { CallRow, SortKey } from './call-rows.ts';
+
+const ROW_H = 28;
+
+interface Col {
+  key: SortKey;
+  label: string;
+  className: string;
+}
+const BASE_COLS: Col[] = [
+  { key: 'start', label: 'Start', className: 'c-start' },
+  { key: 'from', label: 'From', className: 'c-from' },
+  { key: 'to', label: 'To', className: 'c-to' },
+  { key: 'state', label: 'State', className: 'c-state' },
+  { key: 'duration', label: 'Duration', className: 'c-dur num' },
+  { key: 'messages', label: 'Msgs', className: 'c-msgs num' },
+  { key: 'findings', label: 'Findings', className: 'c-find num' },
+  { key: 'transport', label: 'Transport', className: 'c-tr' },
+];
+
+export function CallFilterBar({ filterRef }: { filterRef: React.RefObject<HTMLInputElement | null> }) {
+  const api = useAppStoreApi();
+  const filter = useAppStore(selectFilter);
+  const calls = useAppStore(selectCalls);
+  const visible = useAppStore(selectVisibleCalls);
+  const headerColumns = useAppStore(selectHeaderColumns);
+  const kinds = useMemo(() => {
+    const m = new Map<FindingKind, number>();
+    for (const r of calls?.rows ?? []) for (const k of r.kinds) m.set(k, (m.get(k) ?? 0) + 1);
+    return [...m].sort((a, b) => b[1] - a[1]);
+  }, [calls]);
+  const quick: Array<[keyof typeof filter.quick, string, string]> = [
+    ['failed', 'Failed', 'Calls rejected, cancelled or timed out'],
+    ['withFindings', 'With findings', 'Calls with an error or warning finding'],
+    ['unanswered', 'Unanswered', 'INVITE without a 2xx'],
+    ['long', `Long ≥ ${filter.longSeconds} s`, 'Calls longer than the threshold'],
+  ];
+  return (
+    <div className="filter-bar" role="search">
+      <input
+        ref={filterRef}
+        type="search"
+        className="filter-input"
+        placeholder="Filter: number, Call-ID, IP, method, status, text…  (method:BYE status:4xx ip:10.0.0.1 -word)"
+        aria-label="Filter calls"
+        value={filter.text}
+        onChange={(e) => api.getState().setFilter({ text: e.currentTarget.value })}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') {
+            if (filter.text) api.getState().setFilter({ text: '' });
+            else (e.currentTarget as HTMLInputElement).blur();
+            e.stopPropagation();
+          } else if (e.key === 'ArrowDown' || e.key === 'Enter') {
+            e.preventDefault();
+            document.querySelector<HTMLElement>('.call-table tbody tr[aria-selected="true"], .call-table tbody tr.data')?.focus();
+          }
+        }}
+      />
+      {quick.map(([k, label, hint]) => (
+        <button key={k} type="button" className="chip" aria-pressed={filter.quick[k]} title={hint} onClick={() => api.getState().setFilter({ quick: { ...filter.quick, [k]: !filter.quick[k] } })}>
+          {label}
+        </button>
+      ))}
+      {filter.quick.long && (
+        <input
+          type="number"
+          min={1}
+          className="long-input"
+          aria-label="Long call threshold, seconds"
+          value={filter.longSeconds}
+          onChange={(e) => api.getState().setFilter({ longSeconds: Math.max(1, Number(e.currentTarget.value) || 1) })}
+        />
+      )}
+      <select aria-label="Finding kind" value={filter.kind} onChange={(e) => api.getState().setFilter({ kind: e.currentTarget.value as FindingKind | '' })}>
+        <option value="">Any finding kind</option>
+        {kinds.map(([k, n]) => (
+          <option key={k} value={k}>
+            {k} ({n})
+          </option>
+        ))}
+      </select>
+      <form
+        className="add-column"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const input = e.currentTarget.elements.namedItem('header') as HTMLInputElement;
+          api.getState().addHeaderColumn(input.value);
+          input.value = '';
+        }}
+      >
+        <input name="header" placeholder="+ header column (User-Agent…)" aria-label="Add a SIP header as a column" list="header-suggestions" />
+        <datalist id="header-suggestions">
+          {['User-Agent', 'Server', 'Contact', 'P-Asserted-Identity', 'Diversion', 'Reason', 'Allow', 'Supported', 'Session-Expires', 'X-Call-ID', 'Via', 'Record-Route']
+            .filter((h) => !headerColumns.includes(h))
+            .map((h) => (
+              <option key={h} value={h} />
+            ))}
+        </datalist>
+      </form>
+      <span className="count" data-testid="call-count-visible" aria-live="polite">
+        {visible.length.toLocaleString('en-US')} of {(calls?.rows.length ?? 0).toLocaleString('en-US')} calls
+      </span>
+    </div>
+  );
+}
+
+const CallTr = memo(function CallTr({ row, selected, cursor, headerColumns, headers, start }: { row: CallRow; selected: boolean; cursor: boolean; headerColumns: string[]; headers: Record<string, string> | undefined; start: number }) {
+  return (
+    <tr
+      className={`data${row.failed ? ' failed' : ''}${row.worst ? ` sev-${row.worst}` : ''}`}
+      aria-selected={selected}
+      tabIndex={cursor ? 0 : -1}
+      data-callid={row.callId}
+      data-testid="call-row"
+      style={{ height: ROW_H }}
+    >
+      <td className="c-start" title={dateTimeUs(row.startUs) + ' UTC'}>
+        {start ? clockUs(row.startUs).slice(0, 12) : ''}
+      </td>
+      <td className="c-from" title={row.from}>
+        {row.from}
+      </td>
+      <td className="c-to" title={row.to}>
+        {row.to}
+      </td>
+      <td className="c-state">
+        <span className={`state${row.failed ? ' bad' : row.answered ? ' good' : ''}`}>{row.state}</span>
+        {row.finalStatus !== null && <span className="final"> {row.finalStatus}</span>}
+      </td>
+      <td className="c-dur num">{durationUs(row.durationUs)}</td>
+      <td className="c-msgs num">{row.messages}</td>
+      <td className="c-find num" title={row.kinds.join(', ')}>
+        {row.findings > 0 ? <span className={`count-badge sev-${row.worst}`}>{row.findings}</span> : row.infos > 0 ? <span className="muted">{row.infos} info</span> : ''}
+      </td>
+      <td className="c-tr">{row.transports.toUpperCase()}</td>
+      {headerColumns.map((h) => {
+        const v = headers?.[h.toLowerCase()];
+        return (
+          <td key={h} className="c-hdr" title={v}>
+            {headers ? (v ?? '—') : '…'}
+          </td>
+        );
+      })}
+    </tr>
+  );
+});
+
+export function CallList() {
+  const api = useAppStoreApi();
+  const report = useAppStore(selectReport);
+  const rows = useAppStore(selectVisibleCalls);
+  const selectedCalls = useAppStore(selectSelectedCalls);
+  const sort = useAppStore(selectSort);
+  const headerColumns = useAppStore(selectHeaderColumns);
+  const headerValues = useAppStore(selectHeaderValues);
+  const pane = useAppStore(selectPane);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const anchor = useRef<string | null>(null);
+  const selectedSet = useMemo(() => new Set(selectedCalls), [selectedCalls]);
+  const cursorId = selectedCalls[selectedCalls.length - 1] ?? rows[0]?.callId;
+  const cursorPos = useMemo(() => rows.findIndex((r) => r.callId === cursorId), [rows, cursorId]);
+
+  const virt = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_H, overscan: 12 });
+  const items = virt.getVirtualItems();
+
+  // Header columns: fetch the headers of the visible calls' first INVITE.
+  const firstVisible = items[0]?.index ?? 0;
+  const lastVisible = items.at(-1)?.index ?? -1;
+  useEffect(() => {
+    if (headerColumns.length === 0) return;
+    const idx: number[] = [];
+    for (let i = firstVisible; i <= lastVisible; i++) {
+      const r = rows[i];
+      if (r && r.firstMessage >= 0) idx.push(r.firstMessage);
+    }
+    api.getState().loadHeaders(idx);
+  }, [api, rows, firstVisible, lastVisible, headerColumns]);
+
+  // Keep the cursor row in view (keyboard moves, ←/→ in the ladder, a finding picked elsewhere).
+  useEffect(() => {
+    if (cursorPos >= 0) virt.scrollToIndex(cursorPos, { align: 'auto' });
+  }, [cursorPos, virt]);
+
+  const focusRow = useCallback((callId: string) => {
+    requestAnimationFrame(() => scrollRef.current?.querySelector<HTMLElement>(`tr[data-callid="${CSS.escape(callId)}"]`)?.focus({ preventScroll: true }));
+  }, []);
+
+  const onKeyDown = (e: React.KeyboardEvent) => {
+    if ((e.target as HTMLElement).closest('input, select, button')) return;
+    const s = api.getState();
+    const move = (pos: number) => {
+      const r = rows[Math.max(0, Math.min(rows.length - 1, pos))];
+      if (!r) return;
+      s.selectCalls([r.callId]);
+      anchor.current = r.callId;
+      focusRow(r.callId);
+    };
+    const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 300) / ROW_H) - 1);
+    switch (e.key) {
+      case 'ArrowDown':
+      case 'j':
+        move(cursorPos + 1);
+        break;
+      case 'ArrowUp':
+      case 'k':
+        move(cursorPos - 1);
+        break;
+      case 'PageDown':
+        move(cursorPos + page);
+        break;
+      case 'PageUp':
+        move(cursorPos - page);
+        break;
+      case 'Home':
+        move(0);
+        break;
+      case 'End':
+        move(rows.length - 1);
+        break;
+      case ' ': {
+        const r = rows[cursorPos];
+        if (r) s.toggleCall(r.callId);
+        break;
+      }
+      case 'Enter':
+      case 'ArrowRight':
+      case 'l': {
+        if (s.view.selectedCalls.length === 0 && rows[cursorPos]) s.selectCalls([rows[cursorPos]!.callId]);
+        s.setPane('ladder');
+        requestAnimationFrame(() => {
+          const sel = document.querySelector<SVGGElement>('.ladder g.arrow.selected') ?? document.querySelector<SVGGElement>('.ladder g.arrow');
+          if (sel) {
+            const idx = Number(sel.getAttribute('data-index'));
+            if (api.getState().view.selectedMessage === null) api.getState().selectMessage(idx);
+            sel.focus({ preventScroll: true });
+          }
+        });
+        break;
+      }
+      default:
+        return;
+    }
+    e.preventDefault();
+  };
+
+  const onClick = (e: React.MouseEvent) => {
+    const tr = (e.target as Element).closest('tr.data');
+    if (!tr) return;
+    const id = tr.getAttribute('data-callid')!;
+    const s = api.getState();
+    if (e.ctrlKey || e.metaKey) s.toggleCall(id);
+    else if (e.shiftKey && anchor.current) {
+      const a = rows.findIndex((r) => r.callId === anchor.current);
+      const b = rows.findIndex((r) => r.callId === id);
+      if (a >= 0 && b >= 0) s.selectCalls(rows.slice(Math.min(a, b), Math.max(a, b) + 1).map((r) => r.callId));
+    } else {
+      s.selectCalls([id]);
+      anchor.current = id;
+    }
+    s.setPane('list');
+  };
+
+  const sortBy = (key: SortKey) => {
+    api.getState().setSort({ key, dir: sort.key === key && sort.dir === 'asc' ? 'desc' : 'asc' });
+  };
+
+  if (!report) return null;
+  const cols: Col[] = [...BASE_COLS, ...headerColumns.map((h) => ({ key: `header:${h}` as SortKey, label: h, className: 'c-hdr' }))];
+  const padTop = items[0]?.start ?? 0;
+  const padBottom = virt.getTotalSize() - (items.at(-1)?.end ?? 0);
+  const nCols = cols.length;
+
+  return (
+    <section className={`call-list${pane === 'list' ? ' active' : ''}`} aria-label="Calls">
+      <div className="call-scroll" ref={scrollRef} onKeyDown={onKeyDown} onClick={onClick}>
+        <table className="call-table" role="grid" aria-label="Calls" aria-rowcount={rows.length + 1} aria-multiselectable="true">
+          <thead>
+            <tr>
+              {cols.map((c) => (
+                <th key={c.key} className={c.className} aria-sort={sort.key === c.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'} scope="col">
+                  <button type="button" className="sort" onClick={() => sortBy(c.key)}>
+                    {c.label}
+                    {sort.key === c.key ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : ''}
+                  </button>
+                  {c.key.startsWith('header:') && (
+                    <button type="button" className="remove-col" aria-label={`Remove column ${c.label}`} onClick={() => api.getState().removeHeaderColumn(c.label)}>
+                      ×
+                    </button>
+                  )}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {padTop > 0 && (
+              <tr aria-hidden="true" className="spacer">
+                <td colSpan={nCols} style={{ height: padTop }} />
+              </tr>
+            )}
+            {items.map((it) => {
+              const r = rows[it.index]!;
+              return (
+                <CallTr
+                  key={r.callId}
+                  row={r}
+                  selected={selectedSet.has(r.callId)}
+                  cursor={it.index === (cursorPos < 0 ? 0 : cursorPos)}
+                  headerColumns={headerColumns}
+                  headers={headerColumns.length ? headerValues.get(r.firstMessage) : undefined}
+                  start={1}
+                />
+              );
+            })}
+            {padBottom > 0 && (
+              <tr aria-hidden="true" className="spacer">
+                <td colSpan={nCols} style={{ height: padBottom }} />
+              </tr>
+            )}
+          </tbody>
+        </table>
+        {rows.length === 0 && <p className="empty">{report.calls.length === 0 ? 'No SIP calls in this capture.' : 'No call matches the filter.'}</p>}
+      </div>
+    </section>
+  );
+}

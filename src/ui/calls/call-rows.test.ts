@@ -1,0 +1,94 @@
+/** Call-list rows: derivation from messages and findings, the filter syntax, quick filters, sorting. */
+import { describe, expect, it } from 'vitest';
+import type { Finding, ReportCall, ReportMessage } from '../../engine/report.ts';
+import { isoMicros } from '../../engine/report.ts';
+import { defaultCallFilter, filterCalls, indexCalls, sortCalls } from './call-rows.ts';
+import type { CallFilter } from './call-rows.ts';
+
+const T0 = Date.UTC(2024, 4, 1, 12) * 1000;
+const messages: ReportMessage[] = [];
+function m(callId: string, src: string, dst: string, p: Partial<ReportMessage>, dtSec: number): void {
+  const index = messages.length;
+  const timeUs = T0 + dtSec * 1e6;
+  messages.push({ index, frame: index + 1, firstFrame: index + 1, frames: [index + 1], time: isoMicros(timeUs), timeUs, src, dst, transport: 'udp', connection: null, callId, cseq: '1 INVITE', retransmission: false, encapsulation: null, startLine: '', hasSdp: false, ...p });
+}
+// a: answered, 10 minutes long. b: 486 Busy. c: challenged (407) then answered. d: INVITE unanswered over TCP.
+m('a', '10.0.0.1:5060', '10.0.0.2:5060', { method: 'INVITE' }, 0);
+m('a', '10.0.0.2:5060', '10.0.0.1:5060', { status: 200, reason: 'OK' }, 1);
+m('a', '10.0.0.1:5060', '10.0.0.2:5060', { method: 'BYE', cseq: '2 BYE' }, 600);
+m('b', '10.0.0.3:5060', '10.0.0.2:5060', { method: 'INVITE' }, 5);
+m('b', '10.0.0.2:5060', '10.0.0.3:5060', { status: 486, reason: 'Busy Here' }, 6);
+m('c', '10.0.0.4:5060', '10.0.0.2:5060', { method: 'INVITE' }, 7);
+m('c', '10.0.0.2:5060', '10.0.0.4:5060', { status: 407, reason: 'Proxy Authentication Required' }, 7.1);
+m('c', '10.0.0.4:5060', '10.0.0.2:5060', { method: 'INVITE', cseq: '2 INVITE' }, 7.2);
+m('c', '10.0.0.2:5060', '10.0.0.4:5060', { status: 200, reason: 'OK', cseq: '2 INVITE' }, 8);
+m('d', '[2001:db8::5]:5060', '10.0.0.2:5060', { method: 'INVITE', transport: 'tcp' }, 9);
+
+const call = (callId: string, from: string, to: string, state: string): ReportCall => ({ callId, from, to, state, startFrame: 1, endFrame: 2, messageCount: 0, dialogs: [] });
+const calls = [
+  call('a', '<sip:1001@example.com>;tag=1', 'sip:1002@example.com', 'completed'),
+  call('b', 'sip:1003@example.com', 'sip:1002@example.com', 'rejected'),
+  call('c', 'sip:alice@example.org', 'sip:1002@example.com', 'completed'),
+  call('d', 'sip:bob@example.org', 'sip:486486@example.com', 'calling'),
+];
+const finding: Finding = { kind: 'invite-timeout', severity: 'error', callId: 'd', frames: [10], title: '', explanation: '', references: [], fix: '' };
+const info: Finding = { kind: 'malformed-sip', severity: 'info', callId: 'a', frames: [1], title: '', explanation: '', references: [], fix: '' };
+const capture: Finding = { ...finding, kind: 'tls-handshake-failed', callId: null };
+const idx = indexCalls({ calls, messages, findings: [finding, info, capture] });
+const ids = (rows: { callId: string }[]) => rows.map((r) => r.callId);
+const f = (p: Partial<CallFilter>): CallFilter => ({ ...defaultCallFilter, ...p, quick: { ...defaultCallFilter.quick, ...p.quick } });
+
+describe('indexCalls', () => {
+  it('derives one row per call with state flags, counts and durations', () => {
+    const [a, b, c, d] = idx.rows;
+    expect(a).toMatchObject({ from: '1001@example.com', to: '1002@example.com', messages: 3, durationUs: 600e6, answered: true, failed: false, findings: 0, infos: 1 });
+    expect(b).toMatchObject({ failed: true, answered: false, finalStatus: 486 });
+    expect(c).toMatchObject({ failed: false, answered: true, messages: 4 });
+    expect(d).toMatchObject({ findings: 1, worst: 'error', kinds: ['invite-timeout'], transports: 'tcp', answered: false, failed: false });
+    expect(idx.captureFindings).toEqual([2]);
+    expect(idx.messagesByCall.get('c')).toEqual([5, 6, 7, 8]);
+  });
+});
+
+describe('filterCalls', () => {
+  it('quick filters', () => {
+    expect(ids(filterCalls(idx.rows, f({ quick: { failed: true, withFindings: false, unanswered: false, long: false } })))).toEqual(['b']);
+    expect(ids(filterCalls(idx.rows, f({ quick: { failed: false, withFindings: true, unanswered: false, long: false } })))).toEqual(['d']);
+    expect(ids(filterCalls(idx.rows, f({ quick: { failed: false, withFindings: false, unanswered: true, long: false } })))).toEqual(['b', 'd']);
+    expect(ids(filterCalls(idx.rows, f({ quick: { failed: false, withFindings: false, unanswered: false, long: true } })))).toEqual(['a']);
+    expect(ids(filterCalls(idx.rows, f({ kind: 'invite-timeout' })))).toEqual(['d']);
+  });
+
+  it('text terms: numbers, IPs, methods, statuses, Call-ID, prefixes and negation', () => {
+    expect(ids(filterCalls(idx.rows, f({ text: '1003' })))).toEqual(['b']);
+    expect(ids(filterCalls(idx.rows, f({ text: '10.0.0.4' })))).toEqual(['c']);
+    expect(ids(filterCalls(idx.rows, f({ text: '2001:db8::5' })))).toEqual(['d']);
+    expect(ids(filterCalls(idx.rows, f({ text: 'BYE' })))).toEqual(['a']);
+    // a bare status matches the status, not numbers that merely contain it… except the To number itself
+    expect(ids(filterCalls(idx.rows, f({ text: '486' })))).toEqual(['b', 'd']);
+    expect(ids(filterCalls(idx.rows, f({ text: 'status:486' })))).toEqual(['b']);
+    expect(ids(filterCalls(idx.rows, f({ text: 'status:4xx' })))).toEqual(['b', 'c']);
+    expect(ids(filterCalls(idx.rows, f({ text: 'callid:c' })))).toEqual(['c']);
+    expect(ids(filterCalls(idx.rows, f({ text: 'example.org -alice' })))).toEqual(['d']);
+    expect(ids(filterCalls(idx.rows, f({ text: 'to:1002 method:INVITE from:100' })))).toEqual(['a', 'b']);
+    expect(ids(filterCalls(idx.rows, f({ text: 'nothing-matches' })))).toEqual([]);
+  });
+});
+
+describe('sortCalls', () => {
+  it('sorts by each column, both directions, ties in capture order', () => {
+    expect(ids(sortCalls(idx.rows, { key: 'duration', dir: 'desc' }))).toEqual(['a', 'b', 'c', 'd'].sort((x, y) => idx.rows.find((r) => r.callId === y)!.durationUs - idx.rows.find((r) => r.callId === x)!.durationUs || x.localeCompare(y)));
+    expect(ids(sortCalls(idx.rows, { key: 'from', dir: 'asc' }))).toEqual(['a', 'b', 'c', 'd']);
+    expect(ids(sortCalls(idx.rows, { key: 'from', dir: 'desc' }))).toEqual(['d', 'c', 'b', 'a']);
+    expect(ids(sortCalls(idx.rows, { key: 'findings', dir: 'desc' }))[0]).toBe('d');
+    expect(ids(sortCalls(idx.rows, { key: 'transport', dir: 'asc' }))).toEqual(['d', 'a', 'b', 'c']);
+    expect(ids(sortCalls(idx.rows, { key: 'transport', dir: 'desc' }))).toEqual(['a', 'b', 'c', 'd']);
+  });
+  it('header columns sort known values first and unknown last', () => {
+    const vals: Record<string, string> = { a: 'zeta', c: 'alpha' };
+    const s = sortCalls(idx.rows, { key: 'header:User-Agent', dir: 'asc' }, (r) => vals[r.callId]);
+    expect(ids(s)).toEqual(['c', 'a', 'b', 'd']);
+    const d = sortCalls(idx.rows, { key: 'header:User-Agent', dir: 'desc' }, (r) => vals[r.callId]);
+    expect(ids(d)).toEqual(['a', 'c', 'b', 'd']);
+  });
+});

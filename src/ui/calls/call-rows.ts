@@ -1,0 +1,317 @@
+/**
+ * The call list's data: one row per call (Call-ID), derived once per report, then filtered and
+ * sorted on every keystroke. Built for 100,000 calls: one pass over the messages to index them
+ * by Call-ID, a prebuilt lower-case haystack per call for the free-text filter, and plain `<`
+ * comparisons in the sort (no localeCompare). Pure functions, no DOM.
+ *
+ * Filter syntax (one box, space-separated terms, all must match):
+ *   bare words     match anywhere (Call-ID, From/To numbers and URIs, IPs and ports, methods,
+ *                  status codes, state, transport)
+ *   method:BYE  status:404  ip:10.0.0.1  from:alice  to:1002  callid:abc  state:failed
+ *   kind:ack-missing  (a finding kind)   -word  (must NOT match)
+ * A bare all-capitals word (INVITE) or a 3-digit number (486) also matches a method or status
+ * exactly, so "486" finds the busy calls without matching every number containing 486.
+ */
+import type { Finding, FindingKind, Report, ReportMessage, Severity } from '../../engine/report.ts';
+import { endpointIp, shortUri } from '../format.ts';
+
+export interface CallRow {
+  /** Position in report.calls. */
+  index: number;
+  callId: string;
+  from: string;
+  to: string;
+  state: string;
+  startUs: number;
+  durationUs: number;
+  messages: number;
+  /** Error + warning findings (info ones are counted in `infos`). */
+  findings: number;
+  infos: number;
+  worst: Severity | null;
+  kinds: FindingKind[];
+  transports: string;
+  /** Derived flags for the quick filters. */
+  failed: boolean;
+  answered: boolean;
+  hasInvite: boolean;
+  /** Final status of the first INVITE transaction, if any. */
+  finalStatus: number | null;
+  /** Index of the first INVITE (else the first message): whose headers extra columns show. */
+  firstMessage: number;
+  methods: string[];
+  statuses: number[];
+  ips: string[];
+  haystack: string;
+}
+
+export interface CallIndex {
+  rows: CallRow[];
+  /** Message indices of each call, in capture order, by Call-ID. */
+  messagesByCall: Map<string, number[]>;
+  /** Findings that belong to no call (capture-wide). */
+  captureFindings: number[];
+  findingsByCall: Map<string, number[]>;
+}
+
+const FAILED_STATE = /fail|reject|cancel|timeout|timed|error|busy|abandon|unanswered|declin|unauth/i;
+
+/** Index the report for the call list (run once per report). */
+export function indexCalls(report: Pick<Report, 'calls' | 'messages' | 'findings'>): CallIndex {
+  const messagesByCall = new Map<string, number[]>();
+  const msgs = report.messages;
+  for (let i = 0; i < msgs.length; i++) {
+    const m = msgs[i]!;
+    if (m.callId === null) continue;
+    let l = messagesByCall.get(m.callId);
+    if (!l) messagesByCall.set(m.callId, (l = []));
+    l.push(i);
+  }
+  const findingsByCall = new Map<string, number[]>();
+  const captureFindings: number[] = [];
+  report.findings.forEach((f, i) => {
+    if (f.callId === null) {
+      captureFindings.push(i);
+      return;
+    }
+    let l = findingsByCall.get(f.callId);
+    if (!l) findingsByCall.set(f.callId, (l = []));
+    l.push(i);
+  });
+
+  const rows: CallRow[] = report.calls.map((c, index) => {
+    const mi = messagesByCall.get(c.callId) ?? [];
+    const ms = mi.map((i) => msgs[i]!);
+    return callRow(index, c.callId, c.from, c.to, c.state, ms, (findingsByCall.get(c.callId) ?? []).map((i) => report.findings[i]!), c.messageCount);
+  });
+  return { rows, messagesByCall, captureFindings, findingsByCall };
+}
+
+const rank: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
+
+function callRow(index: number, callId: string, from: string | null, to: string | null, state: string, ms: ReportMessage[], fs: Finding[], messageCount: number): CallRow {
+  const methods = new Set<string>();
+  const statuses = new Set<number>();
+  const ips = new Set<string>();
+  const eps = new Set<string>();
+  const transports = new Set<string>();
+  let inviteCseq: string | null = null;
+  let finalStatus: number | null = null;
+  let answered = false;
+  let firstMessage = ms[0]?.index ?? -1;
+  for (const m of ms) {
+    if (m.method) methods.add(m.method);
+    if (m.status !== undefined) statuses.add(m.status);
+    ips.add(endpointIp(m.src));
+    ips.add(endpointIp(m.dst));
+    eps.add(m.src);
+    eps.add(m.dst);
+    transports.add(m.transport);
+    if (m.method === 'INVITE' && inviteCseq === null) {
+      inviteCseq = m.cseq;
+      firstMessage = m.index;
+    }
+    if (m.status !== undefined && m.cseq?.endsWith(' INVITE')) {
+      if (m.status >= 200 && m.status < 300) answered = true;
+      if (m.status >= 200 && m.cseq === inviteCseq && finalStatus === null) finalStatus = m.status;
+    }
+  }
+  // A challenge (401/407) answered by a new INVITE is not a failure; the call's last final is.
+  let lastFinal: number | null = null;
+  for (const m of ms) if (m.status !== undefined && m.status >= 200 && m.cseq?.endsWith(' INVITE')) lastFinal = m.status;
+  const hasInvite = methods.has('INVITE');
+  const failed = FAILED_STATE.test(state) || (hasInvite && !answered && lastFinal !== null && lastFinal >= 300);
+  let findings = 0;
+  let infos = 0;
+  let worst: Severity | null = null;
+  const kinds = new Set<FindingKind>();
+  for (const f of fs) {
+    if (f.severity === 'info') infos++;
+    else findings++;
+    kinds.add(f.kind);
+    if (worst === null || rank[f.severity] > rank[worst]) worst = f.severity;
+  }
+  const startUs = ms[0]?.timeUs ?? 0;
+  const endUs = ms.at(-1)?.timeUs ?? startUs;
+  const fromS = shortUri(from);
+  const toS = shortUri(to);
+  const tr = [...transports].sort().join('/');
+  const haystack = [callId, fromS, toS, from ?? '', to ?? '', state, tr, ...eps, ...methods, ...[...statuses].map(String), ...kinds].join(' ').toLowerCase();
+  return {
+    index,
+    callId,
+    from: fromS,
+    to: toS,
+    state,
+    startUs,
+    durationUs: endUs - startUs,
+    messages: messageCount || ms.length,
+    findings,
+    infos,
+    worst,
+    kinds: [...kinds],
+    transports: tr,
+    failed,
+    answered,
+    hasInvite,
+    finalStatus: finalStatus ?? lastFinal,
+    firstMessage,
+    methods: [...methods],
+    statuses: [...statuses],
+    ips: [...ips],
+    haystack,
+  };
+}
+
+export interface QuickFilters {
+  failed: boolean;
+  withFindings: boolean;
+  unanswered: boolean;
+  long: boolean;
+}
+
+export interface CallFilter {
+  text: string;
+  quick: QuickFilters;
+  /** "long" threshold, seconds. */
+  longSeconds: number;
+  /** Only calls with a finding of this kind ('' = any). */
+  kind: FindingKind | '';
+}
+
+export const defaultCallFilter: CallFilter = {
+  text: '',
+  quick: { failed: false, withFindings: false, unanswered: false, long: false },
+  longSeconds: 300,
+  kind: '',
+};
+
+type Term = { neg: boolean; test: (r: CallRow) => boolean };
+
+function parseTerms(text: string): Term[] {
+  const out: Term[] = [];
+  for (let raw of text.trim().split(/\s+/)) {
+    if (!raw) continue;
+    let neg = false;
+    if (raw.startsWith('-') && raw.length > 1 && !/^-\d/.test(raw)) {
+      neg = true;
+      raw = raw.slice(1);
+    }
+    const colon = raw.indexOf(':');
+    const field = colon > 0 ? raw.slice(0, colon).toLowerCase() : '';
+    const value = colon > 0 ? raw.slice(colon + 1) : raw;
+    const v = value.toLowerCase();
+    let test: (r: CallRow) => boolean;
+    switch (field) {
+      case 'method':
+        test = (r) => r.methods.some((m) => m.toLowerCase() === v);
+        break;
+      case 'status':
+      case 'code':
+        test = (r) => r.statuses.some((s) => String(s) === v || (v.endsWith('xx') && String(s)[0] === v[0]));
+        break;
+      case 'ip':
+      case 'host':
+        test = (r) => r.ips.some((ip) => ip.toLowerCase().includes(v));
+        break;
+      case 'from':
+        test = (r) => r.from.toLowerCase().includes(v);
+        break;
+      case 'to':
+        test = (r) => r.to.toLowerCase().includes(v);
+        break;
+      case 'callid':
+      case 'call-id':
+      case 'cid':
+        test = (r) => r.callId.toLowerCase().includes(v);
+        break;
+      case 'state':
+        test = (r) => r.state.toLowerCase().includes(v);
+        break;
+      case 'kind':
+        test = (r) => r.kinds.some((k) => k.includes(v));
+        break;
+      default: {
+        const all = raw; // bare word (may itself contain ':' as in an IPv6 address or ip:port)
+        const lower = all.toLowerCase();
+        if (/^\d{3}$/.test(all)) {
+          const n = Number(all);
+          test = (r) => r.statuses.includes(n) || r.from.includes(all) || r.to.includes(all) || r.callId.includes(all);
+        } else if (/^[A-Z]{3,}$/.test(all)) {
+          test = (r) => r.methods.includes(all) || r.haystack.includes(lower);
+        } else {
+          test = (r) => r.haystack.includes(lower);
+        }
+      }
+    }
+    out.push({ neg, test });
+  }
+  return out;
+}
+
+/** The rows that pass the filter (order kept). */
+export function filterCalls(rows: readonly CallRow[], f: CallFilter): CallRow[] {
+  const terms = parseTerms(f.text);
+  const longUs = f.longSeconds * 1e6;
+  const q = f.quick;
+  return rows.filter((r) => {
+    if (q.failed && !r.failed) return false;
+    if (q.withFindings && r.findings === 0) return false;
+    if (q.unanswered && (!r.hasInvite || r.answered)) return false;
+    if (q.long && r.durationUs < longUs) return false;
+    if (f.kind && !r.kinds.includes(f.kind)) return false;
+    for (const t of terms) if (t.test(r) === t.neg) return false;
+    return true;
+  });
+}
+
+export type SortKey = 'start' | 'from' | 'to' | 'state' | 'duration' | 'messages' | 'findings' | 'transport' | `header:${string}`;
+export interface CallSort {
+  key: SortKey;
+  dir: 'asc' | 'desc';
+}
+
+/** Sort (stable; ties keep capture order). `headerValue` serves `header:Name` keys. */
+export function sortCalls(rows: readonly CallRow[], s: CallSort, headerValue?: (r: CallRow, name: string) => string | undefined): CallRow[] {
+  const sign = s.dir === 'asc' ? 1 : -1;
+  let get: (r: CallRow) => string | number;
+  switch (s.key) {
+    case 'start':
+      get = (r) => r.startUs;
+      break;
+    case 'from':
+      get = (r) => r.from.toLowerCase();
+      break;
+    case 'to':
+      get = (r) => r.to.toLowerCase();
+      break;
+    case 'state':
+      get = (r) => r.state;
+      break;
+    case 'duration':
+      get = (r) => r.durationUs;
+      break;
+    case 'messages':
+      get = (r) => r.messages;
+      break;
+    case 'findings':
+      get = (r) => r.findings * 4 + (r.worst ? rank[r.worst] : 0);
+      break;
+    case 'transport':
+      get = (r) => r.transports;
+      break;
+    default: {
+      const name = s.key.slice('header:'.length);
+      // Unknown (not fetched yet) values sort last in both directions.
+      get = (r) => headerValue?.(r, name) ?? '\uffff';
+    }
+  }
+  const keyed = rows.map((r) => ({ r, k: get(r) }));
+  keyed.sort((a, b) => {
+    if (a.k === b.k) return a.r.index - b.r.index;
+    if (a.k === '\uffff') return 1;
+    if (b.k === '\uffff') return -1;
+    return (a.k < b.k ? -1 : 1) * sign;
+  });
+  return keyed.map((x) => x.r);
+}

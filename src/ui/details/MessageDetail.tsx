@@ -1,0 +1,262 @@
+/**
+ * The selected message in full, fetched lazily from the worker (`detail(index)`): the raw text —
+ * rendered as React text nodes only, never innerHTML, because capture content is untrusted —
+ * with header names highlighted and the values that decide routing emphasised (Request-URI, Via,
+ * Route, Record-Route, Contact; and SDP c=/m=); the parsed fields; an SDP summary; the Wireshark
+ * frame number with ready display filters to copy; previous/next message of the same
+ * transaction; the findings on it; and a note field (exported as a pcapng comment).
+ */
+import { useEffect, useMemo, useState } from 'react';
+import type { ReactNode } from 'react';
+import { useAppStore, useAppStoreApi } from '../../state/store.tsx';
+import { selectAnnotations, selectLadderMessages, selectReport, selectSelectedMessage } from '../../state/selectors.ts';
+import type { MessageDetail as Detail } from '../../worker/client.ts';
+import type { SipMessage } from '../../sip/types.ts';
+import { clockUs, dateTimeUs, fullEndpoint } from '../format.ts';
+import { messageLabel } from '../ladder/layout.ts';
+
+const ROUTING = new Set(['via', 'v', 'contact', 'm', 'record-route', 'route']);
+
+function CopyButton({ text, label }: { text: string; label: string }) {
+  const [done, setDone] = useState(false);
+  return (
+    <button
+      type="button"
+      className="copy"
+      aria-label={label}
+      onClick={async () => {
+        try {
+          await navigator.clipboard.writeText(text);
+          setDone(true);
+          setTimeout(() => setDone(false), 1200);
+        } catch {
+          setDone(false);
+        }
+      }}
+    >
+      {done ? 'Copied' : 'Copy'}
+    </button>
+  );
+}
+
+/** The raw message with highlighted header names and emphasised routing values. */
+export function RawMessage({ raw }: { raw: string }) {
+  const lines = raw.split(/\r?\n/);
+  let inBody = false;
+  const out: ReactNode[] = [];
+  lines.forEach((line, i) => {
+    let node: ReactNode;
+    if (i === 0) {
+      const m = /^([A-Z]+) (\S+) (SIP\/2\.0)$/.exec(line);
+      node = m ? (
+        <>
+          <span className="method">{m[1]}</span> <span className="route-value" title="Request-URI">{m[2]}</span> {m[3]}
+        </>
+      ) : (
+        <span className="status-line">{line}</span>
+      );
+    } else if (!inBody && line === '') {
+      inBody = true;
+      node = '';
+    } else if (!inBody) {
+      const c = line.indexOf(':');
+      if (c > 0 && !/^\s/.test(line)) {
+        const name = line.slice(0, c);
+        const routing = ROUTING.has(name.trim().toLowerCase());
+        node = (
+          <>
+            <span className="hname">{name}</span>:<span className={routing ? 'route-value' : undefined}>{line.slice(c + 1)}</span>
+          </>
+        );
+      } else node = line;
+    } else {
+      const sdp = /^([a-z])=(.*)$/.exec(line);
+      node = sdp ? (
+        <>
+          <span className="hname">{sdp[1]}</span>=<span className={sdp[1] === 'c' || sdp[1] === 'm' ? 'route-value' : undefined}>{sdp[2]}</span>
+        </>
+      ) : (
+        line
+      );
+    }
+    out.push(
+      <span key={i} className="raw-line">
+        {node}
+        {'\n'}
+      </span>,
+    );
+  });
+  return (
+    <pre className="raw" data-testid="raw-message" aria-label="Raw message">
+      {out}
+    </pre>
+  );
+}
+
+function Parsed({ sip }: { sip: SipMessage }) {
+  const rows: Array<[string, ReactNode]> = [];
+  if (sip.kind === 'request') rows.push(['Request-URI', <span className="route-value">{sip.requestUriRaw}</span>]);
+  rows.push(['From', sip.from?.raw ?? '—'], ['To', sip.to?.raw ?? '—'], ['Call-ID', sip.callId ?? '—'], ['CSeq', sip.cseq ? `${sip.cseq.seq} ${sip.cseq.method}` : '—']);
+  sip.via.forEach((v, i) =>
+    rows.push([
+      i === 0 ? 'Via (top)' : `Via ${i + 1}`,
+      <span className="route-value">
+        {v.transport} {v.host}
+        {v.port !== null ? `:${v.port}` : ' (no port)'}
+        {v.received ? ` received=${v.received}` : ''}
+        {v.rport === undefined ? ' · no rport' : v.rport === null ? ' · rport (empty)' : ` · rport=${v.rport}`}
+        {v.branch ? ` · branch ${v.branch}` : ''}
+      </span>,
+    ]),
+  );
+  sip.contact.forEach((c) => rows.push(['Contact', <span className="route-value">{c.raw}</span>]));
+  if (sip.contactStar) rows.push(['Contact', '*']);
+  sip.recordRoute.forEach((c) => rows.push(['Record-Route', <span className="route-value">{c.raw}</span>]));
+  sip.route.forEach((c) => rows.push(['Route', <span className="route-value">{c.raw}</span>]));
+  if (sip.contentType) rows.push(['Content-Type', sip.contentType]);
+  if (sip.contentLength !== null) rows.push(['Content-Length', String(sip.contentLength)]);
+  return (
+    <>
+      <dl className="parsed">
+        {rows.map(([k, v], i) => (
+          <div key={i}>
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </div>
+        ))}
+      </dl>
+      {sip.notes.length > 0 && (
+        <ul className="notes">
+          {sip.notes.map((n, i) => (
+            <li key={i}>{n}</li>
+          ))}
+        </ul>
+      )}
+      {sip.sdp && (
+        <div className="sdp-summary">
+          <h4>SDP</h4>
+          <p>
+            {sip.sdp.origin ? `o= ${sip.sdp.origin.username} ${sip.sdp.origin.address} (v${sip.sdp.origin.sessionVersion})` : 'no o= line'}
+            {sip.sdp.connection ? ` · c= ${sip.sdp.connection}` : ''}
+          </p>
+          <ul>
+            {sip.sdp.media.map((m, i) => (
+              <li key={i}>
+                <strong>{m.type}</strong> {m.connection ?? '?'}:{m.port} {m.protocol} · {m.direction} ·{' '}
+                {m.payloads.map((p) => m.codecs[p] ?? `PT ${p}`).join(', ')}
+                {m.rtcpPort !== null ? ` · RTCP ${m.rtcpPort}` : ''}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </>
+  );
+}
+
+export function MessageDetailPane() {
+  const api = useAppStoreApi();
+  const report = useAppStore(selectReport);
+  const index = useAppStore(selectSelectedMessage);
+  const ladder = useAppStore(selectLadderMessages);
+  const annotations = useAppStore(selectAnnotations);
+  const [detail, setDetail] = useState<{ index: number; d: Detail | null; error: string | null } | null>(null);
+  const m = index !== null ? report?.messages[index] : undefined;
+
+  useEffect(() => {
+    if (index === null) return;
+    let live = true;
+    api
+      .getState()
+      .detail(index)
+      .then(
+        (d) => live && setDetail({ index, d, error: null }),
+        (e: unknown) => live && setDetail({ index, d: null, error: e instanceof Error ? e.message : String(e) }),
+      );
+    return () => {
+      live = false;
+    };
+  }, [api, index]);
+
+  const tx = useMemo(() => {
+    if (!m || m.transaction === null || m.transaction === undefined) return [];
+    return ladder.filter((x) => x.transaction === m.transaction);
+  }, [ladder, m]);
+  const findings = useMemo(() => {
+    if (!m || !report) return [];
+    const frames = new Set([m.frame, ...m.frames]);
+    return report.findings.map((f, i) => [f, i] as const).filter(([f]) => f.frames.some((x) => frames.has(x)));
+  }, [m, report]);
+
+  if (!m || index === null) return <p className="muted pad">Select an arrow to see its message.</p>;
+  const pos = tx.findIndex((x) => x.index === m.index);
+  const prev = pos > 0 ? tx[pos - 1] : undefined;
+  const next = pos >= 0 && pos < tx.length - 1 ? tx[pos + 1] : undefined;
+  const d = detail?.index === index ? detail : null;
+  const callFilter = m.callId !== null ? `sip.Call-ID == "${m.callId.replace(/["\\]/g, '\\$&')}"` : null;
+
+  return (
+    <div className="message-detail" data-testid="message-detail">
+      <h3>
+        {messageLabel(m)} <span className="muted">frame {m.frame}</span>
+      </h3>
+      <p className="meta">
+        {dateTimeUs(m.timeUs).slice(0, 10)} {clockUs(m.timeUs)} UTC · {fullEndpoint(m.src)} → {fullEndpoint(m.dst)} · {m.transport.toUpperCase()}
+        {m.connection !== null ? ` · connection #${m.connection}` : ''}
+        {m.encapsulation ? ` · inside ${m.encapsulation.toUpperCase()}` : ''}
+        {m.frames.length > 1 ? ` · reassembled from frames ${m.frames.join(', ')}` : ''}
+        {m.retransmission ? ' · retransmission' : ''}
+      </p>
+      <div className="wireshark">
+        <code>frame.number == {m.frame}</code> <CopyButton text={`frame.number == ${m.frame}`} label="Copy frame filter" />
+        {callFilter && (
+          <>
+            <br />
+            <code data-testid="wireshark-filter">{callFilter}</code> <CopyButton text={callFilter} label="Copy Call-ID filter" />
+          </>
+        )}
+      </div>
+      {tx.length > 1 && (
+        <div className="tx-nav" role="group" aria-label="Same transaction">
+          <button type="button" disabled={!prev} onClick={() => prev && api.getState().selectMessage(prev.index)}>
+            ◀ previous in transaction
+          </button>
+          <span className="muted">
+            {pos + 1} of {tx.length} ({m.cseq})
+          </span>
+          <button type="button" disabled={!next} onClick={() => next && api.getState().selectMessage(next.index)}>
+            next in transaction ▶
+          </button>
+        </div>
+      )}
+      {findings.length > 0 && (
+        <ul className="detail-findings">
+          {findings.map(([f, i]) => (
+            <li key={i} className={`sev-${f.severity}`}>
+              <button type="button" className="link" onClick={() => api.getState().showEvidence(i)}>
+                {f.severity}: {f.title}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {d === null ? (
+        <p className="muted">Loading the message…</p>
+      ) : d.error ? (
+        <p role="alert" className="error-inline">
+          Could not load frame {m.frame}: {d.error}
+        </p>
+      ) : (
+        <>
+          {d.d?.parseError && <p className="error-inline">Not fully parsed: {d.d.parseError}</p>}
+          <RawMessage raw={d.d?.raw ?? ''} />
+          {d.d?.sip && <Parsed sip={d.d.sip} />}
+        </>
+      )}
+      <label className="note">
+        Note (exported as a packet comment)
+        <textarea value={annotations[index] ?? ''} rows={2} onChange={(e) => api.getState().setAnnotation(index, e.currentTarget.value)} />
+      </label>
+    </div>
+  );
+}

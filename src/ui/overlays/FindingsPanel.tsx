@@ -1,0 +1,104 @@
+/**
+ * The diagnosis panel: the findings of the calls in the ladder, then the capture-wide ones
+ * (findings of no call, and a per-kind tally of all calls). Each finding says what happened, why
+ * it breaks the call, the fix and the RFC references; clicking it selects its evidence frames in
+ * the ladder (bringing its call in when needed).
+ */
+import { useMemo } from 'react';
+import type { Finding } from '../../engine/report.ts';
+import { useAppStore, useAppStoreApi } from '../../state/store.tsx';
+import { selectCalls, selectEvidence, selectReport, selectSelectedCalls } from '../../state/selectors.ts';
+
+const order = { error: 0, warning: 1, info: 2 } as const;
+
+function FindingItem({ f, i, active }: { f: Finding; i: number; active: boolean }) {
+  const api = useAppStoreApi();
+  return (
+    <li className={`finding sev-${f.severity}${active ? ' active' : ''}`} data-testid="finding" data-kind={f.kind}>
+      <button type="button" className="finding-title" aria-pressed={active} onClick={() => api.getState().showEvidence(active ? null : i)}>
+        <span className={`sev-dot sev-${f.severity}`} aria-hidden="true" />
+        <span className="sr-only">{f.severity}: </span>
+        {f.title}
+      </button>
+      <div className="finding-body">
+        <p>{f.explanation}</p>
+        {f.fix && (
+          <p>
+            <strong>Fix:</strong> {f.fix}
+          </p>
+        )}
+        <p className="muted">
+          {f.kind}
+          {f.references.length ? ` · ${f.references.join(', ')}` : ''}
+          {f.frames.length ? ` · frames ${f.frames.slice(0, 12).join(', ')}${f.frames.length > 12 ? ` … (+${f.frames.length - 12})` : ''}` : ''}
+        </p>
+      </div>
+    </li>
+  );
+}
+
+export function FindingsPanel() {
+  const api = useAppStoreApi();
+  const report = useAppStore(selectReport);
+  const calls = useAppStore(selectCalls);
+  const selected = useAppStore(selectSelectedCalls);
+  const evidence = useAppStore(selectEvidence);
+
+  const mine = useMemo(() => {
+    if (!report || !calls) return [];
+    const out: Array<[Finding, number]> = [];
+    for (const c of selected) for (const i of calls.findingsByCall.get(c) ?? []) out.push([report.findings[i]!, i]);
+    return out.sort((a, b) => order[a[0].severity] - order[b[0].severity] || a[1] - b[1]);
+  }, [report, calls, selected]);
+  const global = useMemo(() => (report && calls ? calls.captureFindings.map((i) => [report.findings[i]!, i] as [Finding, number]) : []), [report, calls]);
+  const tally = useMemo(() => {
+    const m = new Map<string, { n: number; severity: Finding['severity'] }>();
+    for (const f of report?.findings ?? []) {
+      const t = m.get(f.kind) ?? { n: 0, severity: f.severity };
+      t.n++;
+      if (order[f.severity] < order[t.severity]) t.severity = f.severity;
+      m.set(f.kind, t);
+    }
+    return [...m].sort((a, b) => order[a[1].severity] - order[b[1].severity] || b[1].n - a[1].n);
+  }, [report]);
+
+  if (!report) return null;
+  return (
+    <div className="findings-panel" data-testid="findings-panel">
+      <h3>{selected.length === 1 ? 'This call' : `${selected.length} selected calls`}</h3>
+      {mine.length === 0 ? (
+        <p className="muted">No findings{selected.length ? ' for the selected call' + (selected.length > 1 ? 's' : '') : ''}.</p>
+      ) : (
+        <ul className="finding-list">
+          {mine.map(([f, i]) => (
+            <FindingItem key={i} f={f} i={i} active={evidence?.finding === i} />
+          ))}
+        </ul>
+      )}
+      <h3>Whole capture</h3>
+      {tally.length === 0 ? (
+        <p className="muted">No findings in this capture.</p>
+      ) : (
+        <ul className="tally">
+          {tally.map(([kind, t]) => (
+            <li key={kind}>
+              <button type="button" className="link" title="Show the calls with this finding" onClick={() => api.getState().setFilter({ kind: kind as Finding['kind'] })}>
+                <span className={`sev-dot sev-${t.severity}`} aria-hidden="true" /> {kind} × {t.n}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {global.length > 0 && (
+        <>
+          <h4>Not tied to a call</h4>
+          <ul className="finding-list">
+            {global.map(([f, i]) => (
+              <FindingItem key={i} f={f} i={i} active={evidence?.finding === i} />
+            ))}
+          </ul>
+        </>
+      )}
+    </div>
+  );
+}
