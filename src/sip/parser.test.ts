@@ -328,7 +328,6 @@ describe('robustness', () => {
     for (let k = 0; k <= inviteBytes.length; k++) {
       const r = parseSip(inviteBytes.subarray(0, k));
       expect(typeof r.ok).toBe('boolean');
-      const firstLine = INVITE.indexOf('\r\n');
       if (k < INVITE.indexOf(' SIP/2.0') + 5) expect(r.ok).toBe(false); // no "SIP/" yet
       else if (k < INVITE.indexOf('\r\n\r\n') + 3) {
         expect(r.ok).toBe(true);
