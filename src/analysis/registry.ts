@@ -5,9 +5,39 @@
  */
 import type { Finding } from '../engine/report.ts';
 import type { Detector, DetectorContext } from './detector.ts';
+import { detectAckMissing } from './detectors/ack-missing.ts';
+import { detectByeNotDelivered } from './detectors/bye-not-delivered.ts';
+import { detectConnectionClosedMidDialog } from './detectors/connection-closed-mid-dialog.ts';
+import { detectContactMissingPort } from './detectors/contact-missing-port.ts';
+import { detectContactPrivateAddress } from './detectors/contact-private-address.ts';
+import { detectDialogNotTerminated } from './detectors/dialog-not-terminated.ts';
+import { detectExcessiveNatFixup } from './detectors/excessive-nat-fixup.ts';
+import { detectInDialogRequestMisrouted } from './detectors/in-dialog-request-misrouted.ts';
+import { detectInviteTimeout } from './detectors/invite-timeout.ts';
 import { detectMalformedSip } from './detectors/malformed-sip.ts';
+import { detectNewConnectionMidDialog } from './detectors/new-connection-mid-dialog.ts';
+import { detectResponseToWrongPort } from './detectors/response-to-wrong-port.ts';
+import { detectTlsHandshakeFailed } from './detectors/tls-handshake-failed.ts';
+import { detectViaMissingRport } from './detectors/via-missing-rport.ts';
+import { detectViaPrivateAddress } from './detectors/via-private-address.ts';
 
-export const detectors: readonly Detector[] = [detectMalformedSip];
+export const detectors: readonly Detector[] = [
+  detectViaPrivateAddress,
+  detectViaMissingRport,
+  detectResponseToWrongPort,
+  detectContactPrivateAddress,
+  detectContactMissingPort,
+  detectInDialogRequestMisrouted,
+  detectAckMissing,
+  detectExcessiveNatFixup,
+  detectInviteTimeout,
+  detectNewConnectionMidDialog,
+  detectTlsHandshakeFailed,
+  detectConnectionClosedMidDialog,
+  detectByeNotDelivered,
+  detectDialogNotTerminated,
+  detectMalformedSip,
+];
 
 export function runDetectors(ctx: DetectorContext): { findings: Finding[]; errors: string[] } {
   const findings: Finding[] = [];

@@ -1,0 +1,57 @@
+/**
+ * bye-not-delivered (field note 000): a BYE that got no final response — retransmitted over UDP
+ * until Timer F gives up (64·T1 = 32 s, RFC 3261 §17.1.2.2), or silent on a connection. One
+ * finding per dialog. A capture that never shows anything coming back from the BYE's
+ * destination may simply be one-sided; that lowers the severity and is said.
+ */
+import type { Detector } from '../detector.ts';
+import type { Finding } from '../../engine/report.ts';
+import { anyResponses, getFlow, legCopies, responsesTo, sawBothDirections } from '../lib/flow.ts';
+import { duration, framesText, plural, uniqFrames } from '../lib/text.ts';
+
+const TIMER_F_US = 32_000_000;
+
+export const detectByeNotDelivered: Detector = {
+  kind: 'bye-not-delivered',
+  title: 'A BYE got no final response',
+  severity: 'error',
+  detect(ctx) {
+    const flow = getFlow(ctx.messages);
+    const out: Finding[] = [];
+    for (const d of flow.dialogs) {
+      if (d.byes.length === 0 || d.endT !== null) continue;
+      // The first transmission of each BYE leg.
+      const firsts = d.byes.filter((b) => !b.retransmission && !b.duplicate);
+      const undelivered = firsts.filter((b) => !responsesTo(flow, b).some((r) => r.status >= 200) && !anyResponses(flow, b).some((r) => r.status >= 200 && r.dst === b.src));
+      if (undelivered.length === 0) continue;
+      const b = undelivered[0]!;
+      const copies = legCopies(flow, b);
+      const last = copies[copies.length - 1]!;
+      const after = ctx.captureEndUs - b.t;
+      const oneSided = !sawBothDirections(flow, b.srcIp, b.dstIp);
+      const provisional = responsesTo(flow, b).filter((r) => r.status < 200);
+      let severity: Finding['severity'];
+      if (after < 1_000_000 && copies.length < 2) continue; // the capture simply stopped
+      if (last.t - b.t >= 16_000_000 || after >= TIMER_F_US) severity = 'error';
+      else severity = 'warning';
+      if (oneSided) severity = 'info';
+      const parts = [
+        `${b.src} sent the BYE to ${b.dst} (frame ${b.frame}) ${copies.length > 1 ? `and retransmitted it ${plural(copies.length - 1, 'time')} over ${duration(last.t - b.t)} (${framesText(copies.map((x) => x.frame))})` : `over ${b.transport.toUpperCase()}`}, ` +
+          `and no final response came back${provisional.length ? ` (only ${provisional.map((p) => p.status).join(', ')})` : ''} in the ${duration(after)} the capture continued.`,
+        'The side that sent it considers the call over; the other side, never having received it, keeps the call leg up (see dialog-not-terminated) — the phone stays busy and callbacks fail.',
+      ];
+      if (oneSided) parts.push(`Nothing at all was captured coming from ${b.dstIp} to ${b.srcIp}, so the capture may only see one direction.`);
+      out.push({
+        kind: 'bye-not-delivered',
+        severity,
+        callId: d.callId,
+        frames: uniqFrames([...undelivered.flatMap((u) => legCopies(flow, u).map((x) => x.frame)), ...provisional.map((p) => p.frame)]),
+        title: `BYE ${b.src} → ${b.dst} got no final response${copies.length > 1 ? ` after ${plural(copies.length - 1, 'retransmission')}` : ''}`,
+        explanation: parts.join(' '),
+        references: ['RFC 3261 §15.1.1', 'RFC 3261 §17.1.2.2', 'RFC 3261 §12.2.1.1'],
+        fix: 'Check that the BYE is sent to the dialog\'s remote target and route set (Contact with its port, Record-Route), over the existing connection for TCP/TLS, and that the NAT binding toward the far side is still open (keep-alives).',
+      });
+    }
+    return out;
+  },
+};

@@ -1,0 +1,127 @@
+/**
+ * contact-private-address (field notes 001, 003): a Contact holding a private/CGNAT/loopback
+ * address in a message that came from a public address — REGISTER, INVITE/UPDATE/SUBSCRIBE
+ * requests and their 1xx/2xx. The Contact becomes the remote target of the dialog (RFC 3261
+ * §12.1.1, §12.1.2, §12.2.1.1), so in-dialog requests (the ACK first) follow it into a
+ * network nobody outside the NAT can reach. A message between two private hosts is not NAT and
+ * is left alone. Severity follows what the capture shows: error when a request really went to the
+ * private address (or a forwarded copy still carries it and the ACK is lost), info when NAT was
+ * handled (a forwarded copy or the later requests use the public address), warning otherwise.
+ */
+import type { Detector } from '../detector.ts';
+import type { Finding } from '../../engine/report.ts';
+import { classifyAddress, normalizeHost } from '../../sip/addresses.ts';
+import type { Msg } from '../lib/flow.ts';
+import { contactUri, getFlow, unreachableFrom } from '../lib/flow.ts';
+import { framesText, msgShort, uniqFrames } from '../lib/text.ts';
+
+const TARGET_METHODS = new Set(['REGISTER', 'INVITE', 'UPDATE', 'SUBSCRIBE', 'NOTIFY', 'REFER']);
+
+function carriesTarget(x: Msg): boolean {
+  if (x.isReq) return TARGET_METHODS.has(x.method);
+  // REGISTER responses list the bindings, not the sender's address.
+  return x.method !== 'REGISTER' && TARGET_METHODS.has(x.method) && x.status > 100 && x.status < 300;
+}
+
+export const detectContactPrivateAddress: Detector = {
+  kind: 'contact-private-address',
+  title: 'Contact holds a private address in a message that came from a public one',
+  severity: 'error',
+  detect({ messages }) {
+    const flow = getFlow(messages);
+    const out: Finding[] = [];
+    // Group: one finding per call and private Contact host.
+    const groups = new Map<string, Msg[]>();
+    for (const x of flow.msgs) {
+      if (x.duplicate || !carriesTarget(x)) continue;
+      const c = contactUri(x);
+      if (!c || !unreachableFrom(c.host, x.srcIp)) continue;
+      const k = `${x.callId}|${normalizeHost(c.host)}`;
+      let g = groups.get(k);
+      if (!g) groups.set(k, (g = []));
+      g.push(x);
+    }
+    for (const list of groups.values()) {
+      const first = list[0]!;
+      const c = contactUri(first)!;
+      const host = normalizeHost(c.host);
+      const callMsgs = flow.calls.get(first.callId) ?? [];
+      // The user agent's own copies: requests whose top Via is that host, responses with the most Vias.
+      const maxVia = Math.max(...list.filter((x) => !x.isReq).map((x) => x.viaCount), 0);
+      const direct = list.filter((x) => (x.isReq ? x.topVia !== null && normalizeHost(x.topVia.host) === host : x.viaCount === maxVia));
+      const mappings = [...new Set((direct.length > 0 ? direct : list).map((x) => x.src))];
+      const forwarded = list.filter((x) => !mappings.includes(x.src));
+      const onlyRegister = list.every((x) => x.method === 'REGISTER');
+      // Requests sent to the private host from the public side: for a registration, new requests of
+      // any call (the registrar used the Contact as is); for a dialog, requests of this call.
+      const sentToPrivate = (onlyRegister ? flow.msgs.filter((x) => x.toTag === null) : callMsgs).filter(
+        (x) => x.isReq && x.dstIp === host && x.t >= first.t && unreachableFrom(host, x.srcIp),
+      );
+      const pool = onlyRegister ? flow.msgs : callMsgs;
+      // Requests that reached the UA at its public mapping (NAT handled).
+      const sentToMapping = pool.filter((x) => x.isReq && x.t > first.t && mappings.includes(x.dst) && x.method !== 'REGISTER');
+      // A later copy of the same message forwarded with the Contact fixed.
+      const forwardedFixed = callMsgs.some(
+        (y) =>
+          y.t > first.t && y.srcIp !== first.srcIp && y.method === first.method && y.status === first.status && y.cseq === first.cseq &&
+          contactUri(y) !== null && normalizeHost(contactUri(y)!.host) !== host,
+      );
+      const headline = list.find((x) => !x.isReq && x.status >= 200) ?? list.find((x) => x.isReq) ?? first;
+      let severity: Finding['severity'];
+      const consequences: string[] = [];
+      let expected: Finding['expected'] = null;
+      const d = flow.dialogOf.get(first);
+      const unacked = d ? d.oks.filter((o) => o.retransmission && contactUri(o) !== null && normalizeHost(contactUri(o)!.host) === host) : [];
+      const kindWord = classifyAddress(host) === 'loopback' ? 'a loopback address' : 'a private address';
+      if (unacked.length > 0 && sentToPrivate.length === 0) {
+        severity = 'error';
+        consequences.push(`The 2xx carrying it was retransmitted (${framesText(unacked.map((o) => o.frame))}) because no ACK came back: the ACK followed the Contact and was lost (see ack-missing).`);
+      } else if (sentToPrivate.length > 0) {
+        severity = 'error';
+        const s0 = sentToPrivate[0]!;
+        consequences.push(
+          `${s0.src} then sent ${framesText(sentToPrivate.map((x) => x.frame))} (${[...new Set(sentToPrivate.map((x) => x.method))].join(', ')}) to ${s0.dst}, ` +
+            `an address that cannot be reached from outside the NAT, so ${sentToPrivate.length === 1 ? 'it was' : 'they were'} lost.`,
+        );
+        expected = {
+          messageFrame: s0.frame,
+          from: s0.src,
+          to: mappings[0]!,
+          reason: `the Contact ${c.raw} was private; the user agent was really reachable at ${mappings[0]!}, where its messages came from`,
+        };
+      } else if (forwardedFixed || sentToMapping.length > 0) {
+        severity = 'info';
+        consequences.push(
+          forwardedFixed
+            ? 'A proxy rewrote the Contact when it forwarded the message, so NAT was handled.'
+            : `Later requests reached the user agent at its public address (${framesText(sentToMapping.map((x) => x.frame))}), so NAT was handled.`,
+        );
+      } else if (onlyRegister) {
+        severity = 'info';
+        consequences.push('A registrar behind which calls are routed to the source address of the REGISTER (e.g. fix_nated_register) copes with this; one that uses the Contact as is cannot reach the phone.');
+      } else {
+        severity = 'warning';
+        consequences.push('No later request of this dialog was captured, so whether in-dialog requests (ACK, BYE) reached the user agent cannot be seen here.');
+      }
+      const frames = uniqFrames([...list.map((x) => x.frame), ...sentToPrivate.map((x) => x.frame)]);
+      out.push({
+        kind: 'contact-private-address',
+        severity,
+        callId: first.callId,
+        frames,
+        title: `Contact <${c.raw}> is ${classifyAddress(host) === 'loopback' ? 'loopback' : 'private'} but ${msgShort(headline)} came from ${mappings[0]}`,
+        explanation:
+          `${list.length === 1 ? `The ${msgShort(first)} in frame ${first.frame}` : `${list.length} messages (${framesText(list.map((x) => x.frame))}, first the ${msgShort(first)})`} ` +
+          `carried Contact <${c.raw}>, ${kindWord}, but came from ${mappings.join(', ')}: ${kindWord === 'a loopback address' ? 'nobody but that host itself can reach it' : 'the sender is behind a NAT and advertised its LAN address'}. ` +
+          (forwarded.length > 0 ? `${[...new Set(forwarded.map((x) => x.src))].join(', ')} forwarded it with the same Contact (${framesText(forwarded.map((x) => x.frame))}). ` : '') +
+          `The Contact is the remote target of the dialog (RFC 3261 §12.2.1.1): requests toward this user agent are sent there. ` +
+          consequences.join(' '),
+        references: ['RFC 3261 §12.1.1', 'RFC 3261 §12.2.1.1', 'RFC 3261 §10.3', 'RFC 5626'],
+        fix:
+          'On the proxy facing the NATed user agent, fix the Contact of its requests and of replies that come directly from it (fix_nated_contact / fix_nated_register, or add_contact_alias) — only for endpoints, not for replies from other proxies; or make the UA learn its public address (STUN, rport) or use an SBC.',
+        expected,
+      });
+    }
+    return out;
+  },
+};

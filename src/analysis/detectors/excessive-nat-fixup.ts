@@ -1,0 +1,79 @@
+/**
+ * excessive-nat-fixup (field note 001): a proxy rewrote the Contact of a 2xx (or an INVITE) to the
+ * source address of the packet although that packet came from another proxy, not from the user
+ * agent — the routable Contact of the callee is lost and the ACK/BYE go to the other proxy,
+ * which does not know what to do with them. Seen as two copies of one message on both sides of
+ * a proxy: the incoming copy from B with a routable Contact C, the outgoing copy with Contact = B.
+ * With only one copy, a Contact equal to an entry of the message's own Record-Route set is the
+ * same sign.
+ */
+import type { Detector } from '../detector.ts';
+import type { Finding } from '../../engine/report.ts';
+import { isPrivateLike, normalizeHost } from '../../sip/addresses.ts';
+import type { Msg } from '../lib/flow.ts';
+import { contactUri, getFlow, uriEndpoint } from '../lib/flow.ts';
+import { uniqFrames } from '../lib/text.ts';
+
+function isTargetCarrier(x: Msg): boolean {
+  return (!x.isReq && x.method === 'INVITE' && x.status >= 200 && x.status < 300) || (x.isReq && x.method === 'INVITE' && x.toTag === null);
+}
+
+export const detectExcessiveNatFixup: Detector = {
+  kind: 'excessive-nat-fixup',
+  title: 'A Contact was rewritten to an intermediate proxy\'s address',
+  severity: 'error',
+  detect({ messages }) {
+    const flow = getFlow(messages);
+    const out: Finding[] = [];
+    const seen = new Set<string>();
+    for (const [callId, list] of flow.calls) {
+      for (const inCopy of list) {
+        if (!isTargetCarrier(inCopy) || inCopy.duplicate || inCopy.retransmission) continue;
+        const c1 = contactUri(inCopy);
+        if (!c1) continue;
+        const e1 = uriEndpoint(c1, inCopy.transport);
+        if (!e1 || isPrivateLike(e1.ip)) continue;
+        if (normalizeHost(e1.ip) === inCopy.srcIp) continue; // came from the UA itself (or its NAT): fixing is right
+        // The copy the receiving proxy forwarded next.
+        const outCopy = list.find(
+          (y) =>
+            y !== inCopy && y.t >= inCopy.t && y.srcIp === inCopy.dstIp && y.isReq === inCopy.isReq && y.method === inCopy.method &&
+            y.status === inCopy.status && y.cseq === inCopy.cseq && (inCopy.isReq ? y.viaCount === inCopy.viaCount + 1 : y.viaCount === inCopy.viaCount - 1),
+        );
+        if (!outCopy) continue;
+        const c2 = contactUri(outCopy);
+        if (!c2) continue;
+        const e2 = uriEndpoint(c2, outCopy.transport);
+        if (!e2 || normalizeHost(e2.ip) !== inCopy.srcIp) continue;
+        if (e2.port !== inCopy.srcEp.port && normalizeHost(e2.ip) === normalizeHost(e1.ip)) continue;
+        const key = `${callId}|${inCopy.method}|${inCopy.status}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const d = flow.dialogOf.get(inCopy);
+        const misdirected = (d?.messages ?? []).filter(
+          (y) => y.isReq && y.dstIp === inCopy.srcIp && y.t > outCopy.t && y.sip.kind === 'request' && y.sip.requestUri !== null && normalizeHost(y.sip.requestUri.host) === inCopy.srcIp,
+        );
+        const okRetrans = d ? d.oks.filter((o) => o.retransmission) : [];
+        const what = inCopy.isReq ? 'INVITE' : `${inCopy.status} to INVITE`;
+        out.push({
+          kind: 'excessive-nat-fixup',
+          severity: 'error',
+          callId,
+          frames: uniqFrames([inCopy.frame, outCopy.frame, ...misdirected.map((y) => y.frame), ...okRetrans.map((o) => o.frame)]),
+          title: `${outCopy.src} rewrote the ${what} Contact to ${inCopy.src}, a proxy, instead of keeping <${c1.raw}>`,
+          explanation:
+            `The ${what} reached ${outCopy.src} from ${inCopy.src} (frame ${inCopy.frame}) with Contact <${c1.raw}>, a routable address that is not the sender's: ${inCopy.src} is another proxy, not the user agent. ` +
+            `${outCopy.src} still replaced it with the packet's source and forwarded Contact <${c2.raw}> (frame ${outCopy.frame}). The real remote target of the dialog is lost: ` +
+            `the ${inCopy.isReq ? 'callee' : 'caller'} now sends the ACK and BYE to the other proxy as if it were the user agent` +
+            `${okRetrans.length > 0 ? `, and the 2xx was retransmitted ${okRetrans.length} times for want of an ACK (see ack-missing)` : ''}.`,
+          references: ['RFC 3261 §12.1.2', 'RFC 3261 §12.2.1.1', 'RFC 3261 §16.6'],
+          fix: 'Apply NAT Contact fixing (fix_nated_contact) only to messages that come directly from a NATed endpoint — not to replies or requests that come from another proxy (check the Via count / that the source is not a known peer proxy).',
+          expected: misdirected[0]
+            ? { messageFrame: misdirected[0].frame, from: misdirected[0].src, to: `${e1.ip}:${e1.port}`, reason: `the callee's Contact was <${c1.raw}> before ${outCopy.src} rewrote it` }
+            : null,
+        });
+      }
+    }
+    return out;
+  },
+};

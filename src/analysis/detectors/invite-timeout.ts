@@ -1,0 +1,85 @@
+/**
+ * invite-timeout (field note 003): an INVITE retransmitted on a hop with no final response — the
+ * client transaction's Timer A doubles the interval and Timer B gives up after 64·T1 = 32 s
+ * (RFC 3261 §17.1.1.2), or a proxy answers 408 Request Timeout upstream. A 408 after a ringing
+ * 18x is a no-answer timer, not a timeout of the request, and is left alone; an ACK from the
+ * caller proves a final response existed even when it was not captured. One finding per call.
+ */
+import type { Detector } from '../detector.ts';
+import type { Finding } from '../../engine/report.ts';
+import type { Msg } from '../lib/flow.ts';
+import { anyResponses, getFlow, legCopies, natMappings, responsesTo, sawBothDirections } from '../lib/flow.ts';
+import { duration, framesText, plural, uniqFrames } from '../lib/text.ts';
+
+const TIMER_B_US = 32_000_000;
+
+export const detectInviteTimeout: Detector = {
+  kind: 'invite-timeout',
+  title: 'An INVITE was retransmitted and never got a final response',
+  severity: 'error',
+  detect(ctx) {
+    const flow = getFlow(ctx.messages);
+    const nat = natMappings(flow);
+    const natted = new Set([...nat.values()].flatMap((s) => [...s]));
+    const out: Finding[] = [];
+    for (const [callId, list] of flow.calls) {
+      const legs: Array<{ first: Msg; copies: Msg[]; r408: Msg[]; silent: boolean }> = [];
+      for (const inv of list) {
+        if (!inv.isReq || inv.method !== 'INVITE' || inv.retransmission || inv.duplicate) continue;
+        const copies = legCopies(flow, inv);
+        const resps = responsesTo(flow, inv);
+        const provisional = resps.filter((r) => r.status > 100 && r.status < 200);
+        const finals = resps.filter((r) => r.status >= 200);
+        const acked = list.some((a) => a.isReq && a.method === 'ACK' && a.cseq === inv.cseq && a.srcIp === inv.srcIp && a.t > inv.t);
+        if (acked && finals.length === 0) continue; // a final existed, not captured
+        if (provisional.length > 0) continue;
+        const r408 = finals.filter((r) => r.status === 408);
+        if (finals.length > 0 && r408.length === 0) continue;
+        const anyFinalElsewhere = anyResponses(flow, inv).some((r) => r.status >= 200 && r.status !== 408 && r.dst === inv.src);
+        if (anyFinalElsewhere) continue;
+        if (r408.length === 0 && copies.length < 2) continue;
+        legs.push({ first: inv, copies, r408, silent: finals.length === 0 });
+      }
+      if (legs.length === 0) continue;
+      // The hop that timed out is the one furthest downstream: most Vias.
+      legs.sort((a, b) => b.first.viaCount - a.first.viaCount);
+      const main = legs.find((l) => l.copies.length >= 2) ?? legs[0]!;
+      const f = main.first;
+      const last = main.copies[main.copies.length - 1]!;
+      const span = last.t - f.t;
+      const after = ctx.captureEndUs - f.t;
+      const all408 = legs.flatMap((l) => l.r408);
+      const parts: string[] = [];
+      if (main.copies.length >= 2) {
+        parts.push(
+          `The INVITE from ${f.src} to ${f.dst} (frame ${f.frame}) was retransmitted ${plural(main.copies.length - 1, 'time')} over ${duration(span)} (${framesText(main.copies.map((x) => x.frame))}) — Timer A doubling — ` +
+            `and ${main.silent ? `no response at all came back from ${f.dst}` : 'no provisional or final response came from the callee side'}.`,
+        );
+      } else {
+        parts.push(`The INVITE from ${f.src} to ${f.dst} (frame ${f.frame}) got no provisional response.`);
+      }
+      if (all408.length > 0) parts.push(`It ended with 408 Request Timeout (${framesText(all408.map((r) => r.frame))}), ${duration(all408[0]!.t - f.t)} after the INVITE.`);
+      else if (after >= TIMER_B_US) parts.push(`After 64·T1 = 32 s Timer B fires and the caller gives up (RFC 3261 §17.1.1.2).`);
+      const hints: string[] = [];
+      if (natted.has(f.dst)) hints.push(`${f.dst} is the public NAT mapping of a user agent behind NAT (its Via/Contact were private): a UDP NAT binding that expired or a port-restricted NAT drops requests toward it (see nat-binding-expired)`);
+      const contact = f.sip.contact[0]?.uri;
+      if (f.topVia && contact && /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(contact.host)) hints.push(`the INVITE's Contact ${contact.raw} is private, so responses routed by it cannot come back`);
+      if (hints.length > 0) parts.push(`Likely cause: ${hints.join('; ')}.`);
+      const oneSided = main.silent && !sawBothDirections(flow, f.srcIp, f.dstIp);
+      if (oneSided) parts.push(`Nothing at all was captured coming from ${f.dstIp} to ${f.srcIp}, so the capture may only see one direction.`);
+      let severity: Finding['severity'] = all408.length > 0 || span >= 16_000_000 || after >= TIMER_B_US ? 'error' : 'warning';
+      if (oneSided) severity = 'warning';
+      out.push({
+        kind: 'invite-timeout',
+        severity,
+        callId,
+        frames: uniqFrames([...legs.flatMap((l) => l.copies.map((x) => x.frame)), ...all408.map((r) => r.frame)]),
+        title: `INVITE to ${f.dst} ${main.copies.length >= 2 ? `retransmitted ${plural(main.copies.length - 1, 'time')}` : 'sent'} without answer${all408.length > 0 ? ', then 408' : ''}`,
+        explanation: parts.join(' '),
+        references: ['RFC 3261 §17.1.1.2', 'RFC 3261 §16.7', 'RFC 3261 §21.4.9'],
+        fix: 'Find where the INVITE dies: check that the callee is reachable at the address the proxy uses (registration contact fixed for NAT, NAT binding kept alive with keep-alives or short re-registration), that no SIP ALG rewrites it, and that the firewall lets SIP in.',
+      });
+    }
+    return out;
+  },
+};

@@ -1,0 +1,66 @@
+/**
+ * new-connection-mid-dialog (field notes 000, 002): an in-dialog request or response travelled on
+ * (or tried to open) a new TCP/TLS connection while one between the same two hosts already
+ * carried the dialog. Responses must go back on the request's connection when it is open
+ * (RFC 3261 §18.2.2); requests may open new connections (RFC 3261 §18) but behind NAT or with
+ * strict SBCs only reuse works (RFC 5923, RFC 5626). Severity: error when the new connection
+ * failed, warning when a response left the existing connection, info when a request opened a
+ * working new connection (or the old one had been closed).
+ */
+import type { Detector } from '../detector.ts';
+import type { Finding } from '../../engine/report.ts';
+import { endpointKey } from '../../capture/types.ts';
+import { connText, getConnIndex } from '../lib/connections.ts';
+import { getFlow } from '../lib/flow.ts';
+import { framesText, msgShort, uniqFrames } from '../lib/text.ts';
+
+export const detectNewConnectionMidDialog: Detector = {
+  kind: 'new-connection-mid-dialog',
+  title: 'An in-dialog message opened a new TCP/TLS connection instead of reusing one',
+  severity: 'error',
+  detect(ctx) {
+    const flow = getFlow(ctx.messages);
+    const idx = getConnIndex(ctx);
+    const out: Finding[] = [];
+    for (const m of idx.mid) {
+      const c = m.facts.conn;
+      if (m.earlier.length === 0) continue;
+      const carried = m.facts.messages.map((i) => flow.byIndex.get(i)).filter((x) => x !== undefined);
+      const first = carried[0];
+      let severity: Finding['severity'];
+      const parts: string[] = [];
+      const old = m.earlierOpen[0] ?? m.earlier[0]!;
+      parts.push(
+        `While the dialog of call ${m.dialog.callId} was up, ${connText(c)} was opened at frame ${c.openedFrame}` +
+          `${first ? ` to carry ${msgShort(first)} (frame ${first.frame})` : ''}, although ${connText(old.conn)} between the same hosts ` +
+          `${m.earlierOpen.length > 0 ? 'was still open' : `had been closed at frame ${old.conn.closedFrame}`}.`,
+      );
+      if (m.facts.failed) {
+        severity = 'error';
+        parts.push(`The new connection failed: ${m.facts.failure}${first ? '' : ', so whatever in-dialog request it was meant for (typically the BYE) was never delivered'}.`);
+      } else if (first && !first.isReq && m.earlierOpen.length > 0) {
+        severity = 'warning';
+        parts.push(`A response must go back on the connection its request came on while it is open (RFC 3261 §18.2.2); behind a NAT or firewall a new connection toward the client cannot be opened.`);
+      } else if (m.earlierOpen.length > 0) {
+        severity = 'info';
+        parts.push('It worked here, but behind a NAT or with an SBC that only trusts the connection it accepted, a new connection toward that peer fails; reusing the open one avoids that (RFC 5923).');
+      } else {
+        severity = 'info';
+        parts.push('The new connection was needed because the earlier one had closed (see connection-closed-mid-dialog).');
+      }
+      if (m.portMismatch && m.target) parts.push(`It went to port ${c.server.port}, while the dialog's remote target ${m.targetUri} names port ${m.target.port} (see in-dialog-request-misrouted).`);
+      out.push({
+        kind: 'new-connection-mid-dialog',
+        severity,
+        callId: m.dialog.callId,
+        frames: uniqFrames([c.openedFrame, ...m.facts.failureFrames, ...carried.map((x) => x.frame), ...(m.targetFrame !== null ? [m.targetFrame] : [])]),
+        title: `New ${c.transport.toUpperCase()} connection ${endpointKey(c.client)} → ${endpointKey(c.server)} mid-dialog${m.facts.failed ? ' failed' : ''}`,
+        explanation: parts.join(' ') + (carried.length > 0 ? ` It carried ${framesText(carried.map((x) => x.frame))}.` : ''),
+        references: ['RFC 3261 §18.2.2', 'RFC 5923', 'RFC 5626', 'RFC 3261 §12.2.1.1'],
+        fix: 'Reuse the existing connection for in-dialog requests and responses (Via alias, RFC 5923; outbound flows, RFC 5626; force_tcp_alias in OpenSIPS/Kamailio), keep it open for the dialog\'s lifetime, and put the real listening port in the Contact.',
+        connections: [c.id, ...m.earlier.map((e) => e.conn.id)],
+      });
+    }
+    return out;
+  },
+};

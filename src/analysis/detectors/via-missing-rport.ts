@@ -1,0 +1,74 @@
+/**
+ * via-missing-rport (field notes 000, 002): a UDP request crossed a NAT — its top Via sent-by is
+ * a private address while it came from a public one — and carries no `rport`. Without rport the
+ * server answers to received + the sent-by port (RFC 3261 §18.2.2), a port the NAT did not open,
+ * unless the NAT kept the port or the server forces rport; with rport it answers to the source
+ * port (RFC 3581 §4). Warning when the NAT changed the port and the responses did not follow the
+ * source; info when it worked anyway (server forced rport, or the NAT kept the port).
+ */
+import type { Detector } from '../detector.ts';
+import type { Finding } from '../../engine/report.ts';
+import { defaultPort } from '../../sip/addresses.ts';
+import type { Msg } from '../lib/flow.ts';
+import { getFlow, privateBehindPublic } from '../lib/flow.ts';
+import { framesText, uniqFrames } from '../lib/text.ts';
+
+export const detectViaMissingRport: Detector = {
+  kind: 'via-missing-rport',
+  title: 'A UDP request crossed a NAT without rport',
+  severity: 'warning',
+  detect({ messages }) {
+    const flow = getFlow(messages);
+    const groups = new Map<string, Msg[]>();
+    for (const x of flow.msgs) {
+      if (!x.isReq || x.duplicate || !x.topVia || x.transport !== 'udp') continue;
+      if (x.topVia.rport !== undefined || x.topVia.transport !== 'UDP') continue;
+      if (!privateBehindPublic(x.topVia.host, x.srcIp)) continue;
+      const k = `${x.callId}|${x.src}`;
+      let g = groups.get(k);
+      if (!g) groups.set(k, (g = []));
+      g.push(x);
+    }
+    const out: Finding[] = [];
+    for (const list of groups.values()) {
+      const first = list[0]!;
+      const v = first.topVia!;
+      const sentPort = v.port ?? defaultPort('udp');
+      const portKept = sentPort === first.srcEp.port;
+      const responses = list.flatMap((x) => flow.byTx.get(x.txKey)?.filter((r) => !r.isReq && r.src === x.dst && r.t >= x.t) ?? []);
+      const toSource = responses.filter((r) => r.dst === first.src);
+      const elsewhere = responses.filter((r) => r.dst !== first.src);
+      let severity: Finding['severity'];
+      const parts = [
+        `${list.length === 1 ? `The ${first.method} in frame ${first.frame}` : `${list.length} requests (${framesText(list.map((x) => x.frame))})`} came over UDP from ${first.src} with top Via ${v.raw}: ` +
+          `a private sent-by, so it crossed a NAT, and no rport parameter.`,
+        `Without rport a server answers to received=${first.srcIp} at the sent-by port ${sentPort} (RFC 3261 §18.2.2), not to the port ${first.srcEp.port} the NAT opened; rport asks for the source port (RFC 3581 §4).`,
+      ];
+      if (elsewhere.length > 0) {
+        severity = portKept ? 'info' : 'warning';
+        parts.push(`Responses were indeed sent to ${[...new Set(elsewhere.map((r) => r.dst))].join(', ')} (${framesText(elsewhere.map((r) => r.frame))}) (see response-to-wrong-port).`);
+      } else if (toSource.length > 0) {
+        severity = 'info';
+        parts.push(
+          portKept
+            ? 'It worked here only because the NAT kept the source port equal to the sent-by port.'
+            : `It worked here because the server answered to the source port anyway (force_rport): ${framesText(toSource.map((r) => r.frame))}.`,
+        );
+      } else {
+        severity = portKept ? 'info' : 'warning';
+        parts.push(portKept ? 'The NAT kept the port, so responses can still arrive — a NAT that changes ports would break this.' : 'No response to it was captured from the server it was sent to.');
+      }
+      out.push({
+        kind: 'via-missing-rport',
+        severity,
+        callId: first.callId,
+        frames: uniqFrames([...list.map((x) => x.frame), ...elsewhere.map((r) => r.frame)]),
+        title: `UDP request from ${first.src} crossed a NAT without rport (Via ${v.host}:${sentPort})`,
+        explanation: parts.join(' '),
+        references: ['RFC 3581 §4', 'RFC 3261 §18.2.2', 'RFC 3261 §18.2.1'],
+        fix: 'Enable rport on the user agent, or force rport on the proxy for requests whose top Via does not match the source (OpenSIPS/Kamailio: if (nat_uac_test("18")) force_rport();).',
+      });
+    }
+    return out;
+  },
+};

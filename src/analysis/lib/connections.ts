@@ -1,0 +1,160 @@
+/**
+ * TCP/TLS connections seen against the dialogs they served (RFC 3261 §18.2.2 connection reuse
+ * for responses, RFC 5923 connection reuse for requests, RFC 5626 outbound flows): which
+ * connections carried a dialog's messages, which were opened while a dialog was up between the
+ * same two hosts, which failed (TLS alert, reset or silence before the handshake finished, or a
+ * reset before any SIP), and the port the dialog's remote target says the host listens on.
+ * Shared by new-connection-mid-dialog, tls-handshake-failed, connection-closed-mid-dialog,
+ * in-dialog-request-misrouted and dialog-not-terminated so that they tell one consistent story.
+ */
+import type { ConnectionInfo, Endpoint } from '../../capture/types.ts';
+import { endpointKey } from '../../capture/types.ts';
+import { normalizeHost } from '../../sip/addresses.ts';
+import type { DetectorContext } from '../detector.ts';
+import type { Dialog, Flow } from './flow.ts';
+import { contactUri, getFlow, uriEndpoint } from './flow.ts';
+
+export interface ConnFacts {
+  conn: ConnectionInfo;
+  /** SIP messages it carried (message indexes in capture order). */
+  messages: number[];
+  failed: boolean;
+  /** Why it failed, in words, or null. */
+  failure: string | null;
+  /** Frames that show the failure (ClientHello, alert, RST/FIN). */
+  failureFrames: number[];
+}
+
+export interface MidDialogConn {
+  dialog: Dialog;
+  facts: ConnFacts;
+  /** Earlier connections between the same two hosts that carried this dialog (or its INVITE). */
+  earlier: ConnFacts[];
+  /** Earlier ones still open when this one was opened. */
+  earlierOpen: ConnFacts[];
+  /** The endpoint the dialog's remote target (Contact) names at the server's IP, if any. */
+  target: Endpoint | null;
+  /** The Contact URI text behind `target`. */
+  targetUri: string | null;
+  targetFrame: number | null;
+  /** The server port differs from the remote target's port. */
+  portMismatch: boolean;
+}
+
+export interface ConnIndex {
+  facts: Map<number, ConnFacts>;
+  /** Connection ids carrying each dialog's messages. */
+  byDialog: Map<Dialog, number[]>;
+  mid: MidDialogConn[];
+}
+
+const cache = new WeakMap<readonly ConnectionInfo[], ConnIndex>();
+
+/** Seconds of silence after a ClientHello, with the capture going on, that count as "no answer". */
+const HANDSHAKE_SILENCE_US = 5_000_000;
+
+export function getConnIndex(ctx: DetectorContext): ConnIndex {
+  let c = cache.get(ctx.connections);
+  if (!c) {
+    c = build(ctx, getFlow(ctx.messages));
+    cache.set(ctx.connections, c);
+  }
+  return c;
+}
+
+function judge(conn: ConnectionInfo, messages: number[], captureEndUs: number): ConnFacts {
+  const tls = conn.tls;
+  const frames: number[] = [];
+  let failure: string | null = null;
+  const firstClose = conn.closeEvents[0];
+  if (tls && tls.handshake === 'failed') {
+    if (tls.clientHelloFrame !== null) frames.push(tls.clientHelloFrame);
+    if (tls.alert) {
+      failure = `the TLS handshake failed with ${tls.alert}`;
+      if (tls.alertFrame !== null) frames.push(tls.alertFrame);
+    } else if (firstClose) {
+      failure = `the ${firstClose.side} ${firstClose.flag === 'rst' ? 'reset (RST)' : 'closed (FIN)'} the connection ${tls.serverHelloFrame === null ? 'before any ServerHello' : 'before the handshake finished'}`;
+    } else failure = 'the TLS handshake failed';
+    for (const e of conn.closeEvents) frames.push(e.frame);
+  } else if (tls && tls.handshake === 'partial' && tls.clientHelloFrame !== null && tls.serverHelloFrame === null && captureEndUs - conn.lastTimeUs > HANDSHAKE_SILENCE_US) {
+    failure = 'the ClientHello was never answered';
+    frames.push(tls.clientHelloFrame);
+  } else if (messages.length === 0 && firstClose && firstClose.flag === 'rst' && (!tls || tls.handshake !== 'complete')) {
+    failure = `the ${firstClose.side} reset (RST) the connection before any SIP message crossed it`;
+    frames.push(conn.openedFrame, firstClose.frame);
+  }
+  return { conn, messages, failed: failure !== null, failure, failureFrames: frames };
+}
+
+function build(ctx: DetectorContext, flow: Flow): ConnIndex {
+  const carried = new Map<number, number[]>();
+  for (const m of ctx.messages) {
+    if (m.connection === null) continue;
+    let l = carried.get(m.connection);
+    if (!l) carried.set(m.connection, (l = []));
+    l.push(m.index);
+  }
+  const facts = new Map<number, ConnFacts>();
+  for (const c of ctx.connections) facts.set(c.id, judge(c, carried.get(c.id) ?? [], ctx.captureEndUs));
+
+  const byDialog = new Map<Dialog, number[]>();
+  const mid: MidDialogConn[] = [];
+  for (const d of flow.dialogs) {
+    const ids = new Set<number>();
+    for (const x of [...d.invites, ...d.messages]) if (x.m.connection !== null) ids.add(x.m.connection);
+    byDialog.set(d, [...ids]);
+    if (ids.size === 0 && !d.messages.some((x) => x.transport !== 'udp')) {
+      // A UDP dialog: a TCP/TLS connection between its hosts is still interesting (transport switch), but rare; skip.
+      continue;
+    }
+    const end = d.endT ?? Infinity;
+    for (const c of ctx.connections) {
+      if (ids.has(c.id) && (facts.get(c.id)?.messages.some((i) => flow.byIndex.get(i) && d.invites.includes(flow.byIndex.get(i)!)) ?? false)) continue;
+      if (c.openedTimeUs <= d.establishedT || c.openedTimeUs > end) continue;
+      const cIp = normalizeHost(c.client.ip);
+      const sIp = normalizeHost(c.server.ip);
+      if (!d.ips.has(cIp) || !d.ips.has(sIp)) continue;
+      const f = facts.get(c.id)!;
+      // Only connections that carried this dialog, or carried nothing (a failed attempt).
+      if (!ids.has(c.id) && f.messages.length > 0) continue;
+      const earlier: ConnFacts[] = [];
+      for (const id of ids) {
+        const o = facts.get(id);
+        if (!o || o.conn.id === c.id || o.conn.openedTimeUs >= c.openedTimeUs) continue;
+        const oc = normalizeHost(o.conn.client.ip);
+        const os = normalizeHost(o.conn.server.ip);
+        if ((oc === cIp && os === sIp) || (oc === sIp && os === cIp)) earlier.push(o);
+      }
+      const earlierOpen = earlier.filter((o) => o.conn.closedTimeUs === null || o.conn.closedTimeUs > c.openedTimeUs);
+      // The remote target at the server's IP: the Contact of a message that the server's host sent in this dialog.
+      let target: Endpoint | null = null;
+      let targetUri: string | null = null;
+      let targetFrame: number | null = null;
+      for (const x of [...d.invites, ...d.oks, ...d.messages]) {
+        if (x.srcIp !== sIp) continue;
+        const u = contactUri(x);
+        if (!u) continue;
+        const e = uriEndpoint(u, x.transport);
+        if (!e || normalizeHost(e.ip) !== sIp) continue;
+        target = e;
+        targetUri = u.raw;
+        targetFrame = x.frame;
+      }
+      mid.push({
+        dialog: d,
+        facts: f,
+        earlier,
+        earlierOpen,
+        target,
+        targetUri,
+        targetFrame,
+        portMismatch: target !== null && target.port !== c.server.port,
+      });
+    }
+  }
+  return { facts, byDialog, mid };
+}
+
+export function connText(c: ConnectionInfo): string {
+  return `${c.transport.toUpperCase()} connection #${c.id} ${endpointKey(c.client)} → ${endpointKey(c.server)}`;
+}

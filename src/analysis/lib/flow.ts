@@ -1,0 +1,426 @@
+/**
+ * The detectors' shared view of the signalling, built once per analysis from the captured
+ * messages (cached by the messages array): every parsed message with its transaction key
+ * (Call-ID + top-Via branch + CSeq method, RFC 3261 §17.1.3/§17.2.3), its leg (src → dst) and
+ * whether it is a retransmission of an earlier copy on the same leg (§17.1.1.2, §17.2.1) or just
+ * the same packet captured twice; dialogs (Call-ID + the two tags, §12) with their 2xx, ACKs,
+ * BYEs and the addresses of the two user agents; and the next-hop rules used to judge where a
+ * message should have gone: responses to the request's source (RFC 3581 §4, RFC 3261 §18.2.2),
+ * requests to the first Route or else the Request-URI (RFC 3261 §8.1.2, §12.2.1.1, §16.12).
+ *
+ * This is deliberately independent of the SIP model's internals so that each judgement here is
+ * made from what is on the wire at the capture point, copy by copy: a capture taken on one host
+ * sees only some hops, and the same message may be seen on both sides of a NAT or a proxy.
+ */
+import type { Endpoint, Transport } from '../../capture/types.ts';
+import { endpointKey } from '../../capture/types.ts';
+import { classifyAddress, defaultPort, isIpLiteral, isPrivateLike, normalizeHost } from '../../sip/addresses.ts';
+import type { CapturedMessage, NameAddr, SipMessage, SipUri, Via } from '../../sip/types.ts';
+
+/** Two captures of the same packet closer than this are one packet seen twice, not a retransmission. */
+export const DUPLICATE_US = 100_000;
+
+export interface Msg {
+  m: CapturedMessage;
+  sip: SipMessage;
+  index: number;
+  frame: number;
+  t: number;
+  src: string;
+  dst: string;
+  srcEp: Endpoint;
+  dstEp: Endpoint;
+  srcIp: string;
+  dstIp: string;
+  transport: Transport;
+  callId: string;
+  isReq: boolean;
+  /** Request method, or the CSeq method of a response. */
+  method: string;
+  /** 0 for requests. */
+  status: number;
+  cseq: number;
+  topVia: Via | null;
+  branch: string;
+  viaCount: number;
+  fromTag: string | null;
+  toTag: string | null;
+  txKey: string;
+  /** Earliest earlier copy of this same message on the same leg (retransmission or duplicate). */
+  firstCopy: Msg | null;
+  /** A real retransmission (same message, same leg, later by more than DUPLICATE_US). */
+  retransmission: boolean;
+  /** The same packet captured twice (same leg, within DUPLICATE_US). */
+  duplicate: boolean;
+}
+
+export interface Dialog {
+  key: string;
+  callId: string;
+  callerTag: string;
+  calleeTag: string;
+  /** Copies of the initial INVITE (all legs). */
+  invites: Msg[];
+  /** Copies of the 2xx to the initial INVITE (all legs, retransmissions included). */
+  oks: Msg[];
+  /** ACKs for the 2xx (CSeq number of the INVITE). */
+  acks: Msg[];
+  /** Every message carrying both tags (in-dialog requests and their responses), capture order. */
+  messages: Msg[];
+  byes: Msg[];
+  byeFinals: Msg[];
+  establishedT: number;
+  /** First ACK (or other in-dialog request from the caller), or null. */
+  confirmedT: number | null;
+  /** First BYE seen, or null. */
+  byeT: number | null;
+  /** First final response to a BYE, or null. */
+  endT: number | null;
+  /** The caller's UA as seen: source of the INVITE copy with fewest Vias. */
+  callerUa: string;
+  /** The callee's UA as seen: source of the 2xx copy with most Vias. */
+  calleeUa: string;
+  callerUaEp: Endpoint;
+  calleeUaEp: Endpoint;
+  /** Every IP that sent or received a message of this dialog (initial INVITE included). */
+  ips: Set<string>;
+}
+
+export interface Flow {
+  msgs: Msg[];
+  byIndex: Map<number, Msg>;
+  byFrame: Map<number, Msg>;
+  calls: Map<string, Msg[]>;
+  byTx: Map<string, Msg[]>;
+  dialogs: Dialog[];
+  dialogOf: Map<Msg, Dialog>;
+  /** Every SIP payload (parsed or not, keep-alives included) by unordered IP:port pair, for idle gaps. */
+  trafficByPair: Map<string, CapturedMessage[]>;
+}
+
+const cache = new WeakMap<readonly CapturedMessage[], Flow>();
+
+export function getFlow(messages: readonly CapturedMessage[]): Flow {
+  let f = cache.get(messages);
+  if (!f) {
+    f = buildFlow(messages);
+    cache.set(messages, f);
+  }
+  return f;
+}
+
+export function pairKey(a: string, b: string): string {
+  return a < b ? `${a}|${b}` : `${b}|${a}`;
+}
+
+function tagOf(na: NameAddr | null): string | null {
+  const t = na?.params['tag'];
+  return t === undefined || t === null || t === '' ? null : t;
+}
+
+function buildFlow(messages: readonly CapturedMessage[]): Flow {
+  const msgs: Msg[] = [];
+  const byIndex = new Map<number, Msg>();
+  const byFrame = new Map<number, Msg>();
+  const calls = new Map<string, Msg[]>();
+  const byTx = new Map<string, Msg[]>();
+  const copies = new Map<string, Msg>();
+  const trafficByPair = new Map<string, CapturedMessage[]>();
+
+  for (const m of messages) {
+    const pk = pairKey(endpointKey(m.src), endpointKey(m.dst));
+    let tr = trafficByPair.get(pk);
+    if (!tr) trafficByPair.set(pk, (tr = []));
+    tr.push(m);
+    const sip = m.sip;
+    if (!sip || !sip.callId || !sip.cseq) continue;
+    const isReq = sip.kind === 'request';
+    const method = isReq ? sip.method.toUpperCase() : sip.cseq.method.toUpperCase();
+    const topVia = sip.via[0] ?? null;
+    const fromTag = tagOf(sip.from);
+    const toTag = tagOf(sip.to);
+    const branch = topVia?.branch ?? `nobranch:${sip.cseq.seq}:${fromTag ?? ''}`;
+    // ACK to a non-2xx shares the INVITE's branch; its own key keeps it apart from the INVITE.
+    const txKey = `${sip.callId}|${branch}|${sip.cseq.method.toUpperCase()}`;
+    const src = endpointKey(m.src);
+    const dst = endpointKey(m.dst);
+    const msg: Msg = {
+      m,
+      sip,
+      index: m.index,
+      frame: m.frame,
+      t: m.timeUs,
+      src,
+      dst,
+      srcEp: m.src,
+      dstEp: m.dst,
+      srcIp: normalizeHost(m.src.ip),
+      dstIp: normalizeHost(m.dst.ip),
+      transport: m.transport,
+      callId: sip.callId,
+      isReq,
+      method,
+      status: isReq ? 0 : sip.status,
+      cseq: sip.cseq.seq,
+      topVia,
+      branch,
+      viaCount: sip.via.length,
+      fromTag,
+      toTag,
+      txKey,
+      firstCopy: null,
+      retransmission: false,
+      duplicate: false,
+    };
+    const copyKey = `${src}>${dst}|${txKey}|${isReq ? method : `${msg.status}|${toTag ?? ''}`}`;
+    const prev = copies.get(copyKey);
+    if (prev) {
+      msg.firstCopy = prev.firstCopy ?? prev;
+      // Compare with the latest copy: a duplicate is within DUPLICATE_US of the one before.
+      if (msg.t - prev.t < DUPLICATE_US) msg.duplicate = true;
+      else msg.retransmission = true;
+    }
+    copies.set(copyKey, msg);
+    msgs.push(msg);
+    byIndex.set(m.index, msg);
+    if (!byFrame.has(m.frame)) byFrame.set(m.frame, msg);
+    let c = calls.get(msg.callId);
+    if (!c) calls.set(msg.callId, (c = []));
+    c.push(msg);
+    let tx = byTx.get(txKey);
+    if (!tx) byTx.set(txKey, (tx = []));
+    tx.push(msg);
+  }
+
+  const { dialogs, dialogOf } = buildDialogs(calls);
+  return { msgs, byIndex, byFrame, calls, byTx, dialogs, dialogOf, trafficByPair };
+}
+
+function buildDialogs(calls: Map<string, Msg[]>): { dialogs: Dialog[]; dialogOf: Map<Msg, Dialog> } {
+  const dialogs: Dialog[] = [];
+  const dialogOf = new Map<Msg, Dialog>();
+  for (const [callId, list] of calls) {
+    const byKey = new Map<string, Dialog>();
+    for (const r of list) {
+      if (r.isReq || r.method !== 'INVITE' || r.status < 200 || r.status >= 300 || !r.fromTag || !r.toTag) continue;
+      const key = `${callId}|${[r.fromTag, r.toTag].sort().join('|')}`;
+      if (byKey.has(key)) continue;
+      // The initial INVITE: same CSeq, no To-tag, same From-tag.
+      const invites = list.filter((x) => x.isReq && x.method === 'INVITE' && x.cseq === r.cseq && x.fromTag === r.fromTag && !x.toTag);
+      if (invites.length === 0 && list.some((x) => x.isReq && x.method === 'INVITE' && x.toTag && x.cseq === r.cseq)) {
+        continue; // a 2xx to a re-INVITE of a dialog whose start was not captured: treated below
+      }
+      const d: Dialog = {
+        key,
+        callId,
+        callerTag: r.fromTag,
+        calleeTag: r.toTag,
+        invites,
+        oks: [],
+        acks: [],
+        messages: [],
+        byes: [],
+        byeFinals: [],
+        establishedT: r.t,
+        confirmedT: null,
+        byeT: null,
+        endT: null,
+        callerUa: '',
+        calleeUa: '',
+        callerUaEp: r.dstEp,
+        calleeUaEp: r.srcEp,
+        ips: new Set(),
+      };
+      byKey.set(key, d);
+      dialogs.push(d);
+    }
+    for (const d of byKey.values()) {
+      const inviteCseq = d.invites[0]?.cseq ?? null;
+      for (const x of list) {
+        const inDialog =
+          x.fromTag !== null && x.toTag !== null &&
+          ((x.fromTag === d.callerTag && x.toTag === d.calleeTag) || (x.fromTag === d.calleeTag && x.toTag === d.callerTag));
+        if (d.invites.includes(x)) d.ips.add(x.srcIp).add(x.dstIp);
+        if (!inDialog) continue;
+        d.messages.push(x);
+        dialogOf.set(x, d);
+        d.ips.add(x.srcIp).add(x.dstIp);
+        const isInitial = inviteCseq === null ? true : x.cseq === inviteCseq;
+        if (!x.isReq && x.method === 'INVITE' && x.status >= 200 && x.status < 300 && isInitial && x.fromTag === d.callerTag) d.oks.push(x);
+        if (x.isReq && x.method === 'ACK' && isInitial) d.acks.push(x);
+        if (x.isReq && x.fromTag === d.callerTag && x.method !== 'INVITE' && d.confirmedT === null) d.confirmedT = x.t;
+        if (x.isReq && x.method === 'BYE') {
+          d.byes.push(x);
+          if (d.byeT === null) d.byeT = x.t;
+        }
+        if (!x.isReq && x.method === 'BYE' && x.status >= 200) {
+          d.byeFinals.push(x);
+          if (d.endT === null) d.endT = x.t;
+        }
+      }
+      for (const i of d.invites) dialogOf.set(i, d);
+      let minVia = Infinity;
+      let callerUa: Msg | null = null;
+      for (const i of d.invites) {
+        if (i.viaCount < minVia) {
+          minVia = i.viaCount;
+          callerUa = i;
+        }
+      }
+      let maxVia = -1;
+      let calleeUa: Msg | null = null;
+      for (const o of d.oks) {
+        if (o.viaCount > maxVia) {
+          maxVia = o.viaCount;
+          calleeUa = o;
+        }
+      }
+      if (callerUa) d.callerUaEp = callerUa.srcEp;
+      else if (d.oks[0]) d.callerUaEp = d.oks.reduce((a, b) => (b.viaCount < a.viaCount ? b : a)).dstEp;
+      if (calleeUa) d.calleeUaEp = calleeUa.srcEp;
+      d.callerUa = endpointKey(d.callerUaEp);
+      d.calleeUa = endpointKey(d.calleeUaEp);
+      const firstOk = d.oks[0];
+      if (firstOk) d.establishedT = firstOk.t;
+    }
+  }
+  return { dialogs, dialogOf };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transactions
+
+/** Copies of the request of `resp`'s transaction that were received by the response's sender. */
+export function requestsAnswered(flow: Flow, resp: Msg): Msg[] {
+  const tx = flow.byTx.get(resp.txKey) ?? [];
+  const reqs = tx.filter((r) => r.isReq && r.method === resp.method && r.t <= resp.t);
+  const exact = reqs.filter((r) => r.dst === resp.src);
+  if (exact.length > 0) return exact;
+  return reqs.filter((r) => r.dstIp === resp.srcIp);
+}
+
+/** Responses (any copy) sent back to the sender of `req` by the node it was sent to. */
+export function responsesTo(flow: Flow, req: Msg): Msg[] {
+  const tx = flow.byTx.get(req.txKey) ?? [];
+  return tx.filter((r) => !r.isReq && r.method === req.method && r.t >= req.t && (r.src === req.dst || r.dstIp === req.srcIp || r.dst === req.src));
+}
+
+/** Responses of the transaction seen anywhere in the capture (any leg). */
+export function anyResponses(flow: Flow, req: Msg): Msg[] {
+  const tx = flow.byTx.get(req.txKey) ?? [];
+  return tx.filter((r) => !r.isReq && r.method === req.method);
+}
+
+/** All copies of a request on the leg of `req` (first copy and retransmissions, duplicates excluded). */
+export function legCopies(flow: Flow, req: Msg): Msg[] {
+  const first = req.firstCopy ?? req;
+  const tx = flow.byTx.get(req.txKey) ?? [];
+  return tx.filter((x) => (x === first || x.firstCopy === first) && !x.duplicate);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Addresses and next hops
+
+/** Transport named by a URI (transport= parameter, sips: → tls), or null when unsaid. */
+export function uriTransport(u: SipUri): string | null {
+  const t = u.params['transport'];
+  if (typeof t === 'string' && t !== '') return t.toLowerCase();
+  if (u.scheme === 'sips') return 'tls';
+  return null;
+}
+
+/** The endpoint a URI designates when its host is an IP literal (default port by transport), else null. */
+export function uriEndpoint(u: SipUri, fallbackTransport: string): Endpoint | null {
+  if (!isIpLiteral(u.host)) return null;
+  const t = uriTransport(u) ?? fallbackTransport;
+  return { ip: normalizeHost(u.host), port: u.port ?? defaultPort(u.scheme === 'sips' ? 'sips' : t) };
+}
+
+export function sameEp(a: Endpoint | null | undefined, b: Endpoint | null | undefined): boolean {
+  if (!a || !b) return false;
+  return a.port === b.port && normalizeHost(a.ip) === normalizeHost(b.ip);
+}
+
+/** True when the Via/Contact host is a private-like IP literal while the packet came from a public address. */
+export function privateBehindPublic(host: string, srcIp: string): boolean {
+  return isIpLiteral(host) && isPrivateLike(host) && !isPrivateLike(srcIp);
+}
+
+/**
+ * True when an address written in a header cannot be reached by whoever receives the packet from
+ * `srcIp`: a private-like address behind a public source (NAT), or a loopback address written by
+ * a host that is not itself on loopback.
+ */
+export function unreachableFrom(host: string, srcIp: string): boolean {
+  if (!isIpLiteral(host)) return false;
+  if (classifyAddress(host) === 'loopback') return classifyAddress(srcIp) !== 'loopback';
+  return privateBehindPublic(host, srcIp);
+}
+
+/** The loose-routing next hop of a request as sent: first Route (that is not the sender), else the Request-URI. */
+export function requestNextHop(x: Msg): { ep: Endpoint; why: string } | null {
+  if (x.sip.kind !== 'request') return null;
+  for (const r of x.sip.route) {
+    const u = r.uri;
+    if (!u) continue;
+    const e = uriEndpoint(u, x.transport);
+    if (!e) return null; // a host name: cannot judge without DNS
+    if (normalizeHost(e.ip) === x.srcIp) continue; // the sender's own Route entry (double record-route)
+    const strict = !('lr' in u.params);
+    if (strict) return null; // strict routing (RFC 2543) is out of scope for this judgement
+    return { ep: e, why: `the first Route header <${u.raw}>` };
+  }
+  const ru = x.sip.requestUri;
+  if (!ru) return null;
+  const e = uriEndpoint(ru, x.transport);
+  if (!e) return null;
+  return { ep: e, why: `the Request-URI ${ru.raw}` };
+}
+
+/** The Contact URI of a message, if exactly readable. */
+export function contactUri(x: Msg): SipUri | null {
+  return x.sip.contact[0]?.uri ?? null;
+}
+
+/**
+ * Public addresses under which a private Contact/Via address was seen (the NAT's mapping): for a
+ * private host, every packet source that carried that host in its Via sent-by or Contact.
+ */
+export function natMappings(flow: Flow): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const x of flow.msgs) {
+    const hosts: string[] = [];
+    if (x.isReq && x.topVia) hosts.push(x.topVia.host);
+    const c = contactUri(x);
+    if (c) hosts.push(c.host);
+    for (const h of hosts) {
+      if (!privateBehindPublic(h, x.srcIp)) continue;
+      const k = normalizeHost(h);
+      let s = out.get(k);
+      if (!s) out.set(k, (s = new Set()));
+      s.add(x.src);
+    }
+  }
+  return out;
+}
+
+/** True when messages were captured in both directions between two IPs (the capture is not one-sided there). */
+export function sawBothDirections(flow: Flow, aIp: string, bIp: string): boolean {
+  let ab = false;
+  let ba = false;
+  for (const x of flow.msgs) {
+    if (x.srcIp === aIp && x.dstIp === bIp) ab = true;
+    else if (x.srcIp === bIp && x.dstIp === aIp) ba = true;
+    if (ab && ba) return true;
+  }
+  return false;
+}
+
+/** True when anything at all was captured coming from `ip` (SIP). */
+export function sawFrom(flow: Flow, ip: string): boolean {
+  return flow.msgs.some((x) => x.srcIp === ip);
+}
+
+export function isDialogCreating2xx(x: Msg): boolean {
+  return !x.isReq && x.method === 'INVITE' && x.status >= 200 && x.status < 300;
+}
