@@ -11,7 +11,8 @@
  * dropped at the end.
  *
  * Hot path: `packet()` allocates nothing for a packet of a known stream. Streams are found
- * through a Map keyed by the SSRC number, with a chain for the rare SSRC collision.
+ * through a per-destination-port cache of the last stream seen there, else through a Map keyed
+ * by the SSRC number, with a chain for the rare SSRC collision.
  */
 import type { Endpoint, RtpStreamStats } from './types.ts';
 
@@ -142,8 +143,8 @@ export class RtpTracker {
   private readonly bySsrc = new Map<number, RtpStream>();
   private readonly all: RtpStream[] = [];
   private candidates = 0;
-  /** Last stream hit: consecutive packets of one stream skip the Map lookup. */
-  private last: RtpStream | null = null;
+  /** Last stream hit per destination port: packets of a known stream skip the Map lookup. */
+  private readonly byPort: Array<RtpStream | null> = new Array<RtpStream | null>(65536).fill(null);
   /** "ip|port" strings announced in SDP (RTP port and port+1 for RTCP). */
   private readonly announced = new Set<string>();
   /** Port prefilter for `announced`: 1 = some address announced this port. */
@@ -196,7 +197,7 @@ export class RtpTracker {
     }
 
     let sameDst: RtpStream | null = null;
-    const last = this.last;
+    const last = this.byPort[dport] ?? null;
     let head: RtpStream | undefined;
     if (last !== null && last.ssrc === ssrc && last.dstPort === dport && last.kind === kind && last.dstIp === dst) {
       sameDst = last;
@@ -230,12 +231,12 @@ export class RtpTracker {
         head.chain = st;
       }
       this.all.push(st);
-      this.last = st;
+      this.byPort[dport] = st;
       return st.confirmed;
     }
 
     const st = sameDst;
-    this.last = st;
+    this.byPort[dport] = st;
     if (st.rejected) return false;
 
     if (!st.confirmed) {

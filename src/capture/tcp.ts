@@ -272,9 +272,10 @@ class Connection {
   /** Frame/time of the packet being processed (completion frame of messages). */
   curFrame = 0;
   curTimeUs = 0;
-  curPacket: IpPacket | null = null;
   /** Packets seen on the connection (the clock of gap suspicion). */
   ticks = 0;
+  /** Tunnels the connection's packets came through ("gre", …), or null. */
+  encap: string | null = null;
 
   constructor(
     readonly flow: Flow,
@@ -413,7 +414,7 @@ class Connection {
       dst: this.endpoint(side === 0 ? 1 : 0),
       transport: this.info.transport as Transport,
       connection: this.id,
-      encapsulation: this.curPacket ? this.opts.encapsulation(this.curPacket) : null,
+      encapsulation: this.encap,
       bytes: m.bytes,
       frames,
     };
@@ -438,7 +439,7 @@ class Connection {
       dst: this.endpoint(side === 0 ? 1 : 0),
       transport: 'ws',
       connection: this.id,
-      encapsulation: this.curPacket ? this.opts.encapsulation(this.curPacket) : null,
+      encapsulation: this.encap,
       bytes,
       frames: fr,
     });
@@ -460,7 +461,6 @@ class Connection {
   /** End of capture (or a new connection on the same 4-tuple): flush both directions. */
   finish(): void {
     this.curFrame = 0;
-    this.curPacket = null;
     for (const side of [0, 1] as const) {
       this.dirs[side].flush(this.info.lastFrame);
       if (this.mode === 'sip') {
@@ -560,7 +560,10 @@ export class TcpTracker {
     }
     this.last = flow;
 
-    if (flow.state === FlowState.Ignored) return;
+    if (flow.state === FlowState.Ignored) {
+      if (fin || rst) this.forget(flow);
+      return;
+    }
 
     if (syn) {
       if (side === 0) {
@@ -581,16 +584,17 @@ export class TcpTracker {
 
     if (flow.state === FlowState.Undecided) {
       const sip = this.opts.sipPorts;
-      if (sip[sport] === 1 || sip[dport] === 1) this.track(flow);
+      if (sip[sport] === 1 || sip[dport] === 1) this.track(flow, p);
       else if (payloadLen > 0) {
         const view = d.subarray(hlen);
-        if (this.opts.isSipStart(view) || looksLikeWebSocketUpgrade(view)) this.track(flow);
+        if (this.opts.isSipStart(view) || looksLikeWebSocketUpgrade(view)) this.track(flow, p);
         else {
           flow.state = FlowState.Ignored;
+          if (fin || rst) this.forget(flow);
           return;
         }
       } else if (fin || rst) {
-        flow.closed = true;
+        this.forget(flow);
         return;
       } else return;
     }
@@ -598,7 +602,6 @@ export class TcpTracker {
     const conn = flow.conn!;
     conn.curFrame = p.frame;
     conn.curTimeUs = p.timeUs;
-    conn.curPacket = p;
     conn.info.lastFrame = p.frame;
     conn.info.lastTimeUs = p.timeUs;
     if (syn) {
@@ -621,10 +624,15 @@ export class TcpTracker {
       conn.close(side, rst ? 'rst' : 'fin', p.frame, p.timeUs);
     }
     conn.curFrame = 0;
-    conn.curPacket = null;
   }
 
-  private track(flow: Flow): void {
+  /** Drop an untracked flow that closed (keeps the table small on busy captures). */
+  private forget(flow: Flow): void {
+    this.flows.delete(`${flow.ip0}|${flow.port0}|${flow.ip1}|${flow.port1}`);
+    if (this.last === flow) this.last = null;
+  }
+
+  private track(flow: Flow, p: IpPacket): void {
     flow.state = FlowState.Tracked;
     let client: 0 | 1;
     if (flow.synSide >= 0) client = flow.synSide as 0 | 1;
@@ -638,6 +646,7 @@ export class TcpTracker {
       else client = flow.port0 < flow.port1 ? 1 : 0;
     }
     const conn = new Connection(flow, this.nextId++, client, this.opts);
+    conn.encap = this.opts.encapsulation(p);
     conn.info.sawSyn = flow.sawSyn;
     if (flow.isn0 >= 0) conn.dirs[0].setIsn(flow.isn0);
     if (flow.isn1 >= 0) conn.dirs[1].setIsn(flow.isn1);

@@ -11,6 +11,11 @@
 
 /** Concatenate byte arrays. */
 export function concat(...parts: Uint8Array[]): Uint8Array {
+  return concatAll(parts);
+}
+
+/** Concatenate a (possibly very long) list of byte arrays. */
+export function concatAll(parts: readonly Uint8Array[]): Uint8Array {
   let n = 0;
   for (const p of parts) n += p.length;
   const out = new Uint8Array(n);
@@ -454,5 +459,5 @@ export function pcapFile(linkType: number, frames: Array<{ timeUs: number; data:
     parts.push(u32le(f.origLen ?? f.data.length)); // orig_len
     parts.push(f.data);
   }
-  return concat(...parts);
+  return concatAll(parts);
 }
