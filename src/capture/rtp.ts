@@ -334,13 +334,4 @@ export class RtpTracker {
     }
     return out;
   }
-
-  /** True when a confirmed stream goes to or comes from ip:port (used to tie ICMP errors to media). */
-  hasFlow(ip: string, port: number): boolean {
-    for (const s of this.all) {
-      if (!s.confirmed) continue;
-      if ((s.dstIp === ip && s.dstPort === port) || (s.srcIp === ip && s.srcPort === port)) return true;
-    }
-    return false;
-  }
 }

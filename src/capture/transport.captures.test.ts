@@ -16,10 +16,11 @@ import { ethUdp4, pcapFile } from './testing/packets.ts';
 const PUBLIC = path.resolve(import.meta.dirname, '../../../shared/captures/public');
 const dec = new TextDecoder();
 
-function run(bytes: Uint8Array) {
+function run(bytes: Uint8Array, media: Array<[string, number]> = []) {
   const apps: AppPayload[] = [];
   const warnings: CaptureWarning[] = [];
   const t = new TransportDecoder({ app: (p) => apps.push(p), warning: (w) => warnings.push(w) }, { framer: createSipFramer, isSipStart: looksLikeSipStart });
+  for (const [ip, port] of media) t.announceMedia(ip, port, 'rtp');
   const n = new NetworkDecoder({ ip: (p) => t.packet(p), warning: (w) => warnings.push(w) });
   const r = openContainer(bytes.subarray(0, 64), { packet: (rec) => n.packet(rec), warning: (w) => warnings.push(w) });
   if ('error' in r) throw new Error(r.error);
@@ -89,6 +90,30 @@ describe.skipIf(!have)('public captures', () => {
     const { apps, warnings } = run(capture('heplify/sip_ipv4_tcp_fragmented.pcap'));
     expect(apps).toHaveLength(406);
     expect(warnings).toEqual([]);
+  });
+
+  it('snort3-demo Eyebeam call: RTP on SDP-announced ports inside the SIP port range (tshark: 3538 RTP)', () => {
+    // the SDP of this call announces audio 5062 and video 5064 on both hosts
+    const { t } = run(capture('snort3-demo/SIP_Eyebeam2Eyebeam_Video_Audio.pcap'), [
+      ['192.168.1.87', 5062],
+      ['192.168.1.87', 5064],
+      ['192.168.1.36', 5062],
+      ['192.168.1.36', 5064],
+    ]);
+    const rtp = t.rtpStreams().filter((s) => s.kind === 'rtp');
+    expect(rtp.reduce((n, s) => n + s.packets, 0)).toBe(3538);
+    for (const s of rtp) expect(s.recognisedBy).toBe('sdp');
+    // without the SDP, nothing RTP-shaped on 5062/5064 is taken for media
+    expect(run(capture('snort3-demo/SIP_Eyebeam2Eyebeam_Video_Audio.pcap')).t.rtpStreams()).toEqual([]);
+  });
+
+  it('heplify/sip_ipv4_tcp.pcap: the two RTP streams found by the heuristic (tshark: 42 + 24)', () => {
+    const { t } = run(capture('heplify/sip_ipv4_tcp.pcap'));
+    const rtp = t.rtpStreams().filter((s) => s.kind === 'rtp');
+    expect(rtp.map((s) => [s.ssrc.toString(16), s.packets, s.lost])).toEqual([
+      ['42f433d4', 42, 0],
+      ['5a3361b3', 24, 0],
+    ]);
   });
 
   it('sngrep/tlssaved.pcap: SIP over TLS captured mid-session, segments reordered by the capture', () => {
