@@ -114,7 +114,8 @@ interface RtpKept {
   raw: Uint8Array | null;
 }
 
-const SKELETON_EDGE = 5;
+/** Packets kept at each end of a stream: enough for detectors that want a real stream (≥ 50 packets). */
+const SKELETON_EDGE = 30;
 const SEGMENT = 1400;
 const latin1 = (s: string): Uint8Array => {
   const out = new Uint8Array(s.length);
@@ -201,9 +202,15 @@ export async function buildBundle(src: BundleSource, input: ViewInput, options: 
   const { report } = src;
   const notes: string[] = [];
   const callSet = new Set(input.selectedCalls.length ? input.selectedCalls : report.calls.map((c) => c.callId));
-  const chosen = report.messages.filter((m) => m.callId !== null && callSet.has(m.callId));
+  const pair = (a: string, b: string): string => [endpointOf(a)?.ip ?? a, endpointOf(b)?.ip ?? b].sort().join('|');
+  const ofCalls = report.messages.filter((m) => m.callId !== null && callSet.has(m.callId));
+  const pairs = new Set(ofCalls.map((m) => pair(m.src, m.dst)));
+  // Messages without a readable Call-ID (malformed) go along when they travelled between the
+  // same hosts as the calls' messages: they may be the very evidence of a finding.
+  const chosen = report.messages.filter((m) => (m.callId !== null ? callSet.has(m.callId) : pairs.has(pair(m.src, m.dst))));
   const chosenIdx = new Set(chosen.map((m) => m.index));
   const msgs = src.messages.filter((m) => chosenIdx.has(m.index));
+  const chosenFrames = new Set(chosen.flatMap((m) => m.frames));
   const connIds = new Set(msgs.map((m) => m.connection).filter((c): c is number => c !== null));
   const conns: ReportConnection[] = report.connections.filter((c) => connIds.has(c.id));
   const streams = report.rtpStreams.filter((s) => s.callId !== null && callSet.has(s.callId));
@@ -231,6 +238,11 @@ export async function buildBundle(src: BundleSource, input: ViewInput, options: 
       for (const e of c.closeEvents) timeWanted.add(e.frame);
     }
   }
+  // Frames of a selected connection travel too (handshakes, WebSocket upgrade, FIN/RST, bare
+  // ACKs), except those that only carry other calls' messages.
+  const otherFrames = new Set<number>();
+  if (!options.anonymise) for (const m of src.messages) if (!chosenIdx.has(m.index) && m.connection !== null && connIds.has(m.connection)) for (const f of m.frames) otherFrames.add(f);
+  for (const f of rawWanted) otherFrames.delete(f);
   const connTuples = new Map<string, ReportConnection>();
   for (const c of conns) {
     connTuples.set(`${c.client}>${c.server}`, c);
@@ -261,7 +273,7 @@ export async function buildBundle(src: BundleSource, input: ViewInput, options: 
     if (p.protocol === 6 && !options.anonymise && connTuples.size > 0 && !rawWanted.has(f)) {
       // The connection's control segments (SYN, FIN, RST, bare ACKs) travel with its messages.
       const c = connTuples.get(`${key(p.src, p.sport)}>${key(p.dst, p.dport)}`);
-      if (c && f >= c.openedFrame && f <= c.lastFrame && (p.payload.length === 0 || (p.flags & (TCP_SYN | TCP_FIN | TCP_RST)) !== 0)) {
+      if (c && f >= c.openedFrame && f <= c.lastFrame && !otherFrames.has(f)) {
         raw.set(f, { timeUs: rec.timeUs, linkType: rec.linkType, data: rec.data.slice(), origLen: rec.origLen });
       }
       return;
@@ -461,7 +473,7 @@ export async function buildBundle(src: BundleSource, input: ViewInput, options: 
   }
   view.notes = shared;
   view.findings = report.findings
-    .filter((fd) => fd.callId !== null && callSet.has(fd.callId))
+    .filter((fd) => (fd.callId !== null ? callSet.has(fd.callId) : fd.frames.some((f) => chosenFrames.has(f))))
     .map((fd) => ({ kind: fd.kind, frames: fd.frames.map(mapFrame).filter((f): f is number => f !== null) }));
   view.rtp = streams.map((s) => ({
     ssrc: s.ssrc,
