@@ -130,6 +130,9 @@ lab_topology() {
   nsx sl-nat sysctl -qw net.ipv4.ip_forward=1
   nsx sl-lan ip addr add "$UA_IP/24" dev eth0
   nsx sl-lan ip route add default via "$NAT_LAN_IP"
+  # the UA's host firewall does not answer stray packets (e.g. an echoed RTCP BYE arriving after
+  # the phone closed its media socket) with ICMP port unreachable, like most desktop firewalls
+  nsx sl-lan iptables -A OUTPUT -p icmp --icmp-type port-unreachable -j DROP
   # a home router: source NAT with a random public port, drop unsolicited inbound silently
   # NAT_MODE=random (default): a random public port per flow; NAT_MODE=preserve: keep the source
   # port when free (most home routers). NAT_SIP_PORT=N: the UA's SIP port 5060 always maps to N.
@@ -234,8 +237,48 @@ sipp_xml() {
   echo "$WORK/$n"
 }
 
-# kam_cfg OUT LISTEN_IP [NEXT_HOP] [TLS_CFG]: instantiate lab/kamailio/proxy.cfg
+# kam_cfg OUT LISTEN_IP [NEXT_HOP] [TLS_CFG]: instantiate lab/kamailio/proxy.cfg. Listens on
+# udp:LISTEN_IP:5060 unless KAM_LISTEN holds other listen specs (space separated, e.g.
+# "udp:127.0.0.1:5060 tls:203.0.113.20:5060").
 kam_cfg() {
-  sed -e "s|@LISTEN_IP@|$2|g" -e "s|@NEXT_HOP@|${3:-sip:127.0.0.1}|g" -e "s|@TLS_CFG@|${4:-/dev/null}|g" \
+  local l lines=""
+  for l in ${KAM_LISTEN:-udp:$2:5060}; do lines="${lines}listen=$l\n"; done
+  sed -e "s|@LISTEN_LINES@|$lines|" -e "s|@NEXT_HOP@|${3:-sip:127.0.0.1}|g" -e "s|@TLS_CFG@|${4:-/dev/null}|g" \
     "$LAB_DIR/kamailio/proxy.cfg" >"$1"
+}
+
+# kam_tls_cfg OUT CERTNAME: a kamailio tls.cfg using $WORK/CERTNAME.crt/.key; clients send no SNI
+kam_tls_cfg() {
+  sed -e "s|@CRT@|$WORK/$2.crt|g" -e "s|@KEY@|$WORK/$2.key|g" "$LAB_DIR/kamailio/tls.cfg" >"$1"
+}
+
+# nat_forward PROTO PORT: port-forward NAT_WAN_IP:PORT to the UA (a server behind the NAT)
+nat_forward() {
+  nsx sl-nat iptables -t nat -A PREROUTING -i wan -p "$1" --dport "$2" -j DNAT --to-destination "$UA_IP:$2"
+  nsx sl-nat iptables -I FORWARD 1 -i wan -p "$1" --dport "$2" -m conntrack --ctstate DNAT -j ACCEPT
+}
+
+# mkcert NAME CN: self-signed RSA certificate $WORK/NAME.crt/.key and combined $WORK/NAME.pem
+mkcert() {
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/$1.key" -out "$WORK/$1.crt" -days 3650 \
+    -subj "/CN=$2" >/dev/null 2>&1
+  cat "$WORK/$1.crt" "$WORK/$1.key" >"$WORK/$1.pem"
+}
+
+# keylog shim for OpenSSL programs (see lab/tls/sslkeylog.c)
+build_keylog() {
+  KEYLOG_SO="$WORK/sslkeylog.so"
+  gcc -shared -fPIC -O2 -o "$KEYLOG_SO" "$LAB_DIR/tls/sslkeylog.c" -ldl -lssl
+}
+
+# baresip_cmd CMD: send a command to the baresip in sl-lan through its ctrl_tcp module (netstring JSON)
+baresip_cmd() {
+  nsx sl-lan python3 -c "
+import json,socket,sys
+m=json.dumps({'command':sys.argv[1],'token':'lab'}).encode()
+s=socket.create_connection(('127.0.0.1',4444),timeout=3)
+s.sendall(str(len(m)).encode()+b':'+m+b',')
+try: print(s.recv(4096).decode(errors='replace'))
+except Exception: pass
+" "$1" || log "baresip_cmd $1 failed"
 }

@@ -173,18 +173,35 @@ export async function analyzeChunks(
   };
 
   report('reading');
+  // The container is sniffed on its first 64 bytes (a decompressor may hand out tiny chunks).
+  let pendingHead: Uint8Array[] = [];
+  let pendingBytes = 0;
+  const openWith = (bytes: Uint8Array): ContainerReader => {
+    const opened = openContainer(bytes, sink);
+    if ('error' in opened) throw new NotACaptureError(compressed ? `gzip file does not hold a capture: ${opened.error}` : opened.error);
+    return opened;
+  };
+  const flushHead = (): ContainerReader => {
+    const head = concatChunks(pendingHead, pendingBytes);
+    pendingHead = [];
+    const opened = openWith(head);
+    opened.push(head);
+    return opened;
+  };
   try {
     for await (const chunk of stream) {
       if (signal?.aborted) throw new CancelledError();
       decompressedBytes += chunk.length;
       if (reader === null) {
-        const opened = openContainer(chunk, sink);
-        if ('error' in opened) throw new NotACaptureError(compressed ? `gzip file does not hold a capture: ${opened.error}` : opened.error);
-        reader = opened;
+        pendingHead.push(chunk);
+        pendingBytes += chunk.length;
+        if (pendingBytes >= 64) reader = flushHead();
+      } else {
+        reader.push(chunk);
       }
-      reader.push(chunk);
       report('decoding');
     }
+    if (reader === null && pendingBytes > 0) reader = flushHead();
   } catch (e) {
     if (e instanceof NotACaptureError || e instanceof CancelledError) throw e;
     // A broken gzip stream or a read error: keep what was read, say what happened.
@@ -310,6 +327,17 @@ export async function analyzeChunks(
     model,
     secrets,
   };
+}
+
+function concatChunks(chunks: Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
 }
 
 function toReportMessage(
