@@ -107,7 +107,7 @@ describe('IP fragment reassembly', () => {
     ]);
     expect(ips).toEqual([]);
     expect(warnings).toEqual([
-      { frame: 1, offset: 0, message: 'frame 1: IPv4 header cut short (0 of 20 bytes captured)' },
+      { frame: 1, offset: 0, message: 'IPv4 header cut short (0 of 20 bytes captured)' },
       { frame: 2, message: 'IPv4 datagram id 0x1234 from 10.0.0.1 to 10.0.0.2: fragments at frames 2, 3 never completed (missing bytes 1480–2959)' },
     ]);
   });

@@ -130,7 +130,7 @@ describe('NetworkDecoder', () => {
     expect(ips).toEqual([]);
     expect(warnings).toEqual([
       { frame: 1, message: 'frames with link type user-defined (147) (first at frame 1) cannot be decoded and are skipped' },
-      { frame: 3, offset: 200, message: 'frame 3: IPv4 header cut short (4 of 20 bytes captured)' },
+      { frame: 3, offset: 200, message: 'IPv4 header cut short (4 of 20 bytes captured)' },
     ]);
   });
 

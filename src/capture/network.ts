@@ -87,7 +87,7 @@ export class NetworkDecoder {
 
   private warn(message: string): void {
     const rec = this.rec;
-    this.sink.warning(rec ? { frame: rec.frame, offset: rec.fileOffset, message: `frame ${rec.frame}: ${message}` } : { message });
+    this.sink.warning(rec ? { frame: rec.frame, offset: rec.fileOffset, message: `${message}` } : { message });
   }
 
   private ipLayer(b: Uint8Array, off: number, end: number, etherType: number, tunnels: readonly string[], depth: number): void {

@@ -246,7 +246,7 @@ export class PcapngReader extends RecordStream implements ContainerReader {
 
   private packetBad(off: number, message: string): void {
     const frame = ++this.frame;
-    this.sink.warning({ frame, offset: off, message: `frame ${frame}: ${message}; skipped` });
+    this.sink.warning({ frame, offset: off, message: `${message}; skipped` });
   }
 
   private unknownIface(iface: number, frame: number, off: number): void {

@@ -344,7 +344,7 @@ class Connection {
       this.info.transport = 'ws';
       this.ws = new WebSocketTracker(this.clientSide, {
         message: (s, b, frames, firstFrame) => this.wsMessage(s, b, frames, firstFrame),
-        warning: (m, frame) => this.opts.warning({ frame, message: `frame ${frame}: ${this.describe()}: ${m}` }),
+        warning: (m, frame) => this.opts.warning({ frame, message: `${this.describe()}: ${m}` }),
       });
       return;
     }
@@ -377,7 +377,7 @@ class Connection {
     this.info.gaps.push({ frame, side: name, bytes: missing });
     this.opts.warning({
       frame,
-      message: `frame ${frame}: ${this.describe()}: ${missing} bytes from the ${name} were never captured (lost segment); the stream resynchronises after the gap`,
+      message: `${this.describe()}: ${missing} bytes from the ${name} were never captured (lost segment); the stream resynchronises after the gap`,
     });
     switch (this.mode) {
       case 'sip':
@@ -419,6 +419,7 @@ class Connection {
       frames,
     };
     if (m.incomplete !== undefined) p.incomplete = m.incomplete;
+    if (m.notes !== undefined && m.notes.length > 0) p.notes = m.notes;
     this.opts.app(p);
   }
 
@@ -523,7 +524,7 @@ export class TcpTracker {
     const rst = (flags & 0x04) !== 0;
     const hasAck = (flags & 0x10) !== 0;
     if (hlen < 20 || hlen > d.length) {
-      this.opts.warning({ frame: p.frame, message: `frame ${p.frame}: TCP header length ${hlen} is invalid (segment has ${d.length} bytes)` });
+      this.opts.warning({ frame: p.frame, message: `TCP header length ${hlen} is invalid (segment has ${d.length} bytes)` });
       return;
     }
     const payloadLen = d.length - hlen;

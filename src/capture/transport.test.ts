@@ -636,7 +636,7 @@ describe('UDP and SCTP', () => {
     expect(apps).toHaveLength(1);
     expect(apps[0]).toMatchObject({ frame: 1, transport: 'udp', encapsulation: 'erspan/gre', connection: null, frames: [1] });
     expect(dec.decode(apps[0]!.bytes)).toBe(m);
-    expect(warnings.map((w) => w.message)).toEqual(['frame 4: 37 bytes on UDP port 5060 are not SIP (starts 00 ff 01 02 03 04 05 06 …)']);
+    expect(warnings.map((w) => w.message)).toEqual(['37 bytes on UDP port 5060 are not SIP (starts 00 ff 01 02 03 04 05 06 …)']);
     expect(warnings[0]!.frame).toBe(4);
   });
 

@@ -140,7 +140,7 @@ export class TransportDecoder {
     const d = p.payload;
     const n = d.length;
     if (n < 8) {
-      this.sink.warning({ frame: p.frame, message: `frame ${p.frame}: UDP header cut short (${n} bytes)` });
+      this.sink.warning({ frame: p.frame, message: `UDP header cut short (${n} bytes)` });
       return;
     }
     const sport = (d[0]! << 8) | d[1]!;
@@ -202,7 +202,7 @@ export class TransportDecoder {
     const port = this.sipPortTable[dport] === 1 ? dport : sport;
     this.sink.warning({
       frame: p.frame,
-      message: `frame ${p.frame}: ${end - off} bytes on UDP port ${port} are not SIP (starts ${hexStart(d, off, end)})`,
+      message: `${end - off} bytes on UDP port ${port} are not SIP (starts ${hexStart(d, off, end)})`,
     });
   }
 
@@ -211,18 +211,18 @@ export class TransportDecoder {
     const h = decodeHep(d, off, end);
     if (h === null) {
       if (onHepPort && !this.isSipStart(d, off)) {
-        this.sink.warning({ frame: p.frame, message: `frame ${p.frame}: UDP port ${HEP_PORT} payload is not HEP (starts ${hexStart(d, off, end)})` });
+        this.sink.warning({ frame: p.frame, message: `UDP port ${HEP_PORT} payload is not HEP (starts ${hexStart(d, off, end)})` });
         return true;
       }
       return false;
     }
-    if (h.problem !== null) this.sink.warning({ frame: p.frame, message: `frame ${p.frame}: ${h.problem}` });
+    if (h.problem !== null) this.sink.warning({ frame: p.frame, message: `${h.problem}` });
     if (h.payload === null || (h.protocolType !== null && h.protocolType !== 1)) return true;
     if (!this.isSipStart(h.payload)) {
       if (h.protocolType === 1) {
         this.sink.warning({
           frame: p.frame,
-          message: `frame ${p.frame}: HEP packet says SIP but its ${h.payload.length}-byte payload does not start like SIP (starts ${hexStart(h.payload, 0, h.payload.length)})`,
+          message: `HEP packet says SIP but its ${h.payload.length}-byte payload does not start like SIP (starts ${hexStart(h.payload, 0, h.payload.length)})`,
         });
       }
       return true;
@@ -248,7 +248,7 @@ export class TransportDecoder {
   private sctpPacket(p: IpPacket): void {
     const d = p.payload;
     if (d.length < 12) {
-      this.sink.warning({ frame: p.frame, message: `frame ${p.frame}: SCTP common header cut short (${d.length} bytes)` });
+      this.sink.warning({ frame: p.frame, message: `SCTP common header cut short (${d.length} bytes)` });
       return;
     }
     const sport = (d[0]! << 8) | d[1]!;
@@ -279,7 +279,7 @@ export class TransportDecoder {
           frames,
         });
       },
-      (m) => this.sink.warning({ frame: p.frame, message: `frame ${p.frame}: ${m}` }),
+      (m) => this.sink.warning({ frame: p.frame, message: `${m}` }),
     );
   }
 
@@ -307,7 +307,8 @@ function isKeepAlive(d: Uint8Array, off: number, end: number): boolean {
   let crlf = true;
   for (let i = off; i < end; i++) {
     const c = d[i]!;
-    if (c !== 0x0d && c !== 0x0a) {
+    // CRLF pings (RFC 5626 §3.5.1) and the whitespace or NUL keep-alives some phones send.
+    if (c !== 0x0d && c !== 0x0a && c !== 0x20 && c !== 0x09 && c !== 0x00) {
       crlf = false;
       break;
     }

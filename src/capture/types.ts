@@ -110,6 +110,8 @@ export interface AppPayload {
   incomplete?: string;
   /** The frames whose bytes make up this message (for pcap export), ascending. */
   frames: number[];
+  /** What the stream framer noticed about this message (resync, missing Content-Length …). */
+  notes?: string[];
 }
 
 /**

@@ -97,6 +97,10 @@ export async function analyzeChunks(
   const onApp = (p: AppPayload): void => {
     const raw = textDecoder.decode(p.bytes);
     const parsed = parseSip(p.bytes);
+    if (parsed.ok) {
+      if (p.notes) parsed.message.notes.push(...p.notes);
+      if (p.incomplete) parsed.message.notes.push(`incomplete: ${p.incomplete}`);
+    }
     const msg: CapturedMessage = {
       index: messages.length,
       frame: p.frame,
