@@ -8,7 +8,8 @@
 # target with the TLS default port 5061 and so opens a NEW TLS connection instead of reusing the
 # one the INVITE came on. The SBC admits TLS on 5061 only from known peers (an iptables rule on
 # the SBC resets the untrusted connection as soon as its ClientHello arrives): RST before
-# ServerHello, no SNI, BYE never delivered, the SBC's call leg stays up.
+# ServerHello, no SNI, BYE never delivered, the SBC's call leg stays up until the originator's own
+# 30 s timer sends a BYE on the old connection, which the far end answers 481 (dialog long gone).
 # capture.pcap: the SBC's public interface (203.0.113.20). capture-lan.pcap: the LAN side of the NAT.
 # keylog.txt: TLS secrets of both ends (NSS key log format) to decrypt the call's TLS connection.
 # TRANSPORT=tcp gives the same flow over plain TCP (05b-bye-new-tcp-connection: SBC on TCP 5070,
@@ -58,15 +59,15 @@ LAB_PIDS+=("$!")
 sleep 2
 
 UAC=$(sipp_xml uac-tls-sbc.xml "s|@RURI@|sip:esp@$NAT_WAN_IP:$ESP_PORT;transport=$TRANSPORT|g" \
-  "s|@CT@|<sip:sbc@$PEER_IP;transport=$TRANSPORT>|g" "s/@WAIT_MS@/60000/")
+  "s|@CT@|<sip:sbc@$PEER_IP;transport=$TRANSPORT>|g" "s/@WAIT_MS@/30000/")
 log "SBC calls esp over $TRANSPORT; the far end hangs up after 6 s"
 ( cd "$WORK" && nsx sl-peer sipp -sf "$UAC" -i 127.0.0.1 -p 5070 -mi "$PEER_IP" -s esp -m 1 -timeout 60 \
     -rtp_echo -mp 6000 127.0.0.1:5060 >"$WORK/sipp.log" 2>&1 ) &
 SIPP=$!; LAB_PIDS+=("$SIPP")
 sleep 7
 baresip_cmd hangup
-sleep 25
-stop_captures   # the SBC's call leg is still up here: that is the fault
+sleep 27        # the SBC's leg stays up until the originator's 30 s timer sends its own BYE
+stop_captures
 cp "$WORK/capture.pcap" "$OUT/capture.pcap"; cp "$WORK/capture-lan.pcap" "$OUT/capture-lan.pcap"
 if [ "$TRANSPORT" = tls ]; then cp "$KEYLOG" "$OUT/keylog.txt"; fi
 sip_summary "$OUT/capture.pcap"
