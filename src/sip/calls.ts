@@ -72,6 +72,8 @@ export interface Call {
   timeout: string | null;
   /** The set-up was not captured (first message is mid-dialog). */
   startedBeforeCapture: boolean;
+  /** The call was answered but the 2xx is not in the capture (in-dialog ACK/BYE prove it). */
+  answerNotCaptured: boolean;
   transports: Transport[];
   /** IP addresses that sent or received its messages, in order of appearance. */
   hosts: string[];
@@ -194,7 +196,10 @@ function buildOne(id: number, callId: string, idx: number[], input: CallInput): 
   const first = msgs[0];
   const last = msgs[msgs.length - 1];
   const methods = new Set<string>();
-  for (const c of msgs) if (c.sip?.kind === 'request') methods.add(c.sip.method.toUpperCase());
+  for (const c of msgs) {
+    const mm = c.sip?.kind === 'request' ? c.sip.method : c.sip?.cseq?.method;
+    if (mm) methods.add(mm.toUpperCase());
+  }
   const kind = kindOf(methods);
   const txIds = [...new Set(idx.map((i) => annotations[i]?.transaction).filter((t): t is number => t !== null && t !== undefined))];
   const txs = txIds.map((t) => transactions[t]).filter((t): t is Transaction => t !== undefined);
@@ -239,6 +244,7 @@ function buildOne(id: number, callId: string, idx: number[], input: CallInput): 
     durationOpen: false,
     timeout: null,
     startedBeforeCapture: false,
+    answerNotCaptured: false,
     transports,
     hosts,
     legs: [callId],
@@ -295,7 +301,7 @@ function buildOne(id: number, callId: string, idx: number[], input: CallInput): 
         return c !== undefined && c.timeUs >= answerTime && c.sip?.kind === 'request' && c.sip.method.toUpperCase() === 'ACK' && toTag(c.sip) !== null;
       }) ?? null;
     }
-    if (attemptAnswer !== undefined || (call.startedBeforeCapture && attemptTxs.length === 0)) {
+    if (attemptAnswer !== undefined || (call.startedBeforeCapture && attemptTxs.length === 0 && !(methods.has('CANCEL') && call.byeIndex === null))) {
       if (attemptAnswer !== undefined) setFinal(attemptAnswer);
       call.state = call.byeIndex !== null ? 'completed' : 'answered';
     } else {
@@ -315,7 +321,14 @@ function buildOne(id: number, callId: string, idx: number[], input: CallInput): 
       } else {
         const started = attemptTxs[0]?.firstTimeUs ?? call.startTimeUs;
         const anyResponse = attemptTxs.some((t) => t.responses.length > 0);
-        if (call.cancelIndex !== null) call.state = 'cancelled';
+        // In-dialog ACK/BYE prove a 2xx that the capture missed (one direction only captured).
+        // (An ACK after a CANCEL more likely acknowledges an uncaptured 487.)
+        const inDialog = callDialogs.flatMap((d) => d.requests).map((i) => msg(i)?.sip).map((m) => (m?.kind === 'request' ? m.method.toUpperCase() : ''));
+        const answeredUnseen = inDialog.includes('BYE') || (inDialog.includes('ACK') && call.cancelIndex === null && !methods.has('CANCEL'));
+        if (answeredUnseen) {
+          call.state = call.byeIndex !== null ? 'completed' : 'answered';
+          call.answerNotCaptured = true;
+        } else if (call.cancelIndex !== null || (attemptTxs.length === 0 && methods.has('CANCEL'))) call.state = 'cancelled';
         else if (!anyResponse && captureEndUs - started >= TIMER_B_MS * 1000) {
           call.state = 'timed-out';
           call.timeout = 'Timer B: no response to the INVITE within 64·T1 = 32 s (RFC 3261 §17.1.1.2)';

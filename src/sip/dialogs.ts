@@ -97,6 +97,8 @@ export interface Dialog {
 
 const TARGET_REFRESH = new Set(['INVITE', 'UPDATE', 'SUBSCRIBE', 'NOTIFY', 'REFER']);
 const DIALOG_CREATING = new Set(['INVITE', 'SUBSCRIBE', 'REFER']);
+/** Methods sent inside an INVITE dialog (RFC 3261, 3262, 3311, 3515, 6086, 3428). */
+const INVITE_USAGE = new Set(['ACK', 'BYE', 'INVITE', 'UPDATE', 'INFO', 'PRACK', 'REFER', 'MESSAGE', 'OPTIONS']);
 
 function emptySide(): DialogSide {
   return { remoteTarget: null, remoteTargetUri: null, remoteTargetFrom: null, remoteTargetSources: [], routeSet: [], routeSetUris: [], routeSetFrom: null };
@@ -247,13 +249,12 @@ export class DialogBuilder {
       if (method === 'NOTIFY') {
         // RFC 6665: a NOTIFY may create the subscription dialog (subscriber = To, notifier = From).
         d = this.create(m.callId, tt, ft, 'NOTIFY', c, null, false);
-        d.state = 'confirmed';
-        d.confirmedIndex = c.index;
-      } else {
-        d = this.create(m.callId, ft, tt, 'INVITE', c, null, true);
-        d.state = 'confirmed';
-        d.confirmedIndex = c.index;
-      }
+      } else if (INVITE_USAGE.has(method) || method === 'SUBSCRIBE') {
+        // Set-up not captured: the sender of the first request seen is taken as the caller (a guess).
+        d = this.create(m.callId, ft, tt, method === 'SUBSCRIBE' ? 'SUBSCRIBE' : 'INVITE', c, null, true);
+      } else return; // REGISTER, PUBLISH, CANCEL … with a To tag: no dialog (RFC 3903, §9)
+      d.state = 'confirmed';
+      d.confirmedIndex = c.index;
     }
     const side = this.senderSide(d, m);
     // Routing snapshot: the sender's own state, before this request changes anything.
@@ -348,7 +349,7 @@ export class DialogBuilder {
       d.state = 'terminated';
       d.terminatedIndex = c.index;
       d.terminationReason = m.status < 300 ? 'bye' : 'bye-rejected';
-    } else if (!initial && (m.status === 481 || m.status === 408) && (method === 'INVITE' || method === 'UPDATE') && d.state !== 'terminated' && d.method === 'INVITE') {
+    } else if (!initial && (m.status === 481 || m.status === 408) && d.state !== 'terminated' && (d.method === 'INVITE' ? method === 'INVITE' || method === 'UPDATE' : method === 'SUBSCRIBE' || method === 'NOTIFY')) {
       d.state = 'terminated';
       d.terminatedIndex = c.index;
       d.terminationReason = m.status === 481 ? 'no-such-dialog' : 'request-timeout';

@@ -222,6 +222,7 @@ export function reportCalls(model: SipModel): ReportCall[] {
       durationMs: c.durationMs,
       durationOpen: c.durationOpen,
       startedBeforeCapture: c.startedBeforeCapture,
+      answerNotCaptured: c.answerNotCaptured,
       legs: c.legs,
       joinedBy: c.joinedBy,
       transports: c.transports,
