@@ -474,7 +474,7 @@ class Connection {
 
   /** Whether the report lists it: carried SIP, or was toward a SIP port (incl. TLS). */
   reportable(): boolean {
-    if (this.carriedSip) return true;
+    if (this.carriedSip || this.mode === 'tls') return true;
     return this.opts.sipPorts[this.info.server.port] === 1 && this.mode !== 'other';
   }
 }
@@ -506,6 +506,8 @@ export class TcpTracker {
   private readonly conns: Connection[] = [];
   private nextId = 1;
   private last: Flow | null = null;
+  /** IP pairs (either order) that have a tracked SIP/TLS/WS connection. */
+  private readonly sipPeers = new Set<string>();
 
   constructor(private readonly opts: TcpTrackerOptions) {}
 
@@ -588,7 +590,7 @@ export class TcpTracker {
       if (sip[sport] === 1 || sip[dport] === 1) this.track(flow, p);
       else if (payloadLen > 0) {
         const view = d.subarray(hlen);
-        if (this.opts.isSipStart(view) || looksLikeWebSocketUpgrade(view)) this.track(flow, p);
+        if (this.opts.isSipStart(view) || looksLikeWebSocketUpgrade(view) || this.tlsBetweenSipPeers(flow, view, sport, dport)) this.track(flow, p);
         else {
           flow.state = FlowState.Ignored;
           if (fin || rst) this.forget(flow);
@@ -627,6 +629,16 @@ export class TcpTracker {
     conn.curFrame = 0;
   }
 
+  /**
+   * A TLS connection on a non-SIP port between two hosts that already talk SIP over TCP/TLS is
+   * taken as SIP over TLS: that is how a misrouted in-dialog request shows up (a new connection
+   * to the port in a Contact, field note 000). HTTPS (443) stays out.
+   */
+  private tlsBetweenSipPeers(flow: Flow, view: Uint8Array, sport: number, dport: number): boolean {
+    if (sport === 443 || dport === 443 || looksLikeTlsRecord(view) === 0) return false;
+    return this.sipPeers.has(peerKey(flow.ip0, flow.ip1));
+  }
+
   /** Drop an untracked flow that closed (keeps the table small on busy captures). */
   private forget(flow: Flow): void {
     this.flows.delete(`${flow.ip0}|${flow.port0}|${flow.ip1}|${flow.port1}`);
@@ -653,6 +665,7 @@ export class TcpTracker {
     if (flow.isn1 >= 0) conn.dirs[1].setIsn(flow.isn1);
     flow.conn = conn;
     this.conns.push(conn);
+    this.sipPeers.add(peerKey(flow.ip0, flow.ip1));
   }
 
   /** Flush every tracked connection (end of capture). */
@@ -665,4 +678,8 @@ export class TcpTracker {
     for (const c of this.conns) if (c.reportable()) out.push(c.info);
     return out;
   }
+}
+
+function peerKey(a: string, b: string): string {
+  return a < b ? `${a}|${b}` : `${b}|${a}`;
 }

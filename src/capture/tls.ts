@@ -64,6 +64,8 @@ export function tlsVersionName(v: number): string {
     case 0x0304:
       return 'TLS 1.3';
     default:
+      // Pre-standard TLS 1.3 drafts were numbered 0x7fNN (draft-ietf-tls-tls13-NN).
+      if (v >> 8 === 0x7f) return `TLS 1.3 (draft ${v & 0xff})`;
       return `0x${v.toString(16).padStart(4, '0')}`;
   }
 }

@@ -57,6 +57,24 @@ const DIFFERENCES: Record<string, { why: string; check: (r: Report) => void }> =
       expect(ours).toEqual(theirs);
     },
   },
+  'wireshark-wiki/sip-tls-1.3-and-rtcp/sip.pcap': {
+    why: 'no SIP is readable (TLS 1.3, no keys), like tshark; we also report the second TLS connection, opened later by the server toward the client on port 15081 (not a SIP port), because the two hosts already talk SIP over TLS',
+    check: (r) => {
+      expect(r.messages).toHaveLength(0);
+      expect(r.connections.map((c) => [c.transport, c.server, c.openedFrame, c.tls?.version, c.tls?.sni])).toEqual([
+        ['tls', '217.12.244.34:5061', 1, 'TLS 1.3 (draft 21)', null],
+        ['tls', '217.12.247.98:15081', 4542, 'TLS 1.3 (draft 21)', null],
+      ]);
+    },
+  },
+  'sngrep/aaa.pcap': {
+    why: 'matches tshark frame for frame; also asserted: the 5-space keep-alives X-Lite sends on port 5060 are not reported as junk',
+    check: (r) => {
+      const theirs = oracle.files['sngrep/aaa.pcap']!.frames.map((f) => f.frame);
+      expect([...ourFrames(r).keys()].sort((a, b) => a - b)).toEqual(theirs);
+      expect(r.warnings.filter((w) => /not SIP/.test(w.message))).toEqual([]);
+    },
+  },
   'ndpi/http_on_sip_port.pcap': {
     why: 'tshark counts 2 "SIP" frames that are HTTP (GET / 403) on TCP 5060 — a false positive; we find no SIP there',
     check: (r) => expect(r.messages).toHaveLength(0),
