@@ -271,14 +271,15 @@ build_keylog() {
   gcc -shared -fPIC -O2 -o "$KEYLOG_SO" "$LAB_DIR/tls/sslkeylog.c" -ldl -lssl
 }
 
-# baresip_cmd CMD: send a command to the baresip in sl-lan through its ctrl_tcp module (netstring JSON)
+# baresip_cmd CMD [PARAMS] [NS]: send a command to the baresip in NS (default sl-lan) through its
+# ctrl_tcp module (netstring JSON on 127.0.0.1:4444 inside that namespace)
 baresip_cmd() {
-  nsx sl-lan python3 -c "
+  nsx "${3:-sl-lan}" python3 -c "
 import json,socket,sys
-m=json.dumps({'command':sys.argv[1],'token':'lab'}).encode()
+m=json.dumps({'command':sys.argv[1],'params':sys.argv[2],'token':'lab'}).encode()
 s=socket.create_connection(('127.0.0.1',4444),timeout=3)
 s.sendall(str(len(m)).encode()+b':'+m+b',')
-try: print(s.recv(4096).decode(errors='replace'))
+try: print(s.recv(4096).decode(errors='replace')[:200])
 except Exception: pass
-" "$1" || log "baresip_cmd $1 failed"
+" "$1" "${2:-}" >&2 || log "baresip_cmd $1 failed"
 }
