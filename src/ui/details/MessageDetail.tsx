@@ -53,7 +53,7 @@ export function RawMessage({ raw }: { raw: string }) {
           <span className="method">{m[1]}</span> <span className="route-value" title="Request-URI">{m[2]}</span> {m[3]}
         </>
       ) : (
-        <span className="status-line">{line}</span>
+        <span className="start-line">{line}</span>
       );
     } else if (!inBody && line === '') {
       inBody = true;

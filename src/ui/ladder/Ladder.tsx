@@ -120,7 +120,8 @@ export function Ladder() {
     pz.current?.revealY(row.y, row.y + row.height);
     if (row.kind === 'message') {
       const xs = [layout.columns[row.from]!.x, layout.columns[row.to]!.x];
-      pz.current?.revealX(Math.min(...xs) - 40, Math.max(...xs) + 40);
+      if (row.ghost) xs.push(layout.columns[row.ghost.from]!.x, layout.columns[row.ghost.to]!.x);
+      pz.current?.revealX(Math.min(...xs) - 40, Math.max(...xs) + 40, 24, layout.metrics.timeWidth * pz.current.getTransform().k);
     }
   }, [layout, selected]);
   useEffect(() => {

@@ -215,6 +215,12 @@ describe('overlays', () => {
     // frames before the first/after the last message sit half a row out
     expect(lane.y0).toBe(l.rows[0]!.y + l.metrics.rowHeight / 2 - l.metrics.rowHeight / 2);
     expect(l.width).toBeGreaterThan(lane.x);
+
+    // "new connection mid-dialog" names the new and the old connection: only the new one is marked.
+    const old: ReportConnection = { ...conn, id: 6, openedFrame: 1, closedFrame: null, closedBy: null, closeEvents: [], tls: null, messageFrames: [] };
+    const mid = finding({ kind: 'new-connection-mid-dialog', severity: 'info', frames: [5, 10], connections: [6, 7] });
+    const l2 = layoutLadder(input(ms, { connections: [old, conn], findings: [mid] }));
+    expect(l2.lanes.map((x) => [x.id, x.problems])).toEqual([[6, []], [7, ['opened mid-dialog']]]);
   });
 
   it('adds RTP bands of the selected calls by time, with loss', () => {

@@ -390,7 +390,8 @@ export function layoutLadder(input: LayoutInput): LadderLayout {
     let widest = 0;
     const seen = new Set<string>();
     for (const r of rows) {
-      if (seen.has(r.label)) continue;
+      // RTP labels are centred across however many columns the stream spans: they do not count.
+      if (r.kind !== 'message' || seen.has(r.label)) continue;
       seen.add(r.label);
       widest = Math.max(widest, measure(r.label));
       if (r.kind === 'message' && r.ghost) widest = Math.max(widest, measure(r.ghost.label) * 0.9 - 40);
@@ -445,7 +446,7 @@ export function layoutLadder(input: LayoutInput): LadderLayout {
       // RST carries no SIP, but explains why the next request never arrived).
       if (ips.has(endpointIp(c.client)) && ips.has(endpointIp(c.server)) && c.openedFrame <= lastFrame && (c.closedFrame ?? c.lastFrame) >= firstFrame) wanted.add(c.id);
     }
-    const problemsOf = connectionProblems(findings, selectedSet);
+    const problemsOf = connectionProblems(findings, selectedSet, input.connections);
     const chosen = input.connections.filter((c) => wanted.has(c.id)).sort((a, b) => a.openedFrame - b.openedFrame);
     chosen.forEach((c, li) => {
       const x = colsRight + metrics.laneGap + li * metrics.laneWidth;
@@ -489,9 +490,14 @@ export function layoutLadder(input: LayoutInput): LadderLayout {
   return { columns, rows, lanes, width, height: y, metrics, rowOfMessage, laneOfConnection };
 }
 
-/** Which connections the findings say are in trouble, and how. */
-function connectionProblems(findings: readonly Finding[], calls: Set<string>): Map<number, string[]> {
+/**
+ * Which connections the findings say are in trouble, and how. A "new connection mid-dialog"
+ * finding names both the new connection and the one that was already open: only the new one
+ * (opened at one of its evidence frames; else the first named) is marked.
+ */
+function connectionProblems(findings: readonly Finding[], calls: Set<string>, connections: readonly ReportConnection[]): Map<number, string[]> {
   const out = new Map<number, string[]>();
+  const byId = new Map(connections.map((c) => [c.id, c]));
   const add = (id: number, p: string): void => {
     const l = out.get(id) ?? [];
     if (!l.includes(p)) l.push(p);
@@ -499,9 +505,16 @@ function connectionProblems(findings: readonly Finding[], calls: Set<string>): M
   };
   for (const f of findings) {
     if (f.callId !== null && !calls.has(f.callId)) continue;
-    const p = f.kind === 'new-connection-mid-dialog' ? 'opened mid-dialog' : f.kind === 'tls-handshake-failed' ? 'TLS handshake failed' : f.kind === 'connection-closed-mid-dialog' ? 'closed under a live dialog' : null;
-    if (!p) continue;
-    for (const c of f.connections ?? []) add(c, p);
+    const ids = f.connections ?? [];
+    if (f.kind === 'new-connection-mid-dialog') {
+      const frames = new Set(f.frames);
+      const opened = ids.filter((id) => frames.has(byId.get(id)?.openedFrame ?? -1));
+      for (const id of opened.length ? opened : ids.slice(0, 1)) add(id, 'opened mid-dialog');
+    } else if (f.kind === 'tls-handshake-failed') {
+      for (const id of ids) add(id, 'TLS handshake failed');
+    } else if (f.kind === 'connection-closed-mid-dialog') {
+      for (const id of ids) add(id, 'closed under a live dialog');
+    }
   }
   return out;
 }

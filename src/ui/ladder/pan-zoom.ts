@@ -38,7 +38,10 @@ export interface PanZoom {
   setTransform(t: Transform): void;
   /** Pan so ladder-space rectangle [y0, y1] is visible (vertical), with a margin. */
   revealY(y0: number, y1: number, margin?: number): void;
-  revealX(x0: number, x1: number, margin?: number): void;
+  /** Pan so [x0, x1] is visible; `leftInset` screen px on the left are covered (time gutter). */
+  revealX(x0: number, x1: number, margin?: number, leftInset?: number): void;
+  /** Zoom so the whole width fits the viewport (never above 1). */
+  fitWidth(): void;
   /** Pan by screen px. */
   panBy(dx: number, dy: number): void;
   zoomBy(factor: number): void;
@@ -108,14 +111,19 @@ export function createPanZoom(el: HTMLElement, initial: PanZoomOptions): PanZoom
       if (top < margin) api.setTransform({ x, y: y + (margin - top), k });
       else if (bottom > vh - margin) api.setTransform({ x, y: y - (bottom - (vh - margin)), k });
     },
-    revealX(x0, x1, margin = 24) {
+    revealX(x0, x1, margin = 24, leftInset = 0) {
       const { x, y, k } = current;
       const left = x0 * k + x;
       const right = x1 * k + x;
       const vw = el.clientWidth;
-      if (right - left > vw - 2 * margin) return;
-      if (left < margin) api.setTransform({ x: x + (margin - left), y, k });
+      const lo = leftInset + margin;
+      if (right - left > vw - lo - margin) return;
+      if (left < lo) api.setTransform({ x: x + (lo - left), y, k });
       else if (right > vw - margin) api.setTransform({ x: x - (right - (vw - margin)), y, k });
+    },
+    fitWidth() {
+      const k = Math.max(opts.minZoom!, Math.min(1, el.clientWidth / Math.max(1, opts.contentWidth)));
+      api.setTransform({ x: 0, y: (current.y / current.k) * k, k });
     },
     panBy(dx, dy) {
       api.setTransform({ x: current.x + dx, y: current.y + dy, k: current.k });

@@ -1,0 +1,125 @@
+/**
+ * Diagnosis overlays end to end on public captures: finding badges on the evidence arrows, the
+ * findings panel selecting evidence in the ladder, ghost arrows ("should have gone to …"),
+ * connection lanes (a connection opened mid-dialog stands out), the finding-kind filter. Also
+ * takes the README's screenshot of a real call's ladder with a finding overlay. Expectations come
+ * from the engine run under Node on the same files.
+ */
+import path from 'node:path';
+import { test, expect } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { analyzeFile } from '../src/cli/main.ts';
+import type { Finding, Report } from '../src/engine/report.ts';
+import { dropCapture, PUBLIC_CAPTURES, ui } from './helpers.ts';
+
+const cache = new Map<string, Promise<Report>>();
+const reportOf = (file: string): Promise<Report> => {
+  let p = cache.get(file);
+  if (!p) cache.set(file, (p = analyzeFile(path.join(PUBLIC_CAPTURES, file))));
+  return p;
+};
+
+async function open(page: Page, file: string, callId: string): Promise<void> {
+  await page.goto('/');
+  await dropCapture(page, path.join(PUBLIC_CAPTURES, file));
+  await ui.filter(page).fill(`callid:${callId}`);
+  await page.locator(`tr[data-callid="${callId}"]`).click();
+  await expect(ui.arrows(page).first()).toBeVisible();
+}
+
+test('a finding puts a badge on its evidence arrow; clicking it in the panel selects the evidence', async ({ page }) => {
+  const file = 'sngrep/aaa.pcap';
+  const report = await reportOf(file);
+  const f = report.findings.find((x) => x.callId !== null && x.severity === 'error') as Finding;
+  expect(f).toBeTruthy();
+  await open(page, file, f.callId!);
+
+  const firstEvidence = report.messages.find((m) => m.callId === f.callId && f.frames.includes(m.frame))!;
+  const arrow = page.locator(`.ladder g.arrow[data-frame="${firstEvidence.frame}"]`);
+  await expect(arrow.getByTestId('finding-badge')).toBeVisible();
+  await expect(arrow).toHaveAttribute('aria-label', new RegExp(`error: ${f.title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+
+  // The call list counts it and the kind filter finds it.
+  await ui.filter(page).fill('');
+  await expect(page.locator(`tr[data-callid="${f.callId}"] .count-badge`)).toHaveText('1');
+  const withKind = new Set(report.findings.filter((x) => x.kind === f.kind && x.callId).map((x) => x.callId));
+  await page.getByRole('combobox', { name: 'Finding kind' }).selectOption(f.kind);
+  await expect(ui.callCount(page)).toHaveText(`${withKind.size} of ${report.calls.length} calls`);
+
+  // Findings panel: the finding, its explanation and fix; a click marks every evidence arrow.
+  await page.getByRole('tab', { name: 'Findings' }).click();
+  const item = page.getByTestId('findings-panel').getByTestId('finding').filter({ hasText: f.title });
+  await expect(item).toContainText(f.explanation.slice(0, 40));
+  await item.getByRole('button').click();
+  await expect(page.locator('.ladder g.arrow.selected')).toHaveAttribute('data-frame', String(firstEvidence.frame));
+  const evidenceFrames = new Set(report.messages.filter((m) => m.callId === f.callId && f.frames.includes(m.frame) && !m.retransmission).map((m) => String(m.frame)));
+  const marked = await page.locator('.ladder g.arrow.evidence').evaluateAll((els) => els.map((e) => e.getAttribute('data-frame')));
+  for (const fr of evidenceFrames) expect(marked).toContain(fr);
+});
+
+test('ghost arrows show where a message should have gone', async ({ page }) => {
+  // Any public capture whose findings carry an expected hop.
+  const files = ['ndpi/FAX-Call-t38-CA-TDM-SIP-FB-1.pcap', 'sngrep/ipv6frag.pcap', 'hep-wireshark/hep.pcap', 'wireshark-wiki/MSCML.pcap'];
+  let found: { file: string; f: Finding } | null = null;
+  for (const file of files) {
+    const f = (await reportOf(file)).findings.find((x) => x.expected && x.callId);
+    if (f) {
+      found = { file, f };
+      break;
+    }
+  }
+  test.skip(!found, 'no public capture has a finding with an expected hop');
+  const { file, f } = found!;
+  await open(page, file, f.callId!);
+  await page.getByRole('tab', { name: 'Findings' }).click();
+  await page.getByTestId('findings-panel').getByTestId('finding').filter({ hasText: f.title }).getByRole('button').click();
+  const ghost = page.getByTestId('ghost-arrow');
+  await expect(ghost).toHaveCount(1);
+  await expect(ghost).toContainText(`should have gone to ${f.expected!.to}`);
+  // It sits beside the real arrow of the message it corrects.
+  const owner = page.locator(`.ladder g.arrow[data-frame="${f.expected!.messageFrame}"]`);
+  await expect(owner.getByTestId('ghost-arrow')).toHaveCount(1);
+  // Switching ghost arrows off removes it.
+  await page.getByRole('checkbox', { name: 'Ghost arrows' }).uncheck();
+  await expect(ghost).toHaveCount(0);
+});
+
+test('connection lanes: the connection opened mid-dialog stands out', async ({ page }) => {
+  const file = 'heplify/sip_ipv4_tcp_fragmented.pcap';
+  const report = await reportOf(file);
+  const f = report.findings.find((x) => x.kind === 'new-connection-mid-dialog');
+  test.skip(!f, 'the engine reports no new-connection-mid-dialog here');
+  await open(page, file, f!.callId!);
+  const carried = new Set(report.messages.filter((m) => m.callId === f!.callId && m.connection !== null).map((m) => m.connection));
+  const lanes = page.getByTestId('connection-lane');
+  const ids = (await lanes.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-connection'))))).sort();
+  for (const c of carried) expect(ids).toContain(c);
+  const fresh = report.connections.find((c) => f!.connections?.includes(c.id) && f!.frames.includes(c.openedFrame))!;
+  await expect(page.locator(`[data-testid="connection-lane"][data-connection="${fresh.id}"]`)).toHaveClass(/\bbad\b/);
+  await expect(page.locator(`[data-testid="connection-lane"][data-connection="${fresh.id}"]`)).toHaveAttribute('aria-label', /opened mid-dialog/);
+  for (const other of ids.filter((x) => x !== fresh.id)) {
+    await expect(page.locator(`[data-testid="connection-lane"][data-connection="${other}"]`)).not.toHaveClass(/\bbad\b/);
+  }
+  // Arrows carry their connection's tag.
+  const m = report.messages.find((x) => x.callId === f!.callId && x.connection === fresh.id)!;
+  await page.locator('.ladder').getByRole('button', { name: new RegExp(`^frame ${m.frame},`) }).first().waitFor({ state: 'attached' }).catch(() => undefined);
+  await expect(page.locator('.ladder .conn-tag').first()).toHaveText(/^#\d+$/);
+});
+
+test('screenshot of a real call ladder with a finding overlay (for the README)', async ({ page }) => {
+  const file = 'ndpi/FAX-Call-t38-CA-TDM-SIP-FB-1.pcap';
+  const report = await reportOf(file);
+  const f = report.findings.find((x) => x.expected && x.callId) ?? report.findings.find((x) => x.callId);
+  const callId = f?.callId ?? report.calls[0]!.callId;
+  await page.setViewportSize({ width: 1600, height: 960 });
+  await page.emulateMedia({ colorScheme: 'light' });
+  await open(page, file, callId);
+  await ui.filter(page).fill('');
+  if (f) {
+    await page.getByRole('tab', { name: 'Findings' }).click();
+    await page.getByTestId('findings-panel').getByTestId('finding').filter({ hasText: f.title }).getByRole('button').click();
+    await expect(page.locator('.ladder g.arrow.selected')).toHaveCount(1);
+  }
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: path.resolve(import.meta.dirname, '../docs/screenshot-ladder.png') });
+});
