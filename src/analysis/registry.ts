@@ -20,6 +20,13 @@ import { detectResponseToWrongPort } from './detectors/response-to-wrong-port.ts
 import { detectTlsHandshakeFailed } from './detectors/tls-handshake-failed.ts';
 import { detectViaMissingRport } from './detectors/via-missing-rport.ts';
 import { detectViaPrivateAddress } from './detectors/via-private-address.ts';
+import { detectNatBindingExpired } from './detectors/nat-binding-expired.ts';
+import { detectSipAlgSuspected } from './detectors/sip-alg-suspected.ts';
+import { detectSdpPrivateAddress } from './detectors/sdp-private-address.ts';
+import { detectRtpOneWay } from './detectors/rtp-one-way.ts';
+import { detectRtpSourceChanged } from './detectors/rtp-source-changed.ts';
+import { detectRtpIcmpUnreachable } from './detectors/rtp-icmp-unreachable.ts';
+import { detectRtpToUnlatchedAddress } from './detectors/rtp-to-unlatched-address.ts';
 
 export const detectors: readonly Detector[] = [
   detectViaPrivateAddress,
@@ -36,6 +43,13 @@ export const detectors: readonly Detector[] = [
   detectConnectionClosedMidDialog,
   detectByeNotDelivered,
   detectDialogNotTerminated,
+  detectNatBindingExpired,
+  detectSipAlgSuspected,
+  detectSdpPrivateAddress,
+  detectRtpOneWay,
+  detectRtpSourceChanged,
+  detectRtpIcmpUnreachable,
+  detectRtpToUnlatchedAddress,
   detectMalformedSip,
 ];
 

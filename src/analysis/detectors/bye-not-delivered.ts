@@ -19,7 +19,7 @@ export const detectByeNotDelivered: Detector = {
     const flow = getFlow(ctx.messages);
     const out: Finding[] = [];
     for (const d of flow.dialogs) {
-      if (d.byes.length === 0 || d.endT !== null) continue;
+      if (d.byes.length === 0) continue;
       // The first transmission of each BYE leg.
       const firsts = d.byes.filter((b) => !b.retransmission && !b.duplicate);
       const undelivered = firsts.filter((b) => !responsesTo(flow, b).some((r) => r.status >= 200) && !anyResponses(flow, b).some((r) => r.status >= 200 && r.dst === b.src));
@@ -30,22 +30,27 @@ export const detectByeNotDelivered: Detector = {
       const after = ctx.captureEndUs - b.t;
       const oneSided = !sawBothDirections(flow, b.srcIp, b.dstIp);
       const provisional = responsesTo(flow, b).filter((r) => r.status < 200);
+      const conn = b.m.connection === null ? undefined : ctx.connections.find((c) => c.id === b.m.connection);
+      const reset = conn?.closeEvents.find((e) => e.flag === 'rst' && e.timeUs >= b.t);
       let severity: Finding['severity'];
-      if (after < 1_000_000 && copies.length < 2) continue; // the capture simply stopped
-      if (last.t - b.t >= 16_000_000 || after >= TIMER_F_US) severity = 'error';
+      if (after < 1_000_000 && copies.length < 2 && !reset) continue; // the capture simply stopped
+      if (reset || last.t - b.t >= 16_000_000 || after >= TIMER_F_US) severity = 'error';
       else severity = 'warning';
-      if (oneSided) severity = 'info';
+      if (oneSided && !reset) severity = 'info';
       const parts = [
         `${b.src} sent the BYE to ${b.dst} (frame ${b.frame}) ${copies.length > 1 ? `and retransmitted it ${plural(copies.length - 1, 'time')} over ${duration(last.t - b.t)} (${framesText(copies.map((x) => x.frame))})` : `over ${b.transport.toUpperCase()}`}, ` +
           `and no final response came back${provisional.length ? ` (only ${provisional.map((p) => p.status).join(', ')})` : ''} in the ${duration(after)} the capture continued.`,
         'The side that sent it considers the call over; the other side, never having received it, keeps the call leg up (see dialog-not-terminated) — the phone stays busy and callbacks fail.',
       ];
-      if (oneSided) parts.push(`Nothing at all was captured coming from ${b.dstIp} to ${b.srcIp}, so the capture may only see one direction.`);
+      if (reset) parts.push(`The ${reset.side} reset the connection it was sent on (frame ${reset.frame}) instead of answering.`);
+      if (d.endT !== null) parts.push(`The dialog only ended later, by another BYE answered at frame ${d.byeFinals[0]!.frame}.`);
+      if (oneSided && !reset) parts.push(`Nothing at all was captured coming from ${b.dstIp} to ${b.srcIp}, so the capture may only see one direction.`);
       out.push({
         kind: 'bye-not-delivered',
         severity,
         callId: d.callId,
-        frames: uniqFrames([...undelivered.flatMap((u) => legCopies(flow, u).map((x) => x.frame)), ...provisional.map((p) => p.frame)]),
+        frames: uniqFrames([...undelivered.flatMap((u) => legCopies(flow, u).map((x) => x.frame)), ...provisional.map((p) => p.frame), ...(reset ? [reset.frame] : [])]),
+        connections: conn ? [conn.id] : [],
         title: `BYE ${b.src} → ${b.dst} got no final response${copies.length > 1 ? ` after ${plural(copies.length - 1, 'retransmission')}` : ''}`,
         explanation: parts.join(' '),
         references: ['RFC 3261 §15.1.1', 'RFC 3261 §17.1.2.2', 'RFC 3261 §12.2.1.1'],

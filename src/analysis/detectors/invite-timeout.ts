@@ -23,11 +23,14 @@ export const detectInviteTimeout: Detector = {
     const natted = new Set([...nat.values()].flatMap((s) => [...s]));
     const out: Finding[] = [];
     for (const [callId, list] of flow.calls) {
-      const legs: Array<{ first: Msg; copies: Msg[]; r408: Msg[]; silent: boolean }> = [];
+      const legs: Array<{ first: Msg; copies: Msg[]; r408: Msg[]; lost: Msg[]; silent: boolean }> = [];
       for (const inv of list) {
         if (!inv.isReq || inv.method !== 'INVITE' || inv.retransmission || inv.duplicate) continue;
         const copies = legCopies(flow, inv);
-        const resps = responsesTo(flow, inv);
+        // Only responses that reached the client count; ones sent elsewhere (wrong port) were lost.
+        const allResps = responsesTo(flow, inv);
+        const resps = allResps.filter((r) => r.dst === inv.src || (inv.m.connection !== null && r.m.connection === inv.m.connection));
+        const lost = allResps.filter((r) => !resps.includes(r));
         const provisional = resps.filter((r) => r.status > 100 && r.status < 200);
         const finals = resps.filter((r) => r.status >= 200);
         const acked = list.some((a) => a.isReq && a.method === 'ACK' && a.cseq === inv.cseq && a.srcIp === inv.srcIp && a.t > inv.t);
@@ -38,7 +41,7 @@ export const detectInviteTimeout: Detector = {
         const anyFinalElsewhere = anyResponses(flow, inv).some((r) => r.status >= 200 && r.status !== 408 && r.dst === inv.src);
         if (anyFinalElsewhere) continue;
         if (r408.length === 0 && copies.length < 2) continue;
-        legs.push({ first: inv, copies, r408, silent: finals.length === 0 });
+        legs.push({ first: inv, copies, r408: [...r408, ...lost.filter((r) => r.status === 408)], lost, silent: finals.length === 0 && lost.length === 0 });
       }
       if (legs.length === 0) continue;
       // The hop that timed out is the one furthest downstream: most Vias.
@@ -58,6 +61,11 @@ export const detectInviteTimeout: Detector = {
       } else {
         parts.push(`The INVITE from ${f.src} to ${f.dst} (frame ${f.frame}) got no provisional response.`);
       }
+      if (main.lost.length > 0) {
+        parts.push(
+          `${f.dst} did answer (${framesText(main.lost.map((r) => r.frame))}), but to ${[...new Set(main.lost.map((r) => r.dst))].join(', ')} instead of ${f.src}, where the INVITE came from, so the caller never heard anything (see response-to-wrong-port).`,
+        );
+      }
       if (all408.length > 0) parts.push(`It ended with 408 Request Timeout (${framesText(all408.map((r) => r.frame))}), ${duration(all408[0]!.t - f.t)} after the INVITE.`);
       else if (after >= TIMER_B_US) parts.push(`After 64·T1 = 32 s Timer B fires and the caller gives up (RFC 3261 §17.1.1.2).`);
       const hints: string[] = [];
@@ -73,7 +81,7 @@ export const detectInviteTimeout: Detector = {
         kind: 'invite-timeout',
         severity,
         callId,
-        frames: uniqFrames([...legs.flatMap((l) => l.copies.map((x) => x.frame)), ...all408.map((r) => r.frame)]),
+        frames: uniqFrames([...legs.flatMap((l) => l.copies.map((x) => x.frame)), ...all408.map((r) => r.frame), ...legs.flatMap((l) => l.lost.map((r) => r.frame))]),
         title: `INVITE to ${f.dst} ${main.copies.length >= 2 ? `retransmitted ${plural(main.copies.length - 1, 'time')}` : 'sent'} without answer${all408.length > 0 ? ', then 408' : ''}`,
         explanation: parts.join(' '),
         references: ['RFC 3261 §17.1.1.2', 'RFC 3261 §16.7', 'RFC 3261 §21.4.9'],

@@ -1,6 +1,7 @@
 /**
  * malformed-sip: a message that looked like SIP (it had a SIP start line, or arrived on a SIP
- * stream) but could not be parsed. The reason comes from the parser, in its words.
+ * stream) but could not be parsed. The reason comes from the parser, in its words. CRLF
+ * keep-alives are not messages and are not reported.
  */
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../engine/report.ts';
@@ -13,6 +14,8 @@ export const detectMalformedSip: Detector = {
     const findings: Finding[] = [];
     for (const m of messages) {
       if (m.sip !== null) continue;
+      // A CRLF keep-alive (RFC 5626 §4.4.1) on UDP is traffic, not a broken message.
+      if (/^[\r\n\s]*$/.test(m.raw)) continue;
       const firstLine = m.raw.split(/\r?\n/, 1)[0] ?? '';
       findings.push({
         kind: 'malformed-sip',

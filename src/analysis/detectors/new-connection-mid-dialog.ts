@@ -10,7 +10,7 @@
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../engine/report.ts';
 import { endpointKey } from '../../capture/types.ts';
-import { connText, getConnIndex } from '../lib/connections.ts';
+import { connText, getConnIndex, openSiblings } from '../lib/connections.ts';
 import { getFlow } from '../lib/flow.ts';
 import { framesText, msgShort, uniqFrames } from '../lib/text.ts';
 
@@ -59,6 +59,31 @@ export const detectNewConnectionMidDialog: Detector = {
         references: ['RFC 3261 §18.2.2', 'RFC 5923', 'RFC 5626', 'RFC 3261 §12.2.1.1'],
         fix: 'Reuse the existing connection for in-dialog requests and responses (Via alias, RFC 5923; outbound flows, RFC 5626; force_tcp_alias in OpenSIPS/Kamailio), keep it open for the dialog\'s lifetime, and put the real listening port in the Contact.',
         connections: [c.id, ...m.earlier.map((e) => e.conn.id)],
+      });
+    }
+    // Encrypted signalling (no readable SIP): a new connection between two hosts while another
+    // between them is still open, seen at the connection level only.
+    const covered = new Set(idx.mid.map((m) => m.facts.conn.id));
+    for (const f of idx.facts.values()) {
+      const c = f.conn;
+      if (covered.has(c.id) || f.messages.length > 0) continue;
+      const sib = openSiblings(idx, c).filter((o) => o.messages.length === 0 && o.conn.tls?.handshake === 'complete');
+      if (sib.length === 0) continue;
+      const o = sib[0]!.conn;
+      out.push({
+        kind: 'new-connection-mid-dialog',
+        severity: f.failed ? 'error' : 'info',
+        callId: null,
+        frames: uniqFrames([o.openedFrame, c.openedFrame, ...f.failureFrames]),
+        title: `New ${c.transport.toUpperCase()} connection ${endpointKey(c.client)} → ${endpointKey(c.server)} while #${o.id} between the same hosts was open${f.failed ? ' — failed' : ''}`,
+        explanation:
+          `${connText(c)} was opened at frame ${c.openedFrame} although ${connText(o)} (opened at frame ${o.openedFrame}, TLS established) was still open between the same two hosts. ` +
+          `The SIP inside is encrypted, so the message that needed it cannot be read here, but a new connection in the reverse direction during a call is typically an in-dialog request (a BYE) sent to the Contact's host with a default-port assumption instead of over the existing connection. ` +
+          (f.failed ? `It failed: ${f.failure}, so that request was never delivered.` : 'It worked here.') +
+          ' Decrypting the capture (TLS key log) shows which message it was.',
+        references: ['RFC 5923', 'RFC 3261 §18.2.2', 'RFC 3261 §12.2.1.1', 'RFC 5626'],
+        fix: 'Reuse the existing connection for in-dialog requests (Via alias, RFC 5923; outbound, RFC 5626), and put the real listening port in the Contact so a new connection, when needed, goes to the right port.',
+        connections: [c.id, o.id],
       });
     }
     return out;

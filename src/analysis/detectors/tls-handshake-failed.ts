@@ -9,7 +9,7 @@
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../engine/report.ts';
 import { endpointKey } from '../../capture/types.ts';
-import { connText, getConnIndex } from '../lib/connections.ts';
+import { connText, getConnIndex, openSiblings } from '../lib/connections.ts';
 import { framesText, uniqFrames } from '../lib/text.ts';
 
 export const detectTlsHandshakeFailed: Detector = {
@@ -53,6 +53,17 @@ export const detectTlsHandshakeFailed: Detector = {
           fix = 'Reuse the existing connection for in-dialog requests (RFC 5923 alias, RFC 5626 outbound) or keep it open for the dialog\'s lifetime; then check the server\'s TLS policy for new connections from this peer.';
         }
       }
+      const siblings = mid ? [] : openSiblings(idx, c).filter((o) => o.messages.length === 0 || o.conn.tls !== null);
+      if (siblings.length > 0) {
+        const o = siblings[0]!.conn;
+        parts.push(
+          `${connText(o)} between the same two hosts was open at that moment (opened at frame ${o.openedFrame}). A connection opened toward a peer that already has one is typically an in-dialog request (a BYE) that was not sent over the existing connection — ` +
+            'often because the Contact had no port and the default TLS port was assumed. TLS is then only the symptom of that routing fault (see new-connection-mid-dialog, contact-missing-port, in-dialog-request-misrouted).',
+        );
+        references = ['RFC 5923', 'RFC 3261 §12.2.1.1', 'RFC 3261 §18.2.2', ...references];
+        fix = 'Fix the routing first: send in-dialog requests over the existing connection (RFC 5923 alias / RFC 5626 outbound) and to the Contact exactly as given, with its port; then check the TLS policy of the server for new connections from this peer (SNI, peer profile).';
+        frames.push(o.openedFrame);
+      }
       out.push({
         kind: 'tls-handshake-failed',
         severity: 'error',
@@ -62,7 +73,7 @@ export const detectTlsHandshakeFailed: Detector = {
         explanation: parts.join(' ') + ` Evidence: ${framesText(uniqFrames(frames))}.`,
         references,
         fix,
-        connections: [c.id, ...(mid ? mid.earlier.map((e) => e.conn.id) : [])],
+        connections: [c.id, ...(mid ? mid.earlier.map((e) => e.conn.id) : siblings.map((o) => o.conn.id))],
       });
     }
     return out;

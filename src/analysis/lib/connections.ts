@@ -10,6 +10,7 @@
 import type { ConnectionInfo, Endpoint } from '../../capture/types.ts';
 import { endpointKey } from '../../capture/types.ts';
 import { normalizeHost } from '../../sip/addresses.ts';
+import type { CapturedMessage } from '../../sip/types.ts';
 import type { DetectorContext } from '../detector.ts';
 import type { Dialog, Flow } from './flow.ts';
 import { contactUri, getFlow, uriEndpoint } from './flow.ts';
@@ -62,7 +63,15 @@ export function getConnIndex(ctx: DetectorContext): ConnIndex {
   return c;
 }
 
-function judge(conn: ConnectionInfo, messages: number[], captureEndUs: number): ConnFacts {
+function messageSides(conn: ConnectionInfo, messages: number[], all: readonly CapturedMessage[]): 'client-only' | 'both' {
+  for (const i of messages) {
+    const m = all[i];
+    if (m && normalizeHost(m.src.ip) === normalizeHost(conn.server.ip) && m.src.port === conn.server.port) return 'both';
+  }
+  return 'client-only';
+}
+
+function judge(conn: ConnectionInfo, messages: number[], captureEndUs: number, all: readonly CapturedMessage[]): ConnFacts {
   const tls = conn.tls;
   const frames: number[] = [];
   let failure: string | null = null;
@@ -79,6 +88,9 @@ function judge(conn: ConnectionInfo, messages: number[], captureEndUs: number): 
   } else if (tls && tls.handshake === 'partial' && tls.clientHelloFrame !== null && tls.serverHelloFrame === null && captureEndUs - conn.lastTimeUs > HANDSHAKE_SILENCE_US) {
     failure = 'the ClientHello was never answered';
     frames.push(tls.clientHelloFrame);
+  } else if (messages.length > 0 && firstClose && firstClose.flag === 'rst' && messageSides(conn, messages, all) === 'client-only') {
+    failure = `the ${firstClose.side} reset (RST) the connection and nothing came back on it`;
+    frames.push(conn.openedFrame, firstClose.frame);
   } else if (messages.length === 0 && firstClose && firstClose.flag === 'rst' && (!tls || tls.handshake !== 'complete')) {
     failure = `the ${firstClose.side} reset (RST) the connection before any SIP message crossed it`;
     frames.push(conn.openedFrame, firstClose.frame);
@@ -95,7 +107,7 @@ function build(ctx: DetectorContext, flow: Flow): ConnIndex {
     l.push(m.index);
   }
   const facts = new Map<number, ConnFacts>();
-  for (const c of ctx.connections) facts.set(c.id, judge(c, carried.get(c.id) ?? [], ctx.captureEndUs));
+  for (const c of ctx.connections) facts.set(c.id, judge(c, carried.get(c.id) ?? [], ctx.captureEndUs, ctx.messages));
 
   const byDialog = new Map<Dialog, number[]>();
   const mid: MidDialogConn[] = [];
@@ -157,4 +169,26 @@ function build(ctx: DetectorContext, flow: Flow): ConnIndex {
 
 export function connText(c: ConnectionInfo): string {
   return `${c.transport.toUpperCase()} connection #${c.id} ${endpointKey(c.client)} → ${endpointKey(c.server)}`;
+}
+
+/**
+ * For a connection that carried no readable SIP (encrypted TLS): earlier connections between the
+ * same two hosts, in either direction, that were still open when it was opened. Without the SIP
+ * this is how a capture shows "a new connection where one to that peer already existed".
+ */
+export function openSiblings(idx: ConnIndex, c: ConnectionInfo): ConnFacts[] {
+  const a = normalizeHost(c.client.ip);
+  const b = normalizeHost(c.server.ip);
+  const out: ConnFacts[] = [];
+  for (const f of idx.facts.values()) {
+    const o = f.conn;
+    if (o.id === c.id || o.openedTimeUs >= c.openedTimeUs) continue;
+    if (o.closedTimeUs !== null && o.closedTimeUs <= c.openedTimeUs) continue;
+    const oc = normalizeHost(o.client.ip);
+    const os = normalizeHost(o.server.ip);
+    if (!((oc === a && os === b) || (oc === b && os === a))) continue;
+    if (f.failed) continue;
+    out.push(f);
+  }
+  return out;
 }

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { FlowBuilder } from '../lib/testing.ts';
+import { detectAckMissing } from './ack-missing.ts';
+import { detectResponseToWrongPort } from './response-to-wrong-port.ts';
+import { detectViaMissingRport } from './via-missing-rport.ts';
+import { detectContactPrivateAddress } from './contact-private-address.ts';
+
+const CALLER = '198.51.100.7:5060';
+const PROXY = '203.0.113.10:5060';
+const NAT = '203.0.113.1:40112';
+
+/** A call from a public caller through a record-routing proxy to a callee behind NAT. */
+function call(fixedContact: boolean): FlowBuilder {
+  const f = new FlowBuilder();
+  const contact = fixedContact ? 'sip:bob@203.0.113.1:40112' : 'sip:bob@192.168.1.20:5060';
+  const inv = (via: string[]) => [
+    'INVITE sip:bob@203.0.113.1:40112 SIP/2.0', ...via.map((v) => `Via: ${v}`), 'Max-Forwards: 70',
+    'From: <sip:alice@example.com>;tag=a1', 'To: <sip:bob@example.com>', 'Call-ID: c1', 'CSeq: 1 INVITE', 'Contact: <sip:alice@198.51.100.7:5060>',
+  ];
+  f.add(0, CALLER, PROXY, inv(['SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKc1;rport']));
+  f.add(0.01, PROXY, NAT, ['Record-Route: <sip:203.0.113.10;lr>', ...inv(['SIP/2.0/UDP 203.0.113.10:5060;branch=z9hG4bKp1', 'SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKc1;rport=5060;received=198.51.100.7'])]);
+  const ok = (t: number, src: string, dst: string, vias: string[], c: string) =>
+    f.add(t, src, dst, ['SIP/2.0 200 OK', ...vias.map((v) => `Via: ${v}`), 'Record-Route: <sip:203.0.113.10;lr>', 'From: <sip:alice@example.com>;tag=a1', 'To: <sip:bob@example.com>;tag=b1', 'Call-ID: c1', 'CSeq: 1 INVITE', `Contact: <${c}>`]);
+  const ack = (t: number, src: string, dst: string, vias: string[], route: boolean, ruri: string) =>
+    f.add(t, src, dst, [`ACK ${ruri} SIP/2.0`, ...vias.map((v) => `Via: ${v}`), ...(route ? ['Route: <sip:203.0.113.10;lr>'] : []), 'Max-Forwards: 70', 'From: <sip:alice@example.com>;tag=a1', 'To: <sip:bob@example.com>;tag=b1', 'Call-ID: c1', 'CSeq: 1 ACK']);
+  const times = fixedContact ? [1] : [1, 1.5, 2.5, 4.5, 8.5, 12.5, 16.5, 20.5, 24.5, 28.5, 32.5];
+  for (const t of times) {
+    ok(t, NAT, PROXY, ['SIP/2.0/UDP 203.0.113.10:5060;branch=z9hG4bKp1', 'SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKc1;rport=5060;received=198.51.100.7'], 'sip:bob@192.168.1.20:5060');
+    ok(t + 0.01, PROXY, CALLER, ['SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKc1;rport=5060;received=198.51.100.7'], contact);
+    ack(t + 0.02, CALLER, PROXY, ['SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKa' + t], true, contact);
+    const next = fixedContact ? NAT : '192.168.1.20:5060';
+    ack(t + 0.03, PROXY, next, ['SIP/2.0/UDP 203.0.113.10:5060;branch=z9hG4bKpa' + t, 'SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKa' + t], false, contact);
+  }
+  return f;
+}
+
+describe('ack-missing', () => {
+  it('reports the 2xx retransmissions when the proxy sends the ACK to the private Contact', () => {
+    const f = call(false).run(detectAckMissing);
+    expect(f).toHaveLength(1);
+    expect(f[0]!.severity).toBe('error');
+    expect(f[0]!.callId).toBe('c1');
+    expect(f[0]!.explanation).toContain('192.168.1.20:5060');
+    expect(f[0]!.expected).toMatchObject({ from: PROXY, to: NAT });
+    expect(f[0]!.frames.length).toBeGreaterThanOrEqual(22);
+  });
+  it('stays silent when the Contact was fixed and the ACK reached the NAT address', () => {
+    expect(call(true).run(detectAckMissing)).toEqual([]);
+  });
+});
+
+describe('contact-private-address', () => {
+  it('is an error when requests went to the private Contact', () => {
+    const f = call(false).run(detectContactPrivateAddress);
+    expect(f.map((x) => x.severity)).toEqual(['error']);
+  });
+});
+
+function register(rport: boolean, answerTo: string): FlowBuilder {
+  const f = new FlowBuilder();
+  const via = `SIP/2.0/UDP 192.168.1.20:5060;branch=z9hG4bKr1${rport ? ';rport' : ''}`;
+  const hdrs = ['From: <sip:bob@example.com>;tag=r1', 'To: <sip:bob@example.com>', 'Call-ID: r1', 'CSeq: 1 REGISTER'];
+  f.add(0, NAT, PROXY, ['REGISTER sip:example.com SIP/2.0', `Via: ${via}`, 'Max-Forwards: 70', ...hdrs, 'Contact: <sip:bob@192.168.1.20:5060>']);
+  f.add(0.01, PROXY, answerTo, ['SIP/2.0 200 OK', `Via: ${via};received=203.0.113.1${rport ? ';rport=40112' : ''}`, ...hdrs.map((h) => (h.startsWith('To') ? `${h};tag=x` : h))]);
+  f.add(0.5, NAT, PROXY, ['REGISTER sip:example.com SIP/2.0', `Via: ${via}`, 'Max-Forwards: 70', ...hdrs, 'Contact: <sip:bob@192.168.1.20:5060>']);
+  return f;
+}
+
+describe('via-missing-rport and response-to-wrong-port', () => {
+  it('flag a response sent to the sent-by port when the request crossed a NAT without rport', () => {
+    const f = register(false, '203.0.113.1:5060');
+    const wrong = f.run(detectResponseToWrongPort);
+    expect(wrong).toHaveLength(1);
+    expect(wrong[0]!.severity).toBe('error');
+    expect(wrong[0]!.expected).toMatchObject({ from: PROXY, to: NAT });
+    const rport = f.run(detectViaMissingRport);
+    expect(rport.map((x) => x.severity)).toEqual(['warning']);
+  });
+  it('stay silent (at most info) when rport was honoured', () => {
+    const f = register(true, NAT);
+    expect(f.run(detectResponseToWrongPort)).toEqual([]);
+    expect(f.run(detectViaMissingRport)).toEqual([]);
+  });
+  it('does not call Via-based routing wrong when there is no NAT', () => {
+    const f = new FlowBuilder();
+    const hdrs = ['From: <sip:a@x>;tag=1', 'To: <sip:b@x>', 'Call-ID: o1', 'CSeq: 1 OPTIONS'];
+    f.add(0, '198.51.100.7:1912', PROXY, ['OPTIONS sip:x SIP/2.0', 'Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKo', 'Max-Forwards: 70', ...hdrs]);
+    f.add(0.01, PROXY, '198.51.100.7:5060', ['SIP/2.0 200 OK', 'Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKo', ...hdrs]);
+    expect(f.run(detectResponseToWrongPort)).toEqual([]);
+  });
+});

@@ -1,0 +1,58 @@
+/**
+ * rtp-icmp-unreachable (field note 004): ICMP destination/port unreachable answering RTP —
+ * typically early media sent before the 200 OK, to a port the far side has not opened yet. Some
+ * NATs drop their mapping on it and the next packet leaves from a new source port. ICMP after
+ * the call ended (RTP trailing the BYE) is normal and not reported.
+ */
+import type { Detector } from '../detector.ts';
+import type { Finding } from '../../engine/report.ts';
+import { endpointKey } from '../../capture/types.ts';
+import { sameEndpoint } from '../../sip/addresses.ts';
+import { getFlow } from '../lib/flow.ts';
+import { duration, framesText, uniqFrames } from '../lib/text.ts';
+
+export const detectRtpIcmpUnreachable: Detector = {
+  kind: 'rtp-icmp-unreachable',
+  title: 'ICMP unreachable answered RTP',
+  severity: 'warning',
+  detect(ctx) {
+    const flow = getFlow(ctx.messages);
+    const ids = ctx.model.media?.streamCallIds ?? [];
+    const groups = new Map<string, { icmp: typeof ctx.icmp[number][]; stream: number }>();
+    for (const x of ctx.icmp) {
+      if (x.original.protocol !== 17) continue;
+      const si = ctx.rtpStreams.findIndex((s) => s.kind === 'rtp' && sameEndpoint(s.dst, x.original.dst) && (sameEndpoint(s.src, x.original.src) || s.sourceChanges.some((c) => sameEndpoint(c.from, x.original.src))));
+      if (si < 0) continue;
+      const key = `${ids[si] ?? ''}|${endpointKey(x.original.dst)}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { icmp: [], stream: si }));
+      g.icmp.push(x);
+    }
+    const out: Finding[] = [];
+    for (const g of groups.values()) {
+      const s = ctx.rtpStreams[g.stream]!;
+      const callId = ids[g.stream] ?? null;
+      const d = callId ? flow.dialogs.find((dd) => dd.callId === callId) : undefined;
+      const first = g.icmp[0]!;
+      if (d && d.byeT !== null && first.timeUs >= d.byeT) continue; // RTP trailing the hang-up
+      const ok = d?.oks[0];
+      const early = ok !== undefined && first.timeUs < ok.t;
+      out.push({
+        kind: 'rtp-icmp-unreachable',
+        severity: 'warning',
+        callId,
+        frames: uniqFrames([s.firstFrame, ...g.icmp.map((x) => x.frame), ...(ok ? [ok.frame] : []), ...s.sourceChanges.map((c) => c.frame)]),
+        title: `ICMP ${first.reason} for RTP to ${endpointKey(first.original.dst)}${early ? ' before the 200 OK' : ''}`,
+        explanation:
+          `${first.reporter} answered RTP from ${endpointKey(first.original.src)} to ${endpointKey(first.original.dst)} with ICMP ${first.reason} (${framesText(g.icmp.map((x) => x.frame))}). ` +
+          (early
+            ? `The RTP started before the call was answered (the 200 OK is frame ${ok!.frame}, ${duration(ok!.t - first.timeUs)} later): early media to a port the far side had not opened yet. `
+            : 'The port was closed while media was still sent to it. ') +
+          `Some NATs drop their mapping when they see this ICMP and send the next packet from a new port${s.sourceChanges.length > 0 ? ` — which happened here (${s.sourceChanges.length} source change(s), see rtp-source-changed)` : ''}; a media server that locked onto the old source then ignores the stream.`,
+        references: ['RFC 792', 'RFC 4787 §4.3', 'RFC 3264 §5'],
+        fix: 'Do not answer early RTP with ICMP port unreachable (open the media port at offer time, or drop silently); avoid sending RTP before the answer, or make the media server re-latch quickly.',
+      });
+    }
+    return out;
+  },
+};

@@ -1,0 +1,42 @@
+/**
+ * rtp-source-changed (field note 004): an RTP stream (same SSRC toward the same destination)
+ * whose source address:port changed mid-call — typically a NAT that dropped its mapping (after an
+ * ICMP port unreachable, a timeout or an HA switch) and opened a new one. A media server that
+ * locked onto the first source (latching with session locking) ignores the new one: no audio
+ * until its lock times out.
+ */
+import type { Detector } from '../detector.ts';
+import type { Finding } from '../../engine/report.ts';
+import { endpointKey } from '../../capture/types.ts';
+import { sameEndpoint } from '../../sip/addresses.ts';
+import { streamText } from '../lib/media.ts';
+import { uniqFrames } from '../lib/text.ts';
+
+export const detectRtpSourceChanged: Detector = {
+  kind: 'rtp-source-changed',
+  title: 'An RTP stream changed its source address:port mid-call',
+  severity: 'warning',
+  detect(ctx) {
+    const out: Finding[] = [];
+    const ids = ctx.model.media?.streamCallIds ?? [];
+    ctx.rtpStreams.forEach((s, i) => {
+      if (s.kind !== 'rtp' || s.sourceChanges.length === 0) return;
+      const icmp = ctx.icmp.filter((x) => x.timeUs <= (s.sourceChanges[0]?.timeUs ?? 0) && s.sourceChanges.some((c) => sameEndpoint(x.original.src, c.from) && sameEndpoint(x.original.dst, s.dst)));
+      const changes = s.sourceChanges.map((c) => `${endpointKey(c.from)} → ${endpointKey(c.to)} at frame ${c.frame}`).join('; ');
+      out.push({
+        kind: 'rtp-source-changed',
+        severity: 'warning',
+        callId: ids[i] ?? null,
+        frames: uniqFrames([s.firstFrame, ...s.sourceChanges.map((c) => c.frame), ...icmp.map((x) => x.frame)]),
+        title: `RTP source changed mid-stream (${s.sourceChanges.length}×) toward ${endpointKey(s.dst)}`,
+        explanation:
+          `The RTP stream ${streamText(s)} changed its source: ${changes}. A NAT opened a new mapping for the same flow. ` +
+          `${icmp.length > 0 ? `Just before, ${endpointKey(s.dst)}'s side answered with ICMP port unreachable (frame ${icmp[0]!.frame}), which makes some NATs tear the mapping down (see rtp-icmp-unreachable). ` : ''}` +
+          'A receiver that latched onto the first source and locks the session drops the packets from the new one, so audio is lost until the lock expires.',
+        references: ['RFC 3550 §8.2', 'RFC 4961', 'RFC 4787 §4.3'],
+        fix: 'Let the media server re-latch quickly (short session-lock timeout) and stop it from sending ICMP port unreachable for early RTP; on the NAT, keep mappings stable (endpoint-independent mapping, longer UDP timeouts).',
+      });
+    });
+    return out;
+  },
+};

@@ -1,0 +1,88 @@
+/**
+ * sip-alg-suspected (field note 003): signs that a router's SIP ALG rewrote headers. (1) The same
+ * message — same top-Via branch, same number of Vias, so no proxy in between — captured on both
+ * sides of a NAT with its Via sent-by, Contact or SDP address changed: something that is not a
+ * SIP hop rewrote it. (2) A UDP message whose Content-Length does not match its body, which an
+ * ALG that resizes addresses without fixing the length produces. One finding per call.
+ */
+import type { Detector } from '../detector.ts';
+import type { Finding } from '../../engine/report.ts';
+import type { Msg } from '../lib/flow.ts';
+import { isPrivateLike } from '../../sip/addresses.ts';
+import { contactUri, getFlow } from '../lib/flow.ts';
+import { framesText, uniqFrames } from '../lib/text.ts';
+
+function sdpAddr(x: Msg): string | null {
+  const s = x.sip.sdp;
+  if (!s) return null;
+  return s.media[0]?.connection ?? s.connection;
+}
+
+export const detectSipAlgSuspected: Detector = {
+  kind: 'sip-alg-suspected',
+  title: 'Signs of header rewriting by a SIP ALG',
+  severity: 'warning',
+  detect({ messages }) {
+    const flow = getFlow(messages);
+    const byCall = new Map<string, { frames: number[]; notes: string[] }>();
+    const add = (callId: string, frames: number[], note: string) => {
+      let e = byCall.get(callId);
+      if (!e) byCall.set(callId, (e = { frames: [], notes: [] }));
+      e.frames.push(...frames);
+      if (!e.notes.includes(note)) e.notes.push(note);
+    };
+    for (const list of flow.byTx.values()) {
+      for (let i = 0; i < list.length; i++) {
+        const a = list[i]!;
+        if (!a.isReq || a.retransmission) continue;
+        for (let j = i + 1; j < list.length; j++) {
+          const b = list[j]!;
+          if (!b.isReq || b.method !== a.method || b.viaCount !== a.viaCount || b.srcIp === a.srcIp || b.t - a.t > 1_000_000) continue;
+          if (b.dstIp !== a.dstIp) continue; // same request on its way to the same server, seen twice
+          if (!isPrivateLike(a.srcIp) || isPrivateLike(b.srcIp)) continue; // seen on the LAN side, then on the WAN side of a NAT
+          const changed: string[] = [];
+          if (a.topVia && b.topVia && (a.topVia.host !== b.topVia.host || a.topVia.port !== b.topVia.port)) changed.push(`Via sent-by ${a.topVia.host}:${a.topVia.port ?? ''} → ${b.topVia.host}:${b.topVia.port ?? ''}`);
+          const ca = contactUri(a);
+          const cb = contactUri(b);
+          if (ca && cb && (ca.host !== cb.host || ca.port !== cb.port)) changed.push(`Contact ${ca.raw} → ${cb.raw}`);
+          const sa = sdpAddr(a);
+          const sb = sdpAddr(b);
+          if (sa && sb && sa !== sb) changed.push(`SDP c=${sa} → c=${sb}`);
+          if (changed.length === 0) continue;
+          add(a.callId, [a.frame, b.frame], `The ${a.method} of frame ${a.frame} (from ${a.src}) reappears in frame ${b.frame} (from ${b.src}) with the same Via branch and no added Via — no SIP proxy handled it — yet ${changed.join(', ')}: a device in between rewrote SIP headers.`);
+        }
+      }
+    }
+    for (const x of flow.msgs) {
+      if (x.transport !== 'udp' || x.duplicate) continue;
+      const n = x.sip.notes.find((t) => /^Content-Length \d+ but/.test(t));
+      if (!n) continue;
+      // An ALG resizing an address changes the length by a few bytes; a snaplen cut or padding does not look like that.
+      const cl = x.sip.contentLength ?? 0;
+      const avail = x.m.raw.length - x.sip.headerLength;
+      const diff = Math.abs(avail - cl);
+      if (diff === 0 || diff > 20) continue;
+      // Only an SDP body an ALG would touch: sent through a NAT (public source) with the source's
+      // address or a private one in c=/o= — an address rewrite is what changes the length.
+      const sdp = x.sip.sdp;
+      const addrs = [sdp?.origin?.address, sdpAddr(x)].filter((a): a is string => typeof a === 'string');
+      if (!sdp || isPrivateLike(x.srcIp) || !addrs.some((a) => a === x.srcIp || isPrivateLike(a))) continue;
+      if (avail > cl && /^[\s\0]*$/.test(x.m.raw.slice(x.sip.headerLength + cl))) continue;
+      add(x.callId, [x.frame], `Frame ${x.frame} (${x.isReq ? x.method : x.status}, from ${x.src}): ${n} — over UDP this happens when something rewrote addresses in the body or headers without fixing Content-Length.`);
+    }
+    const out: Finding[] = [];
+    for (const [callId, e] of byCall) {
+      out.push({
+        kind: 'sip-alg-suspected',
+        severity: 'warning',
+        callId,
+        frames: uniqFrames(e.frames),
+        title: 'SIP headers rewritten in transit (SIP ALG suspected)',
+        explanation: `${e.notes.join(' ')} Evidence: ${framesText(e.frames)}. A SIP ALG on a consumer router rewrites Via/Contact/SDP inconsistently and breaks authentication, routing and media.`,
+        references: ['RFC 3261 §20.14', 'RFC 6314 §3', 'RFC 4787'],
+        fix: 'Disable the SIP ALG / SIP helper on the router (Linux: unload nf_conntrack_sip / nf_nat_sip) and handle NAT on the SIP side instead (rport, Contact fixing on the proxy, media relay).',
+      });
+    }
+    return out;
+  },
+};
