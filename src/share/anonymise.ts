@@ -49,6 +49,14 @@ function canonicalIp(text: string): string | null {
   return b ? formatIpv6(b) : null;
 }
 
+/**
+ * Messages are rewritten as latin1 text while the parser reads Call-IDs as UTF-8 (invalid bytes
+ * become U+FFFD), so a Call-ID with non-ASCII bytes is keyed with every non-ASCII run as one U+FFFD.
+ */
+function sameCallId(id: string): string {
+  return id.replace(/[^\u0001-\u007f]+/g, '\ufffd');
+}
+
 export class Anonymiser {
   private readonly seen = new Map<MapKind, Set<string>>();
   private readonly maps = new Map<MapKind, Map<string, string>>();
@@ -71,6 +79,7 @@ export class Anonymiser {
   }
 
   private note(kind: MapKind, value: string): void {
+    if (kind === 'callid') value = sameCallId(value);
     if (kind === 'ip') {
       const c = canonicalIp(value);
       if (c === null) return;
@@ -121,6 +130,10 @@ export class Anonymiser {
     this.dictFrom = new Map();
     for (const kind of ['user', 'host', 'display'] as const) {
       for (const [from, to] of this.maps.get(kind) ?? []) if (from !== to && !this.dictFrom.has(from)) this.dictFrom.set(from, to);
+    }
+    // "+14155550123" is also written "14155550123" in free text.
+    for (const [from, to] of this.maps.get('user') ?? []) {
+      if (/^\+\d+$/.test(from) && to.startsWith('+') && !this.dictFrom.has(from.slice(1))) this.dictFrom.set(from.slice(1), to.slice(1));
     }
     this.scan = { callIds: this.options.callIds, dictionary: dictionaryRegex(this.dictFrom.keys()) };
     this.prepared = true;
@@ -203,7 +216,7 @@ export class Anonymiser {
   private lookup = (kind: SpanKind, value: string): string => {
     if (!this.prepared) throw new Error('Anonymiser.prepare() must run before rewriting');
     if (kind === 'dict') return this.dictFrom.get(value) ?? value;
-    const key = kind === 'ip' ? canonicalIp(value) : value;
+    const key = kind === 'ip' ? canonicalIp(value) : kind === 'callid' ? sameCallId(value) : value;
     if (key === null) return value;
     const hit = this.maps.get(kind)?.get(key);
     if (hit !== undefined) return hit;

@@ -166,7 +166,9 @@ class SkeletonPicker {
 function withSectionComment(pcapng: Uint8Array, comment: string, app = 'sipladder'): Uint8Array {
   const oldLen = new DataView(pcapng.buffer, pcapng.byteOffset).getUint32(4, true);
   const enc = new TextEncoder();
-  const c = enc.encode(comment);
+  let c = enc.encode(comment);
+  // An option holds at most 65,535 bytes; a view that big travels only in the link.
+  if (c.length > 65532) c = enc.encode('sipladder share view: too large for a pcapng comment');
   const a = enc.encode(app);
   const pad = (n: number): number => (n + 3) & ~3;
   const len = 24 + 4 + pad(c.length) + 4 + pad(a.length) + 4 + 4;

@@ -257,6 +257,7 @@ export function rewriteSipText(text: string, opts: ScanOptions, replace: Replace
         const spans: Span[] = [];
         uriSpans(line, spans);
         addressSpans(line, spans);
+        dictSpans(line, opts.dictionary, spans);
         pieces[i] = apply(line, resolve(spans), replace);
       }
       continue;

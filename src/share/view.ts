@@ -117,7 +117,7 @@ const rtpSchema = z.object({
   kind: z.enum(['rtp', 'rtcp']),
   src: hostKey,
   dst: hostKey,
-  payloadType: z.number().int().min(0).max(127),
+  payloadType: z.number().int().min(0).max(255),
   packets: z.number().int().min(0),
   bytes: z.number().int().min(0),
   lost: z.number().int(),
