@@ -54,7 +54,7 @@ function canonicalIp(text: string): string | null {
  * become U+FFFD), so a Call-ID with non-ASCII bytes is keyed with every non-ASCII run as one U+FFFD.
  */
 function sameCallId(id: string): string {
-  return id.replace(/[^\u0001-\u007f]+/g, '\ufffd');
+  return id.replace(/[\u0080-\uffff]+/g, '\ufffd');
 }
 
 export class Anonymiser {
