@@ -131,9 +131,8 @@ export async function analyzeChunks(
   const network = new NetworkDecoder({ ip: (ip) => transport.packet(ip), warning: warn });
 
   let reader: ContainerReader | null = null;
-  let compressed = false;
+  let compressed: boolean;
   let bytesRead = 0;
-  let stream: AsyncIterable<Uint8Array> | null = null;
 
   const report = (stage: Stage): void =>
     onProgress?.({ stage, bytesRead, totalBytes, packets, messages: messages.length });
@@ -157,12 +156,8 @@ export async function analyzeChunks(
       yield n.value.bytes;
     }
   }
-  if (sniff.kind === 'gzip') {
-    compressed = true;
-    stream = gunzipChunks(raw());
-  } else {
-    stream = raw();
-  }
+  compressed = sniff.kind === 'gzip';
+  const stream: AsyncIterable<Uint8Array> = compressed ? gunzipChunks(raw()) : raw();
 
   const sink = {
     packet: (rec: { frame: number; timeUs: number }) => {
