@@ -131,7 +131,6 @@ export async function analyzeChunks(
   const network = new NetworkDecoder({ ip: (ip) => transport.packet(ip), warning: warn });
 
   let reader: ContainerReader | null = null;
-  let compressed: boolean;
   let bytesRead = 0;
 
   const report = (stage: Stage): void =>
@@ -156,7 +155,7 @@ export async function analyzeChunks(
       yield n.value.bytes;
     }
   }
-  compressed = sniff.kind === 'gzip';
+  const compressed = sniff.kind === 'gzip';
   const stream: AsyncIterable<Uint8Array> = compressed ? gunzipChunks(raw()) : raw();
 
   const sink = {
