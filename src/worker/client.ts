@@ -5,6 +5,7 @@
 import type { Progress } from '../engine/analyze.ts';
 import type { Report } from '../engine/report.ts';
 import type { SipMessage } from '../sip/types.ts';
+import type { Bundle, BundleOptions, ViewInput } from '../share/bundle.ts';
 import { isWorkerEvent } from './protocol.ts';
 import type { WorkerEvent, WorkerRequest } from './protocol.ts';
 
@@ -116,6 +117,12 @@ export class EngineClient {
   async exportFrames(frames: number[], format: 'pcap' | 'pcapng', comments?: Record<number, string>): Promise<Uint8Array> {
     const ev = await this.request<Extract<WorkerEvent, { kind: 'export' }>>((requestId) => ({ kind: 'export', requestId, frames, format, comments })).promise;
     return ev.bytes;
+  }
+
+  /** A share bundle of the loaded capture: the selected calls' packets (anonymised if asked) and the view. */
+  async share(view: ViewInput, options: Omit<BundleOptions, 'key'>): Promise<Bundle> {
+    const ev = await this.request<Extract<WorkerEvent, { kind: 'share' }>>((requestId) => ({ kind: 'share', requestId, view, options })).promise;
+    return ev.bundle;
   }
 
   dispose(): void {

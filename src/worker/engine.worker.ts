@@ -6,6 +6,8 @@
 import { analyzeBlob, CancelledError, NotACaptureError } from '../engine/analyze.ts';
 import type { Analysis } from '../engine/analyze.ts';
 import { extractFrames } from '../engine/extract.ts';
+import { buildBundle } from '../share/bundle.ts';
+import { scanBlob } from '../share/scan.ts';
 import { isWorkerRequest } from './protocol.ts';
 import type { WorkerEvent, WorkerRequest } from './protocol.ts';
 
@@ -78,6 +80,17 @@ scope.addEventListener('message', (e: MessageEvent) => {
       }
       void extractFrames(loaded.file, new Set(req.frames), req.format, req.comments)
         .then((bytes) => post({ kind: 'export', requestId: req.requestId, bytes, format: req.format }, [bytes.buffer as ArrayBuffer]))
+        .catch((err: unknown) => post({ kind: 'error', requestId: req.requestId, code: 'internal', message: err instanceof Error ? err.message : String(err) }));
+      break;
+    }
+    case 'share': {
+      if (!loaded) {
+        post({ kind: 'error', requestId: req.requestId, code: 'internal', message: 'no capture loaded' });
+        break;
+      }
+      const { analysis, file } = loaded;
+      void buildBundle({ report: analysis.report, messages: analysis.messages, scan: scanBlob(file) }, req.view, req.options)
+        .then((bundle) => post({ kind: 'share', requestId: req.requestId, bundle }, [bundle.capture.buffer as ArrayBuffer]))
         .catch((err: unknown) => post({ kind: 'error', requestId: req.requestId, code: 'internal', message: err instanceof Error ? err.message : String(err) }));
       break;
     }

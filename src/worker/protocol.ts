@@ -5,22 +5,26 @@
 import type { Progress } from '../engine/analyze.ts';
 import type { Report } from '../engine/report.ts';
 import type { SipMessage } from '../sip/types.ts';
+import type { Bundle, BundleOptions, ViewInput } from '../share/bundle.ts';
 
 export type WorkerRequest =
   | { kind: 'open'; requestId: number; file: Blob; name: string }
   | { kind: 'cancel'; requestId: number }
   | { kind: 'detail'; requestId: number; index: number }
-  | { kind: 'export'; requestId: number; frames: number[]; format: 'pcap' | 'pcapng'; comments?: Record<number, string> };
+  | { kind: 'export'; requestId: number; frames: number[]; format: 'pcap' | 'pcapng'; comments?: Record<number, string> }
+  /** Build a share bundle (the selected calls' packets + view state) from the loaded capture. */
+  | { kind: 'share'; requestId: number; view: ViewInput; options: Omit<BundleOptions, 'key'> };
 
 export type WorkerEvent =
   | { kind: 'progress'; requestId: number; progress: Progress }
   | { kind: 'result'; requestId: number; report: Report; name: string; elapsedMs: number }
   | { kind: 'error'; requestId: number; code: 'not-a-capture' | 'cancelled' | 'internal'; message: string }
   | { kind: 'detail'; requestId: number; index: number; raw: string; sip: SipMessage | null; parseError: string | null }
-  | { kind: 'export'; requestId: number; bytes: Uint8Array; format: 'pcap' | 'pcapng' };
+  | { kind: 'export'; requestId: number; bytes: Uint8Array; format: 'pcap' | 'pcapng' }
+  | { kind: 'share'; requestId: number; bundle: Bundle };
 
-const requestKinds = new Set(['open', 'cancel', 'detail', 'export']);
-const eventKinds = new Set(['progress', 'result', 'error', 'detail', 'export']);
+const requestKinds = new Set(['open', 'cancel', 'detail', 'export', 'share']);
+const eventKinds = new Set(['progress', 'result', 'error', 'detail', 'export', 'share']);
 
 export function isWorkerRequest(x: unknown): x is WorkerRequest {
   return typeof x === 'object' && x !== null && requestKinds.has((x as { kind?: unknown }).kind as string) && typeof (x as { requestId?: unknown }).requestId === 'number';
