@@ -39,6 +39,8 @@ export interface DialogSide {
   routeSet: string[];
   routeSetUris: SipUri[];
   routeSetFrom: number | null;
+  /** TCP/TLS/WS connections that carried the messages setting the remote target or route set (connection reuse, RFC 5923/5626/7118). */
+  connections: number[];
 }
 
 export interface TargetChange {
@@ -101,7 +103,7 @@ const DIALOG_CREATING = new Set(['INVITE', 'SUBSCRIBE', 'REFER']);
 const INVITE_USAGE = new Set(['ACK', 'BYE', 'INVITE', 'UPDATE', 'INFO', 'PRACK', 'REFER', 'MESSAGE', 'OPTIONS']);
 
 function emptySide(): DialogSide {
-  return { remoteTarget: null, remoteTargetUri: null, remoteTargetFrom: null, remoteTargetSources: [], routeSet: [], routeSetUris: [], routeSetFrom: null };
+  return { remoteTarget: null, remoteTargetUri: null, remoteTargetFrom: null, remoteTargetSources: [], routeSet: [], routeSetUris: [], routeSetFrom: null, connections: [] };
 }
 
 /** The initial request (no To tag) as seen on each hop, per Call-ID + From tag + CSeq. */
@@ -188,6 +190,7 @@ export class DialogBuilder {
     s.remoteTargetFrom = c.index;
     if (!sameMessageCopy) s.remoteTargetSources = [];
     if (!s.remoteTargetSources.some((e) => e.ip === c.src.ip && e.port === c.src.port)) s.remoteTargetSources.push(c.src);
+    if (c.connection !== null && !s.connections.includes(c.connection)) s.connections.push(c.connection);
   }
 
   /** True when the message at index i and c are copies of one message (same start line, CSeq, tags). */
@@ -207,6 +210,7 @@ export class DialogBuilder {
     s.routeSetUris = reverse ? [...uris].reverse() : uris;
     s.routeSet = s.routeSetUris.map((u) => u.raw);
     s.routeSetFrom = c.index;
+    if (c.connection !== null && !s.connections.includes(c.connection)) s.connections.push(c.connection);
   }
 
   private pendingKey(m: SipMessage): string | null {
@@ -263,6 +267,7 @@ export class DialogBuilder {
       remoteTarget: s.remoteTargetUri,
       routeSet: s.routeSetUris,
       remoteTargetSources: [...s.remoteTargetSources],
+      connections: [...s.connections],
       unknown: d.startedBeforeCapture && s.remoteTargetUri === null,
     });
     this.attach(d, c);
@@ -300,6 +305,11 @@ export class DialogBuilder {
     if (!pick?.sip) return;
     this.setTarget(d, 'callee', pick, pick.sip);
     this.setRoutes(d, 'callee', pick, pick.sip, false);
+    // Every copy's source (before and after NATs between capture points) is the caller as seen on the wire.
+    const side = d.callee;
+    for (const x of cs) {
+      if (!side.remoteTargetSources.some((e) => e.ip === x.src.ip && e.port === x.src.port)) side.remoteTargetSources.push(x.src);
+    }
   }
 
   private addResponse(c: CapturedMessage, m: SipMessage & { kind: 'response' }, transaction: number | null): void {

@@ -100,18 +100,14 @@ export function buildHosts(messages: CapturedMessage[]): HostsModel {
         ]);
       }
     }
-    // Double Record-Route (RFC 5658): adjacent entries naming the sender and another address.
+    // Double Record-Route (RFC 5658): the sender's own entry on top and, right below it, an
+    // address that is no other hop's Via sent-by (else it is the previous proxy's entry).
     const rr = m.recordRoute.map((r) => (r.uri ? normalizeHost(r.uri.params['maddr'] ?? r.uri.host) : ''));
-    for (let k = 0; k < rr.length; k++) {
-      const here = rr[k] ?? '';
-      if (!sameHost(here, c.src.ip)) continue;
-      for (const nb of [rr[k - 1], rr[k + 1]]) {
-        if (nb && isIpLiteral(nb) && !sameHost(nb, c.src.ip)) {
-          advertise(s, nb, 'record-route', c.index);
-          pairs.push([normalizeHost(c.src.ip), nb, 'multihomed-proxy', `${c.src.ip} record-routes itself twice, as ${here} and ${nb} (double Record-Route, RFC 5658, frame ${c.frame}): one proxy bridging two interfaces.`, c.index]);
-        }
-      }
-      break;
+    const top = rr[0] ?? '';
+    const below = rr[1] ?? '';
+    if (sameHost(top, c.src.ip) && below && isIpLiteral(below) && !sameHost(below, c.src.ip) && !m.via.some((v) => sameHost(v.host, below))) {
+      advertise(s, below, 'record-route', c.index);
+      pairs.push([normalizeHost(c.src.ip), below, 'multihomed-proxy', `${c.src.ip} record-routes itself twice, as ${top} and ${below} (double Record-Route, RFC 5658, frame ${c.frame}): one proxy bridging two interfaces.`, c.index]);
     }
     // NAT: a UA's own request from A says B in Via sent-by and Contact.
     if (v0 && m.via.length === 1 && isIpLiteral(v0.host) && !sameHost(v0.host, c.src.ip)) {

@@ -456,6 +456,89 @@ describe('in-dialog routing (RFC 3261 §12.2.1.1, §16.12)', () => {
   });
 });
 
+describe('routing: route set order, strict routing, connection reuse', () => {
+  const P1 = '198.51.100.1:5060';
+  const P2 = '198.51.100.2:5060';
+  function twoProxies() {
+    // A → P1 → P2 → B, both record-route; captured on the first and the last hop.
+    const inv = request(inviteSpec());
+    const last = request(
+      inviteSpec({
+        uri: 'sip:bob@203.0.113.20',
+        via: ['SIP/2.0/UDP 198.51.100.2:5060;branch=z9hG4bK-p2', 'SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bK-p1', 'SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-inv1;rport=5060'],
+        recordRoute: ['<sip:198.51.100.2;lr>', '<sip:198.51.100.1;lr>'],
+      }),
+    );
+    const okB = reply(last, 200, 'OK', { toTag: 'b1', contact: '<sip:bob@203.0.113.20>' });
+    const okA = reply(inv, 200, 'OK', { toTag: 'b1', contact: '<sip:bob@203.0.113.20>', recordRoute: ['<sip:198.51.100.2;lr>', '<sip:198.51.100.1;lr>'] });
+    return flow().send(A, P1, 'udp', 0, inv).send(P2, B, 'udp', 0.02, last).send(B, P2, 'udp', 1, okB).send(P1, A, 'udp', 1.02, okA);
+  }
+
+  it('the caller uses the Record-Route reversed, the callee as-is (RFC 3261 §12.1.1/§12.1.2)', () => {
+    const calleeBye = request({
+      method: 'BYE',
+      uri: 'sip:alice@192.0.2.10:5060',
+      via: 'SIP/2.0/UDP 203.0.113.20:5060;branch=z9hG4bK-cb',
+      from: `${BOB};tag=b1`,
+      to: ALICE,
+      callId: 'call-1@192.0.2.10',
+      cseq: 1,
+      route: ['<sip:198.51.100.2;lr>', '<sip:198.51.100.1;lr>'],
+    });
+    const f = twoProxies().send(B, P2, 'udp', 5, calleeBye).send(B, P1, 'udp', 5.5, calleeBye);
+    const model = f.model();
+    const d = model.dialogs[0];
+    expect(d?.caller.routeSet).toEqual(['sip:198.51.100.1;lr', 'sip:198.51.100.2;lr']);
+    expect(d?.callee.routeSet).toEqual(['sip:198.51.100.2;lr', 'sip:198.51.100.1;lr']);
+    expect(d?.callee.remoteTarget).toBe('sip:alice@192.0.2.10:5060');
+    expect(expectedHop(model, 4)).toMatchObject({ expected: { ip: '198.51.100.2', port: 5060 }, matches: true, check: { matchedBy: 'rule' } });
+    // Skipping the first proxy of the callee's route set is a misroute.
+    expect(expectedHop(model, 5)).toMatchObject({ expected: { ip: '198.51.100.2', port: 5060 }, matches: false });
+  });
+
+  it('strict routing: the next hop is the first route, which becomes the Request-URI', () => {
+    const inv = request(inviteSpec());
+    const ok = reply(inv, 200, 'OK', { toTag: 'b1', contact: '<sip:bob@203.0.113.20>', recordRoute: ['<sip:198.51.100.1>'] });
+    const bye = fromCaller('BYE', 'sip:198.51.100.1', 2, 'z9hG4bK-sb', { route: ['<sip:bob@203.0.113.20>'] });
+    const model = flow().send(A, P, 'udp', 0, inv).send(P, A, 'udp', 1, ok).send(A, P, 'udp', 5, bye).model();
+    const h = expectedHop(model, 2);
+    expect(h).toMatchObject({ expected: { ip: '198.51.100.1', port: 5060 }, matches: true });
+    expect(h?.rule).toContain('strict-routing');
+    expect(h?.check.expectedRequestUri).toBe('sip:198.51.100.1');
+    expect(h?.check.requestUriMatches).toBe(true);
+  });
+
+  it('over TCP, a BYE on the connection the INVITE came in on is connection reuse, a new connection is not', () => {
+    const inv = request(inviteSpec({ via: 'SIP/2.0/TCP 192.0.2.10:5060;branch=z9hG4bK-t1', contact: '<sip:alice@192.0.2.10:5060;transport=tcp>' }));
+    const calleeBye = request({ method: 'BYE', uri: 'sip:alice@192.0.2.10:5060;transport=tcp', via: 'SIP/2.0/TCP 203.0.113.20:5060;branch=z9hG4bK-tb', from: `${BOB};tag=b1`, to: ALICE, callId: 'call-1@192.0.2.10', cseq: 1 });
+    const f = flow()
+      .send('192.0.2.10:40100', B, 'tcp', 0, inv)
+      .send(B, '192.0.2.10:40100', 'tcp', 1, reply(inv, 200, 'OK', { toTag: 'b1', contact: '<sip:bob@203.0.113.20;transport=tcp>' }))
+      .send(B, '192.0.2.10:40100', 'tcp', 5, calleeBye);
+    const reuse = f.model();
+    expect(reuse.hops[2]).toMatchObject({ kind: 'in-dialog', matches: true, matchedBy: 'connection-reuse', expected: { ip: '192.0.2.10', port: 5060 } });
+    // The same BYE on a new connection to an ephemeral port other than the Contact's.
+    const g = flow()
+      .send('192.0.2.10:40100', B, 'tcp', 0, inv)
+      .send(B, '192.0.2.10:40100', 'tcp', 1, reply(inv, 200, 'OK', { toTag: 'b1', contact: '<sip:bob@203.0.113.20;transport=tcp>' }))
+      .send('203.0.113.20:50000', '192.0.2.10:5070', 'tcp', 5, calleeBye);
+    expect(g.model().hops[2]).toMatchObject({ matches: false, matchedBy: null });
+  });
+
+  it('a request sent to another interface of the same proxy counts as reaching it', () => {
+    const inv = request(inviteSpec());
+    const fwd = request(inviteSpec({ uri: 'sip:bob@10.0.0.20', via: ['SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-p1', 'SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-inv1;rport=5060'], recordRoute: ['<sip:10.0.0.1;lr>'] }));
+    const okA = reply(inv, 200, 'OK', { toTag: 'b1', contact: '<sip:bob@10.0.0.20>', recordRoute: ['<sip:10.0.0.1;lr>'] });
+    const model = flow()
+      .send(A, P, 'udp', 0, inv)
+      .send('10.0.0.1:5060', '10.0.0.20:5060', 'udp', 0.01, fwd)
+      .send(P, A, 'udp', 1, okA)
+      .send(A, P, 'udp', 5, fromCaller('BYE', 'sip:bob@10.0.0.20', 2, 'z9hG4bK-b', { route: ['<sip:10.0.0.1;lr>'] }))
+      .model();
+    expect(model.hops[3]).toMatchObject({ expected: { ip: '10.0.0.1', port: 5060 }, actual: { ip: '198.51.100.1', port: 5060 }, matches: true, matchedBy: 'same-node' });
+  });
+});
+
 describe('hosts', () => {
   it('one column per IP; a proxy receiving on one interface and forwarding from another is proposed as one node', () => {
     const inv = request(inviteSpec());
@@ -470,6 +553,16 @@ describe('hosts', () => {
     expect(model.hosts.proposals).toHaveLength(1);
     expect(model.hosts.proposals[0]).toMatchObject({ ips: ['198.51.100.1', '10.0.0.1'], kind: 'multihomed-proxy', evidence: [1] });
     expect(model.hosts.proposals[0]?.reasons[0]).toContain('forwarded it from 10.0.0.1');
+  });
+
+  it('double Record-Route names two interfaces of one proxy; two proxies in a row do not', () => {
+    const dbl = request(inviteSpec({ uri: 'sip:bob@10.0.0.20', via: ['SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-p1', 'SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-inv1'], recordRoute: ['<sip:10.0.0.1;lr>', '<sip:198.51.100.1;lr>'] }));
+    const one = flow().send(A, P, 'udp', 0, request(inviteSpec())).send('10.0.0.1:5060', '10.0.0.20:5060', 'udp', 0.01, dbl).model();
+    expect(one.hosts.proposals.map((p) => [p.ips, p.kind])).toEqual([[['198.51.100.1', '10.0.0.1'], 'multihomed-proxy']]);
+    expect(one.hosts.proposals[0]?.reasons.some((r) => r.includes('double Record-Route'))).toBe(true);
+    const chain = request(inviteSpec({ uri: 'sip:bob@10.0.0.20', via: ['SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-p2', 'SIP/2.0/UDP 198.51.100.9:5060;branch=z9hG4bK-p1', 'SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-inv1'], recordRoute: ['<sip:10.0.0.1;lr>', '<sip:198.51.100.9;lr>'] }));
+    const two = flow().send('198.51.100.9:5060', '10.0.0.1:5060', 'udp', 0, request(inviteSpec())).send('10.0.0.1:5060', '10.0.0.20:5060', 'udp', 0.01, chain).model();
+    expect(two.hosts.proposals).toEqual([]);
   });
 
   it('a NATed UA captured on both sides of the NAT is proposed as one node; a private Via alone is kept as advertised', () => {

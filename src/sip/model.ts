@@ -22,7 +22,7 @@ import { inDialogHop, initialRequestHop, responseHop, sameAsInviteHop } from './
 import type { HopCheck } from './routing.ts';
 import { TransactionBuilder } from './transactions.ts';
 import type { RetransmissionChain, Transaction, TransactionAnnotation } from './transactions.ts';
-import { sameEndpoint } from './addresses.ts';
+import { normalizeHost, sameEndpoint } from './addresses.ts';
 import { toTag } from './modelutil.ts';
 
 export interface ModelInput {
@@ -129,6 +129,24 @@ export function buildModel(input: ModelInput): SipModel {
     return initialRequestHop(c);
   });
 
+  // Another address of the same node (per the host merge proposals) counts as reaching it.
+  const hosts = buildHosts(messages);
+  const nodeOf = new Map<string, number>();
+  for (const p of hosts.proposals) for (const ip of p.ips) nodeOf.set(ip, p.id);
+  for (const h of hops) {
+    if (!h) continue;
+    if (h.matches === false && h.expected) {
+      const a = nodeOf.get(normalizeHost(h.expected.ip));
+      const b = nodeOf.get(normalizeHost(h.actual.ip));
+      if (a !== undefined && a === b) {
+        h.matches = true;
+        h.matchedBy = 'same-node';
+        h.rule += ` It went to ${h.actual.ip}, another address of the same node (${hosts.proposals[a]?.reasons[0] ?? 'host merge proposal'}).`;
+      }
+    }
+    if (h.matches === true && h.matchedBy === null) h.matchedBy = 'rule';
+  }
+
   const calls = buildCalls({
     messages,
     transactions: tb.transactions,
@@ -177,7 +195,7 @@ export function buildModel(input: ModelInput): SipModel {
     chains,
     dialogs: db.dialogs,
     calls,
-    hosts: buildHosts(messages),
+    hosts,
     media,
     hops,
     notes,

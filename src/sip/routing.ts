@@ -67,6 +67,14 @@ export interface HopCheck {
   requestUriMatches: boolean | null;
   /** True when matching needed the NAT rule (private Contact reached at its observed public source). */
   viaNat: boolean;
+  /**
+   * Why it counts as a match: 'rule' (the RFC 3261 rule as such), 'nat-source' (private Contact
+   * reached at the peer's observed public address), 'connection-reuse' (sent on the TCP/TLS/WS
+   * connection the dialog was set up on, RFC 5923 / RFC 5626 / RFC 7118), 'same-node' (another
+   * address of the same node, per the host merge proposals), 'new-connection-to-sent-by' (a
+   * response on a new connection to received + sent-by port, RFC 3261 §18.2.2); null when not matched.
+   */
+  matchedBy: 'rule' | 'nat-source' | 'connection-reuse' | 'same-node' | 'new-connection-to-sent-by' | null;
   /** For requests: top Via sent-by against the real source. */
   via: ViaSourceCheck | null;
 }
@@ -107,6 +115,7 @@ function base(c: CapturedMessage, kind: HopKind): HopCheck {
     expectedRequestUri: null,
     requestUriMatches: null,
     viaNat: false,
+    matchedBy: null,
     via: viaSourceCheck(c),
   };
 }
@@ -133,7 +142,15 @@ export function responseHop(resp: CapturedMessage, req: CapturedMessage | null):
       } else {
         out.matches = sameEndpoint(resp.dst, req.src);
         out.rule = `Reliable transport (${resp.transport.toUpperCase()}): the response goes back on the connection the request came from, to ${epText(req.src)} (RFC 3261 §18.2.2).`;
+        const sentBy = { ip: normalizeHost(req.src.ip), port: v.port ?? defaultPort(v.transport) };
+        if (!out.matches && sameConn === null && sameEndpoint(resp.dst, sentBy)) {
+          // Connection not identified (e.g. SCTP): a new one to received + sent-by port is the §18.2.2 fallback.
+          out.matches = true;
+          out.matchedBy = 'new-connection-to-sent-by';
+          out.rule += ` It went to ${epText(resp.dst)}, received + the sent-by port: the fallback when the original connection is gone.`;
+        }
       }
+      if (out.matches && out.matchedBy === null) out.matchedBy = 'rule';
       return out;
     }
     const maddr = v.params['maddr'];
@@ -223,6 +240,8 @@ export interface DialogRouteState {
   routeSet: SipUri[];
   /** Where the messages that set the remote target came from (NAT-observed sources of the peer). */
   remoteTargetSources: Endpoint[];
+  /** Connections that carried the messages setting the remote target / route set. */
+  connections: number[];
   /** True when the dialog was not seen being set up (capture started mid-dialog). */
   unknown: boolean;
 }
@@ -278,10 +297,17 @@ export function inDialogHop(c: CapturedMessage, state: DialogRouteState | null):
       if (nat) {
         out.matches = true;
         out.viaNat = true;
+        out.matchedBy = 'nat-source';
         out.rule += ` The Contact is private; the request went to ${epText(nat)}, the public address the peer's messages came from (NAT traversal, e.g. fix_nated_contact or the received/rport of its registration).`;
       }
     }
   }
+  if (out.matches === false && c.connection !== null && state.connections.includes(c.connection)) {
+    out.matches = true;
+    out.matchedBy = 'connection-reuse';
+    out.rule += ` It went on connection ${c.connection} to ${epText(c.dst)}, the connection the dialog was set up on (connection reuse, RFC 5923, RFC 5626, RFC 7118).`;
+  }
+  if (out.matches && out.matchedBy === null) out.matchedBy = 'rule';
   if (m.requestUri && out.expectedRequestUri) {
     const want = state.routeSet.length && remaining[0] && !('lr' in remaining[0].params) ? remaining[0] : target;
     out.requestUriMatches = sameUri(m.requestUri, want);
