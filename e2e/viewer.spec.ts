@@ -236,3 +236,23 @@ test('export: the selected call as pcap loads again and shows the same call', as
   await expect(ui.arrows(page).first()).toBeVisible();
   expect(await arrowLabels(page)).toEqual(labels);
 });
+
+test('a SIP header becomes a call-list column, filled lazily from the first INVITE', async ({ page }) => {
+  const file = 'sngrep/aaa.pcap';
+  const { analyzeBlob } = await import('../src/engine/analyze.ts');
+  const analysis = await analyzeBlob(await fs.openAsBlob(path.join(PUBLIC_CAPTURES, file)));
+  const report = analysis.report;
+  const first = [...report.calls].sort((a, b) => a.startFrame - b.startFrame)[0]!;
+  const invite = analysis.messages.find((m) => m.sip?.callId === first.callId && m.sip.kind === 'request' && m.sip.method === 'INVITE') ?? analysis.messages.find((m) => m.sip?.callId === first.callId)!;
+  const ua = invite.sip!.headers.filter((h) => h.name.toLowerCase() === 'user-agent').map((h) => h.value).join(', ') || '—';
+
+  await page.goto('/');
+  await dropCapture(page, path.join(PUBLIC_CAPTURES, file));
+  const add = page.getByRole('combobox', { name: 'Add a SIP header as a column' });
+  await add.fill('User-Agent');
+  await add.press('Enter');
+  await expect(page.getByRole('columnheader', { name: /User-Agent/ })).toBeVisible();
+  await expect(page.locator(`tr[data-callid="${first.callId}"] td.c-hdr`)).toHaveText(ua);
+  await page.getByRole('button', { name: 'Remove column User-Agent' }).click();
+  await expect(page.getByRole('columnheader', { name: /User-Agent/ })).toHaveCount(0);
+});

@@ -25,9 +25,15 @@ export function splitEndpoint(ep: string): { ip: string; port: number | null } {
   return { ip: ep, port: null }; // IPv4 without port, or a bare IPv6
 }
 
-/** The IP of an endpoint. */
+/** The IP of an endpoint (allocation-light: called for every message when indexing calls). */
 export function endpointIp(ep: string): string {
-  return splitEndpoint(ep).ip;
+  if (ep.charCodeAt(0) === 91 /* [ */) {
+    const close = ep.indexOf(']');
+    return close > 0 ? ep.slice(1, close) : ep;
+  }
+  const last = ep.lastIndexOf(':');
+  if (last < 0 || ep.indexOf(':') !== last) return ep; // no port, or a bare IPv6
+  return ep.slice(0, last);
 }
 
 /** RFC 5952 canonical text of an IPv6 address (lower case, longest zero run as "::"). */

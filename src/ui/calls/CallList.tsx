@@ -131,7 +131,7 @@ export function CallFilterBar({ filterRef }: { filterRef: React.RefObject<HTMLIn
   );
 }
 
-const CallTr = memo(function CallTr({ row, selected, cursor, headerColumns, headers, start }: { row: CallRow; selected: boolean; cursor: boolean; headerColumns: string[]; headers: Record<string, string> | undefined; start: number }) {
+const CallTr = memo(function CallTr({ row, selected, cursor, headerColumns, headers }: { row: CallRow; selected: boolean; cursor: boolean; headerColumns: string[]; headers: Record<string, string> | undefined }) {
   return (
     <tr
       className={`data${row.failed ? ' failed' : ''}${row.worst ? ` sev-${row.worst}` : ''}`}
@@ -142,7 +142,7 @@ const CallTr = memo(function CallTr({ row, selected, cursor, headerColumns, head
       style={{ height: ROW_H }}
     >
       <td className="c-start" title={dateTimeUs(row.startUs) + ' UTC'}>
-        {start ? clockUs(row.startUs).slice(0, 12) : ''}
+        {clockUs(row.startUs).slice(0, 12)}
       </td>
       <td className="c-from" title={row.from}>
         {row.from}
@@ -334,7 +334,6 @@ export function CallList() {
                   cursor={it.index === (cursorPos < 0 ? 0 : cursorPos)}
                   headerColumns={headerColumns}
                   headers={headerColumns.length ? headerValues.get(r.firstMessage) : undefined}
-                  start={1}
                 />
               );
             })}

@@ -79,64 +79,76 @@ export function indexCalls(report: Pick<Report, 'calls' | 'messages' | 'findings
     l.push(i);
   });
 
+  const noFindings: Finding[] = [];
   const rows: CallRow[] = report.calls.map((c, index) => {
     const mi = messagesByCall.get(c.callId) ?? [];
     const ms = mi.map((i) => msgs[i]!);
-    return callRow(index, c.callId, c.from, c.to, c.state, ms, (findingsByCall.get(c.callId) ?? []).map((i) => report.findings[i]!), c.messageCount);
+    const fi = findingsByCall.get(c.callId);
+    return callRow(index, c.callId, c.from, c.to, c.state, ms, fi ? fi.map((i) => report.findings[i]!) : noFindings, c.messageCount);
   });
   return { rows, messagesByCall, captureFindings, findingsByCall };
 }
 
 const rank: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
 
+/** Push when absent: the lists here hold a handful of items, where an array beats a Set. */
+function addTo<T>(list: T[], x: T): void {
+  if (!list.includes(x)) list.push(x);
+}
+
 function callRow(index: number, callId: string, from: string | null, to: string | null, state: string, ms: ReportMessage[], fs: Finding[], messageCount: number): CallRow {
-  const methods = new Set<string>();
-  const statuses = new Set<number>();
-  const ips = new Set<string>();
-  const eps = new Set<string>();
-  const transports = new Set<string>();
+  const methods: string[] = [];
+  const statuses: number[] = [];
+  const ips: string[] = [];
+  const eps: string[] = [];
+  const transports: string[] = [];
   let inviteCseq: string | null = null;
   let finalStatus: number | null = null;
+  // A challenge (401/407) answered by a new INVITE is not a failure; the call's last final is.
+  let lastFinal: number | null = null;
   let answered = false;
   let firstMessage = ms[0]?.index ?? -1;
   for (const m of ms) {
-    if (m.method) methods.add(m.method);
-    if (m.status !== undefined) statuses.add(m.status);
-    ips.add(endpointIp(m.src));
-    ips.add(endpointIp(m.dst));
-    eps.add(m.src);
-    eps.add(m.dst);
-    transports.add(m.transport);
+    if (m.method) addTo(methods, m.method);
+    if (m.status !== undefined) addTo(statuses, m.status);
+    if (!eps.includes(m.src)) {
+      eps.push(m.src);
+      addTo(ips, endpointIp(m.src));
+    }
+    if (!eps.includes(m.dst)) {
+      eps.push(m.dst);
+      addTo(ips, endpointIp(m.dst));
+    }
+    addTo(transports, m.transport);
     if (m.method === 'INVITE' && inviteCseq === null) {
       inviteCseq = m.cseq;
       firstMessage = m.index;
     }
-    if (m.status !== undefined && m.cseq?.endsWith(' INVITE')) {
-      if (m.status >= 200 && m.status < 300) answered = true;
-      if (m.status >= 200 && m.cseq === inviteCseq && finalStatus === null) finalStatus = m.status;
+    if (m.status !== undefined && m.status >= 200 && m.cseq !== null && m.cseq.endsWith(' INVITE')) {
+      if (m.status < 300) answered = true;
+      if (m.cseq === inviteCseq && finalStatus === null) finalStatus = m.status;
+      lastFinal = m.status;
     }
   }
-  // A challenge (401/407) answered by a new INVITE is not a failure; the call's last final is.
-  let lastFinal: number | null = null;
-  for (const m of ms) if (m.status !== undefined && m.status >= 200 && m.cseq?.endsWith(' INVITE')) lastFinal = m.status;
-  const hasInvite = methods.has('INVITE');
+  const hasInvite = methods.includes('INVITE');
   const failed = FAILED_STATE.test(state) || (hasInvite && !answered && lastFinal !== null && lastFinal >= 300);
   let findings = 0;
   let infos = 0;
   let worst: Severity | null = null;
-  const kinds = new Set<FindingKind>();
+  const kinds: FindingKind[] = [];
   for (const f of fs) {
     if (f.severity === 'info') infos++;
     else findings++;
-    kinds.add(f.kind);
+    addTo(kinds, f.kind);
     if (worst === null || rank[f.severity] > rank[worst]) worst = f.severity;
   }
   const startUs = ms[0]?.timeUs ?? 0;
   const endUs = ms.at(-1)?.timeUs ?? startUs;
   const fromS = shortUri(from);
   const toS = shortUri(to);
-  const tr = [...transports].sort().join('/');
-  const haystack = [callId, fromS, toS, from ?? '', to ?? '', state, tr, ...eps, ...methods, ...[...statuses].map(String), ...kinds].join(' ').toLowerCase();
+  const tr = transports.length === 1 ? transports[0]! : transports.sort().join('/');
+  let haystack = `${callId} ${from ?? ''} ${to ?? ''} ${state} ${tr} ${eps.join(' ')} ${methods.join(' ')} ${statuses.join(' ')}`;
+  if (kinds.length) haystack += ` ${kinds.join(' ')}`;
   return {
     index,
     callId,
@@ -149,17 +161,17 @@ function callRow(index: number, callId: string, from: string | null, to: string 
     findings,
     infos,
     worst,
-    kinds: [...kinds],
+    kinds,
     transports: tr,
     failed,
     answered,
     hasInvite,
     finalStatus: finalStatus ?? lastFinal,
     firstMessage,
-    methods: [...methods],
-    statuses: [...statuses],
-    ips: [...ips],
-    haystack,
+    methods,
+    statuses,
+    ips,
+    haystack: haystack.toLowerCase(),
   };
 }
 
