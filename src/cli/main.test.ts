@@ -1,0 +1,77 @@
+/**
+ * The command line as a user runs it: `node bin/sipladder.mjs analyze FILE [--json]`, in a child
+ * process, on real captures and on files that are not captures.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const BIN = path.join(ROOT, 'bin/sipladder.mjs');
+const PUBLIC = path.resolve(ROOT, '../shared/captures/public');
+const tmp = mkdtempSync(path.join(tmpdir(), 'sipladder-cli-'));
+
+function run(...args: string[]) {
+  return spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+}
+
+describe('sipladder analyze', () => {
+  it('prints the JSON report of a real capture with the contract fields', () => {
+    const out = execFileSync(process.execPath, [BIN, 'analyze', path.join(PUBLIC, 'heplify/sip_ipv6_udp.pcap'), '--json'], { encoding: 'utf8' });
+    const r = JSON.parse(out);
+    expect(Object.keys(r)).toEqual(expect.arrayContaining(['capture', 'messages', 'calls', 'connections', 'rtpStreams', 'findings', 'warnings']));
+    expect(r.capture).toMatchObject({ format: 'pcap', compressed: false, linkTypes: [1], packets: 6 });
+    expect(r.capture.firstTime).toBe('2012-02-07T04:36:02.251758Z');
+    expect(r.messages.map((m: { frame: number; method?: string; status?: number }) => `${m.frame} ${m.method ?? m.status}`)).toEqual(['1 INVITE', '2 100', '3 200', '4 ACK', '5 BYE', '6 200']);
+    const m0 = r.messages[0];
+    expect(m0).toMatchObject({ transport: 'udp', connection: null, retransmission: false, encapsulation: null, cseq: '1 INVITE' });
+    expect(m0.src).toMatch(/^\[[0-9a-f:]+\]:\d+$/); // IPv6 as [addr]:port
+    expect(r.calls).toHaveLength(1);
+    expect(r.calls[0]).toMatchObject({ callId: m0.callId, startFrame: 1, endFrame: 6, messageCount: 6 });
+  });
+
+  it('reads a gzip-compressed capture the same way', () => {
+    const gz = path.join(tmp, 'capture.bin');
+    execFileSync('sh', ['-c', `gzip -c '${path.join(PUBLIC, 'sngrep/aaa.pcap')}' > '${gz}'`]);
+    const plain = JSON.parse(run('analyze', path.join(PUBLIC, 'sngrep/aaa.pcap'), '--json').stdout);
+    const zipped = JSON.parse(run('analyze', gz, '--json').stdout);
+    expect(zipped.capture.compressed).toBe(true);
+    expect(zipped.messages).toEqual(plain.messages);
+    expect(zipped.calls).toEqual(plain.calls);
+  });
+
+  it('exits 2 with one line on stderr for a file that is not a capture', () => {
+    const junk = path.join(tmp, 'notes.txt');
+    writeFileSync(junk, 'Just some text, not a capture\n');
+    const r = run('analyze', junk, '--json');
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/not a capture/);
+  });
+
+  it('exits 2 with one line for an empty file and for a missing file', () => {
+    const empty = path.join(tmp, 'empty.pcap');
+    writeFileSync(empty, '');
+    for (const f of [empty, path.join(tmp, 'missing.pcap')]) {
+      const r = run('analyze', f, '--json');
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }
+  });
+
+  it('exits 0 with the partial report and a warning for a capture cut mid-record', () => {
+    const bytes = readFileSync(path.join(PUBLIC, 'sngrep/aaa.pcap'));
+    const cut = path.join(tmp, 'cut.pcap');
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length / 2) + 7));
+    const r = run('analyze', cut, '--json');
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.capture.packets).toBeGreaterThan(100);
+    expect(report.capture.packets).toBeLessThan(691);
+    expect(report.warnings.some((w: { message: string }) => /truncat|cut|short/i.test(w.message))).toBe(true);
+  });
+});
