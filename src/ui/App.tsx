@@ -14,6 +14,9 @@ import { Ladder } from './ladder/Ladder.tsx';
 import { MessageDetailPane } from './details/MessageDetail.tsx';
 import { FindingsPanel } from './overlays/FindingsPanel.tsx';
 import { formatBytes } from './format.ts';
+import { ShareButton } from './share/ShareDialog.tsx';
+import { SharedLink } from './share/SharedLink.tsx';
+import { TrainingBar, TrainingLibrary, TrainingLink, TrainingStartList, useTrainingRoute } from './training/index.ts';
 
 const THEMES: Array<[Theme, string]> = [
   ['system', 'Theme: system'],
@@ -52,6 +55,7 @@ export function App() {
   const inputRef = useRef<HTMLInputElement>(null);
   const filterRef = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
+  const trainingRoute = useTrainingRoute();
 
   const onFiles = useCallback(
     (files: FileList | null) => {
@@ -137,6 +141,7 @@ export function App() {
         <button type="button" onClick={() => inputRef.current?.click()}>
           Open capture…
         </button>
+        <TrainingLink />
         <input
           ref={inputRef}
           type="file"
@@ -150,6 +155,7 @@ export function App() {
           }}
         />
         {loaded && status.kind === 'loaded' && <CaptureSummary report={report} name={status.name} elapsedMs={status.elapsedMs} />}
+        {loaded && status.kind === 'loaded' && <ShareButton />}
         <span className="privacy" title="Nothing is uploaded: the capture is read in this browser.">{loaded ? 'Read locally' : 'Nothing is uploaded: the capture is read in this browser.'}</span>
         <select className="theme" aria-label="Theme" value={theme} onChange={(e) => api.getState().setTheme(e.currentTarget.value as Theme)}>
           {THEMES.map(([t, label]) => (
@@ -159,6 +165,8 @@ export function App() {
           ))}
         </select>
       </header>
+      <SharedLink />
+      <TrainingBar />
 
       {status.kind === 'loading' && (
         <section className="loading" aria-live="polite" aria-label="Reading">
@@ -179,7 +187,9 @@ export function App() {
       )}
       {status.kind === 'cancelled' && <p className="status-line">Reading {status.name} was cancelled.</p>}
 
-      {loaded ? (
+      {trainingRoute.page === 'library' ? (
+        <TrainingLibrary />
+      ) : loaded ? (
         <main className="viewer">
           <div className="list-area">
             <CallFilterBar filterRef={filterRef} />
@@ -195,6 +205,7 @@ export function App() {
           <section className="dropzone" aria-label="Drop a capture">
             <p>Drop a pcap or pcapng file anywhere on this page (gzip-compressed is fine), or use “Open capture…”.</p>
             <p className="muted">Keys: / filter · ↑↓ or j k move · Enter open · Esc back · ←→ previous/next call · Space fold/unfold or multi-select</p>
+            <TrainingStartList />
           </section>
         )
       )}
