@@ -107,19 +107,36 @@ test('connection lanes: the connection opened mid-dialog stands out', async ({ p
 });
 
 test('screenshot of a real call ladder with a finding overlay (for the README)', async ({ page }) => {
-  const file = 'ndpi/FAX-Call-t38-CA-TDM-SIP-FB-1.pcap';
-  const report = await reportOf(file);
-  const f = report.findings.find((x) => x.expected && x.callId) ?? report.findings.find((x) => x.callId);
-  const callId = f?.callId ?? report.calls[0]!.callId;
+  // The first public capture with a ghost-arrow finding, else one with an error/warning finding.
+  const candidates = ['ndpi/FAX-Call-t38-CA-TDM-SIP-FB-1.pcap', 'sngrep/ipv6frag.pcap', 'wireshark-wiki/MSCML.pcap', 'hep-wireshark/hep.pcap', 'snort3-demo/SIP_Eyebeam2Eyebeam_Video_Audio.pcap', 'sngrep/aaa.pcap'];
+  let pick: { file: string; f: Finding | undefined; callId: string } | null = null;
+  for (const pass of [(x: Finding) => !!x.expected && !!x.callId, (x: Finding) => x.severity !== 'info' && !!x.callId]) {
+    for (const file of candidates) {
+      const r = await reportOf(file);
+      const f = r.findings.find(pass);
+      if (f) {
+        pick = { file, f, callId: f.callId! };
+        break;
+      }
+    }
+    if (pick) break;
+  }
+  if (!pick) {
+    const r = await reportOf(candidates[0]!);
+    pick = { file: candidates[0]!, f: undefined, callId: r.calls[0]!.callId };
+  }
   await page.setViewportSize({ width: 1600, height: 960 });
   await page.emulateMedia({ colorScheme: 'light' });
-  await open(page, file, callId);
+  await open(page, pick.file, pick.callId);
   await ui.filter(page).fill('');
-  if (f) {
+  await page.getByRole('button', { name: 'Fit' }).click();
+  if (pick.f) {
     await page.getByRole('tab', { name: 'Findings' }).click();
-    await page.getByTestId('findings-panel').getByTestId('finding').filter({ hasText: f.title }).getByRole('button').click();
+    await page.getByTestId('findings-panel').getByTestId('finding').filter({ hasText: pick.f.title }).getByRole('button').click();
     await expect(page.locator('.ladder g.arrow.selected')).toHaveCount(1);
+    await expect(page.getByTestId('finding-badge').first()).toBeVisible();
   }
   await page.mouse.move(0, 0);
+  await page.locator('body').evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
   await page.screenshot({ path: path.resolve(import.meta.dirname, '../docs/screenshot-ladder.png') });
 });
