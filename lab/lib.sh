@@ -233,6 +233,7 @@ sipp_xml() {
   local n="$1"; shift
   local args=(-e "s|@MEDIA@|$LAB_DIR/media|g") e
   for e in "$@"; do args+=(-e "$e"); done
+  args+=(-e "s|@ON_ANSWER@|true|g" -e "s|@SDP_PORT@|[media_port]|g")
   sed "${args[@]}" "$LAB_DIR/sipp/$n" >"$WORK/$n"
   echo "$WORK/$n"
 }

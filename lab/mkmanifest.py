@@ -8,6 +8,8 @@ Template values (strings) that start with "=" are expanded:
   "=frames:FILTER"        -> list of frame numbers of capture.pcap matching FILTER (must be non-empty)
   "=frames[a:b]:FILTER"   -> the same list, Python-sliced (e.g. [1:] = all but the first)
   "=frames?:FILTER"       -> like =frames but may be empty
+  "=srcchanges:FILTER"    -> frames matching FILTER whose (ip.src, udp.srcport) differs from the
+                             previous matching frame's (an RTP stream's source changes)
   "=callid:FILTER"        -> the SIP Call-ID of the first frame matching FILTER
   "=software"             -> the versions of the programs installed on this machine
   "=text:FORMAT"          -> FORMAT with {FILTER} blocks replaced by the first matching frame number
@@ -67,7 +69,7 @@ def expand(v, ctx, software):
         return {k: expand(x, ctx, software) for k, x in v.items()}
     if isinstance(v, list):
         out = [expand(x, ctx, software) for x in v]
-        if any(isinstance(x, str) and x.startswith("=frames") for x in v):
+        if any(isinstance(x, str) and (x.startswith("=frames") or x.startswith("=srcchanges")) for x in v):
             flat = []
             for x in out:
                 flat.extend(x if isinstance(x, list) else [x])
@@ -87,6 +89,20 @@ def expand(v, ctx, software):
         if not fr and not m.group(1):
             sys.exit(f"no frames for {v!r} in {ctx.pcap}")
         return fr
+    if v.startswith("=srcchanges:"):
+        flt = v[len("=srcchanges:"):]
+        cmd = ["tshark", "-r", ctx.pcap, "-Y", flt, "-T", "fields", "-e", "frame.number", "-e", "ip.src",
+               "-e", "udp.srcport"]
+        rows = [l.split("\t") for l in subprocess.run(cmd, capture_output=True, text=True).stdout.splitlines() if l]
+        out, prev = [], None
+        for r in rows:
+            key = (r[1], r[2])
+            if prev is not None and key != prev:
+                out.append(int(r[0]))
+            prev = key
+        if not out:
+            sys.exit(f"no source change for {v!r}")
+        return out
     if v.startswith("=callid:"):
         ids = tshark(ctx.pcap, v[len("=callid:"):], "sip.Call-ID", ctx.extra + tuple(ctx.decode))
         if not ids:
