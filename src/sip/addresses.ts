@@ -23,18 +23,27 @@ export type AddressClass =
   | 'hostname' // not an IP literal (a DNS name)
   | 'invalid';
 
-/** Parses a dotted quad into its 4 octets, or null. */
+/** Parses a dotted quad into its 4 octets, or null (a hand-written scan: this runs per message). */
 export function parseIPv4(text: string): [number, number, number, number] | null {
-  const parts = text.split('.');
-  if (parts.length !== 4) return null;
-  const out: number[] = [];
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return null;
-    const n = Number(p);
-    if (n > 255) return null;
-    out.push(n);
+  const out: [number, number, number, number] = [0, 0, 0, 0];
+  let part = 0;
+  let digits = 0;
+  let value = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch >= 48 && ch <= 57) {
+      value = value * 10 + (ch - 48);
+      if (++digits > 3 || value > 255) return null;
+    } else if (ch === 46) {
+      if (digits === 0 || part === 3) return null;
+      out[part++] = value;
+      value = 0;
+      digits = 0;
+    } else return null;
   }
-  return out as [number, number, number, number];
+  if (part !== 3 || digits === 0) return null;
+  out[3] = value;
+  return out;
 }
 
 /** Strips `[` `]` around an IPv6 literal and a `%zone` suffix. */
@@ -127,7 +136,16 @@ export function isIpLiteral(host: string): boolean {
  * The canonical text of a host so it compares with the capture layer's addresses: IPv4 as a
  * dotted quad without leading zeros, IPv6 RFC 5952-compressed without brackets, names lower-cased.
  */
+const normalized = new Map<string, string>();
 export function normalizeHost(host: string): string {
+  const hit = normalized.get(host);
+  if (hit !== undefined) return hit;
+  const out = normalizeUncached(host);
+  if (normalized.size > 50_000) normalized.clear();
+  normalized.set(host, out);
+  return out;
+}
+function normalizeUncached(host: string): string {
   const trimmed = host.trim();
   const v4 = parseIPv4(trimmed);
   if (v4) return v4.join('.');

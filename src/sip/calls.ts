@@ -173,8 +173,14 @@ export function buildCalls(input: CallInput): Call[] {
     }
     list.push(c.index);
   }
+  const dialogsByCallId = new Map<string, Dialog[]>();
+  for (const d of dialogs) {
+    const list = dialogsByCallId.get(d.callId);
+    if (list) list.push(d);
+    else dialogsByCallId.set(d.callId, [d]);
+  }
   const calls: Call[] = [];
-  for (const [callId, idx] of byCallId) calls.push(buildOne(calls.length, callId, idx, input));
+  for (const [callId, idx] of byCallId) calls.push(buildOne(calls.length, callId, idx, { ...input, dialogsByCallId }));
   // Dialog, chain cross-references.
   const callOf = new Map<string, number>(calls.map((c) => [c.callId, c.id]));
   for (const d of dialogs) {
@@ -190,8 +196,8 @@ export function buildCalls(input: CallInput): Call[] {
   return calls;
 }
 
-function buildOne(id: number, callId: string, idx: number[], input: CallInput): Call {
-  const { messages, transactions, annotations, dialogs, captureEndUs } = input;
+function buildOne(id: number, callId: string, idx: number[], input: CallInput & { dialogsByCallId: Map<string, Dialog[]> }): Call {
+  const { messages, transactions, annotations, captureEndUs } = input;
   const msgs = idx.map((i) => messages[i]).filter((c): c is CapturedMessage => c !== undefined);
   const first = msgs[0];
   const last = msgs[msgs.length - 1];
@@ -221,8 +227,8 @@ function buildOne(id: number, callId: string, idx: number[], input: CallInput): 
     toUser: userOf(firstReq, 'to'),
     startIndex: first?.index ?? 0,
     endIndex: last?.index ?? 0,
-    startFrame: Math.min(...msgs.map((c) => c.frame)),
-    endFrame: Math.max(...msgs.map((c) => c.frame)),
+    startFrame: msgs.reduce((a, c) => Math.min(a, c.frame), Infinity),
+    endFrame: msgs.reduce((a, c) => Math.max(a, c.frame), 0),
     startTimeUs: first?.timeUs ?? 0,
     endTimeUs: last?.timeUs ?? 0,
     messageCount: msgs.length,
@@ -287,7 +293,7 @@ function buildOne(id: number, callId: string, idx: number[], input: CallInput): 
       const s = msg(i)?.sip;
       return s?.kind === 'response' && s.status >= 200 && s.status < 300;
     });
-    const callDialogs = dialogs.filter((d) => d.callId === callId && d.method === 'INVITE');
+    const callDialogs = (input.dialogsByCallId.get(callId) ?? []).filter((d) => d.method === 'INVITE');
     const byeDialog = callDialogs.filter((d) => d.byeIndex !== null).sort((a, b) => (a.byeIndex ?? 0) - (b.byeIndex ?? 0))[0];
     if (byeDialog) {
       call.byeIndex = byeDialog.byeIndex;
@@ -374,7 +380,7 @@ function buildOne(id: number, callId: string, idx: number[], input: CallInput): 
       else if (st === 401 || st === 407) call.state = 'auth-challenged';
       else call.state = 'failed';
     } else if (st >= 200 && st < 300) {
-      const terminated = kind === 'subscription' && dialogs.some((d) => d.callId === callId && d.terminationReason === 'subscription-terminated');
+      const terminated = kind === 'subscription' && (input.dialogsByCallId.get(callId) ?? []).some((d) => d.terminationReason === 'subscription-terminated');
       call.state = terminated ? 'terminated' : 'ok';
     } else call.state = 'failed';
   } else {
@@ -458,27 +464,40 @@ function joinLegs(calls: Call[], messages: CapturedMessage[]): void {
       }
     }
   }
-  // Guess: initial INVITEs within 2 s, different Call-IDs, same From and To numbers.
-  const invites = calls
-    .filter((c) => c.kind === 'call' && c.inviteIndex !== null)
-    .map((c) => ({ call: c, t: messages[c.inviteIndex ?? 0]?.timeUs ?? 0 }))
-    .sort((a, b) => a.t - b.t);
-  for (let i = 0; i < invites.length; i++) {
-    const a = invites[i];
-    if (!a) continue;
-    for (let j = i + 1; j < invites.length; j++) {
-      const b = invites[j];
-      if (!b || b.t - a.t > 2_000_000) break;
-      if (reason.has(a.call.id) && reason.has(b.call.id)) continue;
-      if (uf.find(a.call.id) === uf.find(b.call.id)) continue;
-      if (!sameNumber(a.call.fromUser, b.call.fromUser) || !sameNumber(a.call.toUser, b.call.toUser)) continue;
-      // The same INVITE can't be two legs of itself seen twice: require a different Call-ID (given) and a hop chain or distinct hosts.
-      const ia = messages[a.call.inviteIndex ?? 0];
-      const ib = messages[b.call.inviteIndex ?? 0];
-      if (ia && ib && sameHost(ia.src.ip, ib.src.ip) && sameHost(ia.dst.ip, ib.dst.ip) && ia.src.port === ib.src.port && ia.dst.port === ib.dst.port) continue;
-      uf.union(a.call.id, b.call.id);
-      if (!reason.has(a.call.id)) reason.set(a.call.id, 'guess');
-      if (!reason.has(b.call.id)) reason.set(b.call.id, 'guess');
+  // Guess: initial INVITEs within 2 s, different Call-IDs, same From and To numbers. Bucketed by
+  // the last 6 digits (or the user as written) of both numbers so that only candidates are compared.
+  const suffix = (u: string | null): string => {
+    const n = numberOf(u);
+    return n !== null ? n.slice(-6) : (u ?? '').toLowerCase();
+  };
+  const buckets = new Map<string, Array<{ call: Call; t: number }>>();
+  for (const c of calls) {
+    if (c.kind !== 'call' || c.inviteIndex === null || c.fromUser === null || c.toUser === null) continue;
+    const key = `${suffix(c.fromUser)}\u0000${suffix(c.toUser)}`;
+    const list = buckets.get(key) ?? [];
+    list.push({ call: c, t: messages[c.inviteIndex]?.timeUs ?? 0 });
+    buckets.set(key, list);
+  }
+  for (const invites of buckets.values()) {
+    if (invites.length < 2) continue;
+    invites.sort((a, b) => a.t - b.t);
+    for (let i = 0; i < invites.length; i++) {
+      const a = invites[i];
+      if (!a) continue;
+      for (let j = i + 1; j < invites.length; j++) {
+        const b = invites[j];
+        if (!b || b.t - a.t > 2_000_000) break;
+        if (reason.has(a.call.id) && reason.has(b.call.id)) continue;
+        if (uf.find(a.call.id) === uf.find(b.call.id)) continue;
+        if (!sameNumber(a.call.fromUser, b.call.fromUser) || !sameNumber(a.call.toUser, b.call.toUser)) continue;
+        // Two legs, not one INVITE seen twice on one hop: the INVITEs must not travel the same path.
+        const ia = messages[a.call.inviteIndex ?? 0];
+        const ib = messages[b.call.inviteIndex ?? 0];
+        if (ia && ib && sameHost(ia.src.ip, ib.src.ip) && sameHost(ia.dst.ip, ib.dst.ip) && ia.src.port === ib.src.port && ia.dst.port === ib.dst.port) continue;
+        uf.union(a.call.id, b.call.id);
+        if (!reason.has(a.call.id)) reason.set(a.call.id, 'guess');
+        if (!reason.has(b.call.id)) reason.set(b.call.id, 'guess');
+      }
     }
   }
   const groups = new Map<number, Call[]>();

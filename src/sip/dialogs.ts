@@ -30,14 +30,12 @@ export type DialogSideName = 'caller' | 'callee';
 export interface DialogSide {
   /** The Contact the other side sent (this side's remote target), as written, or null. */
   remoteTarget: string | null;
-  remoteTargetUri: SipUri | null;
   /** Message index that set the remote target. */
   remoteTargetFrom: number | null;
   /** Where the copies of that message came from (the peer's observed sources, NAT evidence). */
   remoteTargetSources: Endpoint[];
   /** The route set, in the order this side uses it. */
   routeSet: string[];
-  routeSetUris: SipUri[];
   routeSetFrom: number | null;
   /** TCP/TLS/WS connections that carried the messages setting the remote target or route set (connection reuse, RFC 5923/5626/7118). */
   connections: number[];
@@ -103,7 +101,7 @@ const DIALOG_CREATING = new Set(['INVITE', 'SUBSCRIBE', 'REFER']);
 const INVITE_USAGE = new Set(['ACK', 'BYE', 'INVITE', 'UPDATE', 'INFO', 'PRACK', 'REFER', 'MESSAGE', 'OPTIONS']);
 
 function emptySide(): DialogSide {
-  return { remoteTarget: null, remoteTargetUri: null, remoteTargetFrom: null, remoteTargetSources: [], routeSet: [], routeSetUris: [], routeSetFrom: null, connections: [] };
+  return { remoteTarget: null, remoteTargetFrom: null, remoteTargetSources: [], routeSet: [], routeSetFrom: null, connections: [] };
 }
 
 /** The initial request (no To tag) as seen on each hop, per Call-ID + From tag + CSeq. */
@@ -121,8 +119,20 @@ export class DialogBuilder {
   private readonly byKey = new Map<string, number>();
   private readonly pending = new Map<string, PendingInitial>();
   private readonly messages: CapturedMessage[] = [];
+  /** Parsed remote target and route set per dialog side (kept out of the plain-data model). */
+  private readonly parsed = new Map<string, { target: SipUri | null; routes: SipUri[] }>();
 
   constructor(private readonly transactions: Transaction[]) {}
+
+  private parsedSide(d: Dialog, side: DialogSideName): { target: SipUri | null; routes: SipUri[] } {
+    const k = `${d.id}:${side}`;
+    let p = this.parsed.get(k);
+    if (!p) {
+      p = { target: null, routes: [] };
+      this.parsed.set(k, p);
+    }
+    return p;
+  }
 
   private dialogKey(callId: string, a: string, b: string): string {
     return a < b ? `${callId}\u0000${a}\u0000${b}` : `${callId}\u0000${b}\u0000${a}`;
@@ -186,7 +196,7 @@ export class DialogBuilder {
     const sameMessageCopy = s.remoteTargetFrom !== null && this.sameMessage(s.remoteTargetFrom, c);
     if (s.remoteTarget !== uri.raw) d.targetChanges.push({ side, index: c.index, from: s.remoteTarget, to: uri.raw });
     s.remoteTarget = uri.raw;
-    s.remoteTargetUri = uri;
+    this.parsedSide(d, side).target = uri;
     s.remoteTargetFrom = c.index;
     if (!sameMessageCopy) s.remoteTargetSources = [];
     if (!s.remoteTargetSources.some((e) => e.ip === c.src.ip && e.port === c.src.port)) s.remoteTargetSources.push(c.src);
@@ -207,8 +217,9 @@ export class DialogBuilder {
     const rr = m.recordRoute.filter((r) => r.uri !== null);
     const uris = rr.map((r) => r.uri as SipUri);
     const s = d[side];
-    s.routeSetUris = reverse ? [...uris].reverse() : uris;
-    s.routeSet = s.routeSetUris.map((u) => u.raw);
+    const routes = reverse ? [...uris].reverse() : uris;
+    this.parsedSide(d, side).routes = routes;
+    s.routeSet = routes.map((u) => u.raw);
     s.routeSetFrom = c.index;
     if (c.connection !== null && !s.connections.includes(c.connection)) s.connections.push(c.connection);
   }
@@ -264,18 +275,18 @@ export class DialogBuilder {
     // Routing snapshot: the sender's own state, before this request changes anything.
     const s = d[side];
     this.routeState.set(c.index, {
-      remoteTarget: s.remoteTargetUri,
-      routeSet: s.routeSetUris,
+      remoteTarget: this.parsedSide(d, side).target,
+      routeSet: this.parsedSide(d, side).routes,
       remoteTargetSources: [...s.remoteTargetSources],
       connections: [...s.connections],
-      unknown: d.startedBeforeCapture && s.remoteTargetUri === null,
+      unknown: d.startedBeforeCapture && s.remoteTarget === null,
     });
     this.attach(d, c);
     d.requests.push(c.index);
     const other: DialogSideName = side === 'caller' ? 'callee' : 'caller';
     // Target refresh request: the receiver's remote target becomes its Contact (§12.2.2).
     if (TARGET_REFRESH.has(method) && m.contact.length > 0) this.setTarget(d, other, c, m);
-    if (d.startedBeforeCapture && d[other].remoteTargetUri === null && m.contact.length > 0) this.setTarget(d, other, c, m);
+    if (d.startedBeforeCapture && d[other].remoteTarget === null && m.contact.length > 0) this.setTarget(d, other, c, m);
     if (method === 'BYE' && d.byeIndex === null) {
       d.byeIndex = c.index;
       d.terminatedBy = side;

@@ -211,10 +211,11 @@ export class TransactionBuilder {
     const first = map.get(identity);
     if (first === undefined) {
       map.set(identity, c.index);
-      this.chainMembers.set(c.index, [c.index]);
       return null;
     }
-    this.chainMembers.get(first)?.push(c.index);
+    const members = this.chainMembers.get(first);
+    if (members) members.push(c.index);
+    else this.chainMembers.set(first, [first, c.index]);
     return first;
   }
 
