@@ -79,6 +79,16 @@ export async function analyzeChunks(
   totalBytes: number,
   options: AnalyzeOptions = {},
 ): Promise<Analysis> {
+  const it = input[Symbol.asyncIterator]();
+  try {
+    return await analyzeIterator(it, totalBytes, options);
+  } finally {
+    // Release what is behind the input (an open file) whether we finished, failed or stopped early.
+    await it.return?.();
+  }
+}
+
+async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number, options: AnalyzeOptions): Promise<Analysis> {
   const { onProgress, signal } = options;
   const warnings: ReportWarning[] = [];
   let droppedWarnings = 0;
@@ -137,7 +147,6 @@ export async function analyzeChunks(
     onProgress?.({ stage, bytesRead, totalBytes, packets, messages: messages.length });
 
   // Peek the first chunk to sniff gzip; then feed everything through the container reader.
-  const it = input[Symbol.asyncIterator]();
   const first = await it.next();
   if (first.done || first.value.bytes.length === 0) throw new NotACaptureError('empty file: no bytes to read');
   const head = first.value.bytes;
@@ -311,6 +320,12 @@ export async function analyzeChunks(
       rtpStreams: reportRtp,
       findings,
       warnings,
+      hosts: model.hosts.proposals.map((h) => ({
+        ips: h.ips,
+        kind: h.kind,
+        reasons: h.reasons,
+        frames: h.evidence.map((i) => messages[i]?.frame ?? 0).filter((f) => f > 0),
+      })),
       icmp: icmp.map((i) => ({
         frame: i.frame,
         time: isoMicros(i.timeUs),

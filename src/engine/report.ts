@@ -190,6 +190,19 @@ export interface Report {
   warnings: ReportWarning[];
   /** extra: ICMP destination-unreachable packets, tied to flows. */
   icmp: ReportIcmp[];
+  /**
+   * extra: the model's proposals to show several IPs as one node in the ladder (a multihomed
+   * proxy, a NATed UA's private and public address), with the reasons in words.
+   */
+  hosts: ReportHostProposal[];
+}
+
+export interface ReportHostProposal {
+  ips: string[];
+  kind: 'multihomed-proxy' | 'nat' | 'mixed';
+  reasons: string[];
+  /** Frames of the messages that show it. */
+  frames: number[];
 }
 
 /** ISO 8601 with microseconds, UTC: "2024-05-01T12:00:00.123456Z". */
