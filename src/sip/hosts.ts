@@ -7,14 +7,15 @@
  * - forwarding: a request arrives at address A and leaves from address B with a new Via pushed on
  *   top of the one it arrived with (same branch) → A and B are two interfaces of one proxy;
  * - double Record-Route: a request from A carries adjacent Record-Route entries A and B;
- * - NAT: a UA's request (one Via) from public A whose Via sent-by and Contact say B → B sits behind
- *   a NAT whose public side is A (merged only when B is itself a column, e.g. captured on both sides).
+ * - NAT: a UA's request (one Via) from public A whose Via sent-by and Contact say private B → B sits
+ *   behind a NAT whose public side is A (merged only when B is itself a column, e.g. captured on both
+ *   sides); when A is private too, one host with two addresses is the likelier reading.
  *
  * The model keeps the proposals; the viewer lets the user apply them.
  */
 
 import type { CapturedMessage } from './types.ts';
-import { classifyAddress, isIpLiteral, normalizeHost, sameHost } from './addresses.ts';
+import { classifyAddress, isIpLiteral, isPrivateLike, normalizeHost, sameHost } from './addresses.ts';
 import type { AddressClass } from './addresses.ts';
 import { headerValue, sentByKey } from './modelutil.ts';
 
@@ -36,7 +37,7 @@ export interface MergeProposal {
   id: number;
   /** The IPs proposed as one node (each is a host column). */
   ips: string[];
-  kind: 'multihomed-proxy' | 'nat' | 'mixed';
+  kind: 'multihomed-proxy' | 'multihomed-host' | 'nat' | 'mixed';
   reasons: string[];
   /** Message indexes that show it. */
   evidence: number[];
@@ -67,7 +68,7 @@ export function buildHosts(messages: CapturedMessage[]): HostsModel {
     if (!h.advertised.some((x) => x.address === a && x.where === where)) h.advertised.push({ address: a, where, firstIndex: index });
   };
   // Evidence pairs: [ipA, ipB, kind, reason, index].
-  const pairs: Array<[string, string, 'multihomed-proxy' | 'nat', string, number]> = [];
+  const pairs: Array<[string, string, 'multihomed-proxy' | 'multihomed-host' | 'nat', string, number]> = [];
   // Request top Via (branch + sent-by) → message that carried it on top.
   const topVia = new Map<string, CapturedMessage>();
   for (const c of messages) {
@@ -109,16 +110,21 @@ export function buildHosts(messages: CapturedMessage[]): HostsModel {
       advertise(s, below, 'record-route', c.index);
       pairs.push([normalizeHost(c.src.ip), below, 'multihomed-proxy', `${c.src.ip} record-routes itself twice, as ${top} and ${below} (double Record-Route, RFC 5658, frame ${c.frame}): one proxy bridging two interfaces.`, c.index]);
     }
-    // NAT: a UA's own request from A says B in Via sent-by and Contact.
+    // NAT: a UA's own request from A says B in Via sent-by (and Contact). When A is itself a
+    // private address it is more likely one host with two addresses than a NAT.
     if (v0 && m.via.length === 1 && isIpLiteral(v0.host) && !sameHost(v0.host, c.src.ip)) {
       const ctHosts = m.contact.map((x) => x.uri?.host ?? '');
       const viaHost = normalizeHost(v0.host);
       const confirms = ctHosts.some((h) => sameHost(h, viaHost));
+      const said = `A UA's ${m.method} came from ${c.src.ip} but its Via sent-by${confirms ? ' and Contact say' : ' says'} ${v0.host} (frame ${c.frame})`;
+      const natLike = isPrivateLike(viaHost) && !isPrivateLike(c.src.ip);
       pairs.push([
         normalizeHost(c.src.ip),
         viaHost,
-        'nat',
-        `A UA's ${m.method} came from ${c.src.ip} but its Via sent-by${confirms ? ' and Contact say' : ' says'} ${v0.host} (frame ${c.frame}): ${v0.host} is behind a NAT whose public address is ${c.src.ip}.`,
+        natLike ? 'nat' : 'multihomed-host',
+        natLike
+          ? `${said}: ${v0.host} is behind a NAT whose public address is ${c.src.ip}.`
+          : `${said}: one host with two addresses (it sends from one and advertises the other), or a NAT between them.`,
         c.index,
       ]);
     }

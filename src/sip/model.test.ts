@@ -570,6 +570,9 @@ describe('hosts', () => {
     const both = flow().send('192.168.1.15:5060', '192.168.1.1:5060', 'udp', 0, r).send('203.0.113.50:40000', P, 'udp', 0.001, r).model();
     const nat = both.hosts.proposals.find((p) => p.kind === 'nat');
     expect(nat?.ips).toEqual(['192.168.1.15', '203.0.113.50']);
+    // Both addresses private: more likely one host with two addresses.
+    const lan = flow().send('192.168.1.15:5060', '192.168.1.1:5060', 'udp', 0, r).send('192.168.2.9:5060', '192.168.1.1:5060', 'udp', 1, r).model();
+    expect(lan.hosts.proposals.map((p) => [p.ips, p.kind])).toEqual([[['192.168.1.15', '192.168.2.9'], 'multihomed-host']]);
     const one = flow().send('203.0.113.50:40000', P, 'udp', 0, r).model();
     expect(one.hosts.proposals).toEqual([]);
     expect(one.hosts.hosts[0]?.advertised).toEqual([
