@@ -109,6 +109,11 @@ function callMessages(i: number, transport: 'UDP' | 'TCP', a: string, b: string)
 // Directions of the seven messages: a→b (true) or b→a (false).
 const DIR = [true, false, false, false, true, true, false];
 
+/** SIP calls over UDP until the file reaches `targetBytes` (also used by the e2e cancel test). */
+export async function writeSipUdpCapture(file: string, targetBytes: number): Promise<{ calls: number; messages: number }> {
+  return sipUdp(file, targetBytes);
+}
+
 async function sipUdp(file: string, targetBytes: number): Promise<{ calls: number; messages: number }> {
   const w = new PcapWriter(file);
   let t = 1_700_000_000_000_000;

@@ -27,3 +27,21 @@ test('a second file replaces the first', async ({ page }) => {
   await expect(page.getByRole('heading', { name: 'sip_ipv6_udp.pcap' })).toBeVisible();
   await expect(page.getByTestId('packet-count')).toHaveText('6');
 });
+
+test('a large capture shows progress by bytes and stage, and Cancel stops it', async ({ page }, info) => {
+  // ~40 MB of SIP over UDP written by the benchmark's generator: long enough to cancel mid-read.
+  const { writeSipUdpCapture } = await import('../bench/generate.ts');
+  const file = info.outputPath('big-sip.pcap');
+  await writeSipUdpCapture(file, 40_000_000);
+  await page.goto('/');
+  await page.getByTestId('file-input').setInputFiles(file);
+  const progress = page.getByRole('progressbar', { name: 'Reading progress' });
+  await expect(progress).toBeVisible();
+  await expect(page.getByText(/decoding, [\d.]+ MiB of 38\.\d MiB/)).toBeVisible({ timeout: 20_000 });
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByText('Reading big-sip.pcap was cancelled.')).toBeVisible();
+  await expect(progress).toBeHidden();
+  // The engine is free again: the next file opens normally.
+  await openCapture(page, path.join(PUBLIC_CAPTURES, 'heplify/sip_ipv6_udp.pcap'));
+  await expect(page.getByTestId('packet-count')).toHaveText('6');
+});
