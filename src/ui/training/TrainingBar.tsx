@@ -242,14 +242,16 @@ function Walkthrough({ sample, report, step }: { sample: SampleEntry; report: Re
       {s.frames.length > 0 && (
         <div className="step-frames" data-testid="step-frames">
           <span className="muted">
-            {s.frames.length === 1 ? 'Frame' : `${s.frames.length} frames`} highlighted
-            {target.callIds.length === 0 && withMessage.length === 0 ? ' (no SIP call carries them)' : ''}:
+            {withMessage.length === 0
+              ? `${s.frames.length === 1 ? 'This frame is' : 'These frames are'} not SIP messages the ladder can draw:`
+              : `${withMessage.length === 1 ? 'Message' : `${withMessage.length} messages`} highlighted in the ladder:`}
           </span>
           {withMessage.map((f) => (
             <button key={f.frame} type="button" className="frame-chip" aria-label={`Show frame ${f.frame}: ${f.text}`} title={f.text} onClick={() => select(f.message!)}>
               #{f.frame} {f.text.split(',')[0]}
             </button>
           ))}
+          {other.length > 0 && withMessage.length > 0 && <span className="muted frame-facts-label">Other frames of this step:</span>}
           {other.length > 0 && (
             <ul className="frame-facts">
               {other.map((f) => (

@@ -37,7 +37,9 @@ function SampleCard({ s, p }: { s: SampleEntry; p: SampleProgress }) {
     <li>
       <article className="training-card" aria-labelledby={titleId} data-testid="training-sample" data-sample={s.id}>
         <blockquote className="symptom">“{s.symptom}”</blockquote>
-        <h4 id={titleId}>{s.title}</h4>
+        <h4 id={titleId}>
+          {s.goodPath && <span className="good-path">Good path</span>} {s.title}
+        </h4>
         <ProgressLine p={p} />
         <div className="actions">
           <button type="button" className="primary" onClick={() => navigate({ page: 'sample', id: s.id, mode: 'step', step: 1 })}>

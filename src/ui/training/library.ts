@@ -22,6 +22,8 @@ const manifestSchema = z.object({
   proves: z.string().min(1),
   rootCause: z.string().min(1),
   fix: z.string().min(1),
+  /** A healthy twin of a broken sample ("how it should look"). */
+  goodPath: z.boolean().optional(),
   software: z.string().optional(),
   topology: z.string().optional(),
   expectedFindings: z.array(z.object({ kind: z.string().min(1), callId: z.string().optional(), frames })),

@@ -60,6 +60,7 @@ export function parseProgress(text: string | null): Progress {
   const samples = v !== null && typeof v === 'object' ? (v as Record<string, unknown>).samples : null;
   if (samples === null || typeof samples !== 'object' || Array.isArray(samples)) return out;
   for (const [id, s] of Object.entries(samples as Record<string, unknown>)) {
+    if (id === '__proto__') continue;
     const p = readSample(s);
     if (p) out.samples[id] = p;
   }

@@ -138,7 +138,7 @@ export function stepTarget(report: Report, frames: readonly number[], fallbackCa
 
   const facts = [...want]
     .sort((a, b) => a - b)
-    .map((f) => byFrame.get(f) ?? { frame: f, text: 'not a SIP message; open it in Wireshark to see it', message: null });
+    .map((f) => byFrame.get(f) ?? { frame: f, text: `not a SIP message the ladder draws (an encrypted TLS record, a TCP or RTP packet); see it in Wireshark with frame.number == ${f}`, message: null });
   if (callIds.length === 0) for (const c of fallbackCalls) addCall(c);
   messages.sort((a, b) => a - b);
   return { callIds, messages, unfold, connections, facts };
