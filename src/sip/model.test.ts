@@ -628,6 +628,77 @@ describe('media', () => {
   });
 });
 
+describe('more dialog and call endings', () => {
+  it('a BYE never answered for 32 s ends the dialog as bye-timeout; the call is completed with no BYE status', () => {
+    const inv = request(inviteSpec({ uri: 'sip:bob@203.0.113.20' }));
+    const bye = fromCaller('BYE', 'sip:bob@203.0.113.20', 2, 'z9hG4bK-bt');
+    const f = flow().send(A, B, 'udp', 0, inv).send(B, A, 'udp', 1, reply(inv, 200, 'OK', { toTag: 'b1', contact: '<sip:bob@203.0.113.20>' })).send(A, B, 'udp', 1.1, fromCaller('ACK', 'sip:bob@203.0.113.20', 1, 'z9hG4bK-a'));
+    for (const t of [10, 10.5, 11.5, 13.5, 17.5, 21.5, 25.5, 29.5, 33.5, 37.5, 41.5]) f.send(A, B, 'udp', t, bye);
+    const model = f.model(45);
+    expect(model.dialogs[0]).toMatchObject({ state: 'terminated', terminationReason: 'bye-timeout', terminatedBy: 'caller', byeStatus: null });
+    expect(model.calls[0]).toMatchObject({ state: 'completed', endedBy: 'caller', byeStatus: null, durationMs: 8900 });
+    const ch = model.chains[0];
+    expect(ch).toMatchObject({ method: 'BYE', timer: 'Timer E (non-INVITE request)', backoff: true, count: 10, reachedTimeout: true });
+    // Before 32 s have passed, the dialog is still confirmed (the BYE may yet be answered).
+    expect(flow().send(A, B, 'udp', 0, inv).send(B, A, 'udp', 1, reply(inv, 200, 'OK', { toTag: 'b1' })).send(A, B, 'udp', 10, bye).model(20).dialogs[0]?.state).toBe('confirmed');
+  });
+
+  it('SUBSCRIBE/NOTIFY: a subscription dialog, ended by NOTIFY Subscription-State: terminated', () => {
+    const sub = request({ method: 'SUBSCRIBE', uri: 'sip:bob@203.0.113.20', via: 'SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-s1', from: ALICE, to: BOB, callId: 'sub-1', cseq: 1, contact: '<sip:alice@192.0.2.10>', headers: ['Event: presence', 'Expires: 600'] });
+    const notify = (n: number, state: string): string =>
+      request({ method: 'NOTIFY', uri: 'sip:alice@192.0.2.10', via: `SIP/2.0/UDP 203.0.113.20:5060;branch=z9hG4bK-n${n}`, from: `${BOB};tag=n1`, to: ALICE, callId: 'sub-1', cseq: n, contact: '<sip:bob@203.0.113.20>', headers: ['Event: presence', `Subscription-State: ${state}`] });
+    const n1 = notify(1, 'active;expires=600');
+    const n2 = notify(2, 'terminated;reason=timeout');
+    const model = flow()
+      .send(A, B, 'udp', 0, sub)
+      .send(B, A, 'udp', 0.1, reply(sub, 200, 'OK', { toTag: 'n1', contact: '<sip:bob@203.0.113.20>' }))
+      .send(B, A, 'udp', 0.2, n1)
+      .send(A, B, 'udp', 0.3, reply(n1, 200, 'OK'))
+      .send(B, A, 'udp', 5, n2)
+      .send(A, B, 'udp', 5.1, reply(n2, 200, 'OK'))
+      .model();
+    expect(model.dialogs).toHaveLength(1);
+    expect(model.dialogs[0]).toMatchObject({ method: 'SUBSCRIBE', callerTag: 'a1', calleeTag: 'n1', state: 'terminated', terminationReason: 'subscription-terminated' });
+    expect(model.calls[0]).toMatchObject({ kind: 'subscription', state: 'terminated' });
+    // The NOTIFY goes to the subscriber's Contact: matches.
+    expect(model.hops[2]).toMatchObject({ kind: 'in-dialog', matches: true });
+  });
+
+  it('legs joined by RFC 7989 Session-ID', () => {
+    const sid = 'ab30317f1a784dc48ff824d0d3715d86';
+    const mk = (callId: string, src: string, extra: string[]): string =>
+      request({ method: 'INVITE', uri: 'sip:bob@example.net', via: `SIP/2.0/UDP ${src};branch=z9hG4bK-${callId}`, from: `<sip:alice@example.net>;tag=${callId}`, to: '<sip:bob@example.net>', callId, cseq: 1, headers: extra });
+    const model = flow()
+      .send(A, P, 'udp', 0, mk('in-7', A, [`Session-ID: ${sid};remote=00000000000000000000000000000000`]))
+      // 10 s later (too late for the guess): joined only by the Session-ID.
+      .send('198.51.100.2:5060', B, 'udp', 10, mk('out-7', '198.51.100.2:5060', [`Session-ID: ${sid};remote=00000000000000000000000000000000`]))
+      .send(A, P, 'udp', 30, mk('other', A, ['Session-ID: 00000000000000000000000000000000']))
+      .model();
+    expect(model.calls.map((c) => [c.callId, c.legs, c.joinedBy])).toEqual([
+      ['in-7', ['in-7', 'out-7'], 'Session-ID'],
+      ['out-7', ['in-7', 'out-7'], 'Session-ID'],
+      ['other', ['other'], null],
+    ]);
+  });
+});
+
+describe('media: a=rtcp and port reuse across calls', () => {
+  it('RTCP on the a=rtcp port, and a port reused by a later call goes to the later call', () => {
+    const call = (id: string, port: number): string => request(inviteSpec({ callId: id, uri: 'sip:bob@203.0.113.20', body: sdp('192.0.2.10', port, ['a=rtcp:4999']) }));
+    const i1 = call('m1', 4000);
+    const i2 = call('m2', 4000);
+    const f = flow()
+      .send(A, B, 'udp', 0, i1)
+      .rtp('203.0.113.20:30000', '192.0.2.10:4000', { ssrc: 1, from: 1, to: 5 })
+      .rtp('203.0.113.20:30001', '192.0.2.10:4999', { ssrc: 1, kind: 'rtcp', from: 2, to: 5, packets: 2 })
+      .send(A, B, 'udp', 20, i2)
+      .rtp('203.0.113.20:30002', '192.0.2.10:4000', { ssrc: 7, from: 21, to: 25 });
+    const model = f.model();
+    expect(model.media.streamCallIds).toEqual(['m1', 'm1', 'm2']);
+    expect(model.media.sdp[0]).toMatchObject({ port: 4000, rtcpPort: 4999 });
+  });
+});
+
 describe('calls', () => {
   it('auth challenge then success: the last attempt decides, PDD from the first INVITE', () => {
     const inv1 = request(inviteSpec({ uri: 'sip:bob@203.0.113.20' }));
