@@ -9,7 +9,7 @@
  */
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../engine/report.ts';
-import { isPrivateLike, normalizeHost } from '../../sip/addresses.ts';
+import { isPrivateLike, normalizeHost } from '../lib/addr.ts';
 import type { Dialog, Flow, Msg } from '../lib/flow.ts';
 import { contactUri, getFlow, sawBothDirections, unreachableFrom } from '../lib/flow.ts';
 import { duration, framesText, plural, uniqFrames } from '../lib/text.ts';
@@ -57,7 +57,7 @@ function judgeDialog(flow: Flow, d: Dialog): Finding | null {
     const last = leg[leg.length - 1]!;
     const span = last.t - first.t;
     const byeFromS = d.byes.filter((b) => b.srcIp === sIp && b.t >= first.t);
-    const byeResponses = d.messages.filter((x) => !x.isReq && x.method === 'BYE' && byeFromS.some((b) => b.txKey === x.txKey));
+    const byeResponses = d.messages.filter((x) => !x.isReq && x.method === 'BYE' && byeFromS.some((b) => b.tx === x.tx));
     const contact = contactUri(first);
     const contactText = contact ? `<${contact.raw}>` : '(none)';
     const parts: string[] = [];

@@ -6,6 +6,7 @@
  */
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../engine/report.ts';
+import { getConnIndex } from '../lib/connections.ts';
 import { anyResponses, getFlow, legCopies, responsesTo, sawBothDirections } from '../lib/flow.ts';
 import { duration, framesText, plural, uniqFrames } from '../lib/text.ts';
 
@@ -30,7 +31,7 @@ export const detectByeNotDelivered: Detector = {
       const after = ctx.captureEndUs - b.t;
       const oneSided = !sawBothDirections(flow, b.srcIp, b.dstIp);
       const provisional = responsesTo(flow, b).filter((r) => r.status < 200);
-      const conn = b.m.connection === null ? undefined : ctx.connections.find((c) => c.id === b.m.connection);
+      const conn = b.m.connection === null ? undefined : getConnIndex(ctx).facts.get(b.m.connection)?.conn;
       const reset = conn?.closeEvents.find((e) => e.flag === 'rst' && e.timeUs >= b.t);
       let severity: Finding['severity'];
       if (after < 1_000_000 && copies.length < 2 && !reset) continue; // the capture simply stopped

@@ -32,7 +32,7 @@ export const detectConnectionClosedMidDialog: Detector = {
         if (confirmedT === null || close.timeUs < confirmedT) continue;
         if (d.byeT !== null && d.byeT <= close.timeUs) continue;
         // Did the teardown get through later?
-        const later = idx.mid.filter((m) => m.dialog === d && m.facts.conn.openedTimeUs >= close.timeUs);
+        const later = (idx.midByDialog.get(d) ?? []).filter((m) => m.facts.conn.openedTimeUs >= close.timeUs);
         const byeOk = d.endT !== null && d.byeFinals.some((r) => r.status >= 200 && r.status < 300);
         const failedLater = later.filter((m) => m.facts.failed);
         let severity: Finding['severity'];

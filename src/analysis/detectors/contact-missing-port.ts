@@ -10,7 +10,7 @@
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../engine/report.ts';
 import { endpointKey } from '../../capture/types.ts';
-import { defaultPort, isPrivateLike, normalizeHost } from '../../sip/addresses.ts';
+import { defaultPort, isPrivateLike, normalizeHost } from '../lib/addr.ts';
 import { getConnIndex } from '../lib/connections.ts';
 import type { Msg } from '../lib/flow.ts';
 import { contactUri, getFlow, responsesTo, uriTransport } from '../lib/flow.ts';
@@ -56,7 +56,7 @@ export const detectContactMissingPort: Detector = {
       const d = flow.dialogOf.get(first);
       const toDefault = (d?.messages ?? []).filter((y) => y.isReq && y.dstIp === host && y.dstEp.port === dflt && y.srcIp !== first.srcIp && y.t > first.t);
       const unanswered = toDefault.filter((y) => y.method !== 'ACK' && !responsesTo(flow, y).some((r) => r.status >= 200));
-      const failedConns = conns.mid.filter((m) => d && m.dialog === d && normalizeHost(m.facts.conn.server.ip) === host && m.facts.conn.server.port === dflt && m.facts.failed);
+      const failedConns = (d ? (conns.midByDialog.get(d) ?? []) : []).filter((m) => normalizeHost(m.facts.conn.server.ip) === host && m.facts.conn.server.port === dflt && m.facts.failed);
       let severity: Finding['severity'] = 'info';
       const parts = [
         `The ${first.isReq ? first.method : `${first.status} to INVITE`} in frame ${first.frame} came from ${first.src} over ${first.transport.toUpperCase()} with Contact <${u.raw}>, which has no port: ` +

@@ -10,9 +10,9 @@
  */
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../engine/report.ts';
-import { classifyAddress, normalizeHost } from '../../sip/addresses.ts';
+import { classifyAddress, normalizeHost } from '../lib/addr.ts';
 import type { Msg } from '../lib/flow.ts';
-import { contactUri, getFlow, unreachableFrom } from '../lib/flow.ts';
+import { contactUri, getFlow, requestsToIp, unreachableFrom } from '../lib/flow.ts';
 import { framesText, msgShort, uniqFrames } from '../lib/text.ts';
 
 const TARGET_METHODS = new Set(['REGISTER', 'INVITE', 'UPDATE', 'SUBSCRIBE', 'NOTIFY', 'REFER']);
@@ -47,18 +47,20 @@ export const detectContactPrivateAddress: Detector = {
       const host = normalizeHost(c.host);
       const callMsgs = flow.calls.get(first.callId) ?? [];
       // The user agent's own copies: requests whose top Via is that host, responses with the most Vias.
-      const maxVia = Math.max(...list.filter((x) => !x.isReq).map((x) => x.viaCount), 0);
+      let maxVia = 0;
+      for (const x of list) if (!x.isReq && x.viaCount > maxVia) maxVia = x.viaCount;
       const direct = list.filter((x) => (x.isReq ? x.topVia !== null && normalizeHost(x.topVia.host) === host : x.viaCount === maxVia));
       const mappings = [...new Set((direct.length > 0 ? direct : list).map((x) => x.src))];
       const forwarded = list.filter((x) => !mappings.includes(x.src));
       const onlyRegister = list.every((x) => x.method === 'REGISTER');
       // Requests sent to the private host from the public side: for a registration, new requests of
       // any call (the registrar used the Contact as is); for a dialog, requests of this call.
-      const sentToPrivate = (onlyRegister ? flow.msgs.filter((x) => x.toTag === null) : callMsgs).filter(
+      const sentToPrivate = (onlyRegister ? requestsToIp(flow, host).filter((x) => x.toTag === null) : callMsgs).filter(
         (x) => x.isReq && x.dstIp === host && x.t >= first.t && unreachableFrom(host, x.srcIp),
       );
-      const pool = onlyRegister ? flow.msgs : callMsgs;
       // Requests that reached the UA at its public mapping (NAT handled).
+      const mappingIps = [...new Set((direct.length > 0 ? direct : list).map((x) => x.srcIp))];
+      const pool = onlyRegister ? mappingIps.flatMap((ip) => requestsToIp(flow, ip)) : callMsgs;
       const sentToMapping = pool.filter((x) => x.isReq && x.t > first.t && mappings.includes(x.dst) && x.method !== 'REGISTER');
       // A later copy of the same message forwarded with the Contact fixed.
       const forwardedFixed = callMsgs.some(

@@ -25,7 +25,7 @@ export const detectDialogNotTerminated: Detector = {
       if (d.endT !== null || d.oks.length === 0) continue;
       if (d.acks.length === 0 && d.confirmedT === null) continue; // never confirmed: ack-missing's business
       const upFor = ctx.captureEndUs - d.establishedT;
-      const failedConns = conns.mid.filter((m) => m.dialog === d && m.facts.failed);
+      const failedConns = (conns.midByDialog.get(d) ?? []).filter((m) => m.facts.failed);
       // A BYE that got no answer although the capture went on (a BYE at the very end is just the capture stopping).
       const unansweredByes = d.byes.filter((b) => ctx.captureEndUs - b.t >= 4_000_000 || b.retransmission);
       if (d.byes.length > 0 && unansweredByes.length === 0) continue;

@@ -9,7 +9,7 @@
  */
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../engine/report.ts';
-import { isPrivateLike, normalizeHost } from '../../sip/addresses.ts';
+import { isPrivateLike, normalizeHost } from '../lib/addr.ts';
 import type { Msg } from '../lib/flow.ts';
 import { contactUri, getFlow, uriEndpoint } from '../lib/flow.ts';
 import { uniqFrames } from '../lib/text.ts';

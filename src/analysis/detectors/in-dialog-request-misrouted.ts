@@ -30,12 +30,26 @@ export const detectInDialogRequestMisrouted: Detector = {
       if (!e) byCall.set(callId, (e = { msgs: [], conns: [] }));
       return e;
     };
+    // Per dialog: the earliest time each connection carried one of its messages.
+    const connSeen = new Map<object, Map<number, number>>();
+    const firstOnConn = (x: Msg): number | undefined => {
+      const d = flow.dialogOf.get(x);
+      if (!d) return undefined;
+      let m = connSeen.get(d);
+      if (!m) {
+        m = new Map();
+        for (const y of d.messages) if (y.m.connection !== null && !m.has(y.m.connection)) m.set(y.m.connection, y.t);
+        connSeen.set(d, m);
+      }
+      return x.m.connection === null ? undefined : m.get(x.m.connection);
+    };
     for (const x of flow.msgs) {
       if (!x.isReq || x.toTag === null || x.duplicate || x.method === 'CANCEL') continue;
       const hop = ctx.model.hops[x.index];
       if (!hop || hop.kind !== 'in-dialog') continue;
       const reused = x.m.connection !== null && hop.expected !== null && hop.expected.ip === x.dstEp.ip && x.transport !== 'udp';
-      const onDialogConn = x.m.connection !== null && (flow.dialogOf.get(x)?.messages ?? []).some((y) => y !== x && y.m.connection === x.m.connection && y.t < x.t);
+      const seenAt = x.m.connection !== null ? firstOnConn(x) : undefined;
+      const onDialogConn = seenAt !== undefined && seenAt < x.t;
       if (hop.matches === false && hop.expected && !reused && !onDialogConn) {
         entry(x.callId).msgs.push({ x, rule: hop.rule, expected: endpointKey(hop.expected) });
       } else if (hop.matches !== false && hop.requestUriMatches === false && x.viaCount === 1 && hop.expectedRequestUri) {
@@ -63,7 +77,7 @@ export const detectInDialogRequestMisrouted: Detector = {
       for (const { x, rule, expected: exp } of e.msgs) {
         frames.push(x.frame);
         const finals = responsesTo(flow, x).filter((r) => r.status >= 200);
-        const retrans = flow.byTx.get(x.txKey)?.filter((y) => y.firstCopy === x && y.retransmission) ?? [];
+        const retrans = x.tx.filter((y) => y.firstCopy === x && y.retransmission);
         frames.push(...retrans.map((r) => r.frame), ...finals.map((r) => r.frame));
         let outcome: string;
         if (x.method === 'ACK') {

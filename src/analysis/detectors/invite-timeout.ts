@@ -8,7 +8,8 @@
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../engine/report.ts';
 import type { Msg } from '../lib/flow.ts';
-import { anyResponses, getFlow, legCopies, natMappings, responsesTo, sawBothDirections } from '../lib/flow.ts';
+import { isPrivateLike } from '../lib/addr.ts';
+import { anyResponses, getFlow, legCopies, nattedSources, responsesTo, sawBothDirections } from '../lib/flow.ts';
 import { duration, framesText, plural, uniqFrames } from '../lib/text.ts';
 
 const TIMER_B_US = 32_000_000;
@@ -19,10 +20,12 @@ export const detectInviteTimeout: Detector = {
   severity: 'error',
   detect(ctx) {
     const flow = getFlow(ctx.messages);
-    const nat = natMappings(flow);
-    const natted = new Set([...nat.values()].flatMap((s) => [...s]));
+    const natted = nattedSources(flow);
     const out: Finding[] = [];
     for (const [callId, list] of flow.calls) {
+      // ACKs of the call by "CSeq|source IP", latest time (an ACK proves a final response existed).
+      const ackAt = new Map<string, number>();
+      for (const a of list) if (a.isReq && a.method === 'ACK') ackAt.set(`${a.cseq}|${a.srcIp}`, Math.max(a.t, ackAt.get(`${a.cseq}|${a.srcIp}`) ?? -Infinity));
       const legs: Array<{ first: Msg; copies: Msg[]; r408: Msg[]; lost: Msg[]; silent: boolean }> = [];
       for (const inv of list) {
         if (!inv.isReq || inv.method !== 'INVITE' || inv.retransmission || inv.duplicate) continue;
@@ -33,7 +36,7 @@ export const detectInviteTimeout: Detector = {
         const lost = allResps.filter((r) => !resps.includes(r));
         const provisional = resps.filter((r) => r.status > 100 && r.status < 200);
         const finals = resps.filter((r) => r.status >= 200);
-        const acked = list.some((a) => a.isReq && a.method === 'ACK' && a.cseq === inv.cseq && a.srcIp === inv.srcIp && a.t > inv.t);
+        const acked = (ackAt.get(`${inv.cseq}|${inv.srcIp}`) ?? -Infinity) > inv.t;
         if (acked && finals.length === 0) continue; // a final existed, not captured
         if (provisional.length > 0) continue;
         const r408 = finals.filter((r) => r.status === 408);
@@ -71,7 +74,7 @@ export const detectInviteTimeout: Detector = {
       const hints: string[] = [];
       if (natted.has(f.dst)) hints.push(`${f.dst} is the public NAT mapping of a user agent behind NAT (its Via/Contact were private): a UDP NAT binding that expired or a port-restricted NAT drops requests toward it (see nat-binding-expired)`);
       const contact = f.sip.contact[0]?.uri;
-      if (f.topVia && contact && /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(contact.host)) hints.push(`the INVITE's Contact ${contact.raw} is private, so responses routed by it cannot come back`);
+      if (f.topVia && contact && isPrivateLike(contact.host) && !isPrivateLike(f.srcIp)) hints.push(`the INVITE's Contact ${contact.raw} is private, so responses routed by it cannot come back`);
       if (hints.length > 0) parts.push(`Likely cause: ${hints.join('; ')}.`);
       const oneSided = main.silent && !sawBothDirections(flow, f.srcIp, f.dstIp);
       if (oneSided) parts.push(`Nothing at all was captured coming from ${f.dstIp} to ${f.srcIp}, so the capture may only see one direction.`);

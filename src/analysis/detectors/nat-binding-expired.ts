@@ -7,7 +7,7 @@
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../engine/report.ts';
 import type { Msg } from '../lib/flow.ts';
-import { getFlow, legCopies, natMappings, pairKey, responsesTo } from '../lib/flow.ts';
+import { getFlow, legCopies, nattedSources, pairKey, pairTraffic, responsesTo } from '../lib/flow.ts';
 import { duration, framesText, plural, uniqFrames } from '../lib/text.ts';
 
 /** Shortest idle gap that counts: many NATs drop UDP mappings after 30 s. */
@@ -19,14 +19,23 @@ export const detectNatBindingExpired: Detector = {
   severity: 'error',
   detect(ctx) {
     const flow = getFlow(ctx.messages);
-    const natted = new Set([...natMappings(flow).values()].flatMap((s) => [...s]));
+    const natted = nattedSources(flow);
     const out: Finding[] = [];
     const done = new Set<string>();
+    if (natted.size === 0) return out;
+    const pt = pairTraffic(flow);
     for (const x of flow.msgs) {
       if (!x.isReq || x.retransmission || x.duplicate || x.transport !== 'udp' || !natted.has(x.dst)) continue;
-      const traffic = flow.trafficByPair.get(pairKey(x.src, x.dst)) ?? [];
+      const traffic = pt.byPair.get(pairKey(x.src, x.dst)) ?? [];
+      // The packet before this one on the pair (capture order; skip same-instant copies).
       let last: (typeof traffic)[number] | null = null;
-      for (const m of traffic) if (m.timeUs < x.t && (!last || m.timeUs > last.timeUs)) last = m;
+      for (let i = (pt.pos[x.index] ?? 0) - 1; i >= 0; i--) {
+        const m = traffic[i]!;
+        if (m.timeUs < x.t) {
+          last = m;
+          break;
+        }
+      }
       if (!last) continue;
       const gap = x.t - last.timeUs;
       if (gap < NAT_IDLE_US) continue;

@@ -7,7 +7,7 @@
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../engine/report.ts';
 import { endpointKey } from '../../capture/types.ts';
-import { sameEndpoint } from '../../sip/addresses.ts';
+import { normalizeHost, sameEndpoint } from '../lib/addr.ts';
 import { getFlow } from '../lib/flow.ts';
 import { duration, framesText, uniqFrames } from '../lib/text.ts';
 
@@ -19,9 +19,24 @@ export const detectRtpIcmpUnreachable: Detector = {
     const flow = getFlow(ctx.messages);
     const ids = ctx.model.media?.streamCallIds ?? [];
     const groups = new Map<string, { icmp: typeof ctx.icmp[number][]; stream: number }>();
+    // RTP streams by destination, so each ICMP finds its stream without a scan.
+    const byDst = new Map<string, number[]>();
+    if (ctx.icmp.length > 0) {
+      ctx.rtpStreams.forEach((s, i) => {
+        if (s.kind !== 'rtp') return;
+        const k = `${normalizeHost(s.dst.ip)}|${s.dst.port}`;
+        let l = byDst.get(k);
+        if (!l) byDst.set(k, (l = []));
+        l.push(i);
+      });
+    }
     for (const x of ctx.icmp) {
       if (x.original.protocol !== 17) continue;
-      const si = ctx.rtpStreams.findIndex((s) => s.kind === 'rtp' && sameEndpoint(s.dst, x.original.dst) && (sameEndpoint(s.src, x.original.src) || s.sourceChanges.some((c) => sameEndpoint(c.from, x.original.src))));
+      const cands = byDst.get(`${normalizeHost(x.original.dst.ip)}|${x.original.dst.port}`) ?? [];
+      const si = cands.find((i) => {
+        const s = ctx.rtpStreams[i]!;
+        return sameEndpoint(s.src, x.original.src) || s.sourceChanges.some((c) => sameEndpoint(c.from, x.original.src));
+      }) ?? -1;
       if (si < 0) continue;
       const key = `${ids[si] ?? ''}|${endpointKey(x.original.dst)}`;
       let g = groups.get(key);
@@ -32,7 +47,7 @@ export const detectRtpIcmpUnreachable: Detector = {
     for (const g of groups.values()) {
       const s = ctx.rtpStreams[g.stream]!;
       const callId = ids[g.stream] ?? null;
-      const d = callId ? flow.dialogs.find((dd) => dd.callId === callId) : undefined;
+      const d = callId ? flow.dialogsByCall.get(callId)?.[0] : undefined;
       const first = g.icmp[0]!;
       if (d && d.byeT !== null && first.timeUs >= d.byeT) continue; // RTP trailing the hang-up
       const ok = d?.oks[0];

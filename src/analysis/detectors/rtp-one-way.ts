@@ -6,7 +6,7 @@
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../engine/report.ts';
 import { endpointKey } from '../../capture/types.ts';
-import { isPrivateLike, normalizeHost } from '../../sip/addresses.ts';
+import { isPrivateLike, normalizeHost } from '../lib/addr.ts';
 import { getFlow } from '../lib/flow.ts';
 import { callMedia, streamText } from '../lib/media.ts';
 import { duration, uniqFrames } from '../lib/text.ts';
@@ -21,7 +21,7 @@ export const detectRtpOneWay: Detector = {
     for (const [callId, cm] of callMedia(ctx)) {
       const streams = cm.streams;
       if (streams.length === 0) continue;
-      const dialog = flow.dialogs.find((d) => d.callId === callId && d.oks.length > 0);
+      const dialog = (flow.dialogsByCall.get(callId) ?? []).find((d) => d.oks.length > 0);
       if (!dialog) continue;
       // A return path exists when some stream comes from an address another stream goes to.
       const dstIps = new Set(streams.map((x) => normalizeHost(x.s.dst.ip)));

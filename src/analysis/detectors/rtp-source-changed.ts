@@ -8,7 +8,7 @@
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../engine/report.ts';
 import { endpointKey } from '../../capture/types.ts';
-import { sameEndpoint } from '../../sip/addresses.ts';
+import { sameEndpoint } from '../lib/addr.ts';
 import { streamText } from '../lib/media.ts';
 import { uniqFrames } from '../lib/text.ts';
 

@@ -6,7 +6,7 @@
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../engine/report.ts';
 import { endpointKey } from '../../capture/types.ts';
-import { normalizeHost } from '../../sip/addresses.ts';
+import { normalizeHost } from '../lib/addr.ts';
 import { callMedia, epEq, streamText } from '../lib/media.ts';
 import { uniqFrames } from '../lib/text.ts';
 

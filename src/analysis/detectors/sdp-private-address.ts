@@ -8,7 +8,7 @@
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../engine/report.ts';
 import { endpointKey } from '../../capture/types.ts';
-import { isPrivateLike } from '../../sip/addresses.ts';
+import { isPrivateLike } from '../lib/addr.ts';
 import type { SdpEndpoint } from '../../sip/media.ts';
 import { callMedia, epEq, streamText } from '../lib/media.ts';
 import { framesText, uniqFrames } from '../lib/text.ts';
@@ -38,7 +38,7 @@ export const detectSdpPrivateAddress: Detector = {
       // Media the NATed side really sent (from its public address) and media returned to that address.
       const fromNat = streams.filter((x) => x.s.src.ip === e.signallingSource.ip);
       const latched = streams.filter((x) => fromNat.some((f) => epEq(x.s.dst, f.s.src.ip, f.s.src.port)));
-      const rewritten = sdpAll.some((o) => o.callId === e.callId && o.index > e.index && !o.privateAddress && o.kind === e.kind && o.inRequest === e.inRequest && o.signallingSource.ip !== e.signallingSource.ip);
+      const rewritten = (cm?.sdp ?? []).some((o) => o.index > e.index && !o.privateAddress && o.kind === e.kind && o.inRequest === e.inRequest && o.signallingSource.ip !== e.signallingSource.ip);
       let severity: Finding['severity'] = 'warning';
       const parts = [
         `The SDP in frame ${e.frame} (${e.kind}) announces media at ${e.address}:${e.port} (c=${e.address}), a private address, but the message came from ${endpointKey(e.signallingSource)}: the sender is behind a NAT. ` +

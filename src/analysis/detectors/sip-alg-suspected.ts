@@ -8,7 +8,7 @@
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../engine/report.ts';
 import type { Msg } from '../lib/flow.ts';
-import { isPrivateLike } from '../../sip/addresses.ts';
+import { isPrivateLike } from '../lib/addr.ts';
 import { contactUri, getFlow } from '../lib/flow.ts';
 import { framesText, uniqFrames } from '../lib/text.ts';
 
@@ -31,7 +31,7 @@ export const detectSipAlgSuspected: Detector = {
       e.frames.push(...frames);
       if (!e.notes.includes(note)) e.notes.push(note);
     };
-    for (const list of flow.byTx.values()) {
+    for (const list of flow.txs) {
       for (let i = 0; i < list.length; i++) {
         const a = list[i]!;
         if (!a.isReq || a.retransmission) continue;

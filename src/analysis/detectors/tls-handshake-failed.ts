@@ -22,7 +22,7 @@ export const detectTlsHandshakeFailed: Detector = {
     for (const f of idx.facts.values()) {
       const c = f.conn;
       if (!c.tls || !f.failed) continue;
-      const mid = idx.mid.find((m) => m.facts.conn.id === c.id);
+      const mid = idx.midByConn.get(c.id);
       const tls = c.tls;
       const parts: string[] = [];
       parts.push(

@@ -8,7 +8,7 @@
  */
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../engine/report.ts';
-import { defaultPort } from '../../sip/addresses.ts';
+import { defaultPort } from '../lib/addr.ts';
 import type { Msg } from '../lib/flow.ts';
 import { getFlow, privateBehindPublic } from '../lib/flow.ts';
 import { framesText, uniqFrames } from '../lib/text.ts';
@@ -35,7 +35,7 @@ export const detectViaMissingRport: Detector = {
       const v = first.topVia!;
       const sentPort = v.port ?? defaultPort('udp');
       const portKept = sentPort === first.srcEp.port;
-      const responses = list.flatMap((x) => flow.byTx.get(x.txKey)?.filter((r) => !r.isReq && r.src === x.dst && r.t >= x.t) ?? []);
+      const responses = list.flatMap((x) => x.tx.filter((r) => !r.isReq && r.src === x.dst && r.t >= x.t));
       const toSource = responses.filter((r) => r.dst === first.src);
       const elsewhere = responses.filter((r) => r.dst !== first.src);
       let severity: Finding['severity'];

@@ -8,7 +8,7 @@
  */
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../engine/report.ts';
-import { normalizeHost } from '../../sip/addresses.ts';
+import { normalizeHost } from '../lib/addr.ts';
 import type { Msg } from '../lib/flow.ts';
 import { getFlow, privateBehindPublic, responsesTo } from '../lib/flow.ts';
 import { framesText, uniqFrames } from '../lib/text.ts';
@@ -33,7 +33,7 @@ export const detectViaPrivateAddress: Detector = {
       const first = list[0]!;
       const v = first.topVia!;
       const host = normalizeHost(v.host);
-      const toPrivate = list.flatMap((x) => flow.byTx.get(x.txKey)?.filter((r) => !r.isReq && r.src === x.dst && r.dstIp === host) ?? []);
+      const toPrivate = list.flatMap((x) => x.tx.filter((r) => !r.isReq && r.src === x.dst && r.dstIp === host));
       const answered = list.flatMap((x) => responsesTo(flow, x).filter((r) => r.dst === x.src));
       const withRport = list.some((x) => x.topVia?.rport !== undefined);
       const severity: Finding['severity'] = toPrivate.length > 0 ? 'warning' : 'info';

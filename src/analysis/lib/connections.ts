@@ -6,10 +6,12 @@
  * reset before any SIP), and the port the dialog's remote target says the host listens on.
  * Shared by new-connection-mid-dialog, tls-handshake-failed, connection-closed-mid-dialog,
  * in-dialog-request-misrouted and dialog-not-terminated so that they tell one consistent story.
+ * Connections are indexed by their unordered IP pair, so the judgement is linear in the number
+ * of dialogs and connections, not their product.
  */
 import type { ConnectionInfo, Endpoint } from '../../capture/types.ts';
 import { endpointKey } from '../../capture/types.ts';
-import { normalizeHost } from '../../sip/addresses.ts';
+import { normalizeHost } from './addr.ts';
 import type { CapturedMessage } from '../../sip/types.ts';
 import type { DetectorContext } from '../detector.ts';
 import type { Dialog, Flow } from './flow.ts';
@@ -47,6 +49,16 @@ export interface ConnIndex {
   /** Connection ids carrying each dialog's messages. */
   byDialog: Map<Dialog, number[]>;
   mid: MidDialogConn[];
+  /** `mid` per dialog. */
+  midByDialog: Map<Dialog, MidDialogConn[]>;
+  /** `mid` per connection id. */
+  midByConn: Map<number, MidDialogConn>;
+  /** Connections by unordered IP pair ("a|b"). */
+  byIpPair: Map<string, ConnFacts[]>;
+}
+
+function ipPair(a: string, b: string): string {
+  return a < b ? `${a}|${b}` : `${b}|${a}`;
 }
 
 const cache = new WeakMap<readonly ConnectionInfo[], ConnIndex>();
@@ -107,26 +119,52 @@ function build(ctx: DetectorContext, flow: Flow): ConnIndex {
     l.push(m.index);
   }
   const facts = new Map<number, ConnFacts>();
-  for (const c of ctx.connections) facts.set(c.id, judge(c, carried.get(c.id) ?? [], ctx.captureEndUs, ctx.messages));
+  const byIpPair = new Map<string, ConnFacts[]>();
+  for (const c of ctx.connections) {
+    const f = judge(c, carried.get(c.id) ?? [], ctx.captureEndUs, ctx.messages);
+    facts.set(c.id, f);
+    const k = ipPair(normalizeHost(c.client.ip), normalizeHost(c.server.ip));
+    let l = byIpPair.get(k);
+    if (!l) byIpPair.set(k, (l = []));
+    l.push(f);
+  }
 
   const byDialog = new Map<Dialog, number[]>();
   const mid: MidDialogConn[] = [];
+  const midByDialog = new Map<Dialog, MidDialogConn[]>();
+  const midByConn = new Map<number, MidDialogConn>();
   for (const d of flow.dialogs) {
     const ids = new Set<number>();
-    for (const x of [...d.invites, ...d.messages]) if (x.m.connection !== null) ids.add(x.m.connection);
+    const inviteConns = new Set<number>();
+    for (const x of d.invites) if (x.m.connection !== null) inviteConns.add(x.m.connection);
+    let reliable = false;
+    for (const x of d.invites) if (x.m.connection !== null) ids.add(x.m.connection);
+    for (const x of d.messages) {
+      if (x.m.connection !== null) ids.add(x.m.connection);
+      if (x.transport !== 'udp') reliable = true;
+    }
     byDialog.set(d, [...ids]);
-    if (ids.size === 0 && !d.messages.some((x) => x.transport !== 'udp')) {
+    if (ids.size === 0 && !reliable) {
       // A UDP dialog: a TCP/TLS connection between its hosts is still interesting (transport switch), but rare; skip.
       continue;
     }
     const end = d.endT ?? Infinity;
-    for (const c of ctx.connections) {
-      if (ids.has(c.id) && (facts.get(c.id)?.messages.some((i) => flow.byIndex.get(i) && d.invites.includes(flow.byIndex.get(i)!)) ?? false)) continue;
+    // Candidate connections: those between two IPs of the dialog.
+    const ips = [...d.ips];
+    const candidates: ConnFacts[] = [];
+    for (let i = 0; i < ips.length; i++) {
+      for (let j = i; j < ips.length; j++) {
+        const l = byIpPair.get(ipPair(ips[i]!, ips[j]!));
+        if (l) candidates.push(...l);
+      }
+    }
+    candidates.sort((a, b) => a.conn.id - b.conn.id);
+    for (const f of candidates) {
+      const c = f.conn;
+      if (ids.has(c.id) && inviteConns.has(c.id)) continue;
       if (c.openedTimeUs <= d.establishedT || c.openedTimeUs > end) continue;
       const cIp = normalizeHost(c.client.ip);
       const sIp = normalizeHost(c.server.ip);
-      if (!d.ips.has(cIp) || !d.ips.has(sIp)) continue;
-      const f = facts.get(c.id)!;
       // Only connections that carried this dialog, or carried nothing (a failed attempt).
       if (!ids.has(c.id) && f.messages.length > 0) continue;
       const earlier: ConnFacts[] = [];
@@ -152,7 +190,7 @@ function build(ctx: DetectorContext, flow: Flow): ConnIndex {
         targetUri = u.raw;
         targetFrame = x.frame;
       }
-      mid.push({
+      const m: MidDialogConn = {
         dialog: d,
         facts: f,
         earlier,
@@ -161,10 +199,15 @@ function build(ctx: DetectorContext, flow: Flow): ConnIndex {
         targetUri,
         targetFrame,
         portMismatch: target !== null && target.port !== c.server.port,
-      });
+      };
+      mid.push(m);
+      let l = midByDialog.get(d);
+      if (!l) midByDialog.set(d, (l = []));
+      l.push(m);
+      if (!midByConn.has(c.id)) midByConn.set(c.id, m);
     }
   }
-  return { facts, byDialog, mid };
+  return { facts, byDialog, mid, midByDialog, midByConn, byIpPair };
 }
 
 export function connText(c: ConnectionInfo): string {
@@ -177,16 +220,11 @@ export function connText(c: ConnectionInfo): string {
  * this is how a capture shows "a new connection where one to that peer already existed".
  */
 export function openSiblings(idx: ConnIndex, c: ConnectionInfo): ConnFacts[] {
-  const a = normalizeHost(c.client.ip);
-  const b = normalizeHost(c.server.ip);
   const out: ConnFacts[] = [];
-  for (const f of idx.facts.values()) {
+  for (const f of idx.byIpPair.get(ipPair(normalizeHost(c.client.ip), normalizeHost(c.server.ip))) ?? []) {
     const o = f.conn;
     if (o.id === c.id || o.openedTimeUs >= c.openedTimeUs) continue;
     if (o.closedTimeUs !== null && o.closedTimeUs <= c.openedTimeUs) continue;
-    const oc = normalizeHost(o.client.ip);
-    const os = normalizeHost(o.server.ip);
-    if (!((oc === a && os === b) || (oc === b && os === a))) continue;
     if (f.failed) continue;
     out.push(f);
   }

@@ -8,13 +8,16 @@
  * message should have gone: responses to the request's source (RFC 3581 §4, RFC 3261 §18.2.2),
  * requests to the first Route or else the Request-URI (RFC 3261 §8.1.2, §12.2.1.1, §16.12).
  *
+ * Everything a detector looks up is indexed here (by call, transaction, dialog, IP pair,
+ * destination IP), so that detectors stay linear in the number of messages.
+ *
  * This is deliberately independent of the SIP model's internals so that each judgement here is
  * made from what is on the wire at the capture point, copy by copy: a capture taken on one host
  * sees only some hops, and the same message may be seen on both sides of a NAT or a proxy.
  */
 import type { Endpoint, Transport } from '../../capture/types.ts';
 import { endpointKey } from '../../capture/types.ts';
-import { classifyAddress, defaultPort, isIpLiteral, isPrivateLike, normalizeHost } from '../../sip/addresses.ts';
+import { classifyAddress, defaultPort, isIpLiteral, isPrivateLike, normalizeHost } from './addr.ts';
 import type { CapturedMessage, NameAddr, SipMessage, SipUri, Via } from '../../sip/types.ts';
 
 /** Two captures of the same packet closer than this are one packet seen twice, not a retransmission. */
@@ -45,7 +48,10 @@ export interface Msg {
   viaCount: number;
   fromTag: string | null;
   toTag: string | null;
+  /** Transaction key within the call: top-Via branch + CSeq method (compare only within one Call-ID). */
   txKey: string;
+  /** Every message of this transaction (all legs), capture order. */
+  tx: Msg[];
   /** Earliest earlier copy of this same message on the same leg (retransmission or duplicate). */
   firstCopy: Msg | null;
   /** A real retransmission (same message, same leg, later by more than DUPLICATE_US). */
@@ -87,15 +93,33 @@ export interface Dialog {
 }
 
 export interface Flow {
+  messages: readonly CapturedMessage[];
   msgs: Msg[];
+  /** Parsed message by message index. */
   byIndex: Map<number, Msg>;
-  byFrame: Map<number, Msg>;
   calls: Map<string, Msg[]>;
-  byTx: Map<string, Msg[]>;
+  /** Every transaction's messages (all legs), each list in capture order. */
+  txs: Msg[][];
   dialogs: Dialog[];
   dialogOf: Map<Msg, Dialog>;
-  /** Every SIP payload (parsed or not, keep-alives included) by unordered IP:port pair, for idle gaps. */
-  trafficByPair: Map<string, CapturedMessage[]>;
+  /** Dialogs per Call-ID. */
+  dialogsByCall: Map<string, Dialog[]>;
+  /** Lazily built indexes: use the accessor functions below. */
+  lazy: {
+    traffic?: PairTraffic;
+    requestsToIp?: Map<string, Msg[]>;
+    directions?: Set<string>;
+    sources?: Set<string>;
+    nat?: Map<string, Set<string>>;
+    nattedSources?: Set<string>;
+  };
+}
+
+export interface PairTraffic {
+  /** Every SIP payload (parsed or not, keep-alives included) by unordered IP:port pair, capture order. */
+  byPair: Map<string, CapturedMessage[]>;
+  /** Position of each message (by index) in its pair's list. */
+  pos: Int32Array;
 }
 
 const cache = new WeakMap<readonly CapturedMessage[], Flow>();
@@ -118,40 +142,62 @@ function tagOf(na: NameAddr | null): string | null {
   return t === undefined || t === null || t === '' ? null : t;
 }
 
+function upper(s: string): string {
+  // Methods are nearly always written upper-case already: avoid a new string then.
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 97 && c <= 122) return s.toUpperCase();
+  }
+  return s;
+}
+
+/** Same message on the same leg: same direction, kind, method, and for responses status and To-tag. */
+function sameCopy(a: Msg, b: Msg): boolean {
+  return a.src === b.src && a.dst === b.dst && a.isReq === b.isReq && a.method === b.method && (a.isReq || (a.status === b.status && a.toTag === b.toTag));
+}
+
+/** How far back in a transaction to look for an earlier copy (transactions are short; this bounds odd ones). */
+const COPY_LOOKBACK = 64;
+
 function buildFlow(messages: readonly CapturedMessage[]): Flow {
   const msgs: Msg[] = [];
   const byIndex = new Map<number, Msg>();
-  const byFrame = new Map<number, Msg>();
   const calls = new Map<string, Msg[]>();
-  const byTx = new Map<string, Msg[]>();
-  const copies = new Map<string, Msg>();
-  const trafficByPair = new Map<string, CapturedMessage[]>();
+  const txByCall = new Map<string, { call: Msg[]; tx: Map<string, Msg[]> }>();
+  const txs: Msg[][] = [];
 
   for (const m of messages) {
-    const pk = pairKey(endpointKey(m.src), endpointKey(m.dst));
-    let tr = trafficByPair.get(pk);
-    if (!tr) trafficByPair.set(pk, (tr = []));
-    tr.push(m);
     const sip = m.sip;
     if (!sip || !sip.callId || !sip.cseq) continue;
     const isReq = sip.kind === 'request';
-    const method = isReq ? sip.method.toUpperCase() : sip.cseq.method.toUpperCase();
+    const cseqMethod = upper(sip.cseq.method);
+    const method = isReq ? upper(sip.method) : cseqMethod;
     const topVia = sip.via[0] ?? null;
     const fromTag = tagOf(sip.from);
     const toTag = tagOf(sip.to);
     const branch = topVia?.branch ?? `nobranch:${sip.cseq.seq}:${fromTag ?? ''}`;
     // ACK to a non-2xx shares the INVITE's branch; its own key keeps it apart from the INVITE.
-    const txKey = `${sip.callId}|${branch}|${sip.cseq.method.toUpperCase()}`;
-    const src = endpointKey(m.src);
-    const dst = endpointKey(m.dst);
+    const txKey = `${branch}|${cseqMethod}`;
+    let entry = txByCall.get(sip.callId);
+    if (!entry) {
+      entry = { call: [], tx: new Map() };
+      txByCall.set(sip.callId, entry);
+      calls.set(sip.callId, entry.call);
+    }
+    const call = entry.call;
+    let tx = entry.tx.get(txKey);
+    if (!tx) {
+      entry.tx.set(txKey, (tx = []));
+      txs.push(tx);
+    }
     const msg: Msg = {
       m,
       sip,
       index: m.index,
       frame: m.frame,
       t: m.timeUs,
-      src,
-      dst,
+      src: endpointKey(m.src),
+      dst: endpointKey(m.dst),
       srcEp: m.src,
       dstEp: m.dst,
       srcIp: normalizeHost(m.src.ip),
@@ -168,32 +214,71 @@ function buildFlow(messages: readonly CapturedMessage[]): Flow {
       fromTag,
       toTag,
       txKey,
+      tx,
       firstCopy: null,
       retransmission: false,
       duplicate: false,
     };
-    const copyKey = `${src}>${dst}|${txKey}|${isReq ? method : `${msg.status}|${toTag ?? ''}`}`;
-    const prev = copies.get(copyKey);
-    if (prev) {
+    // The latest earlier copy on the same leg.
+    for (let i = tx.length - 1, n = 0; i >= 0 && n < COPY_LOOKBACK; i--, n++) {
+      const prev = tx[i]!;
+      if (!sameCopy(prev, msg)) continue;
       msg.firstCopy = prev.firstCopy ?? prev;
       // Compare with the latest copy: a duplicate is within DUPLICATE_US of the one before.
       if (msg.t - prev.t < DUPLICATE_US) msg.duplicate = true;
       else msg.retransmission = true;
+      break;
     }
-    copies.set(copyKey, msg);
+    tx.push(msg);
+    call.push(msg);
     msgs.push(msg);
     byIndex.set(m.index, msg);
-    if (!byFrame.has(m.frame)) byFrame.set(m.frame, msg);
-    let c = calls.get(msg.callId);
-    if (!c) calls.set(msg.callId, (c = []));
-    c.push(msg);
-    let tx = byTx.get(txKey);
-    if (!tx) byTx.set(txKey, (tx = []));
-    tx.push(msg);
   }
 
   const { dialogs, dialogOf } = buildDialogs(calls);
-  return { msgs, byIndex, byFrame, calls, byTx, dialogs, dialogOf, trafficByPair };
+  const dialogsByCall = new Map<string, Dialog[]>();
+  for (const d of dialogs) {
+    let l = dialogsByCall.get(d.callId);
+    if (!l) dialogsByCall.set(d.callId, (l = []));
+    l.push(d);
+  }
+  return { messages, msgs, byIndex, calls, txs, dialogs, dialogOf, dialogsByCall, lazy: {} };
+}
+
+/** SIP traffic (parsed or not, keep-alives included) per unordered IP:port pair, for idle gaps. */
+export function pairTraffic(flow: Flow): PairTraffic {
+  if (flow.lazy.traffic) return flow.lazy.traffic;
+  const byPair = new Map<string, CapturedMessage[]>();
+  const pos = new Int32Array(flow.messages.length);
+  for (const m of flow.messages) {
+    const pk = pairKey(endpointKey(m.src), endpointKey(m.dst));
+    let tr = byPair.get(pk);
+    if (!tr) byPair.set(pk, (tr = []));
+    pos[m.index] = tr.length;
+    tr.push(m);
+  }
+  return (flow.lazy.traffic = { byPair, pos });
+}
+
+/** Requests per destination IP (capture order). */
+export function requestsToIp(flow: Flow, ip: string): Msg[] {
+  let idx = flow.lazy.requestsToIp;
+  if (!idx) {
+    idx = new Map();
+    for (const x of flow.msgs) {
+      if (!x.isReq) continue;
+      let r = idx.get(x.dstIp);
+      if (!r) idx.set(x.dstIp, (r = []));
+      r.push(x);
+    }
+    flow.lazy.requestsToIp = idx;
+  }
+  return idx.get(ip) ?? [];
+}
+
+/** Dialog key within one call: the two tags, in sorted order. */
+function dialogKey(a: string, b: string): string {
+  return a < b ? `${a}|${b}` : `${b}|${a}`;
 }
 
 function buildDialogs(calls: Map<string, Msg[]>): { dialogs: Dialog[]; dialogOf: Map<Msg, Dialog> } {
@@ -201,17 +286,30 @@ function buildDialogs(calls: Map<string, Msg[]>): { dialogs: Dialog[]; dialogOf:
   const dialogOf = new Map<Msg, Dialog>();
   for (const [callId, list] of calls) {
     const byKey = new Map<string, Dialog>();
+    // Initial INVITE copies (no To-tag) by "CSeq|From-tag", and CSeqs of in-dialog INVITEs.
+    let initialInvites: Map<string, Msg[]> | null = null;
+    let reInviteCseqs: Set<number> | null = null;
+    for (const x of list) {
+      if (!x.isReq || x.method !== 'INVITE') continue;
+      if (!x.toTag) {
+        initialInvites ??= new Map();
+        const k = `${x.cseq}|${x.fromTag ?? ''}`;
+        let l = initialInvites.get(k);
+        if (!l) initialInvites.set(k, (l = []));
+        l.push(x);
+      } else (reInviteCseqs ??= new Set()).add(x.cseq);
+    }
     for (const r of list) {
       if (r.isReq || r.method !== 'INVITE' || r.status < 200 || r.status >= 300 || !r.fromTag || !r.toTag) continue;
-      const key = `${callId}|${[r.fromTag, r.toTag].sort().join('|')}`;
+      const key = dialogKey(r.fromTag, r.toTag);
       if (byKey.has(key)) continue;
       // The initial INVITE: same CSeq, no To-tag, same From-tag.
-      const invites = list.filter((x) => x.isReq && x.method === 'INVITE' && x.cseq === r.cseq && x.fromTag === r.fromTag && !x.toTag);
-      if (invites.length === 0 && list.some((x) => x.isReq && x.method === 'INVITE' && x.toTag && x.cseq === r.cseq)) {
+      const invites = initialInvites?.get(`${r.cseq}|${r.fromTag}`) ?? [];
+      if (invites.length === 0 && reInviteCseqs?.has(r.cseq)) {
         continue; // a 2xx to a re-INVITE of a dialog whose start was not captured: treated below
       }
       const d: Dialog = {
-        key,
+        key: `${callId}|${key}`,
         callId,
         callerTag: r.fromTag,
         calleeTag: r.toTag,
@@ -234,30 +332,31 @@ function buildDialogs(calls: Map<string, Msg[]>): { dialogs: Dialog[]; dialogOf:
       byKey.set(key, d);
       dialogs.push(d);
     }
-    for (const d of byKey.values()) {
+    if (byKey.size === 0) continue;
+    for (const d of byKey.values()) for (const i of d.invites) d.ips.add(i.srcIp).add(i.dstIp);
+    // One pass over the call: each message with both tags belongs to the dialog of its tag pair.
+    for (const x of list) {
+      if (x.fromTag === null || x.toTag === null) continue;
+      const d = byKey.get(dialogKey(x.fromTag, x.toTag));
+      if (!d) continue;
+      d.messages.push(x);
+      dialogOf.set(x, d);
+      d.ips.add(x.srcIp).add(x.dstIp);
       const inviteCseq = d.invites[0]?.cseq ?? null;
-      for (const x of list) {
-        const inDialog =
-          x.fromTag !== null && x.toTag !== null &&
-          ((x.fromTag === d.callerTag && x.toTag === d.calleeTag) || (x.fromTag === d.calleeTag && x.toTag === d.callerTag));
-        if (d.invites.includes(x)) d.ips.add(x.srcIp).add(x.dstIp);
-        if (!inDialog) continue;
-        d.messages.push(x);
-        dialogOf.set(x, d);
-        d.ips.add(x.srcIp).add(x.dstIp);
-        const isInitial = inviteCseq === null ? true : x.cseq === inviteCseq;
-        if (!x.isReq && x.method === 'INVITE' && x.status >= 200 && x.status < 300 && isInitial && x.fromTag === d.callerTag) d.oks.push(x);
-        if (x.isReq && x.method === 'ACK' && isInitial) d.acks.push(x);
-        if (x.isReq && x.fromTag === d.callerTag && x.method !== 'INVITE' && d.confirmedT === null) d.confirmedT = x.t;
-        if (x.isReq && x.method === 'BYE') {
-          d.byes.push(x);
-          if (d.byeT === null) d.byeT = x.t;
-        }
-        if (!x.isReq && x.method === 'BYE' && x.status >= 200) {
-          d.byeFinals.push(x);
-          if (d.endT === null) d.endT = x.t;
-        }
+      const isInitial = inviteCseq === null ? true : x.cseq === inviteCseq;
+      if (!x.isReq && x.method === 'INVITE' && x.status >= 200 && x.status < 300 && isInitial && x.fromTag === d.callerTag) d.oks.push(x);
+      if (x.isReq && x.method === 'ACK' && isInitial) d.acks.push(x);
+      if (x.isReq && x.fromTag === d.callerTag && x.method !== 'INVITE' && d.confirmedT === null) d.confirmedT = x.t;
+      if (x.isReq && x.method === 'BYE') {
+        d.byes.push(x);
+        if (d.byeT === null) d.byeT = x.t;
       }
+      if (!x.isReq && x.method === 'BYE' && x.status >= 200) {
+        d.byeFinals.push(x);
+        if (d.endT === null) d.endT = x.t;
+      }
+    }
+    for (const d of byKey.values()) {
       for (const i of d.invites) dialogOf.set(i, d);
       let minVia = Infinity;
       let callerUa: Msg | null = null;
@@ -291,31 +390,27 @@ function buildDialogs(calls: Map<string, Msg[]>): { dialogs: Dialog[]; dialogOf:
 // Transactions
 
 /** Copies of the request of `resp`'s transaction that were received by the response's sender. */
-export function requestsAnswered(flow: Flow, resp: Msg): Msg[] {
-  const tx = flow.byTx.get(resp.txKey) ?? [];
-  const reqs = tx.filter((r) => r.isReq && r.method === resp.method && r.t <= resp.t);
+export function requestsAnswered(_flow: Flow, resp: Msg): Msg[] {
+  const reqs = resp.tx.filter((r) => r.isReq && r.method === resp.method && r.t <= resp.t);
   const exact = reqs.filter((r) => r.dst === resp.src);
   if (exact.length > 0) return exact;
   return reqs.filter((r) => r.dstIp === resp.srcIp);
 }
 
 /** Responses (any copy) sent back to the sender of `req` by the node it was sent to. */
-export function responsesTo(flow: Flow, req: Msg): Msg[] {
-  const tx = flow.byTx.get(req.txKey) ?? [];
-  return tx.filter((r) => !r.isReq && r.method === req.method && r.t >= req.t && (r.src === req.dst || r.dstIp === req.srcIp || r.dst === req.src));
+export function responsesTo(_flow: Flow, req: Msg): Msg[] {
+  return req.tx.filter((r) => !r.isReq && r.method === req.method && r.t >= req.t && (r.src === req.dst || r.dstIp === req.srcIp || r.dst === req.src));
 }
 
 /** Responses of the transaction seen anywhere in the capture (any leg). */
-export function anyResponses(flow: Flow, req: Msg): Msg[] {
-  const tx = flow.byTx.get(req.txKey) ?? [];
-  return tx.filter((r) => !r.isReq && r.method === req.method);
+export function anyResponses(_flow: Flow, req: Msg): Msg[] {
+  return req.tx.filter((r) => !r.isReq && r.method === req.method);
 }
 
 /** All copies of a request on the leg of `req` (first copy and retransmissions, duplicates excluded). */
-export function legCopies(flow: Flow, req: Msg): Msg[] {
+export function legCopies(_flow: Flow, req: Msg): Msg[] {
   const first = req.firstCopy ?? req;
-  const tx = flow.byTx.get(req.txKey) ?? [];
-  return tx.filter((x) => (x === first || x.firstCopy === first) && !x.duplicate);
+  return req.tx.filter((x) => (x === first || x.firstCopy === first) && !x.duplicate);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -387,38 +482,61 @@ export function contactUri(x: Msg): SipUri | null {
  * private host, every packet source that carried that host in its Via sent-by or Contact.
  */
 export function natMappings(flow: Flow): Map<string, Set<string>> {
+  if (flow.lazy.nat) return flow.lazy.nat;
   const out = new Map<string, Set<string>>();
+  const add = (h: string, x: Msg): void => {
+    if (!privateBehindPublic(h, x.srcIp)) return;
+    const k = normalizeHost(h);
+    let s = out.get(k);
+    if (!s) out.set(k, (s = new Set()));
+    s.add(x.src);
+  };
   for (const x of flow.msgs) {
-    const hosts: string[] = [];
-    if (x.isReq && x.topVia) hosts.push(x.topVia.host);
+    if (x.isReq && x.topVia) add(x.topVia.host, x);
     const c = contactUri(x);
-    if (c) hosts.push(c.host);
-    for (const h of hosts) {
-      if (!privateBehindPublic(h, x.srcIp)) continue;
-      const k = normalizeHost(h);
-      let s = out.get(k);
-      if (!s) out.set(k, (s = new Set()));
-      s.add(x.src);
-    }
+    if (c) add(c.host, x);
   }
+  flow.lazy.nat = out;
   return out;
+}
+
+/** Every public source address:port that stood for a private Via/Contact host (the NATed user agents as seen). */
+export function nattedSources(flow: Flow): Set<string> {
+  if (flow.lazy.nattedSources) return flow.lazy.nattedSources;
+  const s = new Set<string>();
+  for (const v of natMappings(flow).values()) for (const e of v) s.add(e);
+  flow.lazy.nattedSources = s;
+  return s;
+}
+
+function directionIndex(flow: Flow): { directions: Set<string>; sources: Set<string> } {
+  if (!flow.lazy.directions || !flow.lazy.sources) {
+    const directions = new Set<string>();
+    const sources = new Set<string>();
+    let lastSrc = '';
+    let lastDst = '';
+    for (const x of flow.msgs) {
+      if (x.srcIp === lastSrc && x.dstIp === lastDst) continue;
+      lastSrc = x.srcIp;
+      lastDst = x.dstIp;
+      directions.add(`${x.srcIp}>${x.dstIp}`);
+      sources.add(x.srcIp);
+    }
+    flow.lazy.directions = directions;
+    flow.lazy.sources = sources;
+  }
+  return { directions: flow.lazy.directions, sources: flow.lazy.sources };
 }
 
 /** True when messages were captured in both directions between two IPs (the capture is not one-sided there). */
 export function sawBothDirections(flow: Flow, aIp: string, bIp: string): boolean {
-  let ab = false;
-  let ba = false;
-  for (const x of flow.msgs) {
-    if (x.srcIp === aIp && x.dstIp === bIp) ab = true;
-    else if (x.srcIp === bIp && x.dstIp === aIp) ba = true;
-    if (ab && ba) return true;
-  }
-  return false;
+  const { directions } = directionIndex(flow);
+  return directions.has(`${aIp}>${bIp}`) && directions.has(`${bIp}>${aIp}`);
 }
 
 /** True when anything at all was captured coming from `ip` (SIP). */
 export function sawFrom(flow: Flow, ip: string): boolean {
-  return flow.msgs.some((x) => x.srcIp === ip);
+  return directionIndex(flow).sources.has(ip);
 }
 
 export function isDialogCreating2xx(x: Msg): boolean {

@@ -5,7 +5,7 @@
  */
 import type { Endpoint, RtpStreamStats } from '../../capture/types.ts';
 import { endpointKey } from '../../capture/types.ts';
-import { normalizeHost } from '../../sip/addresses.ts';
+import { normalizeHost } from './addr.ts';
 import type { SdpEndpoint } from '../../sip/media.ts';
 import type { DetectorContext } from '../detector.ts';
 
@@ -15,7 +15,12 @@ export interface CallMedia {
   sdp: SdpEndpoint[];
 }
 
+const cache = new WeakMap<object, Map<string, CallMedia>>();
+
+/** The media of each call (cached per model: three detectors ask). */
 export function callMedia(ctx: DetectorContext): Map<string, CallMedia> {
+  const hit = cache.get(ctx.model);
+  if (hit) return hit;
   const out = new Map<string, CallMedia>();
   const get = (callId: string): CallMedia => {
     let c = out.get(callId);
@@ -28,6 +33,7 @@ export function callMedia(ctx: DetectorContext): Map<string, CallMedia> {
     if (cid && s.kind === 'rtp') get(cid).streams.push({ s, i });
   });
   for (const e of ctx.model.media?.sdp ?? []) get(e.callId).sdp.push(e);
+  cache.set(ctx.model, out);
   return out;
 }
 
