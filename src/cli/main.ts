@@ -13,19 +13,30 @@ const USAGE = `usage: sipladder analyze <capture-file> [--json] [--pretty]
   --json     print the JSON report (see REPORT.md)
   --pretty   indent the JSON`;
 
-/** Read a file in slices without holding all of it. */
-export async function* fileChunks(path: string, chunkSize = 16 << 20): AsyncGenerator<InputChunk> {
+/**
+ * Read a file in slices without holding all of it. One read is always in flight ahead of the
+ * consumer, so the disk and the decoder work at the same time.
+ */
+export async function* fileChunks(path: string, chunkSize = 2 << 20): AsyncGenerator<InputChunk> {
   const fh = await open(path, 'r');
+  let next: Promise<Uint8Array> | null = null;
   try {
     let pos = 0;
-    for (;;) {
+    const readAt = async (at: number) => {
       const buf = new Uint8Array(chunkSize);
-      const { bytesRead } = await fh.read(buf, 0, chunkSize, pos);
-      if (bytesRead === 0) return;
-      pos += bytesRead;
-      yield { bytes: bytesRead === chunkSize ? buf : buf.subarray(0, bytesRead), end: pos };
+      const { bytesRead } = await fh.read(buf, 0, chunkSize, at);
+      return bytesRead === chunkSize ? buf : buf.subarray(0, bytesRead);
+    };
+    next = readAt(0);
+    for (;;) {
+      const bytes = await next;
+      if (bytes.length === 0) return;
+      pos += bytes.length;
+      next = readAt(pos);
+      yield { bytes, end: pos };
     }
   } finally {
+    await next?.catch(() => undefined); // a read still in flight when the consumer stopped
     await fh.close();
   }
 }
