@@ -35,7 +35,7 @@ function SampleCard({ s, p }: { s: SampleEntry; p: SampleProgress }) {
   const titleId = `training-sample-${s.id}`;
   return (
     <li>
-      <article className="training-card" aria-labelledby={titleId} data-testid="training-sample" data-sample={s.id}>
+      <article className={`training-card${s.goodPath ? ' good' : ''}`} aria-labelledby={titleId} data-testid="training-sample" data-sample={s.id}>
         <blockquote className="symptom">“{s.symptom}”</blockquote>
         <h4 id={titleId}>
           {s.goodPath && <span className="good-path">Good path</span>} {s.title}

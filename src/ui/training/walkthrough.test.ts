@@ -90,6 +90,11 @@ describe('frames that are not SIP messages', () => {
     expect(t.facts).toHaveLength(1);
     expect(t.facts[0]!.text).toMatch(new RegExp(`^first packet of the RTP stream .* \\(${stream.packets} packets\\)$`));
     expect(t.callIds).toEqual(stream.callId ? [stream.callId] : []);
+    // A frame inside the stream's span is named as most likely one of its packets.
+    const mid = stepTarget(r, [stream.firstFrame + 1], []);
+    const spanning = r.rtpStreams.filter((x) => x.firstFrame < stream.firstFrame + 1 && stream.firstFrame + 1 < x.lastFrame);
+    expect(mid.facts[0]!.text).toContain(`${stream.src} → ${stream.dst}`);
+    expect(mid.facts[0]!.text).toContain(spanning.length > 1 ? 'one of their packets' : 'one of its packets');
   });
 
   test('an unknown frame still gets a line that says how to find it', async () => {

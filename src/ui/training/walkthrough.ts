@@ -136,6 +136,16 @@ export function stepTarget(report: Report, frames: readonly number[], fallbackCa
     if (want.has(i.frame) && !byFrame.has(i.frame)) byFrame.set(i.frame, { frame: i.frame, text: `ICMP from ${i.reporter}: ${i.reason} (about ${i.original.src} → ${i.original.dst})`, message: null });
   }
 
+  // A frame inside the span of RTP streams (not its first or last packet): most likely one of them.
+  for (const f of want) {
+    if (byFrame.has(f)) continue;
+    const during = report.rtpStreams.filter((x) => x.firstFrame < f && f < x.lastFrame);
+    if (during.length === 0 || during.length > 3) continue;
+    const names = during.map((x) => `${fullEndpoint(x.src)} → ${fullEndpoint(x.dst)}`);
+    byFrame.set(f, { frame: f, text: `sent while the ${during[0]!.kind.toUpperCase()} stream${during.length > 1 ? 's' : ''} ${names.join(' and ')} flowed: most likely one of ${during.length > 1 ? 'their' : 'its'} packets (frame.number == ${f} in Wireshark)`, message: null });
+    if (callIds.length === 0) for (const x of during) addCall(x.callId);
+  }
+
   const facts = [...want]
     .sort((a, b) => a - b)
     .map((f) => byFrame.get(f) ?? { frame: f, text: `not a SIP message the ladder draws (an encrypted TLS record, a TCP or RTP packet); see it in Wireshark with frame.number == ${f}`, message: null });
