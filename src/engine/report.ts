@@ -5,6 +5,7 @@
  * fields marked "extra" are ours.
  */
 import type { Transport } from '../capture/types.ts';
+import type { MergeProposal } from '../sip/hosts.ts';
 
 export const REPORT_VERSION = 1;
 
@@ -199,7 +200,7 @@ export interface Report {
 
 export interface ReportHostProposal {
   ips: string[];
-  kind: 'multihomed-proxy' | 'nat' | 'mixed';
+  kind: MergeProposal['kind'];
   reasons: string[];
   /** Frames of the messages that show it. */
   frames: number[];
