@@ -1,12 +1,14 @@
 /**
  * bye-not-delivered (field note 000): a BYE that got no final response — retransmitted over UDP
- * until Timer F gives up (64·T1 = 32 s, RFC 3261 §17.1.2.2), or silent on a connection. One
+ * until Timer F gives up (64·T1 = 32 s, RFC 3261 §17.1.2.2), silent on a connection, or answered
+ * only by a 408 Request Timeout (a proxy whose own BYE toward the peer timed out, §16.7). One
  * finding per dialog. A capture that never shows anything coming back from the BYE's
  * destination may simply be one-sided; that lowers the severity and is said.
  */
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../engine/report.ts';
 import { getConnIndex } from '../lib/connections.ts';
+import type { Msg } from '../lib/flow.ts';
 import { anyResponses, getFlow, legCopies, responsesTo, sawBothDirections } from '../lib/flow.ts';
 import { duration, framesText, plural, uniqFrames } from '../lib/text.ts';
 
@@ -21,11 +23,15 @@ export const detectByeNotDelivered: Detector = {
     const out: Finding[] = [];
     for (const d of flow.dialogs) {
       if (d.byes.length === 0) continue;
-      // The first transmission of each BYE leg.
+      // The first transmission of each BYE leg; a 408 is a timeout, not a delivery.
       const firsts = d.byes.filter((b) => !b.retransmission && !b.duplicate);
-      const undelivered = firsts.filter((b) => !responsesTo(flow, b).some((r) => r.status >= 200) && !anyResponses(flow, b).some((r) => r.status >= 200 && r.dst === b.src));
+      const delivered = (b: Msg): boolean =>
+        responsesTo(flow, b).some((r) => r.status >= 200 && r.status !== 408) || anyResponses(flow, b).some((r) => r.status >= 200 && r.status !== 408 && r.dst === b.src);
+      const undelivered = firsts.filter((b) => !delivered(b));
       if (undelivered.length === 0) continue;
-      const b = undelivered[0]!;
+      const timeouts = undelivered.flatMap((u) => responsesTo(flow, u).filter((r) => r.status === 408 && r.dst === u.src));
+      // The headline: the leg furthest downstream (most Vias), where the BYE really died.
+      const b = [...undelivered].sort((x, y) => y.viaCount - x.viaCount || x.t - y.t)[0]!;
       const copies = legCopies(flow, b);
       const last = copies[copies.length - 1]!;
       const after = ctx.captureEndUs - b.t;
@@ -34,25 +40,35 @@ export const detectByeNotDelivered: Detector = {
       const conn = b.m.connection === null ? undefined : getConnIndex(ctx).facts.get(b.m.connection)?.conn;
       const reset = conn?.closeEvents.find((e) => e.flag === 'rst' && e.timeUs >= b.t);
       let severity: Finding['severity'];
-      if (after < 1_000_000 && copies.length < 2 && !reset) continue; // the capture simply stopped
-      if (reset || last.t - b.t >= 16_000_000 || after >= TIMER_F_US) severity = 'error';
+      if (after < 1_000_000 && copies.length < 2 && !reset && timeouts.length === 0) continue; // the capture simply stopped
+      if (reset || timeouts.length > 0 || last.t - b.t >= 16_000_000 || after >= TIMER_F_US) severity = 'error';
       else severity = 'warning';
-      if (oneSided && !reset) severity = 'info';
+      if (oneSided && !reset && timeouts.length === 0) severity = 'info';
+      const answered = responsesTo(flow, b).filter((r) => r.status >= 200);
       const parts = [
         `${b.src} sent the BYE to ${b.dst} (frame ${b.frame}) ${copies.length > 1 ? `and retransmitted it ${plural(copies.length - 1, 'time')} over ${duration(last.t - b.t)} (${framesText(copies.map((x) => x.frame))})` : `over ${b.transport.toUpperCase()}`}, ` +
-          `and no final response came back${provisional.length ? ` (only ${provisional.map((p) => p.status).join(', ')})` : ''} in the ${duration(after)} the capture continued.`,
-        'The side that sent it considers the call over; the other side, never having received it, keeps the call leg up (see dialog-not-terminated) — the phone stays busy and callbacks fail.',
+          `and ${answered.length > 0 ? `the only final response was ${answered[0]!.status} (frame ${answered[0]!.frame})` : `no final response came back${provisional.length ? ` (only ${provisional.map((p) => p.status).join(', ')})` : ''} in the ${duration(after)} the capture continued`}.`,
       ];
+      const upstream = undelivered.filter((u) => u !== b);
+      if (timeouts.length > 0) {
+        const t = timeouts[0]!;
+        parts.push(
+          `${t.src} gave up and answered ${t.status} ${t.sip.kind === 'response' ? t.sip.reason : ''} to ${t.dst} (${framesText(timeouts.map((r) => r.frame))})` +
+            `${upstream.length > 0 ? ` for the BYE it had received in frame ${upstream[0]!.frame}` : ''}: a 408 means the BYE timed out (RFC 3261 §16.7, §17.1.2.2), not that it reached the far end.`,
+        );
+      }
+      parts.push('The side that sent it considers the call over; the other side, never having received it, keeps the call leg up (see dialog-not-terminated) — the phone stays busy and callbacks fail.');
       if (reset) parts.push(`The ${reset.side} reset the connection it was sent on (frame ${reset.frame}) instead of answering.`);
-      if (d.endT !== null) parts.push(`The dialog only ended later, by another BYE answered at frame ${d.byeFinals[0]!.frame}.`);
-      if (oneSided && !reset) parts.push(`Nothing at all was captured coming from ${b.dstIp} to ${b.srcIp}, so the capture may only see one direction.`);
+      const okLater = d.byeFinals.find((r) => r.status !== 408);
+      if (okLater) parts.push(`The dialog only ended later, by another BYE answered at frame ${okLater.frame}.`);
+      if (oneSided && !reset && timeouts.length === 0) parts.push(`Nothing at all was captured coming from ${b.dstIp} to ${b.srcIp}, so the capture may only see one direction.`);
       out.push({
         kind: 'bye-not-delivered',
         severity,
         callId: d.callId,
-        frames: uniqFrames([...undelivered.flatMap((u) => legCopies(flow, u).map((x) => x.frame)), ...provisional.map((p) => p.frame), ...(reset ? [reset.frame] : [])]),
+        frames: uniqFrames([...undelivered.flatMap((u) => legCopies(flow, u).map((x) => x.frame)), ...provisional.map((p) => p.frame), ...timeouts.map((r) => r.frame), ...(reset ? [reset.frame] : [])]),
         connections: conn ? [conn.id] : [],
-        title: `BYE ${b.src} → ${b.dst} got no final response${copies.length > 1 ? ` after ${plural(copies.length - 1, 'retransmission')}` : ''}`,
+        title: `BYE ${b.src} → ${b.dst} ${timeouts.length > 0 ? 'timed out (408)' : 'got no final response'}${copies.length > 1 ? ` after ${plural(copies.length - 1, 'retransmission')}` : ''}`,
         explanation: parts.join(' '),
         references: ['RFC 3261 §15.1.1', 'RFC 3261 §17.1.2.2', 'RFC 3261 §12.2.1.1'],
         fix: 'Check that the BYE is sent to the dialog\'s remote target and route set (Contact with its port, Record-Route), over the existing connection for TCP/TLS, and that the NAT binding toward the far side is still open (keep-alives).',

@@ -40,12 +40,12 @@ export const detectConnectionClosedMidDialog: Detector = {
           `${connText(c)} carried the dialog of call ${d.callId} (confirmed at ${duration(confirmedT - d.establishedT)} after the 2xx) and was ` +
             `${close.flag === 'rst' ? 'reset (RST)' : 'closed (FIN)'} by the ${close.side} at frame ${close.frame}, ${duration(close.timeUs - c.openedTimeUs)} after it opened, while the call was still up.`,
         ];
-        if (failedLater.length > 0 || (d.byes.length > 0 && d.endT === null)) {
+        if (failedLater.length > 0 || (d.byes.length > 0 && d.byeDeliveredT === null)) {
           severity = 'error';
           parts.push(
             failedLater.length > 0
               ? `A later attempt to reach the peer on a new connection (#${failedLater.map((m) => m.facts.conn.id).join(', #')}) failed: ${failedLater[0]!.facts.failure}; the in-dialog request it carried was lost.`
-              : 'The BYE sent later got no final response: the teardown broke.',
+              : `The BYE sent later (frame ${d.byes[0]!.frame}) never reached the peer${d.byeFinals.some((r) => r.status === 408) ? ' (it ended in 408 Request Timeout)' : ''}: the teardown broke (see bye-not-delivered).`,
           );
         } else if (byeOk) {
           severity = 'info';

@@ -75,7 +75,14 @@ export const detectContactPrivateAddress: Detector = {
       const d = flow.dialogOf.get(first);
       const unacked = d ? d.oks.filter((o) => o.retransmission && contactUri(o) !== null && normalizeHost(contactUri(o)!.host) === host) : [];
       const kindWord = classifyAddress(host) === 'loopback' ? 'a loopback address' : 'a private address';
-      if (unacked.length > 0 && sentToPrivate.length === 0) {
+      const onlyRetransmissions = list.every((x) => x.retransmission);
+      if (onlyRetransmissions && sentToPrivate.length === 0) {
+        // The remote target comes from the first 2xx; retransmissions do not change it (RFC 3261 §13.2.2.4).
+        severity = 'info';
+        consequences.push(
+          'Only retransmissions carried it — the first copy had another Contact — and a retransmitted 2xx does not change the dialog\'s remote target (RFC 3261 §13.2.2.4), so this did not misroute anything; it shows a proxy that fixes the first copy of a reply but relays retransmissions untouched.',
+        );
+      } else if (unacked.length > 0 && sentToPrivate.length === 0) {
         severity = 'error';
         consequences.push(`The 2xx carrying it was retransmitted (${framesText(unacked.map((o) => o.frame))}) because no ACK came back: the ACK followed the Contact and was lost (see ack-missing).`);
       } else if (sentToPrivate.length > 0) {

@@ -1,6 +1,7 @@
 /**
  * dialog-not-terminated (field note 000): a confirmed INVITE dialog with no BYE answered before
- * the capture ended. Error when a teardown attempt was seen failing (an unanswered BYE, or a
+ * the capture ended (a 408 to the BYE is a timeout, not an answer). Error when a teardown attempt
+ * was seen failing (an unanswered or timed-out BYE, or a
  * connection toward the peer that failed mid-dialog); info when the call is simply still up after
  * a long time (the capture may just have stopped during the call).
  */
@@ -22,7 +23,7 @@ export const detectDialogNotTerminated: Detector = {
     const conns = getConnIndex(ctx);
     const out: Finding[] = [];
     for (const d of flow.dialogs) {
-      if (d.endT !== null || d.oks.length === 0) continue;
+      if (d.byeDeliveredT !== null || d.oks.length === 0) continue;
       if (d.acks.length === 0 && d.confirmedT === null) continue; // never confirmed: ack-missing's business
       const upFor = ctx.captureEndUs - d.establishedT;
       const failedConns = (conns.midByDialog.get(d) ?? []).filter((m) => m.facts.failed);
@@ -32,7 +33,7 @@ export const detectDialogNotTerminated: Detector = {
       const failed = failedConns.length > 0 || unansweredByes.length > 0;
       if (!failed && upFor < LONG_DIALOG_US) continue;
       const parts = [`The call (dialog ${d.callerTag} / ${d.calleeTag}) was answered at frame ${d.oks[0]!.frame} and was still up when the capture ended ${duration(upFor)} later.`];
-      if (unansweredByes.length > 0) parts.push(`A BYE was sent (frame ${unansweredByes[0]!.frame}) but never answered (see bye-not-delivered), so one side still holds the call leg.`);
+      if (unansweredByes.length > 0) parts.push(`A BYE was sent (frame ${unansweredByes[0]!.frame}) but never reached the peer${d.byeFinals.some((r) => r.status === 408) ? ' (it ended in 408 Request Timeout)' : ''} (see bye-not-delivered), so one side still holds the call leg.`);
       if (failedConns.length > 0) {
         const m = failedConns[0]!;
         parts.push(

@@ -13,9 +13,25 @@ import type { Detector } from '../detector.ts';
 import type { Finding } from '../../engine/report.ts';
 import { endpointKey } from '../../capture/types.ts';
 import { getConnIndex } from '../lib/connections.ts';
-import type { Msg } from '../lib/flow.ts';
-import { getFlow, responsesTo, sawBothDirections } from '../lib/flow.ts';
+import { normalizeHost } from '../lib/addr.ts';
+import type { Flow, Msg } from '../lib/flow.ts';
+import { contactUri, getFlow, responsesTo, sawBothDirections } from '../lib/flow.ts';
 import { framesText, uniqFrames } from '../lib/text.ts';
+
+/**
+ * The remote target is set by the first 2xx the UAC receives; retransmissions of it do not change
+ * it (RFC 3261 §13.2.2.4, §12.1.2). True when the request's Request-URI is the Contact of the first
+ * (not retransmitted) 2xx its sender received in this dialog — the sender did as told.
+ */
+function firstTargetMatches(flow: Flow, x: Msg): boolean {
+  const d = flow.dialogOf.get(x);
+  const ru = x.sip.kind === 'request' ? x.sip.requestUri : null;
+  if (!d || !ru) return false;
+  const ok = d.oks.find((o) => o.dst === x.src && !o.retransmission && !o.duplicate);
+  const c = ok ? contactUri(ok) : null;
+  if (!c) return false;
+  return normalizeHost(c.host) === normalizeHost(ru.host) && (c.port ?? 5060) === (ru.port ?? 5060) && c.user === ru.user;
+}
 
 export const detectInDialogRequestMisrouted: Detector = {
   kind: 'in-dialog-request-misrouted',
@@ -52,7 +68,7 @@ export const detectInDialogRequestMisrouted: Detector = {
       const onDialogConn = seenAt !== undefined && seenAt < x.t;
       if (hop.matches === false && hop.expected && !reused && !onDialogConn) {
         entry(x.callId).msgs.push({ x, rule: hop.rule, expected: endpointKey(hop.expected) });
-      } else if (hop.matches !== false && hop.requestUriMatches === false && x.viaCount === 1 && hop.expectedRequestUri) {
+      } else if (hop.matches !== false && hop.requestUriMatches === false && x.viaCount === 1 && hop.expectedRequestUri && !firstTargetMatches(flow, x)) {
         const ru = x.sip.kind === 'request' ? x.sip.requestUriRaw : '';
         entry(x.callId).msgs.push({
           x,

@@ -82,6 +82,11 @@ export interface Dialog {
   byeT: number | null;
   /** First final response to a BYE, or null. */
   endT: number | null;
+  /**
+   * First final response to a BYE that proves it reached the peer: anything but 408 (a 408 is a
+   * proxy or the UAC giving up — the BYE was not delivered, RFC 3261 §16.7, §17.1.2.2), or null.
+   */
+  byeDeliveredT: number | null;
   /** The caller's UA as seen: source of the INVITE copy with fewest Vias. */
   callerUa: string;
   /** The callee's UA as seen: source of the 2xx copy with most Vias. */
@@ -323,6 +328,7 @@ function buildDialogs(calls: Map<string, Msg[]>): { dialogs: Dialog[]; dialogOf:
         confirmedT: null,
         byeT: null,
         endT: null,
+        byeDeliveredT: null,
         callerUa: '',
         calleeUa: '',
         callerUaEp: r.dstEp,
@@ -354,6 +360,7 @@ function buildDialogs(calls: Map<string, Msg[]>): { dialogs: Dialog[]; dialogOf:
       if (!x.isReq && x.method === 'BYE' && x.status >= 200) {
         d.byeFinals.push(x);
         if (d.endT === null) d.endT = x.t;
+        if (d.byeDeliveredT === null && x.status !== 408) d.byeDeliveredT = x.t;
       }
     }
     for (const d of byKey.values()) {
