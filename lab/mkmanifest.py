@@ -8,7 +8,7 @@ Template values (strings) that start with "=" are expanded:
   "=frames:FILTER"        -> list of frame numbers of capture.pcap matching FILTER (must be non-empty)
   "=frames[a:b]:FILTER"   -> the same list, Python-sliced (e.g. [1:] = all but the first)
   "=frames?:FILTER"       -> like =frames but may be empty
-  "=srcchanges:FILTER"    -> frames matching FILTER whose (ip.src, udp.srcport) differs from the
+  "=srcchanges[a:b]:FILTER" -> (slice optional) frames matching FILTER whose (ip.src, udp.srcport) differs from the
                              previous matching frame's (an RTP stream's source changes)
   "=callid:FILTER"        -> the SIP Call-ID of the first frame matching FILTER
   "=software"             -> the versions of the programs installed on this machine
@@ -89,8 +89,9 @@ def expand(v, ctx, software):
         if not fr and not m.group(1):
             sys.exit(f"no frames for {v!r} in {ctx.pcap}")
         return fr
-    if v.startswith("=srcchanges:"):
-        flt = v[len("=srcchanges:"):]
+    m = re.match(r"^=srcchanges(\[(-?\d*):(-?\d*)\])?:(.*)$", v, re.S)
+    if m:
+        flt = m.group(4)
         cmd = ["tshark", "-r", ctx.pcap, "-Y", flt, "-T", "fields", "-e", "frame.number", "-e", "ip.src",
                "-e", "udp.srcport"]
         rows = [l.split("\t") for l in subprocess.run(cmd, capture_output=True, text=True).stdout.splitlines() if l]
@@ -100,6 +101,8 @@ def expand(v, ctx, software):
             if prev is not None and key != prev:
                 out.append(int(r[0]))
             prev = key
+        if m.group(1):
+            out = out[int(m.group(2)) if m.group(2) else None:int(m.group(3)) if m.group(3) else None]
         if not out:
             sys.exit(f"no source change for {v!r}")
         return out
