@@ -31,10 +31,16 @@ function isStringArray(x: unknown): x is string[] {
   return Array.isArray(x) && x.every((s) => typeof s === 'string');
 }
 
-/** Read one proposal from tolerant shapes: {name?, addresses|ips|endpoints: string[]}. */
+/**
+ * Read one proposal from tolerant shapes: {name?, addresses|ips|endpoints: string[], kind?}.
+ * A NAT proposal (a UA's private address and the NAT's public one) is not applied by default:
+ * merged, a request sent to the private address would look as if it reached the UA, which is
+ * exactly what the engineer must see did not happen. The user can still merge them by hand.
+ */
 function readProposal(x: unknown): HostProposal | null {
   if (typeof x !== 'object' || x === null) return null;
   const o = x as Record<string, unknown>;
+  if (o.kind === 'nat' || o.kind === 'mixed') return null;
   const list = [o.addresses, o.ips, o.endpoints, o.members].find(isStringArray);
   if (!list || list.length === 0) return null;
   const name = typeof o.name === 'string' ? o.name : typeof o.label === 'string' ? o.label : null;

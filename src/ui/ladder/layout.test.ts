@@ -106,6 +106,9 @@ describe('columns from hosts', () => {
     const detached = splitHost(hosts({}), l.columns[1]!);
     expect(layoutLadder(input(basic(), { proposals: props, hosts: detached })).columns).toHaveLength(3);
     expect(proposedHosts({ calls: [], hosts: 'nonsense' })).toEqual([]);
+    // NAT proposals are not applied by default: a message to the private address must stay visible.
+    expect(proposedHosts({ calls: [], hosts: [{ ips: ['192.168.1.10', '203.0.113.1'], kind: 'nat', reasons: [] }] })).toEqual([]);
+    expect(proposedHosts({ calls: [], hosts: [{ ips: ['198.51.100.7', '10.0.0.7'], kind: 'multihomed-proxy', reasons: [] }] })).toHaveLength(1);
   });
 
   it('labels IPv6 hosts in their compressed form', () => {
