@@ -11,6 +11,7 @@ import { analyzeFile } from '../src/cli/main.ts';
 import { dropCapture, PUBLIC_CAPTURES, ui, waitIdle } from './helpers.ts';
 
 const FILE = 'sngrep/aaa.pcap';
+const FINDING_NOTE = 'Fix the Contact on the ingress proxy';
 const NOTE = 'The 200 OK never comes back: look at the Contact.';
 
 async function arrowsOf(page: Page): Promise<string[]> {
@@ -39,6 +40,9 @@ test('a share link carries the call, the selection, the note and the findings to
   await page.getByRole('tab', { name: 'Findings' }).click();
   const findingsHere = await page.getByTestId('findings-panel').getByTestId('finding').count();
   expect(findingsHere).toBeGreaterThan(0);
+  // A note on the first finding of the call travels too.
+  const findingNote = page.getByTestId('findings-panel').getByTestId('finding').first().getByRole('textbox');
+  await findingNote.fill(FINDING_NOTE);
 
   // Share: anonymised by default; the link sits in "Share link" with a copy button beside it.
   await page.getByRole('button', { name: 'Share', exact: true }).click();
@@ -69,6 +73,7 @@ test('a share link carries the call, the selection, the note and the findings to
   await expect(other.getByLabel('Note (exported as a packet comment)')).toHaveValue(NOTE);
   await other.getByRole('tab', { name: 'Findings' }).click();
   await expect(other.getByTestId('findings-panel').getByTestId('finding')).toHaveCount(findingsHere);
+  await expect(other.getByTestId('findings-panel').getByTestId('finding').first().getByRole('textbox')).toHaveValue(FINDING_NOTE);
   await fresh.close();
 });
 

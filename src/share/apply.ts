@@ -7,9 +7,7 @@ import type { SharedView } from './view.ts';
 import type { ViewInput } from './bundle.ts';
 
 export interface AppliedView {
-  view: Required<Omit<ViewInput, 'findingNotes'>> & { hosts: ViewInput['hosts'] & { detached: string[] } };
-  /** Notes pinned to findings ("kind@frame" → text): the app's view has no place for them yet. */
-  findingNotes: Record<string, string>;
+  view: Required<ViewInput> & { hosts: ViewInput['hosts'] & { detached: string[] } };
   /** What could not be placed, in plain words. */
   dropped: string[];
 }
@@ -48,8 +46,8 @@ export function applySharedView(shared: SharedView, report: { messages: Readonly
       overlays: { ...shared.overlays },
       unfolded,
       annotations,
+      findingNotes,
     },
-    findingNotes,
     dropped,
   };
 }

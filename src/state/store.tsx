@@ -72,6 +72,8 @@ export interface AppState {
   setOverlay(name: keyof Overlays, on: boolean): void;
   toggleUnfold(head: number): void;
   setAnnotation(index: number, text: string): void;
+  /** A note on a finding (key from findingNoteKey); empty text removes it. */
+  setFindingNote(key: string, text: string): void;
   setView(view: ViewState): void;
 
   setFilter(f: Partial<CallFilter>): void;
@@ -251,6 +253,14 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
         if (text.trim()) annotations[index] = text;
         else delete annotations[index];
         return { view: { ...s.view, annotations } };
+      });
+    },
+    setFindingNote(key, text) {
+      set((s) => {
+        const findingNotes = { ...s.view.findingNotes };
+        if (text.trim()) findingNotes[key] = text;
+        else delete findingNotes[key];
+        return { view: { ...s.view, findingNotes } };
       });
     },
     setView(view) {

@@ -55,6 +55,16 @@ export interface ViewState {
   unfolded: number[];
   /** The user's notes on messages, by message index (exported as pcapng packet comments). */
   annotations: Record<number, string>;
+  /**
+   * The user's notes on findings, keyed by `findingNoteKey` ("kind@first evidence frame"), so a
+   * note survives a re-analysis (share links, exports) where finding indices would not.
+   */
+  findingNotes: Record<string, string>;
+}
+
+/** The stable key of a finding for notes: its kind and first evidence frame. */
+export function findingNoteKey(f: { kind: string; frames: readonly number[] }): string {
+  return `${f.kind}@${f.frames[0] ?? 0}`;
 }
 
 export const emptyHostLayout: HostLayout = { names: {}, groups: [], splitPorts: [], order: [], detached: [] };
@@ -68,5 +78,6 @@ export function defaultViewState(): ViewState {
     overlays: { findings: true, ghosts: true, connections: true, rtp: true },
     unfolded: [],
     annotations: {},
+    findingNotes: {},
   };
 }

@@ -110,6 +110,12 @@ export function LadderToolbar({ layout, panZoom }: { layout: LadderLayout | null
       const m = report.messages[Number(idx)];
       if (m && frames.includes(m.frame)) comments[m.frame] = comments[m.frame] ? `${comments[m.frame]}\n${note}` : note;
     }
+    for (const [key, note] of Object.entries(s.view.findingNotes)) {
+      const at = key.lastIndexOf('@');
+      const frame = Number(key.slice(at + 1));
+      const text = `${key.slice(0, at)}: ${note}`;
+      if (frames.includes(frame)) comments[frame] = comments[frame] ? `${comments[frame]}\n${text}` : text;
+    }
     const bytes = await s.client().exportFrames(frames, format, format === 'pcapng' ? comments : undefined);
     downloadBlob(new Blob([bytes as BlobPart], { type: 'application/vnd.tcpdump.pcap' }), `${stem}.${format}`);
   });

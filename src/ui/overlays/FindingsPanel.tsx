@@ -8,11 +8,14 @@ import { useMemo } from 'react';
 import type { Finding } from '../../engine/report.ts';
 import { useAppStore, useAppStoreApi } from '../../state/store.tsx';
 import { selectCalls, selectEvidence, selectReport, selectSelectedCalls } from '../../state/selectors.ts';
+import { findingNoteKey } from '../../state/view-state.ts';
 
 const order = { error: 0, warning: 1, info: 2 } as const;
 
 function FindingItem({ f, i, active }: { f: Finding; i: number; active: boolean }) {
   const api = useAppStoreApi();
+  const key = findingNoteKey(f);
+  const note = useAppStore((s) => s.view.findingNotes[key] ?? '');
   return (
     <li className={`finding sev-${f.severity}${active ? ' active' : ''}`} data-testid="finding" data-kind={f.kind}>
       <button type="button" className="finding-title" aria-pressed={active} onClick={() => api.getState().showEvidence(active ? null : i)}>
@@ -32,6 +35,16 @@ function FindingItem({ f, i, active }: { f: Finding; i: number; active: boolean 
           {f.references.length ? ` · ${f.references.join(', ')}` : ''}
           {f.frames.length ? ` · frames ${f.frames.slice(0, 12).join(', ')}${f.frames.length > 12 ? ` … (+${f.frames.length - 12})` : ''}` : ''}
         </p>
+        <label className="finding-note">
+          <span className="muted">Note</span>
+          <textarea
+            rows={note ? 2 : 1}
+            value={note}
+            placeholder="Add a note to this finding (shared in links, a packet comment in pcapng)"
+            aria-label={`Note on finding: ${f.title}`}
+            onChange={(e) => api.getState().setFindingNote(key, e.currentTarget.value)}
+          />
+        </label>
       </div>
     </li>
   );

@@ -49,8 +49,7 @@ export function SharedLink() {
       const lostFindings = view.findings.filter((f) => !s.report!.findings.some((g) => g.kind === f.kind)).map((f) => f.kind);
       const more = [...applied.dropped];
       if (lostFindings.length) more.push(`findings the sender saw that this part does not show: ${[...new Set(lostFindings)].join(', ')}`);
-      const findingNotes = Object.entries(applied.findingNotes).map(([k, t]) => `note on ${k}: ${t}`);
-      if (more.length || findingNotes.length) setOutcome((o) => (o ? { ...o, notes: [...o.notes, ...more, ...findingNotes] } : o));
+      if (more.length) setOutcome((o) => (o ? { ...o, notes: [...o.notes, ...more] } : o));
     };
     void load(location.hash);
     const onHash = () => void load(location.hash);
