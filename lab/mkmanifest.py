@@ -12,7 +12,9 @@ Template values (strings) that start with "=" are expanded:
                              previous matching frame's (an RTP stream's source changes)
   "=callid:FILTER"        -> the SIP Call-ID of the first frame matching FILTER
   "=software"             -> the versions of the programs installed on this machine
-  "=text:FORMAT"          -> FORMAT with {FILTER} blocks replaced by the first matching frame number
+  "=text:FORMAT"          -> FORMAT with {FILTER} blocks replaced by the first matching frame number,
+                             and {=FIELD:FILTER} blocks by that tshark field of the first matching frame
+                             (e.g. {=udp.srcport:rtp && ip.src==203.0.113.1}: a port chosen at run time)
 A "frames" list may also mix numbers and such strings; nested lists are flattened and sorted.
 
 usage: mkmanifest.py TEMPLATE.json OUTDIR
@@ -113,6 +115,12 @@ def expand(v, ctx, software):
         return ids[0]
     if v.startswith("=text:"):
         def rep(mm):
+            fm = re.match(r"^=([A-Za-z0-9_.-]+):(.*)$", mm.group(1), re.S)
+            if fm:
+                vals = tshark(ctx.pcap, fm.group(2), fm.group(1), ctx.extra + tuple(ctx.decode))
+                if not vals:
+                    sys.exit(f"no value of {fm.group(1)} for {{{mm.group(1)}}} in text")
+                return vals[0].split(",")[0]
             fr = ctx.frames(mm.group(1))
             if not fr:
                 sys.exit(f"no frame for {{{mm.group(1)}}} in text")
