@@ -28,7 +28,8 @@ import type {
   StreamFramerFactory,
   Transport,
 } from './types.ts';
-import { TlsTracker, looksLikeTlsRecord } from './tls.ts';
+import { MAX_TLS_RECORD_BYTES_TOTAL, TlsTracker, looksLikeTlsRecord } from './tls.ts';
+import type { TlsRecordBudget, TlsSession } from './tls.ts';
 import { WebSocketTracker, looksLikeWebSocketUpgrade } from './websocket.ts';
 
 /** Out-of-order bytes buffered per direction before a gap is forced. */
@@ -282,6 +283,7 @@ class Connection {
     readonly id: number,
     clientSide: 0 | 1,
     private readonly opts: TcpTrackerOptions,
+    private readonly tlsBudget: TlsRecordBudget | null = null,
   ) {
     this.clientSide = clientSide;
     this.consumers = [new DirConsumer(this, 0), new DirConsumer(this, 1)];
@@ -328,7 +330,7 @@ class Connection {
     if (tls !== 0) {
       this.mode = 'tls';
       this.info.transport = 'tls';
-      this.tls = new TlsTracker();
+      this.tls = new TlsTracker(this.tlsBudget);
       this.info.tls = this.tls.info;
       return;
     }
@@ -508,6 +510,8 @@ export class TcpTracker {
   private last: Flow | null = null;
   /** IP pairs (either order) that have a tracked SIP/TLS/WS connection. */
   private readonly sipPeers = new Set<string>();
+  /** Bytes of protected TLS records kept for decryption, all connections together. */
+  private readonly tlsBudget: TlsRecordBudget = { remaining: MAX_TLS_RECORD_BYTES_TOTAL };
 
   constructor(private readonly opts: TcpTrackerOptions) {}
 
@@ -658,7 +662,7 @@ export class TcpTracker {
       else if (s0 && !s1) client = 1;
       else client = flow.port0 < flow.port1 ? 1 : 0;
     }
-    const conn = new Connection(flow, this.nextId++, client, this.opts);
+    const conn = new Connection(flow, this.nextId++, client, this.opts, this.tlsBudget);
     conn.encap = this.opts.encapsulation(p);
     conn.info.sawSyn = flow.sawSyn;
     if (flow.isn0 >= 0) conn.dirs[0].setIsn(flow.isn0);
@@ -676,6 +680,22 @@ export class TcpTracker {
   connections(): ConnectionInfo[] {
     const out: ConnectionInfo[] = [];
     for (const c of this.conns) if (c.reportable()) out.push(c.info);
+    return out;
+  }
+
+  /** TLS connections with what decryption needs (handshake values, protected records). */
+  tlsSessions(): TlsSession[] {
+    const out: TlsSession[] = [];
+    for (const c of this.conns) {
+      if (c.mode !== 'tls' || c.tls === null) continue;
+      out.push({
+        connection: c.id,
+        client: c.info.client,
+        server: c.info.server,
+        encapsulation: c.encap,
+        capture: c.tls.capture,
+      });
+    }
     return out;
   }
 }

@@ -10,8 +10,14 @@
  *  - failed: an alert before completion, or FIN/RST before completion;
  *  - partial: the capture ended mid-handshake;
  *  - none: no Hello was seen (captured mid-session).
+ *
+ * For decryption after the pass (tls-decrypt.ts) it also keeps what the key schedule needs:
+ * the ClientHello and ServerHello randoms, the chosen cipher suite and version, and a copy of
+ * every protected record (TLS 1.3: application_data records, RFC 8446 §5.2; TLS 1.2: every
+ * record after the side's ChangeCipherSpec, RFC 5246 §6.2.3) with the frames that carried it,
+ * within a byte budget shared by all connections of the capture.
  */
-import type { TlsInfo } from './types.ts';
+import type { Endpoint, TlsInfo } from './types.ts';
 
 const ALERTS: Record<number, string> = {
   0: 'close_notify',
@@ -98,6 +104,56 @@ export function looksLikeTlsRecord(b: Uint8Array): 0 | 1 | 2 {
 /** Up to this many bytes of handshake messages are buffered per direction (Hellos are small). */
 const MAX_HS_BUFFER = 256 * 1024;
 
+/** Protected records kept per connection for decryption (SIP over TLS is small). */
+export const MAX_TLS_RECORD_BYTES_PER_CONNECTION = 16 * 1024 * 1024;
+/** …and for the whole capture. */
+export const MAX_TLS_RECORD_BYTES_TOTAL = 256 * 1024 * 1024;
+
+/** Byte budget for kept records, shared by every TlsTracker of one capture. */
+export interface TlsRecordBudget {
+  remaining: number;
+}
+
+/** One protected record as captured, kept for decryption after the pass. */
+export interface TlsRecord {
+  /** Outer content type (23 application_data; 21/22 for TLS 1.2 after ChangeCipherSpec). */
+  type: number;
+  /** The 5-byte record header (type, legacy version, length): TLS 1.3's AAD. */
+  header: Uint8Array;
+  /** Record body (ciphertext with its tag; TLS 1.2 GCM: explicit nonce first). */
+  body: Uint8Array;
+  /** Frame whose bytes completed the record. */
+  frame: number;
+  /** Every frame that carried bytes of the record (header included), ascending. */
+  frames: number[];
+  timeUs: number;
+}
+
+/** One TLS connection handed to the decryption step. */
+export interface TlsSession {
+  connection: number;
+  client: Endpoint;
+  server: Endpoint;
+  encapsulation: string | null;
+  capture: TlsCapture;
+}
+
+/** What the decryption step needs from one connection's handshake and records. */
+export interface TlsCapture {
+  clientRandom: Uint8Array | null;
+  serverRandom: Uint8Array | null;
+  /** Cipher suite chosen in the ServerHello, or null. */
+  cipherSuite: number | null;
+  /** Version number chosen (0x0303, 0x0304…), or null. */
+  versionNumber: number | null;
+  /** Protected records, in stream order: [from client, from server]. */
+  records: [TlsRecord[], TlsRecord[]];
+  /** Records were dropped because the byte budget ran out. */
+  truncated: boolean;
+  /** A direction lost sync (gap or garbage): later records of it are missing. */
+  lostSync: [boolean, boolean];
+}
+
 class Direction {
   /** Partial record header (up to 5 bytes). */
   hdr = new Uint8Array(5);
@@ -116,6 +172,12 @@ class Direction {
   dead = false;
   /** Hello of this side parsed: later handshake records are skipped. */
   doneHello = false;
+  /** The current record is kept for decryption: its copy, and the frames that carried it. */
+  keep: Uint8Array | null = null;
+  keepHeader: Uint8Array | null = null;
+  keepFrames: number[] = [];
+  /** Frame where the current record header began. */
+  hdrFrame = 0;
 }
 
 export class TlsTracker {
@@ -135,16 +197,34 @@ export class TlsTracker {
   private finalised = false;
   /** Frame of the bytes being parsed. */
   private frame = 0;
+  private timeUs = 0;
+  /** Handshake values and protected records, for decryption after the pass. */
+  readonly capture: TlsCapture = {
+    clientRandom: null,
+    serverRandom: null,
+    cipherSuite: null,
+    versionNumber: null,
+    records: [[], []],
+    truncated: false,
+    lostSync: [false, false],
+  };
+  private keptBytes = 0;
+
+  /** `budget`: shared byte budget for kept records (null: keep none). */
+  constructor(private readonly budget: TlsRecordBudget | null = null) {}
 
   /** In-order bytes of one direction. */
-  data(fromClient: boolean, bytes: Uint8Array, frame: number, _timeUs: number): void {
+  data(fromClient: boolean, bytes: Uint8Array, frame: number, timeUs: number): void {
     const d = fromClient ? this.client : this.server;
     if (d.dead) return;
     this.frame = frame;
+    this.timeUs = timeUs;
+    if (d.keep !== null && d.keepFrames[d.keepFrames.length - 1] !== frame) d.keepFrames.push(frame);
     let o = 0;
     const n = bytes.length;
     while (o < n && !d.dead) {
       if (d.remaining === 0 && d.hdrLen < 5) {
+        if (d.hdrLen === 0) d.hdrFrame = frame;
         const take = Math.min(5 - d.hdrLen, n - o);
         d.hdr.set(bytes.subarray(o, o + take), d.hdrLen);
         d.hdrLen += take;
@@ -154,6 +234,8 @@ export class TlsTracker {
         const len = (d.hdr[3]! << 8) | d.hdr[4]!;
         if (type < 20 || type > 24 || d.hdr[1] !== 3 || len > 18432) {
           d.dead = true; // not a TLS record: lost sync
+          this.capture.lostSync[fromClient ? 0 : 1] = true;
+          d.keep = null;
           break;
         }
         d.recType = type;
@@ -161,6 +243,8 @@ export class TlsTracker {
         d.bodyLen = 0;
         const wantBody = type === 21 || (type === 22 && !d.ccs && !d.doneHello);
         d.body = wantBody ? new Uint8Array(len) : null;
+        // Protected records: application_data always; alert/handshake after this side's CCS.
+        if (this.budget !== null && len > 0 && (type === 23 || (d.ccs && (type === 21 || type === 22)))) this.startKeep(d, len);
         if (type === 20) d.ccs = true;
         if (type === 23) d.appData = true;
         if (len === 0) this.recordDone(fromClient, d);
@@ -168,6 +252,7 @@ export class TlsTracker {
       }
       const take = Math.min(d.remaining, n - o);
       if (d.body !== null) d.body.set(bytes.subarray(o, o + take), d.bodyLen);
+      if (d.keep !== null) d.keep.set(bytes.subarray(o, o + take), d.bodyLen);
       d.bodyLen += take;
       d.remaining -= take;
       o += take;
@@ -178,7 +263,24 @@ export class TlsTracker {
 
   /** A gap in one direction: the record layer cannot be followed any more there. */
   gap(fromClient: boolean): void {
-    (fromClient ? this.client : this.server).dead = true;
+    const d = fromClient ? this.client : this.server;
+    d.dead = true;
+    d.keep = null;
+    this.capture.lostSync[fromClient ? 0 : 1] = true;
+  }
+
+  private startKeep(d: Direction, len: number): void {
+    const b = this.budget!;
+    if (this.capture.truncated || this.keptBytes + len + 5 > MAX_TLS_RECORD_BYTES_PER_CONNECTION || b.remaining < len + 5) {
+      this.capture.truncated = true;
+      return;
+    }
+    this.keptBytes += len + 5;
+    b.remaining -= len + 5;
+    d.keep = new Uint8Array(len);
+    d.keepHeader = d.hdr.slice();
+    // The header's bytes may have come in an earlier frame than the current one.
+    d.keepFrames = d.hdrFrame !== this.frame && d.hdrFrame > 0 ? [d.hdrFrame, this.frame] : [this.frame];
   }
 
   /** FIN or RST from one side. */
@@ -198,6 +300,19 @@ export class TlsTracker {
     const body = d.body;
     d.hdrLen = 0;
     d.body = null;
+    if (d.keep !== null) {
+      this.capture.records[fromClient ? 0 : 1].push({
+        type: d.recType,
+        header: d.keepHeader!,
+        body: d.keep,
+        frame: this.frame,
+        frames: d.keepFrames,
+        timeUs: this.timeUs,
+      });
+      d.keep = null;
+      d.keepHeader = null;
+      d.keepFrames = [];
+    }
     if (d.recType === 21) {
       if (this.info.alert !== null) return;
       const side = fromClient ? 'client' : 'server';
@@ -246,6 +361,7 @@ export class TlsTracker {
     this.sawHello = true;
     this.info.clientHelloFrame = this.frame;
     if (m.length < 38) return;
+    this.capture.clientRandom = m.slice(2, 34);
     const legacy = (m[0]! << 8) | m[1]!;
     let o = 34;
     o += 1 + m[o]!; // session id
@@ -302,8 +418,10 @@ export class TlsTracker {
     this.info.serverHelloFrame = this.frame;
     if (m.length < 38) return;
     let version = (m[0]! << 8) | m[1]!;
+    this.capture.serverRandom = m.slice(2, 34);
     let o = 34;
     o += 1 + m[o]!; // session id
+    if (o + 2 <= m.length) this.capture.cipherSuite = (m[o]! << 8) | m[o + 1]!;
     o += 2; // cipher suite
     o += 1; // compression method
     if (o + 2 <= m.length) {
@@ -318,6 +436,7 @@ export class TlsTracker {
       }
     }
     this.info.version = tlsVersionName(version);
+    this.capture.versionNumber = version;
   }
 
   private updateState(): void {

@@ -24,6 +24,7 @@ import type {
 } from './types.ts';
 import { RtpTracker } from './rtp.ts';
 import { TcpTracker } from './tcp.ts';
+import type { TlsSession } from './tls.ts';
 import { SctpDirection } from './sctp.ts';
 import { decodeHep, isHep2, isHep3 } from './hep.ts';
 import { decodeIcmpUnreachable } from './icmp.ts';
@@ -126,6 +127,11 @@ export class TransportDecoder {
 
   connections(): ConnectionInfo[] {
     return this.tcp.connections();
+  }
+
+  /** TLS connections with their handshake values and protected records (for decryption). */
+  tlsSessions(): TlsSession[] {
+    return this.tcp.tlsSessions();
   }
 
   rtpStreams(): RtpStreamStats[] {

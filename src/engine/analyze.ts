@@ -6,6 +6,10 @@
  *         ─▶ SIP parser (one CapturedMessage per message; SDP announces media ports back)
  *   then  ─▶ SIP model (transactions, dialogs, calls, hosts, media) ─▶ detectors ─▶ Report
  *
+ * TLS: protected records are kept during the pass; afterwards, with a key log (pcapng Decryption
+ * Secrets Blocks and/or `options.keyLog`), they are decrypted (capture/tls-decrypt.ts) and their
+ * SIP joins the messages in capture order before the model is built.
+ *
  * No DOM and no Node built-ins here: the Web Worker and the CLI run exactly this code. Memory
  * stays flat as the file grows because packets are not kept: RTP is counted, SIP text is kept.
  */
@@ -15,6 +19,9 @@ import { NetworkDecoder } from '../capture/network.ts';
 import { TransportDecoder } from '../capture/transport.ts';
 import type { AppPayload, CaptureWarning, ContainerReader } from '../capture/types.ts';
 import { endpointKey } from '../capture/types.ts';
+import { DSB_TLS_KEY_LOG, KeyLog } from '../capture/keylog.ts';
+import { decryptTlsSessions, decryptedPayloads } from '../capture/tls-decrypt.ts';
+import type { TlsSession } from '../capture/tls.ts';
 import { createSipFramer } from '../sip/framing.ts';
 import { looksLikeSipStart } from '../sip/detect.ts';
 import { parseSip } from '../sip/parser.ts';
@@ -39,6 +46,11 @@ export interface Progress {
 export interface AnalyzeOptions {
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
+  /**
+   * A TLS key log (NSS key log format: SSLKEYLOGFILE text) to decrypt SIP over TLS, in
+   * addition to any key log a pcapng carries in Decryption Secrets Blocks.
+   */
+  keyLog?: string;
 }
 
 /** The analysis with everything the app needs beyond the report (raw text, the model). */
@@ -104,6 +116,7 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
   let lastTimeUs: number | null = null;
   let decompressedBytes = 0;
 
+  /** One application payload → one CapturedMessage (also for decrypted TLS after the pass). */
   const onApp = (p: AppPayload): void => {
     const raw = textDecoder.decode(p.bytes);
     const parsed = parseSip(p.bytes);
@@ -219,6 +232,15 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
   network.end();
   transport.end();
   if (signal?.aborted) throw new CancelledError();
+
+  // SIP over TLS: decrypt with the key log(s), then put the messages in capture order.
+  const added = await decryptTls(transport.tlsSessions(), secrets, options.keyLog, warn);
+  if (signal?.aborted) throw new CancelledError();
+  if (added.length > 0) {
+    for (const p of added) onApp(p);
+    messages.sort((a, b) => a.frame - b.frame); // stable: same-frame messages keep their order
+    for (let i = 0; i < messages.length; i++) messages[i]!.index = i;
+  }
 
   report('model');
   const connections = transport.connections();
@@ -340,6 +362,22 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
     model,
     secrets,
   };
+}
+
+/** Decrypted TLS application data framed into SIP payloads (none when nothing could be read). */
+async function decryptTls(
+  sessions: TlsSession[],
+  secrets: ReadonlyArray<{ type: number; data: Uint8Array }>,
+  keyLogText: string | undefined,
+  warn: (w: CaptureWarning) => void,
+): Promise<AppPayload[]> {
+  if (sessions.every((s) => s.capture.records[0].length + s.capture.records[1].length === 0)) return [];
+  const keyLog = new KeyLog();
+  const utf8 = new TextDecoder();
+  for (const s of secrets) if (s.type === DSB_TLS_KEY_LOG) keyLog.addText(utf8.decode(s.data));
+  if (keyLogText) keyLog.addText(keyLogText);
+  const decrypted = await decryptTlsSessions(sessions, keyLog, warn);
+  return decryptedPayloads(decrypted, createSipFramer);
 }
 
 function concatChunks(chunks: Uint8Array[], total: number): Uint8Array {
