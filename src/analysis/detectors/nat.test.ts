@@ -53,6 +53,15 @@ describe('contact-private-address', () => {
   it('is an error when requests went to the private Contact', () => {
     const f = call(false).run(detectContactPrivateAddress);
     expect(f.map((x) => x.severity)).toEqual(['error']);
+    expect(f[0]!.callId).toBe('c1');
+    // The callee's 200 OK (frame 3) and the ACK the proxy sent to the private address (frame 6).
+    expect(f[0]!.frames).toEqual(expect.arrayContaining([3, 6]));
+    expect(f[0]!.explanation).toContain('<sip:bob@192.168.1.20:5060>');
+    expect(f[0]!.explanation).toContain(NAT);
+  });
+  it('is at most information when the proxy fixed the Contact it forwarded', () => {
+    const f = call(true).run(detectContactPrivateAddress);
+    expect(f.filter((x) => x.severity !== 'info')).toEqual([]);
   });
 });
 
@@ -73,8 +82,15 @@ describe('via-missing-rport and response-to-wrong-port', () => {
     expect(wrong).toHaveLength(1);
     expect(wrong[0]!.severity).toBe('error');
     expect(wrong[0]!.expected).toMatchObject({ from: PROXY, to: NAT });
+    expect(wrong[0]).toMatchObject({ callId: 'r1', frames: [1, 2, 3] });
+    expect(wrong[0]!.explanation).toContain('SIP/2.0/UDP 192.168.1.20:5060;branch=z9hG4bKr1');
+    expect(wrong[0]!.explanation).toContain('203.0.113.1:5060');
     const rport = f.run(detectViaMissingRport);
     expect(rport.map((x) => x.severity)).toEqual(['warning']);
+    expect(rport[0]).toMatchObject({ callId: 'r1' });
+    expect(rport[0]!.frames).toEqual(expect.arrayContaining([1, 3]));
+    expect(rport[0]!.explanation).toContain('top Via SIP/2.0/UDP 192.168.1.20:5060;branch=z9hG4bKr1');
+    expect(rport[0]!.explanation).toContain('port 40112');
   });
   it('stay silent (at most info) when rport was honoured', () => {
     const f = register(true, NAT);

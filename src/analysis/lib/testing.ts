@@ -9,6 +9,7 @@ import { buildModel } from '../../sip/model.ts';
 import { parseSipText } from '../../sip/parser.ts';
 import type { CapturedMessage } from '../../sip/types.ts';
 import type { Detector } from '../detector.ts';
+import type { FlowBuilder as SipFlowBuilder } from '../../sip/testing/flows.ts';
 
 export function ep(s: string): Endpoint {
   const i = s.lastIndexOf(':');
@@ -51,4 +52,22 @@ export class FlowBuilder {
     const model = buildModel({ messages: this.messages, connections: this.connections, rtpStreams: this.rtpStreams, icmp: this.icmp, captureEndUs: end });
     return detector.detect({ messages: this.messages, model, connections: this.connections, rtpStreams: this.rtpStreams, icmp: this.icmp, captureEndUs: end });
   }
+}
+
+/**
+ * Runs a detector over a flow built with the SIP layer's flow builder (`sip/testing/flows.ts`):
+ * the real parser, the real model, the flow's connections and RTP stats. `captureEndAt` (seconds
+ * after the flow's t0) says when the capture ended; by default at its last message.
+ */
+export function runFlow(f: SipFlowBuilder, detector: Detector, captureEndAt?: number): Finding[] {
+  const input = f.input(captureEndAt);
+  const model = buildModel(input);
+  return detector.detect({
+    messages: input.messages,
+    model,
+    connections: input.connections,
+    rtpStreams: input.rtpStreams,
+    icmp: input.icmp,
+    captureEndUs: model.captureEndUs,
+  });
 }
