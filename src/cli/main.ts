@@ -3,15 +3,16 @@
  * Exit 0 when the file was read (findings or not); exit 2 with one line on stderr when the input
  * is not a capture (wrong magic, empty, unreadable); never a stack trace for bad input.
  */
-import { open, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { analyzeChunks, NotACaptureError } from '../engine/analyze.ts';
-import type { InputChunk } from '../engine/analyze.ts';
+import type { AnalyzeOptions, InputChunk } from '../engine/analyze.ts';
 import type { Report } from '../engine/report.ts';
 
-const USAGE = `usage: sipladder analyze <capture-file> [--json] [--pretty]
+const USAGE = `usage: sipladder analyze <capture-file> [--json] [--pretty] [--keylog FILE]
   Reads a pcap or pcapng capture (optionally gzip-compressed) and prints its SIP analysis.
-  --json     print the JSON report (see REPORT.md)
-  --pretty   indent the JSON`;
+  --json          print the JSON report (see REPORT.md)
+  --pretty        indent the JSON
+  --keylog FILE   TLS key log (SSLKEYLOGFILE format) to decrypt SIP over TLS`;
 
 /**
  * Read a file in slices without holding all of it. One read is always in flight ahead of the
@@ -41,10 +42,10 @@ export async function* fileChunks(path: string, chunkSize = 2 << 20): AsyncGener
   }
 }
 
-export async function analyzeFile(path: string): Promise<Report> {
+export async function analyzeFile(path: string, options: Pick<AnalyzeOptions, 'keyLog'> = {}): Promise<Report> {
   const info = await stat(path);
   if (!info.isFile()) throw new NotACaptureError(`${path} is not a regular file`);
-  const { report } = await analyzeChunks(fileChunks(path), info.size);
+  const { report } = await analyzeChunks(fileChunks(path), info.size, options);
   return report;
 }
 
@@ -64,20 +65,38 @@ function summary(r: Report): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  const [command, ...args] = argv;
+  // --keylog FILE / --keylog=FILE takes a value; every other flag is a switch.
+  let keyLogPath: string | null = null;
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--keylog') keyLogPath = args[++i] ?? '';
+    else if (a.startsWith('--keylog=')) keyLogPath = a.slice('--keylog='.length);
+    else rest.push(a);
+  }
   const flags = new Set(rest.filter((a) => a.startsWith('--')));
   const files = rest.filter((a) => !a.startsWith('--'));
   if (command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
-  if (command !== 'analyze' || files.length !== 1) {
+  if (command !== 'analyze' || files.length !== 1 || keyLogPath === '') {
     process.stderr.write(USAGE + '\n');
     return 2;
   }
+  let keyLog: string | undefined;
+  if (keyLogPath !== null) {
+    try {
+      keyLog = await readFile(keyLogPath, 'utf8');
+    } catch (e) {
+      process.stderr.write(`sipladder: ${keyLogPath}: key log could not be read: ${(e as NodeJS.ErrnoException)?.code ?? String(e)}\n`);
+      return 2;
+    }
+  }
   const path = files[0]!;
   try {
-    const report = await analyzeFile(path);
+    const report = await analyzeFile(path, keyLog !== undefined ? { keyLog } : {});
     const out = flags.has('--json') ? JSON.stringify(report, null, flags.has('--pretty') ? 2 : undefined) : summary(report);
     await new Promise<void>((resolve) => process.stdout.write(out + '\n', () => resolve()));
     return 0;

@@ -133,3 +133,20 @@ describe('11-good-tls (TLS 1.3, two connections through a proxy)', () => {
     expect(rows(report)).toEqual(t);
   });
 });
+
+describe('sipladder analyze --keylog FILE (the CLI as a user runs it)', () => {
+  const BIN = path.resolve(import.meta.dirname, '../../bin/sipladder.mjs');
+  const name = '05-bye-new-tls-connection';
+
+  it('decrypts with the key log given on the command line', () => {
+    const out = execFileSync(process.execPath, [BIN, 'analyze', path.join(dir(name), 'capture.pcap'), '--keylog', path.join(dir(name), 'keylog.txt'), '--json'], { encoding: 'utf8' });
+    const r = JSON.parse(out) as Report;
+    expect(rows(r)).toEqual(['8 INVITE', '11 180', '13 200', '15 ACK', '732 BYE', '734 481']);
+  });
+
+  it('exits 2 with one line when the key log cannot be read', () => {
+    const r = spawnSync(process.execPath, [BIN, 'analyze', path.join(dir(name), 'capture.pcap'), '--keylog=/nonexistent/keylog.txt'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe('sipladder: /nonexistent/keylog.txt: key log could not be read: ENOENT');
+  });
+});

@@ -53,7 +53,8 @@ export interface AppState {
   pane: FocusPane;
   theme: Theme;
 
-  openFile(file: Blob, name: string): Promise<void>;
+  /** `opts.keyLog`: TLS key log text (SSLKEYLOGFILE format) to decrypt SIP over TLS. */
+  openFile(file: Blob, name: string, opts?: { keyLog?: string }): Promise<void>;
   /** Open a capture served from this page's origin (the `?url=` parameter). */
   openUrl(url: string): Promise<void>;
   cancel(): void;
@@ -120,11 +121,11 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
     theme: readTheme(),
     client: getClient,
 
-    async openFile(file, name) {
+    async openFile(file, name, opts) {
       const seq = ++loadSeq;
       set({ status: { kind: 'loading', name, progress: null } });
       try {
-        const result = await getClient().open(file, name, (progress) => set({ status: { kind: 'loading', name, progress } }));
+        const result = await getClient().open(file, name, (progress) => set({ status: { kind: 'loading', name, progress } }), opts);
         if (seq !== loadSeq) return;
         details = new Map();
         headerPending.clear();

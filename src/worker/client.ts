@@ -85,9 +85,13 @@ export class EngineClient {
   }
 
   /** Analyse a file; replaces (and cancels) any analysis in progress. */
-  async open(file: Blob, name: string, onProgress?: (p: Progress) => void): Promise<OpenResult> {
+  async open(file: Blob, name: string, onProgress?: (p: Progress) => void, opts?: { keyLog?: string }): Promise<OpenResult> {
     this.cancel();
-    const { id, promise } = this.request<Extract<WorkerEvent, { kind: 'result' }>>((requestId) => ({ kind: 'open', requestId, file, name }), onProgress);
+    const keyLog = opts?.keyLog;
+    const { id, promise } = this.request<Extract<WorkerEvent, { kind: 'result' }>>(
+      (requestId) => (keyLog !== undefined ? { kind: 'open', requestId, file, name, keyLog } : { kind: 'open', requestId, file, name }),
+      onProgress,
+    );
     this.openId = id;
     try {
       const ev = await promise;

@@ -34,6 +34,7 @@ async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void
   try {
     const analysis = await analyzeBlob(req.file, {
       signal: abort.signal,
+      ...(req.keyLog !== undefined ? { keyLog: req.keyLog } : {}),
       onProgress: (progress) => {
         const now = performance.now();
         if (progress.stage === 'decoding' && now - lastPost < 50) return;

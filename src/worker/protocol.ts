@@ -8,7 +8,8 @@ import type { SipMessage } from '../sip/types.ts';
 import type { Bundle, BundleOptions, ViewInput } from '../share/bundle.ts';
 
 export type WorkerRequest =
-  | { kind: 'open'; requestId: number; file: Blob; name: string }
+  /** `keyLog`: optional TLS key log text (SSLKEYLOGFILE format) to decrypt SIP over TLS. */
+  | { kind: 'open'; requestId: number; file: Blob; name: string; keyLog?: string }
   | { kind: 'cancel'; requestId: number }
   | { kind: 'detail'; requestId: number; index: number }
   | { kind: 'export'; requestId: number; frames: number[]; format: 'pcap' | 'pcapng'; comments?: Record<number, string> }
