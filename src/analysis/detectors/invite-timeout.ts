@@ -23,22 +23,26 @@ export const detectInviteTimeout: Detector = {
     const natted = nattedSources(flow);
     const out: Finding[] = [];
     for (const [callId, list] of flow.calls) {
-      // ACKs of the call by "CSeq|source IP", latest time (an ACK proves a final response existed).
-      const ackAt = new Map<string, number>();
-      for (const a of list) if (a.isReq && a.method === 'ACK') ackAt.set(`${a.cseq}|${a.srcIp}`, Math.max(a.t, ackAt.get(`${a.cseq}|${a.srcIp}`) ?? -Infinity));
+      // ACKs of the call by "CSeq|source IP", latest time (an ACK proves a final response existed); built on demand.
+      let ackAt: Map<string, number> | null = null;
+      const ackedAfter = (inv: Msg): boolean => {
+        if (!ackAt) {
+          ackAt = new Map();
+          for (const a of list) if (a.isReq && a.method === 'ACK') ackAt.set(`${a.cseq}|${a.srcIp}`, Math.max(a.t, ackAt.get(`${a.cseq}|${a.srcIp}`) ?? -Infinity));
+        }
+        return (ackAt.get(`${inv.cseq}|${inv.srcIp}`) ?? -Infinity) > inv.t;
+      };
       const legs: Array<{ first: Msg; copies: Msg[]; r408: Msg[]; lost: Msg[]; silent: boolean }> = [];
       for (const inv of list) {
         if (!inv.isReq || inv.method !== 'INVITE' || inv.retransmission || inv.duplicate) continue;
-        const copies = legCopies(flow, inv);
         // Only responses that reached the client count; ones sent elsewhere (wrong port) were lost.
         const allResps = responsesTo(flow, inv);
         const resps = allResps.filter((r) => r.dst === inv.src || (inv.m.connection !== null && r.m.connection === inv.m.connection));
-        const lost = allResps.filter((r) => !resps.includes(r));
-        const provisional = resps.filter((r) => r.status > 100 && r.status < 200);
+        if (resps.some((r) => r.status > 100 && r.status < 200)) continue; // it rang: not a timeout of the request
         const finals = resps.filter((r) => r.status >= 200);
-        const acked = (ackAt.get(`${inv.cseq}|${inv.srcIp}`) ?? -Infinity) > inv.t;
-        if (acked && finals.length === 0) continue; // a final existed, not captured
-        if (provisional.length > 0) continue;
+        if (finals.length === 0 && ackedAfter(inv)) continue; // a final existed, not captured
+        const lost = allResps.filter((r) => !resps.includes(r));
+        const copies = legCopies(flow, inv);
         const r408 = finals.filter((r) => r.status === 408);
         if (finals.length > 0 && r408.length === 0) continue;
         const anyFinalElsewhere = anyResponses(flow, inv).some((r) => r.status >= 200 && r.status !== 408 && r.dst === inv.src);

@@ -32,8 +32,22 @@ export const normalizeHost = memo(A.normalizeHost);
 export const isIpLiteral = memo(A.isIpLiteral);
 /** The address class (private, cgnat, loopback, public …). */
 export const classifyAddress = memo(A.classifyAddress);
-/** Private, CGNAT, loopback, link-local or unique-local: an address that does not cross a NAT. */
-export const isPrivateLike = memo(A.isPrivateLike);
+const privateLikeMemo = memo(A.isPrivateLike);
+
+/**
+ * False without any lookup for text that starts with 2–9 and has no ':' — an IPv4 address in
+ * 2.0.0.0–99.255.255.255 or 200.0.0.0 and up (none private, CGNAT, loopback, link-local or
+ * unspecified), or a host name — which is most public addresses in a capture.
+ */
+export function maybeSpecial(host: string): boolean {
+  const c = host.charCodeAt(0);
+  return !(c >= 50 && c <= 57 && host.indexOf(':') < 0);
+}
+
+/** Private, CGNAT, loopback, link-local, unspecified or unique-local: an address that does not cross a NAT. */
+export function isPrivateLike(host: string): boolean {
+  return maybeSpecial(host) && privateLikeMemo(host);
+}
 
 /** Same IP (canonical text) and port. */
 export function sameEndpoint(a: Endpoint | null | undefined, b: Endpoint | null | undefined): boolean {

@@ -134,6 +134,14 @@ function build(ctx: DetectorContext, flow: Flow): ConnIndex {
   const midByDialog = new Map<Dialog, MidDialogConn[]>();
   const midByConn = new Map<number, MidDialogConn>();
   for (const d of flow.dialogs) {
+    // Most dialogs of a big capture are UDP-only: settle those without allocating.
+    let any = false;
+    for (const x of d.invites) if (x.m.connection !== null) any = true;
+    for (const x of d.messages) if (x.m.connection !== null || x.transport !== 'udp') any = true;
+    if (!any) {
+      byDialog.set(d, []);
+      continue;
+    }
     const ids = new Set<number>();
     const inviteConns = new Set<number>();
     for (const x of d.invites) if (x.m.connection !== null) inviteConns.add(x.m.connection);

@@ -17,7 +17,7 @@
  */
 import type { Endpoint, Transport } from '../../capture/types.ts';
 import { endpointKey } from '../../capture/types.ts';
-import { classifyAddress, defaultPort, isIpLiteral, isPrivateLike, normalizeHost } from './addr.ts';
+import { classifyAddress, defaultPort, isIpLiteral, isPrivateLike, maybeSpecial, normalizeHost } from './addr.ts';
 import type { CapturedMessage, NameAddr, SipMessage, SipUri, Via } from '../../sip/types.ts';
 
 /** Two captures of the same packet closer than this are one packet seen twice, not a retransmission. */
@@ -445,7 +445,7 @@ export function sameEp(a: Endpoint | null | undefined, b: Endpoint | null | unde
 
 /** True when the Via/Contact host is a private-like IP literal while the packet came from a public address. */
 export function privateBehindPublic(host: string, srcIp: string): boolean {
-  return isIpLiteral(host) && isPrivateLike(host) && !isPrivateLike(srcIp);
+  return isPrivateLike(host) && isIpLiteral(host) && !isPrivateLike(srcIp);
 }
 
 /**
@@ -454,7 +454,7 @@ export function privateBehindPublic(host: string, srcIp: string): boolean {
  * a host that is not itself on loopback.
  */
 export function unreachableFrom(host: string, srcIp: string): boolean {
-  if (!isIpLiteral(host)) return false;
+  if (!maybeSpecial(host) || !isIpLiteral(host)) return false;
   if (classifyAddress(host) === 'loopback') return classifyAddress(srcIp) !== 'loopback';
   return privateBehindPublic(host, srcIp);
 }
