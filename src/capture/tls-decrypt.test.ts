@@ -67,6 +67,34 @@ describe('OpenSSL sessions carrying SIP, decrypted', () => {
     expect(report.warnings).toEqual([]);
   });
 
+  it('TLS 1.2 AES128-SHA (CBC) with encrypt_then_mac (RFC 7366), as OpenSSL negotiates by default', async () => {
+    const name = 'tls12-aes128cbc-etm';
+    const { report } = await analyzeBytes(pcap(name), { keyLog: keyLog(name) });
+    expect(rows(report)).toEqual(['13 OPTIONS', '15 200', '17 OPTIONS']);
+    expect(report.messages[0]!.hasSdp).toBe(true);
+    expect(report.warnings).toEqual([]);
+  });
+
+  it('TLS 1.2 ECDHE-RSA-AES256-SHA384 (CBC, MAC-then-encrypt, SHA-384 PRF and HMAC)', async () => {
+    const name = 'tls12-aes256cbc-sha384-mte';
+    const { report } = await analyzeBytes(pcap(name), { keyLog: keyLog(name) });
+    expect(rows(report)).toEqual(['13 OPTIONS', '15 200', '17 OPTIONS']);
+    expect(report.warnings).toEqual([]);
+  });
+
+  it('TLS 1.2 CBC with the wrong master secret: the MAC check refuses every record', async () => {
+    const name = 'tls12-aes256cbc-sha384-mte';
+    const wrong = keyLog(name).replace(/^(CLIENT_RANDOM \S+ )(\S)/m, (_, p: string, c: string) => p + (c === '0' ? '1' : '0'));
+    expect(wrong).not.toBe(keyLog(name));
+    const { report } = await analyzeBytes(pcap(name), { keyLog: wrong });
+    expect(report.messages).toEqual([]);
+    expect(report.warnings.map((w) => w.message.replace(/^.*: (\d+ record)/, '$1'))).toEqual([
+      // Client: Finished (8), the OPTIONS in two records (11, 13), the second OPTIONS (17). Server: Finished (9), 200 (15).
+      "4 record(s) from the client did not decrypt with the key log's master secret (first at frame 8); what they carried is missing",
+      "2 record(s) from the server did not decrypt with the key log's master secret (first at frame 9); what they carried is missing",
+    ]);
+  });
+
   it('TLS 1.3 TLS_AES_128_GCM_SHA256 across a client KeyUpdate (frame 18): the OPTIONS after it reads too', async () => {
     const name = 'tls13-aes128gcm-keyupdate';
     const { report } = await analyzeBytes(pcap(name), { keyLog: keyLog(name) });

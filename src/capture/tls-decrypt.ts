@@ -24,8 +24,11 @@
  *    client/server write keys, client/server 4-byte implicit IVs;
  *  - RFC 5288 §3 AES-GCM: nonce = implicit IV ‖ 8-byte explicit nonce (first bytes of the
  *    record body); additional data = seq_num ‖ type ‖ version ‖ plaintext length (§6.2.3.3);
+ *  - AES-CBC suites with HMAC-SHA1/256/384 (§6.2.3.2: explicit IV, MAC-then-encrypt, TLS
+ *    padding; or RFC 7366 encrypt_then_mac when the ServerHello agreed to it); the MAC is checked;
  *  - the sequence number of a direction starts at 0 with its first record after ChangeCipherSpec.
- *  CBC and ChaCha20 suites are reported, not decrypted.
+ *  ChaCha20 suites are reported, not decrypted. TLS 1.0/1.1 are not decrypted (their PRF needs
+ *  MD5, which WebCrypto lacks).
  *
  * Output: per direction, the application_data plaintext of each record with the frame that
  * completed the record and the frames that carried it.
@@ -33,6 +36,7 @@
 import type { AppPayload, CaptureWarning, Endpoint, FramedMessage, StreamFramerFactory } from './types.ts';
 import type { KeyLog, KeyLogLabel } from './keylog.ts';
 import type { TlsRecord, TlsSession } from './tls.ts';
+import { tlsVersionName } from './tls.ts';
 
 /** Application data of one decrypted record. */
 export interface PlainChunk {
@@ -60,7 +64,13 @@ interface SuiteInfo {
   keyLen: number;
   hash: Hash;
   tls13: boolean;
+  /** TLS 1.2 CBC suites: the record MAC's hash (HMAC) and length; absent for AEAD. */
+  mac?: { hash: 'SHA-1' | Hash; len: number };
 }
+
+const SHA1_MAC = { hash: 'SHA-1', len: 20 } as const;
+const SHA256_MAC = { hash: 'SHA-256', len: 32 } as const;
+const SHA384_MAC = { hash: 'SHA-384', len: 48 } as const;
 
 const SUITES: Record<number, SuiteInfo> = {
   0x1301: { name: 'TLS_AES_128_GCM_SHA256', keyLen: 16, hash: 'SHA-256', tls13: true },
@@ -76,6 +86,22 @@ const SUITES: Record<number, SuiteInfo> = {
   0xc02c: { name: 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', keyLen: 32, hash: 'SHA-384', tls13: false },
   0xc02f: { name: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', keyLen: 16, hash: 'SHA-256', tls13: false },
   0xc030: { name: 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', keyLen: 32, hash: 'SHA-384', tls13: false },
+  0x002f: { name: 'TLS_RSA_WITH_AES_128_CBC_SHA', keyLen: 16, hash: 'SHA-256', tls13: false, mac: SHA1_MAC },
+  0x0035: { name: 'TLS_RSA_WITH_AES_256_CBC_SHA', keyLen: 32, hash: 'SHA-256', tls13: false, mac: SHA1_MAC },
+  0x003c: { name: 'TLS_RSA_WITH_AES_128_CBC_SHA256', keyLen: 16, hash: 'SHA-256', tls13: false, mac: SHA256_MAC },
+  0x003d: { name: 'TLS_RSA_WITH_AES_256_CBC_SHA256', keyLen: 32, hash: 'SHA-256', tls13: false, mac: SHA256_MAC },
+  0x0033: { name: 'TLS_DHE_RSA_WITH_AES_128_CBC_SHA', keyLen: 16, hash: 'SHA-256', tls13: false, mac: SHA1_MAC },
+  0x0039: { name: 'TLS_DHE_RSA_WITH_AES_256_CBC_SHA', keyLen: 32, hash: 'SHA-256', tls13: false, mac: SHA1_MAC },
+  0x0067: { name: 'TLS_DHE_RSA_WITH_AES_128_CBC_SHA256', keyLen: 16, hash: 'SHA-256', tls13: false, mac: SHA256_MAC },
+  0x006b: { name: 'TLS_DHE_RSA_WITH_AES_256_CBC_SHA256', keyLen: 32, hash: 'SHA-256', tls13: false, mac: SHA256_MAC },
+  0xc009: { name: 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA', keyLen: 16, hash: 'SHA-256', tls13: false, mac: SHA1_MAC },
+  0xc00a: { name: 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA', keyLen: 32, hash: 'SHA-256', tls13: false, mac: SHA1_MAC },
+  0xc013: { name: 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA', keyLen: 16, hash: 'SHA-256', tls13: false, mac: SHA1_MAC },
+  0xc014: { name: 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA', keyLen: 32, hash: 'SHA-256', tls13: false, mac: SHA1_MAC },
+  0xc023: { name: 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256', keyLen: 16, hash: 'SHA-256', tls13: false, mac: SHA256_MAC },
+  0xc024: { name: 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384', keyLen: 32, hash: 'SHA-384', tls13: false, mac: SHA384_MAC },
+  0xc027: { name: 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256', keyLen: 16, hash: 'SHA-256', tls13: false, mac: SHA256_MAC },
+  0xc028: { name: 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384', keyLen: 32, hash: 'SHA-384', tls13: false, mac: SHA384_MAC },
   0xcca8: { name: 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256', keyLen: 0, hash: 'SHA-256', tls13: false },
   0xcca9: { name: 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', keyLen: 0, hash: 'SHA-256', tls13: false },
 };
@@ -350,7 +376,8 @@ async function decrypt12(
 ): Promise<[PlainChunk[], PlainChunk[]] | null> {
   const c = s.capture;
   if (c.versionNumber !== 0x0303) {
-    warn({ message: `${who}: TLS version ${c.versionNumber === null ? 'unknown' : `0x${c.versionNumber.toString(16)}`} with ${suite.name} is not decrypted (only TLS 1.2 AES-GCM and TLS 1.3)` });
+    const v = c.versionNumber === null ? 'an unknown TLS version' : tlsVersionName(c.versionNumber);
+    warn({ message: `${who}: ${v} is not decrypted (only TLS 1.2 and TLS 1.3), its SIP cannot be read` });
     return null;
   }
   const master = keyLog.get(c.clientRandom!, 'CLIENT_RANDOM');
@@ -359,6 +386,7 @@ async function decrypt12(
     return null;
   }
   if (c.serverRandom === null) return null;
+  if (suite.mac) return decrypt12Cbc(s, suite, suite.mac, master, who, warn);
   // RFC 5246 §6.3: client_write_key, server_write_key, client_write_IV, server_write_IV (no MAC keys for AEAD).
   const kb = await tls12Prf(suite.hash, master, 'key expansion', concat(c.serverRandom, c.clientRandom!), 2 * suite.keyLen + 8);
   const keys = [await aesKey(kb.subarray(0, suite.keyLen)), await aesKey(kb.subarray(suite.keyLen, 2 * suite.keyLen))];
@@ -454,4 +482,120 @@ export function decryptedPayloads(sessions: readonly DecryptedSession[], framer:
     }
   }
   return out;
+}
+
+/**
+ * AES-CBC without WebCrypto's PKCS#7 check: TLS padding (RFC 5246 §6.2.3.2) is not PKCS#7, so
+ * one more block is appended that decrypts to a full PKCS#7 padding block — E_k(C_last XOR
+ * 0x10…), which is what encrypting an empty input with IV = C_last yields — and WebCrypto's
+ * unpadding then removes exactly that block. Returns the raw plaintext, or null.
+ */
+async function cbcDecryptRaw(key: CryptoKey, iv: Uint8Array, data: Uint8Array): Promise<Uint8Array | null> {
+  if (data.length === 0 || data.length % 16 !== 0) return null;
+  try {
+    const pad = new Uint8Array(await subtle().encrypt({ name: 'AES-CBC', iv: buf(data.slice(data.length - 16)) }, key, new Uint8Array(0)));
+    const pt = await subtle().decrypt({ name: 'AES-CBC', iv: buf(iv) }, key, concat(data, pad.subarray(0, 16)));
+    return new Uint8Array(pt);
+  } catch {
+    return null;
+  }
+}
+
+/** Constant-time-irrelevant equality (we are reading a capture, not defending a server). */
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * TLS 1.2 AES-CBC suites (RFC 5246 §6.2.3.2): explicit per-record IV, then either
+ * MAC-then-encrypt (content ‖ HMAC ‖ padding inside the ciphertext) or, when the ServerHello
+ * agreed to RFC 7366 encrypt_then_mac, HMAC over IV ‖ ciphertext after it. The MAC is checked:
+ * it is what tells a wrong key from a right one.
+ */
+async function decrypt12Cbc(
+  s: TlsSession,
+  suite: SuiteInfo,
+  mac: { hash: 'SHA-1' | Hash; len: number },
+  master: Uint8Array,
+  who: string,
+  warn: (w: CaptureWarning) => void,
+): Promise<[PlainChunk[], PlainChunk[]]> {
+  const c = s.capture;
+  const m = mac.len;
+  const k = suite.keyLen;
+  // RFC 5246 §6.3: client MAC key, server MAC key, client key, server key (IVs unused in 1.2).
+  const kb = await tls12Prf(suite.hash, master, 'key expansion', concat(c.serverRandom!, c.clientRandom!), 2 * m + 2 * k);
+  const macKeys = await Promise.all(
+    [kb.subarray(0, m), kb.subarray(m, 2 * m)].map((raw) => subtle().importKey('raw', buf(raw), { name: 'HMAC', hash: mac.hash }, false, ['sign'])),
+  );
+  const keys = await Promise.all(
+    [kb.subarray(2 * m, 2 * m + k), kb.subarray(2 * m + k, 2 * m + 2 * k)].map((raw) =>
+      subtle().importKey('raw', buf(raw), { name: 'AES-CBC' }, false, ['encrypt', 'decrypt']),
+    ),
+  );
+  const etm = c.encryptThenMac;
+  const plaintext: [PlainChunk[], PlainChunk[]] = [[], []];
+  for (const side of [0, 1] as const) {
+    let seq = 0;
+    let hole = false;
+    let failed = 0;
+    let firstFailed = 0;
+    for (const r of c.records[side]) {
+      const sq = seq++;
+      const macInput = (content: Uint8Array): Uint8Array<ArrayBuffer> => {
+        const h = new Uint8Array(13);
+        putSeq(h, 0, sq, false);
+        h[8] = r.type;
+        h[9] = r.header[1]!;
+        h[10] = r.header[2]!;
+        h[11] = content.length >> 8;
+        h[12] = content.length & 0xff;
+        return concat(h, content);
+      };
+      let content: Uint8Array | null = null;
+      const body = r.body;
+      if (etm) {
+        const enc = body.subarray(0, Math.max(0, body.length - m));
+        if (enc.length >= 32) {
+          const want = new Uint8Array(await subtle().sign('HMAC', macKeys[side]!, macInput(enc)));
+          if (equal(want, body.subarray(body.length - m))) {
+            const p = await cbcDecryptRaw(keys[side]!, enc.subarray(0, 16), enc.subarray(16));
+            const padLen = p === null || p.length === 0 ? -1 : p[p.length - 1]!;
+            if (p !== null && padLen + 1 <= p.length) content = p.subarray(0, p.length - padLen - 1);
+          }
+        }
+      } else if (body.length >= 32) {
+        const p = await cbcDecryptRaw(keys[side]!, body.subarray(0, 16), body.subarray(16));
+        if (p !== null && p.length > 0) {
+          const padLen = p[p.length - 1]!;
+          let ok = padLen + 1 + m <= p.length;
+          for (let i = p.length - 1 - padLen; ok && i < p.length; i++) ok = p[i] === padLen;
+          if (ok) {
+            const end = p.length - padLen - 1 - m;
+            const cand = p.subarray(0, end);
+            const want = new Uint8Array(await subtle().sign('HMAC', macKeys[side]!, macInput(cand)));
+            if (equal(want, p.subarray(end, end + m))) content = cand;
+          }
+        }
+      }
+      if (content === null) {
+        if (failed++ === 0) firstFailed = r.frame;
+        hole = true;
+        continue;
+      }
+      if (r.type === 23 && content.length > 0) {
+        plaintext[side].push({ bytes: content.slice(), frame: r.frame, frames: r.frames, timeUs: r.timeUs, gapBefore: hole });
+        hole = false;
+      }
+    }
+    if (failed > 0) {
+      warn({
+        frame: firstFailed,
+        message: `${who}: ${failed} record(s) from the ${SIDES[side]} did not decrypt with the key log's master secret (first at frame ${firstFailed}); what they carried is missing`,
+      });
+    }
+  }
+  return plaintext;
 }

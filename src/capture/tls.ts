@@ -148,6 +148,8 @@ export interface TlsCapture {
   versionNumber: number | null;
   /** Protected records, in stream order: [from client, from server]. */
   records: [TlsRecord[], TlsRecord[]];
+  /** The ServerHello agreed to encrypt_then_mac (RFC 7366; matters for TLS 1.2 CBC suites). */
+  encryptThenMac: boolean;
   /** Records were dropped because the byte budget ran out. */
   truncated: boolean;
   /** A direction lost sync (gap or garbage): later records of it are missing. */
@@ -204,6 +206,7 @@ export class TlsTracker {
     serverRandom: null,
     cipherSuite: null,
     versionNumber: null,
+    encryptThenMac: false,
     records: [[], []],
     truncated: false,
     lostSync: [false, false],
@@ -432,6 +435,7 @@ export class TlsTracker {
         const len = (m[o + 2]! << 8) | m[o + 3]!;
         if (o + 4 + len > extEnd) break;
         if (type === 43 && len === 2) version = (m[o + 4]! << 8) | m[o + 5]!;
+        if (type === 22) this.capture.encryptThenMac = true;
         o += 4 + len;
       }
     }
