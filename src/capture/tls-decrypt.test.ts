@@ -10,8 +10,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeBytes } from '../engine/analyze.ts';
 import type { Report } from '../engine/report.ts';
-import { bytesToHex, hexToBytes } from './keylog.ts';
-import { cipherSuiteName, hkdfExpand, hkdfExpandLabel, tls12Prf } from './tls-decrypt.ts';
+import { KeyLog, bytesToHex, hexToBytes } from './keylog.ts';
+import { cipherSuiteName, decryptTlsSessions, hkdfExpand, hkdfExpandLabel, tls12Prf } from './tls-decrypt.ts';
+import type { TlsSession } from './tls.ts';
 
 const hex = (s: string): Uint8Array => hexToBytes(s.replace(/[\s:]/g, ''))!;
 const FIX = path.join(import.meta.dirname, 'fixtures/tls');
@@ -143,6 +144,57 @@ describe('OpenSSL sessions carrying SIP, decrypted', () => {
     expect(rows(report)).toEqual(['13 OPTIONS', '17 OPTIONS']);
     expect(report.warnings.map((w) => w.message)).toEqual([
       `TLS connection #1 (${report.connections[0]!.client} → 127.0.0.1:5061): 1 record(s) from the server did not decrypt with the key log's master secret (first at frame 15); what they carried is missing`,
+    ]);
+  });
+});
+
+describe('decryptTlsSessions warnings', () => {
+  /** A connection with one protected record from the client (its bytes are never opened here). */
+  const session = (id: number): TlsSession => ({
+    connection: id,
+    client: { ip: '192.0.2.1', port: 40000 + id },
+    server: { ip: '192.0.2.2', port: 5061 },
+    encapsulation: null,
+    capture: {
+      clientRandom: new Uint8Array(32).fill(id),
+      serverRandom: new Uint8Array(32),
+      cipherSuite: 0x1301,
+      versionNumber: 0x0304,
+      encryptThenMac: false,
+      records: [[{ type: 23, header: Uint8Array.of(23, 3, 3, 0, 17), body: new Uint8Array(17), frame: 10 * id, frames: [10 * id], timeUs: 0 }], []],
+      truncated: false,
+      lostSync: [false, false],
+    },
+  });
+
+  it('names the first five connections per reason, then counts the rest', async () => {
+    const warnings: string[] = [];
+    const out = await decryptTlsSessions([1, 2, 3, 4, 5, 6, 7].map(session), null, (w) => warnings.push(`${w.frame ?? '-'} ${w.message}`));
+    expect(out).toEqual([]);
+    expect(warnings).toHaveLength(6);
+    expect(warnings[0]).toBe(
+      '10 TLS connection #1 (192.0.2.1:40001 → 192.0.2.2:5061) is encrypted and no TLS key log was given (a pcapng with decryption secrets, or a key log file), so its SIP cannot be read',
+    );
+    expect(warnings[5]).toBe('- 2 more TLS connections cannot be read (no key log was given)');
+  });
+
+  it('a connection without protected records (handshake refused) is not mentioned', async () => {
+    const s = session(1);
+    s.capture.records = [[], []];
+    const warnings: string[] = [];
+    expect(await decryptTlsSessions([s], null, (w) => warnings.push(w.message))).toEqual([]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('a connection whose handshake was not captured says so', async () => {
+    const s = session(3);
+    s.capture.clientRandom = null;
+    const k = new KeyLog();
+    k.addText(`CLIENT_TRAFFIC_SECRET_0 ${'01'.repeat(32)} ${'00'.repeat(32)}`);
+    const warnings: string[] = [];
+    expect(await decryptTlsSessions([s], k, (w) => warnings.push(w.message))).toEqual([]);
+    expect(warnings).toEqual([
+      'TLS connection #3 (192.0.2.1:40003 → 192.0.2.2:5061): its handshake was not captured, so its key cannot be found in the key log; its SIP cannot be read',
     ]);
   });
 });

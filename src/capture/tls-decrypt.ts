@@ -271,6 +271,13 @@ export async function decryptTlsSessions(
   warn: (w: CaptureWarning) => void,
 ): Promise<DecryptedSession[]> {
   const out: DecryptedSession[] = [];
+  // A connection that cannot be read at all is named for the first few of each reason, then counted.
+  const skipped = new Map<string, number>();
+  const skip = (reason: string, frame: number | undefined, message: string): void => {
+    const n = (skipped.get(reason) ?? 0) + 1;
+    skipped.set(reason, n);
+    if (n <= MAX_NAMED_PER_REASON) warn({ frame, message });
+  };
   for (const s of sessions) {
     const c = s.capture;
     const protectedRecords = c.records[0].length + c.records[1].length;
@@ -278,24 +285,24 @@ export async function decryptTlsSessions(
     const who = `TLS connection #${s.connection} (${fmt(s.client)} → ${fmt(s.server)})`;
     const frame = c.records[0][0]?.frame ?? c.records[1][0]?.frame;
     if (keyLog === null || keyLog.size === 0) {
-      warn({ frame, message: `${who} is encrypted and no TLS key log was given (a pcapng with decryption secrets, or a key log file), so its SIP cannot be read` });
+      skip('no key log was given', frame, `${who} is encrypted and no TLS key log was given (a pcapng with decryption secrets, or a key log file), so its SIP cannot be read`);
       continue;
     }
     if (c.clientRandom === null) {
-      warn({ frame, message: `${who}: its handshake was not captured, so its key cannot be found in the key log; its SIP cannot be read` });
+      skip('the handshake was not captured', frame, `${who}: its handshake was not captured, so its key cannot be found in the key log; its SIP cannot be read`);
       continue;
     }
     if (!keyLog.has(c.clientRandom)) {
-      warn({ frame, message: `${who}: no key in the key log for its client random, its SIP cannot be read` });
+      skip('no key in the key log', frame, `${who}: no key in the key log for its client random, its SIP cannot be read`);
       continue;
     }
     const suite = c.cipherSuite === null ? undefined : SUITES[c.cipherSuite];
     if (c.cipherSuite === null) {
-      warn({ frame, message: `${who}: the ServerHello was not captured, so the cipher suite is unknown; its SIP cannot be read` });
+      skip('the ServerHello was not captured', frame, `${who}: the ServerHello was not captured, so the cipher suite is unknown; its SIP cannot be read`);
       continue;
     }
     if (!suite || suite.keyLen === 0) {
-      warn({ frame, message: `${who}: cannot decrypt cipher suite ${cipherSuiteName(c.cipherSuite)}; its SIP cannot be read` });
+      skip(`cipher suite ${cipherSuiteName(c.cipherSuite)} cannot be decrypted`, frame, `${who}: cannot decrypt cipher suite ${cipherSuiteName(c.cipherSuite)}; its SIP cannot be read`);
       continue;
     }
     try {
@@ -309,8 +316,14 @@ export async function decryptTlsSessions(
       warn({ frame, message: `${who}: decryption stopped: ${e instanceof Error ? e.message : String(e)}` });
     }
   }
+  for (const [reason, n] of skipped) {
+    if (n > MAX_NAMED_PER_REASON) warn({ message: `${n - MAX_NAMED_PER_REASON} more TLS connections cannot be read (${reason})` });
+  }
   return out;
 }
+
+/** Connections named one by one per reason they cannot be read; the rest are counted. */
+const MAX_NAMED_PER_REASON = 5;
 
 const SIDES = ['client', 'server'] as const;
 
