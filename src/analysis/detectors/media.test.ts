@@ -181,3 +181,46 @@ describe('rtp-icmp-unreachable', () => {
     expect(a.report.findings.filter((x) => x.kind === 'rtp-icmp-unreachable')).toEqual([]);
   });
 });
+
+describe('RTP seen on both sides of a NAT (capture on the router, as in the SIP ALG lab sample)', () => {
+  /** Each phone packet twice: from the LAN address, then from the NAT's translated port. */
+  const dual = (c: Capture, n: number): number => {
+    let firstWan = 0;
+    for (let i = 0; i < n; i++) {
+      c.rtp(1 + i * 0.02, '192.168.1.10:40082', '203.0.113.20:40080', 0x1111, 1, i + 1);
+      const f = c.rtp(1 + i * 0.02 + 0.0001, '203.0.113.1:29543', '203.0.113.20:40080', 0x1111, 1, i + 1);
+      if (i === 0) firstWan = f;
+    }
+    return firstWan;
+  };
+
+  it('rtp-to-unlatched-address: the peer sends to the SDP port while the NAT uses another port', async () => {
+    const c = new Capture();
+    // The phone's SDP (as rewritten by an ALG) says 203.0.113.1:40082; the NAT sends from :29543.
+    const offer = sdpBody('203.0.113.1', 40082);
+    const inv = c.udp(0, PHONE_NAT, PROXY, sipMsg(['INVITE sip:bob@example.com SIP/2.0', 'Via: SIP/2.0/UDP 203.0.113.1:5060;branch=z9hG4bKd1;rport', 'Max-Forwards: 70', ...hdr('1 INVITE', false), 'Contact: <sip:alice@203.0.113.1:5060>'], offer));
+    c.udp(0.5, PROXY, PHONE_NAT, sipMsg(['SIP/2.0 200 OK', 'Via: SIP/2.0/UDP 203.0.113.1:5060;branch=z9hG4bKd1;rport=5060;received=203.0.113.1', ...hdr('1 INVITE', true), 'Contact: <sip:bob@203.0.113.20:5060>'], sdpBody('203.0.113.20', 40080)));
+    const toSdp = c.rtp(0.9, '203.0.113.20:40080', '203.0.113.1:40082', 0x2222, 60);
+    const wan = dual(c, 60);
+    const a = await c.analyze();
+    const f = a.report.findings.filter((x) => x.kind === 'rtp-to-unlatched-address');
+    expect(f).toHaveLength(1);
+    expect(f[0]).toMatchObject({ severity: 'error', callId: CALL });
+    expect(f[0]!.frames).toEqual([inv, toSdp, wan]);
+    expect(f[0]!.explanation).toContain('203.0.113.1:29543');
+    expect(f[0]!.explanation).toContain('c=203.0.113.1, port 40082');
+    // The flip-flop between the LAN and WAN copies is not a source change.
+    expect(a.report.findings.filter((x) => x.kind === 'rtp-source-changed')).toEqual([]);
+  });
+
+  it('rtp-to-unlatched-address: media from another port of a public host without NAT is asymmetric RTP, not a fault', async () => {
+    const c = new Capture();
+    const offer = sdpBody('198.51.100.7', 40082);
+    const inv = sipMsg(['INVITE sip:bob@203.0.113.20 SIP/2.0', 'Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKe1;rport', 'Max-Forwards: 70', ...hdr('1 INVITE', false), 'Contact: <sip:alice@198.51.100.7:5060>'], offer);
+    c.udp(0, '198.51.100.7:5060', PEER, inv);
+    c.udp(0.5, PEER, '198.51.100.7:5060', sipMsg(['SIP/2.0 200 OK', 'Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKe1;rport=5060', ...hdr('1 INVITE', true), 'Contact: <sip:bob@203.0.113.20:5060>'], sdpBody('203.0.113.20', 40080)));
+    c.rtp(0.9, '203.0.113.20:40080', '198.51.100.7:40082', 0x2222, 60);
+    c.rtp(0.91, '198.51.100.7:40090', '203.0.113.20:40080', 0x1111, 60);
+    expect(await c.findings('rtp-to-unlatched-address')).toEqual([]);
+  });
+});

@@ -3,14 +3,29 @@
  * whose source address:port changed mid-call — typically a NAT that dropped its mapping (after an
  * ICMP port unreachable, a timeout or an HA switch) and opened a new one. A media server that
  * locked onto the first source (latching with session locking) ignores the new one: no audio
- * until its lock times out.
+ * until its lock times out. A stream that flips back and forth between one private and one public
+ * source is the same packets captured on both sides of a NAT, and is not reported.
  */
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../engine/report.ts';
 import { endpointKey } from '../../capture/types.ts';
-import { sameEndpoint } from '../lib/addr.ts';
+import type { RtpStreamStats } from '../../capture/types.ts';
+import { isPrivateLike, sameEndpoint } from '../lib/addr.ts';
 import { streamText } from '../lib/media.ts';
 import { uniqFrames } from '../lib/text.ts';
+
+/**
+ * The same packets captured on both sides of a NAT (a capture on the router, "-i any"): the
+ * stream flips back and forth between exactly two sources, one private and one public. That is
+ * one flow seen twice, not a source change.
+ */
+function bothSidesOfNat(s: RtpStreamStats): boolean {
+  if (s.sourceChanges.length < 2) return false;
+  const a = s.src;
+  const b = s.sourceChanges[0]!.to;
+  if (isPrivateLike(a.ip) === isPrivateLike(b.ip)) return false;
+  return s.sourceChanges.every((c) => (sameEndpoint(c.from, a) && sameEndpoint(c.to, b)) || (sameEndpoint(c.from, b) && sameEndpoint(c.to, a)));
+}
 
 export const detectRtpSourceChanged: Detector = {
   kind: 'rtp-source-changed',
@@ -21,6 +36,7 @@ export const detectRtpSourceChanged: Detector = {
     const ids = ctx.model.media?.streamCallIds ?? [];
     ctx.rtpStreams.forEach((s, i) => {
       if (s.kind !== 'rtp' || s.sourceChanges.length === 0) return;
+      if (bothSidesOfNat(s)) return;
       const icmp = ctx.icmp.filter((x) => x.timeUs <= (s.sourceChanges[0]?.timeUs ?? 0) && s.sourceChanges.some((c) => sameEndpoint(x.original.src, c.from) && sameEndpoint(x.original.dst, s.dst)));
       const changes = s.sourceChanges.map((c) => `${endpointKey(c.from)} → ${endpointKey(c.to)} at frame ${c.frame}`).join('; ');
       out.push({
