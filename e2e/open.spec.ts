@@ -45,3 +45,15 @@ test('a large capture shows progress by bytes and stage, and Cancel stops it', a
   await openCapture(page, path.join(PUBLIC_CAPTURES, 'heplify/sip_ipv6_udp.pcap'));
   await expect(page.getByTestId('packet-count')).toHaveText('6');
 });
+
+test('a TLS capture dropped with its key log shows the SIP inside', async ({ page }) => {
+  const dir = path.resolve(import.meta.dirname, '../public/samples/05-bye-new-tls-connection');
+  await page.goto('/');
+  // Both files at once, as a user drags them from a folder.
+  await page.getByTestId('file-input').setInputFiles([path.join(dir, 'keylog.txt'), path.join(dir, 'capture.pcap')]);
+  await expect(page.getByRole('region', { name: 'Capture summary' })).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId('sip-count')).toHaveText('6');
+  await page.getByTestId('call-row').first().click();
+  const labels = await page.locator('.ladder g.arrow').evaluateAll((els) => els.map((e) => e.getAttribute('data-label')));
+  expect(labels.join(' ')).toMatch(/INVITE.*180.*200.*ACK.*BYE.*481/);
+});

@@ -4,6 +4,7 @@
  * detail / findings panel beside it. Global keys: `/` focuses the filter; Esc walks back
  * (detail → ladder → call list). Theme: follows the system unless the user picks one.
  */
+import { pickFiles } from './open/pick-files.ts';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useAppStore, useAppStoreApi } from '../state/store.tsx';
 import type { Theme } from '../state/store.tsx';
@@ -59,8 +60,11 @@ export function App() {
 
   const onFiles = useCallback(
     (files: FileList | null) => {
-      const f = files?.[0];
-      if (f) void openFile(f, f.name);
+      if (!files || files.length === 0) return;
+      // A capture may come with its TLS key log (dropped or picked together).
+      void pickFiles([...files]).then(({ capture, keyLog }) => {
+        if (capture) void openFile(capture, capture.name, keyLog ? { keyLog } : undefined);
+      });
     },
     [openFile],
   );
@@ -147,7 +151,8 @@ export function App() {
           type="file"
           aria-label="Capture file"
           data-testid="file-input"
-          accept=".pcap,.pcapng,.cap,.gz,.pcap.gz,.pcapng.gz,application/vnd.tcpdump.pcap"
+          accept=".pcap,.pcapng,.cap,.gz,.pcap.gz,.pcapng.gz,application/vnd.tcpdump.pcap,.txt,.log,.keylog"
+          multiple
           hidden
           onChange={(e) => {
             onFiles(e.currentTarget.files);
@@ -203,7 +208,7 @@ export function App() {
       ) : (
         status.kind !== 'loading' && (
           <section className="dropzone" aria-label="Drop a capture">
-            <p>Drop a pcap or pcapng file anywhere on this page (gzip-compressed is fine), or use “Open capture…”.</p>
+            <p>Drop a pcap or pcapng file anywhere on this page (gzip-compressed is fine), or use “Open capture…”. SIP over TLS? Drop the capture together with its TLS key log (SSLKEYLOGFILE) to read the SIP inside.</p>
             <p className="muted">Keys: / filter · ↑↓ or j k move · Enter open · Esc back · ←→ previous/next call · Space fold/unfold or multi-select</p>
             <TrainingStartList />
           </section>

@@ -49,6 +49,14 @@ export function sampleIsCurrent(t: TrainingState, app: AppState, id: string): bo
   return s.phase === 'loading' || (s.phase === 'ready' && s.report === app.report) || s.phase === 'error';
 }
 
+/** The key logs that ship with TLS samples, bundled by Vite as text and loaded on demand. */
+const keyLogs = import.meta.glob('/public/samples/*/keylog.txt', { query: '?raw', import: 'default' }) as Record<string, () => Promise<string>>;
+
+export async function sampleKeyLog(id: string): Promise<string | null> {
+  const load = keyLogs[`/public/samples/${id}/keylog.txt`];
+  return load ? await load() : null;
+}
+
 export async function openSample(app: StoreApi<AppState>, training: StoreApi<TrainingState>, s: SampleEntry): Promise<void> {
   const token = ++loadToken;
   training.setState({ sample: { id: s.id, phase: 'loading', report: null, error: null } });
@@ -61,7 +69,10 @@ export async function openSample(app: StoreApi<AppState>, training: StoreApi<Tra
     const blob = await res.blob();
     if (token !== loadToken) return;
     const name = sampleFileName(s);
-    await app.getState().openFile(blob, name);
+    // TLS samples ship their key log (keylog.txt) so the SIP inside can be read.
+    const keyLog = await sampleKeyLog(s.id);
+    if (token !== loadToken) return;
+    await app.getState().openFile(blob, name, keyLog ? { keyLog } : undefined);
     if (token !== loadToken) return;
     const st = app.getState();
     if (st.status.kind === 'loaded' && st.status.name === name && st.report) training.setState({ sample: { id: s.id, phase: 'ready', report: st.report, error: null } });
