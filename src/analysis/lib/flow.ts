@@ -48,9 +48,7 @@ export interface Msg {
   viaCount: number;
   fromTag: string | null;
   toTag: string | null;
-  /** Transaction key within the call: top-Via branch + CSeq method (compare only within one Call-ID). */
-  txKey: string;
-  /** Every message of this transaction (all legs), capture order. */
+  /** Every message of this transaction (top-Via branch + CSeq method within the Call-ID; all legs), capture order. */
   tx: Msg[];
   /** Earliest earlier copy of this same message on the same leg (retransmission or duplicate). */
   firstCopy: Msg | null;
@@ -161,6 +159,36 @@ function sameCopy(a: Msg, b: Msg): boolean {
   return a.src === b.src && a.dst === b.dst && a.isReq === b.isReq && a.method === b.method && (a.isReq || (a.status === b.status && a.toTag === b.toTag));
 }
 
+/**
+ * The transactions of one call. Most calls have a handful, found by a linear scan without
+ * building any key; a call with many (a long-lived Call-ID reused for refreshes) switches to a
+ * Map keyed by branch and method.
+ */
+interface CallTx {
+  call: Msg[];
+  list: Array<{ branch: string; method: string; msgs: Msg[] }>;
+  map: Map<string, Msg[]> | null;
+}
+const TX_SCAN = 8;
+
+function findTx(e: CallTx, branch: string, method: string): Msg[] | undefined {
+  if (e.map) return e.map.get(`${branch}|${method}`);
+  for (const t of e.list) if (t.branch === branch && t.method === method) return t.msgs;
+  return undefined;
+}
+
+function addTx(e: CallTx, branch: string, method: string, msgs: Msg[]): void {
+  if (e.map) {
+    e.map.set(`${branch}|${method}`, msgs);
+    return;
+  }
+  e.list.push({ branch, method, msgs });
+  if (e.list.length > TX_SCAN) {
+    e.map = new Map();
+    for (const t of e.list) e.map.set(`${t.branch}|${t.method}`, t.msgs);
+  }
+}
+
 /** How far back in a transaction to look for an earlier copy (transactions are short; this bounds odd ones). */
 const COPY_LOOKBACK = 64;
 
@@ -168,7 +196,7 @@ function buildFlow(messages: readonly CapturedMessage[]): Flow {
   const msgs: Msg[] = [];
   const byIndex = new Map<number, Msg>();
   const calls = new Map<string, Msg[]>();
-  const txByCall = new Map<string, { call: Msg[]; tx: Map<string, Msg[]> }>();
+  const txByCall = new Map<string, CallTx>();
   const txs: Msg[][] = [];
 
   for (const m of messages) {
@@ -182,17 +210,17 @@ function buildFlow(messages: readonly CapturedMessage[]): Flow {
     const toTag = tagOf(sip.to);
     const branch = topVia?.branch ?? `nobranch:${sip.cseq.seq}:${fromTag ?? ''}`;
     // ACK to a non-2xx shares the INVITE's branch; its own key keeps it apart from the INVITE.
-    const txKey = `${branch}|${cseqMethod}`;
     let entry = txByCall.get(sip.callId);
     if (!entry) {
-      entry = { call: [], tx: new Map() };
+      entry = { call: [], list: [], map: null };
       txByCall.set(sip.callId, entry);
       calls.set(sip.callId, entry.call);
     }
     const call = entry.call;
-    let tx = entry.tx.get(txKey);
+    let tx = findTx(entry, branch, cseqMethod);
     if (!tx) {
-      entry.tx.set(txKey, (tx = []));
+      tx = [];
+      addTx(entry, branch, cseqMethod, tx);
       txs.push(tx);
     }
     const msg: Msg = {
@@ -218,7 +246,6 @@ function buildFlow(messages: readonly CapturedMessage[]): Flow {
       viaCount: sip.via.length,
       fromTag,
       toTag,
-      txKey,
       tx,
       firstCopy: null,
       retransmission: false,
@@ -281,6 +308,12 @@ export function requestsToIp(flow: Flow, ip: string): Msg[] {
   return idx.get(ip) ?? [];
 }
 
+/** The dialog of a tag pair (either order) among a call's few dialogs. */
+function findDialog(ds: Dialog[], a: string, b: string): Dialog | undefined {
+  for (const d of ds) if ((d.callerTag === a && d.calleeTag === b) || (d.callerTag === b && d.calleeTag === a)) return d;
+  return undefined;
+}
+
 /** Dialog key within one call: the two tags, in sorted order. */
 function dialogKey(a: string, b: string): string {
   return a < b ? `${a}|${b}` : `${b}|${a}`;
@@ -290,31 +323,18 @@ function buildDialogs(calls: Map<string, Msg[]>): { dialogs: Dialog[]; dialogOf:
   const dialogs: Dialog[] = [];
   const dialogOf = new Map<Msg, Dialog>();
   for (const [callId, list] of calls) {
-    const byKey = new Map<string, Dialog>();
-    // Initial INVITE copies (no To-tag) by "CSeq|From-tag", and CSeqs of in-dialog INVITEs.
-    let initialInvites: Map<string, Msg[]> | null = null;
-    let reInviteCseqs: Set<number> | null = null;
-    for (const x of list) {
-      if (!x.isReq || x.method !== 'INVITE') continue;
-      if (!x.toTag) {
-        initialInvites ??= new Map();
-        const k = `${x.cseq}|${x.fromTag ?? ''}`;
-        let l = initialInvites.get(k);
-        if (!l) initialInvites.set(k, (l = []));
-        l.push(x);
-      } else (reInviteCseqs ??= new Set()).add(x.cseq);
-    }
+    // Dialog-creating 2xx first: most calls have none or one, so nothing is allocated before.
+    let created: Dialog[] | null = null;
     for (const r of list) {
       if (r.isReq || r.method !== 'INVITE' || r.status < 200 || r.status >= 300 || !r.fromTag || !r.toTag) continue;
-      const key = dialogKey(r.fromTag, r.toTag);
-      if (byKey.has(key)) continue;
+      if (created && findDialog(created, r.fromTag, r.toTag)) continue;
       // The initial INVITE: same CSeq, no To-tag, same From-tag.
-      const invites = initialInvites?.get(`${r.cseq}|${r.fromTag}`) ?? [];
-      if (invites.length === 0 && reInviteCseqs?.has(r.cseq)) {
+      const invites = list.filter((x) => x.isReq && x.method === 'INVITE' && x.cseq === r.cseq && x.fromTag === r.fromTag && !x.toTag);
+      if (invites.length === 0 && list.some((x) => x.isReq && x.method === 'INVITE' && x.toTag && x.cseq === r.cseq)) {
         continue; // a 2xx to a re-INVITE of a dialog whose start was not captured: treated below
       }
       const d: Dialog = {
-        key: `${callId}|${key}`,
+        key: `${callId}|${dialogKey(r.fromTag, r.toTag)}`,
         callId,
         callerTag: r.fromTag,
         calleeTag: r.toTag,
@@ -335,15 +355,16 @@ function buildDialogs(calls: Map<string, Msg[]>): { dialogs: Dialog[]; dialogOf:
         calleeUaEp: r.srcEp,
         ips: new Set(),
       };
-      byKey.set(key, d);
+      (created ??= []).push(d);
       dialogs.push(d);
     }
-    if (byKey.size === 0) continue;
-    for (const d of byKey.values()) for (const i of d.invites) d.ips.add(i.srcIp).add(i.dstIp);
+    if (!created) continue;
+    const byKey = created.length > TX_SCAN ? new Map(created.map((d) => [dialogKey(d.callerTag, d.calleeTag), d])) : null;
+    for (const d of created) for (const i of d.invites) d.ips.add(i.srcIp).add(i.dstIp);
     // One pass over the call: each message with both tags belongs to the dialog of its tag pair.
     for (const x of list) {
       if (x.fromTag === null || x.toTag === null) continue;
-      const d = byKey.get(dialogKey(x.fromTag, x.toTag));
+      const d = byKey ? byKey.get(dialogKey(x.fromTag, x.toTag)) : findDialog(created, x.fromTag, x.toTag);
       if (!d) continue;
       d.messages.push(x);
       dialogOf.set(x, d);
@@ -363,7 +384,7 @@ function buildDialogs(calls: Map<string, Msg[]>): { dialogs: Dialog[]; dialogOf:
         if (d.byeDeliveredT === null && x.status !== 408) d.byeDeliveredT = x.t;
       }
     }
-    for (const d of byKey.values()) {
+    for (const d of created) {
       for (const i of d.invites) dialogOf.set(i, d);
       let minVia = Infinity;
       let callerUa: Msg | null = null;
