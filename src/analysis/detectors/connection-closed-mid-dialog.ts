@@ -59,7 +59,7 @@ export const detectConnectionClosedMidDialog: Detector = {
           severity,
           callId: d.callId,
           frames: uniqFrames([
-            ...f.messages.map((i) => flow.byIndex.get(i)?.frame ?? 0),
+            ...f.messages.map((i) => flow.byIndex[i]?.frame ?? 0),
             ...c.closeEvents.map((e) => e.frame),
             ...later.flatMap((m) => [m.facts.conn.openedFrame, ...m.facts.failureFrames]),
             ...d.byes.map((b) => b.frame),

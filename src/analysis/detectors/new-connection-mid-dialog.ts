@@ -25,7 +25,7 @@ export const detectNewConnectionMidDialog: Detector = {
     for (const m of idx.mid) {
       const c = m.facts.conn;
       if (m.earlier.length === 0) continue;
-      const carried = m.facts.messages.map((i) => flow.byIndex.get(i)).filter((x) => x !== undefined);
+      const carried = m.facts.messages.map((i) => flow.byIndex[i]).filter((x) => x !== undefined);
       const first = carried[0];
       let severity: Finding['severity'];
       const parts: string[] = [];

@@ -99,7 +99,7 @@ export interface Flow {
   messages: readonly CapturedMessage[];
   msgs: Msg[];
   /** Parsed message by message index. */
-  byIndex: Map<number, Msg>;
+  byIndex: Array<Msg | undefined>;
   calls: Map<string, Msg[]>;
   /** Every transaction's messages (all legs), each list in capture order. */
   txs: Msg[][];
@@ -194,7 +194,7 @@ const COPY_LOOKBACK = 64;
 
 function buildFlow(messages: readonly CapturedMessage[]): Flow {
   const msgs: Msg[] = [];
-  const byIndex = new Map<number, Msg>();
+  const byIndex: Array<Msg | undefined> = new Array<Msg | undefined>(messages.length);
   const calls = new Map<string, Msg[]>();
   const txByCall = new Map<string, CallTx>();
   const txs: Msg[][] = [];
@@ -264,7 +264,7 @@ function buildFlow(messages: readonly CapturedMessage[]): Flow {
     tx.push(msg);
     call.push(msg);
     msgs.push(msg);
-    byIndex.set(m.index, msg);
+    byIndex[m.index] = msg;
   }
 
   const { dialogs, dialogOf } = buildDialogs(calls);
