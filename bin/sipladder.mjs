@@ -4,5 +4,10 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// `sipladder analyze … | head`: a closed pipe ends the output quietly, not with a stack trace.
+process.stdout.on('error', (e) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));

@@ -54,11 +54,14 @@ const V4_CACHE_MAX = 1 << 16;
 
 /** Dotted quad of a 32-bit value (cached). */
 export function ipv4String(v: number): string {
-  let s = v4Cache.get(v);
+  // Keyed by the signed 32-bit value: a small integer to V8, so the lookup does not hash a heap
+  // number (addresses above 127.255.255.255 as unsigned would be).
+  const key = v | 0;
+  let s = v4Cache.get(key);
   if (s === undefined) {
     s = `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
     if (v4Cache.size >= V4_CACHE_MAX) v4Cache.clear();
-    v4Cache.set(v, s);
+    v4Cache.set(key, s);
   }
   return s;
 }

@@ -3,7 +3,8 @@
  * Exit 0 when the file was read (findings or not); exit 2 with one line on stderr when the input
  * is not a capture (wrong magic, empty, unreadable); never a stack trace for bad input.
  */
-import { open, readFile, stat } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { analyzeChunks, NotACaptureError } from '../engine/analyze.ts';
 import type { AnalyzeOptions, InputChunk } from '../engine/analyze.ts';
 import type { Report } from '../engine/report.ts';
@@ -15,30 +16,27 @@ const USAGE = `usage: sipladder analyze <capture-file> [--json] [--pretty] [--ke
   --keylog FILE   TLS key log (SSLKEYLOGFILE format) to decrypt SIP over TLS`;
 
 /**
- * Read a file in slices without holding all of it. One read is always in flight ahead of the
- * consumer, so the disk and the decoder work at the same time.
+ * Read a file in slices without holding all of it. The reads are synchronous: from the page cache
+ * a 2 MiB read takes well under a millisecond, and an await per slice through the thread pool
+ * left the decoder idle for a sixth of the time.
  */
 export async function* fileChunks(path: string, chunkSize = 2 << 20): AsyncGenerator<InputChunk> {
-  const fh = await open(path, 'r');
-  let next: Promise<Uint8Array> | null = null;
+  const fd = openSync(path, 'r');
+  // Two buffers take turns: the engine is done with a chunk (the container reader copies only a
+  // partial record's tail; a gzip input is copied before decompression) by the time it asks for
+  // the next one but one. No 2 MiB allocation per slice, so no garbage and no zero-filling.
+  const buffers = [new Uint8Array(chunkSize), new Uint8Array(chunkSize)];
   try {
     let pos = 0;
-    const readAt = async (at: number) => {
-      const buf = new Uint8Array(chunkSize);
-      const { bytesRead } = await fh.read(buf, 0, chunkSize, at);
-      return bytesRead === chunkSize ? buf : buf.subarray(0, bytesRead);
-    };
-    next = readAt(0);
-    for (;;) {
-      const bytes = await next;
-      if (bytes.length === 0) return;
-      pos += bytes.length;
-      next = readAt(pos);
-      yield { bytes, end: pos };
+    for (let turn = 0; ; turn ^= 1) {
+      const buf = buffers[turn]!;
+      const n = readSync(fd, buf, 0, chunkSize, pos);
+      if (n === 0) return;
+      pos += n;
+      yield { bytes: n === chunkSize ? buf : buf.subarray(0, n), end: pos };
     }
   } finally {
-    await next?.catch(() => undefined); // a read still in flight when the consumer stopped
-    await fh.close();
+    closeSync(fd);
   }
 }
 

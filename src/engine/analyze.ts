@@ -168,13 +168,15 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
 
   async function* raw(): AsyncGenerator<Uint8Array> {
     bytesRead = first.value!.end;
-    yield head;
+    yield compressed ? head.slice() : head;
     for (;;) {
       if (signal?.aborted) throw new CancelledError();
       const n = await it.next();
       if (n.done) return;
       bytesRead = n.value.end;
-      yield n.value.bytes;
+      // The decompressor may still hold a chunk when the next is read: give it its own copy,
+      // because an input may reuse its buffers (the CLI's file reader does).
+      yield compressed ? n.value.bytes.slice() : n.value.bytes;
     }
   }
   const compressed = sniff.kind === 'gzip';
