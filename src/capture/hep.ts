@@ -12,40 +12,16 @@
  * Also exports the IPv4/IPv6 text formatters used by the capture layer's own parsers
  * (RFC 5952 compressed IPv6).
  */
-import { decompressSync } from 'fflate';
 
-/** Dotted quad from 4 bytes at `o`. */
+import { formatIpv6 } from './ip.ts';import { decompressSync } from 'fflate';
+
+/** Dotted quad of 4 address bytes at b[o]. */
 export function formatIpv4(b: Uint8Array, o: number): string {
   return `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
 }
 
-/** RFC 5952 text of 16 bytes at `o` (longest run of ≥2 zero groups as "::", lower-case hex). */
-export function formatIpv6(b: Uint8Array, o: number): string {
-  const g: number[] = [];
-  for (let i = 0; i < 8; i++) g.push((b[o + i * 2]! << 8) | b[o + i * 2 + 1]!);
-  // IPv4-mapped addresses keep the dotted tail (::ffff:a.b.c.d).
-  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
-    return `::ffff:${formatIpv4(b, o + 12)}`;
-  }
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hexs = g.map((x) => x.toString(16));
-  if (bestStart < 0) return hexs.join(':');
-  return `${hexs.slice(0, bestStart).join(':')}::${hexs.slice(bestStart + bestLen).join(':')}`;
-}
+// RFC 5952 text of 16 address bytes: the one formatter lives in ip.ts.
+export { formatIpv6 };
 
 export interface HepPacket {
   version: 1 | 2 | 3;

@@ -15,6 +15,7 @@
  * small deterministic generator so collisions can be probed away: two different addresses never
  * get the same replacement, and no replacement equals an address seen in the input.
  */
+import { formatIpv6 as formatIpv6At } from '../capture/ip.ts';
 
 export type Ipv4Class = 'loopback' | 'special' | 'rfc1918-10' | 'rfc1918-172' | 'rfc1918-192' | 'cgnat' | 'link-local' | 'public';
 export type Ipv6Class = 'loopback' | 'special' | 'link-local' | 'unique-local' | 'v4-mapped' | 'global';
@@ -83,29 +84,9 @@ export function parseIpv6(text: string): Uint8Array | null {
   return out;
 }
 
-/** RFC 5952 text of 16 bytes (IPv4-mapped as ::ffff:a.b.c.d). */
+/** RFC 5952 text of 16 bytes (IPv4-mapped as ::ffff:a.b.c.d), by the capture layer's formatter. */
 export function formatIpv6(b: Uint8Array): string {
-  const g: number[] = [];
-  for (let i = 0; i < 8; i++) g.push((b[i * 2]! << 8) | b[i * 2 + 1]!);
-  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) return `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (x: number): string => x.toString(16);
-  if (bestStart < 0) return g.map(hex).join(':');
-  return `${g.slice(0, bestStart).map(hex).join(':')}::${g.slice(bestStart + bestLen).map(hex).join(':')}`;
+  return formatIpv6At(b, 0);
 }
 
 export function ipv6Class(b: Uint8Array): Ipv6Class {
