@@ -118,8 +118,10 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
 
   /** One application payload → one CapturedMessage (also for decrypted TLS after the pass). */
   const onApp = (p: AppPayload): void => {
-    const raw = textDecoder.decode(p.bytes);
     const parsed = parseSip(p.bytes);
+    // One copy of the text: the parser's when it decoded byte for byte (ASCII), else latin1.
+    const same = parsed.ok && parsed.message.raw.length === p.bytes.length && !parsed.message.raw.includes('\uFFFD');
+    const raw = same ? parsed.message.raw : textDecoder.decode(p.bytes);
     if (parsed.ok) {
       if (p.notes) parsed.message.notes.push(...p.notes);
       if (p.incomplete) parsed.message.notes.push(`incomplete: ${p.incomplete}`);
