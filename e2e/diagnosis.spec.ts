@@ -12,16 +12,17 @@ import { analyzeFile } from '../src/cli/main.ts';
 import type { Finding, Report } from '../src/engine/report.ts';
 import { dropCapture, PUBLIC_CAPTURES, ui } from './helpers.ts';
 
+const SAMPLE_01 = path.resolve(import.meta.dirname, '../public/samples/01-missing-ack/capture.pcap');
 const cache = new Map<string, Promise<Report>>();
 const reportOf = (file: string): Promise<Report> => {
   let p = cache.get(file);
-  if (!p) cache.set(file, (p = analyzeFile(path.join(PUBLIC_CAPTURES, file))));
+  if (!p) cache.set(file, (p = analyzeFile(path.resolve(PUBLIC_CAPTURES, file))));
   return p;
 };
 
 async function open(page: Page, file: string, callId: string): Promise<void> {
   await page.goto('/');
-  await dropCapture(page, path.join(PUBLIC_CAPTURES, file));
+  await dropCapture(page, path.resolve(PUBLIC_CAPTURES, file));
   await ui.filter(page).fill(`callid:${callId}`);
   await page.locator(`tr[data-callid="${callId}"]`).click();
   await expect(ui.arrows(page).first()).toBeVisible();
@@ -58,18 +59,12 @@ test('a finding puts a badge on its evidence arrow; clicking it in the panel sel
 });
 
 test('ghost arrows show where a message should have gone', async ({ page }) => {
-  // Any public capture whose findings carry an expected hop.
-  const files = ['ndpi/FAX-Call-t38-CA-TDM-SIP-FB-1.pcap', 'sngrep/ipv6frag.pcap', 'hep-wireshark/hep.pcap', 'wireshark-wiki/MSCML.pcap'];
-  let found: { file: string; f: Finding } | null = null;
-  for (const file of files) {
-    const f = (await reportOf(file)).findings.find((x) => x.expected && x.callId);
-    if (f) {
-      found = { file, f };
-      break;
-    }
-  }
-  test.skip(!found, 'no public capture has a finding with an expected hop');
-  const { file, f } = found!;
+  // The lab's missing-ACK sample: the ACKs went to the private Contact; the ghost arrow points at
+  // the NAT's public address, where the 2xx came from.
+  const file = SAMPLE_01;
+  const f = (await reportOf(file)).findings.find((x) => x.kind === 'ack-missing' && x.expected && x.callId);
+  expect(f, 'ack-missing carries the hop the ACK should have taken').toBeTruthy();
+  if (!f) return;
   await open(page, file, f.callId!);
   await page.getByRole('tab', { name: 'Findings' }).click();
   await page.getByTestId('findings-panel').getByTestId('finding').filter({ hasText: f.title }).getByRole('button').click();
@@ -85,10 +80,12 @@ test('ghost arrows show where a message should have gone', async ({ page }) => {
 });
 
 test('connection lanes: the connection opened mid-dialog stands out', async ({ page }) => {
-  const file = 'heplify/sip_ipv4_tcp_fragmented.pcap';
+  // The lab's BYE-on-a-new-TCP-connection sample (field note 000 over plain TCP).
+  const file = path.resolve(import.meta.dirname, '../public/samples/05b-bye-new-tcp-connection/capture.pcap');
   const report = await reportOf(file);
   const f = report.findings.find((x) => x.kind === 'new-connection-mid-dialog');
-  test.skip(!f, 'the engine reports no new-connection-mid-dialog here');
+  expect(f, 'the sample shows new-connection-mid-dialog').toBeTruthy();
+  if (!f) return;
   await open(page, file, f!.callId!);
   const carried = new Set(report.messages.filter((m) => m.callId === f!.callId && m.connection !== null).map((m) => m.connection));
   const lanes = page.getByTestId('connection-lane');
