@@ -9,6 +9,7 @@
  * reader has checked for sanity) is ever allocated.
  */
 
+import type { PacketRecord } from './types.ts';
 /** "50 4b 03 04" — the first `n` bytes in lower-case hex, space separated. */
 export function hexBytes(bytes: Uint8Array, n = bytes.length): string {
   const parts: string[] = [];
@@ -37,6 +38,11 @@ export const TWO_POW_32 = 4294967296;
  * Base of the streaming container readers. A subclass says how many bytes the next unit
  * (file header, record, block) needs (`need`) and consumes complete units (`walk`).
  */
+/** A blank packet record, for readers that fill one in place for every packet. */
+export function emptyPacketRecord(): PacketRecord {
+  return { frame: 0, timeUs: 0, linkType: 0, data: new Uint8Array(0), origLen: 0, fileOffset: 0, interfaceId: 0 };
+}
+
 export abstract class RecordStream {
   /** Pending partial unit carried over from the previous chunk. */
   private pend: Uint8Array = new Uint8Array(0);

@@ -10,7 +10,7 @@
  * reports it and stops rather than allocating the claimed size.
  */
 import type { ContainerReader, ContainerSink, PacketRecord } from './types.ts';
-import { RecordStream } from './bytes.ts';
+import { emptyPacketRecord, RecordStream } from './bytes.ts';
 
 const FILE_HEADER = 24;
 /** Largest record we believe (Wireshark's default maximum snapshot length). */
@@ -31,15 +31,8 @@ export class PcapReader extends RecordStream implements ContainerReader {
   private limit = MAX_RECORD;
   private linkType = -1;
   private frame = 0;
-  private readonly rec: PacketRecord = {
-    frame: 0,
-    timeUs: 0,
-    linkType: 0,
-    data: new Uint8Array(0),
-    origLen: 0,
-    fileOffset: 0,
-    interfaceId: 0,
-  };
+  /** Reused for every packet (valid only during the sink callback). */
+  private readonly rec: PacketRecord = emptyPacketRecord();
 
   constructor(private readonly sink: ContainerSink) {
     super();

@@ -11,7 +11,7 @@
  * not matching) means the file cannot be followed any further: a warning, then stop.
  */
 import type { ContainerReader, ContainerSink, PacketRecord } from './types.ts';
-import { RecordStream, TWO_POW_32, hexBytes } from './bytes.ts';
+import { emptyPacketRecord, RecordStream, TWO_POW_32, hexBytes } from './bytes.ts';
 
 export const PCAPNG_SHB = 0x0a0d0d0a;
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
@@ -42,15 +42,8 @@ export class PcapngReader extends RecordStream implements ContainerReader {
   private frame = 0;
   private lastTimeUs = 0;
   private warnedIface = new Set<number>();
-  private readonly rec: PacketRecord = {
-    frame: 0,
-    timeUs: 0,
-    linkType: 0,
-    data: new Uint8Array(0),
-    origLen: 0,
-    fileOffset: 0,
-    interfaceId: 0,
-  };
+  /** Reused for every packet (valid only during the sink callback). */
+  private readonly rec: PacketRecord = emptyPacketRecord();
 
   constructor(private readonly sink: ContainerSink) {
     super();
