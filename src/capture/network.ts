@@ -64,7 +64,20 @@ export class NetworkDecoder {
 
   packet(rec: PacketRecord): void {
     this.frags.tick(rec.timeUs);
-    const st = decodeLink(rec.linkType, rec.data, this.link);
+    // Hot path: untagged Ethernet carrying IPv4, read in place in the reader's buffer.
+    const buf = rec.buf;
+    if (buf !== undefined && rec.linkType === 1) {
+      const s = rec.start!;
+      const e = rec.end!;
+      if (e - s >= 34 && buf[s + 12] === 0x08 && buf[s + 13] === 0x00) {
+        this.rec = rec;
+        this.ipLayer(buf, s + 14, e, ETH_IPV4, NO_TUNNELS, 0);
+        this.rec = null;
+        return;
+      }
+    }
+    const data = rec.data;
+    const st = decodeLink(rec.linkType, data, this.link);
     if (st !== LINK_OK) {
       if (st === LINK_UNSUPPORTED && !this.warnedLinkTypes.has(rec.linkType)) {
         this.warnedLinkTypes.add(rec.linkType);
@@ -76,7 +89,7 @@ export class NetworkDecoder {
       return;
     }
     this.rec = rec;
-    this.ipLayer(rec.data, this.link.offset, rec.data.length, this.link.etherType, NO_TUNNELS, 0);
+    this.ipLayer(data, this.link.offset, data.length, this.link.etherType, NO_TUNNELS, 0);
     this.rec = null;
   }
 

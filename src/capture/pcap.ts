@@ -9,7 +9,7 @@
  * 256 KiB, or beyond a sane snaplen) means the file is corrupt from there on: the reader
  * reports it and stops rather than allocating the claimed size.
  */
-import type { ContainerReader, ContainerSink, PacketRecord } from './types.ts';
+import type { ContainerReader, ContainerSink } from './types.ts';
 import { emptyPacketRecord, RecordStream } from './bytes.ts';
 
 const FILE_HEADER = 24;
@@ -32,7 +32,7 @@ export class PcapReader extends RecordStream implements ContainerReader {
   private linkType = -1;
   private frame = 0;
   /** Reused for every packet (valid only during the sink callback). */
-  private readonly rec: PacketRecord = emptyPacketRecord();
+  private readonly rec = emptyPacketRecord();
 
   constructor(private readonly sink: ContainerSink) {
     super();
@@ -121,7 +121,9 @@ export class PcapReader extends RecordStream implements ContainerReader {
       rec.timeUs = sec * 1e6 + (div === 1 ? frac : Math.floor(frac / div));
       rec.origLen = view.getUint32(p + 12, le);
       rec.fileOffset = base + p;
-      rec.data = buf.subarray(p + hl, p + hl + caplen);
+      rec.buf = buf;
+      rec.start = p + hl;
+      rec.end = p + hl + caplen;
       sink.packet(rec);
       p += hl + caplen;
     }

@@ -10,7 +10,7 @@
  * A block with an impossible length (not a multiple of 4, < 12, > 16 MiB, or trailing length
  * not matching) means the file cannot be followed any further: a warning, then stop.
  */
-import type { ContainerReader, ContainerSink, PacketRecord } from './types.ts';
+import type { ContainerReader, ContainerSink } from './types.ts';
 import { emptyPacketRecord, RecordStream, TWO_POW_32, hexBytes } from './bytes.ts';
 
 export const PCAPNG_SHB = 0x0a0d0d0a;
@@ -43,7 +43,7 @@ export class PcapngReader extends RecordStream implements ContainerReader {
   private lastTimeUs = 0;
   private warnedIface = new Set<number>();
   /** Reused for every packet (valid only during the sink callback). */
-  private readonly rec: PacketRecord = emptyPacketRecord();
+  private readonly rec = emptyPacketRecord();
 
   constructor(private readonly sink: ContainerSink) {
     super();
@@ -103,7 +103,9 @@ export class PcapngReader extends RecordStream implements ContainerReader {
             rec.frame = ++this.frame;
             rec.timeUs = this.lastTimeUs = toMicros(ifc, view.getUint32(p + 12, le), view.getUint32(p + 16, le));
             rec.linkType = ifc.linkType;
-            rec.data = buf.subarray(p + 28, p + 28 + caplen);
+            rec.buf = buf;
+            rec.start = p + 28;
+            rec.end = p + 28 + caplen;
             rec.origLen = view.getUint32(p + 24, le);
             rec.fileOffset = base + p;
             rec.interfaceId = view.getUint32(p + 8, le);

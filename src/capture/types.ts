@@ -32,6 +32,13 @@ export interface PacketRecord {
   fileOffset: number;
   /** pcapng interface id (0 for classic pcap). */
   interfaceId: number;
+  /**
+   * Where `data` lives, when the reader can say so without making a view: data is
+   * buf[start, end). The network decoder's hot path reads these and never builds `data`.
+   */
+  buf?: Uint8Array;
+  start?: number;
+  end?: number;
 }
 
 export type ContainerFormat = 'pcap' | 'pcapng';

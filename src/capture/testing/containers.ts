@@ -228,7 +228,8 @@ export interface ReadAll {
 export function readAll(bytes: Uint8Array, chunk = bytes.length || 1): ReadAll {
   const out: ReadAll = { format: '', records: [], warnings: [], secrets: [], linkTypes: [] };
   const reader: ContainerReader | { error: string } = openContainer(bytes.subarray(0, 16), {
-    packet: (r) => out.records.push({ ...r, data: r.data.slice() }),
+    // The record's own fields, with its bytes copied (not where in the reader's buffer they were).
+    packet: (r) => out.records.push({ frame: r.frame, timeUs: r.timeUs, linkType: r.linkType, data: r.data.slice(), origLen: r.origLen, fileOffset: r.fileOffset, interfaceId: r.interfaceId }),
     warning: (w) => out.warnings.push(w),
     secrets: (type, data) => out.secrets.push({ type, data: data.slice() }),
   });
