@@ -33,6 +33,31 @@ function u16(b: Uint8Array, o: number): number {
   return ((b[o] as number) << 8) | (b[o + 1] as number);
 }
 
+/** The packet handed to the sink, filled in place; `payload` is made only when asked for. */
+class ReusedIpPacket implements IpPacket {
+  frame = 0;
+  timeUs = 0;
+  version: 4 | 6 = 4;
+  src = '';
+  dst = '';
+  protocol = 0;
+  truncated = false;
+  firstFrame = 0;
+  tunnels: readonly string[] = NO_TUNNELS;
+  fileOffset = 0;
+  buf: Uint8Array = new Uint8Array(0);
+  start = 0;
+  end = 0;
+  get payload(): Uint8Array {
+    return this.buf.subarray(this.start, this.end);
+  }
+  set payload(bytes: Uint8Array) {
+    this.buf = bytes;
+    this.start = 0;
+    this.end = bytes.length;
+  }
+}
+
 export class NetworkDecoder {
   private readonly link: LinkResult = { etherType: 0, offset: 0 };
   private readonly inner: LinkResult = { etherType: 0, offset: 0 };
@@ -40,19 +65,7 @@ export class NetworkDecoder {
   private readonly frags: FragmentReassembler;
   private readonly warnedLinkTypes = new Set<number>();
   private readonly tunnelCache = new Map<readonly string[], Map<string, readonly string[]>>();
-  private readonly pkt: IpPacket = {
-    frame: 0,
-    timeUs: 0,
-    version: 4,
-    src: '',
-    dst: '',
-    protocol: 0,
-    payload: new Uint8Array(0),
-    truncated: false,
-    firstFrame: 0,
-    tunnels: NO_TUNNELS,
-    fileOffset: 0,
-  };
+  private readonly pkt = new ReusedIpPacket();
   private rec: PacketRecord | null = null;
 
   constructor(
@@ -116,7 +129,7 @@ export class NetworkDecoder {
     const dst = h.dst;
     const protocol = h.protocol;
     if (!h.fragment) {
-      this.upper(version, src, dst, protocol, b.subarray(h.payloadStart, h.payloadEnd), h.truncated, rec.frame, tunnels, depth);
+      this.upper(version, src, dst, protocol, b, h.payloadStart, h.payloadEnd, h.truncated, rec.frame, tunnels, depth);
       return;
     }
     const done = this.frags.add(version, src, dst, protocol, h.fragId, h.fragOffset, h.fragMore, b.subarray(h.payloadStart, h.payloadEnd), rec.frame, rec.timeUs);
@@ -133,7 +146,7 @@ export class NetworkDecoder {
       proto = h.protocol;
       payload = payload.subarray(h.payloadStart);
     }
-    this.upper(version, src, dst, proto, payload, false, done.firstFrame, tunnels, depth);
+    this.upper(version, src, dst, proto, payload, 0, payload.length, false, done.firstFrame, tunnels, depth);
   }
 
   private upper(
@@ -141,13 +154,16 @@ export class NetworkDecoder {
     src: string,
     dst: string,
     protocol: number,
-    payload: Uint8Array,
+    buf: Uint8Array,
+    start: number,
+    end: number,
     truncated: boolean,
     firstFrame: number,
     tunnels: readonly string[],
     depth: number,
   ): void {
-    if (depth < MAX_DEPTH) {
+    if (depth < MAX_DEPTH && (protocol === 4 || protocol === 41 || protocol === 47)) {
+      const payload = buf.subarray(start, end);
       if (protocol === 4 || protocol === 41) {
         this.ipLayer(payload, 0, payload.length, protocol === 4 ? ETH_IPV4 : ETH_IPV6, this.tunnel(tunnels, protocol === 4 ? 'ipip' : '6in4'), depth + 1);
         return;
@@ -162,7 +178,9 @@ export class NetworkDecoder {
     p.src = src;
     p.dst = dst;
     p.protocol = protocol;
-    p.payload = payload;
+    p.buf = buf;
+    p.start = start;
+    p.end = end;
     p.truncated = truncated;
     p.firstFrame = firstFrame;
     p.tunnels = tunnels;

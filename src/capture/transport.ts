@@ -143,6 +143,21 @@ export class TransportDecoder {
   }
 
   private udp(p: IpPacket): void {
+    // Hot path: RTP/RTCP read in place in the decoder's buffer, without a payload view.
+    const buf = p.buf;
+    if (buf !== undefined) {
+      const s = p.start!;
+      const e = p.end!;
+      if (e - s >= 20 && (buf[s + 8]! & 0xc0) === 0x80) {
+        const sport = (buf[s]! << 8) | buf[s + 1]!;
+        const dport = (buf[s + 2]! << 8) | buf[s + 3]!;
+        const ulen = (buf[s + 4]! << 8) | buf[s + 5]!;
+        if (this.sipPortTable[sport] !== 1 && this.sipPortTable[dport] !== 1 && ulen >= 8 && ulen <= e - s) {
+          this.rtp.packet(p.frame, p.timeUs, p.src, sport, p.dst, dport, buf, s + 8, s + ulen);
+          return;
+        }
+      }
+    }
     const d = p.payload;
     const n = d.length;
     if (n < 8) {

@@ -80,6 +80,10 @@ export interface IpPacket {
   /** Outer encapsulations crossed, outermost first, e.g. ["gre"], ["erspan"], ["ipip"]; [] when none. */
   tunnels: readonly string[];
   fileOffset: number;
+  /** Where `payload` lives, when the decoder can say so without making a view: buf[start, end). */
+  buf?: Uint8Array;
+  start?: number;
+  end?: number;
 }
 
 export interface Endpoint {
