@@ -33,7 +33,8 @@
  * Output: per direction, the application_data plaintext of each record with the frame that
  * completed the record and the frames that carried it.
  */
-import type { AppPayload, CaptureWarning, Endpoint, FramedMessage, StreamFramerFactory } from './types.ts';
+
+import { concatBytes } from './bytes.ts';import type { AppPayload, CaptureWarning, Endpoint, FramedMessage, StreamFramerFactory } from './types.ts';
 import type { KeyLog, KeyLogLabel } from './keylog.ts';
 import type { TlsRecord, TlsSession } from './tls.ts';
 import { tlsVersionName } from './tls.ts';
@@ -125,15 +126,7 @@ function buf(u: Uint8Array): Uint8Array<ArrayBuffer> {
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return buf(concatBytes(parts));
 }
 
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
@@ -380,6 +373,46 @@ async function decrypt13(
   return plaintext;
 }
 
+/**
+ * Opens the records of both directions in order (a record's sequence number is its index) and
+ * keeps the application data. `open` returns the plaintext, null when the record did not
+ * decrypt (counted, and reported once per direction), or undefined to pass over it.
+ */
+async function openRecords(
+  records: TlsSession['capture']['records'],
+  who: string,
+  warn: (w: CaptureWarning) => void,
+  open: (side: 0 | 1, r: TlsSession['capture']['records'][0][number], seq: number) => Promise<Uint8Array | null | undefined>,
+): Promise<[PlainChunk[], PlainChunk[]]> {
+  const plaintext: [PlainChunk[], PlainChunk[]] = [[], []];
+  for (const side of [0, 1] as const) {
+    let seq = 0;
+    let hole = false;
+    let failed = 0;
+    let firstFailed = 0;
+    for (const r of records[side]) {
+      const content = await open(side, r, seq++);
+      if (content === undefined) continue;
+      if (content === null) {
+        if (failed++ === 0) firstFailed = r.frame;
+        hole = true;
+        continue;
+      }
+      if (r.type === 23 && content.length > 0) {
+        plaintext[side].push({ bytes: content, frame: r.frame, frames: r.frames, timeUs: r.timeUs, gapBefore: hole });
+        hole = false;
+      }
+    }
+    if (failed > 0) {
+      warn({
+        frame: firstFailed,
+        message: `${who}: ${failed} record(s) from the ${SIDES[side]} did not decrypt with the key log's master secret (first at frame ${firstFailed}); what they carried is missing`,
+      });
+    }
+  }
+  return plaintext;
+}
+
 async function decrypt12(
   s: TlsSession,
   suite: SuiteInfo,
@@ -404,44 +437,20 @@ async function decrypt12(
   const kb = await tls12Prf(suite.hash, master, 'key expansion', concat(c.serverRandom, c.clientRandom!), 2 * suite.keyLen + 8);
   const keys = [await aesKey(kb.subarray(0, suite.keyLen)), await aesKey(kb.subarray(suite.keyLen, 2 * suite.keyLen))];
   const ivs = [kb.subarray(2 * suite.keyLen, 2 * suite.keyLen + 4), kb.subarray(2 * suite.keyLen + 4, 2 * suite.keyLen + 8)];
-  const plaintext: [PlainChunk[], PlainChunk[]] = [[], []];
-  for (const side of [0, 1] as const) {
-    let seq = 0;
-    let hole = false;
-    let failed = 0;
-    let firstFailed = 0;
-    for (const r of c.records[side]) {
-      const body = r.body;
-      const n = body.length - 8 - 16;
-      const sq = seq++;
-      if (n < 0) continue;
-      const nonce = concat(ivs[side]!, body.subarray(0, 8));
-      const aad = new Uint8Array(13);
-      putSeq(aad, 0, sq, false);
-      aad[8] = r.type;
-      aad[9] = r.header[1]!;
-      aad[10] = r.header[2]!;
-      aad[11] = n >> 8;
-      aad[12] = n & 0xff;
-      const pt = await gcmOpen(keys[side]!, nonce, aad, body.subarray(8));
-      if (pt === null) {
-        if (failed++ === 0) firstFailed = r.frame;
-        hole = true;
-        continue;
-      }
-      if (r.type === 23 && pt.length > 0) {
-        plaintext[side].push({ bytes: pt, frame: r.frame, frames: r.frames, timeUs: r.timeUs, gapBefore: hole });
-        hole = false;
-      }
-    }
-    if (failed > 0) {
-      warn({
-        frame: firstFailed,
-        message: `${who}: ${failed} record(s) from the ${SIDES[side]} did not decrypt with the key log's master secret (first at frame ${firstFailed}); what they carried is missing`,
-      });
-    }
-  }
-  return plaintext;
+  return openRecords(c.records, who, warn, async (side, r, seq) => {
+    const body = r.body;
+    const n = body.length - 8 - 16;
+    if (n < 0) return undefined;
+    const nonce = concat(ivs[side]!, body.subarray(0, 8));
+    const aad = new Uint8Array(13);
+    putSeq(aad, 0, seq, false);
+    aad[8] = r.type;
+    aad[9] = r.header[1]!;
+    aad[10] = r.header[2]!;
+    aad[11] = n >> 8;
+    aad[12] = n & 0xff;
+    return gcmOpen(keys[side]!, nonce, aad, body.subarray(8));
+  });
 }
 
 /**
@@ -549,66 +558,44 @@ async function decrypt12Cbc(
     ),
   );
   const etm = c.encryptThenMac;
-  const plaintext: [PlainChunk[], PlainChunk[]] = [[], []];
-  for (const side of [0, 1] as const) {
-    let seq = 0;
-    let hole = false;
-    let failed = 0;
-    let firstFailed = 0;
-    for (const r of c.records[side]) {
-      const sq = seq++;
-      const macInput = (content: Uint8Array): Uint8Array<ArrayBuffer> => {
-        const h = new Uint8Array(13);
-        putSeq(h, 0, sq, false);
-        h[8] = r.type;
-        h[9] = r.header[1]!;
-        h[10] = r.header[2]!;
-        h[11] = content.length >> 8;
-        h[12] = content.length & 0xff;
-        return concat(h, content);
-      };
-      let content: Uint8Array | null = null;
-      const body = r.body;
-      if (etm) {
-        const enc = body.subarray(0, Math.max(0, body.length - m));
-        if (enc.length >= 32) {
-          const want = new Uint8Array(await subtle().sign('HMAC', macKeys[side]!, macInput(enc)));
-          if (equal(want, body.subarray(body.length - m))) {
-            const p = await cbcDecryptRaw(keys[side]!, enc.subarray(0, 16), enc.subarray(16));
-            const padLen = p === null || p.length === 0 ? -1 : p[p.length - 1]!;
-            if (p !== null && padLen + 1 <= p.length) content = p.subarray(0, p.length - padLen - 1);
-          }
-        }
-      } else if (body.length >= 32) {
-        const p = await cbcDecryptRaw(keys[side]!, body.subarray(0, 16), body.subarray(16));
-        if (p !== null && p.length > 0) {
-          const padLen = p[p.length - 1]!;
-          let ok = padLen + 1 + m <= p.length;
-          for (let i = p.length - 1 - padLen; ok && i < p.length; i++) ok = p[i] === padLen;
-          if (ok) {
-            const end = p.length - padLen - 1 - m;
-            const cand = p.subarray(0, end);
-            const want = new Uint8Array(await subtle().sign('HMAC', macKeys[side]!, macInput(cand)));
-            if (equal(want, p.subarray(end, end + m))) content = cand;
-          }
+  return openRecords(c.records, who, warn, async (side, r, seq) => {
+    const macInput = (content: Uint8Array): Uint8Array<ArrayBuffer> => {
+      const h = new Uint8Array(13);
+      putSeq(h, 0, seq, false);
+      h[8] = r.type;
+      h[9] = r.header[1]!;
+      h[10] = r.header[2]!;
+      h[11] = content.length >> 8;
+      h[12] = content.length & 0xff;
+      return concat(h, content);
+    };
+    let content: Uint8Array | null = null;
+    const body = r.body;
+    if (etm) {
+      const enc = body.subarray(0, Math.max(0, body.length - m));
+      if (enc.length >= 32) {
+        const want = new Uint8Array(await subtle().sign('HMAC', macKeys[side]!, macInput(enc)));
+        if (equal(want, body.subarray(body.length - m))) {
+          const p = await cbcDecryptRaw(keys[side]!, enc.subarray(0, 16), enc.subarray(16));
+          const padLen = p === null || p.length === 0 ? -1 : p[p.length - 1]!;
+          if (p !== null && padLen + 1 <= p.length) content = p.subarray(0, p.length - padLen - 1);
         }
       }
-      if (content === null) {
-        if (failed++ === 0) firstFailed = r.frame;
-        hole = true;
-        continue;
-      }
-      if (r.type === 23 && content.length > 0) {
-        plaintext[side].push({ bytes: content.slice(), frame: r.frame, frames: r.frames, timeUs: r.timeUs, gapBefore: hole });
-        hole = false;
+    } else if (body.length >= 32) {
+      const p = await cbcDecryptRaw(keys[side]!, body.subarray(0, 16), body.subarray(16));
+      if (p !== null && p.length > 0) {
+        const padLen = p[p.length - 1]!;
+        let ok = padLen + 1 + m <= p.length;
+        for (let i = p.length - 1 - padLen; ok && i < p.length; i++) ok = p[i] === padLen;
+        if (ok) {
+          const end = p.length - padLen - 1 - m;
+          const cand = p.subarray(0, end);
+          const want = new Uint8Array(await subtle().sign('HMAC', macKeys[side]!, macInput(cand)));
+          if (equal(want, p.subarray(end, end + m))) content = cand;
+        }
       }
     }
-    if (failed > 0) {
-      warn({
-        frame: firstFailed,
-        message: `${who}: ${failed} record(s) from the ${SIDES[side]} did not decrypt with the key log's master secret (first at frame ${firstFailed}); what they carried is missing`,
-      });
-    }
-  }
-  return plaintext;
+    // A copy, so the plaintext does not keep the whole decrypted record alive.
+    return content === null ? null : content.slice();
+  });
 }

@@ -15,6 +15,7 @@
  */
 import { openContainer, sniffContainer } from '../capture/sniff.ts';
 import { gunzipChunks } from '../capture/source.ts';
+import { concatBytes } from '../capture/bytes.ts';
 import { NetworkDecoder } from '../capture/network.ts';
 import { TransportDecoder } from '../capture/transport.ts';
 import type { AppPayload, CaptureWarning, ContainerReader } from '../capture/types.ts';
@@ -206,7 +207,7 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
     return opened;
   };
   const flushHead = (): ContainerReader => {
-    const head = concatChunks(pendingHead, pendingBytes);
+    const head = pendingHead.length === 1 ? pendingHead[0]! : concatBytes(pendingHead);
     pendingHead = [];
     const opened = openWith(head);
     opened.push(head);
@@ -382,17 +383,6 @@ async function decryptTls(
   if (keyLogText) keyLog.addText(keyLogText);
   const decrypted = await decryptTlsSessions(sessions, keyLog, warn);
   return decryptedPayloads(decrypted, createSipFramer);
-}
-
-function concatChunks(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
 }
 
 function toReportMessage(

@@ -9,23 +9,14 @@
  * Only for tests and tools: the engine never imports this file.
  */
 
+import { concatBytes } from '../bytes.ts';
 /** Concatenate byte arrays. */
 export function concat(...parts: Uint8Array[]): Uint8Array {
   return concatAll(parts);
 }
 
-/** Concatenate a (possibly very long) list of byte arrays. */
-export function concatAll(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+/** Concatenate a (possibly very long) list of byte arrays (the capture layer's own helper). */
+export const concatAll = concatBytes;
 
 /** UTF-8 / ASCII text as bytes. */
 export function text(s: string): Uint8Array {
