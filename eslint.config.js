@@ -8,7 +8,7 @@ import globals from 'globals';
 const engineFolders = ['src/lib/**', 'src/capture/**', 'src/sip/**', 'src/analysis/**', 'src/engine/**'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'bench/out/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'bench/out/**', 'bench/scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

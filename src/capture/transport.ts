@@ -195,7 +195,8 @@ export class TransportDecoder {
     }
 
     if (this.isSipStart(d, off)) {
-      const bytes = d.slice(off, end);
+      // A view, not a copy: the parser reads it during the callback and keeps text, not bytes.
+      const bytes = d.subarray(off, end);
       const payload: AppPayload = {
         frame: p.frame,
         firstFrame: p.firstFrame,

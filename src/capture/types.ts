@@ -115,7 +115,10 @@ export interface AppPayload {
   connection: number | null;
   /** null, or "hep", "erspan", "gre", "ipip", "websocket"… outermost first, joined by "/". */
   encapsulation: string | null;
-  /** Owned copy of the message bytes. */
+  /**
+   * The message bytes. A UDP datagram's are a view into the reader's buffer, valid only during
+   * the `app` callback (copy them to keep them); stream-framed messages own theirs.
+   */
   bytes: Uint8Array;
   /** Set when the stream had a gap or the packet was cut, so the message may be incomplete. */
   incomplete?: string;

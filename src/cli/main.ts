@@ -40,7 +40,7 @@ export async function* fileChunks(path: string, chunkSize = 2 << 20): AsyncGener
   }
 }
 
-export async function analyzeFile(path: string, options: Pick<AnalyzeOptions, 'keyLog'> = {}): Promise<Report> {
+export async function analyzeFile(path: string, options: Pick<AnalyzeOptions, 'keyLog' | 'onProgress'> = {}): Promise<Report> {
   const info = await stat(path);
   if (!info.isFile()) throw new NotACaptureError(`${path} is not a regular file`);
   const { report } = await analyzeChunks(fileChunks(path), info.size, options);

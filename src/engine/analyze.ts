@@ -266,7 +266,8 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
   if (droppedWarnings > 0) warnings.push({ message: `${droppedWarnings} more warnings not listed` });
 
   const annotations = messageAnnotations(model);
-  const reportMessages: ReportMessage[] = messages.map((m) => toReportMessage(m, annotations[m.index]));
+  const keys = new EndpointKeys();
+  const reportMessages: ReportMessage[] = messages.map((m) => toReportMessage(keys, m, annotations[m.index]));
   const byConnection = new Map<number, number[]>();
   for (const m of messages) {
     if (m.connection === null) continue;
@@ -385,13 +386,28 @@ async function decryptTls(
   return decryptedPayloads(decrypted, createSipFramer);
 }
 
+/** "ip:port" texts, one string per endpoint however many messages name it. */
+class EndpointKeys {
+  private readonly byIp = new Map<string, Map<number, string>>();
+  of(e: { ip: string; port: number }): string {
+    let ports = this.byIp.get(e.ip);
+    if (!ports) this.byIp.set(e.ip, (ports = new Map()));
+    let key = ports.get(e.port);
+    if (key === undefined) ports.set(e.port, (key = endpointKey(e)));
+    return key;
+  }
+}
+
 function toReportMessage(
+  keys: EndpointKeys,
   m: CapturedMessage,
   a: { transaction: number | null; dialog: number | null; retransmission: boolean; retransmissionOf: number | null } | undefined,
 ): ReportMessage {
   const sip = m.sip;
-  const nl = m.raw.indexOf('\n');
-  const startLine = (nl < 0 ? m.raw : m.raw.slice(0, nl)).replace(/\r$/, '');
+  const raw = m.raw;
+  let lineEnd = raw.indexOf('\n');
+  if (lineEnd < 0) lineEnd = raw.length;
+  if (lineEnd > 0 && raw.charCodeAt(lineEnd - 1) === 13) lineEnd--;
   const out: ReportMessage = {
     index: m.index,
     frame: m.frame,
@@ -399,15 +415,15 @@ function toReportMessage(
     frames: m.frames,
     time: isoMicros(m.timeUs),
     timeUs: m.timeUs,
-    src: endpointKey(m.src),
-    dst: endpointKey(m.dst),
+    src: keys.of(m.src),
+    dst: keys.of(m.dst),
     transport: m.transport,
     connection: m.connection,
     callId: sip?.callId ?? null,
     cseq: sip?.cseq ? `${sip.cseq.seq} ${sip.cseq.method}` : null,
     retransmission: a?.retransmission ?? false,
     encapsulation: m.encapsulation,
-    startLine: startLine.slice(0, 300),
+    startLine: raw.slice(0, Math.min(lineEnd, 300)),
     hasSdp: sip?.sdp != null,
     transaction: a?.transaction ?? null,
     dialog: a?.dialog ?? null,

@@ -207,9 +207,23 @@ export interface ReportHostProposal {
 }
 
 /** ISO 8601 with microseconds, UTC: "2024-05-01T12:00:00.123456Z". */
+// Captures are dense in time: the "YYYY-MM-DDTHH:MM:" part is formatted once per minute.
+let isoMinute = NaN;
+let isoPrefix = '';
 export function isoMicros(timeUs: number): string {
   const ms = Math.floor(timeUs / 1000);
   const micros = Math.round(timeUs - ms * 1000);
-  const base = new Date(ms).toISOString(); // …:SS.mmmZ
-  return `${base.slice(0, -1)}${String(micros).padStart(3, '0')}Z`;
+  const minute = Math.floor(ms / 60_000);
+  if (minute !== isoMinute) {
+    const base = new Date(minute * 60_000).toISOString(); // …:SS.mmmZ
+    isoPrefix = base.slice(0, base.length - 7);
+    isoMinute = minute;
+  }
+  const inMinute = ms - minute * 60_000;
+  const sec = Math.floor(inMinute / 1000);
+  const milli = inMinute - sec * 1000;
+  return `${isoPrefix}${sec < 10 ? '0' : ''}${sec}.${pad3(milli)}${pad3(micros)}Z`;
+}
+function pad3(n: number): string {
+  return n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`;
 }

@@ -22,7 +22,8 @@ import type { CapturedMessage, SipMessage } from './types.ts';
 import type { Dialog } from './dialogs.ts';
 import type { RetransmissionChain, Transaction } from './transactions.ts';
 import { TIMER_B_MS } from './transactions.ts';
-import { headerValue, headerValues, toTag } from './modelutil.ts';
+import { headerValue, toTag } from './modelutil.ts';
+import { canonicalHeaderName } from './headers.ts';
 import { sameHost } from './addresses.ts';
 
 export type CallKind = 'call' | 'registration' | 'options' | 'subscription' | 'message' | 'other';
@@ -99,6 +100,9 @@ export interface CallInput {
 }
 
 const CORRELATION_HEADERS = ['X-Call-ID', 'X-CID', 'X-Orig-Call-ID', 'X-Original-Call-ID'];
+/** Parsed headers carry canonical names: canonical name → the name the join reason gives. */
+const CORRELATION_BY_CANONICAL = new Map(CORRELATION_HEADERS.map((h) => [canonicalHeaderName(h), h]));
+const SESSION_ID = canonicalHeaderName('Session-ID');
 
 function kindOf(methods: Set<string>): CallKind {
   if (methods.has('INVITE')) return 'call';
@@ -180,7 +184,8 @@ export function buildCalls(input: CallInput): Call[] {
     else dialogsByCallId.set(d.callId, [d]);
   }
   const calls: Call[] = [];
-  for (const [callId, idx] of byCallId) calls.push(buildOne(calls.length, callId, idx, { ...input, dialogsByCallId }));
+  const context = { ...input, dialogsByCallId };
+  for (const [callId, idx] of byCallId) calls.push(buildOne(calls.length, callId, idx, context));
   // Dialog, chain cross-references.
   const callOf = new Map<string, number>(calls.map((c) => [c.callId, c.id]));
   for (const d of dialogs) {
@@ -211,8 +216,12 @@ function buildOne(id: number, callId: string, idx: number[], input: CallInput & 
   const txs = txIds.map((t) => transactions[t]).filter((t): t is Transaction => t !== undefined);
   const firstReq = msgs.find((c) => c.sip?.kind === 'request')?.sip ?? first?.sip ?? null;
   const transports: Transport[] = [...new Set(msgs.map((c) => c.transport))];
-  const hosts: string[] = [];
-  for (const c of msgs) for (const ip of [c.src.ip, c.dst.ip]) if (!hosts.includes(ip)) hosts.push(ip);
+  const seenHosts = new Set<string>();
+  for (const c of msgs) {
+    seenHosts.add(c.src.ip);
+    seenHosts.add(c.dst.ip);
+  }
+  const hosts = [...seenHosts];
   const call: Call = {
     id,
     callId,
@@ -431,16 +440,19 @@ function joinLegs(calls: Call[], messages: CapturedMessage[]): void {
     for (const i of call.messages) {
       const m = messages[i]?.sip;
       if (!m) continue;
-      for (const h of CORRELATION_HEADERS) {
-        for (const v of headerValues(m, h)) {
-          const other = byCallId.get(stripId(v));
+      // One pass over the headers (most messages carry none of these).
+      for (const h of m.headers) {
+        const correlation = CORRELATION_BY_CANONICAL.get(h.name);
+        if (correlation !== undefined) {
+          const other = byCallId.get(stripId(h.value));
           if (other !== undefined && other !== call.id && uf.union(call.id, other)) {
-            reason.set(call.id, h);
-            reason.set(other, h);
+            reason.set(call.id, correlation);
+            reason.set(other, correlation);
           }
+          continue;
         }
-      }
-      for (const v of headerValues(m, 'Session-ID')) {
+        if (h.name !== SESSION_ID) continue;
+        const v = h.value;
         // RFC 7989: local-uuid;remote=remote-uuid; the all-zero uuid means "not yet known".
         const [local, ...params] = v.split(';');
         const ids = [local ?? '', ...params.filter((p) => /^\s*remote\s*=/i.test(p)).map((p) => p.split('=')[1] ?? '')]

@@ -12,6 +12,7 @@
 
 import type { CSeq, Via } from './types.ts';
 import { parseHostPort, parseParams } from './uri.ts';
+import { intern } from './intern.ts';
 
 /** Compact form (lower-case letter) → canonical long name. */
 export const COMPACT_FORMS: Readonly<Record<string, string>> = {
@@ -149,8 +150,8 @@ export function parseVia(value: string): Via | null {
     }
   }
   const via: Via = {
-    protocol: `${parts[0]!.toUpperCase()}/${parts[1]!}`,
-    transport: parts[2]!.toUpperCase(),
+    protocol: intern(`${parts[0]!.toUpperCase()}/${parts[1]!}`),
+    transport: intern(parts[2]!.toUpperCase()),
     host: hp.host,
     port: hp.port,
     params,
@@ -178,5 +179,5 @@ export function parseCSeq(value: string): CSeq | null {
   const method = s.slice(i).trim();
   if (!method || i === s.length || (s.charCodeAt(i) !== 32 && s.charCodeAt(i) !== 9)) return null;
   if (/\s/.test(method)) return null;
-  return { seq, method };
+  return { seq, method: intern(method) };
 }

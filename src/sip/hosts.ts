@@ -48,6 +48,16 @@ export interface HostsModel {
   proposals: MergeProposal[];
 }
 
+/** The last of these requests whose top Via has this sent-by. */
+function lastWithSentBy(list: CapturedMessage[] | undefined, sentBy: string): CapturedMessage | undefined {
+  if (list === undefined) return undefined;
+  for (let i = list.length - 1; i >= 0; i--) {
+    const v = list[i]!.sip?.via[0];
+    if (v && sentByKey(v) === sentBy) return list[i];
+  }
+  return undefined;
+}
+
 export function buildHosts(messages: CapturedMessage[]): HostsModel {
   const hosts: Host[] = [];
   const byIp = new Map<string, Host>();
@@ -69,8 +79,9 @@ export function buildHosts(messages: CapturedMessage[]): HostsModel {
   };
   // Evidence pairs: [ipA, ipB, kind, reason, index].
   const pairs: Array<[string, string, 'multihomed-proxy' | 'multihomed-host' | 'nat', string, number]> = [];
-  // Request top Via (branch + sent-by) → message that carried it on top.
-  const topVia = new Map<string, CapturedMessage>();
+  // Request top Via branch → messages that carried it on top (the sent-by is compared on lookup;
+  // keying by the branch alone saves building a key string per message).
+  const topVia = new Map<string, CapturedMessage[]>();
   for (const c of messages) {
     const s = hostFor(c.src.ip, c.src.port, c.index);
     s.messageCount++;
@@ -84,13 +95,17 @@ export function buildHosts(messages: CapturedMessage[]): HostsModel {
     const v0 = m.via[0];
     if (v0) {
       advertise(s, v0.host, 'via', c.index);
-      if (v0.branch) topVia.set(`${v0.branch}|${sentByKey(v0)}`, c);
+      if (v0.branch) {
+        const list = topVia.get(v0.branch);
+        if (list === undefined) topVia.set(v0.branch, [c]);
+        else list.push(c);
+      }
     }
     if (m.via.length === 1) for (const ct of m.contact) if (ct.uri) advertise(s, ct.uri.host, 'contact', c.index);
     // Forwarding: our second Via was the top Via of a request that arrived somewhere else.
     const v1 = m.via[1];
     if (v1?.branch) {
-      const prev = topVia.get(`${v1.branch}|${sentByKey(v1)}`);
+      const prev = lastWithSentBy(topVia.get(v1.branch), sentByKey(v1));
       if (prev && !sameHost(prev.dst.ip, c.src.ip) && c.timeUs - prev.timeUs < 10_000_000) {
         pairs.push([
           normalizeHost(prev.dst.ip),

@@ -8,6 +8,7 @@
 import type { Endpoint, Transport } from '../capture/types.ts';
 import type { SipMessage, SipUri, Via } from './types.ts';
 import { defaultPort, isIpLiteral, normalizeHost } from './addresses.ts';
+import { canonicalHeaderName } from './headers.ts';
 
 export function fromTag(m: SipMessage): string | null {
   return m.from?.params['tag'] ?? null;
@@ -18,15 +19,16 @@ export function toTag(m: SipMessage): string | null {
 
 /** Values of every header with this (canonical or written) name, in order. */
 export function headerValues(m: SipMessage, name: string): string[] {
-  const lower = name.toLowerCase();
+  // Parsed headers carry their canonical name, a function of the lower-cased name as written.
+  const canonical = canonicalHeaderName(name);
   const out: string[] = [];
-  for (const h of m.headers) {
-    if (h.name.toLowerCase() === lower || h.rawName.toLowerCase() === lower) out.push(h.value);
-  }
+  for (const h of m.headers) if (h.name === canonical) out.push(h.value);
   return out;
 }
 export function headerValue(m: SipMessage, name: string): string | null {
-  return headerValues(m, name)[0] ?? null;
+  const canonical = canonicalHeaderName(name);
+  for (const h of m.headers) if (h.name === canonical) return h.value;
+  return null;
 }
 
 /** The method a message is about: the request method, or the CSeq method of a response. */

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { latin1, parseSip, parseSipText } from './parser.ts';
 import { looksLikeSipStart } from './detect.ts';
+import { codecName } from './sdp.ts';
 import type { SipMessage, SipRequest, SipResponse } from './types.ts';
 
 const CAPTURES = path.resolve(import.meta.dirname, '../../../shared/captures/public');
@@ -228,7 +229,7 @@ describe('notes on oddities', () => {
   it('finds SDP inside multipart/mixed', () => {
     const body = `--b1\r\nContent-Type: application/sdp\r\n\r\n${SDP}\r\n--b1\r\nContent-Type: application/isup\r\n\r\nxx\r\n--b1--\r\n`;
     const m = ok(base(`Content-Type: multipart/mixed;boundary=b1\r\nContent-Length: ${body.length}\r\n`, body));
-    expect(m.sdp?.media[0]?.codecs[8]).toBe('PCMA/8000');
+    expect(codecName(m.sdp!.media[0]!, 8)).toBe('PCMA/8000');
   });
 });
 

@@ -24,6 +24,7 @@ import { canonicalHeaderName, parseCSeq, parseVia } from './headers.ts';
 import { summariseSdp } from './sdp.ts';
 import type { CSeq, NameAddr, ParseResult, SdpSummary, SipHeader, SipMessage, Via } from './types.ts';
 import { isTokenByte } from './detect.ts';
+import { intern } from './intern.ts';
 import { parseNameAddr, parseParams, parseUri, splitHeaderValues } from './uri.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
@@ -70,6 +71,11 @@ function isToken(s: string): boolean {
     if (c > 127 || !isTokenByte(c)) return false;
   }
   return true;
+}
+
+/** SP, HTAB, CR or LF (what String.prototype.trim removes from a header line). */
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 13 || c === 10;
 }
 
 /** Index of the first SP or HTAB at or after `from`, or -1. */
@@ -129,7 +135,16 @@ function parseBytes(bytes: Uint8Array): ParseResult {
     }
   }
   const headerBytesEnd = headerEnd < 0 ? n : headerEnd;
-  const text = utf8.decode(bytes.subarray(start, headerBytesEnd));
+  // The common case, all ASCII: one decode gives the whole text, and the header part and the
+  // body are slices of it (no second decode, no concatenation).
+  let asciiBody = ascii;
+  if (ascii) {
+    for (let i = headerBytesEnd; i < n; i++) {
+      if (bytes[i]! >= 0x80) { asciiBody = false; break; }
+    }
+  }
+  const whole = asciiBody ? utf8.decode(start === 0 ? bytes : bytes.subarray(start)) : null;
+  const text = whole !== null ? (headerBytesEnd === n ? whole : whole.slice(0, headerBytesEnd - start)) : utf8.decode(bytes.subarray(start, headerBytesEnd));
   const notes: string[] = [];
   if (start > 0) notes.push(`${start} line-break bytes before the start line ignored`);
 
@@ -229,7 +244,13 @@ function parseBytes(bytes: Uint8Array): ParseResult {
           notes.push(`header line at offset ${offset} has an empty name, ignored`);
           last = null;
         } else {
-          last = { name: canonicalHeaderName(rawName), rawName, value: text.slice(colon + 1, lineEnd).trim(), offset };
+          let vs = colon + 1;
+          while (vs < lineEnd && isSpace(text.charCodeAt(vs))) vs++;
+          let ve = lineEnd;
+          while (ve > vs && isSpace(text.charCodeAt(ve - 1))) ve--;
+          const name = canonicalHeaderName(rawName);
+          // Most senders write the canonical name: then the two are one string.
+          last = { name, rawName: rawName === name ? name : intern(rawName), value: text.slice(vs, ve), offset };
           headers.push(last);
         }
       }
@@ -342,18 +363,27 @@ function parseBytes(bytes: Uint8Array): ParseResult {
       notes.push(`Content-Length ${contentLength} but the body has only ${avail} bytes (message cut short?)`);
     }
   }
-  const bodyAll = latin1(bytes, headerEnd, n);
+  const bodyAll = avail <= 0 ? '' : whole !== null ? whole.slice(headerEnd - start) : latin1(bytes, headerEnd, n);
   const body = bodyLen === avail ? bodyAll : bodyAll.slice(0, bodyLen);
   const sdp = body ? findSdp(body, contentType, notes) : null;
+  const raw = whole ?? text + bodyAll;
+  const headerLength = headerEnd;
 
-  const base = {
-    headers, via, from, to, contact, contactStar, recordRoute, route, callId, cseq,
-    contentLength, contentType, body, sdp, notes, raw: text + bodyAll, headerLength: headerEnd,
-  };
-  const message: SipMessage = kind === 'request'
-    ? { kind, method, requestUri: parseUri(requestUriRaw), requestUriRaw, ...base }
-    : { kind, status, reason, ...base };
-  if (message.kind === 'request' && !message.requestUri) notes.push(`Request-URI ${quote(requestUriRaw)} could not be parsed`);
+  // Both shapes written out in full (no spread): one object allocation, one hidden class each.
+  let message: SipMessage;
+  if (kind === 'request') {
+    const requestUri = parseUri(requestUriRaw);
+    if (!requestUri) notes.push(`Request-URI ${quote(requestUriRaw)} could not be parsed`);
+    message = {
+      kind, method, requestUri, requestUriRaw, headers, via, from, to, contact, contactStar, recordRoute, route,
+      callId, cseq, contentLength, contentType, body, sdp, notes, raw, headerLength,
+    };
+  } else {
+    message = {
+      kind, status, reason, headers, via, from, to, contact, contactStar, recordRoute, route,
+      callId, cseq, contentLength, contentType, body, sdp, notes, raw, headerLength,
+    };
+  }
   return { ok: true, message };
 }
 

@@ -28,11 +28,11 @@ describe('summariseSdp', () => {
     expect(s?.connection).toBe('198.51.100.1');
     expect(s?.media).toEqual([
       { type: 'audio', port: 10000, protocol: 'RTP/AVP', connection: '198.51.100.1', payloads: [0, 18, 101],
-        codecs: { 0: 'PCMU/8000', 18: 'G729/8000', 101: 'telephone-event/8000' }, direction: 'sendonly', rtcpPort: 10005 },
+        codecs: [{ payload: 0, codec: 'PCMU/8000' }, { payload: 18, codec: 'G729/8000' }, { payload: 101, codec: 'telephone-event/8000' }], direction: 'sendonly', rtcpPort: 10005 },
       { type: 'video', port: 10002, protocol: 'RTP/AVP', connection: '203.0.113.50', payloads: [96],
-        codecs: { 96: 'H264/90000' }, direction: 'inactive', rtcpPort: null },
+        codecs: [{ payload: 96, codec: 'H264/90000' }], direction: 'inactive', rtcpPort: null },
       { type: 'audio', port: 10004, protocol: 'RTP/SAVP', connection: '198.51.100.1', payloads: [111],
-        codecs: { 111: 'opus/48000/2' }, direction: 'sendonly', rtcpPort: null },
+        codecs: [{ payload: 111, codec: 'opus/48000/2' }], direction: 'sendonly', rtcpPort: null },
     ]);
   });
 
@@ -42,7 +42,7 @@ describe('summariseSdp', () => {
       'm=image 4000 udptl t38', 'a=T38FaxVersion:0',
     ]));
     expect(s?.connection).toBe('224.2.1.1');
-    expect(s?.media[0]).toMatchObject({ type: 'image', protocol: 'udptl', payloads: [], codecs: {}, direction: 'sendrecv' });
+    expect(s?.media[0]).toMatchObject({ type: 'image', protocol: 'udptl', payloads: [], codecs: [], direction: 'sendrecv' });
   });
 
   it('accepts bare LF and a held call (c=0.0.0.0)', () => {

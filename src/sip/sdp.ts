@@ -45,13 +45,13 @@ export function summariseSdp(body: string): SdpSummary | null {
       for (const p of String(m.payloads ?? '').split(' ')) {
         if (p !== '' && /^\d{1,3}$/.test(p)) payloads.push(Number(p));
       }
-      const codecs: Record<number, string> = {};
+      const codecs: SdpMedia['codecs'] = [];
       for (const r of Array.isArray(m.rtp) ? m.rtp : []) {
         if (typeof r.payload !== 'number' || !Number.isFinite(r.payload)) continue;
         let codec = `${r.codec}`;
         if (r.rate !== undefined) codec += `/${r.rate}`;
         if (r.encoding !== undefined && r.encoding !== null && String(r.encoding) !== '') codec += `/${r.encoding}`;
-        codecs[r.payload] = codec;
+        codecs.push({ payload: r.payload, codec });
       }
       const rtcpPort = m.rtcp && typeof m.rtcp.port === 'number' && Number.isFinite(m.rtcp.port) ? m.rtcp.port : null;
       media.push({
@@ -70,4 +70,10 @@ export function summariseSdp(body: string): SdpSummary | null {
   } catch {
     return null;
   }
+}
+
+/** The rtpmap name of a payload type ("PCMU/8000"), or null when the SDP maps none. */
+export function codecName(media: SdpMedia, payload: number): string | null {
+  for (const c of media.codecs) if (c.payload === payload) return c.codec;
+  return null;
 }

@@ -84,8 +84,11 @@ export interface SdpMedia {
   /** Effective connection address (media-level c=, else session-level). */
   connection: string | null;
   payloads: number[];
-  /** rtpmap: payload type → "PCMU/8000" … */
-  codecs: Record<number, string>;
+  /**
+   * a=rtpmap lines in order: payload type and "PCMU/8000" … (a list, not an object keyed by
+   * payload type: dynamic types up to 127 made every such object a 128-slot array).
+   */
+  codecs: Array<{ payload: number; codec: string }>;
   /** sendrecv / sendonly / recvonly / inactive (media, else session; default sendrecv). */
   direction: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
   /** a=rtcp port (if announced), else null (RTP port + 1 assumed). */

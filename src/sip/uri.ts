@@ -17,6 +17,7 @@
  */
 
 import type { NameAddr, Params, SipUri } from './types.ts';
+import { intern } from './intern.ts';
 
 const CH_QUOTE = 34, CH_BACKSLASH = 92, CH_LT = 60, CH_GT = 62, CH_COMMA = 44;
 
@@ -105,7 +106,7 @@ export function parseParams(s: string, start: number, stop: number, into: Params
         value = s.slice(vStart, i).trim();
       }
     }
-    if (name) into[name] = value;
+    if (name) into[intern(name)] = value;
   }
   return into;
 }
@@ -166,7 +167,7 @@ export function parseHostPort(s: string, start: number, stop: number): { host: s
     if (p === undefined) return null;
     port = p;
   }
-  return { host: host.toLowerCase(), port };
+  return { host: intern(host.toLowerCase()), port };
 }
 
 /** Parses a URI. Returns null when there is no scheme, or a sip/sips URI has no usable host. */
@@ -174,7 +175,7 @@ export function parseUri(raw: string): SipUri | null {
   const text = raw.trim();
   const colon = text.indexOf(':');
   if (colon <= 0) return null;
-  const scheme = text.slice(0, colon).toLowerCase();
+  const scheme = intern(text.slice(0, colon).toLowerCase());
   for (let k = 0; k < scheme.length; k++) {
     const c = scheme.charCodeAt(k);
     const ok = (c >= 97 && c <= 122) || (k > 0 && ((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46));

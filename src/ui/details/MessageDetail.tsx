@@ -10,6 +10,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { ReactNode } from 'react';
 import { useAppStore, useAppStoreApi } from '../../state/store.tsx';
 import { selectAnnotations, selectLadderMessages, selectReport, selectSelectedMessage } from '../../state/selectors.ts';
+import { codecName } from '../../sip/sdp.ts';
 import type { MessageDetail as Detail } from '../../worker/client.ts';
 import type { SipMessage } from '../../sip/types.ts';
 import { clockUs, dateTimeUs, fullEndpoint } from '../format.ts';
@@ -143,7 +144,7 @@ function Parsed({ sip }: { sip: SipMessage }) {
             {sip.sdp.media.map((m, i) => (
               <li key={i}>
                 <strong>{m.type}</strong> {m.connection ?? '?'}:{m.port} {m.protocol} · {m.direction} ·{' '}
-                {m.payloads.map((p) => m.codecs[p] ?? `PT ${p}`).join(', ')}
+                {m.payloads.map((p) => codecName(m, p) ?? `PT ${p}`).join(', ')}
                 {m.rtcpPort !== null ? ` · RTCP ${m.rtcpPort}` : ''}
               </li>
             ))}
