@@ -93,8 +93,21 @@ export interface Endpoint {
 
 /** "ip:port", IPv6 as "[addr]:port" (the report's notation). */
 export function endpointKey(e: Endpoint): string {
-  return e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
+  // One string per endpoint however many messages name it: the report, the model and the
+  // detectors ask for the same few keys hundreds of thousands of times.
+  let ports = endpointKeys.get(e.ip);
+  if (ports === undefined) {
+    if (endpointKeys.size >= 65_536) endpointKeys.clear();
+    endpointKeys.set(e.ip, (ports = new Map()));
+  }
+  let key = ports.get(e.port);
+  if (key === undefined) {
+    key = e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
+    ports.set(e.port, key);
+  }
+  return key;
 }
+const endpointKeys = new Map<string, Map<number, string>>();
 
 export type Transport = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss' | 'sctp';
 

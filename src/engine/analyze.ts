@@ -266,8 +266,7 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
   if (droppedWarnings > 0) warnings.push({ message: `${droppedWarnings} more warnings not listed` });
 
   const annotations = messageAnnotations(model);
-  const keys = new EndpointKeys();
-  const reportMessages: ReportMessage[] = messages.map((m) => toReportMessage(keys, m, annotations[m.index]));
+  const reportMessages: ReportMessage[] = messages.map((m) => toReportMessage(m, annotations[m.index]));
   const byConnection = new Map<number, number[]>();
   for (const m of messages) {
     if (m.connection === null) continue;
@@ -386,20 +385,7 @@ async function decryptTls(
   return decryptedPayloads(decrypted, createSipFramer);
 }
 
-/** "ip:port" texts, one string per endpoint however many messages name it. */
-class EndpointKeys {
-  private readonly byIp = new Map<string, Map<number, string>>();
-  of(e: { ip: string; port: number }): string {
-    let ports = this.byIp.get(e.ip);
-    if (!ports) this.byIp.set(e.ip, (ports = new Map()));
-    let key = ports.get(e.port);
-    if (key === undefined) ports.set(e.port, (key = endpointKey(e)));
-    return key;
-  }
-}
-
 function toReportMessage(
-  keys: EndpointKeys,
   m: CapturedMessage,
   a: { transaction: number | null; dialog: number | null; retransmission: boolean; retransmissionOf: number | null } | undefined,
 ): ReportMessage {
@@ -415,8 +401,8 @@ function toReportMessage(
     frames: m.frames,
     time: isoMicros(m.timeUs),
     timeUs: m.timeUs,
-    src: keys.of(m.src),
-    dst: keys.of(m.dst),
+    src: endpointKey(m.src),
+    dst: endpointKey(m.dst),
     transport: m.transport,
     connection: m.connection,
     callId: sip?.callId ?? null,

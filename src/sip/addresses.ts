@@ -123,7 +123,7 @@ function formatIPv6(groups: number[]): string {
 }
 
 export function isIPv4(host: string): boolean {
-  return parseIPv4(host.trim()) !== null;
+  return isCanonicalIPv4(host) || parseIPv4(host.trim()) !== null;
 }
 export function isIPv6(host: string): boolean {
   return parseIPv6(host) !== null;
@@ -138,6 +138,9 @@ export function isIpLiteral(host: string): boolean {
  */
 const normalized = new Map<string, string>();
 export function normalizeHost(host: string): string {
+  // Most hosts are the capture layer's own dotted quads, already canonical: a scan of a dozen
+  // characters is cheaper than the map lookup.
+  if (isCanonicalIPv4(host)) return host;
   const hit = normalized.get(host);
   if (hit !== undefined) return hit;
   const out = normalizeUncached(host);
@@ -145,6 +148,31 @@ export function normalizeHost(host: string): string {
   normalized.set(host, out);
   return out;
 }
+/** A dotted quad as the capture layer writes it: four decimal octets ≤ 255, no leading zeros. */
+function isCanonicalIPv4(s: string): boolean {
+  const n = s.length;
+  if (n < 7 || n > 15) return false;
+  let parts = 0;
+  let value = 0;
+  let digits = 0;
+  let lead = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? s.charCodeAt(i) : 46;
+    if (c === 46) {
+      if (digits === 0 || value > 255 || (digits > 1 && lead === 48)) return false;
+      parts++;
+      value = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 0) lead = c;
+      value = value * 10 + (c - 48);
+      digits++;
+      if (digits > 3) return false;
+    } else return false;
+  }
+  return parts === 4;
+}
+
 function normalizeUncached(host: string): string {
   const trimmed = host.trim();
   const v4 = parseIPv4(trimmed);
@@ -234,5 +262,5 @@ export function sameEndpoint(a: Endpoint | null | undefined, b: Endpoint | null 
 /** Same IP (canonical text), any port. */
 export function sameHost(a: string | null | undefined, b: string | null | undefined): boolean {
   if (a == null || b == null) return false;
-  return normalizeHost(a) === normalizeHost(b);
+  return a === b || normalizeHost(a) === normalizeHost(b);
 }
