@@ -24,4 +24,9 @@ for (const f of files) {
   process.stdout.write(row + '\n');
 }
 process.stdout.write('\n' + rows.join('\n') + '\n');
+const dense = files.find((f) => f.name.startsWith('sip-dense'));
+if (dense) {
+  const floor = execFileSync(process.execPath, ['--import', 'tsx', path.join(root, 'bench/floor.ts'), dense.file, '150'], { cwd: root, encoding: 'utf8' });
+  process.stdout.write('\n' + floor);
+}
 process.stdout.write(`\nnode ${process.version}, ${(await import('node:os')).cpus()[0]?.model ?? 'cpu'}; analysis time only (process start and TypeScript loading excluded)\n`);
