@@ -74,4 +74,23 @@ describe('sipladder analyze', () => {
     expect(report.capture.packets).toBeLessThan(691);
     expect(report.warnings.some((w: { message: string }) => /truncat|cut|short/i.test(w.message))).toBe(true);
   });
+
+  it('gives the first part of a signalling capture too big for the heap, with a warning, instead of running out of memory', async () => {
+    // About 40,000 SIP messages: kept whole they need ~300 MB of heap; Node gets 128 MB here.
+    const { writeSipUdpCapture } = await import('../../bench/generate.ts');
+    const file = path.join(tmp, 'big-sip.pcap');
+    const { messages } = await writeSipUdpCapture(file, 16_000_000);
+    const r = spawnSync(process.execPath, ['--max-old-space-size=128', BIN, 'analyze', file, '--json'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 << 20 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout);
+    const kept = report.messages.length;
+    expect(kept).toBeGreaterThan(1000);
+    expect(kept).toBeLessThan(messages);
+    expect(kept + report.capture.messagesNotKept).toBe(messages);
+    const w = report.warnings[0];
+    expect(w.message).toMatch(new RegExp(`^memory budget reached after ${kept} SIP messages`));
+    expect(w.frame).toBe(report.capture.messagesNotKeptFromFrame);
+    expect(w.frame).toBeGreaterThan(report.messages[kept - 1].frame);
+  }, 120_000);
 });

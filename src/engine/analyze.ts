@@ -52,7 +52,24 @@ export interface AnalyzeOptions {
    * addition to any key log a pcapng carries in Decryption Secrets Blocks.
    */
   keyLog?: string;
+  /**
+   * Heap the analysis may use for SIP messages and what is built on them, in bytes (estimated
+   * per message). Once it is spent, further SIP messages are counted, not parsed or kept, and a
+   * warning says from which frame: a signalling-heavy capture too big for memory gives a report of
+   * its first part instead of an out-of-memory crash. Default 1.5 GB; the CLI derives it from
+   * Node's heap limit, the worker from the browser's.
+   */
+  memoryBudgetBytes?: number;
 }
+
+export const DEFAULT_MEMORY_BUDGET = 1_500_000_000;
+/**
+ * Heap per kept SIP message, measured with `bench/scratch`-style heap snapshots on the bench
+ * captures: about 6 KB of parsed structure, model, findings input and report row, plus the text
+ * and its slices.
+ */
+const MESSAGE_HEAP_BASE = 6_000;
+const MESSAGE_HEAP_PER_BYTE = 5;
 
 /** The analysis with everything the app needs beyond the report (raw text, the model). */
 export interface Analysis {
@@ -117,8 +134,21 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
   let lastTimeUs: number | null = null;
   let decompressedBytes = 0;
 
+  const budget = options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
+  let heapEstimate = 0;
+  let notKept = 0;
+  let notKeptFrom: number | null = null;
+  let notKeptLast = 0;
+
   /** One application payload → one CapturedMessage (also for decrypted TLS after the pass). */
   const onApp = (p: AppPayload): void => {
+    if (heapEstimate >= budget) {
+      notKept++;
+      if (notKeptFrom === null) notKeptFrom = p.frame;
+      notKeptLast = Math.max(notKeptLast, p.frame);
+      return;
+    }
+    heapEstimate += MESSAGE_HEAP_BASE + MESSAGE_HEAP_PER_BYTE * p.bytes.length;
     const parsed = parseSip(p.bytes);
     // One copy of the text: the parser's when it decoded byte for byte (ASCII), else latin1.
     const same = parsed.ok && parsed.message.raw.length === p.bytes.length && !parsed.message.raw.includes('\uFFFD');
@@ -263,6 +293,16 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
     captureEndUs: lastTimeUs ?? 0,
   });
   for (const e of errors) warn({ message: e });
+  if (notKept > 0) {
+    warnings.unshift({
+      frame: notKeptFrom ?? undefined,
+      message:
+        `memory budget reached after ${messages.length} SIP messages (about ${Math.round(budget / 1e6)} MB): ` +
+        `${notKept} later SIP messages (frames ${notKeptFrom}–${notKeptLast}) were counted but not analysed, ` +
+        'so calls still open there look unfinished; split the capture (editcap -c) or filter it to the calls you need' +
+        ' (the CLI takes a larger budget from node --max-old-space-size)',
+    });
+  }
   if (droppedWarnings > 0) warnings.push({ message: `${droppedWarnings} more warnings not listed` });
 
   const annotations = messageAnnotations(model);
@@ -340,6 +380,8 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
         firstTimeUs,
         lastTimeUs,
         decryptionSecrets: secrets.length,
+        messagesNotKept: notKept,
+        messagesNotKeptFromFrame: notKeptFrom,
       },
       messages: reportMessages,
       calls: reportCalls(model),

@@ -25,6 +25,13 @@ export interface ReportCapture {
   lastTimeUs: number | null;
   /** extra: pcapng Decryption Secrets Blocks seen (kept for TLS decryption). */
   decryptionSecrets: number;
+  /**
+   * extra: SIP messages seen after the memory budget ran out (see `AnalyzeOptions`): counted,
+   * not parsed, kept or judged. 0 when everything fitted.
+   */
+  messagesNotKept: number;
+  /** extra: frame of the first message not kept, or null. */
+  messagesNotKeptFromFrame: number | null;
 }
 
 export interface ReportMessage {

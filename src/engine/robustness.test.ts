@@ -109,4 +109,25 @@ describe('bad input', () => {
     expect(r.capture.packets).toBeGreaterThan(50);
     expect(r.warnings.length).toBeGreaterThan(0);
   });
+
+  it('keeps SIP messages up to the memory budget, counts the rest, and still reads every packet', async () => {
+    const bytes = load('ndpi/FAX-Call-t38-CA-TDM-SIP-FB-1.pcap');
+    const full = (await analyzeBytes(bytes)).report;
+    const cut = (await analyzeBytes(bytes, { memoryBudgetBytes: 300_000 })).report;
+    expect(full.capture.messagesNotKept).toBe(0);
+    expect(full.capture.messagesNotKeptFromFrame).toBeNull();
+    const kept = cut.messages.length;
+    expect(kept).toBeGreaterThan(10);
+    expect(kept).toBeLessThan(full.messages.length);
+    expect(kept + cut.capture.messagesNotKept).toBe(full.messages.length);
+    // The kept ones are the first ones, as they were; the warning names where keeping stopped.
+    expect(cut.messages.map((m) => `${m.frame} ${m.startLine}`)).toEqual(full.messages.slice(0, kept).map((m) => `${m.frame} ${m.startLine}`));
+    const next = full.messages[kept]!;
+    expect(cut.capture.messagesNotKeptFromFrame).toBe(next.frame);
+    expect(cut.warnings[0]).toMatchObject({ frame: next.frame });
+    expect(cut.warnings[0]!.message).toContain(`${cut.capture.messagesNotKept} later SIP messages (frames ${next.frame}–${full.messages[full.messages.length - 1]!.frame})`);
+    expect(cut.capture.packets).toBe(full.capture.packets);
+    const rtp = (r: Report) => r.rtpStreams.reduce((n, s) => n + s.packets, 0);
+    expect(rtp(cut)).toBe(rtp(full));
+  });
 });

@@ -3,7 +3,7 @@
  * progress, keeps the full analysis (message text, the model) for lazy detail requests, and
  * answers export requests by re-reading the file. A new `open` cancels the previous one.
  */
-import { analyzeBlob, CancelledError, NotACaptureError } from '../engine/analyze.ts';
+import { analyzeBlob, CancelledError, DEFAULT_MEMORY_BUDGET, NotACaptureError } from '../engine/analyze.ts';
 import type { Analysis } from '../engine/analyze.ts';
 import { extractFrames } from '../engine/extract.ts';
 import { buildBundle } from '../share/bundle.ts';
@@ -24,6 +24,15 @@ function post(ev: WorkerEvent, transfer?: Transferable[]): void {
   scope.postMessage(ev, transfer);
 }
 
+/**
+ * SIP messages may take 60% of the heap limit where the browser tells it (Chromium's
+ * `performance.memory`), else the engine's default.
+ */
+function browserMemoryBudget(): number {
+  const limit = (performance as unknown as { memory?: { jsHeapSizeLimit?: number } }).memory?.jsHeapSizeLimit;
+  return typeof limit === 'number' && limit > 0 ? Math.floor(limit * 0.6) : DEFAULT_MEMORY_BUDGET;
+}
+
 async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void> {
   current?.abort.abort();
   const abort = new AbortController();
@@ -34,6 +43,7 @@ async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void
   try {
     const analysis = await analyzeBlob(req.file, {
       signal: abort.signal,
+      memoryBudgetBytes: browserMemoryBudget(),
       ...(req.keyLog !== undefined ? { keyLog: req.keyLog } : {}),
       onProgress: (progress) => {
         const now = performance.now();
