@@ -73,6 +73,30 @@ function isToken(s: string): boolean {
   return true;
 }
 
+/** Header names as most senders write them (canonical form and compact letters), by length. */
+const COMMON_BY_LENGTH: string[][] = [];
+for (const name of [
+  'Via', 'From', 'To', 'Call-ID', 'CSeq', 'Contact', 'Max-Forwards', 'Content-Type', 'Content-Length', 'User-Agent',
+  'Server', 'Allow', 'Supported', 'Require', 'Record-Route', 'Route', 'Expires', 'Session-Expires', 'Min-SE',
+  'Authorization', 'WWW-Authenticate', 'Proxy-Authenticate', 'Proxy-Authorization', 'Accept', 'Date', 'Subject',
+  'Reason', 'Event', 'Allow-Events', 'P-Asserted-Identity', 'Privacy', 'Organization', 'Content-Disposition',
+  'v', 'f', 't', 'i', 'm', 'l', 'c', 'k',
+]) {
+  const list = (COMMON_BY_LENGTH[name.length] ??= []);
+  list.push(name);
+}
+
+/** The common name spelled exactly at text[start, end), or null. */
+function commonName(text: string, start: number, end: number): string | null {
+  const list = COMMON_BY_LENGTH[end - start];
+  if (list === undefined) return null;
+  for (let k = 0; k < list.length; k++) {
+    const name = list[k]!;
+    if (text.startsWith(name, start)) return name;
+  }
+  return null;
+}
+
 /** SP, HTAB, CR or LF (what String.prototype.trim removes from a header line). */
 function isSpace(c: number): boolean {
   return c === 32 || c === 9 || c === 13 || c === 10;
@@ -239,7 +263,8 @@ function parseBytes(bytes: Uint8Array): ParseResult {
       } else {
         let ne = colon;
         while (ne > pos && (text.charCodeAt(ne - 1) === 32 || text.charCodeAt(ne - 1) === 9)) ne--;
-        const rawName = text.slice(pos, ne);
+        // A name written in its usual form is recognised in place: no copy, no hashing.
+        const rawName = commonName(text, pos, ne) ?? text.slice(pos, ne);
         if (!rawName) {
           notes.push(`header line at offset ${offset} has an empty name, ignored`);
           last = null;

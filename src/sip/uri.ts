@@ -72,6 +72,18 @@ export function readQuoted(s: string, i: number): { text: string; end: number } 
   return { text, end: s.length };
 }
 
+/** Parameter names as senders write them (lower case), by length: recognised without a copy. */
+const COMMON_PARAMS: string[][] = [];
+for (const name of ['tag', 'branch', 'rport', 'received', 'lr', 'transport', 'user', 'expires', 'q', 'maddr', 'ttl', 'alias', 'ob', 'reg-id', '+sip.instance', 'line', 'x-nat', 'method']) {
+  (COMMON_PARAMS[name.length] ??= []).push(name);
+}
+function commonParam(s: string, start: number, end: number): string | null {
+  const list = COMMON_PARAMS[end - start];
+  if (list === undefined) return null;
+  for (let k = 0; k < list.length; k++) if (s.startsWith(list[k]!, start)) return list[k]!;
+  return null;
+}
+
 /**
  * Parses `;name=value;flag…` from `s[start]` (which should be `;` or whitespace) until `stop`
  * (exclusive). Quoted values may contain `;`. Writes into `into`; returns it.
@@ -89,7 +101,7 @@ export function parseParams(s: string, start: number, stop: number, into: Params
       if (c === 61 /* = */ || c === 59 || c === 32 || c === 9) break;
       i++;
     }
-    const name = s.slice(nameStart, i).toLowerCase();
+    const name = commonParam(s, nameStart, i) ?? intern(s.slice(nameStart, i).toLowerCase());
     while (i < stop && (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9)) i++;
     let value: string | null = null;
     if (i < stop && s.charCodeAt(i) === 61) {
@@ -106,7 +118,7 @@ export function parseParams(s: string, start: number, stop: number, into: Params
         value = s.slice(vStart, i).trim();
       }
     }
-    if (name) into[intern(name)] = value;
+    if (name) into[name] = value;
   }
   return into;
 }
