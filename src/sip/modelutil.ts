@@ -39,8 +39,17 @@ export function methodOf(m: SipMessage): string | null {
 /** "host:port" of a Via sent-by, port filled with the transport's default. */
 export function sentByKey(v: Via): string {
   const port = v.port ?? defaultPort(v.transport);
-  return `${normalizeHost(v.host)}:${port}`;
+  // One string per sent-by: the model asks for it several times per message.
+  let ports = sentByKeys.get(v.host);
+  if (ports === undefined) {
+    if (sentByKeys.size >= 65_536) sentByKeys.clear();
+    sentByKeys.set(v.host, (ports = new Map()));
+  }
+  let key = ports.get(port);
+  if (key === undefined) ports.set(port, (key = `${normalizeHost(v.host)}:${port}`));
+  return key;
 }
+const sentByKeys = new Map<string, Map<number, string>>();
 
 /** The URI's transport: `transport=` parameter, else TLS for sips:, else null (unspecified). */
 export function uriTransport(uri: SipUri): string | null {

@@ -116,24 +116,20 @@ export interface TransactionAnnotation {
   ackForNon2xx?: boolean;
 }
 
-function topViaKey(m: SipMessage, c: CapturedMessage): { branch: string | null; sentBy: string | null; cookie: boolean; viaText: string } {
+function topViaKey(m: SipMessage): { branch: string | null; sentBy: string | null; cookie: boolean } {
   const v = m.via[0];
-  if (!v) return { branch: null, sentBy: null, cookie: false, viaText: `${epText(c.src)}>${epText(c.dst)}` };
+  if (!v) return { branch: null, sentBy: null, cookie: false };
   const branch = v.branch;
-  return {
-    branch,
-    sentBy: sentByKey(v),
-    cookie: branch !== null && branch.startsWith(MAGIC_COOKIE),
-    viaText: `${sentByKey(v)};branch=${branch ?? ''}`,
-  };
+  return { branch, sentBy: sentByKey(v), cookie: branch !== null && branch.startsWith(MAGIC_COOKIE) };
 }
 
 /** The transaction key of a message for a given method (ACK is looked up as INVITE). */
 function keyFor(m: SipMessage, c: CapturedMessage, method: string): { key: string; rfc2543: boolean } {
-  const t = topViaKey(m, c);
+  const t = topViaKey(m);
   if (t.cookie && t.branch !== null) return { key: `3261|${t.branch}|${t.sentBy}|${method}`, rfc2543: false };
+  const viaText = t.sentBy === null ? `${epText(c.src)}>${epText(c.dst)}` : `${t.sentBy};branch=${t.branch ?? ''}`;
   return {
-    key: `2543|${m.callId ?? ''}|${m.cseq?.seq ?? ''}|${method}|${fromTag(m) ?? ''}|${t.viaText}`,
+    key: `2543|${m.callId ?? ''}|${m.cseq?.seq ?? ''}|${method}|${fromTag(m) ?? ''}|${viaText}`,
     rfc2543: true,
   };
 }
@@ -159,7 +155,7 @@ export class TransactionBuilder {
   }
 
   private open(c: CapturedMessage, m: SipMessage, key: string, rfc2543: boolean, method: string): Transaction {
-    const t = topViaKey(m, c);
+    const t = topViaKey(m);
     const tx: Transaction = {
       id: this.transactions.length,
       key,
