@@ -309,11 +309,17 @@ export class RtpTracker {
     st.reset(seq, len, frame, timeUs);
   }
 
-  /** Confirmed streams, in order of first appearance. */
+  /**
+   * Confirmed streams, in order of first appearance. SDP read after the packets (SIP over TLS is
+   * decrypted once the pass is over) still counts: a stream on an address announced by then is
+   * labelled 'sdp', and one still on probation there is taken too.
+   */
   streams(): RtpStreamStats[] {
     const out: RtpStreamStats[] = [];
     for (const s of this.all) {
-      if (!s.confirmed) continue;
+      const announced = this.isAnnounced(s.dstIp, s.dstPort) || this.isAnnounced(s.srcIp, s.srcPort);
+      if (!s.confirmed && (!announced || s.rejected)) continue;
+      const recognisedBy = announced ? 'sdp' : s.recognisedBy;
       out.push({
         ssrc: s.ssrc,
         src: { ip: s.srcIp, port: s.srcPort },
@@ -329,7 +335,7 @@ export class RtpTracker {
         lost: s.lost(),
         sequenceGaps: s.kind === 'rtp' ? s.sequenceGaps : 0,
         sourceChanges: s.sourceChanges.slice(),
-        recognisedBy: s.recognisedBy,
+        recognisedBy,
       });
     }
     return out;

@@ -149,4 +149,16 @@ describe('sipladder analyze --keylog FILE (the CLI as a user runs it)', () => {
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe('sipladder: /nonexistent/keylog.txt: key log could not be read: ENOENT');
   });
+
+  it('labels RTP by the SDP that was inside TLS once it is decrypted (heuristic without the key log)', async () => {
+    const name = '05-bye-new-tls-connection';
+    const audio = (r: Report) => r.rtpStreams.filter((s) => s.kind === 'rtp').map((s) => `${s.src}>${s.dst} ${s.recognisedBy}`);
+    const without = (await analyzeBytes(capture(name))).report;
+    const withKeys = (await analyzeBytes(capture(name), { keyLog: keyLog(name) })).report;
+    expect(audio(without).length).toBe(2);
+    expect(audio(without).every((a) => a.endsWith(' heuristic'))).toBe(true);
+    // Same streams, now known from the decrypted offer/answer.
+    expect(audio(withKeys)).toEqual(audio(without).map((a) => a.replace(/ heuristic$/, ' sdp')));
+  });
 });
+
