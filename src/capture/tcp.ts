@@ -28,6 +28,7 @@ import type {
   StreamFramerFactory,
   Transport,
 } from './types.ts';
+import { endpoint } from './types.ts';
 import { MAX_TLS_RECORD_BYTES_TOTAL, TlsTracker, looksLikeTlsRecord } from './tls.ts';
 import type { TlsRecordBudget, TlsSession } from './tls.ts';
 import { WebSocketTracker, looksLikeWebSocketUpgrade } from './websocket.ts';
@@ -316,7 +317,7 @@ class Connection {
   }
 
   endpoint(side: 0 | 1): Endpoint {
-    return side === 0 ? { ip: this.flow.ip0, port: this.flow.port0 } : { ip: this.flow.ip1, port: this.flow.port1 };
+    return side === 0 ? endpoint(this.flow.ip0, this.flow.port0) : endpoint(this.flow.ip1, this.flow.port1);
   }
 
   describe(): string {

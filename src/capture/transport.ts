@@ -22,6 +22,7 @@ import type {
   StreamFramerFactory,
   Transport,
 } from './types.ts';
+import { endpoint } from './types.ts';
 import { RtpTracker } from './rtp.ts';
 import { TcpTracker } from './tcp.ts';
 import type { TlsSession } from './tls.ts';
@@ -201,8 +202,8 @@ export class TransportDecoder {
         frame: p.frame,
         firstFrame: p.firstFrame,
         timeUs: p.timeUs,
-        src: { ip: p.src, port: sport },
-        dst: { ip: p.dst, port: dport },
+        src: endpoint(p.src, sport),
+        dst: endpoint(p.dst, dport),
         transport: 'udp',
         connection: null,
         encapsulation: encapsulationOf(p, null),

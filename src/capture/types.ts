@@ -109,6 +109,23 @@ export function endpointKey(e: Endpoint): string {
 }
 const endpointKeys = new Map<string, Map<number, string>>();
 
+/**
+ * One Endpoint object per address and port: a capture names the same few endpoints on every
+ * message, and the kept messages would otherwise hold two fresh objects each. Treat endpoints as
+ * immutable (nothing writes to them).
+ */
+export function endpoint(ip: string, port: number): Endpoint {
+  let ports = endpoints.get(ip);
+  if (ports === undefined) {
+    if (endpoints.size >= 65_536) endpoints.clear();
+    endpoints.set(ip, (ports = new Map()));
+  }
+  let e = ports.get(port);
+  if (e === undefined) ports.set(port, (e = { ip, port }));
+  return e;
+}
+const endpoints = new Map<string, Map<number, Endpoint>>();
+
 export type Transport = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss' | 'sctp';
 
 /**

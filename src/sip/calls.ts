@@ -203,24 +203,42 @@ export function buildCalls(input: CallInput): Call[] {
 
 function buildOne(id: number, callId: string, idx: number[], input: CallInput & { dialogsByCallId: Map<string, Dialog[]> }): Call {
   const { messages, transactions, annotations, captureEndUs } = input;
-  const msgs = idx.map((i) => messages[i]).filter((c): c is CapturedMessage => c !== undefined);
-  const first = msgs[0];
-  const last = msgs[msgs.length - 1];
+  // One pass over the call's messages for what the summary needs (this runs once per Call-ID).
+  const msgs: CapturedMessage[] = [];
   const methods = new Set<string>();
-  for (const c of msgs) {
-    const mm = c.sip?.kind === 'request' ? c.sip.method : c.sip?.cseq?.method;
-    if (mm) methods.add(mm.toUpperCase());
-  }
-  const kind = kindOf(methods);
-  const txIds = [...new Set(idx.map((i) => annotations[i]?.transaction).filter((t): t is number => t !== null && t !== undefined))];
-  const txs = txIds.map((t) => transactions[t]).filter((t): t is Transaction => t !== undefined);
-  const firstReq = msgs.find((c) => c.sip?.kind === 'request')?.sip ?? first?.sip ?? null;
-  const transports: Transport[] = [...new Set(msgs.map((c) => c.transport))];
+  const txSet = new Set<number>();
+  const transportSet = new Set<Transport>();
   const seenHosts = new Set<string>();
-  for (const c of msgs) {
+  let firstReq: SipMessage | null = null;
+  let startFrame = Infinity;
+  let endFrame = 0;
+  for (const i of idx) {
+    const c = messages[i];
+    if (c === undefined) continue;
+    msgs.push(c);
+    const sip = c.sip;
+    const mm = sip === null ? undefined : sip.kind === 'request' ? sip.method : sip.cseq?.method;
+    if (mm) methods.add(mm.toUpperCase());
+    if (firstReq === null && sip?.kind === 'request') firstReq = sip;
+    const t = annotations[i]?.transaction;
+    if (t !== null && t !== undefined) txSet.add(t);
+    transportSet.add(c.transport);
     seenHosts.add(c.src.ip);
     seenHosts.add(c.dst.ip);
+    if (c.frame < startFrame) startFrame = c.frame;
+    if (c.frame > endFrame) endFrame = c.frame;
   }
+  const first = msgs[0];
+  const last = msgs[msgs.length - 1];
+  if (firstReq === null) firstReq = first?.sip ?? null;
+  const kind = kindOf(methods);
+  const txIds = [...txSet];
+  const txs: Transaction[] = [];
+  for (const t of txIds) {
+    const tx = transactions[t];
+    if (tx !== undefined) txs.push(tx);
+  }
+  const transports: Transport[] = [...transportSet];
   const hosts = [...seenHosts];
   const call: Call = {
     id,
@@ -236,8 +254,8 @@ function buildOne(id: number, callId: string, idx: number[], input: CallInput & 
     toUser: userOf(firstReq, 'to'),
     startIndex: first?.index ?? 0,
     endIndex: last?.index ?? 0,
-    startFrame: msgs.reduce((a, c) => Math.min(a, c.frame), Infinity),
-    endFrame: msgs.reduce((a, c) => Math.max(a, c.frame), 0),
+    startFrame,
+    endFrame,
     startTimeUs: first?.timeUs ?? 0,
     endTimeUs: last?.timeUs ?? 0,
     messageCount: msgs.length,
