@@ -88,8 +88,16 @@ export class EngineClient {
   async open(file: Blob, name: string, onProgress?: (p: Progress) => void, opts?: { keyLog?: string }): Promise<OpenResult> {
     this.cancel();
     const keyLog = opts?.keyLog;
+    const heapLimit = (performance as unknown as { memory?: { jsHeapSizeLimit?: number } }).memory?.jsHeapSizeLimit;
     const { id, promise } = this.request<Extract<WorkerEvent, { kind: 'result' }>>(
-      (requestId) => (keyLog !== undefined ? { kind: 'open', requestId, file, name, keyLog } : { kind: 'open', requestId, file, name }),
+      (requestId) => ({
+        kind: 'open',
+        requestId,
+        file,
+        name,
+        ...(keyLog !== undefined ? { keyLog } : {}),
+        ...(typeof heapLimit === 'number' && heapLimit > 0 ? { heapLimit } : {}),
+      }),
       onProgress,
     );
     this.openId = id;

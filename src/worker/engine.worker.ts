@@ -26,11 +26,13 @@ function post(ev: WorkerEvent, transfer?: Transferable[]): void {
 
 /**
  * SIP messages may take 60% of the heap limit where the browser tells it (Chromium's
- * `performance.memory`), else the engine's default.
+ * `performance.memory`: the worker's own if it has one, else the page's, which the client sends;
+ * a worker gets the same limit as its page), else the engine's default.
  */
-function browserMemoryBudget(): number {
-  const limit = (performance as unknown as { memory?: { jsHeapSizeLimit?: number } }).memory?.jsHeapSizeLimit;
-  return typeof limit === 'number' && limit > 0 ? Math.floor(limit * 0.6) : DEFAULT_MEMORY_BUDGET;
+function browserMemoryBudget(fromPage: number | undefined): number {
+  const own = (performance as unknown as { memory?: { jsHeapSizeLimit?: number } }).memory?.jsHeapSizeLimit;
+  const limit = typeof own === 'number' && own > 0 ? own : fromPage;
+  return typeof limit === 'number' && Number.isFinite(limit) && limit > 0 ? Math.floor(limit * 0.6) : DEFAULT_MEMORY_BUDGET;
 }
 
 async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void> {
@@ -43,7 +45,7 @@ async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void
   try {
     const analysis = await analyzeBlob(req.file, {
       signal: abort.signal,
-      memoryBudgetBytes: browserMemoryBudget(),
+      memoryBudgetBytes: browserMemoryBudget(req.heapLimit),
       ...(req.keyLog !== undefined ? { keyLog: req.keyLog } : {}),
       onProgress: (progress) => {
         const now = performance.now();

@@ -8,8 +8,12 @@ import type { SipMessage } from '../sip/types.ts';
 import type { Bundle, BundleOptions, ViewInput } from '../share/bundle.ts';
 
 export type WorkerRequest =
-  /** `keyLog`: optional TLS key log text (SSLKEYLOGFILE format) to decrypt SIP over TLS. */
-  | { kind: 'open'; requestId: number; file: Blob; name: string; keyLog?: string }
+  /**
+   * `keyLog`: optional TLS key log text (SSLKEYLOGFILE format) to decrypt SIP over TLS.
+   * `heapLimit`: the page's JS heap limit in bytes where the browser tells it (Chromium's
+   * `performance.memory`, which workers do not have); the worker sizes its memory budget by it.
+   */
+  | { kind: 'open'; requestId: number; file: Blob; name: string; keyLog?: string; heapLimit?: number }
   | { kind: 'cancel'; requestId: number }
   | { kind: 'detail'; requestId: number; index: number }
   | { kind: 'export'; requestId: number; frames: number[]; format: 'pcap' | 'pcapng'; comments?: Record<number, string> }
