@@ -9,6 +9,8 @@
  * (`bytes.slice()`), because readers reuse their buffers.
  */
 
+import { PairCache } from './cache.ts';
+
 /** A problem found in the input, said in plain words, with where it was. */
 export interface CaptureWarning {
   frame?: number;
@@ -95,19 +97,9 @@ export interface Endpoint {
 export function endpointKey(e: Endpoint): string {
   // One string per endpoint however many messages name it: the report, the model and the
   // detectors ask for the same few keys hundreds of thousands of times.
-  let ports = endpointKeys.get(e.ip);
-  if (ports === undefined) {
-    if (endpointKeys.size >= 65_536) endpointKeys.clear();
-    endpointKeys.set(e.ip, (ports = new Map()));
-  }
-  let key = ports.get(e.port);
-  if (key === undefined) {
-    key = e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
-    ports.set(e.port, key);
-  }
-  return key;
+  return endpointKeys.get(e.ip, e.port);
 }
-const endpointKeys = new Map<string, Map<number, string>>();
+const endpointKeys = new PairCache<string, number, string>((ip, port) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`));
 
 /**
  * One Endpoint object per address and port: a capture names the same few endpoints on every
@@ -115,16 +107,9 @@ const endpointKeys = new Map<string, Map<number, string>>();
  * immutable (nothing writes to them).
  */
 export function endpoint(ip: string, port: number): Endpoint {
-  let ports = endpoints.get(ip);
-  if (ports === undefined) {
-    if (endpoints.size >= 65_536) endpoints.clear();
-    endpoints.set(ip, (ports = new Map()));
-  }
-  let e = ports.get(port);
-  if (e === undefined) ports.set(port, (e = { ip, port }));
-  return e;
+  return endpoints.get(ip, port);
 }
-const endpoints = new Map<string, Map<number, Endpoint>>();
+const endpoints = new PairCache<string, number, Endpoint>((ip, port) => ({ ip, port }));
 
 export type Transport = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss' | 'sctp';
 

@@ -9,6 +9,7 @@ import type { Endpoint, Transport } from '../capture/types.ts';
 import type { SipMessage, SipUri, Via } from './types.ts';
 import { defaultPort, isIpLiteral, normalizeHost } from './addresses.ts';
 import { canonicalHeaderName } from './headers.ts';
+import { PairCache } from '../capture/cache.ts';
 
 export function fromTag(m: SipMessage): string | null {
   return m.from?.params['tag'] ?? null;
@@ -38,18 +39,10 @@ export function methodOf(m: SipMessage): string | null {
 
 /** "host:port" of a Via sent-by, port filled with the transport's default. */
 export function sentByKey(v: Via): string {
-  const port = v.port ?? defaultPort(v.transport);
   // One string per sent-by: the model asks for it several times per message.
-  let ports = sentByKeys.get(v.host);
-  if (ports === undefined) {
-    if (sentByKeys.size >= 65_536) sentByKeys.clear();
-    sentByKeys.set(v.host, (ports = new Map()));
-  }
-  let key = ports.get(port);
-  if (key === undefined) ports.set(port, (key = `${normalizeHost(v.host)}:${port}`));
-  return key;
+  return sentByKeys.get(v.host, v.port ?? defaultPort(v.transport));
 }
-const sentByKeys = new Map<string, Map<number, string>>();
+const sentByKeys = new PairCache<string, number, string>((host, port) => `${normalizeHost(host)}:${port}`);
 
 /** The URI's transport: `transport=` parameter, else TLS for sips:, else null (unspecified). */
 export function uriTransport(uri: SipUri): string | null {
