@@ -125,6 +125,45 @@ test('keyboard: move through messages and calls, open and close the detail, back
   await expect(ui.filter(page)).toBeFocused();
 });
 
+test('keyboard: the host menu and the export menu are walked with the arrow keys, Escape gives focus back', async ({ page }) => {
+  await page.goto('/');
+  await dropCapture(page, path.join(PUBLIC_CAPTURES, 'sngrep/aaa.pcap'));
+  await page.locator('tr[data-callid]').first().click();
+  await expect(ui.arrows(page).first()).toBeVisible();
+
+  // Host menu: opened from its button with Enter, focus starts in the name field.
+  const menuButton = page.getByRole('button', { name: /^Host .* menu$/ }).first();
+  await menuButton.focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog', { name: /^Edit host / });
+  await expect(dialog.getByRole('textbox', { name: 'Host name' })).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await expect(dialog.getByRole('button', { name: 'Rename' })).toBeFocused();
+  await page.keyboard.press('End');
+  await expect(dialog.getByRole('button', { name: 'Move right ▶' })).toBeFocused();
+  await page.keyboard.press('ArrowDown'); // wraps to the top
+  await expect(dialog.getByRole('textbox', { name: 'Host name' })).toBeFocused();
+  await page.keyboard.press('ArrowUp'); // and back to the bottom
+  await expect(dialog.getByRole('button', { name: 'Move right ▶' })).toBeFocused();
+  // The ladder's own arrow-key navigation stayed out of it: no message got selected.
+  await expect(page.locator('.ladder g.arrow.selected')).toHaveCount(0);
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+  await expect(menuButton).toBeFocused();
+
+  // Export menu: Enter opens it, ↓ reaches the first item, End the last, Escape closes it.
+  const summary = page.locator('.export-menu summary');
+  await summary.focus();
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('ArrowDown');
+  await expect(page.getByRole('menuitem', { name: 'Ladder as SVG' })).toBeFocused();
+  await page.keyboard.press('End');
+  await expect(page.getByRole('menuitem', { name: 'Mermaid sequence diagram' })).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('menuitem', { name: 'Ladder as SVG' })).toBeHidden();
+  await expect(summary).toBeFocused();
+});
+
 test('the filter box narrows the list by Call-ID, IP and status', async ({ page }) => {
   const file = 'sngrep/aaa.pcap';
   const report = (await reportOf(file)) as Report;

@@ -11,6 +11,7 @@ import { compressIpv6, endpointIp, fullEndpoint, shortEndpoint } from '../format
 import { mergeHosts, moveHost, renameHost, splitHost } from './hosts.ts';
 import type { LadderColumnLayout, LadderLayout } from './layout.ts';
 import type { Transform } from './pan-zoom.ts';
+import { moveFocus } from '../focus.ts';
 
 export function HostHeader({ layout, transform }: { layout: LadderLayout; transform: Transform }) {
   const api = useAppStoreApi();
@@ -87,8 +88,11 @@ function HostMenu({ col, index, layout, onClose }: { col: LadderColumnLayout; in
   const hosts = useAppStore(selectHosts);
   const [name, setName] = useState(col.renamed ? col.label : '');
   const ref = useRef<HTMLDivElement>(null);
+  // Where focus goes back when the menu closes from the keyboard or by an action (the menu button).
+  const opener = useRef<HTMLElement | null>(null);
   const order = layout.columns.map((c) => c.id);
   useEffect(() => {
+    opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     ref.current?.querySelector('input')?.focus();
     const close = (e: PointerEvent) => {
       if (!ref.current?.contains(e.target as Node)) onClose();
@@ -96,9 +100,14 @@ function HostMenu({ col, index, layout, onClose }: { col: LadderColumnLayout; in
     window.addEventListener('pointerdown', close, true);
     return () => window.removeEventListener('pointerdown', close, true);
   }, [onClose]);
+  const closeAndReturn = () => {
+    const back = opener.current;
+    onClose();
+    if (back?.isConnected) back.focus();
+  };
   const set = (h: typeof hosts) => {
     api.getState().setHosts(h);
-    onClose();
+    closeAndReturn();
   };
   const isPortColumn = col.keys.length === 1 && col.keys[0] !== endpointIp(col.keys[0]!);
   return (
@@ -111,7 +120,12 @@ function HostMenu({ col, index, layout, onClose }: { col: LadderColumnLayout; in
       onKeyDown={(e) => {
         if (e.key === 'Escape') {
           e.stopPropagation();
-          onClose();
+          closeAndReturn();
+          return;
+        }
+        if (ref.current && moveFocus(ref.current, e.key)) {
+          e.preventDefault();
+          e.stopPropagation();
         }
       }}
     >
@@ -152,3 +166,4 @@ function HostMenu({ col, index, layout, onClose }: { col: LadderColumnLayout; in
     </div>
   );
 }
+

@@ -148,7 +148,9 @@ export function Ladder() {
     (e: React.KeyboardEvent) => {
       if (!layout) return;
       const target = e.target as HTMLElement;
-      if (target.closest('input, textarea, select, .host-menu')) return;
+      // Keys on a control (a host's menu button, the menus, a field) are the control's: Enter and
+      // Space must press a button, not open the message detail.
+      if (target.closest('input, textarea, select, button, summary, a[href], .host-menu')) return;
       const s = api.getState();
       const cur = s.view.selectedMessage;
       const curRow = cur === null ? -1 : messageRows.findIndex(([r]) => r.kind === 'message' && (r.index === cur || r.folded.includes(cur)));

@@ -12,6 +12,7 @@ import type { Report } from '../../engine/report.ts';
 import { downloadBlob, fileStem, ladderSvgString, svgToPng } from '../export/svg-export.tsx';
 import { mermaidLadder, textLadder } from '../export/text-ladder.ts';
 import type { LadderLayout } from './layout.ts';
+import { moveFocus } from '../focus.ts';
 import type { PanZoom } from './pan-zoom.ts';
 import type { RowRenderState } from './LadderLayers.tsx';
 import { HEADER_HEIGHT } from './LadderLayers.tsx';
@@ -174,7 +175,25 @@ export function LadderToolbar({ layout, panZoom }: { layout: LadderLayout | null
           {unfolded.length > 0 ? 'Fold retransmissions' : 'Unfold retransmissions'}
         </button>
       )}
-      <details className="export-menu">
+      <details
+        className="export-menu"
+        onKeyDown={(e) => {
+          const details = e.currentTarget;
+          if (!details.open) return;
+          if (e.key === 'Escape') {
+            e.preventDefault();
+            e.stopPropagation();
+            details.open = false;
+            details.querySelector('summary')?.focus();
+            return;
+          }
+          const menu = details.querySelector<HTMLElement>('[role="menu"]');
+          if (menu && moveFocus(menu, e.key)) {
+            e.preventDefault();
+            e.stopPropagation();
+          }
+        }}
+      >
         <summary>Export{busy ? ` (${busy}…)` : ''}</summary>
         <div role="menu" aria-label="Export">
           <button type="button" role="menuitem" disabled={!layout} onClick={exportSvg}>
