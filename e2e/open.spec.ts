@@ -57,3 +57,27 @@ test('a TLS capture dropped with its key log shows the SIP inside', async ({ pag
   const labels = await page.locator('.ladder g.arrow').evaluateAll((els) => els.map((e) => e.getAttribute('data-label')));
   expect(labels.join(' ')).toMatch(/INVITE.*180.*200.*ACK.*BYE.*481/);
 });
+
+test('a TLS call exported as pcapng opens decrypted on its own (the keys travel in the file)', async ({ page }, info) => {
+  const dir = path.resolve(import.meta.dirname, '../public/samples/05-bye-new-tls-connection');
+  await page.goto('/');
+  await page.getByTestId('file-input').setInputFiles([path.join(dir, 'keylog.txt'), path.join(dir, 'capture.pcap')]);
+  await expect(page.getByRole('region', { name: 'Capture summary' })).toBeVisible({ timeout: 30_000 });
+  await page.getByTestId('call-row').first().click();
+  const labels = await page.locator('.ladder g.arrow').evaluateAll((els) => els.map((e) => e.getAttribute('data-label')));
+  await page.locator('.export-menu summary').click();
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('menuitem', { name: /^Selected calls as pcapng/ }).click(),
+  ]);
+  const out = info.outputPath('tls-call.pcapng');
+  await download.saveAs(out);
+
+  // The exported file alone, no key log beside it.
+  await page.getByTestId('file-input').setInputFiles(out);
+  await expect(page.getByRole('heading', { name: 'tls-call.pcapng' })).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId('sip-count')).toHaveText('6');
+  await page.getByTestId('call-row').first().click();
+  await expect(page.locator('.ladder g.arrow').first()).toBeVisible();
+  expect(await page.locator('.ladder g.arrow').evaluateAll((els) => els.map((e) => e.getAttribute('data-label')))).toEqual(labels);
+});

@@ -6,6 +6,8 @@
  * §4.2 IDB, §4.3 EPB, §3.5 options).
  */
 
+import { DSB_TLS_KEY_LOG } from './keylog.ts';
+
 export interface WritablePacket {
   timeUs: number;
   linkType: number;
@@ -44,7 +46,12 @@ export function writePcap(packets: readonly WritablePacket[], linkType = packets
 
 const pad4 = (n: number): number => (n + 3) & ~3;
 
-export function writePcapng(packets: readonly WritablePacket[], appName = 'sipladder'): Uint8Array {
+/**
+ * `keyLogs`: TLS key logs (NSS key log text) written as Decryption Secrets Blocks (pcapng §4.7,
+ * secrets type TLSK) before the packets, as `editcap --inject-secrets tls,…` does; Wireshark and
+ * this engine decrypt the TLS in the file with them.
+ */
+export function writePcapng(packets: readonly WritablePacket[], appName = 'sipladder', keyLogs: readonly string[] = []): Uint8Array {
   const chunks: Uint8Array[] = [];
   // Section Header Block with shb_userappl (code 4).
   const app = utf8.encode(appName);
@@ -84,6 +91,19 @@ export function writePcapng(packets: readonly WritablePacket[], appName = 'sipla
     // 3 bytes padding, then opt_endofopt (4 bytes), then trailing length
     iv.setUint32(len - 4, len, true);
     chunks.push(idb);
+  }
+  for (const text of keyLogs) {
+    const secrets = utf8.encode(text);
+    const len = 16 + pad4(secrets.length) + 4;
+    const dsb = new Uint8Array(len);
+    const dv = new DataView(dsb.buffer);
+    dv.setUint32(0, 0x0000000a, true); // block type DSB
+    dv.setUint32(4, len, true);
+    dv.setUint32(8, DSB_TLS_KEY_LOG, true); // secrets type: TLS key log
+    dv.setUint32(12, secrets.length, true); // secrets length
+    dsb.set(secrets, 16);
+    dv.setUint32(len - 4, len, true);
+    chunks.push(dsb);
   }
   for (const p of packets) {
     const comment = p.comment ? utf8.encode(p.comment) : null;

@@ -10,12 +10,25 @@ import type { ContainerReader, PacketRecord } from '../capture/types.ts';
 import { writePcap, writePcapng } from '../capture/write.ts';
 import type { WritablePacket } from '../capture/write.ts';
 
-export async function collectFrames(chunks: AsyncIterable<Uint8Array>, frames: ReadonlySet<number>): Promise<Array<WritablePacket & { frame: number }>> {
+/** Frames picked by what they are rather than by number (e.g. every frame of a TLS connection). */
+export interface FrameMatcher {
+  matches(rec: PacketRecord): boolean;
+  /** No frame after this one matches. */
+  lastFrame: number;
+}
+
+export async function collectFrames(
+  chunks: AsyncIterable<Uint8Array>,
+  frames: ReadonlySet<number>,
+  also?: FrameMatcher,
+): Promise<Array<WritablePacket & { frame: number }>> {
   const picked: Array<WritablePacket & { frame: number }> = [];
-  const max = Math.max(0, ...frames);
+  const max = Math.max(0, also?.lastFrame ?? 0, ...frames);
   const sink = {
     packet(rec: PacketRecord) {
-      if (frames.has(rec.frame)) picked.push({ frame: rec.frame, timeUs: rec.timeUs, linkType: rec.linkType, data: rec.data.slice(), origLen: rec.origLen });
+      if (frames.has(rec.frame) || (also !== undefined && also.matches(rec))) {
+        picked.push({ frame: rec.frame, timeUs: rec.timeUs, linkType: rec.linkType, data: rec.data.slice(), origLen: rec.origLen });
+      }
     },
     warning() {},
   };
@@ -42,18 +55,28 @@ export async function collectFrames(chunks: AsyncIterable<Uint8Array>, frames: R
   return picked;
 }
 
+/** How a pcapng export makes SIP over TLS readable: which frames to add, and the key log for them. */
+export interface TlsKeys {
+  frames: FrameMatcher;
+  /** The key-log lines for the exported connections, from the frames picked (null: none). */
+  keyLogFor(picked: ReadonlyArray<WritablePacket & { frame: number }>): string | null;
+}
+
 export async function extractFrames(
   file: Blob,
   frames: ReadonlySet<number>,
   format: 'pcap' | 'pcapng',
   comments: Record<number, string> = {},
+  tls?: TlsKeys,
 ): Promise<Uint8Array> {
   async function* slices(): AsyncGenerator<Uint8Array> {
     const size = 16 << 20;
     for (let off = 0; off < file.size; off += size) yield new Uint8Array(await file.slice(off, off + size).arrayBuffer());
   }
-  const picked = await collectFrames(slices(), frames);
+  const withTls = format === 'pcapng' ? tls : undefined;
+  const picked = await collectFrames(slices(), frames, withTls?.frames);
   const linkTypes = new Set(picked.map((p) => p.linkType));
   if (format === 'pcap' && linkTypes.size <= 1) return writePcap(picked);
-  return writePcapng(picked.map((p) => ({ ...p, comment: comments[p.frame] })));
+  const keyLog = withTls?.keyLogFor(picked) ?? null;
+  return writePcapng(picked.map((p) => ({ ...p, comment: comments[p.frame] })), undefined, keyLog === null ? [] : [keyLog]);
 }

@@ -7,45 +7,11 @@
  * MAC addresses are synthetic, locally administered (02:…) and derived from the IP address,
  * so they identify no real interface.
  */
-import { decodeLink, ETH_IPV4, LINK_OK } from '../capture/link.ts';
-import type { LinkResult } from '../capture/link.ts';
-import { newIpHeader, parseIpv4 as parseIpv4Header, parseIpv6 as parseIpv6Header } from '../capture/ip.ts';
 import { parseIpv4, parseIpv6 } from './addresses.ts';
+export { decodePacket } from '../capture/decode.ts';
+export type { DecodedPacket } from '../capture/decode.ts';
 
 export const LINKTYPE_ETHERNET = 1;
-
-export interface DecodedPacket {
-  version: 4 | 6;
-  src: string;
-  dst: string;
-  protocol: number;
-  sport: number;
-  dport: number;
-  /** TCP flags byte (0 for UDP). */
-  flags: number;
-  /** Transport payload (a view into the record's data). */
-  payload: Uint8Array;
-}
-
-const linkResult: LinkResult = { etherType: 0, offset: 0 };
-const ipHeader = newIpHeader();
-
-/** Decodes a frame to UDP/TCP; null for anything else (tunnels, fragments, non-IP). */
-export function decodePacket(linkType: number, data: Uint8Array): DecodedPacket | null {
-  if (decodeLink(linkType, data, linkResult) !== LINK_OK) return null;
-  const err = linkResult.etherType === ETH_IPV4 ? parseIpv4Header(data, linkResult.offset, data.length, ipHeader) : parseIpv6Header(data, linkResult.offset, data.length, ipHeader);
-  if (err !== null || ipHeader.fragment) return null;
-  const p = ipHeader.payloadStart;
-  const end = ipHeader.payloadEnd;
-  if (ipHeader.protocol === 17 && end - p >= 8) {
-    return { version: ipHeader.version, src: ipHeader.src, dst: ipHeader.dst, protocol: 17, sport: (data[p]! << 8) | data[p + 1]!, dport: (data[p + 2]! << 8) | data[p + 3]!, flags: 0, payload: data.subarray(p + 8, end) };
-  }
-  if (ipHeader.protocol === 6 && end - p >= 20) {
-    const hl = (data[p + 12]! >> 4) * 4;
-    return { version: ipHeader.version, src: ipHeader.src, dst: ipHeader.dst, protocol: 6, sport: (data[p]! << 8) | data[p + 1]!, dport: (data[p + 2]! << 8) | data[p + 3]!, flags: data[p + 13]!, payload: data.subarray(Math.min(end, p + hl), end) };
-  }
-  return null;
-}
 
 function addrBytes(ip: string): Uint8Array {
   const v4 = parseIpv4(ip);

@@ -6,6 +6,8 @@
 import { analyzeBlob, CancelledError, DEFAULT_MEMORY_BUDGET, NotACaptureError } from '../engine/analyze.ts';
 import type { Analysis } from '../engine/analyze.ts';
 import { extractFrames } from '../engine/extract.ts';
+import { tlsKeysFor } from '../engine/tls-export.ts';
+import { DSB_TLS_KEY_LOG } from '../capture/keylog.ts';
 import { buildBundle } from '../share/bundle.ts';
 import { scanBlob } from '../share/scan.ts';
 import { isWorkerRequest } from './protocol.ts';
@@ -18,7 +20,8 @@ const scope = self as unknown as {
 };
 
 let current: { requestId: number; abort: AbortController } | null = null;
-let loaded: { analysis: Analysis; file: Blob } | null = null;
+/** The analysis, the file (re-read for exports) and the TLS key log it was read with (given, or carried in the pcapng). */
+let loaded: { analysis: Analysis; file: Blob; keyLog: string } | null = null;
 
 function post(ev: WorkerEvent, transfer?: Transferable[]): void {
   scope.postMessage(ev, transfer);
@@ -55,7 +58,8 @@ async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void
       },
     }, 4 << 20);
     if (abort.signal.aborted) throw new CancelledError();
-    loaded = { analysis, file: req.file };
+    const carried = analysis.secrets.filter((x) => x.type === DSB_TLS_KEY_LOG).map((x) => new TextDecoder().decode(x.data));
+    loaded = { analysis, file: req.file, keyLog: [req.keyLog ?? '', ...carried].join('\n') };
     post({ kind: 'result', requestId: req.requestId, report: analysis.report, name: req.name, elapsedMs: performance.now() - started });
   } catch (e) {
     if (e instanceof CancelledError || abort.signal.aborted) post({ kind: 'error', requestId: req.requestId, code: 'cancelled', message: 'Cancelled.' });
@@ -91,7 +95,10 @@ scope.addEventListener('message', (e: MessageEvent) => {
         post({ kind: 'error', requestId: req.requestId, code: 'internal', message: 'no capture loaded' });
         break;
       }
-      void extractFrames(loaded.file, new Set(req.frames), req.format, req.comments)
+      const frames = new Set(req.frames);
+      // A pcapng keeps SIP over TLS readable: the whole connections and their keys go with it.
+      const tls = req.format === 'pcapng' ? tlsKeysFor(loaded.analysis.report, frames, loaded.keyLog) : undefined;
+      void extractFrames(loaded.file, frames, req.format, req.comments, tls)
         .then((bytes) => post({ kind: 'export', requestId: req.requestId, bytes, format: req.format }, [bytes.buffer as ArrayBuffer]))
         .catch((err: unknown) => post({ kind: 'error', requestId: req.requestId, code: 'internal', message: err instanceof Error ? err.message : String(err) }));
       break;
