@@ -116,34 +116,37 @@ export class DialogBuilder {
   readonly dialogOf: (number | null)[] = [];
   /** Snapshot of the sender's routing state for each in-dialog request. */
   readonly routeState = new Map<number, DialogRouteState>();
-  private readonly byKey = new Map<string, number>();
+  /** Dialog ids per Call-ID (a Call-ID has a few; found by their tags). */
+  private readonly byCallId = new Map<string, number[]>();
   private readonly pending = new Map<string, PendingInitial>();
   private readonly messages: CapturedMessage[] = [];
   /** Parsed remote target and route set per dialog side (kept out of the plain-data model). */
-  private readonly parsed = new Map<string, { target: SipUri | null; routes: SipUri[] }>();
+  private readonly parsed: Array<{ target: SipUri | null; routes: SipUri[] } | undefined> = [];
 
   constructor(private readonly transactions: Transaction[]) {}
 
   private parsedSide(d: Dialog, side: DialogSideName): { target: SipUri | null; routes: SipUri[] } {
-    const k = `${d.id}:${side}`;
-    let p = this.parsed.get(k);
+    const k = d.id * 2 + (side === 'caller' ? 0 : 1);
+    let p = this.parsed[k];
     if (!p) {
       p = { target: null, routes: [] };
-      this.parsed.set(k, p);
+      this.parsed[k] = p;
     }
     return p;
-  }
-
-  private dialogKey(callId: string, a: string, b: string): string {
-    return a < b ? `${callId}\u0000${a}\u0000${b}` : `${callId}\u0000${b}\u0000${a}`;
   }
 
   private find(m: SipMessage): Dialog | null {
     const f = fromTag(m);
     const t = toTag(m);
     if (!m.callId || f === null || t === null) return null;
-    const id = this.byKey.get(this.dialogKey(m.callId, f, t));
-    return id === undefined ? null : (this.dialogs[id] ?? null);
+    const ids = this.byCallId.get(m.callId);
+    if (ids === undefined) return null;
+    // The latest dialog with these two tags (either way round).
+    for (let k = ids.length - 1; k >= 0; k--) {
+      const d = this.dialogs[ids[k]!];
+      if (d && ((d.callerTag === f && d.calleeTag === t) || (d.callerTag === t && d.calleeTag === f))) return d;
+    }
+    return null;
   }
 
   private create(callId: string, callerTag: string, calleeTag: string, method: string, c: CapturedMessage, cseq: number | null, startedBeforeCapture: boolean): Dialog {
@@ -173,7 +176,9 @@ export class DialogBuilder {
       lastIndex: c.index,
     };
     this.dialogs.push(d);
-    this.byKey.set(this.dialogKey(callId, callerTag, calleeTag), d.id);
+    const ids = this.byCallId.get(callId);
+    if (ids) ids.push(d.id);
+    else this.byCallId.set(callId, [d.id]);
     return d;
   }
 

@@ -6,6 +6,7 @@
  */
 
 import type { Endpoint, Transport } from '../capture/types.ts';
+import { endpointKey } from '../capture/types.ts';
 import type { SipMessage, SipUri, Via } from './types.ts';
 import { defaultPort, isIpLiteral, normalizeHost } from './addresses.ts';
 import { canonicalHeaderName } from './headers.ts';
@@ -72,5 +73,5 @@ export function uriTarget(uri: SipUri, fallbackTransport?: Transport | string): 
 
 /** Frame-friendly "ip:port". */
 export function epText(e: Endpoint): string {
-  return e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
+  return endpointKey(e);
 }

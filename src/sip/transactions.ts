@@ -23,6 +23,7 @@
  */
 
 import type { Endpoint, Transport } from '../capture/types.ts';
+import { endpointKey } from '../capture/types.ts';
 import type { CapturedMessage, SipMessage } from './types.ts';
 import { isReliableTransport } from './addresses.ts';
 import { epText, fromTag, sentByKey, toTag } from './modelutil.ts';
@@ -134,13 +135,23 @@ function keyFor(m: SipMessage, c: CapturedMessage, method: string): { key: strin
   };
 }
 
+/** One distinct transmission on a transaction's hop: what was sent (method or status), from where to where. */
+interface Transmission {
+  what: string | number;
+  tag: string;
+  seq: number;
+  src: string;
+  dst: string;
+  first: number;
+}
+
 /** Builds transactions in one pass over the messages in capture order. */
 export class TransactionBuilder {
   readonly transactions: Transaction[] = [];
   readonly annotations: TransactionAnnotation[] = [];
   private readonly byKey = new Map<string, number>();
-  /** Per transaction: identity of a transmission → first index with it. */
-  private readonly seen = new Map<number, Map<string, number>>();
+  /** Per transaction id: the distinct transmissions seen on it (a handful), with their first index. */
+  private readonly seen: Array<Transmission[] | undefined> = [];
   /** Per first-transmission index: the members of its chain. */
   private readonly chainMembers = new Map<number, number[]>();
   private readonly messages: CapturedMessage[] = [];
@@ -198,15 +209,20 @@ export class TransactionBuilder {
   }
 
   /** Records a transmission; returns the first index when it repeats an earlier one on this hop. */
-  private repeatOf(tx: Transaction, identity: string, c: CapturedMessage): number | null {
-    let map = this.seen.get(tx.id);
-    if (!map) {
-      map = new Map();
-      this.seen.set(tx.id, map);
+  private repeatOf(tx: Transaction, what: string | number, tag: string, seq: number, c: CapturedMessage): number | null {
+    const src = endpointKey(c.src);
+    const dst = endpointKey(c.dst);
+    let list = this.seen[tx.id];
+    if (list === undefined) this.seen[tx.id] = list = [];
+    let first: number | undefined;
+    for (const t of list) {
+      if (t.what === what && t.tag === tag && t.seq === seq && t.src === src && t.dst === dst) {
+        first = t.first;
+        break;
+      }
     }
-    const first = map.get(identity);
     if (first === undefined) {
-      map.set(identity, c.index);
+      list.push({ what, tag, seq, src, dst, first: c.index });
       return null;
     }
     const members = this.chainMembers.get(first);
@@ -217,7 +233,8 @@ export class TransactionBuilder {
 
   private addRequest(c: CapturedMessage, m: SipMessage & { kind: 'request' }): TransactionAnnotation {
     const method = m.method.toUpperCase();
-    const identity = `${method}|${epText(c.src)}|${epText(c.dst)}|${m.cseq?.seq ?? ''}`;
+    // A transmission on this hop: method, source, destination, CSeq number.
+    const seq = m.cseq?.seq ?? -1;
     if (method === 'ACK') {
       // ACK for a non-2xx final belongs to the INVITE transaction (§17.1.1.3); ACK for a 2xx is its own.
       const k = keyFor(m, c, 'INVITE');
@@ -226,7 +243,7 @@ export class TransactionBuilder {
       if (inv && inv.finalStatus !== null && inv.finalStatus >= 300) {
         inv.acks.push(c.index);
         this.touch(inv, c);
-        const first = this.repeatOf(inv, identity, c);
+        const first = this.repeatOf(inv, method, '', seq, c);
         return { transaction: inv.id, retransmission: first !== null, retransmissionOf: first, ackForNon2xx: true };
       }
     }
@@ -254,7 +271,7 @@ export class TransactionBuilder {
     }
     tx.requests.push(c.index);
     this.touch(tx, c);
-    const first = this.repeatOf(tx, identity, c);
+    const first = this.repeatOf(tx, method, '', seq, c);
     return { transaction: tx.id, retransmission: first !== null, retransmissionOf: first };
   }
 
@@ -270,8 +287,8 @@ export class TransactionBuilder {
       tx.finalIndex = c.index;
       tx.finalStatus = m.status;
     } else if (m.status < 200 && tx.firstProvisionalIndex === null) tx.firstProvisionalIndex = c.index;
-    const identity = `${m.status}|${toTag(m) ?? ''}|${epText(c.src)}|${epText(c.dst)}`;
-    const first = this.repeatOf(tx, identity, c);
+    // A transmission on this hop: status, To tag, source, destination.
+    const first = this.repeatOf(tx, m.status, toTag(m) ?? '', -1, c);
     return { transaction: tx.id, retransmission: first !== null, retransmissionOf: first };
   }
 
