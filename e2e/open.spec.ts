@@ -81,3 +81,26 @@ test('a TLS call exported as pcapng opens decrypted on its own (the keys travel 
   await expect(page.locator('.ladder g.arrow').first()).toBeVisible();
   expect(await page.locator('.ladder g.arrow').evaluateAll((els) => els.map((e) => e.getAttribute('data-label')))).toEqual(labels);
 });
+
+test('a list of 14,000 calls scrolls to its last call with End and back with Home', async ({ page }, info) => {
+  test.setTimeout(120_000);
+  // The benchmark's generator: ~98,000 SIP messages, 14,000 calls, each call's Call-ID numbered.
+  const { writeSipUdpCapture } = await import('../bench/generate.ts');
+  const file = info.outputPath('many-calls.pcap');
+  const { calls } = await writeSipUdpCapture(file, 40_000_000);
+  await page.goto('/');
+  await page.getByTestId('file-input').setInputFiles(file);
+  await expect(page.getByRole('region', { name: 'Capture summary' })).toBeVisible({ timeout: 90_000 });
+  await expect(page.getByTestId('call-count-visible')).toHaveText(`${calls.toLocaleString('en')} of ${calls.toLocaleString('en')} calls`);
+  // Only a screenful of rows is in the page, whatever the length of the list.
+  const rows = page.getByTestId('call-row');
+  expect(await rows.count()).toBeLessThan(200);
+  await rows.first().click();
+  await page.keyboard.press('End');
+  const last = page.locator(`tr[data-callid^="bench-${calls - 1}-"]`);
+  await expect(last).toBeVisible();
+  await expect(last).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.press('Home');
+  await expect(page.locator('tr[data-callid^="bench-0-"]')).toBeVisible();
+  await expect(page.locator('tr[data-callid^="bench-0-"]')).toHaveAttribute('aria-selected', 'true');
+});
