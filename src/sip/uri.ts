@@ -88,7 +88,13 @@ function commonParam(s: string, start: number, end: number): string | null {
  * Parses `;name=value;flag…` from `s[start]` (which should be `;` or whitespace) until `stop`
  * (exclusive). Quoted values may contain `;`. Writes into `into`; returns it.
  */
-export function parseParams(s: string, start: number, stop: number, into: Params = {}): Params {
+/**
+ * The parameters of a URI or header that has none: one shared, frozen object (most URIs have
+ * none, and a parsed message is kept for the whole analysis). Parsed values are never written to.
+ */
+export const NO_PARAMS: Params = Object.freeze({}) as Params;
+
+export function parseParams(s: string, start: number, stop: number, into?: Params): Params {
   let i = start;
   while (i < stop) {
     // skip separators and whitespace
@@ -118,9 +124,9 @@ export function parseParams(s: string, start: number, stop: number, into: Params
         value = s.slice(vStart, i).trim();
       }
     }
-    if (name) into[name] = value;
+    if (name) (into ??= {})[name] = value;
   }
-  return into;
+  return into ?? NO_PARAMS;
 }
 
 function parsePort(s: string): number | null | undefined {
@@ -213,7 +219,7 @@ export function parseUri(raw: string): SipUri | null {
     // an IPv6 reference may not contain ';' but be safe: find ']' first
     const hp = parseHostPort(text, hostStart, semi);
     if (!hp) return null;
-    const params = semi < hdrStart ? parseParams(text, semi, hdrStart) : {};
+    const params = semi < hdrStart ? parseParams(text, semi, hdrStart) : NO_PARAMS;
     return { scheme, user, host: hp.host, port: hp.port, params, raw: text };
   }
   if (scheme === 'tel') {
@@ -221,11 +227,11 @@ export function parseUri(raw: string): SipUri | null {
     if (semi < 0 || semi > hdrStart) semi = hdrStart;
     const number = text.slice(colon + 1, semi);
     if (!number) return null;
-    const params = semi < hdrStart ? parseParams(text, semi, hdrStart) : {};
+    const params = semi < hdrStart ? parseParams(text, semi, hdrStart) : NO_PARAMS;
     return { scheme, user: number, host: '', port: null, params, raw: text };
   }
   // Other schemes (urn, http, mailto …): kept as written.
-  return { scheme, user: null, host: '', port: null, params: {}, raw: text };
+  return { scheme, user: null, host: '', port: null, params: NO_PARAMS, raw: text };
 }
 
 /** Parses a name-addr (`"Name" <uri>;params`) or addr-spec (`uri;params`). Null when empty or malformed beyond use. */
@@ -242,7 +248,7 @@ export function parseNameAddr(raw: string): NameAddr | null {
     while (i < n && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
     if (i >= n || text.charCodeAt(i) !== CH_LT) {
       // Quoted name but no <uri>: nothing to address.
-      return { displayName, uri: null, params: {}, raw: text };
+      return { displayName, uri: null, params: NO_PARAMS, raw: text };
     }
   }
   const lt = text.indexOf('<', i);
@@ -255,7 +261,7 @@ export function parseNameAddr(raw: string): NameAddr | null {
     }
     const gt = text.indexOf('>', lt + 1);
     const uri = parseUri(text.slice(lt + 1, gt < 0 ? n : gt));
-    const params: Params = gt >= 0 ? parseParams(text, gt + 1, n) : {};
+    const params: Params = gt >= 0 ? parseParams(text, gt + 1, n) : NO_PARAMS;
     return { displayName, uri, params, raw: text };
   }
   // addr-spec: URI up to the first ';' (after the '@' when the user part holds ';').
@@ -266,6 +272,6 @@ export function parseNameAddr(raw: string): NameAddr | null {
   }
   if (cut < 0) cut = n;
   const uri = parseUri(text.slice(0, cut));
-  const params = cut < n ? parseParams(text, cut, n) : {};
+  const params = cut < n ? parseParams(text, cut, n) : NO_PARAMS;
   return { displayName: null, uri, params, raw: text };
 }
