@@ -1,7 +1,7 @@
 /** Shared e2e helpers: open captures through the hidden file input, wait for the analysis. */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Locator, Page } from '@playwright/test';
+import type { Locator, Page, TestInfo } from '@playwright/test';
 import { expect } from '@playwright/test';
 
 export const PUBLIC_CAPTURES = path.resolve(import.meta.dirname, '../../shared/captures/public');
@@ -45,4 +45,11 @@ export const ui = {
 /** The labels of the ladder's arrows in DOM (= time) order. */
 export async function arrowLabels(page: Page): Promise<string[]> {
   return ui.arrows(page).evaluateAll((els) => els.map((e) => e.getAttribute('data-label') ?? ''));
+}
+
+/** A SIP-over-UDP capture of about `bytes`, written by the benchmark's generator into the test's output folder. */
+export async function generatedSipCapture(info: TestInfo, name: string, bytes: number): Promise<{ file: string; calls: number; messages: number }> {
+  const { writeSipUdpCapture } = await import('../bench/generate.ts');
+  const file = info.outputPath(name);
+  return { file, ...(await writeSipUdpCapture(file, bytes)) };
 }

@@ -5,6 +5,7 @@
  */
 import { test, expect } from '@playwright/test';
 import config from '../playwright.config.ts';
+import { generatedSipCapture } from './helpers.ts';
 
 const base = config.use?.launchOptions ?? {};
 // A 256 MB old generation: the ~100,000 messages of the file below would need ~800 MB.
@@ -12,9 +13,7 @@ test.use({ launchOptions: { ...base, args: [...(base.args ?? []), '--js-flags=--
 
 test('a SIP capture bigger than the heap shows its first part and says where keeping stopped', async ({ page }, info) => {
   test.setTimeout(120_000);
-  const { writeSipUdpCapture } = await import('../bench/generate.ts');
-  const file = info.outputPath('huge-sip.pcap');
-  const { messages } = await writeSipUdpCapture(file, 40_000_000);
+  const { file, messages } = await generatedSipCapture(info, 'huge-sip.pcap', 40_000_000);
   await page.goto('/');
   const heapLimit = await page.evaluate(() => (performance as unknown as { memory?: { jsHeapSizeLimit: number } }).memory?.jsHeapSizeLimit ?? 0);
   expect(heapLimit).toBeGreaterThan(0);

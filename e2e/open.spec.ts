@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, expect } from '@playwright/test';
-import { openCapture, PUBLIC_CAPTURES } from './helpers.ts';
+import { generatedSipCapture, openCapture, PUBLIC_CAPTURES } from './helpers.ts';
 
 test('opening a real capture shows its packet and SIP message counts', async ({ page }) => {
   await page.goto('/');
@@ -30,9 +30,7 @@ test('a second file replaces the first', async ({ page }) => {
 
 test('a large capture shows progress by bytes and stage, and Cancel stops it', async ({ page }, info) => {
   // ~40 MB of SIP over UDP written by the benchmark's generator: long enough to cancel mid-read.
-  const { writeSipUdpCapture } = await import('../bench/generate.ts');
-  const file = info.outputPath('big-sip.pcap');
-  await writeSipUdpCapture(file, 40_000_000);
+  const { file } = await generatedSipCapture(info, 'big-sip.pcap', 40_000_000);
   await page.goto('/');
   await page.getByTestId('file-input').setInputFiles(file);
   const progress = page.getByRole('progressbar', { name: 'Reading progress' });
@@ -85,9 +83,7 @@ test('a TLS call exported as pcapng opens decrypted on its own (the keys travel 
 test('a list of 14,000 calls scrolls to its last call with End and back with Home', async ({ page }, info) => {
   test.setTimeout(120_000);
   // The benchmark's generator: ~98,000 SIP messages, 14,000 calls, each call's Call-ID numbered.
-  const { writeSipUdpCapture } = await import('../bench/generate.ts');
-  const file = info.outputPath('many-calls.pcap');
-  const { calls } = await writeSipUdpCapture(file, 40_000_000);
+  const { file, calls } = await generatedSipCapture(info, 'many-calls.pcap', 40_000_000);
   await page.goto('/');
   await page.getByTestId('file-input').setInputFiles(file);
   await expect(page.getByRole('region', { name: 'Capture summary' })).toBeVisible({ timeout: 90_000 });

@@ -6,7 +6,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { getHeapStatistics } from 'node:v8';
-import { analyzeChunks, NotACaptureError } from '../engine/analyze.ts';
+import { analyzeChunks, memoryBudgetFor, NotACaptureError } from '../engine/analyze.ts';
 import type { AnalyzeOptions, InputChunk } from '../engine/analyze.ts';
 import type { Report } from '../engine/report.ts';
 
@@ -15,14 +15,6 @@ const USAGE = `usage: sipladder analyze <capture-file> [--json] [--pretty] [--ke
   --json          print the JSON report (see REPORT.md)
   --pretty        indent the JSON
   --keylog FILE   TLS key log (SSLKEYLOGFILE format) to decrypt SIP over TLS`;
-
-/**
- * SIP messages may take 60% of Node's heap limit (`--max-old-space-size` raises it); the rest is
- * for the report's JSON text and everything else.
- */
-export function nodeMemoryBudget(): number {
-  return Math.floor(getHeapStatistics().heap_size_limit * 0.6);
-}
 
 /**
  * Read a file in slices without holding all of it. The reads are synchronous: from the page cache
@@ -52,7 +44,7 @@ export async function* fileChunks(path: string, chunkSize = 2 << 20): AsyncGener
 export async function analyzeFile(path: string, options: Pick<AnalyzeOptions, 'keyLog' | 'onProgress' | 'memoryBudgetBytes'> = {}): Promise<Report> {
   const info = await stat(path);
   if (!info.isFile()) throw new NotACaptureError(`${path} is not a regular file`);
-  const { report } = await analyzeChunks(fileChunks(path), info.size, { memoryBudgetBytes: nodeMemoryBudget(), ...options });
+  const { report } = await analyzeChunks(fileChunks(path), info.size, { memoryBudgetBytes: memoryBudgetFor(getHeapStatistics().heap_size_limit), ...options });
   return report;
 }
 

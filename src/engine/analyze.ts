@@ -63,6 +63,14 @@ export interface AnalyzeOptions {
 }
 
 export const DEFAULT_MEMORY_BUDGET = 1_500_000_000;
+
+/**
+ * The budget for a runtime's heap limit in bytes: 60% of it (the rest is for the report, its
+ * JSON or its copy to the page, and everything else), or the default when the limit is unknown.
+ */
+export function memoryBudgetFor(heapLimit: number | undefined): number {
+  return typeof heapLimit === 'number' && Number.isFinite(heapLimit) && heapLimit > 0 ? Math.floor(heapLimit * 0.6) : DEFAULT_MEMORY_BUDGET;
+}
 /**
  * Heap per kept SIP message, measured with `bench/scratch`-style heap snapshots on the bench
  * captures: about 6 KB of parsed structure, model, findings input and report row, plus the text

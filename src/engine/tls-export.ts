@@ -11,6 +11,7 @@
  * was: making it readable would mean handing over those calls too.
  */
 import { decodePacket } from '../capture/decode.ts';
+import { pairKey } from '../analysis/lib/flow.ts';
 import { endpointKey } from '../capture/types.ts';
 import type { PacketRecord } from '../capture/types.ts';
 import type { WritablePacket } from '../capture/write.ts';
@@ -18,7 +19,7 @@ import type { TlsKeys } from './extract.ts';
 import type { Report, ReportConnection } from './report.ts';
 
 /** TLS connections whose SIP messages are all among these frames (none of another call). */
-export function tlsConnectionsFor(report: Report, frames: ReadonlySet<number>): ReportConnection[] {
+function tlsConnectionsFor(report: Report, frames: ReadonlySet<number>): ReportConnection[] {
   return report.connections.filter((c) => c.tls !== null && c.messageFrames.length > 0 && c.messageFrames.every((f) => frames.has(f)));
 }
 
@@ -28,11 +29,7 @@ function connectionKey(linkType: number, data: Uint8Array): { key: string; paylo
   if (d === null || d.protocol !== 6) return null;
   const a = endpointKey({ ip: d.src, port: d.sport });
   const b = endpointKey({ ip: d.dst, port: d.dport });
-  return { key: a < b ? `${a}|${b}` : `${b}|${a}`, payload: d.payload };
-}
-
-function pairOf(c: ReportConnection): string {
-  return c.client < c.server ? `${c.client}|${c.server}` : `${c.server}|${c.client}`;
+  return { key: pairKey(a, b), payload: d.payload };
 }
 
 /** The ClientHello random (64 hex digits) when a TCP payload starts with a TLS ClientHello record. */
@@ -46,7 +43,7 @@ export function clientHelloRandom(payload: Uint8Array): string | null {
 }
 
 /** The key-log lines whose client random is one of these (comments and other lines dropped). */
-export function keyLogLinesFor(keyLog: string, randoms: ReadonlySet<string>): string[] {
+function keyLogLinesFor(keyLog: string, randoms: ReadonlySet<string>): string[] {
   const out: string[] = [];
   for (const raw of keyLog.split(/\r?\n/)) {
     const line = raw.trim();
@@ -68,7 +65,7 @@ export function tlsKeysFor(report: Report, frames: ReadonlySet<number>, keyLog: 
   if (conns.length === 0) return undefined;
   const byPair = new Map<string, ReportConnection[]>();
   for (const c of conns) {
-    const k = pairOf(c);
+    const k = pairKey(c.client, c.server);
     const list = byPair.get(k);
     if (list) list.push(c);
     else byPair.set(k, [c]);

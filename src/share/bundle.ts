@@ -23,13 +23,14 @@
  */
 import type { CapturedMessage } from '../sip/types.ts';
 import type { PacketRecord } from '../capture/types.ts';
+import { endpointKey } from '../capture/types.ts';
+import { decodePacket } from '../capture/decode.ts';
 import { writePcapng } from '../capture/write.ts';
 import type { WritablePacket } from '../capture/write.ts';
 import type { Report, ReportConnection, ReportRtpStream } from '../engine/report.ts';
 import { Anonymiser } from './anonymise.ts';
 import type { Replacement } from './anonymise.ts';
 import {
-  decodePacket,
   icmpUnreachableFrame,
   LINKTYPE_ETHERNET,
   splitEndpoint,
@@ -262,7 +263,7 @@ export async function buildBundle(src: BundleSource, input: ViewInput, options: 
   }
   const raw = new Map<number, WritablePacket>();
   const times = new Map<number, number>();
-  const key = (ip: string, port: number): string => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
+  const key = (ip: string, port: number): string => endpointKey({ ip, port });
 
   await src.scan((rec: PacketRecord) => {
     const f = rec.frame;

@@ -8,8 +8,6 @@
  * so they identify no real interface.
  */
 import { parseIpv4, parseIpv6 } from './addresses.ts';
-export { decodePacket } from '../capture/decode.ts';
-export type { DecodedPacket } from '../capture/decode.ts';
 
 export const LINKTYPE_ETHERNET = 1;
 

@@ -3,7 +3,7 @@
  * progress, keeps the full analysis (message text, the model) for lazy detail requests, and
  * answers export requests by re-reading the file. A new `open` cancels the previous one.
  */
-import { analyzeBlob, CancelledError, DEFAULT_MEMORY_BUDGET, NotACaptureError } from '../engine/analyze.ts';
+import { analyzeBlob, CancelledError, memoryBudgetFor, NotACaptureError } from '../engine/analyze.ts';
 import type { Analysis } from '../engine/analyze.ts';
 import { extractFrames } from '../engine/extract.ts';
 import { tlsKeysFor } from '../engine/tls-export.ts';
@@ -28,14 +28,13 @@ function post(ev: WorkerEvent, transfer?: Transferable[]): void {
 }
 
 /**
- * SIP messages may take 60% of the heap limit where the browser tells it (Chromium's
- * `performance.memory`: the worker's own if it has one, else the page's, which the client sends;
- * a worker gets the same limit as its page), else the engine's default.
+ * The heap limit the memory budget is sized by: the worker's own where Chromium's
+ * `performance.memory` has one, else the page's, which the client sends (a worker gets the same
+ * limit as its page).
  */
-function browserMemoryBudget(fromPage: number | undefined): number {
+function heapLimit(fromPage: number | undefined): number | undefined {
   const own = (performance as unknown as { memory?: { jsHeapSizeLimit?: number } }).memory?.jsHeapSizeLimit;
-  const limit = typeof own === 'number' && own > 0 ? own : fromPage;
-  return typeof limit === 'number' && Number.isFinite(limit) && limit > 0 ? Math.floor(limit * 0.6) : DEFAULT_MEMORY_BUDGET;
+  return typeof own === 'number' && own > 0 ? own : fromPage;
 }
 
 async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void> {
@@ -48,7 +47,7 @@ async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void
   try {
     const analysis = await analyzeBlob(req.file, {
       signal: abort.signal,
-      memoryBudgetBytes: browserMemoryBudget(req.heapLimit),
+      memoryBudgetBytes: memoryBudgetFor(heapLimit(req.heapLimit)),
       ...(req.keyLog !== undefined ? { keyLog: req.keyLog } : {}),
       onProgress: (progress) => {
         const now = performance.now();
