@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Writes src/engine/fixtures/tshark-sip.json: for every capture in ../shared/captures/public
+// Writes src/engine/fixtures/tshark-sip.json: for every capture in test/captures/public
 // (manifest.json), the frames tshark dissects as SIP, with the transport under SIP and the
 // method/status of each message in the frame. Run once by hand where tshark is installed
 // (TShark 4.0.17 here); the engine test compares our frames and transports against it, so the
@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-const root = path.resolve(import.meta.dirname, '../../shared/captures/public');
+const root = path.resolve(import.meta.dirname, '../test/captures/public');
 const manifest = JSON.parse(readFileSync(path.join(root, 'manifest.json'), 'utf8'));
 const out = { _generator: execFileSync('tshark', ['--version'], { encoding: 'utf8' }).split('\n')[0], files: {} };
 for (const m of manifest) {

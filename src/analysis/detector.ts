@@ -1,7 +1,7 @@
 /**
  * The detector interface. A detector is a pure function from the analysed capture (messages,
  * the SIP model, connections, media) to findings; it never touches the view. Every finding kind
- * of the contract (../shared/contract/REPORT.md) has one detector file; `registry.ts` lists them.
+ * of the contract (docs/REPORT.md) has one detector file; `registry.ts` lists them.
  */
 import type { ConnectionInfo, IcmpUnreachable, RtpStreamStats } from '../capture/types.ts';
 import type { Finding, FindingKind, Severity } from '../engine/report.ts';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeBytes } from '../engine/analyze.ts';
 
-const PUBLIC = path.resolve(import.meta.dirname, '../../../shared/captures/public');
+const PUBLIC = path.resolve(import.meta.dirname, '../../test/captures/public');
 const SAMPLES = path.resolve(import.meta.dirname, '../../public/samples');
 
 const CASES: Array<{ file: string; kind: string; severity: string; callId: string | null; frames: number[]; why: string }> = [

@@ -7,7 +7,7 @@ import type { CaptureWarning, IpPacket, PacketRecord } from './types.ts';
 import { readAll } from './testing/containers.ts';
 import { ethernet, hex, ipv4, ipv6, ipv6FragmentExt, udp } from './testing/packets.ts';
 
-const PUBLIC = path.resolve(import.meta.dirname, '../../../shared/captures/public');
+const PUBLIC = path.resolve(import.meta.dirname, '../../test/captures/public');
 
 interface Seen { frame: number; firstFrame: number; protocol: number; src: string; dst: string; payload: Uint8Array }
 

@@ -6,7 +6,7 @@ import type { CaptureWarning, IpPacket, PacketRecord } from './types.ts';
 import { readAll } from './testing/containers.ts';
 import { concat, ethernet, hex, ip4Udp, ip6Udp, ipv4, sll2, u16, udp } from './testing/packets.ts';
 
-const PUBLIC = path.resolve(import.meta.dirname, '../../../shared/captures/public');
+const PUBLIC = path.resolve(import.meta.dirname, '../../test/captures/public');
 
 interface Seen { frame: number; firstFrame: number; version: number; src: string; dst: string; protocol: number; payload: number[]; truncated: boolean; tunnels: string[] }
 

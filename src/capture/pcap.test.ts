@@ -6,7 +6,7 @@ import { pcapBytes, readAll } from './testing/containers.ts';
 import { PcapReader } from './pcap.ts';
 import type { PacketRecord } from './types.ts';
 
-const PUBLIC = path.resolve(import.meta.dirname, '../../../shared/captures/public');
+const PUBLIC = path.resolve(import.meta.dirname, '../../test/captures/public');
 const manifest = JSON.parse(fs.readFileSync(path.join(PUBLIC, 'manifest.json'), 'utf8')) as Array<{ file: string; format: string; packets: number }>;
 
 const A = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);

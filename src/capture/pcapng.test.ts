@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pcapngBytes, readAll } from './testing/containers.ts';
 import type { NgSection } from './testing/containers.ts';
 
-const PUBLIC = path.resolve(import.meta.dirname, '../../../shared/captures/public');
+const PUBLIC = path.resolve(import.meta.dirname, '../../test/captures/public');
 
 const P1 = Uint8Array.from([0x01, 0x02, 0x03, 0x04, 0x05]); // 5 bytes: padding needed
 const P2 = Uint8Array.from([0x45, 0x00, 0x00, 0x14, 0, 0, 0, 0]);

@@ -6,7 +6,7 @@ import { chunkBytes, gunzipChunks, readChunks, readContainer } from './source.ts
 import { pcapBytes, pcapngBytes, readAll } from './testing/containers.ts';
 import type { PacketRecord } from './types.ts';
 
-const PUBLIC = path.resolve(import.meta.dirname, '../../../shared/captures/public');
+const PUBLIC = path.resolve(import.meta.dirname, '../../test/captures/public');
 const manifest = JSON.parse(fs.readFileSync(path.join(PUBLIC, 'manifest.json'), 'utf8')) as Array<{ file: string; format: string; packets: number }>;
 
 async function* pieces(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {

@@ -13,7 +13,7 @@ import { createSipFramer } from '../sip/framing.ts';
 import { looksLikeSipStart } from '../sip/detect.ts';
 import { ethUdp4, pcapFile } from './testing/packets.ts';
 
-const PUBLIC = path.resolve(import.meta.dirname, '../../../shared/captures/public');
+const PUBLIC = path.resolve(import.meta.dirname, '../../test/captures/public');
 const dec = new TextDecoder();
 
 function run(bytes: Uint8Array, media: Array<[string, number]> = []) {

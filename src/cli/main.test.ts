@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin/sipladder.mjs');
-const PUBLIC = path.resolve(ROOT, '../shared/captures/public');
+const PUBLIC = path.resolve(ROOT, 'test/captures/public');
 const tmp = mkdtempSync(path.join(tmpdir(), 'sipladder-cli-'));
 
 function run(...args: string[]) {

@@ -1,5 +1,5 @@
 /**
- * The engine against tshark on every public capture (../shared/captures/public/manifest.json):
+ * The engine against tshark on every public capture (test/captures/public/manifest.json):
  * the frames in which we find SIP, and the transport under it, must equal what tshark 4.0.17
  * dissected (src/engine/fixtures/tshark-sip.json, written by scripts/tshark-oracle.mjs). Where
  * we decode more (or less) than tshark, the file is named below with the reason, and what we do
@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeBytes } from './analyze.ts';
 import type { Report } from './report.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../../../shared/captures/public');
+const ROOT = path.resolve(import.meta.dirname, '../../test/captures/public');
 interface ManifestEntry { file: string; packets: number; sip_messages: number; transports: string[]; format: string }
 interface OracleFrame { frame: number; transport: string; methods: string[]; statuses: number[]; callIds: string[] }
 const manifest = JSON.parse(readFileSync(path.join(ROOT, 'manifest.json'), 'utf8')) as ManifestEntry[];

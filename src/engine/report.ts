@@ -1,6 +1,6 @@
 /**
  * The report: the one contract between the engine and everything else (see
- * ../shared/contract/REPORT.md). The CLI prints it, the worker sends it to the UI, share links
+ * docs/REPORT.md). The CLI prints it, the worker sends it to the UI, share links
  * rebuild it, tests and the benchmark read it. Contract fields are never renamed or dropped;
  * fields marked "extra" are ours.
  */

@@ -12,7 +12,7 @@ import { ethUdp4, pcapFile } from '../capture/testing/packets.ts';
 import { analyzeBytes, NotACaptureError } from './analyze.ts';
 import type { Report } from './report.ts';
 
-const PUBLIC = path.resolve(import.meta.dirname, '../../../shared/captures/public');
+const PUBLIC = path.resolve(import.meta.dirname, '../../test/captures/public');
 const load = (f: string) => new Uint8Array(readFileSync(path.join(PUBLIC, f)));
 const FILES = ['sngrep/aaa.pcap', 'heplify/sip_ipv4_tcp_fragmented.pcap', 'heplify/sip_tcp_websocket.pcap', 'sngrep/ipv6frag.pcap', 'ndpi/sip_hello.pcapng', 'heplify/erspan_sip_ipv4_udp.pcapng'];
 

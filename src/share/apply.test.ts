@@ -7,7 +7,7 @@ import { buildBundle } from './bundle.ts';
 import { decodeShareFragment, encodeShareFragment } from './fragment.ts';
 import { scanBytes } from './scan.ts';
 
-const PUBLIC = path.resolve(import.meta.dirname, '../../../shared/captures/public');
+const PUBLIC = path.resolve(import.meta.dirname, '../../test/captures/public');
 
 describe('applying a shared view', () => {
   it('restores calls, selection, notes and layout on the re-analysed capture, and names what a cut link lost', async () => {

@@ -11,7 +11,7 @@ import { parseIpv4, ipv4Class } from './addresses.ts';
 import { decodeShareFragment, encodeShareFragment } from './fragment.ts';
 import { scanBytes } from './scan.ts';
 
-const PUBLIC = path.resolve(import.meta.dirname, '../../../shared/captures/public');
+const PUBLIC = path.resolve(import.meta.dirname, '../../test/captures/public');
 const KEY = new Uint8Array(32).fill(3);
 
 function hasTshark(): boolean {

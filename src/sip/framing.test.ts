@@ -5,7 +5,7 @@ import type { FramedMessage } from '../capture/types.ts';
 import { MAX_HEADER_BYTES, createSipFramer } from './framing.ts';
 import { parseSip } from './parser.ts';
 
-const CAPTURES = path.resolve(import.meta.dirname, '../../../shared/captures/public');
+const CAPTURES = path.resolve(import.meta.dirname, '../../test/captures/public');
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
 

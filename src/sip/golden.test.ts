@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeBytes } from '../engine/analyze.ts';
 import golden from './golden/calls.json' with { type: 'json' };
 
-const root = path.resolve(import.meta.dirname, '../../../shared/captures/public');
+const root = path.resolve(import.meta.dirname, '../../test/captures/public');
 const manifest = JSON.parse(readFileSync(path.join(root, 'manifest.json'), 'utf8')) as Array<{ file: string }>;
 const expected = golden as unknown as Record<string, Record<string, string> | null>;
 

@@ -6,7 +6,7 @@ import { looksLikeSipStart } from './detect.ts';
 import { codecName } from './sdp.ts';
 import type { SipMessage, SipRequest, SipResponse } from './types.ts';
 
-const CAPTURES = path.resolve(import.meta.dirname, '../../../shared/captures/public');
+const CAPTURES = path.resolve(import.meta.dirname, '../../test/captures/public');
 
 function ok(text: string): SipMessage {
   const r = parseSipText(text);
