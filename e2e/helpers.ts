@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Locator, Page, TestInfo } from '@playwright/test';
 import { expect } from '@playwright/test';
 
-export const PUBLIC_CAPTURES = path.resolve(import.meta.dirname, '../../shared/captures/public');
+export const PUBLIC_CAPTURES = path.resolve(import.meta.dirname, '../test/captures/public');
 
 export interface ManifestEntry {
   file: string;
