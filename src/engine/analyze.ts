@@ -392,7 +392,7 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
         messagesNotKeptFromFrame: notKeptFrom,
       },
       messages: reportMessages,
-      calls: reportCalls(model),
+      calls: reportCalls(model, { cutFrame: notKeptFrom, messages }),
       connections: reportConnections,
       rtpStreams: reportRtp,
       findings,

@@ -84,7 +84,32 @@ export interface ReportCall {
   endFrame: number;
   messageCount: number;
   dialogs: ReportDialog[];
+  /** turn 2: "call", "registration", "keepalive" (OPTIONS), "subscription", "other". */
+  kind?: 'call' | 'registration' | 'keepalive' | 'subscription' | 'other';
+  /** turn 2: how the set-up ended (null when there is no request to judge). */
+  outcome?: 'answered' | 'busy' | 'rejected' | 'cancelled' | 'timed-out' | 'no-response' | 'in-progress' | null;
+  /** turn 2: the status code that decided `outcome` (403 for "rejected 403"), or null. */
+  outcomeCode?: number | null;
+  /** turn 2: what happened to an answered call afterwards; null when never answered. */
+  teardown?: 'normal' | 'failed' | 'still-up' | 'not-analysed' | null;
+  /** turn 2: who sent the BYE ("caller"/"callee"), or null. */
+  endedBy?: 'caller' | 'callee' | null;
+  /** extra: outcome and teardown in a few words ("answered · teardown failed (BYE answered 481)"). */
+  outcomeSummary?: string;
+  /** turn 2: one verdict per call: the root cause first, then the symptoms it explains (finding indices), or null. */
+  verdict?: ReportVerdict | null;
   [extra: string]: unknown;
+}
+
+export interface ReportVerdict {
+  /** Symptom ← cause ← root cause, in words ("BYE never delivered ← TLS connection reset before ServerHello ← Contact without port"). */
+  text: string;
+  /** Index into `findings` of the root cause. */
+  rootCause: number;
+  /** Indices into `findings` of the symptoms it explains, nearest the root cause first. */
+  symptoms: number[];
+  /** extra: indices of the call's other error/warning findings not linked to the root cause. */
+  unrelated: number[];
 }
 
 export interface ReportConnection {

@@ -24,6 +24,7 @@ import { TransactionBuilder } from './transactions.ts';
 import type { RetransmissionChain, Transaction, TransactionAnnotation } from './transactions.ts';
 import { normalizeHost, sameEndpoint } from './addresses.ts';
 import { toTag } from './modelutil.ts';
+import { callOutcome } from './outcome.ts';
 
 export interface ModelInput {
   messages: CapturedMessage[];
@@ -212,9 +213,18 @@ export function messageAnnotations(model: SipModel): Array<{ transaction: number
   }));
 }
 
+export interface ReportCallsOptions {
+  /** Frame of the first SIP message the memory budget left unanalysed (see callOutcome), or null. */
+  cutFrame?: number | null;
+  /** The messages the model was built from (the BYE's From tag tells who sent it); without them the side is the dialog's. */
+  messages?: readonly CapturedMessage[];
+}
+
 /** The report's `calls` (contract fields first, then extras), one per Call-ID in order of first appearance. */
-export function reportCalls(model: SipModel): ReportCall[] {
+export function reportCalls(model: SipModel, opts: ReportCallsOptions = {}): ReportCall[] {
+  const ctx = { captureEndUs: model.captureEndUs, cutFrame: opts.cutFrame ?? null, messages: opts.messages ?? [], transactions: model.transactions, dialogs: model.dialogs };
   return model.calls.map((c) => {
+    const o = callOutcome(c, ctx);
     const dialogs = c.dialogs
       .map((id) => model.dialogs[id])
       .filter((d): d is Dialog => d !== undefined)
@@ -228,10 +238,15 @@ export function reportCalls(model: SipModel): ReportCall[] {
       endFrame: c.endFrame,
       messageCount: c.messageCount,
       dialogs,
-      kind: c.kind,
+      kind: o.kind,
+      outcome: o.outcome,
+      outcomeCode: o.outcomeCode,
+      teardown: o.teardown,
+      outcomeSummary: o.summary,
+      verdict: null,
       finalStatus: c.finalStatus,
       finalReason: c.finalReason,
-      endedBy: c.endedBy,
+      endedBy: o.endedBy ?? c.endedBy,
       byeFrame: frameOf(model, c.byeIndex),
       cancelFrame: frameOf(model, c.cancelIndex),
       timeout: c.timeout,
