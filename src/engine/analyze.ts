@@ -28,6 +28,8 @@ import { looksLikeSipStart } from '../sip/detect.ts';
 import { parseSip } from '../sip/parser.ts';
 import type { CapturedMessage } from '../sip/types.ts';
 import { buildModel, messageAnnotations, reportCalls } from '../sip/model.ts';
+import { attachVerdicts } from '../analysis/verdict.ts';
+import { withdrawUnanalysed } from '../analysis/truncation.ts';
 import type { SipModel } from '../sip/model.ts';
 import { runDetectors } from '../analysis/registry.ts';
 import type { Report, ReportConnection, ReportMessage, ReportRtpStream, ReportWarning } from './report.ts';
@@ -292,7 +294,7 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
   const model = buildModel({ messages, connections, rtpStreams, icmp, captureEndUs: lastTimeUs ?? undefined });
 
   report('diagnosis');
-  const { findings, errors } = runDetectors({
+  const { findings: allFindings, errors } = runDetectors({
     messages,
     model,
     connections,
@@ -301,13 +303,18 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
     captureEndUs: lastTimeUs ?? 0,
   });
   for (const e of errors) warn({ message: e });
+  const calls = reportCalls(model, { cutFrame: notKeptFrom, messages });
+  const { kept: findings, withdrawn } = withdrawUnanalysed(allFindings, calls, notKeptFrom);
+  attachVerdicts(calls, findings);
   if (notKept > 0) {
     warnings.unshift({
       frame: notKeptFrom ?? undefined,
       message:
         `memory budget reached after ${messages.length} SIP messages (about ${Math.round(budget / 1e6)} MB): ` +
         `${notKept} later SIP messages (frames ${notKeptFrom}–${notKeptLast}) were counted but not analysed, ` +
-        'so calls still open there look unfinished; split the capture (editcap -c) or filter it to the calls you need' +
+        `so ${calls.filter((c) => c.teardown === 'not-analysed').length} calls still open there are not analysed to the end` +
+        (withdrawn > 0 ? ` and ${withdrawn} findings that would rest on their missing messages were withdrawn` : '') +
+        '; split the capture (editcap -c) or filter it to the calls you need' +
         ' (the CLI takes a larger budget from node --max-old-space-size)',
     });
   }
@@ -392,7 +399,7 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
         messagesNotKeptFromFrame: notKeptFrom,
       },
       messages: reportMessages,
-      calls: reportCalls(model, { cutFrame: notKeptFrom, messages }),
+      calls,
       connections: reportConnections,
       rtpStreams: reportRtp,
       findings,
