@@ -228,6 +228,8 @@ export interface Report {
    * proxy, a NATed UA's private and public address), with the reasons in words.
    */
   hosts: ReportHostProposal[];
+  /** extra: merges the evidence suggested but refused because the addresses exchange SIP with each other (two hops), with the reason. */
+  hostsRefused?: Array<{ ips: string[]; reason: string }>;
 }
 
 export interface ReportHostProposal {
