@@ -48,8 +48,8 @@ function readProposal(x: unknown): HostProposal | null {
   const list = [o.addresses, o.ips, o.endpoints, o.members].find(isStringArray);
   if (!list || list.length === 0) return null;
   const name = typeof o.name === 'string' ? o.name : typeof o.label === 'string' ? o.label : null;
-  const reasons = isStringArray(o.reasons) ? o.reasons : [];
-  return { name, addresses: list.map((a) => (a.includes('.') || a.startsWith('[') ? endpointIp(a) : a)), reasons };
+  const addresses = list.map((a) => (a.includes('.') || a.startsWith('[') ? endpointIp(a) : a));
+  return isStringArray(o.reasons) && o.reasons.length > 0 ? { name, addresses, reasons: o.reasons } : { name, addresses };
 }
 
 /**
