@@ -307,12 +307,13 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
   const { kept: findings, withdrawn } = withdrawUnanalysed(allFindings, calls, notKeptFrom);
   attachVerdicts(calls, findings);
   if (notKept > 0) {
+    const notAnalysed = calls.filter((c) => c.teardown === 'not-analysed').length;
     warnings.unshift({
       frame: notKeptFrom ?? undefined,
       message:
         `memory budget reached after ${messages.length} SIP messages (about ${Math.round(budget / 1e6)} MB): ` +
         `${notKept} later SIP messages (frames ${notKeptFrom}–${notKeptLast}) were counted but not analysed, ` +
-        `so ${calls.filter((c) => c.teardown === 'not-analysed').length} calls still open there are not analysed to the end` +
+        `so ${notAnalysed} call(s) still open there are not analysed to the end` +
         (withdrawn > 0 ? ` and ${withdrawn} findings that would rest on their missing messages were withdrawn` : '') +
         '; split the capture (editcap -c) or filter it to the calls you need' +
         ' (the CLI takes a larger budget from node --max-old-space-size)',
