@@ -153,10 +153,15 @@ export function verdictFor(findings: readonly Finding[], indices: readonly numbe
  */
 export function attachVerdicts(calls: ReportCall[], findings: readonly Finding[]): void {
   const byCall = new Map<string, number[]>();
-  const orphans: number[] = [];
+  /** Connection id → findings of no call that name it. */
+  const orphans = new Map<number, number[]>();
   findings.forEach((f, i) => {
     if (f.callId === null) {
-      if ((f.connections?.length ?? 0) > 0) orphans.push(i);
+      for (const id of f.connections ?? []) {
+        const list = orphans.get(id);
+        if (list) list.push(i);
+        else orphans.set(id, [i]);
+      }
       return;
     }
     const list = byCall.get(f.callId);
@@ -169,9 +174,8 @@ export function attachVerdicts(calls: ReportCall[], findings: readonly Finding[]
       c.verdict = null;
       continue;
     }
-    const conns = new Set<number>();
-    for (const i of own) for (const id of findings[i]?.connections ?? []) conns.add(id);
-    const joined = conns.size === 0 ? own : [...own, ...orphans.filter((i) => (findings[i]?.connections ?? []).some((id) => conns.has(id)))];
-    c.verdict = verdictFor(findings, joined);
+    const joined = new Set(own);
+    for (const i of own) for (const id of findings[i]?.connections ?? []) for (const j of orphans.get(id) ?? []) joined.add(j);
+    c.verdict = verdictFor(findings, [...joined]);
   }
 }
