@@ -27,7 +27,7 @@ import { createSipFramer } from '../sip/framing.ts';
 import { looksLikeSipStart } from '../sip/detect.ts';
 import { parseSip } from '../sip/parser.ts';
 import type { CapturedMessage } from '../sip/types.ts';
-import { buildModel, messageAnnotations, reportCalls } from '../sip/model.ts';
+import { buildModel, messageAnnotations, reportCalls, reportLegGroups } from '../sip/model.ts';
 import type { SipModel } from '../sip/model.ts';
 import { runDetectors } from '../analysis/registry.ts';
 import type { Report, ReportConnection, ReportMessage, ReportRtpStream, ReportWarning } from './report.ts';
@@ -407,6 +407,7 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
       },
       messages: reportMessages,
       calls: reportCalls(model),
+      legGroups: reportLegGroups(model),
       connections: reportConnections,
       rtpStreams: reportRtp,
       findings,

@@ -203,6 +203,19 @@ export interface Report {
    * proxy, a NATed UA's private and public address), with the reasons in words.
    */
   hosts: ReportHostProposal[];
+  /**
+   * extra: B2BUA legs joined into one call, each group once (`calls[].legGroup` is its `id`;
+   * `calls[].legs` repeats the Call-IDs only for groups of at most 16 legs).
+   */
+  legGroups?: ReportLegGroup[];
+}
+
+export interface ReportLegGroup {
+  id: number;
+  /** The legs' Call-IDs, in start order. */
+  callIds: string[];
+  /** How they were joined: a correlation header's name, "Session-ID", or "guess". */
+  joinedBy: string | null;
 }
 
 export interface ReportHostProposal {
