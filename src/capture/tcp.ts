@@ -407,6 +407,10 @@ class Connection {
       frame = this.curFrame;
       timeUs = this.curTimeUs;
       if (frames.length === 0 || frames[frames.length - 1]! < frame) frames.push(frame);
+    } else if (frames.length > 0 && frames[frames.length - 1]! > frame) {
+      // Flushed at the end across a gap: bytes of a later frame may sit before earlier ones in
+      // sequence order. The message completes with the last frame that carried any of it.
+      frame = frames[frames.length - 1]!;
     }
     const firstFrame = Math.min(m.firstFrame, frames[0] ?? m.firstFrame);
     const p: AppPayload = {

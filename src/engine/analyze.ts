@@ -27,11 +27,11 @@ import { createSipFramer } from '../sip/framing.ts';
 import { looksLikeSipStart } from '../sip/detect.ts';
 import { parseSip } from '../sip/parser.ts';
 import type { CapturedMessage } from '../sip/types.ts';
-import { buildModel, messageAnnotations, reportCalls } from '../sip/model.ts';
+import { buildModel, messageAnnotations, reportCalls, reportLegGroups } from '../sip/model.ts';
 import type { SipModel } from '../sip/model.ts';
 import { runDetectors } from '../analysis/registry.ts';
 import type { Report, ReportConnection, ReportMessage, ReportRtpStream, ReportWarning } from './report.ts';
-import { isoMicros, REPORT_VERSION } from './report.ts';
+import { isoMicros, isReportableTime, REPORT_VERSION } from './report.ts';
 
 export type Stage = 'reading' | 'decoding' | 'model' | 'diagnosis' | 'done';
 
@@ -225,6 +225,9 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
 
   const sink = {
     packet: (rec: { frame: number; timeUs: number }) => {
+      // A time no report can write (a corrupt pcapng timestamp or if_tsoffset): a warning for
+      // this record, which takes the previous packet's time, instead of a lost report.
+      if (!isReportableTime(rec.timeUs)) rec.timeUs = outOfRangeTime(rec.frame, rec.timeUs);
       packets = rec.frame;
       if (firstTimeUs === null) firstTimeUs = rec.timeUs;
       lastTimeUs = rec.timeUs;
@@ -233,6 +236,12 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
     },
     warning: warn,
     secrets: (type: number, data: Uint8Array) => secrets.push({ type, data: data.slice() }),
+  };
+
+  const outOfRangeTime = (frame: number, timeUs: number): number => {
+    const seconds = Number.isFinite(timeUs) ? `${(timeUs / 1e6).toExponential(3)} s from 1970` : String(timeUs);
+    warn({ frame, message: `frame ${frame}: its timestamp (${seconds}) is outside the years 0000–9999 a report can write; it is given the previous packet's time` });
+    return lastTimeUs ?? 0;
   };
 
   report('reading');
@@ -279,8 +288,10 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
   // SIP over TLS: decrypt with the key log(s), then put the messages in capture order.
   const added = await decryptTls(transport.tlsSessions(), secrets, options.keyLog, warn);
   if (signal?.aborted) throw new CancelledError();
-  if (added.length > 0) {
-    for (const p of added) onApp(p);
+  for (const p of added) onApp(p);
+  // `messages` is in capture order: by completion frame. TCP bytes held across a lost segment,
+  // and decrypted TLS, complete after later messages were emitted; a stable sort puts them back.
+  if (!inFrameOrder(messages)) {
     messages.sort((a, b) => a.frame - b.frame); // stable: same-frame messages keep their order
     for (let i = 0; i < messages.length; i++) messages[i]!.index = i;
   }
@@ -311,6 +322,9 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
         ' (the CLI takes a larger budget from node --max-old-space-size)',
     });
   }
+  // A warning about a record the reader could not hand out (the file ends inside it) names no
+  // frame of the report: keep its offset, drop the frame number past `capture.packets`.
+  for (const w of warnings) if (w.frame !== undefined && (w.frame > packets || w.frame < 1)) delete w.frame;
   if (droppedWarnings > 0) warnings.push({ message: `${droppedWarnings} more warnings not listed` });
 
   const annotations = messageAnnotations(model);
@@ -393,6 +407,7 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
       },
       messages: reportMessages,
       calls: reportCalls(model),
+      legGroups: reportLegGroups(model),
       connections: reportConnections,
       rtpStreams: reportRtp,
       findings,
@@ -417,6 +432,11 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
     model,
     secrets,
   };
+}
+
+function inFrameOrder(messages: readonly CapturedMessage[]): boolean {
+  for (let i = 1; i < messages.length; i++) if (messages[i]!.frame < messages[i - 1]!.frame) return false;
+  return true;
 }
 
 /** Decrypted TLS application data framed into SIP payloads (none when nothing could be read). */

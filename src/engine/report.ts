@@ -203,6 +203,19 @@ export interface Report {
    * proxy, a NATed UA's private and public address), with the reasons in words.
    */
   hosts: ReportHostProposal[];
+  /**
+   * extra: B2BUA legs joined into one call, each group once (`calls[].legGroup` is its `id`;
+   * `calls[].legs` repeats the Call-IDs only for groups of at most 16 legs).
+   */
+  legGroups?: ReportLegGroup[];
+}
+
+export interface ReportLegGroup {
+  id: number;
+  /** The legs' Call-IDs, in start order. */
+  callIds: string[];
+  /** How they were joined: a correlation header's name, "Session-ID", or "guess". */
+  joinedBy: string | null;
 }
 
 export interface ReportHostProposal {
@@ -213,13 +226,34 @@ export interface ReportHostProposal {
   frames: number[];
 }
 
-/** ISO 8601 with microseconds, UTC: "2024-05-01T12:00:00.123456Z". */
+/**
+ * The range of capture times the report can write as RFC 3339 / ISO 8601 with a four-digit year:
+ * 0000-01-01T00:00:00.000000Z … 9999-12-31T23:59:59.999999Z, in µs since the epoch. A packet time
+ * outside it (a corrupt or hostile pcapng timestamp or `if_tsoffset`) is not a time: the engine
+ * warns for that record and gives it the previous packet's time (docs/REPORT.md, "Times").
+ */
+export const MIN_TIME_US = -62_167_219_200_000_000;
+// (The last µs of 9999 is not a double: 253_402_300_799_999_000 is the last ms, rounded down to one.)
+export const MAX_TIME_US = 253_402_300_799_999_000;
+
+/** True when `timeUs` is a finite time the report can write (see MIN_TIME_US / MAX_TIME_US). */
+export function isReportableTime(timeUs: number): boolean {
+  return timeUs >= MIN_TIME_US && timeUs <= MAX_TIME_US;
+}
+
+/**
+ * ISO 8601 with microseconds, UTC: "2024-05-01T12:00:00.123456Z". Total: never throws. Always a
+ * four-digit year (never ECMAScript's expanded "+010000-…"): a time outside the reportable range
+ * is clamped to its nearest end, NaN gives the epoch. The engine keeps such times out of the
+ * report in the first place; this is the last line of defence.
+ */
 // Captures are dense in time: the "YYYY-MM-DDTHH:MM:" part is formatted once per minute.
 let isoMinute = NaN;
 let isoPrefix = '';
 export function isoMicros(timeUs: number): string {
+  if (!(timeUs >= MIN_TIME_US && timeUs <= MAX_TIME_US)) timeUs = timeUs > MAX_TIME_US ? MAX_TIME_US : timeUs < MIN_TIME_US ? MIN_TIME_US : 0;
   const ms = Math.floor(timeUs / 1000);
-  const micros = Math.round(timeUs - ms * 1000);
+  const micros = Math.min(999, Math.round(timeUs - ms * 1000));
   const minute = Math.floor(ms / 60_000);
   if (minute !== isoMinute) {
     const base = new Date(minute * 60_000).toISOString(); // …:SS.mmmZ

@@ -241,7 +241,10 @@ export function reportCalls(model: SipModel): ReportCall[] {
       durationOpen: c.durationOpen,
       startedBeforeCapture: c.startedBeforeCapture,
       answerNotCaptured: c.answerNotCaptured,
-      legs: c.legs,
+      // The group's Call-IDs inline for a real B2BUA group; a huge group (thousands of calls
+      // joined by one correlation header) is listed once, in the report's `legGroups`.
+      legs: c.legs.length <= MAX_LEGS_INLINE ? c.legs : null,
+      legGroup: c.legGroup,
       joinedBy: c.joinedBy,
       transports: c.transports,
       hosts: c.hosts,
@@ -249,6 +252,19 @@ export function reportCalls(model: SipModel): ReportCall[] {
       retransmissionChains: c.chains.length,
     };
   });
+}
+
+/** Groups with at most this many legs are also listed in each call's `legs`. */
+export const MAX_LEGS_INLINE = 16;
+
+/** The report's `legGroups`: each group of joined legs once, by `legGroup` id. */
+export function reportLegGroups(model: SipModel): Array<{ id: number; callIds: string[]; joinedBy: string | null }> {
+  const out: Array<{ id: number; callIds: string[]; joinedBy: string | null }> = [];
+  for (const c of model.calls) {
+    if (c.legGroup === null || out[c.legGroup] !== undefined) continue;
+    out[c.legGroup] = { id: c.legGroup, callIds: c.legs, joinedBy: c.joinedBy };
+  }
+  return out.filter((g) => g !== undefined);
 }
 
 function frameOf(model: SipModel, index: number | null): number | null {
