@@ -52,6 +52,12 @@ export interface AppState {
   detailOpen: boolean;
   pane: FocusPane;
   theme: Theme;
+  /**
+   * The call list's keyboard cursor (sngrep's highlighted line) and the calls marked with Space
+   * or Ctrl-click. With nothing marked the ladder follows the cursor; with marks it shows them.
+   */
+  cursorCall: string | null;
+  marked: string[];
 
   /** `opts.keyLog`: TLS key log text (SSLKEYLOGFILE format) to decrypt SIP over TLS. */
   openFile(file: Blob, name: string, opts?: { keyLog?: string }): Promise<void>;
@@ -85,6 +91,10 @@ export interface AppState {
   setDetailOpen(open: boolean): void;
   setPane(p: FocusPane): void;
   setTheme(t: Theme): void;
+  /** Move the call list's cursor; the ladder follows it while no call is marked. */
+  moveCursor(callId: string): void;
+  /** Space: mark or unmark a call (sngrep's selection); the ladder shows the marked calls. */
+  markCall(callId: string): void;
 }
 
 const THEME_KEY = 'sipladder.theme';
@@ -119,6 +129,8 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
     detailOpen: false,
     pane: 'list',
     theme: readTheme(),
+    cursorCall: null,
+    marked: [],
     client: getClient,
 
     async openFile(file, name, opts) {
@@ -143,6 +155,8 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
           evidence: null,
           detailOpen: false,
           pane: 'list',
+          cursorCall: first ? first.callId : null,
+          marked: [],
         });
       } catch (e) {
         if (e instanceof EngineError && e.code === 'cancelled') {
@@ -221,13 +235,15 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
     },
 
     selectCalls(callIds) {
-      set((s) => ({ view: { ...s.view, selectedCalls: callIds, selectedMessage: null, unfolded: [] }, evidence: null }));
+      // One call: the cursor's (nothing marked); several (a Shift-click range): they are the marks.
+      set((s) => ({ view: { ...s.view, selectedCalls: callIds, selectedMessage: null, unfolded: [] }, evidence: null, cursorCall: callIds.at(-1) ?? s.cursorCall, marked: callIds.length > 1 ? callIds : [] }));
     },
     toggleCall(callId) {
       set((s) => {
-        const has = s.view.selectedCalls.includes(callId);
-        const selectedCalls = has ? s.view.selectedCalls.filter((c) => c !== callId) : [...s.view.selectedCalls, callId];
-        return { view: { ...s.view, selectedCalls } };
+        // Ctrl-click: the calls shown so far become marks, and this one is added or removed.
+        const base = s.marked.length > 0 ? s.marked : s.view.selectedCalls;
+        const marked = base.includes(callId) ? base.filter((c) => c !== callId) : [...base, callId];
+        return { view: { ...s.view, selectedCalls: marked.length > 0 ? marked : [callId] }, marked, cursorCall: callId };
       });
     },
     selectMessage(index) {
@@ -294,8 +310,13 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
       const first = r.messages.find((m) => frames.has(m.frame) || m.frames.some((x) => frames.has(x)));
       set((s) => {
         let selectedCalls = s.view.selectedCalls;
-        if (f.callId && !selectedCalls.includes(f.callId)) selectedCalls = [f.callId];
+        let marks = {};
+        if (f.callId && !selectedCalls.includes(f.callId)) {
+          selectedCalls = [f.callId];
+          marks = { marked: [], cursorCall: f.callId };
+        }
         return {
+          ...marks,
           evidence: { finding, frames: f.frames },
           view: { ...s.view, selectedCalls, selectedMessage: first ? first.index : s.view.selectedMessage },
           pane: 'ladder',
@@ -307,6 +328,19 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
     },
     setPane(pane) {
       set({ pane });
+    },
+    moveCursor(callId) {
+      set((s) => {
+        if (s.marked.length > 0) return { cursorCall: callId };
+        return { cursorCall: callId, view: { ...s.view, selectedCalls: [callId], selectedMessage: null, unfolded: [] }, evidence: null };
+      });
+    },
+    markCall(callId) {
+      set((s) => {
+        const marked = s.marked.includes(callId) ? s.marked.filter((c) => c !== callId) : [...s.marked, callId];
+        const selectedCalls = marked.length > 0 ? marked : [s.cursorCall ?? callId];
+        return { cursorCall: callId, marked, view: { ...s.view, selectedCalls, selectedMessage: null, unfolded: [] }, evidence: null };
+      });
     },
     setTheme(theme) {
       try {

@@ -15,6 +15,7 @@ import { Ladder } from './ladder/Ladder.tsx';
 import { MessageDetailPane } from './details/MessageDetail.tsx';
 import { FindingsPanel } from './overlays/FindingsPanel.tsx';
 import { formatBytes } from './format.ts';
+import { useKeyboardPlumbing } from './keyboard.ts';
 import { ShareButton } from './share/ShareDialog.tsx';
 import { SharedLink } from './share/SharedLink.tsx';
 import { TrainingBar, TrainingLibrary, TrainingLink, TrainingStartList, useTrainingRoute } from './training/index.ts';
@@ -57,6 +58,7 @@ export function App() {
   const filterRef = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
   const trainingRoute = useTrainingRoute();
+  useKeyboardPlumbing(api);
 
   const onFiles = useCallback(
     (files: FileList | null) => {
