@@ -10,7 +10,7 @@ import { useAppStore, useAppStoreApi } from '../state/store.tsx';
 import type { Theme } from '../state/store.tsx';
 import { selectDetailOpen, selectPane, selectReport, selectStatus, selectTheme } from '../state/selectors.ts';
 import { CaptureSummary } from './CaptureSummary.tsx';
-import { CallFilterBar, CallList } from './calls/CallList.tsx';
+import { ListArea } from './connections/ConnectionsView.tsx';
 import { Ladder } from './ladder/Ladder.tsx';
 import { MessageDetailPane } from './details/MessageDetail.tsx';
 import { FindingsPanel } from './overlays/FindingsPanel.tsx';
@@ -197,10 +197,9 @@ export function App() {
       {trainingRoute.page === 'library' ? (
         <TrainingLibrary />
       ) : loaded ? (
-        <main className="viewer">
+        <main className={`viewer${report.calls.length === 0 ? ' no-calls' : ''}`}>
           <div className="list-area">
-            <CallFilterBar filterRef={filterRef} />
-            <CallList />
+            <ListArea filterRef={filterRef} />
           </div>
           <div className="ladder-area">
             <Ladder />
