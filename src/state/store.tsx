@@ -21,6 +21,7 @@ import type { CallFilter, CallIndex, CallSort } from '../ui/calls/call-rows.ts';
 import { proposedHosts } from '../ui/ladder/hosts.ts';
 import type { HostProposal } from '../ui/ladder/hosts.ts';
 import { defaultViewState } from './view-state.ts';
+import type { SearchResult } from '../engine/search.ts';
 import type { HostLayout, Overlays, TimeMode, ViewState } from './view-state.ts';
 
 export type LoadStatus =
@@ -33,6 +34,17 @@ export type LoadStatus =
 export type Theme = 'system' | 'light' | 'dark';
 /** Which pane has the keyboard: the call list or the ladder (sngrep's two screens). */
 export type FocusPane = 'list' | 'ladder';
+/** What the list area shows; null: the default for the report (connections when it has no calls). */
+export type ListView = 'calls' | 'connections' | 'search' | null;
+/** The text search (run in the worker) and the match n / N last went to. */
+export interface SearchState {
+  query: string;
+  running: boolean;
+  result: SearchResult | null;
+  /** Position in result.matches of the current match, -1 before the first n. */
+  pos: number;
+}
+const noSearch: SearchState = { query: '', running: false, result: null, pos: -1 };
 
 export interface AppState {
   status: LoadStatus;
@@ -58,6 +70,8 @@ export interface AppState {
    */
   cursorCall: string | null;
   marked: string[];
+  listView: ListView;
+  search: SearchState;
 
   /** `opts.keyLog`: TLS key log text (SSLKEYLOGFILE format) to decrypt SIP over TLS. */
   openFile(file: Blob, name: string, opts?: { keyLog?: string }): Promise<void>;
@@ -95,6 +109,13 @@ export interface AppState {
   moveCursor(callId: string): void;
   /** Space: mark or unmark a call (sngrep's selection); the ladder shows the marked calls. */
   markCall(callId: string): void;
+  setListView(v: ListView): void;
+  /** Search the capture's message text (headers and bodies) in the worker; lists the matches. */
+  runSearch(query: string): Promise<void>;
+  /** n / N: go to the next (+1) or previous (-1) match: its call in the ladder, the message selected and its detail open. */
+  stepSearch(delta: number): void;
+  /** Go to the match at this position of the list. */
+  goToMatch(pos: number): void;
 }
 
 const THEME_KEY = 'sipladder.theme';
@@ -131,6 +152,8 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
     theme: readTheme(),
     cursorCall: null,
     marked: [],
+    listView: null,
+    search: noSearch,
     client: getClient,
 
     async openFile(file, name, opts) {
@@ -157,6 +180,8 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
           pane: 'list',
           cursorCall: first ? first.callId : null,
           marked: [],
+          listView: null,
+          search: noSearch,
         });
       } catch (e) {
         if (e instanceof EngineError && e.code === 'cancelled') {
@@ -340,6 +365,57 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
         const marked = s.marked.includes(callId) ? s.marked.filter((c) => c !== callId) : [...s.marked, callId];
         const selectedCalls = marked.length > 0 ? marked : [s.cursorCall ?? callId];
         return { cursorCall: callId, marked, view: { ...s.view, selectedCalls, selectedMessage: null, unfolded: [] }, evidence: null };
+      });
+    },
+    setListView(listView) {
+      set({ listView });
+    },
+    async runSearch(query) {
+      const loadedFor = get().report;
+      if (!loadedFor) return;
+      if (query.trim() === '') {
+        set((s) => ({ search: noSearch, listView: s.listView === 'search' ? null : s.listView }));
+        return;
+      }
+      set((s) => ({ search: { ...s.search, query, running: true } }));
+      try {
+        const result = await getClient().search(query);
+        if (get().report !== loadedFor || get().search.query !== query) return;
+        set({ search: { query, running: false, result, pos: -1 }, listView: 'search' });
+      } catch (e) {
+        if (get().report !== loadedFor) return;
+        const message = e instanceof Error ? e.message : String(e);
+        set({ search: { query, running: false, result: { query, matches: [], messages: 0, occurrences: 0, truncated: false, error: message }, pos: -1 } });
+      }
+    },
+    stepSearch(delta) {
+      const { result, pos } = get().search;
+      const n = result?.matches.length ?? 0;
+      if (n === 0) return;
+      get().goToMatch(pos < 0 ? (delta > 0 ? 0 : n - 1) : (((pos + delta) % n) + n) % n);
+    },
+    goToMatch(pos) {
+      const s = get();
+      const match = s.search.result?.matches[pos];
+      const m = match ? s.report?.messages[match.index] : undefined;
+      if (!match || !m) return;
+      set((st) => {
+        const callId = m.callId;
+        const change = callId !== null && !st.view.selectedCalls.includes(callId);
+        const head = m.retransmission ? (m.retransmissionOf ?? null) : null;
+        const unfolded = change ? [] : st.view.unfolded;
+        return {
+          search: { ...st.search, pos },
+          view: {
+            ...st.view,
+            selectedCalls: change ? [callId] : st.view.selectedCalls,
+            selectedMessage: match.index,
+            unfolded: head !== null && !unfolded.includes(head) ? [...unfolded, head] : unfolded,
+          },
+          ...(change ? { cursorCall: callId, marked: [], evidence: null } : {}),
+          detailOpen: true,
+          pane: 'ladder' as const,
+        };
       });
     },
     setTheme(theme) {

@@ -5,14 +5,16 @@
  *   - a navigation key pressed while nothing has focus (the page body) goes to the pane that has
  *     the keyboard (call list row, ladder arrow, connection row) as if it had been pressed there;
  *   - an arrow of the ladder that gets focus (Tab, a click) becomes the current message, so ↓/↑
- *     continue from it.
+ *     continue from it;
+ *   - f focuses the text search; n / N go to the next / previous match (anywhere but in a field).
  */
 import { useEffect, useRef } from 'react';
 import type { StoreApi } from 'zustand';
 import type { AppState } from '../state/store.tsx';
 import { selectCursorCall } from '../state/selectors.ts';
+import { focusCurrentArrow } from './search/Search.tsx';
 
-const NAV_KEYS = new Set(['ArrowDown', 'ArrowUp', 'ArrowLeft', 'ArrowRight', 'j', 'k', 'l', 'Enter', ' ', 'Home', 'End', 'PageUp', 'PageDown', 'n', 'N']);
+const NAV_KEYS = new Set(['ArrowDown', 'ArrowUp', 'ArrowLeft', 'ArrowRight', 'j', 'k', 'l', 'Enter', ' ', 'Home', 'End', 'PageUp', 'PageDown']);
 
 /** The element that should have the keyboard for the current pane, if it is on the page. */
 export function paneTarget(s: AppState): HTMLElement | null {
@@ -50,6 +52,25 @@ export function useKeyboardPlumbing(api: StoreApi<AppState>): void {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      const typing = !!t?.closest?.('input, textarea, select, [contenteditable], [role=dialog]');
+      if (!typing && !e.ctrlKey && !e.metaKey && !e.altKey && api.getState().report) {
+        if (e.key === 'f') {
+          const box = document.querySelector<HTMLInputElement>('[data-search-input]');
+          if (box) {
+            e.preventDefault();
+            box.focus();
+            box.select();
+          }
+          return;
+        }
+        if ((e.key === 'n' || e.key === 'N') && api.getState().search.result?.matches.length) {
+          e.preventDefault();
+          api.getState().stepSearch(e.key === 'n' ? 1 : -1);
+          focusCurrentArrow();
+          return;
+        }
+      }
       if (e.ctrlKey || e.metaKey || e.altKey || !NAV_KEYS.has(e.key) || !nothingFocused()) return;
       const s = api.getState();
       if (!s.report) return;

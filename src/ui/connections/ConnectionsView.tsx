@@ -10,10 +10,12 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useAppStore, useAppStoreApi } from '../../state/store.tsx';
 import { selectReport } from '../../state/selectors.ts';
+import type { ListView } from '../../state/store.tsx';
 import { CallFilterBar, CallList } from '../calls/CallList.tsx';
+import { SearchBox, SearchResults } from '../search/Search.tsx';
 import { connectionRows } from './connection-rows.ts';
 
-type ListView = 'calls' | 'connections';
+type ShownView = Exclude<ListView, null>;
 
 function ConnectionsTable({ onShowCalls }: { onShowCalls: (connection: number) => void }) {
   const report = useAppStore(selectReport);
@@ -127,10 +129,10 @@ export function ListArea({ filterRef }: { filterRef: React.RefObject<HTMLInputEl
   const report = useAppStore(selectReport);
   const nCalls = report?.calls.length ?? 0;
   const nConns = report?.connections.length ?? 0;
-  const initial: ListView = nCalls === 0 && nConns > 0 ? 'connections' : 'calls';
-  const [view, setView] = useState<{ report: unknown; view: ListView }>({ report, view: initial });
-  const current = view.report === report ? view.view : initial;
-  if (view.report !== report) setView({ report, view: initial });
+  const chosen = useAppStore((s) => s.listView);
+  const matches = useAppStore((s) => s.search.result?.messages ?? null);
+  const current: ShownView = chosen ?? (nCalls === 0 && nConns > 0 ? 'connections' : 'calls');
+  const setView = (v: ShownView) => api.getState().setListView(v);
   const others = report ? report.calls.filter((c) => typeof c.kind === 'string' && c.kind !== 'call').length : 0;
 
   const showCalls = useCallback(
@@ -138,7 +140,7 @@ export function ListArea({ filterRef }: { filterRef: React.RefObject<HTMLInputEl
       const s = api.getState();
       const ids: string[] = [];
       for (const m of s.report?.messages ?? []) if (m.connection === connection && m.callId !== null && !ids.includes(m.callId)) ids.push(m.callId);
-      setView({ report: s.report, view: 'calls' });
+      s.setListView('calls');
       if (ids.length) {
         s.selectCalls(ids);
         s.setPane('ladder');
@@ -148,8 +150,8 @@ export function ListArea({ filterRef }: { filterRef: React.RefObject<HTMLInputEl
     [api],
   );
 
-  const tab = (v: ListView, label: string, title: string) => (
-    <button type="button" role="tab" aria-selected={current === v} title={title} onClick={() => setView({ report, view: v })}>
+  const tab = (v: ShownView, label: string, title: string) => (
+    <button type="button" role="tab" aria-selected={current === v} title={title} onClick={() => setView(v)}>
       {label}
     </button>
   );
@@ -159,10 +161,12 @@ export function ListArea({ filterRef }: { filterRef: React.RefObject<HTMLInputEl
         <div className="list-tabs" role="tablist" aria-label="Capture contents">
           {tab('calls', `Calls ${nCalls - others}${others ? ` + ${others} other SIP` : ''}`, 'SIP dialogs: calls, and registrations, keep-alives (OPTIONS), subscriptions as other SIP')}
           {tab('connections', `Connections ${nConns}`, 'TCP, TLS and WebSocket connections toward SIP ports: who opened them, TLS handshake, how they closed, what they carried')}
+          {matches !== null && tab('search', `Found ${matches.toLocaleString('en-US')}`, 'Messages whose text matches the search; n / N walk them')}
         </div>
-        {current === 'calls' ? <CallFilterBar filterRef={filterRef} /> : <p className="list-caption">{connectionCaption(report)}</p>}
+        {current === 'calls' ? <CallFilterBar filterRef={filterRef} /> : <p className="list-caption">{current === 'connections' ? connectionCaption(report) : 'Messages whose headers or body match; Enter or a click shows one, n / N walk them.'}</p>}
+        <SearchBox />
       </div>
-      {current === 'calls' ? <CallList /> : <ConnectionsTable onShowCalls={showCalls} />}
+      {current === 'calls' ? <CallList /> : current === 'connections' ? <ConnectionsTable onShowCalls={showCalls} /> : <SearchResults />}
     </>
   );
 }
