@@ -21,6 +21,7 @@ import type { CallFilter, CallIndex, CallSort } from '../ui/calls/call-rows.ts';
 import { proposedHosts } from '../ui/ladder/hosts.ts';
 import type { HostProposal } from '../ui/ladder/hosts.ts';
 import { defaultViewState } from './view-state.ts';
+import { sniffContainer } from '../capture/sniff.ts';
 import type { SearchResult } from '../engine/search.ts';
 import type { HostLayout, Overlays, TimeMode, ViewState } from './view-state.ts';
 
@@ -72,6 +73,9 @@ export interface AppState {
   marked: string[];
   listView: ListView;
   search: SearchState;
+  /** A file that could not be opened while another capture stays open (that one is kept). */
+  notice: { name: string; message: string } | null;
+  dismissNotice(): void;
 
   /** `opts.keyLog`: TLS key log text (SSLKEYLOGFILE format) to decrypt SIP over TLS. */
   openFile(file: Blob, name: string, opts?: { keyLog?: string }): Promise<void>;
@@ -154,9 +158,20 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
     marked: [],
     listView: null,
     search: noSearch,
+    notice: null,
     client: getClient,
 
     async openFile(file, name, opts) {
+      // Not a capture at all (its first bytes say so): say it, and keep the capture that is open
+      // (or the one being read).
+      const head = new Uint8Array(await file.slice(0, 16).arrayBuffer());
+      const sniffed = sniffContainer(head);
+      if (sniffed.kind === 'unknown') {
+        const now = get().status;
+        if (now.kind === 'loading' || (get().report && now.kind === 'loaded')) set({ notice: { name, message: sniffed.reason } });
+        else set({ status: { kind: 'error', name, message: sniffed.reason }, notice: null });
+        return;
+      }
       const seq = ++loadSeq;
       set({ status: { kind: 'loading', name, progress: null } });
       try {
@@ -182,6 +197,7 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
           marked: [],
           listView: null,
           search: noSearch,
+          notice: null,
         });
       } catch (e) {
         if (e instanceof EngineError && e.code === 'cancelled') {
@@ -207,14 +223,22 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
         set({ status: { kind: 'error', name, message: `only captures served from ${location.origin} can be opened by URL (got ${target.origin})` } });
         return;
       }
+      const before = get().status;
       set({ status: { kind: 'loading', name, progress: null } });
       try {
         const res = await fetch(target);
+        if (res.status === 404) throw new Error(`not found: ${target.pathname} (the server answered 404 Not Found)`);
         if (!res.ok) throw new Error(`the server answered ${res.status} ${res.statusText} for ${target.pathname}`);
+        // A single-page server answers a missing file with its own page: that is "not found" too.
+        if (/^text\/html\b/i.test(res.headers.get('content-type') ?? '')) throw new Error(`not found: ${target.pathname} (the server answered with a web page, not a file)`);
         const blob = await res.blob();
+        // openFile decides (its own loading status, or a refusal that keeps what was open).
+        set({ status: before });
         await get().openFile(blob, name);
       } catch (e) {
-        set({ status: { kind: 'error', name, message: e instanceof Error ? e.message : String(e) } });
+        const message = e instanceof Error ? e.message : String(e);
+        if (get().report && before.kind === 'loaded') set({ status: before, notice: { name, message } });
+        else set({ status: { kind: 'error', name, message } });
       }
     },
 
@@ -366,6 +390,9 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
         const selectedCalls = marked.length > 0 ? marked : [s.cursorCall ?? callId];
         return { cursorCall: callId, marked, view: { ...s.view, selectedCalls, selectedMessage: null, unfolded: [] }, evidence: null };
       });
+    },
+    dismissNotice() {
+      set({ notice: null });
     },
     setListView(listView) {
       set({ listView });

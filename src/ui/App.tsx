@@ -16,6 +16,7 @@ import { MessageDetailPane } from './details/MessageDetail.tsx';
 import { FindingsPanel } from './overlays/FindingsPanel.tsx';
 import { formatBytes } from './format.ts';
 import { useKeyboardPlumbing } from './keyboard.ts';
+import { SearchBox } from './search/Search.tsx';
 import { ShareButton } from './share/ShareDialog.tsx';
 import { SharedLink } from './share/SharedLink.tsx';
 import { TrainingBar, TrainingLibrary, TrainingLink, TrainingStartList, useTrainingRoute } from './training/index.ts';
@@ -43,6 +44,21 @@ function SidePanel() {
         {detailOpen ? <MessageDetailPane /> : <FindingsPanel />}
       </div>
     </aside>
+  );
+}
+
+/** A file that was refused while another capture stays open. */
+function NoticeLine() {
+  const notice = useAppStore((s) => s.notice);
+  const api = useAppStoreApi();
+  if (!notice) return null;
+  return (
+    <p role="alert" className="error-line notice-line">
+      {notice.name}: {notice.message}. {api.getState().report ? 'The capture that was open stays open.' : ''}
+      <button type="button" className="link" onClick={() => api.getState().dismissNotice()} aria-label="Dismiss">
+        ×
+      </button>
+    </p>
   );
 }
 
@@ -163,6 +179,7 @@ export function App() {
         />
         {loaded && status.kind === 'loaded' && <CaptureSummary report={report} name={status.name} elapsedMs={status.elapsedMs} />}
         {loaded && status.kind === 'loaded' && <ShareButton />}
+        {loaded && <SearchBox />}
         <span className="privacy" title="Nothing is uploaded: the capture is read in this browser.">{loaded ? 'Read locally' : 'Nothing is uploaded: the capture is read in this browser.'}</span>
         <select className="theme" aria-label="Theme" value={theme} onChange={(e) => api.getState().setTheme(e.currentTarget.value as Theme)}>
           {THEMES.map(([t, label]) => (
@@ -193,6 +210,7 @@ export function App() {
         </p>
       )}
       {status.kind === 'cancelled' && <p className="status-line">Reading {status.name} was cancelled.</p>}
+      <NoticeLine />
 
       {trainingRoute.page === 'library' ? (
         <TrainingLibrary />

@@ -77,7 +77,8 @@ export function CallFilterBar({ filterRef }: { filterRef: React.RefObject<HTMLIn
         ref={filterRef}
         type="search"
         className="filter-input"
-        placeholder="Filter: number, Call-ID, IP, method, status, text…  (method:BYE status:4xx ip:10.0.0.1 -word)"
+        placeholder="Filter: number, IP, method:BYE…"
+        title="Filter the calls (key /): space-separated terms, all must match — a number, Call-ID, IP or word anywhere; method:BYE status:4xx ip:10.0.0.1 from:alice to:1002 callid:abc state:busy kind:ack-missing; -word excludes"
         aria-label="Filter calls"
         value={filter.text}
         onChange={(e) => api.getState().setFilter({ text: e.currentTarget.value })}
@@ -124,7 +125,7 @@ export function CallFilterBar({ filterRef }: { filterRef: React.RefObject<HTMLIn
           input.value = '';
         }}
       >
-        <input name="header" placeholder="+ header column (User-Agent…)" aria-label="Add a SIP header as a column" list="header-suggestions" />
+        <input name="header" placeholder="+ column" title="Add a SIP header as a column (its value in each call's first INVITE)" aria-label="Add a SIP header as a column" list="header-suggestions" />
         <datalist id="header-suggestions">
           {['User-Agent', 'Server', 'Contact', 'P-Asserted-Identity', 'Diversion', 'Reason', 'Allow', 'Supported', 'Session-Expires', 'X-Call-ID', 'Via', 'Record-Route']
             .filter((h) => !headerColumns.includes(h))

@@ -12,7 +12,7 @@ import { useAppStore, useAppStoreApi } from '../../state/store.tsx';
 import { selectReport } from '../../state/selectors.ts';
 import type { ListView } from '../../state/store.tsx';
 import { CallFilterBar, CallList } from '../calls/CallList.tsx';
-import { SearchBox, SearchResults } from '../search/Search.tsx';
+import { SearchResults } from '../search/Search.tsx';
 import { connectionRows } from './connection-rows.ts';
 
 type ShownView = Exclude<ListView, null>;
@@ -159,12 +159,11 @@ export function ListArea({ filterRef }: { filterRef: React.RefObject<HTMLInputEl
     <>
       <div className="list-head">
         <div className="list-tabs" role="tablist" aria-label="Capture contents">
-          {tab('calls', `Calls ${nCalls - others}${others ? ` + ${others} other SIP` : ''}`, 'SIP dialogs: calls, and registrations, keep-alives (OPTIONS), subscriptions as other SIP')}
+          {tab('calls', `Calls ${nCalls}`, others ? `${nCalls - others} calls and ${others} other SIP exchanges (registrations, keep-alives, subscriptions): the Method column tells them apart` : 'SIP dialogs, one per Call-ID')}
           {tab('connections', `Connections ${nConns}`, 'TCP, TLS and WebSocket connections toward SIP ports: who opened them, TLS handshake, how they closed, what they carried')}
           {matches !== null && tab('search', `Found ${matches.toLocaleString('en-US')}`, 'Messages whose text matches the search; n / N walk them')}
         </div>
         {current === 'calls' ? <CallFilterBar filterRef={filterRef} /> : <p className="list-caption">{current === 'connections' ? connectionCaption(report) : 'Messages whose headers or body match; Enter or a click shows one, n / N walk them.'}</p>}
-        <SearchBox />
       </div>
       {current === 'calls' ? <CallList /> : current === 'connections' ? <ConnectionsTable onShowCalls={showCalls} /> : <SearchResults />}
     </>
