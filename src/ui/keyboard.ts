@@ -40,8 +40,10 @@ export function useKeyboardPlumbing(api: StoreApi<AppState>): void {
       if (s.report === lastReport.current || s.status.kind !== 'loaded') return;
       lastReport.current = s.report;
       const tryFocus = (attempt: number) => {
+        // Only take the keyboard from nowhere or from the control that opened the file; a heading
+        // that training focused, a field the user typed in, a dialog keep it.
         const a = document.activeElement;
-        if (a && a !== document.body && a.closest('input:not([type=file]), textarea, select, [role=dialog]')) return;
+        if (!nothingFocused() && !a?.closest('.topbar button, input[type=file], .dropzone')) return;
         const el = paneTarget(api.getState());
         if (el) el.focus({ preventScroll: true });
         else if (attempt < 10) requestAnimationFrame(() => tryFocus(attempt + 1));
