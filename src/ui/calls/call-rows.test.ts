@@ -193,6 +193,9 @@ describe('State column from the diagnosis (outcome, teardown)', () => {
 
   it('keeps the model\'s state when the report has no known outcome, and filters and sorts on the words shown', () => {
     expect(stateWords(diag({}))).toBeNull();
+    const kinds = indexCalls({ calls: [{ ...calls[0]!, kind: 'call' }, { ...calls[1]!, kind: 'registration' }], messages, findings: [] }).rows;
+    expect(ids(filterCalls(kinds, f({ text: 'kind:registration' })))).toEqual(['b']);
+    expect(ids(filterCalls(kinds, f({ text: '-kind:registration' })))).toEqual(['a']);
     expect(stateWords(diag({ outcome: 'something-new' }))).toBeNull();
     const rows = indexCalls({
       calls: [

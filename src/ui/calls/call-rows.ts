@@ -9,7 +9,7 @@
  *                  status codes, state, transport)
  *   method:BYE  status:404  ip:10.0.0.1  from:alice  to:1002  callid:abc  state:failed
  *                  (state: matches the model's state and the State column's outcome/teardown words)
- *   kind:ack-missing  (a finding kind)   -word  (must NOT match)
+ *   kind:ack-missing  (a finding kind, or the call's kind: kind:registration)   -word  (must NOT match)
  * A bare all-capitals word (INVITE) or a 3-digit number (486) also matches a method or status
  * exactly, so "486" finds the busy calls without matching every number containing 486.
  */
@@ -317,7 +317,8 @@ function parseTerms(text: string): Term[] {
         test = (r) => r.state.toLowerCase().includes(v) || r.stateLabel.toLowerCase().includes(v);
         break;
       case 'kind':
-        test = (r) => r.kinds.some((k) => k.includes(v));
+        // A finding kind (ack-missing), or the call's own kind (registration, keepalive…).
+        test = (r) => r.kinds.some((k) => k.includes(v)) || (r.kind !== null && r.kind.toLowerCase() === v);
         break;
       default: {
         const all = raw; // bare word (may itself contain ':' as in an IPv6 address or ip:port)
