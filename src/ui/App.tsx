@@ -228,7 +228,7 @@ export function App() {
         status.kind !== 'loading' && (
           <section className="dropzone" aria-label="Drop a capture">
             <p>Drop a pcap or pcapng file anywhere on this page (gzip-compressed is fine), or use “Open capture…”. SIP over TLS? Drop the capture together with its TLS key log (SSLKEYLOGFILE) to read the SIP inside.</p>
-            <p className="muted">Keys: / filter · ↑↓ or j k move · Space mark calls · Enter open · Esc back · ←→ previous/next call · f find in text · n N next/previous match</p>
+            <p className="muted">Keys: / filter · ↑↓ or j k move · Space mark a call (list), fold (ladder) · Enter open · Esc back · ←→ previous/next call · f find in text · n N next/previous match</p>
             <TrainingStartList />
           </section>
         )
