@@ -387,7 +387,7 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
     markCall(callId) {
       set((s) => {
         const marked = s.marked.includes(callId) ? s.marked.filter((c) => c !== callId) : [...s.marked, callId];
-        const selectedCalls = marked.length > 0 ? marked : [s.cursorCall ?? callId];
+        const selectedCalls = marked.length > 0 ? marked : [callId];
         return { cursorCall: callId, marked, view: { ...s.view, selectedCalls, selectedMessage: null, unfolded: [] }, evidence: null };
       });
     },
