@@ -309,6 +309,9 @@ class Connection {
       gaps: [],
       lastFrame: flow.openedFrame,
       lastTimeUs: flow.openedTimeUs,
+      packets: 0,
+      clientBytes: 0,
+      serverBytes: 0,
     };
   }
 
@@ -342,6 +345,9 @@ class Connection {
         const c = this.info.client;
         this.info.client = this.info.server;
         this.info.server = c;
+        const cb = this.info.clientBytes;
+        this.info.clientBytes = this.info.serverBytes;
+        this.info.serverBytes = cb;
       }
       this.mode = 'ws';
       this.info.transport = 'ws';
@@ -616,6 +622,9 @@ export class TcpTracker {
     conn.curTimeUs = p.timeUs;
     conn.info.lastFrame = p.frame;
     conn.info.lastTimeUs = p.timeUs;
+    conn.info.packets = conn.info.packets! + 1;
+    if (side === conn.clientSide) conn.info.clientBytes = conn.info.clientBytes! + payloadLen;
+    else conn.info.serverBytes = conn.info.serverBytes! + payloadLen;
     if (syn) {
       if (!conn.info.sawSyn && flow.sawSyn) {
         conn.info.sawSyn = true;

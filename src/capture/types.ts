@@ -210,6 +210,11 @@ export interface ConnectionInfo {
   gaps: Array<{ frame: number; side: 'client' | 'server'; bytes: number }>;
   lastFrame: number;
   lastTimeUs: number;
+  /** TCP segments seen on the connection once it was tracked (both directions). */
+  packets?: number;
+  /** TCP payload bytes sent by the client / by the server (retransmitted bytes count again). */
+  clientBytes?: number;
+  serverBytes?: number;
 }
 
 /** RTP/RTCP per-stream counters: never packet by packet. */

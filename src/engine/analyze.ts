@@ -364,6 +364,9 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
     closeEvents: c.closeEvents.map((e) => ({ frame: e.frame, flag: e.flag, side: e.side })),
     gaps: c.gaps,
     lastFrame: c.lastFrame,
+    packets: c.packets ?? 0,
+    clientBytes: c.clientBytes ?? 0,
+    serverBytes: c.serverBytes ?? 0,
   }));
   const reportRtp: ReportRtpStream[] = rtpStreams.map((s, i) => ({
     ssrc: s.ssrc,

@@ -105,6 +105,10 @@ export interface ReportConnection {
   closeEvents: Array<{ frame: number; flag: 'fin' | 'rst'; side: 'client' | 'server' }>;
   gaps: Array<{ frame: number; side: 'client' | 'server'; bytes: number }>;
   lastFrame: number;
+  /** extra: TCP segments seen, and payload bytes sent by each side (what an encrypted connection carried). */
+  packets?: number;
+  clientBytes?: number;
+  serverBytes?: number;
 }
 
 export interface ReportRtpStream {

@@ -6,6 +6,7 @@ import type { Progress } from '../engine/analyze.ts';
 import type { Report } from '../engine/report.ts';
 import type { SipMessage } from '../sip/types.ts';
 import type { Bundle, BundleOptions, ViewInput } from '../share/bundle.ts';
+import type { SearchResult } from '../engine/search.ts';
 import { isWorkerEvent } from './protocol.ts';
 import type { WorkerEvent, WorkerRequest } from './protocol.ts';
 
@@ -135,6 +136,12 @@ export class EngineClient {
   async share(view: ViewInput, options: Omit<BundleOptions, 'key'>): Promise<Bundle> {
     const ev = await this.request<Extract<WorkerEvent, { kind: 'share' }>>((requestId) => ({ kind: 'share', requestId, view, options })).promise;
     return ev.bundle;
+  }
+
+  /** Search the loaded capture's message text in the worker (only the matches come back). */
+  async search(query: string, limit?: number): Promise<SearchResult> {
+    const ev = await this.request<Extract<WorkerEvent, { kind: 'search' }>>((requestId) => ({ kind: 'search', requestId, query, ...(limit !== undefined ? { limit } : {}) })).promise;
+    return ev.result;
   }
 
   dispose(): void {

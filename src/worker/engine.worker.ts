@@ -9,6 +9,7 @@ import { extractFrames } from '../engine/extract.ts';
 import { tlsKeysFor } from '../engine/tls-export.ts';
 import { DSB_TLS_KEY_LOG } from '../capture/keylog.ts';
 import { buildBundle } from '../share/bundle.ts';
+import { searchMessages } from '../engine/search.ts';
 import { scanBlob } from '../share/scan.ts';
 import { isWorkerRequest } from './protocol.ts';
 import type { WorkerEvent, WorkerRequest } from './protocol.ts';
@@ -87,6 +88,15 @@ scope.addEventListener('message', (e: MessageEvent) => {
       const m = loaded?.analysis.messages[req.index];
       if (!m) post({ kind: 'error', requestId: req.requestId, code: 'internal', message: `no message ${req.index}` });
       else post({ kind: 'detail', requestId: req.requestId, index: req.index, raw: m.raw, sip: m.sip, parseError: m.parseError });
+      break;
+    }
+    case 'search': {
+      if (!loaded) {
+        post({ kind: 'error', requestId: req.requestId, code: 'internal', message: 'no capture loaded' });
+        break;
+      }
+      const msgs = loaded.analysis.messages.map((m) => ({ index: m.index, raw: m.raw, ...(m.sip ? { headerLength: m.sip.headerLength } : {}) }));
+      post({ kind: 'search', requestId: req.requestId, result: searchMessages(msgs, req.query, req.limit) });
       break;
     }
     case 'export': {

@@ -195,7 +195,8 @@ export function LadderToolbar({ layout, panZoom }: { layout: LadderLayout | null
         }}
       >
         <summary>Export{busy ? ` (${busy}…)` : ''}</summary>
-        <div role="menu" aria-label="Export">
+        {/* A used item closes the menu (its progress shows on the summary) and gives focus back. */}
+        <div role="menu" aria-label="Export" onClick={(e) => e.target instanceof Element && e.target.closest('[role="menuitem"]') && closeMenu(e.currentTarget)}>
           <button type="button" role="menuitem" disabled={!layout} onClick={exportSvg}>
             Ladder as SVG
           </button>
@@ -226,4 +227,12 @@ export function LadderToolbar({ layout, panZoom }: { layout: LadderLayout | null
       )}
     </div>
   );
+}
+
+/** Close the <details> menu around `el` and give focus back to its summary. */
+function closeMenu(el: Element): void {
+  const details = el.closest('details');
+  if (!details) return;
+  details.open = false;
+  details.querySelector('summary')?.focus();
 }
