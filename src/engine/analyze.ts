@@ -30,7 +30,9 @@ import type { CapturedMessage } from '../sip/types.ts';
 import { buildModel, messageAnnotations, reportCalls, reportLegGroups } from '../sip/model.ts';
 import type { SipModel } from '../sip/model.ts';
 import { runDetectors } from '../analysis/registry.ts';
-import type { Report, ReportConnection, ReportMessage, ReportRtpStream, ReportWarning } from './report.ts';
+import { findingsBeforeCut } from '../analysis/truncation.ts';
+import { verdicts } from '../analysis/verdict.ts';
+import type { Finding, Report, ReportCall, ReportConnection, ReportMessage, ReportRtpStream, ReportWarning } from './report.ts';
 import { isoMicros, isReportableTime, REPORT_VERSION } from './report.ts';
 
 export type Stage = 'reading' | 'decoding' | 'model' | 'diagnosis' | 'done';
@@ -146,13 +148,17 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
   let heapEstimate = 0;
   let notKept = 0;
   let notKeptFrom: number | null = null;
+  let notKeptFromUs: number | null = null;
   let notKeptLast = 0;
 
   /** One application payload → one CapturedMessage (also for decrypted TLS after the pass). */
   const onApp = (p: AppPayload): void => {
     if (heapEstimate >= budget) {
       notKept++;
-      if (notKeptFrom === null) notKeptFrom = p.frame;
+      if (notKeptFrom === null) {
+        notKeptFrom = p.frame;
+        notKeptFromUs = p.timeUs;
+      }
       notKeptLast = Math.max(notKeptLast, p.frame);
       return;
     }
@@ -312,6 +318,8 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
     captureEndUs: lastTimeUs ?? 0,
   });
   for (const e of errors) warn({ message: e });
+  const calls = reportCalls(model, notKeptFromUs);
+  const kept = judgedOnWhatWasRead(findings, calls, notKeptFrom);
   if (notKept > 0) {
     warnings.unshift({
       frame: notKeptFrom ?? undefined,
@@ -409,11 +417,11 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
         messagesNotKeptFromFrame: notKeptFrom,
       },
       messages: reportMessages,
-      calls: reportCalls(model),
+      calls,
       legGroups: reportLegGroups(model),
       connections: reportConnections,
       rtpStreams: reportRtp,
-      findings,
+      findings: kept,
       warnings,
       hosts: model.hosts.proposals.map((h) => ({
         ips: h.ips,
@@ -435,6 +443,17 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
     model,
     secrets,
   };
+}
+
+/**
+ * Findings that rest only on what was analysed (analysis/truncation.ts), and each call's
+ * verdict over them (analysis/verdict.ts), written into the report's calls.
+ */
+function judgedOnWhatWasRead(findings: Finding[], calls: ReportCall[], cutFrame: number | null): Finding[] {
+  const kept = cutFrame === null ? findings : findingsBeforeCut(findings, new Set(calls.filter((c) => c.notAnalysedToEnd === true).map((c) => c.callId)), cutFrame);
+  const byCall = verdicts(kept);
+  for (const c of calls) c.verdict = byCall.get(c.callId) ?? null;
+  return kept;
 }
 
 function inFrameOrder(messages: readonly CapturedMessage[]): boolean {

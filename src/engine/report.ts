@@ -155,7 +155,13 @@ export type FindingKind =
   | 'rtp-source-changed'
   | 'rtp-icmp-unreachable'
   | 'rtp-to-unlatched-address'
-  | 'malformed-sip';
+  | 'malformed-sip'
+  | 'registration-failed'
+  | 'request-loop'
+  | 'auth-failed'
+  | 'cancel-unanswered'
+  | 'media-stopped'
+  | 'lost-between-captures';
 
 export interface Finding {
   kind: FindingKind;

@@ -24,6 +24,7 @@ import { TransactionBuilder } from './transactions.ts';
 import type { RetransmissionChain, Transaction, TransactionAnnotation } from './transactions.ts';
 import { normalizeHost, sameEndpoint } from './addresses.ts';
 import { toTag } from './modelutil.ts';
+import { callOutcome } from './outcome.ts';
 
 export interface ModelInput {
   messages: CapturedMessage[];
@@ -213,8 +214,13 @@ export function messageAnnotations(model: SipModel): Array<{ transaction: number
 }
 
 /** The report's `calls` (contract fields first, then extras), one per Call-ID in order of first appearance. */
-export function reportCalls(model: SipModel): ReportCall[] {
+/**
+ * The report's calls. `cutUs`: time of the first SIP message past the memory budget (null when
+ * all were analysed), so that calls going on past it read "not analysed to the end".
+ */
+export function reportCalls(model: SipModel, cutUs: number | null = null): ReportCall[] {
   return model.calls.map((c) => {
+    const o = callOutcome(c, model.transactions, model.captureEndUs, cutUs);
     const dialogs = c.dialogs
       .map((id) => model.dialogs[id])
       .filter((d): d is Dialog => d !== undefined)
@@ -228,7 +234,13 @@ export function reportCalls(model: SipModel): ReportCall[] {
       endFrame: c.endFrame,
       messageCount: c.messageCount,
       dialogs,
-      kind: c.kind,
+      kind: o.kind,
+      outcome: o.outcome,
+      outcomeCode: o.outcomeCode,
+      teardown: o.teardown,
+      teardownCode: o.teardownCode,
+      notAnalysedToEnd: o.cut,
+      verdict: null,
       finalStatus: c.finalStatus,
       finalReason: c.finalReason,
       endedBy: c.endedBy,

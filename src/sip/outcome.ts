@@ -1,0 +1,114 @@
+/**
+ * A call's outcome and its teardown, in the words an engineer uses (REPORT.md `calls[]`: `kind`,
+ * `outcome`, `outcomeCode`, `teardown`, `endedBy`), read from the call model (calls.ts) and its
+ * transactions.
+ *
+ * - kind: "call" (INVITE), "registration" (REGISTER), "keepalive" (OPTIONS), "subscription"
+ *   (SUBSCRIBE/NOTIFY/REFER/PUBLISH), "other" (MESSAGE and the rest).
+ * - outcome, decided by the last attempt (a 401/407 challenge answered with a new request is not
+ *   the outcome, RFC 3261 §22.2): "answered" (2xx), "busy" (486/600), "rejected" with the code
+ *   that ended it (3xx-6xx, so 403 after a 407 is "rejected 403"), "cancelled" (CANCEL/487),
+ *   "timed-out" (408, or responses began but no final came within 64·T1), "no-response" (not one
+ *   response within 64·T1 = 32 s: Timer B/F, §17.1.1.2/§17.1.2.2), "in-progress".
+ * - teardown, for answered calls only: "normal" (a BYE answered 2xx, or sent and not yet answered
+ *   when the capture ended within 32 s of it), "failed" (the BYE was answered with a failure —
+ *   408, 477, 481, 5xx … — or never answered within 32 s: the other side was not told), "still-up"
+ *   (no BYE before the capture ended), "not-analysed" (the capture's later SIP messages were past
+ *   the memory budget, so how the call ended was not read); `endedBy` "caller"/"callee".
+ */
+import type { Call, CallKind } from './calls.ts';
+import type { Transaction } from './transactions.ts';
+import { TIMER_B_MS } from './transactions.ts';
+
+export type ReportCallKind = 'call' | 'registration' | 'keepalive' | 'subscription' | 'other';
+export type Outcome = 'answered' | 'busy' | 'rejected' | 'cancelled' | 'timed-out' | 'no-response' | 'in-progress';
+export type Teardown = 'normal' | 'failed' | 'still-up' | 'not-analysed';
+
+export interface CallOutcome {
+  kind: ReportCallKind;
+  outcome: Outcome;
+  /** The status that decided the outcome (200, 486, 403 …), or null. */
+  outcomeCode: number | null;
+  teardown: Teardown | null;
+  /** For a failed teardown: the BYE's failure status, or null when it got no answer. */
+  teardownCode: number | null;
+  endedBy: 'caller' | 'callee' | null;
+  /** True when the call's end lies past the memory budget's cut (see the module comment). */
+  cut: boolean;
+}
+
+const KIND: Record<CallKind, ReportCallKind> = {
+  call: 'call',
+  registration: 'registration',
+  options: 'keepalive',
+  subscription: 'subscription',
+  message: 'other',
+  other: 'other',
+};
+
+/**
+ * `cutUs`: time of the first SIP message that was counted but not analysed (memory budget), or
+ * null when every message was analysed.
+ */
+export function callOutcome(call: Call, transactions: readonly Transaction[], captureEndUs: number, cutUs: number | null): CallOutcome {
+  const kind = KIND[call.kind];
+  const code = call.finalStatus;
+  let outcome: Outcome;
+  switch (call.state) {
+    case 'answered':
+    case 'completed':
+    case 'registered':
+    case 'unregistered':
+    case 'ok':
+    case 'terminated':
+      outcome = 'answered';
+      break;
+    case 'busy':
+      outcome = 'busy';
+      break;
+    case 'rejected':
+    case 'redirected':
+    case 'failed':
+    case 'auth-challenged':
+      outcome = 'rejected';
+      break;
+    case 'cancelled':
+      outcome = 'cancelled';
+      break;
+    case 'timed-out':
+      // 408 or a provisional answer then silence: timed out; not one response: no response.
+      outcome = code === 408 || anyResponse(call, transactions) ? 'timed-out' : 'no-response';
+      break;
+    default:
+      outcome = 'in-progress';
+  }
+  // A call whose last analysed message is close to the cut may have gone on past it.
+  const cut = cutUs !== null && (outcome === 'in-progress' || call.endTimeUs >= cutUs - TIMER_B_MS * 1000);
+  let teardown: Teardown | null = null;
+  let teardownCode: number | null = null;
+  if (kind === 'call' && outcome === 'answered') {
+    const byes = call.transactions.map((t) => transactions[t]).filter((t): t is Transaction => t !== undefined && t.method === 'BYE');
+    if (byes.length === 0) teardown = cut ? 'not-analysed' : 'still-up';
+    else if (byes.some((t) => (t.finalStatus ?? 0) >= 200 && (t.finalStatus ?? 0) < 300)) teardown = 'normal';
+    else {
+      const failure = byes.find((t) => (t.finalStatus ?? 0) >= 300);
+      const firstBye = Math.min(...byes.map((t) => t.firstTimeUs));
+      if (failure) {
+        teardown = 'failed';
+        teardownCode = failure.finalStatus;
+      } else if (captureEndUs - firstBye >= TIMER_B_MS * 1000) teardown = 'failed';
+      else teardown = cut ? 'not-analysed' : 'normal';
+    }
+  } else if (kind === 'call' && outcome === 'in-progress' && cut) {
+    teardown = 'not-analysed';
+  }
+  return { kind, outcome, outcomeCode: outcome === 'in-progress' || outcome === 'no-response' ? null : code, teardown, teardownCode, endedBy: call.endedBy, cut };
+}
+
+function anyResponse(call: Call, transactions: readonly Transaction[]): boolean {
+  for (const t of call.transactions) {
+    const tx = transactions[t];
+    if (tx && tx.method !== 'ACK' && tx.method !== 'BYE' && tx.responses.length > 0) return true;
+  }
+  return false;
+}
