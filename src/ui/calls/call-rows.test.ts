@@ -180,11 +180,12 @@ describe('State column from the diagnosis (outcome, teardown)', () => {
     expect(stateWords(diag({ outcome: 'answered', outcomeCode: 200, teardown: 'normal', endedBy: 'caller', verdict: null }))).toEqual({
       label: 'answered · ended',
       title: 'Outcome: answered (200). Teardown: normal, ended by caller.',
+      code: 200,
       failed: false,
       answered: true,
     });
     const busy = stateWords(diag({ outcome: 'busy', outcomeCode: 486, teardown: null, verdict: { text: 'The callee was busy.', rootCause: 0, symptoms: [] } }))!;
-    expect(busy).toMatchObject({ label: 'busy', failed: true, answered: false });
+    expect(busy).toMatchObject({ label: 'busy', code: 486, failed: true, answered: false });
     expect(busy.title).toBe('Outcome: busy (486). The callee was busy.');
     expect(stateWords(diag({ outcome: 'answered', teardown: 'failed' }))).toMatchObject({ label: 'answered · teardown failed', failed: true, answered: true });
     expect(stateWords(diag({ outcome: 'timed-out', teardown: 'not-analysed' }))).toMatchObject({ label: 'timed out', failed: true });
@@ -213,5 +214,15 @@ describe('State column from the diagnosis (outcome, teardown)', () => {
     expect(ids(filterCalls(rows, f({ text: 'state:busy' })))).toEqual(['b']);
     expect(ids(filterCalls(rows, f({ text: 'teardown' })))).toEqual(['a']);
     expect(ids(sortCalls(rows, { key: 'state', dir: 'asc' }))).toEqual(['a', 'b', 'd', 'c']);
+  });
+});
+
+describe('State column on a real capture', () => {
+  it('sngrep/aaa.pcap: the code beside the State words is the one that ended the call (403 after a 407 challenge)', async () => {
+    const bytes = new Uint8Array(readFileSync(path.resolve(import.meta.dirname, '../../../test/captures/public/sngrep/aaa.pcap')));
+    const { report } = await analyzeBytes(bytes);
+    const rows = indexCalls(report).rows;
+    const row = rows.find((r) => r.callId === '85216695-42dcdb1d@192.168.1.2')!;
+    expect([row.stateLabel, row.finalStatus]).toEqual(['rejected', 403]);
   });
 });

@@ -113,6 +113,8 @@ export interface StateWords {
   label: string;
   /** The long form for the tooltip. */
   title: string;
+  /** The status that decided the outcome (a 403 after a 407 challenge is 403), or null. */
+  code: number | null;
   failed: boolean;
   answered: boolean;
 }
@@ -136,7 +138,7 @@ export function stateWords(c: ReportCall): StateWords | null {
   if (teardown) title += ` Teardown: ${teardown.replace('-', ' ')}${endedBy ? `, ended by ${endedBy}` : ''}.`;
   else if (endedBy) title += ` Ended by ${endedBy}.`;
   if (verdict) title += ` ${verdict}`;
-  return { label, title, failed: FAILED_OUTCOMES.has(outcome) || teardown === 'failed', answered: outcome === 'answered' };
+  return { label, title, code, failed: FAILED_OUTCOMES.has(outcome) || teardown === 'failed', answered: outcome === 'answered' };
 }
 
 /** Fill the row's kind and State words from the call's diagnosis fields, when the report has them. */
@@ -149,6 +151,7 @@ function applyDiagnosis(row: CallRow, c: ReportCall): void {
   if (!w) return;
   row.stateLabel = w.label;
   row.stateTitle = w.title;
+  row.finalStatus = w.code;
   row.failed = w.failed;
   row.answered = w.answered;
   row.haystack += ` ${w.label.toLowerCase()}`;
