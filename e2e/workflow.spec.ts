@@ -120,6 +120,9 @@ test('search the capture text: the matches listed, n / N walk them through the l
   await page.getByRole('searchbox', { name: 'Search the capture text' }).fill('Nero SIPPS');
   await page.getByRole('searchbox', { name: 'Search the capture text' }).press('Enter');
   await expect(page.getByTestId('search-match').first()).toContainText('User-Agent');
+  // The detail marks the line of the match.
+  await page.keyboard.press('n');
+  await expect(page.getByTestId('raw-message').locator('.search-hit')).toContainText('User-Agent: Nero SIPPS');
 });
 
 test('a TLS capture without its key log opens on its connections: opener, handshake, RST, encrypted bytes', async ({ page }) => {
