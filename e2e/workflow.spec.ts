@@ -120,6 +120,9 @@ test('search the capture text: the matches listed, n / N walk them through the l
   await page.getByRole('searchbox', { name: 'Search the capture text' }).fill('Nero SIPPS');
   await page.getByRole('searchbox', { name: 'Search the capture text' }).press('Enter');
   await expect(page.getByTestId('search-match').first()).toContainText('User-Agent');
+  // The detail marks the line of the match.
+  await page.keyboard.press('n');
+  await expect(page.getByTestId('raw-message').locator('.search-hit')).toContainText('User-Agent: Nero SIPPS');
 });
 
 test('a TLS capture without its key log opens on its connections: opener, handshake, RST, encrypted bytes', async ({ page }) => {
@@ -143,6 +146,20 @@ test('a TLS capture without its key log opens on its connections: opener, handsh
   await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-conn'))).toBe(String(report.connections[0]!.id));
   await page.keyboard.press('ArrowDown');
   await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-conn'))).toBe(String(report.connections[1]!.id));
+
+  // With the key log the same connection carries the call: Enter on it shows the call's ladder.
+  await page.getByTestId('file-input').setInputFiles([path.join(SAMPLE05, 'keylog.txt'), path.join(SAMPLE05, 'capture.pcap')]);
+  await page.waitForFunction(() => typeof window.__sipladderIdle === 'function');
+  await page.evaluate(() => window.__sipladderIdle!());
+  await expect(page.getByTestId('sip-count')).not.toHaveText('0');
+  await page.getByRole('tab', { name: /^Connections/ }).click();
+  const carrying = page.locator(`tr[data-conn="${report.connections[0]!.id}"]`);
+  await expect(carrying).toContainText(/\d+ SIP messages? \(client/);
+  await carrying.click();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('tab', { name: /^Calls/ })).toHaveAttribute('aria-selected', 'true');
+  await expect(ui.callRows(page).first()).toHaveAttribute('aria-selected', 'true');
+  await expect.poll(() => page.evaluate(() => document.activeElement?.closest('.ladder') !== null)).toBe(true);
 
   // sngrep's tlssaved.pcap: connections captured mid-stream.
   await dropCapture(page, path.join(PUBLIC_CAPTURES, 'sngrep/tlssaved.pcap'));

@@ -9,11 +9,12 @@
  * `/re/i` is a JavaScript regular expression. No DOM, no Node built-ins.
  */
 
+/** What the search reads of a message (a CapturedMessage is one: no copy is made). */
 export interface SearchableMessage {
   index: number;
   raw: string;
-  /** Length of the header part (start line, headers and the blank line), when the message parsed. */
-  headerLength?: number;
+  /** The parsed message, for the length of its header part (start line, headers, blank line). */
+  sip?: { headerLength: number } | null;
 }
 
 export interface SearchMatch {
@@ -99,7 +100,7 @@ export function searchMessages(messages: readonly SearchableMessage[], query: st
     }
     const at = first.index;
     const { start, end, line } = lineBounds(m.raw, at);
-    const headerEnd = m.headerLength ?? headerLengthOf(m.raw);
+    const headerEnd = m.sip ? m.sip.headerLength : headerLengthOf(m.raw);
     let where: SearchMatch['where'];
     let header: string | null = null;
     if (line === 1) where = 'start-line';

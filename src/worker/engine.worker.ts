@@ -95,8 +95,7 @@ scope.addEventListener('message', (e: MessageEvent) => {
         post({ kind: 'error', requestId: req.requestId, code: 'internal', message: 'no capture loaded' });
         break;
       }
-      const msgs = loaded.analysis.messages.map((m) => ({ index: m.index, raw: m.raw, ...(m.sip ? { headerLength: m.sip.headerLength } : {}) }));
-      post({ kind: 'search', requestId: req.requestId, result: searchMessages(msgs, req.query, req.limit) });
+      post({ kind: 'search', requestId: req.requestId, result: searchMessages(loaded.analysis.messages, req.query, req.limit) });
       break;
     }
     case 'export': {
