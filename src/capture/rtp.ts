@@ -10,11 +10,16 @@
  * (RTCP: a valid compound structure seen twice). Unconfirmed candidates are kept cheaply and
  * dropped at the end.
  *
+ * Quality (jitter, loss, duplicates, DTMF, per-second series) is kept per stream by
+ * rtp-stats.ts, RTCP reports by rtcp.ts.
+ *
  * Hot path: `packet()` allocates nothing for a packet of a known stream. Streams are found
  * through a per-destination-port cache of the last stream seen there, else through a Map keyed
  * by the SSRC number, with a chain for the rare SSRC collision.
  */
-import type { Endpoint, RtpStreamStats } from './types.ts';
+import type { Endpoint, RtpQualityStats, RtpStreamStats } from './types.ts';
+import { PayloadTable, RtpQuality } from './rtp-stats.ts';
+import { RtcpReports } from './rtcp.ts';
 
 /** RFC 3550 A.1 MAX_DROPOUT / MAX_MISORDER. */
 const MAX_DROPOUT = 3000;
@@ -55,6 +60,7 @@ class RtpStream {
   sequenceGaps = 0;
   sourceChanges: Array<{ frame: number; timeUs: number; from: Endpoint; to: Endpoint }> = [];
   sourceChangeCount = 0;
+  readonly q = new RtpQuality();
 
   constructor(
     readonly ssrc: number,
@@ -72,7 +78,8 @@ class RtpStream {
   }
 
   /** Start (or restart) the counters with this packet. */
-  reset(seq: number, len: number, frame: number, timeUs: number): void {
+  reset(seq: number, len: number, frame: number, timeUs: number, table: PayloadTable): void {
+    this.q.reset(seq, timeUs, this.kind === 'rtp' && this.payloadType < 128 ? table.rate[this.payloadType]! : 0);
     this.packets = 1;
     this.bytes = len;
     this.firstFrame = frame;
@@ -142,6 +149,9 @@ export function validRtcp(d: Uint8Array, off: number, end: number): boolean {
 export class RtpTracker {
   private readonly bySsrc = new Map<number, RtpStream>();
   private readonly all: RtpStream[] = [];
+  /** Clock rates and telephone-event PTs, from RFC 3551 and the SDP rtpmaps announced so far. */
+  readonly payloads = new PayloadTable();
+  private readonly rtcp = new RtcpReports();
   private candidates = 0;
   /** Last stream hit per destination port: packets of a known stream skip the Map lookup. */
   private readonly byPort: Array<RtpStream | null> = new Array<RtpStream | null>(65536).fill(null);
@@ -158,6 +168,11 @@ export class RtpTracker {
       this.announced.add(`${ip}|${port + 1}`);
       this.announcedPorts[port + 1] = 1;
     }
+  }
+
+  /** An SDP `a=rtpmap` (payload type → "NAME/RATE"): clock rates for jitter, RFC 4733 events. */
+  announceCodec(pt: number, codec: string): void {
+    this.payloads.map(pt, codec);
   }
 
   /** True when ip:port was announced in SDP (cheap when the port never was). */
@@ -223,7 +238,8 @@ export class RtpTracker {
       }
       const st = new RtpStream(ssrc, kind, kind === 'rtp' ? b1 & 0x7f : b1, dst, dport, src, sport);
       st.recognisedBy = recognised;
-      st.reset(seq, len, frame, timeUs);
+      st.reset(seq, len, frame, timeUs, this.payloads);
+      this.quality(st, frame, timeUs, seq, b1, d, off, end);
       if (recognised === 'sdp') st.confirmed = true;
       if (head === undefined) this.bySsrc.set(ssrc, st);
       else {
@@ -242,17 +258,18 @@ export class RtpTracker {
     if (!st.confirmed) {
       // Probation: the candidate must keep a valid structure and increasing sequence numbers.
       if (!this.structureOk(kind, d, off, end) || st.curPort !== sport || st.curIp !== src) {
-        this.probeFailed(st, seq, len, frame, timeUs);
+        this.probeFailed(st, seq, len, frame, timeUs, d, off, end);
         return false;
       }
       if (kind === 'rtp') {
         const delta = (seq - (st.maxExt & 0xffff)) & 0xffff;
         if (delta === 0 || delta > 10) {
-          this.probeFailed(st, seq, len, frame, timeUs);
+          this.probeFailed(st, seq, len, frame, timeUs, d, off, end);
           return false;
         }
         st.updateSeq(seq);
       }
+      this.quality(st, frame, timeUs, seq, b1, d, off, end);
       st.packets++;
       st.bytes += len;
       st.lastFrame = frame;
@@ -280,7 +297,18 @@ export class RtpTracker {
     st.lastFrame = frame;
     st.lastTimeUs = timeUs;
     if (kind === 'rtp') st.updateSeq(seq);
+    this.quality(st, frame, timeUs, seq, b1, d, off, end);
     return true;
+  }
+
+  /** Quality counters for one packet already counted in `st` (RTP) or its reports (RTCP). */
+  private quality(st: RtpStream, frame: number, timeUs: number, seq: number, b1: number, d: Uint8Array, off: number, end: number): void {
+    if (st.kind === 'rtcp') {
+      this.rtcp.packet(timeUs, d, off, end);
+      return;
+    }
+    const ts = ((d[off + 4]! << 24) | (d[off + 5]! << 16) | (d[off + 6]! << 8) | d[off + 7]!) >>> 0;
+    st.q.packet(frame, timeUs, seq, ts, b1 & 0x7f, (b1 & 0x80) !== 0, this.payloads, d, off, end);
   }
 
   private structureOk(kind: 'rtp' | 'rtcp', d: Uint8Array, off: number, end: number): boolean {
@@ -300,13 +328,40 @@ export class RtpTracker {
     return true;
   }
 
-  private probeFailed(st: RtpStream, seq: number, len: number, frame: number, timeUs: number): void {
+  private probeFailed(st: RtpStream, seq: number, len: number, frame: number, timeUs: number, d: Uint8Array, off: number, end: number): void {
     st.probes++;
     if (st.probes >= MAX_PROBES) {
       st.rejected = true;
       return;
     }
-    st.reset(seq, len, frame, timeUs);
+    st.reset(seq, len, frame, timeUs, this.payloads);
+    if (st.kind === 'rtp') this.quality(st, frame, timeUs, seq, d[off + 1]!, d, off, end);
+  }
+
+  private qualityOf(s: RtpStream): RtpQualityStats {
+    const q = s.q;
+    const rtp = s.kind === 'rtp';
+    const rep = rtp ? this.rtcp.bySource.get(s.ssrc) : undefined;
+    return {
+      expected: rtp ? q.expected() : 0,
+      duplicates: q.duplicates,
+      outOfOrder: q.outOfOrder,
+      seqJumps: q.seqJumps,
+      markers: q.markers,
+      clockRate: q.clockRate,
+      jitterMeanMs: rtp && q.jitterKnown ? q.jitterMean : null,
+      jitterMaxMs: rtp && q.jitterKnown ? q.jitterMax : null,
+      maxDeltaMs: q.maxDelta,
+      driftMs: rtp ? q.driftMs() : null,
+      dtmf: q.dtmf.slice(),
+      rtcp: rep === undefined ? null : { fractionLost: rep.fractionLost, jitterTs: rep.jitterTs, rttMs: rep.rttMs },
+      perSecond: {
+        startUs: q.secStartUs,
+        packets: q.secPackets.slice(),
+        lost: q.secLost.map((n) => Math.max(0, n)),
+        jitterMs: q.secJitter.slice(),
+      },
+    };
   }
 
   /**
@@ -336,6 +391,7 @@ export class RtpTracker {
         sequenceGaps: s.kind === 'rtp' ? s.sequenceGaps : 0,
         sourceChanges: s.sourceChanges.slice(),
         recognisedBy,
+        quality: this.qualityOf(s),
       });
     }
     return out;
