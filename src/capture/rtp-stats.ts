@@ -119,10 +119,12 @@ export class RtpQuality {
   // timing (Wireshark's rtppacket_analyse, times in ms since the stream's first packet)
   private first = true;
   private firstUs = 0;
-  private tsRaw = 0;
-  private tsExt = 0;
-  private seqTsExt = 0;
+  private tsFirst = 0;
   private lastMs = 0;
+  private delta = 0;
+  /** RTP-clock time (ms since the first packet) of the last packet with a clock rate, and its arrival. */
+  private lastNominal = 0;
+  private nominalArrivalMs = 0;
   private prevPt = -1;
   totalNr = 0;
   jitter = 0;
@@ -224,45 +226,47 @@ export class RtpQuality {
       }
     }
 
-    // --- timing
+    // --- timing (Wireshark 4.0's rtppacket_analyse)
     const nowMs = (timeUs - this.firstUs) / 1000;
     if (this.first) {
       this.first = false;
-      this.tsRaw = ts;
-      this.tsExt = 0;
-      this.seqTsExt = 0;
+      this.tsFirst = ts;
       this.lastMs = nowMs;
+      this.lastNominal = 0;
+      this.nominalArrivalMs = nowMs;
+      this.delta = 0;
       this.prevPt = pt;
       this.totalNr = 1;
     } else {
-      this.tsExt += (ts - this.tsRaw) | 0;
-      this.tsRaw = ts;
-      const inTimeSeq = this.seqTsExt <= this.tsExt;
+      // In time sequence: the timestamp is ahead of the first packet's (modulo 2^32, half range).
+      const sinceFirst = (ts - this.tsFirst) >>> 0;
+      const inTimeSeq = sinceFirst < 0x80000000;
       const cn = pt === 13 || pt === 19;
       const followCn = this.prevPt === 13 || this.prevPt === 19;
       this.prevPt = pt;
       const rate = pt < 128 ? table.rate[pt]! : 0;
-      const perMs = Math.floor(rate / 1000);
-      const delta = nowMs - this.lastMs;
+      const perMs = Math.floor(rate / 1000); // integer division, as Wireshark's (clock_rate/1000)
       let cur = 0;
-      if (perMs !== 0) {
-        const nominal = (this.tsExt - this.seqTsExt) / perMs;
-        const diff = Math.abs(nowMs - (this.lastMs + nominal));
-        cur = (15 * this.jitter + diff) / 16;
-        this.jitter = cur;
+      if (inTimeSeq) {
+        this.delta = nowMs - this.lastMs;
+        if (perMs !== 0) {
+          const nominal = sinceFirst / perMs;
+          const diff = Math.abs(nowMs - (this.lastMs + (nominal - this.lastNominal)));
+          cur = (15 * this.jitter + diff) / 16;
+          this.jitter = cur;
+          this.lastNominal = nominal;
+          this.nominalArrivalMs = nowMs;
+        }
       }
       if (!marker && !cn && inTimeSeq && !followCn) {
-        if (delta > this.maxDelta) this.maxDelta = delta;
+        if (this.delta > this.maxDelta) this.maxDelta = this.delta;
         if (perMs !== 0) {
           this.jitterKnown = true;
           if (this.jitter > this.jitterMax) this.jitterMax = this.jitter;
           this.jitterMean = (this.jitterMean * (this.totalNr - 1) + cur) / this.totalNr;
         }
       }
-      if (inTimeSeq) {
-        this.lastMs = nowMs;
-        this.seqTsExt = this.tsExt;
-      }
+      if (inTimeSeq) this.lastMs = nowMs;
       this.totalNr++;
     }
 
@@ -327,6 +331,6 @@ export class RtpQuality {
   /** RTP clock vs arrival (ms): arrival time elapsed − timestamp time elapsed; null without a clock rate. */
   driftMs(): number | null {
     if (this.clockRate <= 0 || this.totalNr < 2) return null;
-    return this.lastMs - (this.seqTsExt / this.clockRate) * 1000;
+    return this.nominalArrivalMs - this.lastNominal;
   }
 }

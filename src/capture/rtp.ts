@@ -61,6 +61,8 @@ class RtpStream {
   sourceChanges: Array<{ frame: number; timeUs: number; from: Endpoint; to: Endpoint }> = [];
   sourceChangeCount = 0;
   readonly q = new RtpQuality();
+  /** Clock rates / telephone-event PTs for this stream (set before the first reset). */
+  table: PayloadTable;
 
   constructor(
     readonly ssrc: number,
@@ -70,7 +72,9 @@ class RtpStream {
     readonly dstPort: number,
     srcIp: string,
     srcPort: number,
+    table: PayloadTable,
   ) {
+    this.table = table;
     this.srcIp = srcIp;
     this.srcPort = srcPort;
     this.curIp = srcIp;
@@ -78,8 +82,8 @@ class RtpStream {
   }
 
   /** Start (or restart) the counters with this packet. */
-  reset(seq: number, len: number, frame: number, timeUs: number, table: PayloadTable): void {
-    this.q.reset(seq, timeUs, this.kind === 'rtp' && this.payloadType < 128 ? table.rate[this.payloadType]! : 0);
+  reset(seq: number, len: number, frame: number, timeUs: number): void {
+    this.q.reset(seq, timeUs, this.kind === 'rtp' && this.payloadType < 128 ? this.table.rate[this.payloadType]! : 0);
     this.packets = 1;
     this.bytes = len;
     this.firstFrame = frame;
@@ -151,6 +155,8 @@ export class RtpTracker {
   private readonly all: RtpStream[] = [];
   /** Clock rates and telephone-event PTs, from RFC 3551 and the SDP rtpmaps announced so far. */
   readonly payloads = new PayloadTable();
+  /** Per announced "ip|port" (RTP port): the rtpmaps of the SDP that announced it. */
+  private readonly tables = new Map<string, PayloadTable>();
   private readonly rtcp = new RtcpReports();
   private candidates = 0;
   /** Last stream hit per destination port: packets of a known stream skip the Map lookup. */
@@ -170,9 +176,23 @@ export class RtpTracker {
     }
   }
 
-  /** An SDP `a=rtpmap` (payload type → "NAME/RATE"): clock rates for jitter, RFC 4733 events. */
-  announceCodec(pt: number, codec: string): void {
+  /**
+   * An SDP `a=rtpmap` (payload type → "NAME/RATE") of the media announced at ip:port: clock
+   * rates for jitter, RFC 4733 events. Like Wireshark, a stream uses the rtpmaps of the SDP that
+   * announced its destination (else its source); streams nobody announced use every rtpmap seen.
+   */
+  announceCodec(ip: string | null, port: number, pt: number, codec: string): void {
     this.payloads.map(pt, codec);
+    if (ip === null || port <= 0 || port > 65535) return;
+    const k = `${ip}|${port}`;
+    let t = this.tables.get(k);
+    if (t === undefined) this.tables.set(k, (t = new PayloadTable()));
+    t.map(pt, codec);
+  }
+
+  private tableFor(dst: string, dport: number, src: string, sport: number): PayloadTable {
+    if (this.tables.size === 0) return this.payloads;
+    return this.tables.get(`${dst}|${dport}`) ?? this.tables.get(`${src}|${sport}`) ?? this.payloads;
   }
 
   /** True when ip:port was announced in SDP (cheap when the port never was). */
@@ -236,9 +256,10 @@ export class RtpTracker {
         if (this.candidates >= MAX_CANDIDATES) return false;
         this.candidates++;
       }
-      const st = new RtpStream(ssrc, kind, kind === 'rtp' ? b1 & 0x7f : b1, dst, dport, src, sport);
+      const st = new RtpStream(ssrc, kind, kind === 'rtp' ? b1 & 0x7f : b1, dst, dport, src, sport, this.payloads);
       st.recognisedBy = recognised;
-      st.reset(seq, len, frame, timeUs, this.payloads);
+      if (kind === 'rtp') st.table = this.tableFor(dst, dport, src, sport);
+      st.reset(seq, len, frame, timeUs);
       this.quality(st, frame, timeUs, seq, b1, d, off, end);
       if (recognised === 'sdp') st.confirmed = true;
       if (head === undefined) this.bySsrc.set(ssrc, st);
@@ -308,7 +329,7 @@ export class RtpTracker {
       return;
     }
     const ts = ((d[off + 4]! << 24) | (d[off + 5]! << 16) | (d[off + 6]! << 8) | d[off + 7]!) >>> 0;
-    st.q.packet(frame, timeUs, seq, ts, b1 & 0x7f, (b1 & 0x80) !== 0, this.payloads, d, off, end);
+    st.q.packet(frame, timeUs, seq, ts, b1 & 0x7f, (b1 & 0x80) !== 0, st.table, d, off, end);
   }
 
   private structureOk(kind: 'rtp' | 'rtcp', d: Uint8Array, off: number, end: number): boolean {
@@ -334,7 +355,7 @@ export class RtpTracker {
       st.rejected = true;
       return;
     }
-    st.reset(seq, len, frame, timeUs, this.payloads);
+    st.reset(seq, len, frame, timeUs);
     if (st.kind === 'rtp') this.quality(st, frame, timeUs, seq, d[off + 1]!, d, off, end);
   }
 

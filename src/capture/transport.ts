@@ -118,8 +118,8 @@ export class TransportDecoder {
   }
 
   /** SDP `a=rtpmap` payload type → "NAME/RATE": clock rates for RTP jitter, RFC 4733 events. */
-  announceCodec(pt: number, codec: string): void {
-    this.rtp.announceCodec(pt, codec);
+  announceCodec(ip: string | null, port: number, pt: number, codec: string): void {
+    this.rtp.announceCodec(ip, port, pt, codec);
   }
 
   end(): void {

@@ -186,7 +186,7 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
     if (parsed.ok && parsed.message.sdp) {
       for (const m of parsed.message.sdp.media) {
         if (m.connection && m.port > 0) transport.announceMedia(m.connection, m.port, 'rtp');
-        for (const c of m.codecs) transport.announceCodec(c.payload, c.codec);
+        for (const c of m.codecs) transport.announceCodec(m.connection, m.port, c.payload, c.codec);
       }
     }
   };
