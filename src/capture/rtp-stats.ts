@@ -81,12 +81,15 @@ export const MAX_SECONDS = 6 * 3600;
  */
 export class PayloadTable {
   readonly rate = new Int32Array(128);
+  /** Wireshark's integer clock_rate / 1000 (0: no jitter for this PT). */
+  readonly perMs = new Int32Array(128);
   readonly event = new Uint8Array(128);
   readonly eventRate = new Int32Array(128);
   constructor() {
     for (let pt = 0; pt < 96; pt++) {
       // Wireshark's static clock table divides by 1000 later; rates are kept whole here.
       this.rate[pt] = rateOf(STATIC_PT[pt]);
+      this.perMs[pt] = Math.floor(this.rate[pt]! / 1000);
     }
   }
   /** An `a=rtpmap` seen in SDP: "PT NAME/RATE". Dynamic PTs only; static ones keep RFC 3551. */
@@ -101,6 +104,7 @@ export class PayloadTable {
       this.event[pt] = 0;
       this.rate[pt] = rate;
     }
+    this.perMs[pt] = Math.floor(this.rate[pt]! / 1000);
   }
 }
 
@@ -114,10 +118,9 @@ export class RtpQuality {
   outOfOrder = 0;
   seqJumps = 0;
   /** Bit i set: sequence number (maxExt − distance) with (seq & 127) = i was received. */
-  private readonly window = new Uint32Array(4);
+  private readonly window = new Int32Array(4);
   markers = 0;
   // timing (Wireshark's rtppacket_analyse, times in ms since the stream's first packet)
-  private first = true;
   private firstUs = 0;
   private tsFirst = 0;
   private lastMs = 0;
@@ -129,16 +132,23 @@ export class RtpQuality {
   totalNr = 0;
   jitter = 0;
   jitterMax = 0;
+  /** Wireshark's running mean over regular packets: m = (m·(N−1) + J)/N, N = packets before this one. */
   jitterMean = 0;
   maxDelta = 0;
   /** A packet with a usable clock rate was seen (jitter is meaningful). */
   jitterKnown = false;
   /** Clock rate of the stream's first payload type (0: unknown). */
   clockRate = 0;
-  // per-second series
+  /** Sequence discontinuities: forward gaps, late packets, restarts (duplicates of the highest excluded). */
+  sequenceGaps = 0;
+  // per-second series: the current second in scalars, earlier ones in the arrays
   secStartUs = 0;
   private bucket = -1;
+  private bucketStartUs = 0;
+  private bucketEndUs = -1;
   private lostAtBucket = 0;
+  private curPackets = 0;
+  private curJitter = 0;
   readonly secPackets: number[] = [];
   readonly secLost: number[] = [];
   readonly secJitter: number[] = [];
@@ -157,18 +167,24 @@ export class RtpQuality {
     this.seqJumps = 0;
     this.window.fill(0);
     this.markers = 0;
-    this.first = true;
     this.firstUs = timeUs;
     this.totalNr = 0;
+    this.delta = 0;
+    this.lastNominal = 0;
     this.jitter = 0;
     this.jitterMax = 0;
     this.jitterMean = 0;
     this.maxDelta = 0;
     this.jitterKnown = false;
     this.clockRate = clockRate;
+    this.sequenceGaps = 0;
     this.secStartUs = Math.floor(timeUs / 1e6) * 1e6;
     this.bucket = -1;
+    this.bucketStartUs = 0;
+    this.bucketEndUs = -1;
     this.lostAtBucket = 0;
+    this.curPackets = 0;
+    this.curJitter = 0;
     this.secPackets.length = 0;
     this.secLost.length = 0;
     this.secJitter.length = 0;
@@ -186,111 +202,144 @@ export class RtpQuality {
   }
 
   /**
-   * One RTP packet (the caller checked version 2 and a 12-byte header). `pt` and marker are
-   * from byte 1; `ts` the 32-bit RTP timestamp.
+   * One RTP packet (the caller checked version 2 and a 12-byte header): arrival time, sequence
+   * number, RTP timestamp, payload type, marker bit, and the clock rate in units per ms of this
+   * payload type (Wireshark's integer `clock_rate / 1000`; 0 when unknown). The common case
+   * (next sequence number, same second) runs straight through; the rest is in small methods.
+   * RFC 4733 events are handed to `telephoneEvent` by the caller.
    */
-  packet(frame: number, timeUs: number, seq: number, ts: number, pt: number, marker: boolean, table: PayloadTable, d: Uint8Array, off: number, end: number): void {
-    const lostBefore = this.received === 0 ? 0 : this.lostRaw();
-    this.received++;
+  packet(timeUs: number, seq: number, ts: number, pt: number, marker: boolean, perMs: number): void {
+    // per-second series: a new second closes the previous one (losses revealed by this packet,
+    // a gap before it, count in its own second)
+    if (timeUs >= this.bucketEndUs || timeUs < this.bucketStartUs) this.newSecond(timeUs);
+    this.curPackets++;
     if (marker) this.markers++;
-    // --- sequence numbers
-    if (this.received === 1) {
-      this.baseExt = seq;
-      this.maxExt = seq;
+    // sequence numbers (RFC 3550 A.1): the next one, or the rare cases
+    if (this.received !== 0 && ((seq - this.maxExt) & 0xffff) === 1) {
+      this.maxExt++;
       this.window[(seq & 127) >>> 5]! |= 1 << (seq & 31);
-    } else {
-      const delta = (seq - (this.maxExt & 0xffff)) & 0xffff;
-      if (delta === 0) this.duplicates++;
-      else if (delta < MAX_DROPOUT) {
-        if (delta > 1) this.seqJumps++;
-        this.advance(delta);
-        this.maxExt += delta;
-        this.window[(seq & 127) >>> 5]! |= 1 << (seq & 31);
-      } else if (delta > 0x10000 - MAX_MISORDER) {
-        const back = 0x10000 - delta;
-        const w = (seq & 127) >>> 5;
-        const bit = 1 << (seq & 31);
-        if (back < 128 && (this.window[w]! & bit) !== 0) this.duplicates++;
-        else {
-          this.outOfOrder++;
-          if (back < 128) this.window[w]! |= bit;
-        }
-      } else {
-        // The sender restarted its sequence: close this run, start another (RFC 3550 A.1).
-        this.seqJumps++;
-        this.expectedBefore += this.maxExt - this.baseExt + 1;
-        this.baseExt = seq;
-        this.maxExt = seq;
-        this.window.fill(0);
-        this.window[(seq & 127) >>> 5]! |= 1 << (seq & 31);
-      }
-    }
+    } else this.sequence(seq);
+    this.received++;
 
-    // --- timing (Wireshark 4.0's rtppacket_analyse)
+    // timing (Wireshark 4.0's rtppacket_analyse)
     const nowMs = (timeUs - this.firstUs) / 1000;
-    if (this.first) {
-      this.first = false;
+    if (this.totalNr === 0) {
       this.tsFirst = ts;
       this.lastMs = nowMs;
-      this.lastNominal = 0;
       this.nominalArrivalMs = nowMs;
-      this.delta = 0;
       this.prevPt = pt;
       this.totalNr = 1;
-    } else {
-      // In time sequence: the timestamp is ahead of the first packet's (modulo 2^32, half range).
-      const sinceFirst = (ts - this.tsFirst) >>> 0;
-      const inTimeSeq = sinceFirst < 0x80000000;
-      const cn = pt === 13 || pt === 19;
-      const followCn = this.prevPt === 13 || this.prevPt === 19;
-      this.prevPt = pt;
-      const rate = pt < 128 ? table.rate[pt]! : 0;
-      const perMs = Math.floor(rate / 1000); // integer division, as Wireshark's (clock_rate/1000)
-      let cur = 0;
-      if (inTimeSeq) {
-        this.delta = nowMs - this.lastMs;
-        if (perMs !== 0) {
-          const nominal = sinceFirst / perMs;
-          const diff = Math.abs(nowMs - (this.lastMs + (nominal - this.lastNominal)));
-          cur = (15 * this.jitter + diff) / 16;
-          this.jitter = cur;
-          this.lastNominal = nominal;
-          this.nominalArrivalMs = nowMs;
-        }
+      return;
+    }
+    // In time sequence: the timestamp is ahead of the first packet's (modulo 2^32, half range).
+    const sinceFirst = (ts - this.tsFirst) >>> 0;
+    const inTimeSeq = sinceFirst < 0x80000000;
+    const prevPt = this.prevPt;
+    this.prevPt = pt;
+    let cur = 0;
+    if (inTimeSeq) {
+      this.delta = nowMs - this.lastMs;
+      if (perMs !== 0) {
+        const nominal = sinceFirst / perMs;
+        const diff = Math.abs(nowMs - (this.lastMs + (nominal - this.lastNominal)));
+        cur = (15 * this.jitter + diff) / 16;
+        this.jitter = cur;
+        this.lastNominal = nominal;
+        this.nominalArrivalMs = nowMs;
+        if (cur > this.curJitter) this.curJitter = cur;
       }
-      if (!marker && !cn && inTimeSeq && !followCn) {
+      this.lastMs = nowMs;
+      // A regular packet: no marker, not comfort noise (PT 13/19) nor right after it.
+      if (!marker && pt !== 13 && pt !== 19 && prevPt !== 13 && prevPt !== 19) {
         if (this.delta > this.maxDelta) this.maxDelta = this.delta;
         if (perMs !== 0) {
           this.jitterKnown = true;
-          if (this.jitter > this.jitterMax) this.jitterMax = this.jitter;
+          if (cur > this.jitterMax) this.jitterMax = cur;
           this.jitterMean = (this.jitterMean * (this.totalNr - 1) + cur) / this.totalNr;
         }
       }
-      if (inTimeSeq) this.lastMs = nowMs;
-      this.totalNr++;
     }
+    this.totalNr++;
+  }
 
-    // --- per-second series
+  /** Everything but the next sequence number (called with `received` not yet counting this packet). */
+  private sequence(seq: number): void {
+    if (this.received === 0) {
+      this.baseExt = seq;
+      this.maxExt = seq;
+      this.window[(seq & 127) >>> 5]! |= 1 << (seq & 31);
+      return;
+    }
+    const delta = (seq - this.maxExt) & 0xffff;
+    if (delta === 0) this.duplicates++;
+    else if (delta < MAX_DROPOUT) {
+      this.seqJumps++;
+      this.sequenceGaps++;
+      this.advance(delta);
+      this.maxExt += delta;
+      this.window[(seq & 127) >>> 5]! |= 1 << (seq & 31);
+    } else if (delta > 0x10000 - MAX_MISORDER) {
+      this.sequenceGaps++;
+      const back = 0x10000 - delta;
+      const w = (seq & 127) >>> 5;
+      const bit = 1 << (seq & 31);
+      if (back < 128 && (this.window[w]! & bit) !== 0) this.duplicates++;
+      else {
+        this.outOfOrder++;
+        if (back < 128) this.window[w]! |= bit;
+      }
+    } else {
+      // The sender restarted its sequence: close this run, start another (RFC 3550 A.1).
+      this.seqJumps++;
+      this.sequenceGaps++;
+      this.expectedBefore += this.maxExt - this.baseExt + 1;
+      this.baseExt = seq;
+      this.maxExt = seq;
+      this.window.fill(0);
+      this.window[(seq & 127) >>> 5]! |= 1 << (seq & 31);
+    }
+  }
+
+  /** Closes the current second into the arrays and opens the one holding timeUs. */
+  private newSecond(timeUs: number): void {
+    const lostNow = this.received === 0 ? 0 : this.lostRaw();
+    this.flushSecond(lostNow);
     const b = Math.floor((timeUs - this.secStartUs) / 1e6);
-    if (b !== this.bucket && b >= 0 && b < MAX_SECONDS) {
-      // Losses revealed by this packet (a gap before it) count in its second.
+    this.lostAtBucket = lostNow;
+    if (b < 0 || b >= MAX_SECONDS) {
+      // Before the first second (clock stepped back) or past the series' end: not charted.
+      this.bucket = -1;
+      this.bucketStartUs = timeUs;
+      this.bucketEndUs = timeUs + 1; // re-checked on the next packet
+      return;
+    }
+    this.bucket = b;
+    this.bucketStartUs = this.secStartUs + b * 1e6;
+    this.bucketEndUs = this.bucketStartUs + 1e6;
+  }
+
+  private flushSecond(lostNow: number): void {
+    const b = this.bucket;
+    if (b >= 0) {
       while (this.secPackets.length <= b) {
         this.secPackets.push(0);
         this.secLost.push(0);
         this.secJitter.push(0);
       }
-      this.lostAtBucket = lostBefore;
-      this.bucket = b;
+      this.secPackets[b]! += this.curPackets;
+      this.secLost[b]! += lostNow - this.lostAtBucket;
+      if (this.curJitter > this.secJitter[b]!) this.secJitter[b] = this.curJitter;
     }
-    if (b >= 0 && b === this.bucket) {
-      this.secPackets[b]! += 1;
-      const l = this.lostRaw() - this.lostAtBucket;
-      if (l !== this.secLost[b]) this.secLost[b] = l;
-      if (this.jitter > this.secJitter[b]!) this.secJitter[b] = this.jitter;
-    }
+    this.curPackets = 0;
+    this.curJitter = 0;
+  }
 
-    // --- RFC 4733 telephone-event
-    if (pt < 128 && table.event[pt] === 1) this.telephoneEvent(frame, timeUs, ts, table.eventRate[pt]!, d, off, end);
+  /** The per-second series including the current second (call once the packets are read). */
+  perSecond(): { startUs: number; packets: number[]; lost: number[]; jitterMs: number[] } {
+    const lostNow = this.received === 0 ? 0 : this.lostRaw();
+    this.flushSecond(lostNow);
+    this.lostAtBucket = lostNow;
+    return { startUs: this.secStartUs, packets: this.secPackets.slice(), lost: this.secLost.map((n) => Math.max(0, n)), jitterMs: this.secJitter.slice() };
   }
 
   /** Clears window bits for the `delta` sequence numbers the maximum moves over. */
@@ -306,7 +355,7 @@ export class RtpQuality {
   }
 
   /** RFC 4733 §2.3: event (1 byte), E|R|volume (1), duration (2), after the RTP header. */
-  private telephoneEvent(frame: number, timeUs: number, ts: number, rate: number, d: Uint8Array, off: number, end: number): void {
+  telephoneEvent(frame: number, timeUs: number, ts: number, rate: number, d: Uint8Array, off: number, end: number): void {
     const b0 = d[off]!;
     let p = off + 12 + (b0 & 0x0f) * 4;
     if (b0 & 0x10) {

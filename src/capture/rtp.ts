@@ -1,6 +1,7 @@
 /**
  * RTP/RTCP stream statistics without per-packet storage (RFC 3550 §5.1 header, §6.4 RTCP
- * SR/RR/SDES/BYE/APP, Appendix A.1 sequence-number bookkeeping with 16-bit wrap-around).
+ * SR/RR/SDES/BYE/APP; Appendix A.1 sequence-number bookkeeping with 16-bit wrap-around lives in
+ * rtp-stats.ts).
  *
  * A stream is identified by SSRC + destination ip:port (+ RTP/RTCP kind); when the same SSRC
  * reaches the same destination from another source ip:port that is recorded as a source change
@@ -21,9 +22,6 @@ import type { Endpoint, RtpQualityStats, RtpStreamStats } from './types.ts';
 import { PayloadTable, RtpQuality } from './rtp-stats.ts';
 import { RtcpReports } from './rtcp.ts';
 
-/** RFC 3550 A.1 MAX_DROPOUT / MAX_MISORDER. */
-const MAX_DROPOUT = 3000;
-const MAX_MISORDER = 100;
 /** Packets a heuristic RTP candidate needs, with increasing sequence numbers. */
 const RTP_CONFIRM = 3;
 const RTCP_CONFIRM = 2;
@@ -52,12 +50,6 @@ class RtpStream {
   lastFrame = 0;
   firstTimeUs = 0;
   lastTimeUs = 0;
-  // RFC 3550 A.1 state (extended sequence numbers as plain numbers)
-  baseExt = 0;
-  maxExt = 0;
-  /** Expected packets of earlier sequence runs (after a restart/large jump). */
-  expectedBefore = 0;
-  sequenceGaps = 0;
   sourceChanges: Array<{ frame: number; timeUs: number; from: Endpoint; to: Endpoint }> = [];
   sourceChangeCount = 0;
   readonly q = new RtpQuality();
@@ -90,43 +82,13 @@ class RtpStream {
     this.lastFrame = frame;
     this.firstTimeUs = timeUs;
     this.lastTimeUs = timeUs;
-    this.baseExt = seq;
-    this.maxExt = seq;
-    this.expectedBefore = 0;
-    this.sequenceGaps = 0;
     this.probation = 1;
   }
 
-  /** RFC 3550 A.1 update; returns false when the sequence number jumped wildly. */
-  updateSeq(seq: number): boolean {
-    const maxSeq = this.maxExt & 0xffff;
-    const delta = (seq - maxSeq) & 0xffff;
-    if (delta === 1) {
-      this.maxExt += 1;
-      return true;
-    }
-    if (delta === 0) return true; // duplicate
-    if (delta < MAX_DROPOUT) {
-      this.maxExt += delta; // in order, with a gap of delta-1 packets (possibly wrapping)
-      this.sequenceGaps++;
-      return true;
-    }
-    if (delta > 0x10000 - MAX_MISORDER) {
-      this.sequenceGaps++; // late / reordered packet: counted as received, no new maximum
-      return true;
-    }
-    // Large jump: sender restarted its sequence. Close the current run, start a new one.
-    this.expectedBefore += this.maxExt - this.baseExt + 1;
-    this.baseExt = seq;
-    this.maxExt = seq;
-    this.sequenceGaps++;
-    return false;
-  }
-
+  /** RFC 3550 A.3 cumulative loss (expected − received), shown as 0 when duplicates outnumber it. */
   lost(): number {
     if (this.kind === 'rtcp') return 0;
-    const expected = this.expectedBefore + (this.maxExt - this.baseExt + 1);
-    return Math.max(0, expected - this.packets);
+    return Math.max(0, this.q.lostRaw());
   }
 }
 
@@ -283,12 +245,11 @@ export class RtpTracker {
         return false;
       }
       if (kind === 'rtp') {
-        const delta = (seq - (st.maxExt & 0xffff)) & 0xffff;
+        const delta = (seq - (st.q.maxExt & 0xffff)) & 0xffff;
         if (delta === 0 || delta > 10) {
           this.probeFailed(st, seq, len, frame, timeUs, d, off, end);
           return false;
         }
-        st.updateSeq(seq);
       }
       this.quality(st, frame, timeUs, seq, b1, d, off, end);
       st.packets++;
@@ -317,7 +278,6 @@ export class RtpTracker {
     st.bytes += len;
     st.lastFrame = frame;
     st.lastTimeUs = timeUs;
-    if (kind === 'rtp') st.updateSeq(seq);
     this.quality(st, frame, timeUs, seq, b1, d, off, end);
     return true;
   }
@@ -329,7 +289,10 @@ export class RtpTracker {
       return;
     }
     const ts = ((d[off + 4]! << 24) | (d[off + 5]! << 16) | (d[off + 6]! << 8) | d[off + 7]!) >>> 0;
-    st.q.packet(frame, timeUs, seq, ts, b1 & 0x7f, (b1 & 0x80) !== 0, st.table, d, off, end);
+    const pt = b1 & 0x7f;
+    const table = st.table;
+    st.q.packet(timeUs, seq, ts, pt, b1 >= 0x80, table.perMs[pt]!);
+    if (table.event[pt] === 1) st.q.telephoneEvent(frame, timeUs, ts, table.eventRate[pt]!, d, off, end);
   }
 
   private structureOk(kind: 'rtp' | 'rtcp', d: Uint8Array, off: number, end: number): boolean {
@@ -376,12 +339,7 @@ export class RtpTracker {
       driftMs: rtp ? q.driftMs() : null,
       dtmf: q.dtmf.slice(),
       rtcp: rep === undefined ? null : { fractionLost: rep.fractionLost, jitterTs: rep.jitterTs, rttMs: rep.rttMs },
-      perSecond: {
-        startUs: q.secStartUs,
-        packets: q.secPackets.slice(),
-        lost: q.secLost.map((n) => Math.max(0, n)),
-        jitterMs: q.secJitter.slice(),
-      },
+      perSecond: q.perSecond(),
     };
   }
 
@@ -409,7 +367,7 @@ export class RtpTracker {
         firstTimeUs: s.firstTimeUs,
         lastTimeUs: s.lastTimeUs,
         lost: s.lost(),
-        sequenceGaps: s.kind === 'rtp' ? s.sequenceGaps : 0,
+        sequenceGaps: s.kind === 'rtp' ? s.q.sequenceGaps : 0,
         sourceChanges: s.sourceChanges.slice(),
         recognisedBy,
         quality: this.qualityOf(s),
