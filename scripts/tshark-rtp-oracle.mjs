@@ -3,7 +3,7 @@
 // (manifest.json: rtp_packets or rtp_packets_heur) and every lab sample capture
 // (public/samples/*/capture*.pcap), the streams `tshark -q -z rtp,streams` lists, with heuristic
 // RTP on (-o rtp.heuristic_rtp:TRUE: streams whose SDP tshark never saw still count, as they do
-// in our engine). Run by hand where tshark is installed (TShark 4.0.17 here); the test
+// in our engine), and the RFC 4733 telephone-events tshark decodes (-Y rtpevent). Run by hand where tshark is installed (TShark 4.0.17 here); the test
 // src/engine/rtp-quality.test.ts compares our numbers with these, so it needs no tshark.
 // Notes explaining known differences live in the fixture's "notes" (kept across runs).
 import { execFileSync } from 'node:child_process';
@@ -49,7 +49,21 @@ for (const { file, opts } of files) {
       minJitterMs: Number(m[15]), meanJitterMs: Number(m[16]), maxJitterMs: Number(m[17]), problem: m[18] === 'X',
     });
   }
-  out.files[file] = { tsharkOpts: opts.join(' '), streams };
+  // RFC 4733 events: one per (SSRC, destination, RTP timestamp), first frame, longest duration.
+  const ev = execFileSync('tshark', ['-r', path.join(repo, file), '-o', 'rtp.heuristic_rtp:TRUE', ...opts, '-Y', 'rtpevent', '-T', 'fields',
+    '-e', 'frame.number', '-e', 'rtp.ssrc', '-e', 'udp.dstport', '-e', 'rtp.timestamp', '-e', 'rtpevent.event_id', '-e', 'rtpevent.duration'], {
+    encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const events = new Map();
+  for (const line of ev.split('\n')) {
+    if (!line.trim()) continue;
+    const [frame, ssrc, dport, ts, id, duration] = line.split('\t');
+    const k = `${ssrc}|${dport}|${ts}`;
+    const e = events.get(k);
+    if (e) e.duration = Math.max(e.duration, Number(duration));
+    else events.set(k, { frame: Number(frame), ssrc: parseInt(ssrc, 16), event: Number(id), duration: Number(duration) });
+  }
+  out.files[file] = { tsharkOpts: opts.join(' '), streams, dtmf: [...events.values()] };
 }
 writeFileSync(fixture, JSON.stringify(out, null, 1) + '\n');
 console.log(`wrote ${Object.keys(out.files).length} files, ${Object.values(out.files).reduce((n, f) => n + f.streams.length, 0)} streams`);

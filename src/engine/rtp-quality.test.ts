@@ -10,6 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeBytes } from './analyze.ts';
 import type { Report, ReportRtpStream } from './report.ts';
+import { dtmfDigit } from '../capture/rtp-stats.ts';
 
 interface TsharkStream {
   src: string; srcPort: number; dst: string; dstPort: number; ssrc: number; payload: string;
@@ -21,11 +22,13 @@ interface Note {
   extra?: string[];
   merged?: boolean;
   fields?: Record<string, { packets?: number; lost?: number; timing?: 'skip' }>;
+  dtmf?: { ours: Array<{ frame: number; digit: string; durationMs: number }>; why: string };
 }
+interface TsharkEvent { frame: number; ssrc: number; event: number; duration: number }
 const REPO = path.resolve(import.meta.dirname, '../..');
 const fixture = JSON.parse(readFileSync(path.join(import.meta.dirname, 'fixtures/tshark-rtp.json'), 'utf8')) as {
   notes: Record<string, Note | string>;
-  files: Record<string, { streams: TsharkStream[] }>;
+  files: Record<string, { streams: TsharkStream[]; dtmf: TsharkEvent[] }>;
 };
 
 const ep = (ip: string, port: number): string => `${ip.includes(':') ? `[${ip}]` : ip}:${port}`;
@@ -53,7 +56,7 @@ describe('RTP stream statistics equal tshark -z rtp,streams', () => {
     expect(files.reduce((n, [, f]) => n + f.streams.length, 0)).toBeGreaterThan(90);
   });
 
-  for (const [file, { streams }] of files) {
+  for (const [file, { streams, dtmf }] of files) {
     const note = fixture.notes[file] as Note | undefined;
     it(`${file}${note ? ' (differences explained in the fixture notes)' : ''}`, async () => {
       const report = await analyse(file);
@@ -100,6 +103,10 @@ describe('RTP stream statistics equal tshark -z rtp,streams', () => {
           }
         }
       }
+      // RFC 4733 events: as tshark decodes them (8 kHz durations), unless the notes say otherwise.
+      const ourEvents = ours.flatMap((s) => s.dtmf ?? []).map((e) => ({ frame: e.frame, digit: e.digit, durationMs: e.durationMs })).sort((a, b) => a.frame - b.frame);
+      const theirs = note?.dtmf?.ours ?? dtmf.map((e) => ({ frame: e.frame, digit: dtmfDigit(e.event), durationMs: e.duration / 8 })).sort((a, b) => a.frame - b.frame);
+      expect(ourEvents, 'DTMF events').toEqual(theirs);
       // Streams of ours tshark does not list: only those the notes name.
       const extra = ours.filter((s) => !matched.has(s)).map(ourKey);
       expect(extra.sort()).toEqual([...(note?.extra ?? [])].sort());
