@@ -34,6 +34,8 @@ import { findingsBeforeCut } from '../analysis/truncation.ts';
 import { verdicts } from '../analysis/verdict.ts';
 import type { Finding, Report, ReportCall, ReportConnection, ReportMessage, ReportRtpStream, ReportWarning } from './report.ts';
 import { isoMicros, isReportableTime, REPORT_VERSION } from './report.ts';
+import { rtpQualityFields } from './media-report.ts';
+import { streamCodecs } from '../sip/media.ts';
 
 export type Stage = 'reading' | 'decoding' | 'model' | 'diagnosis' | 'done';
 
@@ -190,6 +192,7 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
     if (parsed.ok && parsed.message.sdp) {
       for (const m of parsed.message.sdp.media) {
         if (m.connection && m.port > 0) transport.announceMedia(m.connection, m.port, 'rtp');
+        for (const c of m.codecs) transport.announceCodec(m.connection, m.port, c.payload, c.codec);
       }
     }
   };
@@ -376,6 +379,7 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
     clientBytes: c.clientBytes ?? 0,
     serverBytes: c.serverBytes ?? 0,
   }));
+  const quality = rtpQualityFields(rtpStreams, streamCodecs(rtpStreams, model.media));
   const reportRtp: ReportRtpStream[] = rtpStreams.map((s, i) => ({
     ssrc: s.ssrc,
     src: endpointKey(s.src),
@@ -393,6 +397,7 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
     lastTime: isoMicros(s.lastTimeUs),
     sequenceGaps: s.sequenceGaps,
     recognisedBy: s.recognisedBy,
+    ...quality[i]!,
   }));
 
   bytesRead = totalBytes;
