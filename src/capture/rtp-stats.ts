@@ -108,7 +108,22 @@ export class PayloadTable {
   }
 }
 
+/** Slots of RtpQuality.f: the stream's floating-point state in one typed array (no boxed fields). */
+const F_FIRST_US = 0;
+const F_LAST_MS = 1;
+const F_DELTA = 2;
+const F_LAST_NOMINAL = 3;
+const F_NOMINAL_ARRIVAL_MS = 4;
+const F_JITTER = 5;
+const F_JITTER_MAX = 6;
+const F_MEAN_TIMES_N = 7;
+const F_MAX_DELTA = 8;
+const F_CUR_JITTER = 9;
+const F_BUCKET_END_US = 10;
+
 export class RtpQuality {
+  /** Doubles (µs, ms): see the F_* slots. */
+  private readonly f = new Float64Array(11);
   // sequence (RFC 3550 A.1, extended numbers as plain numbers)
   baseExt = 0;
   maxExt = 0;
@@ -121,20 +136,12 @@ export class RtpQuality {
   private readonly window = new Int32Array(4);
   markers = 0;
   // timing (Wireshark's rtppacket_analyse, times in ms since the stream's first packet)
-  private firstUs = 0;
   private tsFirst = 0;
-  private lastMs = 0;
-  private delta = 0;
   /** RTP-clock time (ms since the first packet) of the last packet with a clock rate, and its arrival. */
-  private lastNominal = 0;
-  private nominalArrivalMs = 0;
   private prevPt = -1;
   totalNr = 0;
-  jitter = 0;
-  jitterMax = 0;
-  /** Wireshark's running mean over regular packets: m = (m·(N−1) + J)/N, N = packets before this one. */
-  jitterMean = 0;
-  maxDelta = 0;
+  /** Wireshark's running mean over regular packets times meanN (see `jitterMean`). */
+  private meanN = 0;
   /** A packet with a usable clock rate was seen (jitter is meaningful). */
   jitterKnown = false;
   /** Clock rate of the stream's first payload type (0: unknown). */
@@ -144,11 +151,8 @@ export class RtpQuality {
   // per-second series: the current second in scalars, earlier ones in the arrays
   secStartUs = 0;
   private bucket = -1;
-  private bucketStartUs = 0;
-  private bucketEndUs = -1;
   private lostAtBucket = 0;
   private curPackets = 0;
-  private curJitter = 0;
   readonly secPackets: number[] = [];
   readonly secLost: number[] = [];
   readonly secJitter: number[] = [];
@@ -167,24 +171,24 @@ export class RtpQuality {
     this.seqJumps = 0;
     this.window.fill(0);
     this.markers = 0;
-    this.firstUs = timeUs;
+    this.f[F_FIRST_US] = timeUs;
     this.totalNr = 0;
-    this.delta = 0;
-    this.lastNominal = 0;
-    this.jitter = 0;
-    this.jitterMax = 0;
-    this.jitterMean = 0;
-    this.maxDelta = 0;
+    this.f[F_DELTA] = 0;
+    this.f[F_LAST_NOMINAL] = 0;
+    this.f[F_JITTER] = 0;
+    this.f[F_JITTER_MAX] = 0;
+    this.f[F_MEAN_TIMES_N] = 0;
+    this.meanN = 0;
+    this.f[F_MAX_DELTA] = 0;
     this.jitterKnown = false;
     this.clockRate = clockRate;
     this.sequenceGaps = 0;
     this.secStartUs = Math.floor(timeUs / 1e6) * 1e6;
     this.bucket = -1;
-    this.bucketStartUs = 0;
-    this.bucketEndUs = -1;
+    this.f[F_BUCKET_END_US] = -1;
     this.lostAtBucket = 0;
     this.curPackets = 0;
-    this.curJitter = 0;
+    this.f[F_CUR_JITTER] = 0;
     this.secPackets.length = 0;
     this.secLost.length = 0;
     this.secJitter.length = 0;
@@ -211,7 +215,8 @@ export class RtpQuality {
   packet(timeUs: number, seq: number, ts: number, pt: number, marker: boolean, perMs: number): void {
     // per-second series: a new second closes the previous one (losses revealed by this packet,
     // a gap before it, count in its own second)
-    if (timeUs >= this.bucketEndUs || timeUs < this.bucketStartUs) this.newSecond(timeUs);
+    // (a packet stamped before the current second — the clock stepped back — counts in it)
+    if (timeUs >= this.f[F_BUCKET_END_US]!) this.newSecond(timeUs);
     this.curPackets++;
     if (marker) this.markers++;
     // sequence numbers (RFC 3550 A.1): the next one, or the rare cases
@@ -222,11 +227,11 @@ export class RtpQuality {
     this.received++;
 
     // timing (Wireshark 4.0's rtppacket_analyse)
-    const nowMs = (timeUs - this.firstUs) / 1000;
+    const nowMs = (timeUs - this.f[F_FIRST_US]!) / 1000;
     if (this.totalNr === 0) {
       this.tsFirst = ts;
-      this.lastMs = nowMs;
-      this.nominalArrivalMs = nowMs;
+      this.f[F_LAST_MS] = nowMs;
+      this.f[F_NOMINAL_ARRIVAL_MS] = nowMs;
       this.prevPt = pt;
       this.totalNr = 1;
       return;
@@ -238,24 +243,28 @@ export class RtpQuality {
     this.prevPt = pt;
     let cur = 0;
     if (inTimeSeq) {
-      this.delta = nowMs - this.lastMs;
+      this.f[F_DELTA] = nowMs - this.f[F_LAST_MS]!;
       if (perMs !== 0) {
         const nominal = sinceFirst / perMs;
-        const diff = Math.abs(nowMs - (this.lastMs + (nominal - this.lastNominal)));
-        cur = (15 * this.jitter + diff) / 16;
-        this.jitter = cur;
-        this.lastNominal = nominal;
-        this.nominalArrivalMs = nowMs;
-        if (cur > this.curJitter) this.curJitter = cur;
+        const diff = Math.abs(nowMs - (this.f[F_LAST_MS]! + (nominal - this.f[F_LAST_NOMINAL]!)));
+        cur = (15 * this.f[F_JITTER]! + diff) / 16;
+        this.f[F_JITTER] = cur;
+        this.f[F_LAST_NOMINAL] = nominal;
+        this.f[F_NOMINAL_ARRIVAL_MS] = nowMs;
+        if (cur > this.f[F_CUR_JITTER]!) this.f[F_CUR_JITTER] = cur;
       }
-      this.lastMs = nowMs;
+      this.f[F_LAST_MS] = nowMs;
       // A regular packet: no marker, not comfort noise (PT 13/19) nor right after it.
       if (!marker && pt !== 13 && pt !== 19 && prevPt !== 13 && prevPt !== 19) {
-        if (this.delta > this.maxDelta) this.maxDelta = this.delta;
+        if (this.f[F_DELTA]! > this.f[F_MAX_DELTA]!) this.f[F_MAX_DELTA] = this.f[F_DELTA]!;
         if (perMs !== 0) {
           this.jitterKnown = true;
-          if (cur > this.jitterMax) this.jitterMax = cur;
-          this.jitterMean = (this.jitterMean * (this.totalNr - 1) + cur) / this.totalNr;
+          if (cur > this.f[F_JITTER_MAX]!) this.f[F_JITTER_MAX] = cur;
+          // Wireshark's running mean m = (m·(N−1) + J)/N (N: packets before this one), kept as
+          // the product m·N so the usual case (the previous packet was regular too) needs no division.
+          const n = this.totalNr;
+          this.f[F_MEAN_TIMES_N] = (this.meanN === n - 1 ? this.f[F_MEAN_TIMES_N]! : this.meanN === 0 ? 0 : (this.f[F_MEAN_TIMES_N]! * (n - 1)) / this.meanN) + cur;
+          this.meanN = n;
         }
       }
     }
@@ -300,6 +309,21 @@ export class RtpQuality {
     }
   }
 
+  get jitter(): number {
+    return this.f[F_JITTER]!;
+  }
+  get jitterMax(): number {
+    return this.f[F_JITTER_MAX]!;
+  }
+  get maxDelta(): number {
+    return this.f[F_MAX_DELTA]!;
+  }
+
+  /** Wireshark's mean jitter over regular packets: m = (m·(N−1) + J)/N, N = packets before this one. */
+  get jitterMean(): number {
+    return this.meanN === 0 ? 0 : this.f[F_MEAN_TIMES_N]! / this.meanN;
+  }
+
   /** Closes the current second into the arrays and opens the one holding timeUs. */
   private newSecond(timeUs: number): void {
     const lostNow = this.received === 0 ? 0 : this.lostRaw();
@@ -307,15 +331,13 @@ export class RtpQuality {
     const b = Math.floor((timeUs - this.secStartUs) / 1e6);
     this.lostAtBucket = lostNow;
     if (b < 0 || b >= MAX_SECONDS) {
-      // Before the first second (clock stepped back) or past the series' end: not charted.
+      // Past the series' end (a clock that jumped, or a call of over 6 hours): no more seconds.
       this.bucket = -1;
-      this.bucketStartUs = timeUs;
-      this.bucketEndUs = timeUs + 1; // re-checked on the next packet
+      this.f[F_BUCKET_END_US] = Infinity;
       return;
     }
     this.bucket = b;
-    this.bucketStartUs = this.secStartUs + b * 1e6;
-    this.bucketEndUs = this.bucketStartUs + 1e6;
+    this.f[F_BUCKET_END_US] = this.secStartUs + (b + 1) * 1e6;
   }
 
   private flushSecond(lostNow: number): void {
@@ -328,10 +350,10 @@ export class RtpQuality {
       }
       this.secPackets[b]! += this.curPackets;
       this.secLost[b]! += lostNow - this.lostAtBucket;
-      if (this.curJitter > this.secJitter[b]!) this.secJitter[b] = this.curJitter;
+      if (this.f[F_CUR_JITTER]! > this.secJitter[b]!) this.secJitter[b] = this.f[F_CUR_JITTER]!;
     }
     this.curPackets = 0;
-    this.curJitter = 0;
+    this.f[F_CUR_JITTER] = 0;
   }
 
   /** The per-second series including the current second (call once the packets are read). */
@@ -380,6 +402,6 @@ export class RtpQuality {
   /** RTP clock vs arrival (ms): arrival time elapsed − timestamp time elapsed; null without a clock rate. */
   driftMs(): number | null {
     if (this.clockRate <= 0 || this.totalNr < 2) return null;
-    return this.nominalArrivalMs - this.lastNominal;
+    return this.f[F_NOMINAL_ARRIVAL_MS]! - this.f[F_LAST_NOMINAL]!;
   }
 }
