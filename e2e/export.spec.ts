@@ -28,7 +28,8 @@ async function openCall(page: Page, callId: string): Promise<void> {
 async function exportAs(page: Page, item: string): Promise<Download> {
   await page.locator('.export-menu summary').click();
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('menuitem', { name: item, exact: true }).click()]);
-  await page.locator('.export-menu summary').click(); // close the menu again
+  // The menu closes once an item is used.
+  await expect(page.getByRole('menuitem', { name: item, exact: true })).toBeHidden();
   return download;
 }
 

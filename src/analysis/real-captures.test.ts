@@ -3,7 +3,7 @@
  * by others, and findings a lab sample shows that its manifest does not name. Each row was read
  * against tshark (`-T fields -e frame.number -e ip.src -e sip.Method -e sip.Contact …`) once.
  */
-import { readFileSync } from 'node:fs';
+import fs, { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeBytes } from '../engine/analyze.ts';
@@ -49,8 +49,8 @@ const CASES: Array<{ file: string; kind: string; severity: string; callId: strin
     kind: 'invite-timeout',
     severity: 'error',
     callId: '105090259-446faf7a@192.168.1.2',
-    frames: [223, 225, 227, 252],
-    why: 'INVITE retransmitted at Timer A intervals, then 408',
+    frames: [223, 225, 227, 228, 252],
+    why: 'INVITE retransmitted at Timer A intervals, a 100 Trying 2.2 s later, CANCEL, then 408',
   },
   {
     file: path.join(PUBLIC, 'ndpi/fuzz-2006-06-26-2594.pcap'),
@@ -72,4 +72,55 @@ describe('finding kinds on real captures', () => {
       expect(hit!.severity).toBe(c.severity);
     });
   }
+});
+
+describe('explanations agree with the capture', () => {
+  it('aaa.pcap: the invite-timeout says a 100 Trying came back, when it did', async () => {
+    const { report } = await analyzeBytes(new Uint8Array(readFileSync(path.join(PUBLIC, 'sngrep/aaa.pcap'))));
+    const f = report.findings.find((x) => x.kind === 'invite-timeout')!;
+    expect(f.title).toBe('INVITE to 200.68.120.81:5060 retransmitted 2 times without a final answer, then 408');
+    expect(f.explanation).toContain('only a 100 Trying came back (frame 228, 2.2 s after the INVITE)');
+    expect(f.explanation).toContain('The caller gave up and sent CANCEL (frame 247, 34 s after the INVITE)');
+    expect(f.explanation).not.toMatch(/no provisional|no response at all/);
+  });
+
+  /** Every SIP, ICMP, TCP/TLS or RTP frame a report knows of. */
+  function knownFrames(r: Awaited<ReturnType<typeof analyzeBytes>>['report']): Set<number> {
+    const s = new Set<number>();
+    for (const m of r.messages) for (const f of [m.frame, ...((m as { frames?: number[] }).frames ?? [])]) s.add(f);
+    for (const i of r.icmp ?? []) s.add(i.frame);
+    for (const c of r.connections) {
+      for (const f of [c.openedFrame, c.closedFrame, ...((c.closeEvents as Array<{ frame: number }> | undefined) ?? []).map((e) => e.frame)]) if (typeof f === 'number') s.add(f);
+      const t = c.tls as Record<string, unknown> | null;
+      for (const k of ['clientHelloFrame', 'serverHelloFrame', 'alertFrame']) if (typeof t?.[k] === 'number') s.add(t[k] as number);
+    }
+    for (const st of r.rtpStreams) { s.add(st.firstFrame); s.add(st.lastFrame); }
+    return s;
+  }
+
+  it('every frame a finding cites, in its frames or its words, is in the capture', async () => {
+    const files = [
+      ...fs.readdirSync(SAMPLES, { withFileTypes: true }).filter((d) => d.isDirectory()).flatMap((d) => ['capture.pcap', 'capture-lan.pcap'].map((f) => path.join(SAMPLES, d.name, f))),
+      ...['sngrep/aaa.pcap', 'snort3-demo/SIP_Eyebeam2Eyebeam_Video_Audio.pcap', 'snort3-demo/digium.pcap', 'wireshark-wiki/MSCML.pcap', 'heplify/erspan_sip_ipv4_udp.pcapng'].map((f) => path.join(PUBLIC, f)),
+    ].filter((f) => fs.existsSync(f));
+    let checked = 0;
+    for (const file of files) {
+      const { report } = await analyzeBytes(new Uint8Array(readFileSync(file)));
+      const known = knownFrames(report);
+      for (const f of report.findings) {
+        for (const fr of f.frames) expect(fr, `${file}: ${f.kind} cites frame ${fr}`).toBeLessThanOrEqual(report.capture.packets);
+        // "frame 12", "frames 3, 5 and 7", "frames 12–15": every number after the word frame(s),
+        // but not a duration that follows a comma ("frame 65, 32 s after …").
+        for (const m of f.explanation.matchAll(/frames? ((?:\d+(?![\d.]* ?(?:ms|s|min)\b)(?:, | and |–|-)?)+)/g)) {
+          for (const n of m[1]!.match(/\d+/g) ?? []) {
+            const fr = Number(n);
+            expect(fr >= 1 && fr <= report.capture.packets, `${file}: ${f.kind} says frame ${fr} of ${report.capture.packets}: ${f.explanation}`).toBe(true);
+            expect(known.has(fr) || f.frames.includes(fr), `${file}: ${f.kind} says frame ${fr}, which holds nothing it could mean: ${f.explanation}`).toBe(true);
+            checked++;
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
+  });
 });

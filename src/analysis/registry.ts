@@ -27,6 +27,10 @@ import { detectRtpOneWay } from './detectors/rtp-one-way.ts';
 import { detectRtpSourceChanged } from './detectors/rtp-source-changed.ts';
 import { detectRtpIcmpUnreachable } from './detectors/rtp-icmp-unreachable.ts';
 import { detectRtpToUnlatchedAddress } from './detectors/rtp-to-unlatched-address.ts';
+import { detectRegistrationFailed } from './detectors/registration-failed.ts';
+import { detectAuthFailed } from './detectors/auth-failed.ts';
+import { detectCancelUnanswered } from './detectors/cancel-unanswered.ts';
+import { detectRequestLoop } from './detectors/request-loop.ts';
 
 export const detectors: readonly Detector[] = [
   detectViaPrivateAddress,
@@ -51,6 +55,10 @@ export const detectors: readonly Detector[] = [
   detectRtpIcmpUnreachable,
   detectRtpToUnlatchedAddress,
   detectMalformedSip,
+  detectRegistrationFailed,
+  detectAuthFailed,
+  detectCancelUnanswered,
+  detectRequestLoop,
 ];
 
 export function runDetectors(ctx: DetectorContext): { findings: Finding[]; errors: string[] } {

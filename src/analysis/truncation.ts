@@ -1,46 +1,33 @@
 /**
- * Honest truncation: the memory budget is the last guard of the analysis, and when it cuts, no
- * finding may rest on messages that were not analysed. A finding that says something never
- * happened (no BYE answer, no ACK, no final response, the dialog never ended, the connection
- * closed while the dialog was still up) cannot be drawn for a call that was still open where the
- * analysis stopped: the missing message may be among those past the cut. Such calls are "not
- * analysed to the end" (see src/sip/outcome.ts) and these findings are withdrawn, with a count.
+ * Honest truncation: when the memory budget stopped the analysis of later SIP messages, no
+ * finding may rest on what was not read. A finding that says something did NOT happen (no ACK,
+ * no final response, a BYE never answered, a dialog never ended, a connection closed while the
+ * dialog was up, media in one direction only) is dropped for a call whose end lies past the cut:
+ * the missing message may simply be among those not analysed. Such calls read "not analysed to
+ * the end" (outcome.ts), never "still up".
  */
+import type { Finding, FindingKind } from '../engine/report.ts';
 
-import type { Finding, ReportCall } from '../engine/report.ts';
-
-/** Kinds that rest on something not being seen. */
-export const ABSENCE_KINDS: ReadonlySet<string> = new Set([
+const ABSENCE: ReadonlySet<FindingKind> = new Set<FindingKind>([
   'ack-missing',
   'invite-timeout',
   'bye-not-delivered',
   'dialog-not-terminated',
   'connection-closed-mid-dialog',
   'nat-binding-expired',
-  'registration-failed',
-  'cancel-unanswered',
-  'media-stopped',
   'rtp-one-way',
-  'tls-handshake-failed',
+  'media-stopped',
+  'cancel-unanswered',
+  'registration-failed',
 ]);
 
-/** Calls that were still open where the analysis stopped. */
-function openAtCut(c: ReportCall): boolean {
-  return c.teardown === 'not-analysed' || c.outcome === 'in-progress';
-}
-
-/**
- * The findings to keep when the analysis was cut at `cutFrame` (all of them when it was not), and
- * how many were withdrawn. Findings without a callId are withdrawn when their evidence reaches the
- * cut (a connection's fate after the cut was not matched with SIP).
- */
-export function withdrawUnanalysed(findings: Finding[], calls: readonly ReportCall[], cutFrame: number | null): { kept: Finding[]; withdrawn: number } {
-  if (cutFrame === null) return { kept: findings, withdrawn: 0 };
-  const open = new Set(calls.filter(openAtCut).map((c) => c.callId));
-  const kept = findings.filter((f) => {
-    if (!ABSENCE_KINDS.has(f.kind)) return true;
-    if (f.callId !== null) return !open.has(f.callId);
+/** The findings that still hold, given the Call-IDs whose end lies past the cut and the cut's frame. */
+export function findingsBeforeCut(findings: readonly Finding[], cutCalls: ReadonlySet<string>, cutFrame: number): Finding[] {
+  return findings.filter((f) => {
+    if (!ABSENCE.has(f.kind)) return true;
+    if (f.callId !== null && cutCalls.has(f.callId)) return false;
+    // A connection "closed" at or after the cut, or a finding without a call whose evidence
+    // reaches the cut, is judged on what was not read.
     return !f.frames.some((fr) => fr >= cutFrame);
   });
-  return { kept, withdrawn: findings.length - kept.length };
 }

@@ -13,7 +13,14 @@
  * (RFC 5952 compressed IPv6).
  */
 
-import { formatIpv6 } from './ip.ts';import { decompressSync } from 'fflate';
+import { formatIpv6 } from './ip.ts';
+import { inflateBounded } from './inflate.ts';
+
+/**
+ * Largest decompressed HEP3 payload: one SIP message (a UDP datagram holds at most 64 KiB; a
+ * stream message rarely more). Beyond it the chunk is reported, not inflated further.
+ */
+export const MAX_HEP_PAYLOAD = 256 * 1024;
 
 /** Dotted quad of 4 address bytes at b[o]. */
 export function formatIpv4(b: Uint8Array, o: number): string {
@@ -140,10 +147,10 @@ function decodeHep3(d: Uint8Array, off: number, end: number): HepPacket {
           h.payload = d.slice(v, v + vl);
           break;
         case 16:
-          try {
-            h.payload = decompressSync(d.subarray(v, v + vl));
-          } catch (e) {
-            h.problem = `HEP3 compressed payload (${vl} bytes) could not be decompressed: ${e instanceof Error ? e.message : String(e)}`;
+          {
+            const r = inflateBounded(d.subarray(v, v + vl), MAX_HEP_PAYLOAD);
+            if (r.ok) h.payload = r.bytes;
+            else h.problem = `HEP3 compressed payload (${vl} bytes) could not be decompressed: ${r.reason}${r.reason.startsWith('it inflates') ? ` (a SIP message is at most ${MAX_HEP_PAYLOAD / 1024} KiB here); skipped` : ''}`;
           }
           break;
         default:

@@ -8,8 +8,14 @@
  *   - ERSPAN over GRE: type I (0x88be without sequence number), type II (0x88be, 8-byte
  *     header), type III (0x22eb, 12-byte header + optional 8-byte platform sub-header)
  *     → "erspan";
- *   - IP-in-IP (protocol 4, RFC 2003) → "ipip"; IPv6 in IP (protocol 41, RFC 4213) → "6in4".
- * The GRE/IP-in-IP packet itself is not delivered when its inner packet could be decoded.
+ *   - IP-in-IP (protocol 4, RFC 2003) → "ipip"; IPv6 in IP (protocol 41, RFC 4213) → "6in4";
+ *   - tunnels over UDP, recognised by their registered port and header shape:
+ *     GTP-U (3GPP TS 29.281, port 2152: G-PDU messages, with the optional sequence / N-PDU /
+ *     extension headers) carrying IPv4 or IPv6 → "gtp-u", as a mobile core or an IMS trace
+ *     shows a phone's SIP; VXLAN (RFC 7348, port 4789) carrying Ethernet → "vxlan"; GENEVE
+ *     (RFC 8926, port 6081, with its options) carrying Ethernet or IP → "geneve".
+ * The tunnel packet itself is not delivered when its inner packet could be decoded; a tunnel
+ * header that says more than the packet holds is reported once per tunnel kind.
  * Unknown link types are reported once each.
  */
 import type { CaptureWarning, IpPacket, PacketRecord } from './types.ts';
@@ -28,6 +34,10 @@ export interface NetworkSink {
 const NO_TUNNELS: readonly string[] = Object.freeze([]);
 /** Nested tunnels deeper than this are not opened (guards against crafted loops). */
 const MAX_DEPTH = 4;
+/** Registered UDP ports of the tunnels opened here. */
+export const GTPU_PORT = 2152;
+export const VXLAN_PORT = 4789;
+export const GENEVE_PORT = 6081;
 
 function u16(b: Uint8Array, o: number): number {
   return ((b[o] as number) << 8) | (b[o + 1] as number);
@@ -64,6 +74,7 @@ export class NetworkDecoder {
   private readonly h: IpHeader = newIpHeader();
   private readonly frags: FragmentReassembler;
   private readonly warnedLinkTypes = new Set<number>();
+  private readonly warnedTunnels = new Set<string>();
   private readonly tunnelCache = new Map<readonly string[], Map<string, readonly string[]>>();
   private readonly pkt = new ReusedIpPacket();
   private rec: PacketRecord | null = null;
@@ -170,6 +181,12 @@ export class NetworkDecoder {
       }
       if (protocol === 47 && this.gre(payload, tunnels, depth)) return;
     }
+    // UDP tunnels: two port reads per UDP datagram, nothing more unless a tunnel port matches.
+    if (protocol === 17 && depth < MAX_DEPTH && end - start >= 16) {
+      const sp = u16(buf, start);
+      const dp = u16(buf, start + 2);
+      if ((dp === GTPU_PORT || sp === GTPU_PORT || dp === VXLAN_PORT || dp === GENEVE_PORT) && this.udpTunnel(buf, start + 8, end, dp === GTPU_PORT || sp === GTPU_PORT ? GTPU_PORT : dp, tunnels, depth)) return;
+    }
     const rec = this.rec as PacketRecord;
     const p = this.pkt;
     p.frame = rec.frame;
@@ -253,6 +270,71 @@ export class NetworkDecoder {
     }
     if (st === LINK_OK) this.ipLayer(b, r.offset, b.length, r.etherType, this.tunnel(tunnels, name), depth + 1);
     return true;
+  }
+
+  /**
+   * Opens GTP-U, VXLAN or GENEVE at b[p..end) (after the UDP header). Returns false when the
+   * bytes do not have the tunnel's shape (the datagram is then delivered as plain UDP).
+   */
+  private udpTunnel(b: Uint8Array, p: number, end: number, port: number, tunnels: readonly string[], depth: number): boolean {
+    const r = this.inner;
+    if (port === GTPU_PORT) {
+      // Flags: version (3 bits) = 1, protocol type = 1 (GTP), then E, S, PN; type 255 = G-PDU.
+      const flags = b[p] as number;
+      if (flags >> 5 !== 1 || (flags & 0x10) === 0 || b[p + 1] !== 0xff) return false;
+      const length = u16(b, p + 2); // bytes after the 8-byte mandatory header
+      let q = p + 8;
+      if (q + length > end) this.warnTunnel('gtp-u', `GTP-U header says ${length} bytes follow but only ${end - q} are present`);
+      const stop = Math.min(end, q + length);
+      if (flags & 0x07) {
+        // Sequence number (2), N-PDU number (1) and next extension header type (1) are all
+        // present when any of E, S or PN is set.
+        if (q + 4 > stop) return false;
+        let next = b[q + 3] as number;
+        q += 4;
+        // Extension headers: a length in 4-byte units, content, and the next type in the last byte.
+        while (next !== 0) {
+          const units = q < stop ? (b[q] as number) : 0;
+          if (units === 0 || q + units * 4 > stop) {
+            this.warnTunnel('gtp-u', 'a GTP-U extension header runs past the packet');
+            return true;
+          }
+          next = b[q + units * 4 - 1] as number;
+          q += units * 4;
+        }
+      }
+      if (q >= stop) return false; // an echo or error indication carries no user packet
+      const v = (b[q] as number) >> 4;
+      if (v !== 4 && v !== 6) return false;
+      this.ipLayer(b, q, stop, v === 4 ? ETH_IPV4 : ETH_IPV6, this.tunnel(tunnels, 'gtp-u'), depth + 1);
+      return true;
+    }
+    if (port === VXLAN_PORT) {
+      // Flags with the I bit (valid VNI) set, 3 reserved bytes, VNI (3 bytes), 1 reserved byte.
+      if (((b[p] as number) & 0x08) === 0 || end - p < 8 + 14) return false;
+      if (decodeEthernet(b, p + 8, r) !== LINK_OK) return false;
+      this.ipLayer(b, r.offset, end, r.etherType, this.tunnel(tunnels, 'vxlan'), depth + 1);
+      return true;
+    }
+    // GENEVE: version (2 bits) = 0, options length (6 bits, in 4-byte units), flags, protocol type.
+    const first = b[p] as number;
+    if (first >> 6 !== 0) return false;
+    const q = p + 8 + (first & 0x3f) * 4;
+    if (q > end) {
+      this.warnTunnel('geneve', `GENEVE options run past the packet (${(first & 0x3f) * 4} bytes said)`);
+      return true;
+    }
+    const proto = u16(b, p + 2);
+    const st = proto === 0x6558 ? decodeEthernet(b, q, r) : followEtherType(b, q, proto, r);
+    if (st !== LINK_OK) return false;
+    this.ipLayer(b, r.offset, end, r.etherType, this.tunnel(tunnels, 'geneve'), depth + 1);
+    return true;
+  }
+
+  private warnTunnel(kind: string, message: string): void {
+    if (this.warnedTunnels.has(kind)) return;
+    this.warnedTunnels.add(kind);
+    this.warn(`${message}; later ${kind} packets like it are not reported again`);
   }
 
   private tunnel(outer: readonly string[], name: string): readonly string[] {

@@ -28,14 +28,29 @@ export async function* readChunks(blob: Blob, chunkSize = 16 << 20, signal?: Abo
   }
 }
 
+/**
+ * Compressed bytes handed to the decompressor at a time. DEFLATE expands at most about 1032:1 and
+ * the decompressor turns each piece it is given into output at once, so this bounds the output
+ * waiting to be read to ~16 MiB: a gzip bomb streams through instead of piling up in memory.
+ */
+const GUNZIP_SLICE = 16 * 1024;
+
 /** Decompresses a gzip byte stream (all members) with the platform DecompressionStream. */
 export async function* gunzipChunks(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   const it = chunks[Symbol.asyncIterator]();
+  let rest: Uint8Array | null = null;
   const input = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const r = await it.next();
-      if (r.done) controller.close();
-      else controller.enqueue(r.value);
+      if (rest === null || rest.length === 0) {
+        const r = await it.next();
+        if (r.done) {
+          controller.close();
+          return;
+        }
+        rest = r.value;
+      }
+      controller.enqueue(rest.subarray(0, GUNZIP_SLICE));
+      rest = rest.subarray(Math.min(GUNZIP_SLICE, rest.length));
     },
     async cancel() {
       await it.return?.();

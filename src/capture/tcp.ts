@@ -309,6 +309,9 @@ class Connection {
       gaps: [],
       lastFrame: flow.openedFrame,
       lastTimeUs: flow.openedTimeUs,
+      packets: 0,
+      clientBytes: 0,
+      serverBytes: 0,
     };
   }
 
@@ -342,6 +345,9 @@ class Connection {
         const c = this.info.client;
         this.info.client = this.info.server;
         this.info.server = c;
+        const cb = this.info.clientBytes;
+        this.info.clientBytes = this.info.serverBytes;
+        this.info.serverBytes = cb;
       }
       this.mode = 'ws';
       this.info.transport = 'ws';
@@ -407,6 +413,10 @@ class Connection {
       frame = this.curFrame;
       timeUs = this.curTimeUs;
       if (frames.length === 0 || frames[frames.length - 1]! < frame) frames.push(frame);
+    } else if (frames.length > 0 && frames[frames.length - 1]! > frame) {
+      // Flushed at the end across a gap: bytes of a later frame may sit before earlier ones in
+      // sequence order. The message completes with the last frame that carried any of it.
+      frame = frames[frames.length - 1]!;
     }
     const firstFrame = Math.min(m.firstFrame, frames[0] ?? m.firstFrame);
     const p: AppPayload = {
@@ -612,6 +622,9 @@ export class TcpTracker {
     conn.curTimeUs = p.timeUs;
     conn.info.lastFrame = p.frame;
     conn.info.lastTimeUs = p.timeUs;
+    conn.info.packets = conn.info.packets! + 1;
+    if (side === conn.clientSide) conn.info.clientBytes = conn.info.clientBytes! + payloadLen;
+    else conn.info.serverBytes = conn.info.serverBytes! + payloadLen;
     if (syn) {
       if (!conn.info.sawSyn && flow.sawSyn) {
         conn.info.sawSyn = true;

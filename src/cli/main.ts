@@ -9,6 +9,7 @@ import { getHeapStatistics } from 'node:v8';
 import { analyzeChunks, memoryBudgetFor, NotACaptureError } from '../engine/analyze.ts';
 import type { AnalyzeOptions, InputChunk } from '../engine/analyze.ts';
 import type { Report } from '../engine/report.ts';
+import { writeJson } from './json-stream.ts';
 
 const USAGE = `usage: sipladder analyze <capture-file> [--json] [--pretty] [--keylog FILE]
   Reads a pcap or pcapng capture (optionally gzip-compressed) and prints its SIP analysis.
@@ -46,6 +47,13 @@ export async function analyzeFile(path: string, options: Pick<AnalyzeOptions, 'k
   if (!info.isFile()) throw new NotACaptureError(`${path} is not a regular file`);
   const { report } = await analyzeChunks(fileChunks(path), info.size, { memoryBudgetBytes: memoryBudgetFor(getHeapStatistics().heap_size_limit), ...options });
   return report;
+}
+
+/** Writes to stdout; resolves once the text is handed to the OS (so a slow pipe holds us back). */
+function writeStdout(text: string): Promise<void> {
+  return new Promise<void>((resolve) => {
+    process.stdout.write(text, () => resolve());
+  });
 }
 
 function summary(r: Report): string {
@@ -96,8 +104,10 @@ export async function main(argv: string[]): Promise<number> {
   const path = files[0]!;
   try {
     const report = await analyzeFile(path, keyLog !== undefined ? { keyLog } : {});
-    const out = flags.has('--json') ? JSON.stringify(report, null, flags.has('--pretty') ? 2 : undefined) : summary(report);
-    await new Promise<void>((resolve) => process.stdout.write(out + '\n', () => resolve()));
+    // The JSON is streamed as it is written (never one giant string), waiting for the pipe.
+    if (flags.has('--json')) await writeJson(report, writeStdout, flags.has('--pretty') ? 2 : undefined);
+    else await writeStdout(summary(report));
+    await writeStdout('\n');
     return 0;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

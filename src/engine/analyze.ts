@@ -27,13 +27,15 @@ import { createSipFramer } from '../sip/framing.ts';
 import { looksLikeSipStart } from '../sip/detect.ts';
 import { parseSip } from '../sip/parser.ts';
 import type { CapturedMessage } from '../sip/types.ts';
-import { buildModel, messageAnnotations, reportCalls } from '../sip/model.ts';
-import { attachVerdicts } from '../analysis/verdict.ts';
-import { withdrawUnanalysed } from '../analysis/truncation.ts';
+import { buildModel, messageAnnotations, reportCalls, reportLegGroups } from '../sip/model.ts';
 import type { SipModel } from '../sip/model.ts';
 import { runDetectors } from '../analysis/registry.ts';
-import type { Report, ReportConnection, ReportMessage, ReportRtpStream, ReportWarning } from './report.ts';
-import { isoMicros, REPORT_VERSION } from './report.ts';
+import { findingsBeforeCut } from '../analysis/truncation.ts';
+import { verdicts } from '../analysis/verdict.ts';
+import type { Finding, Report, ReportCall, ReportConnection, ReportMessage, ReportRtpStream, ReportWarning } from './report.ts';
+import { isoMicros, isReportableTime, REPORT_VERSION } from './report.ts';
+import { rtpQualityFields } from './media-report.ts';
+import { streamCodecs } from '../sip/media.ts';
 
 export type Stage = 'reading' | 'decoding' | 'model' | 'diagnosis' | 'done';
 
@@ -148,13 +150,17 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
   let heapEstimate = 0;
   let notKept = 0;
   let notKeptFrom: number | null = null;
+  let notKeptFromUs: number | null = null;
   let notKeptLast = 0;
 
   /** One application payload → one CapturedMessage (also for decrypted TLS after the pass). */
   const onApp = (p: AppPayload): void => {
     if (heapEstimate >= budget) {
       notKept++;
-      if (notKeptFrom === null) notKeptFrom = p.frame;
+      if (notKeptFrom === null) {
+        notKeptFrom = p.frame;
+        notKeptFromUs = p.timeUs;
+      }
       notKeptLast = Math.max(notKeptLast, p.frame);
       return;
     }
@@ -186,6 +192,7 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
     if (parsed.ok && parsed.message.sdp) {
       for (const m of parsed.message.sdp.media) {
         if (m.connection && m.port > 0) transport.announceMedia(m.connection, m.port, 'rtp');
+        for (const c of m.codecs) transport.announceCodec(m.connection, m.port, c.payload, c.codec);
       }
     }
   };
@@ -227,6 +234,9 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
 
   const sink = {
     packet: (rec: { frame: number; timeUs: number }) => {
+      // A time no report can write (a corrupt pcapng timestamp or if_tsoffset): a warning for
+      // this record, which takes the previous packet's time, instead of a lost report.
+      if (!isReportableTime(rec.timeUs)) rec.timeUs = outOfRangeTime(rec.frame, rec.timeUs);
       packets = rec.frame;
       if (firstTimeUs === null) firstTimeUs = rec.timeUs;
       lastTimeUs = rec.timeUs;
@@ -235,6 +245,12 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
     },
     warning: warn,
     secrets: (type: number, data: Uint8Array) => secrets.push({ type, data: data.slice() }),
+  };
+
+  const outOfRangeTime = (frame: number, timeUs: number): number => {
+    const seconds = Number.isFinite(timeUs) ? `${(timeUs / 1e6).toExponential(3)} s from 1970` : String(timeUs);
+    warn({ frame, message: `frame ${frame}: its timestamp (${seconds}) is outside the years 0000–9999 a report can write; it is given the previous packet's time` });
+    return lastTimeUs ?? 0;
   };
 
   report('reading');
@@ -281,8 +297,10 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
   // SIP over TLS: decrypt with the key log(s), then put the messages in capture order.
   const added = await decryptTls(transport.tlsSessions(), secrets, options.keyLog, warn);
   if (signal?.aborted) throw new CancelledError();
-  if (added.length > 0) {
-    for (const p of added) onApp(p);
+  for (const p of added) onApp(p);
+  // `messages` is in capture order: by completion frame. TCP bytes held across a lost segment,
+  // and decrypted TLS, complete after later messages were emitted; a stable sort puts them back.
+  if (!inFrameOrder(messages)) {
     messages.sort((a, b) => a.frame - b.frame); // stable: same-frame messages keep their order
     for (let i = 0; i < messages.length; i++) messages[i]!.index = i;
   }
@@ -294,7 +312,7 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
   const model = buildModel({ messages, connections, rtpStreams, icmp, captureEndUs: lastTimeUs ?? undefined });
 
   report('diagnosis');
-  const { findings: allFindings, errors } = runDetectors({
+  const { findings, errors } = runDetectors({
     messages,
     model,
     connections,
@@ -303,22 +321,21 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
     captureEndUs: lastTimeUs ?? 0,
   });
   for (const e of errors) warn({ message: e });
-  const calls = reportCalls(model, { cutFrame: notKeptFrom, messages });
-  const { kept: findings, withdrawn } = withdrawUnanalysed(allFindings, calls, notKeptFrom);
-  attachVerdicts(calls, findings);
+  const calls = reportCalls(model, notKeptFromUs);
+  const kept = judgedOnWhatWasRead(findings, calls, notKeptFrom);
   if (notKept > 0) {
-    const notAnalysed = calls.filter((c) => c.teardown === 'not-analysed').length;
     warnings.unshift({
       frame: notKeptFrom ?? undefined,
       message:
         `memory budget reached after ${messages.length} SIP messages (about ${Math.round(budget / 1e6)} MB): ` +
         `${notKept} later SIP messages (frames ${notKeptFrom}–${notKeptLast}) were counted but not analysed, ` +
-        `so ${notAnalysed} call(s) still open there are not analysed to the end` +
-        (withdrawn > 0 ? ` and ${withdrawn} findings that would rest on their missing messages were withdrawn` : '') +
-        '; split the capture (editcap -c) or filter it to the calls you need' +
+        'so calls still open there look unfinished; split the capture (editcap -c) or filter it to the calls you need' +
         ' (the CLI takes a larger budget from node --max-old-space-size)',
     });
   }
+  // A warning about a record the reader could not hand out (the file ends inside it) names no
+  // frame of the report: keep its offset, drop the frame number past `capture.packets`.
+  for (const w of warnings) if (w.frame !== undefined && (w.frame > packets || w.frame < 1)) delete w.frame;
   if (droppedWarnings > 0) warnings.push({ message: `${droppedWarnings} more warnings not listed` });
 
   const annotations = messageAnnotations(model);
@@ -358,7 +375,11 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
     closeEvents: c.closeEvents.map((e) => ({ frame: e.frame, flag: e.flag, side: e.side })),
     gaps: c.gaps,
     lastFrame: c.lastFrame,
+    packets: c.packets ?? 0,
+    clientBytes: c.clientBytes ?? 0,
+    serverBytes: c.serverBytes ?? 0,
   }));
+  const quality = rtpQualityFields(rtpStreams, streamCodecs(rtpStreams, model.media));
   const reportRtp: ReportRtpStream[] = rtpStreams.map((s, i) => ({
     ssrc: s.ssrc,
     src: endpointKey(s.src),
@@ -376,6 +397,7 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
     lastTime: isoMicros(s.lastTimeUs),
     sequenceGaps: s.sequenceGaps,
     recognisedBy: s.recognisedBy,
+    ...quality[i]!,
   }));
 
   bytesRead = totalBytes;
@@ -401,9 +423,10 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
       },
       messages: reportMessages,
       calls,
+      legGroups: reportLegGroups(model),
       connections: reportConnections,
       rtpStreams: reportRtp,
-      findings,
+      findings: kept,
       warnings,
       hosts: model.hosts.proposals.map((h) => ({
         ips: h.ips,
@@ -426,6 +449,22 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
     model,
     secrets,
   };
+}
+
+/**
+ * Findings that rest only on what was analysed (analysis/truncation.ts), and each call's
+ * verdict over them (analysis/verdict.ts), written into the report's calls.
+ */
+function judgedOnWhatWasRead(findings: Finding[], calls: ReportCall[], cutFrame: number | null): Finding[] {
+  const kept = cutFrame === null ? findings : findingsBeforeCut(findings, new Set(calls.filter((c) => c.notAnalysedToEnd === true).map((c) => c.callId)), cutFrame);
+  const byCall = verdicts(kept);
+  for (const c of calls) c.verdict = byCall.get(c.callId) ?? null;
+  return kept;
+}
+
+function inFrameOrder(messages: readonly CapturedMessage[]): boolean {
+  for (let i = 1; i < messages.length; i++) if (messages[i]!.frame < messages[i - 1]!.frame) return false;
+  return true;
 }
 
 /** Decrypted TLS application data framed into SIP payloads (none when nothing could be read). */

@@ -84,32 +84,7 @@ export interface ReportCall {
   endFrame: number;
   messageCount: number;
   dialogs: ReportDialog[];
-  /** turn 2: "call", "registration", "keepalive" (OPTIONS), "subscription", "other". */
-  kind?: 'call' | 'registration' | 'keepalive' | 'subscription' | 'other';
-  /** turn 2: how the set-up ended (null when there is no request to judge). */
-  outcome?: 'answered' | 'busy' | 'rejected' | 'cancelled' | 'timed-out' | 'no-response' | 'in-progress' | null;
-  /** turn 2: the status code that decided `outcome` (403 for "rejected 403"), or null. */
-  outcomeCode?: number | null;
-  /** turn 2: what happened to an answered call afterwards; null when never answered. */
-  teardown?: 'normal' | 'failed' | 'still-up' | 'not-analysed' | null;
-  /** turn 2: who sent the BYE ("caller"/"callee"), or null. */
-  endedBy?: 'caller' | 'callee' | null;
-  /** extra: outcome and teardown in a few words ("answered · teardown failed (BYE answered 481)"). */
-  outcomeSummary?: string;
-  /** turn 2: one verdict per call: the root cause first, then the symptoms it explains (finding indices), or null. */
-  verdict?: ReportVerdict | null;
   [extra: string]: unknown;
-}
-
-export interface ReportVerdict {
-  /** Symptom ← cause ← root cause, in words ("BYE never delivered ← TLS connection reset before ServerHello ← Contact without port"). */
-  text: string;
-  /** Index into `findings` of the root cause. */
-  rootCause: number;
-  /** Indices into `findings` of the symptoms it explains, nearest the root cause first. */
-  symptoms: number[];
-  /** extra: indices of the call's other error/warning findings not linked to the root cause. */
-  unrelated: number[];
 }
 
 export interface ReportConnection {
@@ -130,6 +105,10 @@ export interface ReportConnection {
   closeEvents: Array<{ frame: number; flag: 'fin' | 'rst'; side: 'client' | 'server' }>;
   gaps: Array<{ frame: number; side: 'client' | 'server'; bytes: number }>;
   lastFrame: number;
+  /** extra: TCP segments seen, and payload bytes sent by each side (what an encrypted connection carried). */
+  packets?: number;
+  clientBytes?: number;
+  serverBytes?: number;
 }
 
 export interface ReportRtpStream {
@@ -150,6 +129,44 @@ export interface ReportRtpStream {
   lastTime: string;
   sequenceGaps: number;
   recognisedBy: 'sdp' | 'heuristic';
+  /**
+   * Media quality (contract, turn 2; see media-report.ts). `codec`: SDP rtpmap name
+   * ("PCMU/8000"), else the RFC 3551 static name, else null. `expected`: RFC 3550 A.3.
+   * Jitter (RFC 3550 A.8, Wireshark-compatible) and max delta in ms; null where not computed.
+   */
+  codec?: string | null;
+  expected?: number;
+  jitterMeanMs?: number | null;
+  jitterMaxMs?: number | null;
+  maxDeltaMs?: number | null;
+  /** ITU-T G.107 E-model estimate (simplified, see capture/emodel.ts); null where not computed. */
+  mos?: number | null;
+  /** extras: sequence accounting (RFC 3550 A.1). */
+  duplicates?: number;
+  outOfOrder?: number;
+  seqJumps?: number;
+  markers?: number;
+  /** extra: other SSRCs seen on the same src → dst flow (a sender switching SSRC). */
+  ssrcChanges?: number;
+  /** extra: clock rate used for jitter (0: unknown). */
+  clockRate?: number;
+  /** extra: arrival time elapsed − RTP clock elapsed, first to last packet (ms); null without a clock rate. */
+  driftMs?: number | null;
+  /** extra: RFC 4733 telephone-events. */
+  dtmf?: Array<{ digit: string; frame: number; time: string; durationMs: number }>;
+  /** extra: the last RTCP report block about this SSRC (fraction 0–1, jitter ms, RTT ms). */
+  rtcp?: { fractionLost: number; jitterMs: number | null; rttMs: number | null } | null;
+  /** extra: the E-model R-factor behind `mos`. */
+  rFactor?: number | null;
+  /** extra: per-second series for charts. */
+  perSecond?: {
+    /** µs since the Unix epoch of bucket 0. */
+    startUs: number;
+    packets: number[];
+    lost: number[];
+    /** Max jitter in that second (ms). */
+    jitterMs: number[];
+  };
 }
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -176,7 +193,13 @@ export type FindingKind =
   | 'rtp-source-changed'
   | 'rtp-icmp-unreachable'
   | 'rtp-to-unlatched-address'
-  | 'malformed-sip';
+  | 'malformed-sip'
+  | 'registration-failed'
+  | 'request-loop'
+  | 'auth-failed'
+  | 'cancel-unanswered'
+  | 'media-stopped'
+  | 'lost-between-captures';
 
 export interface Finding {
   kind: FindingKind;
@@ -228,8 +251,21 @@ export interface Report {
    * proxy, a NATed UA's private and public address), with the reasons in words.
    */
   hosts: ReportHostProposal[];
+  /**
+   * extra: B2BUA legs joined into one call, each group once (`calls[].legGroup` is its `id`;
+   * `calls[].legs` repeats the Call-IDs only for groups of at most 16 legs).
+   */
+  legGroups?: ReportLegGroup[];
   /** extra: merges the evidence suggested but refused because the addresses exchange SIP with each other (two hops), with the reason. */
   hostsRefused?: Array<{ ips: string[]; reason: string }>;
+}
+
+export interface ReportLegGroup {
+  id: number;
+  /** The legs' Call-IDs, in start order. */
+  callIds: string[];
+  /** How they were joined: a correlation header's name, "Session-ID", or "guess". */
+  joinedBy: string | null;
 }
 
 export interface ReportHostProposal {
@@ -240,13 +276,34 @@ export interface ReportHostProposal {
   frames: number[];
 }
 
-/** ISO 8601 with microseconds, UTC: "2024-05-01T12:00:00.123456Z". */
+/**
+ * The range of capture times the report can write as RFC 3339 / ISO 8601 with a four-digit year:
+ * 0000-01-01T00:00:00.000000Z … 9999-12-31T23:59:59.999999Z, in µs since the epoch. A packet time
+ * outside it (a corrupt or hostile pcapng timestamp or `if_tsoffset`) is not a time: the engine
+ * warns for that record and gives it the previous packet's time (docs/REPORT.md, "Times").
+ */
+export const MIN_TIME_US = -62_167_219_200_000_000;
+// (The last µs of 9999 is not a double: 253_402_300_799_999_000 is the last ms, rounded down to one.)
+export const MAX_TIME_US = 253_402_300_799_999_000;
+
+/** True when `timeUs` is a finite time the report can write (see MIN_TIME_US / MAX_TIME_US). */
+export function isReportableTime(timeUs: number): boolean {
+  return timeUs >= MIN_TIME_US && timeUs <= MAX_TIME_US;
+}
+
+/**
+ * ISO 8601 with microseconds, UTC: "2024-05-01T12:00:00.123456Z". Total: never throws. Always a
+ * four-digit year (never ECMAScript's expanded "+010000-…"): a time outside the reportable range
+ * is clamped to its nearest end, NaN gives the epoch. The engine keeps such times out of the
+ * report in the first place; this is the last line of defence.
+ */
 // Captures are dense in time: the "YYYY-MM-DDTHH:MM:" part is formatted once per minute.
 let isoMinute = NaN;
 let isoPrefix = '';
 export function isoMicros(timeUs: number): string {
+  if (!(timeUs >= MIN_TIME_US && timeUs <= MAX_TIME_US)) timeUs = timeUs > MAX_TIME_US ? MAX_TIME_US : timeUs < MIN_TIME_US ? MIN_TIME_US : 0;
   const ms = Math.floor(timeUs / 1000);
-  const micros = Math.round(timeUs - ms * 1000);
+  const micros = Math.min(999, Math.round(timeUs - ms * 1000));
   const minute = Math.floor(ms / 60_000);
   if (minute !== isoMinute) {
     const base = new Date(minute * 60_000).toISOString(); // …:SS.mmmZ

@@ -54,6 +54,8 @@ export interface DecodedCapture {
   complete: boolean;
   /** What went wrong, in words, when it did not. */
   problem: string | null;
+  /** True when the capture was refused for inflating beyond MAX_INFLATED_BYTES (not a cut link). */
+  tooLarge?: boolean;
 }
 
 export interface DecodedShare {
@@ -122,6 +124,7 @@ async function decodeCapture(capText: string, expectedChars: number | null): Pro
   if (!b64.ok) return { bytes: new Uint8Array(0), complete: false, problem: [...notes, b64.error].join('; ') };
   if (b64.value.problem) notes.push(b64.value.problem);
   const out = await decompress(b64.value.bytes, format);
+  if (out.tooLarge) return { bytes: new Uint8Array(0), complete: false, problem: out.problem, tooLarge: true };
   if (out.problem) notes.push(out.problem);
   return { bytes: out.bytes, complete: notes.length === 0, problem: notes.length ? notes.join('; ') : null };
 }

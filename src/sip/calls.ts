@@ -141,8 +141,14 @@ export function sameNumber(a: string | null, b: string | null): boolean {
 
 class UnionFind {
   private readonly parent: number[];
+  /** Members per root (valid at roots only). */
+  private readonly sizes: Uint32Array;
   constructor(n: number) {
     this.parent = Array.from({ length: n }, (_, i) => i);
+    this.sizes = new Uint32Array(n).fill(1);
+  }
+  size(i: number): number {
+    return this.sizes[this.find(i)] ?? 1;
   }
   find(i: number): number {
     let r = i;
@@ -159,7 +165,9 @@ class UnionFind {
     const ra = this.find(a);
     const rb = this.find(b);
     if (ra === rb) return false;
-    this.parent[Math.max(ra, rb)] = Math.min(ra, rb);
+    const root = Math.min(ra, rb);
+    this.parent[Math.max(ra, rb)] = root;
+    this.sizes[root] = (this.sizes[ra] ?? 1) + (this.sizes[rb] ?? 1);
     return true;
   }
 }
@@ -448,7 +456,18 @@ function stripId(v: string): string {
   return v.trim().replace(/^<|>$/g, '').replace(/^"|"$/g, '').trim();
 }
 
-/** Joins the legs of one call through a B2BUA: correlation headers first, then the 2 s guess. */
+/** The guess joins INVITEs this close in time… */
+const GUESS_WINDOW_US = 2_000_000;
+/** …when at most this many share the numbers within the window (else it is a load test)… */
+const GUESS_MAX_CANDIDATES = 8;
+/** …into groups of at most this many legs (a B2BUA chain has two or three). */
+const GUESS_MAX_LEGS = 4;
+
+/**
+ * Joins the legs of one call through a B2BUA: correlation headers first, then the 2 s guess.
+ * Every call of a group holds the same `legs` array (one shared reference, not a copy per call)
+ * and the group's id in `legGroup`; the report lists each group once (`legGroups`).
+ */
 function joinLegs(calls: Call[], messages: CapturedMessage[]): void {
   const uf = new UnionFind(calls.length);
   const reason = new Map<number, string>();
@@ -478,7 +497,7 @@ function joinLegs(calls: Call[], messages: CapturedMessage[]): void {
           .filter((s) => /^[0-9a-f]{32}$/.test(s) && !/^0+$/.test(s));
         for (const sid of ids) {
           const list = sessionIds.get(sid) ?? [];
-          if (!list.includes(call.id)) list.push(call.id);
+          if (list[list.length - 1] !== call.id) list.push(call.id); // a call's messages come together
           sessionIds.set(sid, list);
         }
       }
@@ -511,13 +530,23 @@ function joinLegs(calls: Call[], messages: CapturedMessage[]): void {
   for (const invites of buckets.values()) {
     if (invites.length < 2) continue;
     invites.sort((a, b) => a.t - b.t);
+    // More than GUESS_MAX_CANDIDATES INVITEs with the same numbers within 2 s is a load test or a
+    // storm, not the legs of one call: no guess there. That also bounds the pairs compared.
+    const crowded = (i: number): boolean => {
+      const t = invites[i]!.t;
+      const ahead = invites[i + GUESS_MAX_CANDIDATES];
+      const behind = invites[i - GUESS_MAX_CANDIDATES];
+      return (ahead !== undefined && ahead.t - t <= GUESS_WINDOW_US) || (behind !== undefined && t - behind.t <= GUESS_WINDOW_US);
+    };
     for (let i = 0; i < invites.length; i++) {
       const a = invites[i];
-      if (!a) continue;
-      for (let j = i + 1; j < invites.length; j++) {
+      if (!a || crowded(i)) continue;
+      for (let j = i + 1; j < invites.length && j <= i + GUESS_MAX_CANDIDATES; j++) {
         const b = invites[j];
-        if (!b || b.t - a.t > 2_000_000) break;
+        if (!b || b.t - a.t > GUESS_WINDOW_US) break;
+        if (crowded(j)) continue;
         if (reason.has(a.call.id) && reason.has(b.call.id)) continue;
+        if (uf.size(a.call.id) + uf.size(b.call.id) > GUESS_MAX_LEGS) continue;
         if (uf.find(a.call.id) === uf.find(b.call.id)) continue;
         if (!sameNumber(a.call.fromUser, b.call.fromUser) || !sameNumber(a.call.toUser, b.call.toUser)) continue;
         // Two legs, not one INVITE seen twice on one hop: the INVITEs must not travel the same path.

@@ -213,18 +213,14 @@ export function messageAnnotations(model: SipModel): Array<{ transaction: number
   }));
 }
 
-export interface ReportCallsOptions {
-  /** Frame of the first SIP message the memory budget left unanalysed (see callOutcome), or null. */
-  cutFrame?: number | null;
-  /** The messages the model was built from (the BYE's From tag tells who sent it); without them the side is the dialog's. */
-  messages?: readonly CapturedMessage[];
-}
-
 /** The report's `calls` (contract fields first, then extras), one per Call-ID in order of first appearance. */
-export function reportCalls(model: SipModel, opts: ReportCallsOptions = {}): ReportCall[] {
-  const ctx = { captureEndUs: model.captureEndUs, cutFrame: opts.cutFrame ?? null, messages: opts.messages ?? [], transactions: model.transactions, dialogs: model.dialogs };
+/**
+ * The report's calls. `cutUs`: time of the first SIP message past the memory budget (null when
+ * all were analysed), so that calls going on past it read "not analysed to the end".
+ */
+export function reportCalls(model: SipModel, cutUs: number | null = null): ReportCall[] {
   return model.calls.map((c) => {
-    const o = callOutcome(c, ctx);
+    const o = callOutcome(c, model.transactions, model.captureEndUs, cutUs);
     const dialogs = c.dialogs
       .map((id) => model.dialogs[id])
       .filter((d): d is Dialog => d !== undefined)
@@ -242,11 +238,12 @@ export function reportCalls(model: SipModel, opts: ReportCallsOptions = {}): Rep
       outcome: o.outcome,
       outcomeCode: o.outcomeCode,
       teardown: o.teardown,
-      outcomeSummary: o.summary,
+      teardownCode: o.teardownCode,
+      notAnalysedToEnd: o.cut,
       verdict: null,
       finalStatus: c.finalStatus,
       finalReason: c.finalReason,
-      endedBy: o.endedBy ?? c.endedBy,
+      endedBy: c.endedBy,
       byeFrame: frameOf(model, c.byeIndex),
       cancelFrame: frameOf(model, c.cancelIndex),
       timeout: c.timeout,
@@ -256,7 +253,10 @@ export function reportCalls(model: SipModel, opts: ReportCallsOptions = {}): Rep
       durationOpen: c.durationOpen,
       startedBeforeCapture: c.startedBeforeCapture,
       answerNotCaptured: c.answerNotCaptured,
-      legs: c.legs,
+      // The group's Call-IDs inline for a real B2BUA group; a huge group (thousands of calls
+      // joined by one correlation header) is listed once, in the report's `legGroups`.
+      legs: c.legs.length <= MAX_LEGS_INLINE ? c.legs : null,
+      legGroup: c.legGroup,
       joinedBy: c.joinedBy,
       transports: c.transports,
       hosts: c.hosts,
@@ -264,6 +264,19 @@ export function reportCalls(model: SipModel, opts: ReportCallsOptions = {}): Rep
       retransmissionChains: c.chains.length,
     };
   });
+}
+
+/** Groups with at most this many legs are also listed in each call's `legs`. */
+export const MAX_LEGS_INLINE = 16;
+
+/** The report's `legGroups`: each group of joined legs once, by `legGroup` id. */
+export function reportLegGroups(model: SipModel): Array<{ id: number; callIds: string[]; joinedBy: string | null }> {
+  const out: Array<{ id: number; callIds: string[]; joinedBy: string | null }> = [];
+  for (const c of model.calls) {
+    if (c.legGroup === null || out[c.legGroup] !== undefined) continue;
+    out[c.legGroup] = { id: c.legGroup, callIds: c.legs, joinedBy: c.joinedBy };
+  }
+  return out.filter((g) => g !== undefined);
 }
 
 function frameOf(model: SipModel, index: number | null): number | null {

@@ -1,104 +1,43 @@
 /**
- * What happened to a call, in the two separate answers an engineer asks for (RFC 3261):
+ * A call's outcome and its teardown, in the words an engineer uses (REPORT.md `calls[]`: `kind`,
+ * `outcome`, `outcomeCode`, `teardown`, `endedBy`), read from the call model (calls.ts) and its
+ * transactions.
  *
- * - **outcome** of the set-up, read from the last initial-INVITE attempt (a 401/407 challenge is
- *   followed by a new attempt, §22.2, so "403 after a 407" is "rejected 403"): answered (2xx),
- *   busy (486/600), rejected (any other 3xx–6xx, with the code that ended it), cancelled (CANCEL
- *   and 487, §9), timed-out (408, §21.4.9), no-response (nothing at all for 64·T1, Timer B
- *   §17.1.1.2), in-progress (no final yet where the analysis ends).
- * - **teardown** of an answered call, separately: normal (a BYE answered 2xx, §15.1.2, ended by the
- *   caller or callee), failed (the BYE got a non-2xx final — 408/477/481/5xx — or none within
- *   Timer F, §17.1.2.2: the BYE was not delivered), still-up (no BYE before the capture ended),
- *   not-analysed (the memory budget cut the analysis before the call could be seen to the end, so
- *   nothing is claimed about it), null (never answered: nothing to tear down).
- *
- * REGISTER, OPTIONS and SUBSCRIBE/NOTIFY exchanges are their own kinds (registration, keepalive,
- * subscription), never calls; their outcome says whether the request was accepted.
+ * - kind: "call" (INVITE), "registration" (REGISTER), "keepalive" (OPTIONS), "subscription"
+ *   (SUBSCRIBE/NOTIFY/REFER/PUBLISH), "other" (MESSAGE and the rest).
+ * - outcome, decided by the last attempt (a 401/407 challenge answered with a new request is not
+ *   the outcome, RFC 3261 §22.2): "answered" (2xx), "busy" (486/600), "rejected" with the code
+ *   that ended it (3xx-6xx, so 403 after a 407 is "rejected 403"), "cancelled" (CANCEL/487),
+ *   "timed-out" (408, or responses began but no final came within 64·T1), "no-response" (not one
+ *   response within 64·T1 = 32 s: Timer B/F, §17.1.1.2/§17.1.2.2), "in-progress".
+ * - teardown, for answered calls only: "normal" (a BYE answered 2xx, or sent and not yet answered
+ *   when the capture ended within 32 s of it), "failed" (the BYE was answered with a failure —
+ *   408, 477, 481, 5xx … — or never answered within 32 s: the other side was not told), "still-up"
+ *   (no BYE before the capture ended), "not-analysed" (the capture's later SIP messages were past
+ *   the memory budget, so how the call ended was not read); `endedBy` "caller"/"callee".
  */
-
-import type { Call } from './calls.ts';
-import type { Dialog } from './dialogs.ts';
-import type { CapturedMessage } from './types.ts';
+import type { Call, CallKind } from './calls.ts';
 import type { Transaction } from './transactions.ts';
 import { TIMER_B_MS } from './transactions.ts';
-import { fromTag } from './modelutil.ts';
 
 export type ReportCallKind = 'call' | 'registration' | 'keepalive' | 'subscription' | 'other';
-export type CallOutcome = 'answered' | 'busy' | 'rejected' | 'cancelled' | 'timed-out' | 'no-response' | 'in-progress';
-export type CallTeardown = 'normal' | 'failed' | 'still-up' | 'not-analysed';
+export type Outcome = 'answered' | 'busy' | 'rejected' | 'cancelled' | 'timed-out' | 'no-response' | 'in-progress';
+export type Teardown = 'normal' | 'failed' | 'still-up' | 'not-analysed';
 
-export interface OutcomeSummary {
+export interface CallOutcome {
   kind: ReportCallKind;
-  /** null for a Call-ID with no request to judge (only responses, or only in-dialog leftovers). */
-  outcome: CallOutcome | null;
-  /** The status code that decided the outcome (200, 486, 403, 487, 408…), or null. */
+  outcome: Outcome;
+  /** The status that decided the outcome (200, 486, 403 …), or null. */
   outcomeCode: number | null;
-  teardown: CallTeardown | null;
-  /** Who sent the BYE that ended (or tried to end) the call. */
+  teardown: Teardown | null;
+  /** For a failed teardown: the BYE's failure status, or null when it got no answer. */
+  teardownCode: number | null;
   endedBy: 'caller' | 'callee' | null;
-  /** The outcome and teardown in a few words, for a list cell ("answered · ended by callee"). */
-  summary: string;
+  /** True when the call's end lies past the memory budget's cut (see the module comment). */
+  cut: boolean;
 }
 
-export interface OutcomeContext {
-  /** µs of the last packet of the capture. */
-  captureEndUs: number;
-  /**
-   * Frame of the first SIP message the memory budget left unanalysed, or null when everything was
-   * analysed. Anything still open at that point may have finished in the part not analysed.
-   */
-  cutFrame: number | null;
-  messages: readonly CapturedMessage[];
-  transactions: readonly Transaction[];
-  dialogs: readonly Dialog[];
-}
-
-/** One BYE request (all hops of it: same From tag and CSeq) and whether it was delivered. */
-interface ByeAttempt {
-  side: 'caller' | 'callee' | null;
-  firstIndex: number;
-  firstTimeUs: number;
-  /** A 2xx on any hop. */
-  delivered: boolean;
-  /** The first non-2xx final (408, 477, 481, 5xx…), when no hop got a 2xx. */
-  failedStatus: number | null;
-}
-
-function byeAttempts(call: Call, ctx: OutcomeContext): ByeAttempt[] {
-  const callerTags = new Set<string>();
-  const calleeTags = new Set<string>();
-  for (const d of call.dialogs) {
-    const dialog = ctx.dialogs[d];
-    if (dialog?.method !== 'INVITE') continue;
-    callerTags.add(dialog.callerTag);
-    calleeTags.add(dialog.calleeTag);
-  }
-  const byKey = new Map<string, ByeAttempt>();
-  for (const t of call.transactions) {
-    const tx = ctx.transactions[t];
-    if (tx?.method.toUpperCase() !== 'BYE') continue;
-    const first = tx.requests[0] ?? tx.firstIndex;
-    const m = ctx.messages[first]?.sip;
-    const tag = m ? fromTag(m) : null;
-    const key = `${tag ?? ''}\u0000${tx.cseq ?? ''}`;
-    let a = byKey.get(key);
-    if (!a) {
-      const side = tag === null ? null : callerTags.has(tag) ? 'caller' : calleeTags.has(tag) ? 'callee' : null;
-      a = { side, firstIndex: tx.firstIndex, firstTimeUs: tx.firstTimeUs, delivered: false, failedStatus: null };
-      byKey.set(key, a);
-    }
-    if (tx.firstIndex < a.firstIndex) {
-      a.firstIndex = tx.firstIndex;
-      a.firstTimeUs = tx.firstTimeUs;
-    }
-    const st = tx.finalStatus;
-    if (st !== null && st >= 200 && st < 300) a.delivered = true;
-    else if (st !== null && st >= 300 && a.failedStatus === null) a.failedStatus = st;
-  }
-  return [...byKey.values()].sort((x, y) => x.firstIndex - y.firstIndex);
-}
-
-const KIND: Record<Call['kind'], ReportCallKind> = {
+const KIND: Record<CallKind, ReportCallKind> = {
   call: 'call',
   registration: 'registration',
   options: 'keepalive',
@@ -107,13 +46,14 @@ const KIND: Record<Call['kind'], ReportCallKind> = {
   other: 'other',
 };
 
-export function reportKind(call: Call): ReportCallKind {
-  return KIND[call.kind];
-}
-
-/** Outcome of the set-up (or of the request, for the other kinds) from the model's call state. */
-function setupOutcome(call: Call): { outcome: CallOutcome | null; code: number | null } {
+/**
+ * `cutUs`: time of the first SIP message that was counted but not analysed (memory budget), or
+ * null when every message was analysed.
+ */
+export function callOutcome(call: Call, transactions: readonly Transaction[], captureEndUs: number, cutUs: number | null): CallOutcome {
+  const kind = KIND[call.kind];
   const code = call.finalStatus;
+  let outcome: Outcome;
   switch (call.state) {
     case 'answered':
     case 'completed':
@@ -121,80 +61,54 @@ function setupOutcome(call: Call): { outcome: CallOutcome | null; code: number |
     case 'unregistered':
     case 'ok':
     case 'terminated':
-      return { outcome: 'answered', code };
+      outcome = 'answered';
+      break;
     case 'busy':
-      return { outcome: 'busy', code };
+      outcome = 'busy';
+      break;
     case 'rejected':
     case 'redirected':
     case 'failed':
     case 'auth-challenged':
-      if (code === 486 || code === 600) return { outcome: 'busy', code };
-      return { outcome: 'rejected', code };
+      outcome = 'rejected';
+      break;
     case 'cancelled':
-      return { outcome: 'cancelled', code };
+      outcome = 'cancelled';
+      break;
     case 'timed-out':
-      // A 408 is a response; a timer running out with nothing at all is "no response".
-      return code === 408 ? { outcome: 'timed-out', code } : { outcome: 'no-response', code: null };
-    case 'in-progress':
-      return { outcome: 'in-progress', code: null };
+      // 408 or a provisional answer then silence: timed out; not one response: no response.
+      outcome = code === 408 || anyResponse(call, transactions) ? 'timed-out' : 'no-response';
+      break;
     default:
-      return { outcome: null, code };
+      outcome = 'in-progress';
   }
-}
-
-export function callOutcome(call: Call, ctx: OutcomeContext): OutcomeSummary {
-  const kind = reportKind(call);
-  let { outcome, code } = setupOutcome(call);
-  const cut = ctx.cutFrame !== null;
-  // Past the cut the final response may exist: a timer-based verdict is not a fact there.
-  if (cut && (outcome === 'no-response' || outcome === 'in-progress')) {
-    outcome = 'in-progress';
-    code = null;
-  }
-  let teardown: CallTeardown | null = null;
-  let endedBy: 'caller' | 'callee' | null = null;
-  let detail = '';
+  // A call whose last analysed message is close to the cut may have gone on past it.
+  const cut = cutUs !== null && (outcome === 'in-progress' || call.endTimeUs >= cutUs - TIMER_B_MS * 1000);
+  let teardown: Teardown | null = null;
+  let teardownCode: number | null = null;
   if (kind === 'call' && outcome === 'answered') {
-    const byes = byeAttempts(call, ctx);
-    const first = byes[0];
-    if (first === undefined) teardown = cut ? 'not-analysed' : 'still-up';
+    const byes = call.transactions.map((t) => transactions[t]).filter((t): t is Transaction => t !== undefined && t.method === 'BYE');
+    if (byes.length === 0) teardown = cut ? 'not-analysed' : 'still-up';
+    else if (byes.some((t) => (t.finalStatus ?? 0) >= 200 && (t.finalStatus ?? 0) < 300)) teardown = 'normal';
     else {
-      endedBy = first.side ?? call.endedBy;
-      const who = first.side === null ? 'BYE' : `${first.side}'s BYE`;
-      const timerF = ctx.captureEndUs - first.firstTimeUs >= TIMER_B_MS * 1000;
-      if (first.delivered) teardown = 'normal';
-      else if (first.failedStatus !== null) {
+      const failure = byes.find((t) => (t.finalStatus ?? 0) >= 300);
+      const firstBye = Math.min(...byes.map((t) => t.firstTimeUs));
+      if (failure) {
         teardown = 'failed';
-        detail = `${who} answered ${first.failedStatus}`;
-      } else if (cut) teardown = 'not-analysed';
-      else if (timerF || byes.length > 1) {
-        // Unanswered for 64·T1, or the other side had to send its own BYE: not delivered.
-        teardown = 'failed';
-        detail = `${who} not answered`;
-      } else teardown = 'still-up';
-      if (teardown === 'failed') {
-        const later = byes.slice(1).find((b) => b.delivered);
-        if (later) detail += `; ${later.side ?? 'a later'}${later.side ? "'s" : ''} BYE ended it`;
-      }
+        teardownCode = failure.finalStatus;
+      } else if (captureEndUs - firstBye >= TIMER_B_MS * 1000) teardown = 'failed';
+      else teardown = cut ? 'not-analysed' : 'normal';
     }
   } else if (kind === 'call' && outcome === 'in-progress' && cut) {
     teardown = 'not-analysed';
   }
-  return { kind, outcome, outcomeCode: code, teardown, endedBy, summary: summarise(outcome, code, teardown, endedBy, detail) };
+  return { kind, outcome, outcomeCode: outcome === 'in-progress' || outcome === 'no-response' ? null : code, teardown, teardownCode, endedBy: call.endedBy, cut };
 }
 
-function summarise(outcome: CallOutcome | null, code: number | null, teardown: CallTeardown | null, endedBy: string | null, detail: string): string {
-  const head = outcome === null ? 'unknown' : outcome === 'rejected' || outcome === 'busy' || outcome === 'timed-out' ? (code !== null ? `${outcome} ${code}` : outcome) : outcome;
-  switch (teardown) {
-    case 'normal':
-      return `${head} · ended by ${endedBy ?? 'unknown side'}`;
-    case 'failed':
-      return `${head} · teardown failed (${detail})`;
-    case 'still-up':
-      return `${head} · still up at capture end`;
-    case 'not-analysed':
-      return `${head} · not analysed to the end`;
-    default:
-      return head;
+function anyResponse(call: Call, transactions: readonly Transaction[]): boolean {
+  for (const t of call.transactions) {
+    const tx = transactions[t];
+    if (tx && tx.method !== 'ACK' && tx.method !== 'BYE' && tx.responses.length > 0) return true;
   }
+  return false;
 }

@@ -1,5 +1,10 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'sdp-transform';
 import { describe, expect, it } from 'vitest';
+import { analyzeBytes } from '../engine/analyze.ts';
 import { summariseSdp } from './sdp.ts';
+import type { SdpMedia, SdpSummary } from './types.ts';
 
 const crlf = (lines: string[]): string => `${lines.join('\r\n')}\r\n`;
 
@@ -62,6 +67,88 @@ describe('summariseSdp', () => {
       const n = Math.floor(rand() * 30);
       for (let k = 0; k < n; k++) body += pieces[Math.floor(rand() * pieces.length)];
       expect(() => summariseSdp(body)).not.toThrow();
+    }
+  });
+});
+
+/**
+ * The hot-path reader against `sdp-transform`, the library it replaced there: the summary that
+ * sdp-transform's full parse gives (the previous implementation, kept here as the oracle) must
+ * equal ours on every SDP body of the public corpus and the lab samples, and on mutated bodies.
+ */
+describe('summariseSdp agrees with sdp-transform', () => {
+  const asDirection = (d: unknown) => (d === 'sendrecv' || d === 'sendonly' || d === 'recvonly' || d === 'inactive' ? d : null);
+  const address = (ip: unknown) => (typeof ip !== 'string' || !ip ? null : ip.includes('/') ? ip.slice(0, ip.indexOf('/')) : ip);
+  function oracle(body: string): SdpSummary | null {
+    if (!body || body.indexOf('=') < 0) return null;
+    const s = parse(body);
+    const o = s.origin;
+    const origin = o && typeof o === 'object'
+      ? { username: String(o.username ?? ''), sessionId: String(o.sessionId ?? ''), sessionVersion: Number(o.sessionVersion) || 0, address: String(o.address ?? '') }
+      : null;
+    const connection = address(s.connection?.ip);
+    const sessionDirection = asDirection(s.direction);
+    const media: SdpMedia[] = [];
+    for (const m of Array.isArray(s.media) ? s.media : []) {
+      if (!m.type) continue;
+      const payloads: number[] = [];
+      for (const p of String(m.payloads ?? '').split(' ')) if (p !== '' && /^\d{1,3}$/.test(p)) payloads.push(Number(p));
+      const codecs: SdpMedia['codecs'] = [];
+      for (const r of Array.isArray(m.rtp) ? m.rtp : []) {
+        if (typeof r.payload !== 'number' || !Number.isFinite(r.payload)) continue;
+        let codec = `${r.codec}`;
+        if (r.rate !== undefined) codec += `/${r.rate}`;
+        if (r.encoding !== undefined && r.encoding !== null && String(r.encoding) !== '') codec += `/${r.encoding}`;
+        codecs.push({ payload: r.payload, codec });
+      }
+      const rtcpPort = m.rtcp && typeof m.rtcp.port === 'number' && Number.isFinite(m.rtcp.port) ? m.rtcp.port : null;
+      media.push({
+        type: String(m.type ?? ''), port: Number.isFinite(m.port) ? m.port : 0, protocol: String(m.protocol ?? ''),
+        connection: address(m.connection?.ip) ?? connection, payloads, codecs,
+        direction: asDirection(m.direction) ?? sessionDirection ?? 'sendrecv', rtcpPort,
+      });
+    }
+    if (!origin && connection === null && media.length === 0) return null;
+    return { origin, connection, media };
+  }
+
+  function captures(dir: string): string[] {
+    const out: string[] = [];
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) out.push(...captures(p));
+      else if (/\.(pcap|pcapng)$/.test(e.name)) out.push(p);
+    }
+    return out;
+  }
+
+  it('on every SDP body of the public captures and the lab samples, and on mutations of them', async () => {
+    const root = path.resolve(import.meta.dirname, '../..');
+    const bodies = new Set<string>();
+    for (const file of [...captures(path.join(root, 'test/captures/public')), ...captures(path.join(root, 'public/samples'))]) {
+      const a = await analyzeBytes(new Uint8Array(fs.readFileSync(file))).catch(() => null);
+      for (const m of a?.messages ?? []) if (m.sip && m.sip.body.includes('=')) bodies.add(m.sip.body);
+    }
+    expect(bodies.size).toBeGreaterThan(100);
+    for (const body of bodies) expect(summariseSdp(body), body).toEqual(oracle(body));
+    // Mutations: lines dropped, duplicated, cut, re-ended with LF or CR, session and media lines swapped.
+    let seed = 11;
+    const rand = (k: number): number => { seed = (seed * 1103515245 + 12345) >>> 0; return Math.floor((seed / 0x100000000) * k); };
+    const list = [...bodies];
+    for (let i = 0; i < 3000; i++) {
+      const lines = list[rand(list.length)]!.split(/\r\n|\r|\n/);
+      for (let k = rand(4); k > 0; k--) {
+        const j = rand(lines.length);
+        const op = rand(6);
+        if (op === 0) lines.splice(j, 1);
+        else if (op === 1) lines.splice(j, 0, lines[rand(lines.length)] ?? '');
+        else if (op === 2) lines[j] = (lines[j] ?? '').slice(0, rand(40));
+        else if (op === 3) lines[j] = (lines[j] ?? '').replace(/\d+/, ['', '0', '08000', '99999999999999999999', '-1'][rand(5)]!);
+        else if (op === 4) lines[j] = (lines[j] ?? '').replace(' ', ['  ', '', '\t', '/'][rand(4)]!);
+        else lines.splice(j, 0, ['a=sendonly', 'a=recvonly', 'a=rtcp:', 'a=rtcp:9 IN IP4 1.2.3.4', 'm=audio 1 RTP/AVP', 'm= 1 x', 'c=IN IP6 ::1', 'o=x 1 2 IN IP4 h', 'a=rtpmap:0 PCMU/', 'A=sendonly'][rand(10)]!);
+      }
+      const body = lines.join(['\r\n', '\n', '\r'][rand(3)]!);
+      expect(summariseSdp(body), JSON.stringify(body)).toEqual(oracle(body));
     }
   });
 });

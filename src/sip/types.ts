@@ -69,7 +69,7 @@ export interface SipHeader {
   offset: number;
 }
 
-/** What the SDP body says about media, via sdp-transform. */
+/** What the SDP body says about media (sdp.ts: summariseSdp). */
 export interface SdpSummary {
   /** o= line: username, session id, version, address. */
   origin: { username: string; sessionId: string; sessionVersion: number; address: string } | null;

@@ -63,3 +63,8 @@ const ladderMessages = memoByRefs((report: AppState['report'], calls: AppState['
 
 /** The selected calls' messages in capture order (several calls merge into one ladder). */
 export const selectLadderMessages = (s: AppState): ReportMessage[] => ladderMessages(s.report, s.calls, s.view.selectedCalls);
+
+export const selectMarked = (s: AppState) => s.marked;
+/** The call list's cursor: the moved-to call, else the last selected call. */
+export const selectCursorCall = (s: AppState): string | null =>
+  s.cursorCall !== null && (s.marked.length > 0 || s.view.selectedCalls.includes(s.cursorCall)) ? s.cursorCall : (s.view.selectedCalls.at(-1) ?? null);

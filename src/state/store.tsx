@@ -21,6 +21,8 @@ import type { CallFilter, CallIndex, CallSort } from '../ui/calls/call-rows.ts';
 import { proposedHosts } from '../ui/ladder/hosts.ts';
 import type { HostProposal } from '../ui/ladder/hosts.ts';
 import { defaultViewState } from './view-state.ts';
+import { sniffContainer } from '../capture/sniff.ts';
+import type { SearchResult } from '../engine/search.ts';
 import type { HostLayout, Overlays, TimeMode, ViewState } from './view-state.ts';
 
 export type LoadStatus =
@@ -33,6 +35,17 @@ export type LoadStatus =
 export type Theme = 'system' | 'light' | 'dark';
 /** Which pane has the keyboard: the call list or the ladder (sngrep's two screens). */
 export type FocusPane = 'list' | 'ladder';
+/** What the list area shows; null: the default for the report (connections when it has no calls). */
+export type ListView = 'calls' | 'connections' | 'search' | null;
+/** The text search (run in the worker) and the match n / N last went to. */
+export interface SearchState {
+  query: string;
+  running: boolean;
+  result: SearchResult | null;
+  /** Position in result.matches of the current match, -1 before the first n. */
+  pos: number;
+}
+const noSearch: SearchState = { query: '', running: false, result: null, pos: -1 };
 
 export interface AppState {
   status: LoadStatus;
@@ -52,6 +65,17 @@ export interface AppState {
   detailOpen: boolean;
   pane: FocusPane;
   theme: Theme;
+  /**
+   * The call list's keyboard cursor (sngrep's highlighted line) and the calls marked with Space
+   * or Ctrl-click. With nothing marked the ladder follows the cursor; with marks it shows them.
+   */
+  cursorCall: string | null;
+  marked: string[];
+  listView: ListView;
+  search: SearchState;
+  /** A file that could not be opened while another capture stays open (that one is kept). */
+  notice: { name: string; message: string } | null;
+  dismissNotice(): void;
 
   /** `opts.keyLog`: TLS key log text (SSLKEYLOGFILE format) to decrypt SIP over TLS. */
   openFile(file: Blob, name: string, opts?: { keyLog?: string }): Promise<void>;
@@ -85,6 +109,17 @@ export interface AppState {
   setDetailOpen(open: boolean): void;
   setPane(p: FocusPane): void;
   setTheme(t: Theme): void;
+  /** Move the call list's cursor; the ladder follows it while no call is marked. */
+  moveCursor(callId: string): void;
+  /** Space: mark or unmark a call (sngrep's selection); the ladder shows the marked calls. */
+  markCall(callId: string): void;
+  setListView(v: ListView): void;
+  /** Search the capture's message text (headers and bodies) in the worker; lists the matches. */
+  runSearch(query: string): Promise<void>;
+  /** n / N: go to the next (+1) or previous (-1) match: its call in the ladder, the message selected and its detail open. */
+  stepSearch(delta: number): void;
+  /** Go to the match at this position of the list. */
+  goToMatch(pos: number): void;
 }
 
 const THEME_KEY = 'sipladder.theme';
@@ -119,9 +154,24 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
     detailOpen: false,
     pane: 'list',
     theme: readTheme(),
+    cursorCall: null,
+    marked: [],
+    listView: null,
+    search: noSearch,
+    notice: null,
     client: getClient,
 
     async openFile(file, name, opts) {
+      // Not a capture at all (its first bytes say so): say it, and keep the capture that is open
+      // (or the one being read).
+      const head = new Uint8Array(await file.slice(0, 16).arrayBuffer());
+      const sniffed = sniffContainer(head);
+      if (sniffed.kind === 'unknown') {
+        const now = get().status;
+        if (now.kind === 'loading' || (get().report && now.kind === 'loaded')) set({ notice: { name, message: sniffed.reason } });
+        else set({ status: { kind: 'error', name, message: sniffed.reason }, notice: null });
+        return;
+      }
       const seq = ++loadSeq;
       set({ status: { kind: 'loading', name, progress: null } });
       try {
@@ -143,6 +193,11 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
           evidence: null,
           detailOpen: false,
           pane: 'list',
+          cursorCall: first ? first.callId : null,
+          marked: [],
+          listView: null,
+          search: noSearch,
+          notice: null,
         });
       } catch (e) {
         if (e instanceof EngineError && e.code === 'cancelled') {
@@ -168,14 +223,22 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
         set({ status: { kind: 'error', name, message: `only captures served from ${location.origin} can be opened by URL (got ${target.origin})` } });
         return;
       }
+      const before = get().status;
       set({ status: { kind: 'loading', name, progress: null } });
       try {
         const res = await fetch(target);
+        if (res.status === 404) throw new Error(`not found: ${target.pathname} (the server answered 404 Not Found)`);
         if (!res.ok) throw new Error(`the server answered ${res.status} ${res.statusText} for ${target.pathname}`);
+        // A single-page server answers a missing file with its own page: that is "not found" too.
+        if (/^text\/html\b/i.test(res.headers.get('content-type') ?? '')) throw new Error(`not found: ${target.pathname} (the server answered with a web page, not a file)`);
         const blob = await res.blob();
+        // openFile decides (its own loading status, or a refusal that keeps what was open).
+        set({ status: before });
         await get().openFile(blob, name);
       } catch (e) {
-        set({ status: { kind: 'error', name, message: e instanceof Error ? e.message : String(e) } });
+        const message = e instanceof Error ? e.message : String(e);
+        if (get().report && before.kind === 'loaded') set({ status: before, notice: { name, message } });
+        else set({ status: { kind: 'error', name, message } });
       }
     },
 
@@ -221,13 +284,15 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
     },
 
     selectCalls(callIds) {
-      set((s) => ({ view: { ...s.view, selectedCalls: callIds, selectedMessage: null, unfolded: [] }, evidence: null }));
+      // One call: the cursor's (nothing marked); several (a Shift-click range): they are the marks.
+      set((s) => ({ view: { ...s.view, selectedCalls: callIds, selectedMessage: null, unfolded: [] }, evidence: null, cursorCall: callIds.at(-1) ?? s.cursorCall, marked: callIds.length > 1 ? callIds : [] }));
     },
     toggleCall(callId) {
       set((s) => {
-        const has = s.view.selectedCalls.includes(callId);
-        const selectedCalls = has ? s.view.selectedCalls.filter((c) => c !== callId) : [...s.view.selectedCalls, callId];
-        return { view: { ...s.view, selectedCalls } };
+        // Ctrl-click: the calls shown so far become marks, and this one is added or removed.
+        const base = s.marked.length > 0 ? s.marked : s.view.selectedCalls;
+        const marked = base.includes(callId) ? base.filter((c) => c !== callId) : [...base, callId];
+        return { view: { ...s.view, selectedCalls: marked.length > 0 ? marked : [callId] }, marked, cursorCall: callId };
       });
     },
     selectMessage(index) {
@@ -294,8 +359,13 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
       const first = r.messages.find((m) => frames.has(m.frame) || m.frames.some((x) => frames.has(x)));
       set((s) => {
         let selectedCalls = s.view.selectedCalls;
-        if (f.callId && !selectedCalls.includes(f.callId)) selectedCalls = [f.callId];
+        let marks = {};
+        if (f.callId && !selectedCalls.includes(f.callId)) {
+          selectedCalls = [f.callId];
+          marks = { marked: [], cursorCall: f.callId };
+        }
         return {
+          ...marks,
           evidence: { finding, frames: f.frames },
           view: { ...s.view, selectedCalls, selectedMessage: first ? first.index : s.view.selectedMessage },
           pane: 'ladder',
@@ -307,6 +377,73 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
     },
     setPane(pane) {
       set({ pane });
+    },
+    moveCursor(callId) {
+      set((s) => {
+        if (s.marked.length > 0) return { cursorCall: callId };
+        return { cursorCall: callId, view: { ...s.view, selectedCalls: [callId], selectedMessage: null, unfolded: [] }, evidence: null };
+      });
+    },
+    markCall(callId) {
+      set((s) => {
+        const marked = s.marked.includes(callId) ? s.marked.filter((c) => c !== callId) : [...s.marked, callId];
+        const selectedCalls = marked.length > 0 ? marked : [callId];
+        return { cursorCall: callId, marked, view: { ...s.view, selectedCalls, selectedMessage: null, unfolded: [] }, evidence: null };
+      });
+    },
+    dismissNotice() {
+      set({ notice: null });
+    },
+    setListView(listView) {
+      set({ listView });
+    },
+    async runSearch(query) {
+      const loadedFor = get().report;
+      if (!loadedFor) return;
+      if (query.trim() === '') {
+        set((s) => ({ search: noSearch, listView: s.listView === 'search' ? null : s.listView }));
+        return;
+      }
+      set((s) => ({ search: { ...s.search, query, running: true } }));
+      try {
+        const result = await getClient().search(query);
+        if (get().report !== loadedFor || get().search.query !== query) return;
+        set({ search: { query, running: false, result, pos: -1 }, listView: 'search' });
+      } catch (e) {
+        if (get().report !== loadedFor) return;
+        const message = e instanceof Error ? e.message : String(e);
+        set({ search: { query, running: false, result: { query, matches: [], messages: 0, occurrences: 0, truncated: false, error: message }, pos: -1 } });
+      }
+    },
+    stepSearch(delta) {
+      const { result, pos } = get().search;
+      const n = result?.matches.length ?? 0;
+      if (n === 0) return;
+      get().goToMatch(pos < 0 ? (delta > 0 ? 0 : n - 1) : (((pos + delta) % n) + n) % n);
+    },
+    goToMatch(pos) {
+      const s = get();
+      const match = s.search.result?.matches[pos];
+      const m = match ? s.report?.messages[match.index] : undefined;
+      if (!match || !m) return;
+      set((st) => {
+        const callId = m.callId;
+        const change = callId !== null && !st.view.selectedCalls.includes(callId);
+        const head = m.retransmission ? (m.retransmissionOf ?? null) : null;
+        const unfolded = change ? [] : st.view.unfolded;
+        return {
+          search: { ...st.search, pos },
+          view: {
+            ...st.view,
+            selectedCalls: change ? [callId] : st.view.selectedCalls,
+            selectedMessage: match.index,
+            unfolded: head !== null && !unfolded.includes(head) ? [...unfolded, head] : unfolded,
+          },
+          ...(change ? { cursorCall: callId, marked: [], evidence: null } : {}),
+          detailOpen: true,
+          pane: 'ladder' as const,
+        };
+      });
     },
     setTheme(theme) {
       try {

@@ -10,11 +10,13 @@ import { useAppStore, useAppStoreApi } from '../state/store.tsx';
 import type { Theme } from '../state/store.tsx';
 import { selectDetailOpen, selectPane, selectReport, selectStatus, selectTheme } from '../state/selectors.ts';
 import { CaptureSummary } from './CaptureSummary.tsx';
-import { CallFilterBar, CallList } from './calls/CallList.tsx';
+import { ListArea } from './connections/ConnectionsView.tsx';
 import { Ladder } from './ladder/Ladder.tsx';
 import { MessageDetailPane } from './details/MessageDetail.tsx';
 import { FindingsPanel } from './overlays/FindingsPanel.tsx';
 import { formatBytes } from './format.ts';
+import { useKeyboardPlumbing } from './keyboard.ts';
+import { SearchBox } from './search/Search.tsx';
 import { ShareButton } from './share/ShareDialog.tsx';
 import { SharedLink } from './share/SharedLink.tsx';
 import { TrainingBar, TrainingLibrary, TrainingLink, TrainingStartList, useTrainingRoute } from './training/index.ts';
@@ -45,6 +47,21 @@ function SidePanel() {
   );
 }
 
+/** A file that was refused while another capture stays open. */
+function NoticeLine() {
+  const notice = useAppStore((s) => s.notice);
+  const api = useAppStoreApi();
+  if (!notice) return null;
+  return (
+    <p role="alert" className="error-line notice-line">
+      {notice.name}: {notice.message}. {api.getState().report ? 'The capture that was open stays open.' : ''}
+      <button type="button" className="link" onClick={() => api.getState().dismissNotice()} aria-label="Dismiss">
+        ×
+      </button>
+    </p>
+  );
+}
+
 export function App() {
   const api = useAppStoreApi();
   const status = useAppStore(selectStatus);
@@ -57,6 +74,7 @@ export function App() {
   const filterRef = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
   const trainingRoute = useTrainingRoute();
+  useKeyboardPlumbing(api);
 
   const onFiles = useCallback(
     (files: FileList | null) => {
@@ -161,6 +179,7 @@ export function App() {
         />
         {loaded && status.kind === 'loaded' && <CaptureSummary report={report} name={status.name} elapsedMs={status.elapsedMs} />}
         {loaded && status.kind === 'loaded' && <ShareButton />}
+        {loaded && <SearchBox />}
         <span className="privacy" title="Nothing is uploaded: the capture is read in this browser.">{loaded ? 'Read locally' : 'Nothing is uploaded: the capture is read in this browser.'}</span>
         <select className="theme" aria-label="Theme" value={theme} onChange={(e) => api.getState().setTheme(e.currentTarget.value as Theme)}>
           {THEMES.map(([t, label]) => (
@@ -191,14 +210,14 @@ export function App() {
         </p>
       )}
       {status.kind === 'cancelled' && <p className="status-line">Reading {status.name} was cancelled.</p>}
+      <NoticeLine />
 
       {trainingRoute.page === 'library' ? (
         <TrainingLibrary />
       ) : loaded ? (
-        <main className="viewer">
+        <main className={`viewer${report.calls.length === 0 ? ' no-calls' : ''}`}>
           <div className="list-area">
-            <CallFilterBar filterRef={filterRef} />
-            <CallList />
+            <ListArea filterRef={filterRef} />
           </div>
           <div className="ladder-area">
             <Ladder />
@@ -209,7 +228,7 @@ export function App() {
         status.kind !== 'loading' && (
           <section className="dropzone" aria-label="Drop a capture">
             <p>Drop a pcap or pcapng file anywhere on this page (gzip-compressed is fine), or use “Open capture…”. SIP over TLS? Drop the capture together with its TLS key log (SSLKEYLOGFILE) to read the SIP inside.</p>
-            <p className="muted">Keys: / filter · ↑↓ or j k move · Enter open · Esc back · ←→ previous/next call · Space fold/unfold or multi-select</p>
+            <p className="muted">Keys: / filter · ↑↓ or j k move · Space mark a call (list), fold (ladder) · Enter open · Esc back · ←→ previous/next call · f find in text · n N next/previous match</p>
             <TrainingStartList />
           </section>
         )

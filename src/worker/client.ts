@@ -6,6 +6,7 @@ import type { Progress } from '../engine/analyze.ts';
 import type { Report } from '../engine/report.ts';
 import type { SipMessage } from '../sip/types.ts';
 import type { Bundle, BundleOptions, ViewInput } from '../share/bundle.ts';
+import type { SearchResult } from '../engine/search.ts';
 import { isWorkerEvent } from './protocol.ts';
 import type { WorkerEvent, WorkerRequest } from './protocol.ts';
 
@@ -125,9 +126,12 @@ export class EngineClient {
     return { index: ev.index, raw: ev.raw, sip: ev.sip, parseError: ev.parseError };
   }
 
-  /** The given frames of the loaded capture, as a new pcap/pcapng (notes become packet comments). */
-  async exportFrames(frames: number[], format: 'pcap' | 'pcapng', comments?: Record<number, string>): Promise<Uint8Array> {
-    const ev = await this.request<Extract<WorkerEvent, { kind: 'export' }>>((requestId) => ({ kind: 'export', requestId, frames, format, comments })).promise;
+  /**
+   * The given frames of the loaded capture, as a new pcap/pcapng (notes become packet comments),
+   * with the RTP/RTCP of the calls among them unless `media: false`.
+   */
+  async exportFrames(frames: number[], format: 'pcap' | 'pcapng', comments?: Record<number, string>, options: { media?: boolean } = {}): Promise<Uint8Array> {
+    const ev = await this.request<Extract<WorkerEvent, { kind: 'export' }>>((requestId) => ({ kind: 'export', requestId, frames, format, comments, media: options.media })).promise;
     return ev.bytes;
   }
 
@@ -135,6 +139,12 @@ export class EngineClient {
   async share(view: ViewInput, options: Omit<BundleOptions, 'key'>): Promise<Bundle> {
     const ev = await this.request<Extract<WorkerEvent, { kind: 'share' }>>((requestId) => ({ kind: 'share', requestId, view, options })).promise;
     return ev.bundle;
+  }
+
+  /** Search the loaded capture's message text in the worker (only the matches come back). */
+  async search(query: string, limit?: number): Promise<SearchResult> {
+    const ev = await this.request<Extract<WorkerEvent, { kind: 'search' }>>((requestId) => ({ kind: 'search', requestId, query, ...(limit !== undefined ? { limit } : {}) })).promise;
+    return ev.result;
   }
 
   dispose(): void {

@@ -6,6 +6,7 @@ import type { Progress } from '../engine/analyze.ts';
 import type { Report } from '../engine/report.ts';
 import type { SipMessage } from '../sip/types.ts';
 import type { Bundle, BundleOptions, ViewInput } from '../share/bundle.ts';
+import type { SearchResult } from '../engine/search.ts';
 
 export type WorkerRequest =
   /**
@@ -16,9 +17,12 @@ export type WorkerRequest =
   | { kind: 'open'; requestId: number; file: Blob; name: string; keyLog?: string; heapLimit?: number }
   | { kind: 'cancel'; requestId: number }
   | { kind: 'detail'; requestId: number; index: number }
-  | { kind: 'export'; requestId: number; frames: number[]; format: 'pcap' | 'pcapng'; comments?: Record<number, string> }
+  /** `media` (default true): add the RTP/RTCP packets of the calls whose messages are among `frames`. */
+  | { kind: 'export'; requestId: number; frames: number[]; format: 'pcap' | 'pcapng'; comments?: Record<number, string>; media?: boolean }
   /** Build a share bundle (the selected calls' packets + view state) from the loaded capture. */
-  | { kind: 'share'; requestId: number; view: ViewInput; options: Omit<BundleOptions, 'key'> };
+  | { kind: 'share'; requestId: number; view: ViewInput; options: Omit<BundleOptions, 'key'> }
+  /** Search the loaded capture's message text (headers and bodies); the text stays in the worker. */
+  | { kind: 'search'; requestId: number; query: string; limit?: number };
 
 export type WorkerEvent =
   | { kind: 'progress'; requestId: number; progress: Progress }
@@ -26,10 +30,11 @@ export type WorkerEvent =
   | { kind: 'error'; requestId: number; code: 'not-a-capture' | 'cancelled' | 'internal'; message: string }
   | { kind: 'detail'; requestId: number; index: number; raw: string; sip: SipMessage | null; parseError: string | null }
   | { kind: 'export'; requestId: number; bytes: Uint8Array; format: 'pcap' | 'pcapng' }
-  | { kind: 'share'; requestId: number; bundle: Bundle };
+  | { kind: 'share'; requestId: number; bundle: Bundle }
+  | { kind: 'search'; requestId: number; result: SearchResult };
 
-const requestKinds = new Set(['open', 'cancel', 'detail', 'export', 'share']);
-const eventKinds = new Set(['progress', 'result', 'error', 'detail', 'export', 'share']);
+const requestKinds = new Set(['open', 'cancel', 'detail', 'export', 'share', 'search']);
+const eventKinds = new Set(['progress', 'result', 'error', 'detail', 'export', 'share', 'search']);
 
 export function isWorkerRequest(x: unknown): x is WorkerRequest {
   return typeof x === 'object' && x !== null && requestKinds.has((x as { kind?: unknown }).kind as string) && typeof (x as { requestId?: unknown }).requestId === 'number';

@@ -1,7 +1,10 @@
 /**
  * bye-not-delivered (field note 000): a BYE that got no final response — retransmitted over UDP
- * until Timer F gives up (64·T1 = 32 s, RFC 3261 §17.1.2.2), silent on a connection, or answered
- * only by a 408 Request Timeout (a proxy whose own BYE toward the peer timed out, §16.7). One
+ * until Timer F gives up (64·T1 = 32 s, RFC 3261 §17.1.2.2), silent on a connection — or that
+ * was answered with a failure: 408 Request Timeout (a proxy whose own BYE toward the peer timed
+ * out, §16.7), 477 Send Failed, 481 Call/Transaction Does Not Exist (the far end has no such
+ * dialog), or a 5xx (a proxy could not forward it). Either way the dialog did not end at the far
+ * end. A 401/407 challenge is not a failure (the BYE is sent again with credentials). One
  * finding per dialog. A capture that never shows anything coming back from the BYE's
  * destination may simply be one-sided; that lowers the severity and is said.
  */
@@ -23,13 +26,15 @@ export const detectByeNotDelivered: Detector = {
     const out: Finding[] = [];
     for (const d of flow.dialogs) {
       if (d.byes.length === 0) continue;
-      // The first transmission of each BYE leg; a 408 is a timeout, not a delivery.
+      // The first transmission of each BYE leg; only a 2xx delivers it (a challenge asks for a new BYE).
       const firsts = d.byes.filter((b) => !b.retransmission && !b.duplicate);
+      const settles = (status: number) => (status >= 200 && status < 300) || status === 401 || status === 407;
       const delivered = (b: Msg): boolean =>
-        responsesTo(flow, b).some((r) => r.status >= 200 && r.status !== 408) || anyResponses(flow, b).some((r) => r.status >= 200 && r.status !== 408 && r.dst === b.src);
+        responsesTo(flow, b).some((r) => settles(r.status)) || anyResponses(flow, b).some((r) => settles(r.status) && r.dst === b.src);
       const undelivered = firsts.filter((b) => !delivered(b));
       if (undelivered.length === 0) continue;
-      const timeouts = undelivered.flatMap((u) => responsesTo(flow, u).filter((r) => r.status === 408 && r.dst === u.src));
+      // Failure answers (408, 477, 481, 5xx …) that reached the BYE's sender.
+      const timeouts = undelivered.flatMap((u) => responsesTo(flow, u).filter((r) => r.status >= 300 && !settles(r.status) && r.dst === u.src));
       // The headline: the leg furthest downstream (most Vias), where the BYE really died.
       const b = [...undelivered].sort((x, y) => y.viaCount - x.viaCount || x.t - y.t)[0]!;
       const copies = legCopies(flow, b);
@@ -52,14 +57,21 @@ export const detectByeNotDelivered: Detector = {
       const upstream = undelivered.filter((u) => u !== b);
       if (timeouts.length > 0) {
         const t = timeouts[0]!;
+        const reason = t.sip.kind === 'response' ? t.sip.reason : '';
+        const meaning =
+          t.status === 408 ? 'a 408 means the BYE timed out (RFC 3261 §16.7, §17.1.2.2), not that it reached the far end'
+          : t.status === 481 ? 'a 481 means whoever answered holds no such dialog (RFC 3261 §15.1.2): the BYE went to the wrong place, or the far end had already dropped the call'
+          : t.status === 477 ? 'a 477 is what a proxy (Kamailio, for one) answers when it could not send the request on to the next hop'
+          : t.status >= 500 ? `a ${t.status} means a server on the way failed to pass it on (RFC 3261 §21.5)`
+          : `a ${t.status} is a failure, so the BYE did not end the dialog at the far end`;
         parts.push(
-          `${t.src} gave up and answered ${t.status} ${t.sip.kind === 'response' ? t.sip.reason : ''} to ${t.dst} (${framesText(timeouts.map((r) => r.frame))})` +
-            `${upstream.length > 0 ? ` for the BYE it had received in frame ${upstream[0]!.frame}` : ''}: a 408 means the BYE timed out (RFC 3261 §16.7, §17.1.2.2), not that it reached the far end.`,
+          `${t.src} ${t.status === 408 ? 'gave up and answered' : 'answered'} ${t.status} ${reason} to ${t.dst} (${framesText(timeouts.map((r) => r.frame))})` +
+            `${upstream.length > 0 ? ` for the BYE it had received in frame ${upstream[0]!.frame}` : ''}: ${meaning}.`,
         );
       }
       parts.push('The side that sent it considers the call over; the other side, never having received it, keeps the call leg up (see dialog-not-terminated) — the phone stays busy and callbacks fail.');
       if (reset) parts.push(`The ${reset.side} reset the connection it was sent on (frame ${reset.frame}) instead of answering.`);
-      const okLater = d.byeFinals.find((r) => r.status !== 408);
+      const okLater = d.byeFinals.find((r) => r.status >= 200 && r.status < 300);
       if (okLater) parts.push(`The dialog only ended later, by another BYE answered at frame ${okLater.frame}.`);
       if (oneSided && !reset && timeouts.length === 0) parts.push(`Nothing at all was captured coming from ${b.dstIp} to ${b.srcIp}, so the capture may only see one direction.`);
       out.push({
@@ -68,7 +80,7 @@ export const detectByeNotDelivered: Detector = {
         callId: d.callId,
         frames: uniqFrames([...undelivered.flatMap((u) => legCopies(flow, u).map((x) => x.frame)), ...provisional.map((p) => p.frame), ...timeouts.map((r) => r.frame), ...(reset ? [reset.frame] : [])]),
         connections: conn ? [conn.id] : [],
-        title: `BYE ${b.src} → ${b.dst} ${timeouts.length > 0 ? 'timed out (408)' : 'got no final response'}${copies.length > 1 ? ` after ${plural(copies.length - 1, 'retransmission')}` : ''}`,
+        title: `BYE ${b.src} → ${b.dst} ${timeouts.length === 0 ? 'got no final response' : timeouts[0]!.status === 408 ? 'timed out (408)' : `answered ${timeouts[0]!.status}, not delivered`}${copies.length > 1 ? ` after ${plural(copies.length - 1, 'retransmission')}` : ''}`,
         explanation: parts.join(' '),
         references: ['RFC 3261 §15.1.1', 'RFC 3261 §17.1.2.2', 'RFC 3261 §12.2.1.1'],
         fix: 'Check that the BYE is sent to the dialog\'s remote target and route set (Contact with its port, Record-Route), over the existing connection for TCP/TLS, and that the NAT binding toward the far side is still open (keep-alives).',

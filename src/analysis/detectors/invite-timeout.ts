@@ -32,7 +32,7 @@ export const detectInviteTimeout: Detector = {
         }
         return (ackAt.get(`${inv.cseq}|${inv.srcIp}`) ?? -Infinity) > inv.t;
       };
-      const legs: Array<{ first: Msg; copies: Msg[]; r408: Msg[]; lost: Msg[]; silent: boolean }> = [];
+      const legs: Array<{ first: Msg; copies: Msg[]; r408: Msg[]; lost: Msg[]; silent: boolean; trying: Msg[] }> = [];
       for (const inv of list) {
         if (!inv.isReq || inv.method !== 'INVITE' || inv.retransmission || inv.duplicate) continue;
         // Only responses that reached the client count; ones sent elsewhere (wrong port) were lost.
@@ -48,7 +48,8 @@ export const detectInviteTimeout: Detector = {
         const anyFinalElsewhere = anyResponses(flow, inv).some((r) => r.status >= 200 && r.status !== 408 && r.dst === inv.src);
         if (anyFinalElsewhere) continue;
         if (r408.length === 0 && copies.length < 2) continue;
-        legs.push({ first: inv, copies, r408: [...r408, ...lost.filter((r) => r.status === 408)], lost, silent: finals.length === 0 && lost.length === 0 });
+        const trying = resps.filter((r) => r.status === 100);
+        legs.push({ first: inv, copies, r408: [...r408, ...lost.filter((r) => r.status === 408)], lost, silent: resps.length === 0 && lost.length === 0, trying });
       }
       if (legs.length === 0) continue;
       // The hop that timed out is the one furthest downstream: most Vias.
@@ -60,14 +61,20 @@ export const detectInviteTimeout: Detector = {
       const after = ctx.captureEndUs - f.t;
       const all408 = legs.flatMap((l) => l.r408);
       const parts: string[] = [];
+      // What did come back, in the capture's own words (a 100 Trying is an answer of the next hop).
+      const t100 = main.trying[0];
+      const heard = t100
+        ? `only ${main.trying.length === 1 ? 'a 100 Trying' : `${main.trying.length} × 100 Trying`} came back (frame ${t100.frame}, ${duration(t100.t - f.t)} after the INVITE): the next hop took the request, but no ringing or final response followed from the callee side`
+        : main.silent ? `no response at all came back from ${f.dst}` : `no response reached ${f.src}`;
       if (main.copies.length >= 2) {
         parts.push(
-          `The INVITE from ${f.src} to ${f.dst} (frame ${f.frame}) was retransmitted ${plural(main.copies.length - 1, 'time')} over ${duration(span)} (${framesText(main.copies.map((x) => x.frame))}) — Timer A doubling — ` +
-            `and ${main.silent ? `no response at all came back from ${f.dst}` : 'no provisional or final response came from the callee side'}.`,
+          `The INVITE from ${f.src} to ${f.dst} (frame ${f.frame}) was retransmitted ${plural(main.copies.length - 1, 'time')} over ${duration(span)} (${framesText(main.copies.map((x) => x.frame))}) — Timer A doubling — and ${heard}.`,
         );
       } else {
-        parts.push(`The INVITE from ${f.src} to ${f.dst} (frame ${f.frame}) got no provisional response.`);
+        parts.push(`The INVITE from ${f.src} to ${f.dst} (frame ${f.frame}) was sent once, and ${heard}.`);
       }
+      const cancel = list.find((x) => x.isReq && x.method === 'CANCEL' && x.cseq === f.cseq && x.t > f.t);
+      if (cancel) parts.push(`The caller gave up and sent CANCEL (frame ${cancel.frame}, ${duration(cancel.t - f.t)} after the INVITE).`);
       if (main.lost.length > 0) {
         parts.push(
           `${f.dst} did answer (${framesText(main.lost.map((r) => r.frame))}), but to ${[...new Set(main.lost.map((r) => r.dst))].join(', ')} instead of ${f.src}, where the INVITE came from, so the caller never heard anything (see response-to-wrong-port).`,
@@ -88,8 +95,8 @@ export const detectInviteTimeout: Detector = {
         kind: 'invite-timeout',
         severity,
         callId,
-        frames: uniqFrames([...legs.flatMap((l) => l.copies.map((x) => x.frame)), ...all408.map((r) => r.frame), ...legs.flatMap((l) => l.lost.map((r) => r.frame))]),
-        title: `INVITE to ${f.dst} ${main.copies.length >= 2 ? `retransmitted ${plural(main.copies.length - 1, 'time')}` : 'sent'} without answer${all408.length > 0 ? ', then 408' : ''}`,
+        frames: uniqFrames([...legs.flatMap((l) => l.copies.map((x) => x.frame)), ...main.trying.map((r) => r.frame), ...all408.map((r) => r.frame), ...legs.flatMap((l) => l.lost.map((r) => r.frame))]),
+        title: `INVITE to ${f.dst} ${main.copies.length >= 2 ? `retransmitted ${plural(main.copies.length - 1, 'time')}` : 'sent'} without ${main.trying.length > 0 ? 'a final answer' : 'answer'}${all408.length > 0 ? ', then 408' : ''}`,
         explanation: parts.join(' '),
         references: ['RFC 3261 §17.1.1.2', 'RFC 3261 §16.7', 'RFC 3261 §21.4.9'],
         fix: 'Find where the INVITE dies: check that the callee is reachable at the address the proxy uses (registration contact fixed for NAT, NAT binding kept alive with keep-alives or short re-registration), that no SIP ALG rewrites it, and that the firewall lets SIP in.',

@@ -13,7 +13,7 @@ import type { Endpoint, RtpStreamStats } from '../../capture/types.ts';
 import { endpointKey } from '../../capture/types.ts';
 import { isPrivateLike, normalizeHost, sameEndpoint } from '../lib/addr.ts';
 import { getFlow, nattedSources } from '../lib/flow.ts';
-import { callMedia, epEq, streamText } from '../lib/media.ts';
+import { callMedia, streamText } from '../lib/media.ts';
 import { uniqFrames } from '../lib/text.ts';
 
 /** Every source a stream was seen from (first source, then each new one), with the frame it first appeared in. */
@@ -23,6 +23,18 @@ function sources(s: RtpStreamStats): Array<{ ep: Endpoint; frame: number }> {
   return out;
 }
 
+interface SourceEntry {
+  q: { s: RtpStreamStats; i: number };
+  /** Position of the stream in the call, and of the source in the stream. */
+  qi: number;
+  ord: number;
+  ep: Endpoint;
+  frame: number;
+}
+
+/** Source entries kept per (destination IP, source IP) of a call: enough for any verdict. */
+const MAX_SOURCES_PER_PAIR = 256;
+
 export const detectRtpToUnlatchedAddress: Detector = {
   kind: 'rtp-to-unlatched-address',
   title: 'RTP sent to the SDP address while the peer\'s media came from elsewhere',
@@ -30,24 +42,50 @@ export const detectRtpToUnlatchedAddress: Detector = {
   detect(ctx) {
     const out: Finding[] = [];
     for (const [callId, cm] of callMedia(ctx)) {
+      // Indexes instead of a scan per stream (a call can carry thousands of streams): the first
+      // SDP endpoint per address:port, and each stream's public sources by (its destination IP,
+      // source IP), in stream order then source order.
+      const sdpAt = new Map<string, (typeof cm.sdp)[number]>();
+      for (const e of cm.sdp) {
+        const k = `${normalizeHost(e.address)}|${e.port}`;
+        if (!sdpAt.has(k)) sdpAt.set(k, e);
+      }
+      const seenFrom = new Map<string, SourceEntry[]>();
+      const perEndpoint = new Map<string, number>();
+      cm.streams.forEach((q, qi) => {
+        const dst = normalizeHost(q.s.dst.ip);
+        sources(q.s).forEach((o, ord) => {
+          if (isPrivateLike(o.ep.ip)) return;
+          const k = `${dst}|${normalizeHost(o.ep.ip)}`;
+          let list = seenFrom.get(k);
+          if (!list) seenFrom.set(k, (list = []));
+          // Per source endpoint the first two streams are enough: a search skips at most one
+          // stream (the one it serves) and one endpoint (the SDP address).
+          const ek = `${k}|${normalizeHost(o.ep.ip)}|${o.ep.port}`;
+          const same = perEndpoint.get(ek) ?? 0;
+          if (same >= 2 || list.length >= MAX_SOURCES_PER_PAIR) return;
+          perEndpoint.set(ek, same + 1);
+          list.push({ q, qi, ord, ep: o.ep, frame: o.frame });
+        });
+      });
       for (const r of cm.streams) {
         // r: B → D, where D is an SDP address of the call.
-        const sdp = cm.sdp.find((e) => epEq(r.s.dst, e.address, e.port));
+        const sdp = sdpAt.get(`${normalizeHost(r.s.dst.ip)}|${r.s.dst.port}`);
         if (!sdp) continue;
         const bIp = normalizeHost(r.s.src.ip);
         const dIp = normalizeHost(r.s.dst.ip);
         const partyIps = new Set([dIp, normalizeHost(sdp.signallingSource.ip)]);
         // The peer's real media: a stream of the call toward B, from the same party (its NAT's
         // address, or D's host) but another address:port than D — NAT port translation included.
-        let real: { q: RtpStreamStats; ep: Endpoint; frame: number } | null = null;
-        for (const q of cm.streams) {
-          if (q === r || normalizeHost(q.s.dst.ip) !== bIp) continue;
-          const src = sources(q.s).find((o) => partyIps.has(normalizeHost(o.ep.ip)) && !sameEndpoint(o.ep, r.s.dst) && !isPrivateLike(o.ep.ip));
-          if (src) {
-            real = { q: q.s, ep: src.ep, frame: src.frame };
+        let best: SourceEntry | null = null;
+        for (const ip of partyIps) {
+          for (const e of seenFrom.get(`${bIp}|${ip}`) ?? []) {
+            if (e.q === r || sameEndpoint(e.ep, r.s.dst)) continue;
+            if (best === null || e.qi < best.qi || (e.qi === best.qi && e.ord < best.ord)) best = e;
             break;
           }
         }
+        const real = best && { q: best.q.s, ep: best.ep, frame: best.frame };
         if (!real) continue;
         if (normalizeHost(real.ep.ip) === dIp) {
           // Same IP, other port: only a NAT in front of the peer makes that a latching fault.

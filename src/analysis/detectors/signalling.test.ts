@@ -128,6 +128,40 @@ describe('bye-not-delivered and dialog-not-terminated', () => {
     expect(open.map((x) => x.severity)).toEqual(['error']);
   });
 
+  // The same call through the proxy, its BYE answered at once with a failure, or challenged.
+  const byeAnswered = (status: number, reason: string, retry = false) => {
+    const inv = request({ method: 'INVITE', uri: 'sip:bob@example.com', via: 'SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKi1;rport', from: ALICE, to: BOB, callId: 'p2', cseq: 1, contact: '<sip:alice@198.51.100.7:5060>' });
+    const ok = reply(inv, 200, 'OK', { toTag: 'b1', contact: '<sip:bob@203.0.113.1:40112>', recordRoute: ['<sip:203.0.113.10;lr>'] });
+    const bye = (cseq: number, branch: string) => request({ method: 'BYE', uri: 'sip:bob@203.0.113.1:40112', via: `SIP/2.0/UDP 198.51.100.7:5060;branch=${branch};rport`, route: ['<sip:203.0.113.10;lr>'], from: ALICE, to: `${BOB};tag=b1`, callId: 'p2', cseq });
+    const b1 = bye(2, 'z9hG4bKb1');
+    const f = flow()
+      .send(CALLER, PROXY, 'udp', 0, inv)
+      .send(PROXY, CALLER, 'udp', 0.5, ok)
+      .send(CALLER, PROXY, 'udp', 0.51, request({ method: 'ACK', uri: 'sip:bob@203.0.113.1:40112', via: 'SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKa1;rport', route: ['<sip:203.0.113.10;lr>'], from: ALICE, to: `${BOB};tag=b1`, callId: 'p2', cseq: '1 ACK' }))
+      .send(CALLER, PROXY, 'udp', 10, b1) // frame 4
+      .send(PROXY, CALLER, 'udp', 10.02, reply(b1, status, reason)); // frame 5
+    if (retry) {
+      const b2 = bye(3, 'z9hG4bKb2');
+      f.send(CALLER, PROXY, 'udp', 10.05, b2).send(PROXY, CALLER, 'udp', 10.1, reply(b2, 200, 'OK')); // frames 6, 7
+    }
+    return f;
+  };
+
+  for (const [status, reason, words] of [[481, 'Call/Transaction Does Not Exist', /holds no such dialog/], [477, 'Send Failed', /could not send the request on/], [503, 'Service Unavailable', /failed to pass it on/]] as const) {
+    it(`bye-not-delivered: a BYE answered ${status} did not end the dialog at the far end`, () => {
+      const out = runFlow(byeAnswered(status, reason), detectByeNotDelivered, 43);
+      expect(out).toHaveLength(1);
+      expect(out[0]).toMatchObject({ severity: 'error', callId: 'p2', frames: [4, 5] });
+      expect(out[0]!.title).toBe(`BYE 198.51.100.7:5060 → 203.0.113.10:5060 answered ${status}, not delivered`);
+      expect(out[0]!.explanation).toContain(`answered ${status} ${reason} to 198.51.100.7:5060 (frame 5)`);
+      expect(out[0]!.explanation).toMatch(words);
+    });
+  }
+
+  it('bye-not-delivered: a BYE challenged with 407 and sent again with credentials is delivered', () => {
+    expect(runFlow(byeAnswered(407, 'Proxy Authentication Required', true), detectByeNotDelivered, 43)).toEqual([]);
+  });
+
   it('dialog-not-terminated: the callee keeps a leg whose BYE never arrived', () => {
     const out = runFlow(unanswered(), detectDialogNotTerminated, 45);
     expect(out).toHaveLength(1);

@@ -18,6 +18,15 @@ function sdpAddr(x: Msg): string | null {
   return s.media[0]?.connection ?? s.connection;
 }
 
+/** Distinct looks of one request compared per transaction and side of the NAT (see below). */
+const MAX_VARIANTS = 32;
+
+/** What the comparison reads of a copy: two copies with the same key give the same evidence. */
+function variantKey(x: Msg): string {
+  const c = contactUri(x);
+  return `${x.method}\u0000${x.viaCount}\u0000${x.srcIp}\u0000${x.dstIp}\u0000${x.topVia?.host ?? ''}:${x.topVia?.port ?? ''}\u0000${c ? `${c.host}:${c.port ?? ''}` : ''}\u0000${sdpAddr(x) ?? ''}`;
+}
+
 export const detectSipAlgSuspected: Detector = {
   kind: 'sip-alg-suspected',
   title: 'Signs of header rewriting by a SIP ALG',
@@ -32,14 +41,30 @@ export const detectSipAlgSuspected: Detector = {
       if (!e.notes.includes(note)) e.notes.push(note);
     };
     for (const list of flow.txs) {
+      // Candidates: LAN-side copies (a: private source) and later WAN-side copies (b: public
+      // source). Copies that look alike (duplicates of one packet, a load test's repeats) are the
+      // same evidence: one per distinct look, at most MAX_VARIANTS each, so a transaction with
+      // thousands of copies costs a pass over its list, not a comparison of every pair.
+      const lan: Array<{ x: Msg; pos: number }> = [];
+      const wan: Array<{ x: Msg; pos: number }> = [];
+      const seen = new Set<string>();
       for (let i = 0; i < list.length; i++) {
-        const a = list[i]!;
-        if (!a.isReq || a.retransmission) continue;
-        for (let j = i + 1; j < list.length; j++) {
-          const b = list[j]!;
-          if (!b.isReq || b.method !== a.method || b.viaCount !== a.viaCount || b.srcIp === a.srcIp || b.t - a.t > 1_000_000) continue;
+        const x = list[i]!;
+        if (!x.isReq || x.duplicate) continue;
+        const priv = isPrivateLike(x.srcIp);
+        if (priv && x.retransmission) continue;
+        const side = priv ? lan : wan;
+        if (side.length >= MAX_VARIANTS) continue;
+        const key = `${priv ? 'a' : 'b'}\u0000${variantKey(x)}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        side.push({ x, pos: i });
+      }
+      for (const { x: a, pos: i } of lan) {
+        for (const { x: b, pos: j } of wan) {
+          if (j <= i) continue;
+          if (b.method !== a.method || b.viaCount !== a.viaCount || b.srcIp === a.srcIp || b.t - a.t > 1_000_000) continue;
           if (b.dstIp !== a.dstIp) continue; // same request on its way to the same server, seen twice
-          if (!isPrivateLike(a.srcIp) || isPrivateLike(b.srcIp)) continue; // seen on the LAN side, then on the WAN side of a NAT
           const changed: string[] = [];
           if (a.topVia && b.topVia && (a.topVia.host !== b.topVia.host || a.topVia.port !== b.topVia.port)) changed.push(`Via sent-by ${a.topVia.host}:${a.topVia.port ?? ''} → ${b.topVia.host}:${b.topVia.port ?? ''}`);
           const ca = contactUri(a);

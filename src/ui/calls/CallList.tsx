@@ -5,9 +5,13 @@
  * scroll smoothly. SIP headers the user names become extra columns; their values come lazily
  * from the worker (the first INVITE of each *visible* call), cached in the store.
  *
- * Keyboard: ↑/↓ or j/k move (and show that call's ladder), Space adds/removes a call from the
- * multi-call ladder, Enter opens the ladder, Home/End, PageUp/PageDown. Click selects one call;
- * Ctrl/⌘-click toggles, Shift-click selects a range.
+ * Columns as sngrep's: Method (the dialog's first request), From, To, Source, Destination, and a
+ * State that shows the diagnosis' outcome and teardown words (call-rows.ts `stateWords`).
+ *
+ * Keyboard (sngrep): ↑/↓ or j/k move the cursor (with nothing marked the ladder follows it),
+ * Space marks/unmarks the call under the cursor, Enter opens the marked calls together in one
+ * ladder (or the cursor's call), Home/End, PageUp/PageDown. Click selects one call;
+ * Ctrl/⌘-click or a click on the mark box marks, Shift-click marks a range.
  */
 import { memo, useCallback, useEffect, useMemo, useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
@@ -17,6 +21,8 @@ import {
   selectFilter,
   selectHeaderColumns,
   selectHeaderValues,
+  selectCursorCall,
+  selectMarked,
   selectPane,
   selectReport,
   selectSelectedCalls,
@@ -36,8 +42,11 @@ interface Col {
 }
 const BASE_COLS: Col[] = [
   { key: 'start', label: 'Start', className: 'c-start' },
+  { key: 'method', label: 'Method', className: 'c-method' },
   { key: 'from', label: 'From', className: 'c-from' },
   { key: 'to', label: 'To', className: 'c-to' },
+  { key: 'src', label: 'Source', className: 'c-src' },
+  { key: 'dst', label: 'Destination', className: 'c-dst' },
   { key: 'state', label: 'State', className: 'c-state' },
   { key: 'duration', label: 'Duration', className: 'c-dur num' },
   { key: 'messages', label: 'Msgs', className: 'c-msgs num' },
@@ -68,7 +77,8 @@ export function CallFilterBar({ filterRef }: { filterRef: React.RefObject<HTMLIn
         ref={filterRef}
         type="search"
         className="filter-input"
-        placeholder="Filter: number, Call-ID, IP, method, status, text…  (method:BYE status:4xx ip:10.0.0.1 -word)"
+        placeholder="Filter: number, IP, method:BYE…"
+        title="Filter the calls (key /): space-separated terms, all must match — a number, Call-ID, IP or word anywhere; method:BYE status:4xx ip:10.0.0.1 from:alice to:1002 callid:abc state:busy kind:ack-missing; -word excludes"
         aria-label="Filter calls"
         value={filter.text}
         onChange={(e) => api.getState().setFilter({ text: e.currentTarget.value })}
@@ -115,7 +125,7 @@ export function CallFilterBar({ filterRef }: { filterRef: React.RefObject<HTMLIn
           input.value = '';
         }}
       >
-        <input name="header" placeholder="+ header column (User-Agent…)" aria-label="Add a SIP header as a column" list="header-suggestions" />
+        <input name="header" placeholder="+ column" title="Add a SIP header as a column (its value in each call's first INVITE)" aria-label="Add a SIP header as a column" list="header-suggestions" />
         <datalist id="header-suggestions">
           {['User-Agent', 'Server', 'Contact', 'P-Asserted-Identity', 'Diversion', 'Reason', 'Allow', 'Supported', 'Session-Expires', 'X-Call-ID', 'Via', 'Record-Route']
             .filter((h) => !headerColumns.includes(h))
@@ -131,18 +141,27 @@ export function CallFilterBar({ filterRef }: { filterRef: React.RefObject<HTMLIn
   );
 }
 
-const CallTr = memo(function CallTr({ row, selected, cursor, headerColumns, headers }: { row: CallRow; selected: boolean; cursor: boolean; headerColumns: string[]; headers: Record<string, string> | undefined }) {
+const CallTr = memo(function CallTr({ row, selected, marked, cursor, headerColumns, headers }: { row: CallRow; selected: boolean; marked: boolean; cursor: boolean; headerColumns: string[]; headers: Record<string, string> | undefined }) {
   return (
     <tr
-      className={`data${row.failed ? ' failed' : ''}${row.worst ? ` sev-${row.worst}` : ''}`}
+      className={`data${row.failed ? ' failed' : ''}${row.worst ? ` sev-${row.worst}` : ''}${cursor ? ' cursor' : ''}${marked ? ' marked' : ''}`}
       aria-selected={selected}
       tabIndex={cursor ? 0 : -1}
       data-callid={row.callId}
+      data-marked={marked ? 'true' : undefined}
       data-testid="call-row"
       style={{ height: ROW_H }}
     >
+      <td className="c-mark">
+        <span className="mark" data-mark={row.callId} role="checkbox" aria-checked={marked} aria-label={`Mark call ${row.callId}`} title="Mark (Space): marked calls open together">
+          {marked ? '☑' : '☐'}
+        </span>
+      </td>
       <td className="c-start" title={dateTimeUs(row.startUs) + ' UTC'}>
         {clockUs(row.startUs).slice(0, 12)}
+      </td>
+      <td className="c-method" title={row.kind ?? undefined}>
+        {row.method}
       </td>
       <td className="c-from" title={row.from}>
         {row.from}
@@ -150,8 +169,14 @@ const CallTr = memo(function CallTr({ row, selected, cursor, headerColumns, head
       <td className="c-to" title={row.to}>
         {row.to}
       </td>
-      <td className="c-state">
-        <span className={`state${row.failed ? ' bad' : row.answered ? ' good' : ''}`}>{row.state}</span>
+      <td className="c-src" title={row.src}>
+        {row.src}
+      </td>
+      <td className="c-dst" title={row.dst}>
+        {row.dst}
+      </td>
+      <td className="c-state" title={row.stateTitle}>
+        <span className={`state${row.failed ? ' bad' : row.answered ? ' good' : ''}`}>{row.stateLabel}</span>
         {row.finalStatus !== null && <span className="final"> {row.finalStatus}</span>}
       </td>
       <td className="c-dur num">{durationUs(row.durationUs)}</td>
@@ -177,6 +202,8 @@ export function CallList() {
   const report = useAppStore(selectReport);
   const rows = useAppStore(selectVisibleCalls);
   const selectedCalls = useAppStore(selectSelectedCalls);
+  const marked = useAppStore(selectMarked);
+  const cursorCall = useAppStore(selectCursorCall);
   const sort = useAppStore(selectSort);
   const headerColumns = useAppStore(selectHeaderColumns);
   const headerValues = useAppStore(selectHeaderValues);
@@ -184,7 +211,8 @@ export function CallList() {
   const scrollRef = useRef<HTMLDivElement>(null);
   const anchor = useRef<string | null>(null);
   const selectedSet = useMemo(() => new Set(selectedCalls), [selectedCalls]);
-  const cursorId = selectedCalls[selectedCalls.length - 1] ?? rows[0]?.callId;
+  const markedSet = useMemo(() => new Set(marked), [marked]);
+  const cursorId = cursorCall ?? rows[0]?.callId;
   const cursorPos = useMemo(() => rows.findIndex((r) => r.callId === cursorId), [rows, cursorId]);
 
   const virt = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_H, overscan: 12 });
@@ -218,7 +246,7 @@ export function CallList() {
     const move = (pos: number) => {
       const r = rows[Math.max(0, Math.min(rows.length - 1, pos))];
       if (!r) return;
-      s.selectCalls([r.callId]);
+      s.moveCursor(r.callId);
       anchor.current = r.callId;
       focusRow(r.callId);
     };
@@ -245,14 +273,17 @@ export function CallList() {
         move(rows.length - 1);
         break;
       case ' ': {
+        // sngrep: Space marks the call under the cursor; the marked calls open together.
         const r = rows[cursorPos];
-        if (r) s.toggleCall(r.callId);
+        if (r) s.markCall(r.callId);
         break;
       }
       case 'Enter':
       case 'ArrowRight':
       case 'l': {
-        if (s.view.selectedCalls.length === 0 && rows[cursorPos]) s.selectCalls([rows[cursorPos]!.callId]);
+        if (s.marked.length > 0) {
+          if (s.view.selectedCalls.join('\n') !== s.marked.join('\n')) s.setView({ ...s.view, selectedCalls: s.marked, selectedMessage: null, unfolded: [] });
+        } else if (rows[cursorPos] && (s.view.selectedCalls.length !== 1 || s.view.selectedCalls[0] !== rows[cursorPos]!.callId)) s.moveCursor(rows[cursorPos]!.callId);
         s.setPane('ladder');
         requestAnimationFrame(() => {
           const sel = document.querySelector<SVGGElement>('.ladder g.arrow.selected') ?? document.querySelector<SVGGElement>('.ladder g.arrow');
@@ -275,7 +306,8 @@ export function CallList() {
     if (!tr) return;
     const id = tr.getAttribute('data-callid')!;
     const s = api.getState();
-    if (e.ctrlKey || e.metaKey) s.toggleCall(id);
+    if ((e.target as Element).closest('[data-mark]')) s.markCall(id);
+    else if (e.ctrlKey || e.metaKey) s.toggleCall(id);
     else if (e.shiftKey && anchor.current) {
       const a = rows.findIndex((r) => r.callId === anchor.current);
       const b = rows.findIndex((r) => r.callId === id);
@@ -295,7 +327,7 @@ export function CallList() {
   const cols: Col[] = [...BASE_COLS, ...headerColumns.map((h) => ({ key: `header:${h}` as SortKey, label: h, className: 'c-hdr' }))];
   const padTop = items[0]?.start ?? 0;
   const padBottom = virt.getTotalSize() - (items.at(-1)?.end ?? 0);
-  const nCols = cols.length;
+  const nCols = cols.length + 1;
 
   return (
     <section className={`call-list${pane === 'list' ? ' active' : ''}`} aria-label="Calls">
@@ -303,6 +335,9 @@ export function CallList() {
         <table className="call-table" role="grid" aria-label="Calls" aria-rowcount={rows.length + 1} aria-multiselectable="true">
           <thead>
             <tr>
+              <th className="c-mark" scope="col" title="Marked calls (Space) open together with Enter">
+                <span className="sr-only">Marked</span>
+              </th>
               {cols.map((c) => (
                 <th key={c.key} className={c.className} aria-sort={sort.key === c.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'} scope="col">
                   <button type="button" className="sort" onClick={() => sortBy(c.key)}>
@@ -331,6 +366,7 @@ export function CallList() {
                   key={r.callId}
                   row={r}
                   selected={selectedSet.has(r.callId)}
+                  marked={markedSet.has(r.callId)}
                   cursor={it.index === (cursorPos < 0 ? 0 : cursorPos)}
                   headerColumns={headerColumns}
                   headers={headerColumns.length ? headerValues.get(r.firstMessage) : undefined}

@@ -2,7 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding, ReportCall, ReportMessage } from '../../engine/report.ts';
 import { isoMicros } from '../../engine/report.ts';
-import { defaultCallFilter, filterCalls, indexCalls, sortCalls } from './call-rows.ts';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { analyzeBytes } from '../../engine/analyze.ts';
+import { defaultCallFilter, filterCalls, indexCalls, sortCalls, stateWords } from './call-rows.ts';
 import type { CallFilter } from './call-rows.ts';
 
 const T0 = Date.UTC(2024, 4, 1, 12) * 1000;
@@ -120,5 +124,105 @@ describe('scale', () => {
     // (which would take minutes here). Measured 2–3 s to index on this 2-core machine under load 11.
     expect(t1 - t0).toBeLessThan(20_000);
     expect(t2 - t1).toBeLessThan(5_000);
+  });
+});
+
+describe('sngrep columns: Method, Source, Destination', () => {
+  it('take the dialog\'s first request, even when a response was captured before it', () => {
+    const ms: ReportMessage[] = [];
+    const add = (src: string, dst: string, p: Partial<ReportMessage>) => {
+      const index = ms.length;
+      ms.push({ index, frame: index + 1, firstFrame: index + 1, frames: [index + 1], time: '', timeUs: T0 + index, src, dst, transport: 'udp', connection: null, callId: 'x', cseq: '1 OPTIONS', retransmission: false, encapsulation: null, startLine: '', hasSdp: false, ...p });
+    };
+    add('10.0.0.9:5060', '10.0.0.1:5060', { status: 200, reason: 'OK', cseq: '1 INVITE' }); // the capture starts mid-call
+    add('10.0.0.1:5062', '10.0.0.9:5060', { method: 'BYE', cseq: '2 BYE' });
+    const [row] = indexCalls({ calls: [call('x', 'sip:a@x', 'sip:b@x', 'completed')], messages: ms, findings: [] }).rows;
+    expect(row).toMatchObject({ method: 'BYE', src: '10.0.0.1:5062', dst: '10.0.0.9:5060' });
+    expect(idx.rows.map((r) => r.method)).toEqual(['INVITE', 'INVITE', 'INVITE', 'INVITE']);
+    expect(idx.rows[3]).toMatchObject({ src: '[2001:db8::5]:5060', dst: '10.0.0.2:5060' });
+  });
+
+  it('on real captures: the first request of each Call-ID, as tshark reads it', async () => {
+    const pub = path.resolve(import.meta.dirname, '../../../test/captures/public');
+    for (const file of ['callflow/register.pcap', 'sngrep/aaa.pcap']) {
+      const { report } = await analyzeBytes(new Uint8Array(readFileSync(path.join(pub, file))));
+      const rows = indexCalls(report).rows;
+      const t = spawnSync('tshark', ['-r', path.join(pub, file), '-Y', 'sip.Request-Line', '-T', 'fields', '-E', 'separator=|', '-e', 'sip.Call-ID', '-e', 'sip.Method', '-e', 'ip.src', '-e', 'udp.srcport', '-e', 'ip.dst', '-e', 'udp.dstport'], { encoding: 'utf8' });
+      if (t.status !== 0) continue; // no tshark here: the fixed expectations below still hold
+      const first = new Map<string, string>();
+      for (const line of t.stdout.split('\n').filter(Boolean)) {
+        const [cid, method, sip, sport, dip, dport] = line.split('|');
+        if (!first.has(cid!)) first.set(cid!, `${method} ${sip}:${sport} ${dip}:${dport}`);
+      }
+      expect(new Map(rows.map((r) => [r.callId, `${r.method} ${r.src} ${r.dst}`]))).toEqual(first);
+    }
+    const { report } = await analyzeBytes(new Uint8Array(readFileSync(path.join(pub, 'callflow/register.pcap'))));
+    expect(indexCalls(report).rows[0]).toMatchObject({ method: 'REGISTER', src: '192.168.1.15:5065', dst: '54.247.82.138:5060', kind: 'registration' });
+  });
+
+  it('sort by method, source and destination', () => {
+    const ms: ReportMessage[] = [];
+    const cs: ReportCall[] = [];
+    for (const [id, method, src] of [['p', 'REGISTER', '10.0.0.3:5060'], ['q', 'INVITE', '10.0.0.1:5060'], ['r', 'OPTIONS', '10.0.0.2:5060']] as const) {
+      ms.push({ index: ms.length, frame: ms.length + 1, firstFrame: ms.length + 1, frames: [ms.length + 1], time: '', timeUs: T0 + ms.length, src, dst: '10.9.9.9:5060', transport: 'udp', connection: null, callId: id, cseq: `1 ${method}`, retransmission: false, encapsulation: null, startLine: '', hasSdp: false, method });
+      cs.push(call(id, 'sip:a@x', 'sip:b@x', 'x'));
+    }
+    const rows = indexCalls({ calls: cs, messages: ms, findings: [] }).rows;
+    expect(ids(sortCalls(rows, { key: 'method', dir: 'asc' }))).toEqual(['q', 'r', 'p']);
+    expect(ids(sortCalls(rows, { key: 'src', dir: 'desc' }))).toEqual(['p', 'r', 'q']);
+    expect(ids(filterCalls(rows, f({ text: 'method:OPTIONS' })))).toEqual(['r']);
+  });
+});
+
+describe('State column from the diagnosis (outcome, teardown)', () => {
+  const diag = (p: Record<string, unknown>): ReportCall => ({ ...call('z', 'sip:a@x', 'sip:b@x', 'confirmed'), ...p });
+  it('shows the outcome and the teardown words, with code, who ended it and the verdict in the tooltip', () => {
+    expect(stateWords(diag({ outcome: 'answered', outcomeCode: 200, teardown: 'normal', endedBy: 'caller', verdict: null }))).toEqual({
+      label: 'answered · ended',
+      title: 'Outcome: answered (200). Teardown: normal, ended by caller.',
+      code: 200,
+      failed: false,
+      answered: true,
+    });
+    const busy = stateWords(diag({ outcome: 'busy', outcomeCode: 486, teardown: null, verdict: { text: 'The callee was busy.', rootCause: 0, symptoms: [] } }))!;
+    expect(busy).toMatchObject({ label: 'busy', code: 486, failed: true, answered: false });
+    expect(busy.title).toBe('Outcome: busy (486). The callee was busy.');
+    expect(stateWords(diag({ outcome: 'answered', teardown: 'failed' }))).toMatchObject({ label: 'answered · teardown failed', failed: true, answered: true });
+    expect(stateWords(diag({ outcome: 'timed-out', teardown: 'not-analysed' }))).toMatchObject({ label: 'timed out', failed: true });
+    expect(stateWords(diag({ outcome: 'in-progress', teardown: 'still-up' }))).toMatchObject({ label: 'in progress · still up', failed: false, answered: false });
+  });
+
+  it('keeps the model\'s state when the report has no known outcome, and filters and sorts on the words shown', () => {
+    expect(stateWords(diag({}))).toBeNull();
+    const kinds = indexCalls({ calls: [{ ...calls[0]!, kind: 'call' }, { ...calls[1]!, kind: 'registration' }], messages, findings: [] }).rows;
+    expect(ids(filterCalls(kinds, f({ text: 'kind:registration' })))).toEqual(['b']);
+    expect(ids(filterCalls(kinds, f({ text: '-kind:registration' })))).toEqual(['a']);
+    expect(stateWords(diag({ outcome: 'something-new' }))).toBeNull();
+    const rows = indexCalls({
+      calls: [
+        { ...calls[0]!, outcome: 'answered', outcomeCode: 200, teardown: 'failed' },
+        { ...calls[1]!, outcome: 'busy', outcomeCode: 486, teardown: null },
+        calls[2]!,
+        calls[3]!,
+      ],
+      messages,
+      findings: [],
+    }).rows;
+    expect(rows.map((r) => r.stateLabel)).toEqual(['answered · teardown failed', 'busy', 'completed', 'calling']);
+    // The answered call whose teardown failed is a failed call for the quick filter.
+    expect(ids(filterCalls(rows, f({ quick: { failed: true, withFindings: false, unanswered: false, long: false } })))).toEqual(['a', 'b']);
+    expect(ids(filterCalls(rows, f({ text: 'state:busy' })))).toEqual(['b']);
+    expect(ids(filterCalls(rows, f({ text: 'teardown' })))).toEqual(['a']);
+    expect(ids(sortCalls(rows, { key: 'state', dir: 'asc' }))).toEqual(['a', 'b', 'd', 'c']);
+  });
+});
+
+describe('State column on a real capture', () => {
+  it('sngrep/aaa.pcap: the code beside the State words is the one that ended the call (403 after a 407 challenge)', async () => {
+    const bytes = new Uint8Array(readFileSync(path.resolve(import.meta.dirname, '../../../test/captures/public/sngrep/aaa.pcap')));
+    const { report } = await analyzeBytes(bytes);
+    const rows = indexCalls(report).rows;
+    const row = rows.find((r) => r.callId === '85216695-42dcdb1d@192.168.1.2')!;
+    expect([row.stateLabel, row.finalStatus]).toEqual(['rejected', 403]);
   });
 });

@@ -8,11 +8,12 @@
  *   bare words     match anywhere (Call-ID, From/To numbers and URIs, IPs and ports, methods,
  *                  status codes, state, transport)
  *   method:BYE  status:404  ip:10.0.0.1  from:alice  to:1002  callid:abc  state:failed
- *   kind:ack-missing  (a finding kind)   -word  (must NOT match)
+ *                  (state: matches the model's state and the State column's outcome/teardown words)
+ *   kind:ack-missing  (a finding kind, or the call's kind: kind:registration)   -word  (must NOT match)
  * A bare all-capitals word (INVITE) or a 3-digit number (486) also matches a method or status
  * exactly, so "486" finds the busy calls without matching every number containing 486.
  */
-import type { Finding, FindingKind, Report, ReportMessage, Severity } from '../../engine/report.ts';
+import type { Finding, FindingKind, Report, ReportCall, ReportMessage, Severity } from '../../engine/report.ts';
 import { endpointIp, shortUri } from '../format.ts';
 
 export interface CallRow {
@@ -22,6 +23,17 @@ export interface CallRow {
   from: string;
   to: string;
   state: string;
+  /** The dialog's first request (INVITE, REGISTER, OPTIONS, SUBSCRIBE …), as sngrep's Method column; '' when none was captured. */
+  method: string;
+  /** Where the first request came from and went to ("ip:port"), as sngrep's Source/Destination. */
+  src: string;
+  dst: string;
+  /** The call's kind from the report ("call", "registration", "keepalive", "subscription", "other"), or null. */
+  kind: string | null;
+  /** What the State column shows: the outcome and teardown words when the report has them, else `state`. */
+  stateLabel: string;
+  /** Longer words for the State cell's tooltip (outcome with code, teardown, who ended it, verdict). */
+  stateTitle: string;
   startUs: number;
   durationUs: number;
   messages: number;
@@ -84,9 +96,65 @@ export function indexCalls(report: Pick<Report, 'calls' | 'messages' | 'findings
     const mi = messagesByCall.get(c.callId) ?? [];
     const ms = mi.map((i) => msgs[i]!);
     const fi = findingsByCall.get(c.callId);
-    return callRow(index, c.callId, c.from, c.to, c.state, ms, fi ? fi.map((i) => report.findings[i]!) : noFindings, c.messageCount);
+    const row = callRow(index, c.callId, c.from, c.to, c.state, ms, fi ? fi.map((i) => report.findings[i]!) : noFindings, c.messageCount);
+    applyDiagnosis(row, c);
+    return row;
   });
   return { rows, messagesByCall, captureFindings, findingsByCall };
+}
+
+const FAILED_OUTCOMES: ReadonlySet<string> = new Set(['busy', 'rejected', 'cancelled', 'timed-out', 'no-response']);
+const KNOWN_OUTCOMES: ReadonlySet<string> = new Set([...FAILED_OUTCOMES, 'answered', 'in-progress']);
+/** The State column's words for a teardown (REPORT.md `calls[].teardown`); none for "not-analysed" or null. */
+const TEARDOWN_WORDS: Readonly<Record<string, string>> = { normal: 'ended', failed: 'teardown failed', 'still-up': 'still up' };
+
+export interface StateWords {
+  /** Short words for the cell: "answered · ended", "busy", "answered · teardown failed". */
+  label: string;
+  /** The long form for the tooltip. */
+  title: string;
+  /** The status that decided the outcome (a 403 after a 407 challenge is 403), or null. */
+  code: number | null;
+  failed: boolean;
+  answered: boolean;
+}
+
+/**
+ * The State column from the diagnosis fields of a call (REPORT.md: `outcome`, `outcomeCode`,
+ * `teardown`, `endedBy`, `verdict`), or null when the report has no known outcome for it (older
+ * reports: the column keeps the model's `state`).
+ */
+export function stateWords(c: ReportCall): StateWords | null {
+  const outcome = c.outcome;
+  if (typeof outcome !== 'string' || !KNOWN_OUTCOMES.has(outcome)) return null;
+  const code = typeof c.outcomeCode === 'number' ? c.outcomeCode : null;
+  const teardown = typeof c.teardown === 'string' ? c.teardown : null;
+  const endedBy = typeof c.endedBy === 'string' && c.endedBy ? c.endedBy : null;
+  const verdict = c.verdict && typeof c.verdict === 'object' && typeof (c.verdict as { text?: unknown }).text === 'string' ? (c.verdict as { text: string }).text : null;
+  const word = outcome.replace('-', ' ');
+  const td = teardown ? TEARDOWN_WORDS[teardown] : undefined;
+  const label = td ? `${word} · ${td}` : word;
+  let title = `Outcome: ${word}${code !== null ? ` (${code})` : ''}.`;
+  if (teardown) title += ` Teardown: ${teardown.replace('-', ' ')}${endedBy ? `, ended by ${endedBy}` : ''}.`;
+  else if (endedBy) title += ` Ended by ${endedBy}.`;
+  if (verdict) title += ` ${verdict}`;
+  return { label, title, code, failed: FAILED_OUTCOMES.has(outcome) || teardown === 'failed', answered: outcome === 'answered' };
+}
+
+/** Fill the row's kind and State words from the call's diagnosis fields, when the report has them. */
+function applyDiagnosis(row: CallRow, c: ReportCall): void {
+  if (typeof c.kind === 'string') {
+    row.kind = c.kind;
+    row.haystack += ` ${c.kind.toLowerCase()}`;
+  }
+  const w = stateWords(c);
+  if (!w) return;
+  row.stateLabel = w.label;
+  row.stateTitle = w.title;
+  row.finalStatus = w.code;
+  row.failed = w.failed;
+  row.answered = w.answered;
+  row.haystack += ` ${w.label.toLowerCase()}`;
 }
 
 const rank: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
@@ -108,8 +176,12 @@ function callRow(index: number, callId: string, from: string | null, to: string 
   let lastFinal: number | null = null;
   let answered = false;
   let firstMessage = ms[0]?.index ?? -1;
+  let firstRequest: ReportMessage | null = null;
   for (const m of ms) {
-    if (m.method) addTo(methods, m.method);
+    if (m.method) {
+      addTo(methods, m.method);
+      if (firstRequest === null) firstRequest = m;
+    }
     if (m.status !== undefined) addTo(statuses, m.status);
     if (!eps.includes(m.src)) {
       eps.push(m.src);
@@ -147,6 +219,7 @@ function callRow(index: number, callId: string, from: string | null, to: string 
   const fromS = shortUri(from);
   const toS = shortUri(to);
   const tr = transports.length === 1 ? transports[0]! : transports.sort().join('/');
+  const head = firstRequest ?? ms[0];
   let haystack = `${callId} ${from ?? ''} ${to ?? ''} ${state} ${tr} ${eps.join(' ')} ${methods.join(' ')} ${statuses.join(' ')}`;
   if (kinds.length) haystack += ` ${kinds.join(' ')}`;
   return {
@@ -155,6 +228,12 @@ function callRow(index: number, callId: string, from: string | null, to: string 
     from: fromS,
     to: toS,
     state,
+    method: firstRequest?.method ?? '',
+    src: head?.src ?? '',
+    dst: head?.dst ?? '',
+    kind: null,
+    stateLabel: state,
+    stateTitle: state,
     startUs,
     durationUs: endUs - startUs,
     messages: messageCount || ms.length,
@@ -238,10 +317,11 @@ function parseTerms(text: string): Term[] {
         test = (r) => r.callId.toLowerCase().includes(v);
         break;
       case 'state':
-        test = (r) => r.state.toLowerCase().includes(v);
+        test = (r) => r.state.toLowerCase().includes(v) || r.stateLabel.toLowerCase().includes(v);
         break;
       case 'kind':
-        test = (r) => r.kinds.some((k) => k.includes(v));
+        // A finding kind (ack-missing), or the call's own kind (registration, keepalive…).
+        test = (r) => r.kinds.some((k) => k.includes(v)) || (r.kind !== null && r.kind.toLowerCase() === v);
         break;
       default: {
         const all = raw; // bare word (may itself contain ':' as in an IPv6 address or ip:port)
@@ -277,7 +357,7 @@ export function filterCalls(rows: readonly CallRow[], f: CallFilter): CallRow[] 
   });
 }
 
-export type SortKey = 'start' | 'from' | 'to' | 'state' | 'duration' | 'messages' | 'findings' | 'transport' | `header:${string}`;
+export type SortKey = 'start' | 'method' | 'src' | 'dst' | 'from' | 'to' | 'state' | 'duration' | 'messages' | 'findings' | 'transport' | `header:${string}`;
 export interface CallSort {
   key: SortKey;
   dir: 'asc' | 'desc';
@@ -298,7 +378,16 @@ export function sortCalls(rows: readonly CallRow[], s: CallSort, headerValue?: (
       get = (r) => r.to.toLowerCase();
       break;
     case 'state':
-      get = (r) => r.state;
+      get = (r) => r.stateLabel;
+      break;
+    case 'method':
+      get = (r) => r.method;
+      break;
+    case 'src':
+      get = (r) => r.src;
+      break;
+    case 'dst':
+      get = (r) => r.dst;
       break;
     case 'duration':
       get = (r) => r.durationUs;

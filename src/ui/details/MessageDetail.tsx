@@ -6,7 +6,7 @@
  * frame number with ready display filters to copy; previous/next message of the same
  * transaction; the findings on it; and a note field (exported as a pcapng comment).
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 import { useAppStore, useAppStoreApi } from '../../state/store.tsx';
 import { selectAnnotations, selectLadderMessages, selectReport, selectSelectedMessage } from '../../state/selectors.ts';
@@ -40,8 +40,12 @@ function CopyButton({ text, label }: { text: string; label: string }) {
   );
 }
 
-/** The raw message with highlighted header names and emphasised routing values. */
-export function RawMessage({ raw }: { raw: string }) {
+/** The raw message with highlighted header names and emphasised routing values; `hitLine` (1-based) marks a search match's line. */
+export function RawMessage({ raw, hitLine }: { raw: string; hitLine?: number }) {
+  const pre = useRef<HTMLPreElement>(null);
+  useEffect(() => {
+    if (hitLine !== undefined) pre.current?.querySelector('.search-hit')?.scrollIntoView({ block: 'nearest' });
+  }, [hitLine, raw]);
   const lines = raw.split(/\r?\n/);
   let inBody = false;
   const out: ReactNode[] = [];
@@ -81,14 +85,14 @@ export function RawMessage({ raw }: { raw: string }) {
       );
     }
     out.push(
-      <span key={i} className="raw-line">
+      <span key={i} className={i + 1 === hitLine ? 'raw-line search-hit' : 'raw-line'}>
         {node}
         {'\n'}
       </span>,
     );
   });
   return (
-    <pre className="raw" data-testid="raw-message" aria-label="Raw message">
+    <pre ref={pre} className="raw" data-testid="raw-message" aria-label="Raw message">
       {out}
     </pre>
   );
@@ -163,6 +167,11 @@ export function MessageDetailPane() {
   const annotations = useAppStore(selectAnnotations);
   const [detail, setDetail] = useState<{ index: number; d: Detail | null; error: string | null } | null>(null);
   const m = index !== null ? report?.messages[index] : undefined;
+  // The line of the text-search match n / N went to, when that is this message.
+  const hitLine = useAppStore((s) => {
+    const hit = s.search.result?.matches[s.search.pos];
+    return hit && hit.index === index ? hit.line : undefined;
+  });
 
   useEffect(() => {
     if (index === null) return;
@@ -250,7 +259,7 @@ export function MessageDetailPane() {
       ) : (
         <>
           {d.d?.parseError && <p className="error-inline">Not fully parsed: {d.d.parseError}</p>}
-          <RawMessage raw={d.d?.raw ?? ''} />
+          <RawMessage raw={d.d?.raw ?? ''} hitLine={hitLine} />
           {d.d?.sip && <Parsed sip={d.d.sip} />}
         </>
       )}

@@ -51,3 +51,26 @@ describe('mermaidLadder', () => {
     expect(m).not.toMatch(/[;#]/);
   });
 });
+
+describe('mermaidLadder with hostile capture text', () => {
+  it('writes markup, entity and comment characters from the capture as Mermaid entity codes', () => {
+    const hostile: ReportMessage[] = [];
+    const reason = 'OK <img src=x onerror=alert(1)> & "q" #59; %%{init}%% `x`\r\nparticipant Evil';
+    hostile.push({ index: 0, frame: 1, firstFrame: 1, frames: [1], time: isoMicros(T0), timeUs: T0, src: '10.0.0.1:5060', dst: '10.0.0.2:5060', transport: 'udp', connection: null, callId: 'c9', cseq: '1 INVITE', retransmission: false, encapsulation: null, startLine: '', hasSdp: false, status: 200, reason });
+    const bad: Finding = { ...finding, callId: 'c9', frames: [1], title: 'Title with <b>bold</b>; and #hash', expected: null };
+    const l = layoutLadder({ messages: hostile, callIds: ['c9'], hosts: { ...v.hosts, names: { '10.0.0.2': '<script>x</script>' } }, unfolded: [], timeMode: 'call', selectedMessage: null, findings: [bad] });
+    const m = mermaidLadder(l, { findings: [bad] });
+    const lines = m.trimEnd().split('\n');
+    // Every line is one statement: the CR/LF in the reason did not start a new one.
+    expect(lines.filter((x) => x.startsWith('  participant'))).toHaveLength(2);
+    expect(lines).toHaveLength(5); // header, 2 participants, the 200 OK, the note
+    for (const line of lines.slice(1)) {
+      const text = line.slice(line.indexOf(line.includes(' as ') ? ' as ' : ':') + 1);
+      expect(text).not.toMatch(/[<>&"`%{}]/);
+    }
+    expect(m).toContain('#60;img src=x onerror=alert(1)#62;');
+    expect(m).toContain('#60;script#62;x#60;/script#62;');
+    expect(m).toContain('#35;59#59;');
+    expect(m).toContain('Title with #60;b#62;bold#60;/b#62;#59; and #35;hash');
+  });
+});

@@ -100,9 +100,22 @@ export function textLadder(layout: LadderLayout, opts: TextOptions = {}): string
   return out.join('\n') + '\n';
 }
 
-/** Mermaid-safe text: no ';' or '#' (entity syntax), no line breaks. */
+/**
+ * Mermaid-safe text. Capture text (addresses, reasons, titles naming header values) is untrusted:
+ * every character Mermaid or the HTML it renders could read as markup or syntax (`<>&"'` `` ` ``,
+ * `#;` entity syntax, `%` comments, `{}`, `\\`, controls and bidi overrides) is written as
+ * a Mermaid entity code `#NN;` (decimal), which Mermaid shows as the character itself. Line
+ * breaks and other whitespace runs become one space.
+ */
+const MERMAID_MARKUP = new Set(['<', '>', '&', '"', "'", '`', '#', ';', '%', '{', '}', '\\']);
+function mermaidUnsafe(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  return MERMAID_MARKUP.has(ch) || c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
 function mm(s: string): string {
-  return s.replace(/[;#\r\n]/g, ' ').replace(/\s+/g, ' ').trim();
+  let out = '';
+  for (const ch of s.replace(/\s+/g, ' ').trim()) out += mermaidUnsafe(ch) ? `#${ch.charCodeAt(0)};` : ch;
+  return out;
 }
 
 /** The ladder as a Mermaid sequence diagram. */

@@ -4,13 +4,28 @@
  * (`calls[].verdict` of the report, see src/analysis/verdict.ts). Clicking the root cause or a
  * symptom selects its evidence in the ladder. Capture text is rendered as text only.
  */
-import type { Report, ReportCall, ReportVerdict } from '../../engine/report.ts';
+import type { Verdict } from '../../analysis/verdict.ts';
+import type { Report, ReportCall } from '../../engine/report.ts';
 import { useAppStoreApi } from '../../state/store.tsx';
+import { stateWords } from '../calls/call-rows.ts';
 
 /** The verdict of a report call, when the report has one (older reports do not). */
-export function verdictOf(c: ReportCall | undefined): ReportVerdict | null {
-  const v = c?.verdict;
-  return v && typeof v === 'object' && typeof v.text === 'string' && typeof v.rootCause === 'number' ? v : null;
+export function verdictOf(c: ReportCall | undefined): Verdict | null {
+  const v = c?.verdict as Partial<Verdict> | null | undefined;
+  return v && typeof v === 'object' && typeof v.text === 'string' && typeof v.rootCause === 'number' && Array.isArray(v.symptoms) ? (v as Verdict) : null;
+}
+
+/** "answered · teardown failed (BYE answered 408)", "rejected 403": outcome and teardown in words. */
+function outcomeWords(c: ReportCall): string | null {
+  const w = stateWords(c);
+  if (!w) return null;
+  const [outcome, ...rest] = w.label.split(' · ');
+  let text = w.code !== null && outcome !== 'answered' ? `${outcome} ${w.code}` : (outcome ?? '');
+  for (const r of rest) text += ` · ${r}`;
+  if (c.teardown === 'failed') text += typeof c.teardownCode === 'number' ? ` (BYE answered ${c.teardownCode})` : ' (BYE not answered)';
+  if (c.teardown === 'not-analysed') text += ' · not analysed to the end';
+  if (typeof c.endedBy === 'string' && c.endedBy && c.teardown) text += ` · BYE from the ${c.endedBy}`;
+  return text;
 }
 
 /** Finding indices in verdict order: root cause, then its symptoms, then the unrelated ones. */
@@ -18,14 +33,14 @@ export function verdictRank(c: ReportCall | undefined): Map<number, number> {
   const v = verdictOf(c);
   const m = new Map<number, number>();
   if (!v) return m;
-  [v.rootCause, ...v.symptoms, ...(v.unrelated ?? [])].forEach((i, k) => m.set(i, k));
+  [v.rootCause, ...v.symptoms].forEach((i, k) => m.set(i, k));
   return m;
 }
 
 export function CallVerdict({ report, call }: { report: Report; call: ReportCall }) {
   const api = useAppStoreApi();
   const v = verdictOf(call);
-  const summary = typeof call.outcomeSummary === 'string' ? call.outcomeSummary : null;
+  const summary = outcomeWords(call);
   if (!v && !summary) return null;
   const root = v ? report.findings[v.rootCause] : undefined;
   return (

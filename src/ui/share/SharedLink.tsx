@@ -16,6 +16,8 @@ interface Outcome {
   damage: string[];
   /** Smaller things (a field fell back to its default, a note had nowhere to go). */
   notes: string[];
+  /** The capture was refused (it inflates beyond the limit): why, in plain words. */
+  refused?: string;
 }
 
 export function SharedLink() {
@@ -36,6 +38,10 @@ export function SharedLink() {
       const { view, problems, capture } = decoded.value;
       const damage: string[] = [];
       const notes = problems.map((p) => `${p.field}: ${p.message}`);
+      if (capture?.tooLarge) {
+        setOutcome({ name: view.name, anonymised: view.meta.anonymised, damage: [], notes, refused: capture.problem ?? 'the capture in this link is too large to open' });
+        return;
+      }
       if (!capture) damage.push('the link carries no capture (it was made without one, or cut before it)');
       else if (!capture.complete) damage.push(capture.problem ?? 'the capture in the link is incomplete');
       setOutcome({ name: view.name, anonymised: view.meta.anonymised, damage, notes });
@@ -61,10 +67,14 @@ export function SharedLink() {
   }, [api]);
 
   if (!outcome) return null;
-  const damaged = outcome.damage.length > 0;
+  const damaged = outcome.damage.length > 0 || outcome.refused !== undefined;
   return (
     <section className={damaged ? 'share-status error-line' : 'share-status status-line'} role={damaged ? 'alert' : 'status'} aria-label="Shared link">
-      {damaged ? (
+      {outcome.refused !== undefined ? (
+        <p>
+          <strong>This share link was not opened</strong>: {outcome.refused}. Nothing else was loaded; ask the sender for the capture file.
+        </p>
+      ) : damaged ? (
         <p>
           <strong>This share link is damaged</strong> — probably cut short when it was pasted into a chat. {outcome.damage.join('; ')}. What survived is shown below; ask the sender for the
           file if something is missing.

@@ -104,8 +104,9 @@ function SampleSession({ sample, route, training, t }: { sample: SampleEntry; ro
     <section className="training-bar" aria-label="Training" data-testid="training-bar">
       <header className="training-bar-head">
         <span className="badge-training">Training</span>
-        <strong className="training-title" title={sample.title}>
-          {sample.title}
+        {/* The title names the cause: during the quiz the bar shows only the symptom, the question's context. */}
+        <strong className="training-title" title={route.mode === 'quiz' ? sample.symptom : sample.title} data-testid="training-title">
+          {route.mode === 'quiz' ? `Symptom: ${sample.symptom}` : sample.title}
         </strong>
         <span className="spacer" />
         <button type="button" onClick={toLibrary}>

@@ -30,6 +30,12 @@ export const KIND_WORDS: Readonly<Record<FindingKind, string>> = {
   'rtp-icmp-unreachable': 'RTP was answered with ICMP “unreachable”',
   'rtp-to-unlatched-address': 'Media was sent to the signalled address instead of the real (latched) source',
   'malformed-sip': 'A SIP message was malformed',
+  'registration-failed': 'The phone could not register, so it cannot receive calls',
+  'request-loop': 'The request went round in a loop between proxies',
+  'auth-failed': 'Authentication failed after the challenge',
+  'cancel-unanswered': 'The CANCEL was never answered',
+  'media-stopped': 'Audio in one direction stopped in the middle of the call',
+  'lost-between-captures': 'A message left one capture point and never reached the next',
 };
 
 /** Plain words for a kind; an unknown kind reads as its identifier with spaces. */

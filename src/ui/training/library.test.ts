@@ -1,6 +1,6 @@
 /**
  * The sample index: built from the real lab manifests in public/samples (read from disk here,
- * and through Vite's import.meta.glob in LIBRARY — both must agree), grouped by pattern; bad
+ * and through vite.config.ts's virtual:sample-manifests in LIBRARY — both must agree), grouped by pattern; bad
  * manifests are left out with a reason instead of breaking the page.
  */
 import fs from 'node:fs';
@@ -51,7 +51,7 @@ describe('buildLibrary on the lab manifests', () => {
     expect(lib.groups.find((g) => g.pattern === 'ack-missing')?.label).toBe('The ACK never reached the callee');
   });
 
-  test('LIBRARY (built by Vite from import.meta.glob) lists the same samples', () => {
+  test('LIBRARY (built by Vite from virtual:sample-manifests) lists the same samples', () => {
     expect(LIBRARY.samples.map((s) => s.id)).toEqual(lib.samples.map((s) => s.id));
     expect(findSample('01-missing-ack')?.quiz.answer).toBe('ack-missing');
     expect(findSample('no-such-sample')).toBeUndefined();

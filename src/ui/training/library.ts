@@ -1,6 +1,6 @@
 /**
  * The training library's sample index, built at build time from the lab samples'
- * `public/samples/<id>/manifest.json` (Vite's eager `import.meta.glob`; the captures themselves
+ * `public/samples/<id>/manifest.json` (compiled in by vite.config.ts's `virtual:sample-manifests`; the captures themselves
  * stay in public/ and are fetched from `/samples/<id>/capture.pcap` when a sample is opened).
  *
  * Each manifest is checked field by field: a sample whose manifest is incomplete (the lab may
@@ -9,6 +9,7 @@
  * first sample's id.
  */
 import { z } from 'zod';
+import { manifests } from 'virtual:sample-manifests';
 import { kindWords } from './kinds.ts';
 
 const frames = z.array(z.number().int().nonnegative());
@@ -63,7 +64,7 @@ export function folderOf(path: string): string | null {
 }
 
 /**
- * Builds the index from manifest modules keyed by path (what `import.meta.glob` returns; a
+ * Builds the index from manifest modules keyed by path (what `virtual:sample-manifests` gives; a
  * module may be the JSON itself or `{ default: json }`).
  */
 export function buildLibrary(modules: Readonly<Record<string, unknown>>, base = '/'): Library {
@@ -103,7 +104,7 @@ export function buildLibrary(modules: Readonly<Record<string, unknown>>, base = 
 }
 
 /** The library of this build. */
-export const LIBRARY: Library = buildLibrary(import.meta.glob('/public/samples/*/manifest.json', { eager: true }), import.meta.env.BASE_URL);
+export const LIBRARY: Library = buildLibrary(manifests, import.meta.env.BASE_URL);
 
 export function findSample(id: string, library: Library = LIBRARY): SampleEntry | undefined {
   return library.samples.find((s) => s.id === id);

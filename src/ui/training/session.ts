@@ -16,6 +16,7 @@ import type { Overlays } from '../../state/view-state.ts';
 import type { Report } from '../../engine/report.ts';
 import type { SampleEntry } from './library.ts';
 import type { StepTarget } from './walkthrough.ts';
+import { keyLogSamples } from 'virtual:sample-manifests';
 
 export interface SampleLoad {
   id: string;
@@ -49,12 +50,12 @@ export function sampleIsCurrent(t: TrainingState, app: AppState, id: string): bo
   return s.phase === 'loading' || (s.phase === 'ready' && s.report === app.report) || s.phase === 'error';
 }
 
-/** The key logs that ship with TLS samples, bundled by Vite as text and loaded on demand. */
-const keyLogs = import.meta.glob('/public/samples/*/keylog.txt', { query: '?raw', import: 'default' }) as Record<string, () => Promise<string>>;
-
-export async function sampleKeyLog(id: string): Promise<string | null> {
-  const load = keyLogs[`/public/samples/${id}/keylog.txt`];
-  return load ? await load() : null;
+/** The key log that ships with a TLS sample (public/samples/<id>/keylog.txt), fetched on demand. */
+export async function sampleKeyLog(id: string, get: (url: string) => Promise<Response> = fetch): Promise<string | null> {
+  if (!keyLogSamples.includes(id)) return null;
+  const res = await get(`${import.meta.env.BASE_URL}samples/${encodeURIComponent(id)}/keylog.txt`);
+  if (!res.ok) throw new Error(`the sample's key log could not be fetched (${res.status} ${res.statusText})`);
+  return await res.text();
 }
 
 export async function openSample(app: StoreApi<AppState>, training: StoreApi<TrainingState>, s: SampleEntry): Promise<void> {

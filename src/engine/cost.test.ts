@@ -1,0 +1,137 @@
+/**
+ * Cost guard (issue 15): time and memory per unit of input stay flat from 1× to 8× the size of
+ * the worst synthetic inputs the fuzzing campaign found — copies of one message, RTP streams of
+ * one call, B2BUA legs with the same numbers, Vias, Record-Routes. Robust to a noisy shared
+ * machine: each size is timed twice (the faster run counts), the 1× run carries the fixed
+ * costs, and the bound is generous — 8× the input must cost less than 3× as much per unit
+ * (quadratic growth would cost 8×). Time covers the analysis and writing the JSON report.
+ */
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { ethUdp4, pcapFile } from '../capture/testing/packets.ts';
+import { rtpPacket } from '../analysis/testing/capture.ts';
+import { writeJson } from '../cli/json-stream.ts';
+import { analyzeBytes } from './analyze.ts';
+import { checkReport } from './contract.ts';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+const T0 = Date.UTC(2024, 4, 1, 12) * 1000;
+type Frame = { timeUs: number; data: Uint8Array };
+
+function sip(src: string, dst: string, text: string): Uint8Array {
+  const [sh, sp] = src.split(':');
+  const [dh, dp] = dst.split(':');
+  return ethUdp4({ src: sh!, dst: dh!, sport: Number(sp), dport: Number(dp), payload: text });
+}
+
+function message(start: string, headers: string[], body = ''): string {
+  return `${start}\r\n${headers.join('\r\n')}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+}
+
+/** n copies of one INVITE under 100 ms apart, seen on the LAN and (rewritten) on the WAN side. */
+function duplicates(n: number): Uint8Array {
+  const frames: Frame[] = [];
+  for (let i = 0; i < n; i++) {
+    const lan = i % 2 === 0;
+    const via = lan ? '192.168.1.10:5060' : `203.0.113.7:${5060 + (i % 50)}`;
+    const text = message('INVITE sip:bob@198.51.100.1 SIP/2.0', [`Via: SIP/2.0/UDP ${via};branch=z9hG4bK-same`, 'From: <sip:alice@example.com>;tag=a', 'To: <sip:bob@example.com>', 'Call-ID: storm', 'CSeq: 1 INVITE', `Contact: <sip:alice@${via}>`]);
+    frames.push({ timeUs: T0 + i * 10, data: sip(lan ? '192.168.1.10:5060' : '203.0.113.7:5060', '198.51.100.1:5060', text) });
+  }
+  return pcapFile(1, frames);
+}
+
+/** One call and n RTP streams of it: half toward the callee's SDP address, half toward the caller from elsewhere. */
+function streams(n: number): Uint8Array {
+  const sdp = (ip: string, port: number) => `v=0\r\no=- 1 1 IN IP4 ${ip}\r\ns=-\r\nc=IN IP4 ${ip}\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0\r\n`;
+  const base = ['From: <sip:alice@example.com>;tag=a', 'To: <sip:bob@example.com>', 'Call-ID: media', 'Content-Type: application/sdp'];
+  const frames: Frame[] = [
+    { timeUs: T0, data: sip('203.0.113.5:5060', '198.51.100.1:5060', message('INVITE sip:bob@198.51.100.1 SIP/2.0', ['Via: SIP/2.0/UDP 203.0.113.5:5060;branch=z9hG4bK-m', ...base, 'CSeq: 1 INVITE', 'Contact: <sip:alice@203.0.113.5:5060>'], sdp('203.0.113.5', 4000))) },
+    { timeUs: T0 + 1000, data: sip('198.51.100.1:5060', '203.0.113.5:5060', message('SIP/2.0 200 OK', ['Via: SIP/2.0/UDP 203.0.113.5:5060;branch=z9hG4bK-m', ...base.map((h) => (h.startsWith('To') ? `${h};tag=b` : h)), 'CSeq: 1 INVITE', 'Contact: <sip:bob@10.0.0.9:5060>'], sdp('10.0.0.9', 5000))) },
+  ];
+  for (let i = 0; i < n; i++) {
+    const toCallee = i % 2 === 0;
+    const data = toCallee
+      ? ethUdp4({ src: '203.0.113.5', dst: '10.0.0.9', sport: 10_000 + (i >> 1), dport: 5000, payload: rtpPacket(1, 0x1000 + i) })
+      : ethUdp4({ src: `198.51.${100 + ((i >> 9) & 15)}.${2 + ((i >> 1) % 250)}`, dst: '203.0.113.5', sport: 20_000 + (i >> 1), dport: 4000, payload: rtpPacket(1, 0x1000 + i) });
+    frames.push({ timeUs: T0 + 2000 + i * 10, data });
+  }
+  return pcapFile(1, frames);
+}
+
+/** n INVITEs with the same From/To in one burst (a SIPp load test through a B2BUA), a tenth joined by a correlation header. */
+function legs(n: number): Uint8Array {
+  const frames: Frame[] = [];
+  for (let i = 0; i < n; i++) {
+    const out = i % 2 === 1;
+    const src = out ? '192.0.2.20:5060' : '192.0.2.10:5060';
+    const dst = out ? '198.51.100.30:5060' : '192.0.2.20:5060';
+    const corr = i % 10 === 5 ? ['X-Call-ID: leg-0'] : [];
+    frames.push({ timeUs: T0 + i * 100, data: sip(src, dst, message('INVITE sip:4930123@x SIP/2.0', [`Via: SIP/2.0/UDP ${src};branch=z9hG4bK-${i}`, `From: <sip:4415550100@${src}>;tag=${i}`, `To: <sip:4930123@${dst}>`, `Call-ID: leg-${i}`, 'CSeq: 1 INVITE', `Contact: <sip:sipp@${src}>`, ...corr])) });
+  }
+  return pcapFile(1, frames);
+}
+
+/** 100 request/response pairs, each carrying k Vias (or k Record-Routes): k scales. */
+function headerStorm(k: number, name: 'Via' | 'Record-Route'): Uint8Array {
+  const frames: Frame[] = [];
+  for (let c = 0; c < 100; c++) {
+    const many = Array.from({ length: k }, (_, i) => (name === 'Via' ? `Via: SIP/2.0/UDP 10.${i >> 8}.${i & 255}.1:5060;branch=z9hG4bK-${c}-${i};rport` : `Record-Route: <sip:10.${i >> 8}.${i & 255}.1:5060;lr>`));
+    const top = `Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-top-${c}`;
+    const common = [`From: <sip:a@example.com>;tag=f${c}`, 'To: <sip:b@example.com>', `Call-ID: storm-${c}`, 'CSeq: 1 INVITE', 'Contact: <sip:a@192.0.2.1:5060>'];
+    const req = message('INVITE sip:b@192.0.2.2 SIP/2.0', name === 'Via' ? [top, ...many, ...common] : [top, ...many, ...common]);
+    const res = message('SIP/2.0 200 OK', name === 'Via' ? [top, ...many, ...common.map((h) => (h.startsWith('To') ? `${h};tag=t${c}` : h))] : [top, ...many, ...common.map((h) => (h.startsWith('To') ? `${h};tag=t${c}` : h))]);
+    frames.push({ timeUs: T0 + c * 2000, data: sip('192.0.2.1:5060', '192.0.2.2:5060', req) });
+    frames.push({ timeUs: T0 + c * 2000 + 1000, data: sip('192.0.2.2:5060', '192.0.2.1:5060', res) });
+  }
+  return pcapFile(1, frames);
+}
+
+/** Time (best of two) and retained heap of analysing `bytes` and writing its JSON. */
+async function cost(bytes: Uint8Array): Promise<{ ms: number; bytes: number; messages: number }> {
+  let best = Infinity;
+  let held = 0;
+  let messages = 0;
+  for (let round = 0; round < 2; round++) {
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const t0 = performance.now();
+    const analysis = await analyzeBytes(bytes);
+    let chars = 0;
+    await writeJson(analysis.report, (s) => {
+      chars += s.length;
+    });
+    best = Math.min(best, performance.now() - t0);
+    expect(chars).toBeGreaterThan(0);
+    expect(checkReport(analysis.report)).toEqual([]);
+    messages = analysis.report.messages.length;
+    gc();
+    held = Math.max(held, process.memoryUsage().heapUsed - before);
+    void analysis.report.capture; // keep it alive until measured
+  }
+  return { ms: best, bytes: Math.max(held, 1), messages };
+}
+
+const FAMILIES: Array<{ name: string; unit: string; base: number; make: (n: number) => Uint8Array }> = [
+  { name: 'duplicate copies of one message', unit: 'copy', base: 2000, make: duplicates },
+  { name: 'RTP streams of one call', unit: 'stream', base: 1000, make: streams },
+  { name: 'B2BUA legs with the same From/To', unit: 'leg', base: 1000, make: legs },
+  { name: 'Vias per message', unit: 'Via', base: 20, make: (k) => headerStorm(k, 'Via') },
+  { name: 'Record-Routes per message', unit: 'Record-Route', base: 20, make: (k) => headerStorm(k, 'Record-Route') },
+];
+
+describe('cost per unit stays flat from 1× to 8×', () => {
+  for (const f of FAMILIES) {
+    it(`${f.name}: 8× as many costs < 3× as much per ${f.unit}, in time and memory`, async () => {
+      const small = await cost(f.make(f.base));
+      const big = await cost(f.make(8 * f.base));
+      const timeRatio = big.ms / (8 * f.base) / (small.ms / f.base);
+      const memRatio = big.bytes / (8 * f.base) / (small.bytes / f.base);
+      console.log(`${f.name}: ${f.base} → ${small.ms.toFixed(0)} ms ${(small.bytes / 1e6).toFixed(1)} MB; ${8 * f.base} → ${big.ms.toFixed(0)} ms ${(big.bytes / 1e6).toFixed(1)} MB; per-unit ratios time ${timeRatio.toFixed(2)}, memory ${memRatio.toFixed(2)}`);
+      expect(timeRatio).toBeLessThan(3);
+      expect(memRatio).toBeLessThan(3);
+    });
+  }
+});
