@@ -19,12 +19,13 @@ export function verdictOf(c: ReportCall | undefined): Verdict | null {
 function outcomeWords(c: ReportCall): string | null {
   const w = stateWords(c);
   if (!w) return null;
-  const [outcome, ...rest] = w.label.split(' · ');
-  let text = w.code !== null && outcome !== 'answered' ? `${outcome} ${w.code}` : (outcome ?? '');
-  for (const r of rest) text += ` · ${r}`;
-  if (c.teardown === 'failed') text += typeof c.teardownCode === 'number' ? ` (BYE answered ${c.teardownCode})` : ' (BYE not answered)';
-  if (c.teardown === 'not-analysed') text += ' · not analysed to the end';
-  if (typeof c.endedBy === 'string' && c.endedBy && c.teardown) text += ` · BYE from the ${c.endedBy}`;
+  const outcome = String(c.outcome).replace('-', ' ');
+  let text = w.code !== null && c.outcome !== 'answered' ? `${outcome} ${w.code}` : outcome;
+  const by = typeof c.endedBy === 'string' && c.endedBy ? c.endedBy : null;
+  if (c.teardown === 'normal') text += by ? ` · ended by the ${by}` : ' · ended';
+  else if (c.teardown === 'failed') text += ` · teardown failed (${by ? `the ${by}'s ` : ''}BYE ${typeof c.teardownCode === 'number' ? `answered ${c.teardownCode}` : 'not answered'})`;
+  else if (c.teardown === 'still-up') text += ' · still up at capture end';
+  else if (c.teardown === 'not-analysed') text += ' · not analysed to the end';
   return text;
 }
 
