@@ -434,6 +434,7 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
         reasons: h.reasons,
         frames: h.evidence.map((i) => messages[i]?.frame ?? 0).filter((f) => f > 0),
       })),
+      hostsRefused: model.hosts.refused ?? [],
       icmp: icmp.map((i) => ({
         frame: i.frame,
         time: isoMicros(i.timeUs),

@@ -256,6 +256,8 @@ export interface Report {
    * `calls[].legs` repeats the Call-IDs only for groups of at most 16 legs).
    */
   legGroups?: ReportLegGroup[];
+  /** extra: merges the evidence suggested but refused because the addresses exchange SIP with each other (two hops), with the reason. */
+  hostsRefused?: Array<{ ips: string[]; reason: string }>;
 }
 
 export interface ReportLegGroup {

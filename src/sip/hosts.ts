@@ -11,7 +11,11 @@
  *   behind a NAT whose public side is A (merged only when B is itself a column, e.g. captured on both
  *   sides); when A is private too, one host with two addresses is the likelier reading.
  *
- * The model keeps the proposals; the viewer lets the user apply them.
+ * A merge never erases a hop: two addresses that exchange SIP with each other are two hops, so no
+ * proposal joins them, directly or through a third address (a proxy and its callee once became one
+ * column of self-loops because of a double Record-Route guess). Refused merges are kept, with the
+ * reason, in `refused`. The model keeps the proposals, each with its reasons; the viewer lets the
+ * user apply and undo them.
  */
 
 import type { CapturedMessage } from './types.ts';
@@ -43,9 +47,17 @@ export interface MergeProposal {
   evidence: number[];
 }
 
+export interface RefusedMerge {
+  ips: string[];
+  /** The evidence that suggested the merge, and why it was refused, in words. */
+  reason: string;
+}
+
 export interface HostsModel {
   hosts: Host[];
   proposals: MergeProposal[];
+  /** Merges the evidence suggested but the addresses exchange SIP with each other (two hops). */
+  refused?: RefusedMerge[];
 }
 
 /** The last of these requests whose top Via has this sent-by. */
@@ -82,11 +94,17 @@ export function buildHosts(messages: CapturedMessage[]): HostsModel {
   // Request top Via branch → messages that carried it on top (the sent-by is compared on lookup;
   // keying by the branch alone saves building a key string per message).
   const topVia = new Map<string, CapturedMessage[]>();
+  // Which host pairs exchange SIP directly (host ids, low·high), with the first frame that shows it.
+  const talks = new Map<number, number>();
   for (const c of messages) {
     const s = hostFor(c.src.ip, c.src.port, c.index);
     s.messageCount++;
     const d = hostFor(c.dst.ip, c.dst.port, c.index);
     d.messageCount++;
+    if (s !== d) {
+      const key = s.id < d.id ? s.id * 0x100000 + d.id : d.id * 0x100000 + s.id;
+      if (!talks.has(key)) talks.set(key, c.frame);
+    }
     const m = c.sip;
     if (!m) continue;
     const agent = headerValue(m, m.kind === 'request' ? 'User-Agent' : 'Server') ?? headerValue(m, 'User-Agent');
@@ -151,16 +169,59 @@ export function buildHosts(messages: CapturedMessage[]): HostsModel {
     while (parent.get(r) !== undefined && parent.get(r) !== r) r = parent.get(r) as string;
     return r;
   };
+  const talkFrame = (x: string, y: string): number | undefined => {
+    const i = byIp.get(x)?.id;
+    const j = byIp.get(y)?.id;
+    if (i === undefined || j === undefined || i === j) return undefined;
+    return talks.get(i < j ? i * 0x100000 + j : j * 0x100000 + i);
+  };
+  const members = new Map<string, string[]>();
+  const refused: RefusedMerge[] = [];
   const usable = pairs.filter(([a, b]) => byIp.has(a) && byIp.has(b) && a !== b);
-  for (const [a, b] of usable) {
-    if (!parent.has(a)) parent.set(a, a);
-    if (!parent.has(b)) parent.set(b, b);
+  const merged: typeof usable = [];
+  for (const pair of usable) {
+    const [a, b, , reason] = pair;
+    if (!parent.has(a)) {
+      parent.set(a, a);
+      members.set(a, [a]);
+    }
+    if (!parent.has(b)) {
+      parent.set(b, b);
+      members.set(b, [b]);
+    }
     const ra = find(a);
     const rb = find(b);
-    if (ra !== rb) parent.set(rb, ra);
+    if (ra === rb) {
+      merged.push(pair);
+      continue;
+    }
+    // Never one column for two addresses that send SIP to each other (checked across both groups).
+    const ga = members.get(ra) ?? [ra];
+    const gb = members.get(rb) ?? [rb];
+    let hop: [string, string, number] | null = null;
+    for (const x of ga) {
+      for (const y of gb) {
+        const f = talkFrame(x, y);
+        if (f !== undefined) {
+          hop = [x, y, f];
+          break;
+        }
+      }
+      if (hop) break;
+    }
+    if (hop) {
+      if (refused.length < 20 && !refused.some((r) => r.ips.includes(a) && r.ips.includes(b))) {
+        refused.push({ ips: [a, b], reason: `${reason} Not merged: ${hop[0]} and ${hop[1]} exchange SIP with each other (frame ${hop[2]}), so they are two hops.` });
+      }
+      continue;
+    }
+    parent.set(rb, ra);
+    members.set(ra, [...ga, ...gb]);
+    members.delete(rb);
+    merged.push(pair);
   }
   const groups = new Map<string, MergeProposal>();
-  for (const [a, b, kind, reason, index] of usable) {
+  for (const [a, b, kind, reason, index] of merged) {
     const root = find(a);
     let p = groups.get(root);
     if (!p) {
@@ -178,5 +239,5 @@ export function buildHosts(messages: CapturedMessage[]): HostsModel {
     return p;
   });
   for (const h of hosts) h.ports.sort((a, b) => a - b);
-  return { hosts, proposals };
+  return { hosts, proposals, refused };
 }

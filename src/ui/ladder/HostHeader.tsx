@@ -36,7 +36,7 @@ export function HostHeader({ layout, transform }: { layout: LadderLayout; transf
         const left = tx + c.x * k - w / 2 + (drag?.id === c.id ? drag.dx : 0);
         const ip = endpointIp(c.keys[0] ?? '');
         const sub = c.keys.length > 1 ? `${c.keys.length} addresses` : c.renamed ? shortEndpoint(c.keys[0] ?? '', 24) : c.endpoints.length > 1 ? `${new Set(c.endpoints).size} ports` : `port ${c.endpoints[0]?.split(':').pop() ?? ''}`;
-        const title = [c.renamed ? c.label : null, ...c.keys.map((key) => (key.includes(':') && !key.startsWith('[') && !key.includes('.') ? compressIpv6(key) : fullEndpoint(key))), c.endpoints.length ? `seen as ${[...new Set(c.endpoints)].map(fullEndpoint).join(', ')}` : '']
+        const title = [c.renamed ? c.label : null, ...c.keys.map((key) => (key.includes(':') && !key.startsWith('[') && !key.includes('.') ? compressIpv6(key) : fullEndpoint(key))), c.endpoints.length ? `seen as ${[...new Set(c.endpoints)].map(fullEndpoint).join(', ')}` : '', ...(c.mergeReasons ?? []).map((r) => `Merged by the model: ${r} (undo: menu → Split merged host)`)]
           .filter(Boolean)
           .join('\n');
         return (
@@ -150,6 +150,14 @@ function HostMenu({ col, index, layout, onClose }: { col: LadderColumnLayout; in
                 {c.label}
               </button>
             ))}
+        </div>
+      )}
+      {col.mergeReasons && col.mergeReasons.length > 0 && (
+        <div className="menu-group" data-testid="merge-reason">
+          <span className="muted">Merged by the model because</span>
+          {col.mergeReasons.map((r) => (
+            <span key={r}>{r}</span>
+          ))}
         </div>
       )}
       <div className="menu-group">

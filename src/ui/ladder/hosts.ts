@@ -13,6 +13,8 @@ import { endpointIp, shortEndpoint, shortIp } from '../format.ts';
 export interface HostProposal {
   name: string | null;
   addresses: string[];
+  /** Why the model proposes it, in words (shown on the merged column). */
+  reasons?: string[];
 }
 
 export interface HostColumn {
@@ -25,6 +27,8 @@ export interface HostColumn {
   endpoints: string[];
   /** True when the label is the user's. */
   renamed: boolean;
+  /** When the column is a model proposal: why the addresses were merged (undo: "Split merged host"). */
+  mergeReasons?: string[];
 }
 
 function isStringArray(x: unknown): x is string[] {
@@ -44,7 +48,8 @@ function readProposal(x: unknown): HostProposal | null {
   const list = [o.addresses, o.ips, o.endpoints, o.members].find(isStringArray);
   if (!list || list.length === 0) return null;
   const name = typeof o.name === 'string' ? o.name : typeof o.label === 'string' ? o.label : null;
-  return { name, addresses: list.map((a) => (a.includes('.') || a.startsWith('[') ? endpointIp(a) : a)) };
+  const addresses = list.map((a) => (a.includes('.') || a.startsWith('[') ? endpointIp(a) : a));
+  return isStringArray(o.reasons) && o.reasons.length > 0 ? { name, addresses, reasons: o.reasons } : { name, addresses };
 }
 
 /**
@@ -99,11 +104,13 @@ export function createColumns(layout: HostLayout, proposals: readonly HostPropos
   }
   const detached = new Set(layout.detached ?? []);
   const proposalName = new Map<string, string>();
+  const proposalReasons = new Map<string, string[]>();
   for (const p of proposals) {
     const free = p.addresses.filter((a) => !userKeys.has(a) && !detached.has(a));
     if (free.length === 0) continue;
     for (const k of free) groupOf.set(k, free);
     if (p.name) proposalName.set(free[0]!, p.name);
+    if (free.length > 1 && p.reasons && p.reasons.length > 0) proposalReasons.set(free[0]!, p.reasons);
   }
 
   const columns: HostColumn[] = [];
@@ -129,6 +136,7 @@ export function createColumns(layout: HostLayout, proposals: readonly HostPropos
         endpoints: [],
         renamed: custom !== undefined,
         label: custom ?? proposalName.get(id) ?? defaultLabel(keys),
+        ...(proposalReasons.has(id) && keys.length > 1 ? { mergeReasons: proposalReasons.get(id) } : {}),
       });
     }
     columns[col]!.endpoints.push(endpoint);

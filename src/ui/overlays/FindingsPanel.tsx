@@ -9,6 +9,7 @@ import type { Finding } from '../../engine/report.ts';
 import { useAppStore, useAppStoreApi } from '../../state/store.tsx';
 import { selectCalls, selectEvidence, selectReport, selectSelectedCalls } from '../../state/selectors.ts';
 import { findingNoteKey } from '../../state/view-state.ts';
+import { CallVerdict, verdictRank } from './CallVerdict.tsx';
 
 const order = { error: 0, warning: 1, info: 2 } as const;
 
@@ -61,8 +62,13 @@ export function FindingsPanel() {
     if (!report || !calls) return [];
     const out: Array<[Finding, number]> = [];
     for (const c of selected) for (const i of calls.findingsByCall.get(c) ?? []) out.push([report.findings[i]!, i]);
-    return out.sort((a, b) => order[a[0].severity] - order[b[0].severity] || a[1] - b[1]);
+    // The verdict's order first (root cause, then its symptoms), then by severity.
+    const rank = new Map<number, number>();
+    for (const c of selected) for (const [i, k] of verdictRank(report.calls.find((x) => x.callId === c))) if (!rank.has(i)) rank.set(i, k);
+    const r = (i: number): number => rank.get(i) ?? Infinity;
+    return out.sort((a, b) => r(a[1]) - r(b[1]) || order[a[0].severity] - order[b[0].severity] || a[1] - b[1]);
   }, [report, calls, selected]);
+  const verdictCalls = useMemo(() => (report ? selected.map((c) => report.calls.find((x) => x.callId === c)).filter((c) => c !== undefined).slice(0, 20) : []), [report, selected]);
   const global = useMemo(() => (report && calls ? calls.captureFindings.map((i) => [report.findings[i]!, i] as [Finding, number]) : []), [report, calls]);
   const tally = useMemo(() => {
     const m = new Map<string, { n: number; severity: Finding['severity'] }>();
@@ -79,6 +85,7 @@ export function FindingsPanel() {
   return (
     <div className="findings-panel" data-testid="findings-panel">
       <h3>{selected.length === 1 ? 'This call' : `${selected.length} selected calls`}</h3>
+      {report && verdictCalls.map((c) => <CallVerdict key={c.callId} report={report} call={c} />)}
       {mine.length === 0 ? (
         <p className="muted">No findings{selected.length ? ' for the selected call' + (selected.length > 1 ? 's' : '') : ''}.</p>
       ) : (

@@ -1,0 +1,54 @@
+/**
+ * Host merging never erases a hop (src/sip/hosts.ts), on the public corpus: the IPv6 capture whose
+ * proxy double-record-routes itself must keep the proxy and its callee as two columns, while the
+ * merges whose addresses never talk to each other stay proposed, each with its reason.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeBytes } from '../engine/analyze.ts';
+import { createColumns, proposedHosts } from '../ui/ladder/hosts.ts';
+
+const PUBLIC = path.resolve(import.meta.dirname, '../../test/captures/public');
+const load = async (f: string) => (await analyzeBytes(new Uint8Array(fs.readFileSync(path.join(PUBLIC, f))))).report;
+
+describe('host merge proposals', () => {
+  it('sngrep/ipv6frag.pcap: the proxy and its callee exchange SIP, so the double Record-Route guess is refused and both stay columns', async () => {
+    const r = await load('sngrep/ipv6frag.pcap');
+    const proxy = 'fd17:625c:f037:2:a00:27ff:feb9:3519';
+    const callee = 'fd17:625c:f037:2:a00:27ff:feb9:4222';
+    // They really talk to each other in this capture.
+    expect(r.messages.some((m) => m.src.startsWith(`[${proxy}]`) && m.dst.startsWith(`[${callee}]`))).toBe(true);
+    expect(r.hosts.some((h) => h.ips.includes(proxy) && h.ips.includes(callee))).toBe(false);
+    expect(r.hostsRefused).toHaveLength(1);
+    expect(r.hostsRefused?.[0]?.ips).toEqual([proxy, callee]);
+    expect(r.hostsRefused?.[0]?.reason).toMatch(/double Record-Route.*Not merged: .* exchange SIP with each other \(frame \d+\), so they are two hops\./);
+    // The ladder columns: caller, proxy, callee — three, none holding two addresses.
+    const cols = createColumns({ groups: [], names: {}, order: [], splitPorts: [], detached: [] }, proposedHosts(r));
+    for (const m of r.messages) {
+      cols.columnOf(m.src);
+      cols.columnOf(m.dst);
+    }
+    expect(cols.columns).toHaveLength(3);
+    expect(cols.columns.every((c) => c.keys.length === 1)).toBe(true);
+  });
+
+  it('merges of addresses that never exchange SIP stay proposed with their reasons (FAX-Call, Eyebeam)', async () => {
+    for (const f of ['ndpi/FAX-Call-t38-CA-TDM-SIP-FB-1.pcap', 'snort3-demo/SIP_Eyebeam2Eyebeam_Video_Audio.pcap']) {
+      const r = await load(f);
+      expect(r.hosts.length).toBeGreaterThan(0);
+      for (const h of r.hosts) {
+        expect(h.reasons.length).toBeGreaterThan(0);
+        const [a, b] = h.ips;
+        const talk = r.messages.some((m) => (m.src.startsWith(`${a}:`) && m.dst.startsWith(`${b}:`)) || (m.src.startsWith(`${b}:`) && m.dst.startsWith(`${a}:`)));
+        expect(talk).toBe(false);
+      }
+      // The merged column carries the model's reason (shown in the host header, undone by "Split merged host").
+      const cols = createColumns({ groups: [], names: {}, order: [], splitPorts: [], detached: [] }, proposedHosts(r));
+      for (const m of r.messages) cols.columnOf(m.src);
+      const merged = cols.columns.filter((c) => c.keys.length > 1);
+      expect(merged.length).toBeGreaterThan(0);
+      expect(merged.every((c) => (c.mergeReasons?.length ?? 0) > 0)).toBe(true);
+    }
+  });
+});
