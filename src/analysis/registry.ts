@@ -31,6 +31,7 @@ import { detectRegistrationFailed } from './detectors/registration-failed.ts';
 import { detectAuthFailed } from './detectors/auth-failed.ts';
 import { detectCancelUnanswered } from './detectors/cancel-unanswered.ts';
 import { detectRequestLoop } from './detectors/request-loop.ts';
+import { detectMediaStopped } from './detectors/media-stopped.ts';
 
 export const detectors: readonly Detector[] = [
   detectViaPrivateAddress,
@@ -59,6 +60,7 @@ export const detectors: readonly Detector[] = [
   detectAuthFailed,
   detectCancelUnanswered,
   detectRequestLoop,
+  detectMediaStopped,
 ];
 
 export function runDetectors(ctx: DetectorContext): { findings: Finding[]; errors: string[] } {

@@ -54,6 +54,28 @@ describe('on sngrep/aaa.pcap', () => {
   });
 });
 
+describe('on other public captures', () => {
+  it('pcapplusplus/sip_resp.pcap: REGISTER answered 504 and 503 without the request captured is a refused registration', async () => {
+    const r = await report('test/captures/public/pcapplusplus/sip_resp.pcap');
+    expect(r.findings.filter((f) => f.kind === 'registration-failed').map((f) => [f.severity, f.title, f.frames])).toEqual([
+      ['error', 'Registration refused (504 Server Timeout)', [6]],
+      ['error', 'Registration refused (503 Service Unavailable)', [7]],
+    ]);
+  });
+
+  it('rtcagent/dump.pcap: REGISTER → 401 → REGISTER with credentials of "wq" → 403 Forbidden', async () => {
+    const r = await report('test/captures/public/rtcagent/dump.pcap');
+    expect(r.findings.filter((f) => f.kind === 'auth-failed').map((f) => [f.severity, f.frames, f.title])).toEqual([['error', [3, 4], 'REGISTER credentials of wq refused (403 Forbidden)']]);
+  });
+
+  it('a REGISTER sent once over UDP and never answered is too little to judge (info)', async () => {
+    const r = await report('test/captures/public/ndpi/fuzz-2006-06-26-2594.pcap');
+    const regs = r.findings.filter((f) => f.kind === 'registration-failed');
+    expect(regs.length).toBeGreaterThan(0);
+    expect(regs.every((f) => f.severity === 'info')).toBe(true);
+  });
+});
+
 describe('on hand-built flows', () => {
   const invite = (branch: string, maxForwards: number) => [
     'INVITE sip:bob@example.net SIP/2.0',

@@ -5,7 +5,10 @@
  *   - retried with no answer (Timer E retransmissions until Timer F, 64·T1 = 32 s, §17.1.2.2),
  *   - refused with a final failure (403, 404, 423 Interval Too Brief, 5xx …, §10.3),
  *   - left at a 401/407 challenge the UA never answered with credentials (§22.2).
- * A de-registration (Expires: 0) that fails is only info. One finding per Call-ID.
+ * A de-registration (Expires: 0) that fails is only info, and so is one REGISTER over UDP sent
+ * once and never answered (a real user agent retransmits: the capture saw too little to judge).
+ * A capture holding only the registrar's side (the failure responses without their request) is
+ * judged on those responses. One finding per Call-ID.
  */
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../engine/report.ts';
@@ -23,6 +26,28 @@ function isDeregistration(r: Msg): boolean {
   return m.contact.length > 0 && m.contact.every((c) => c.params.expires === '0');
 }
 
+/** REGISTER failures seen without their requests (a capture at the registrar's side only). */
+function responsesOnly(list: Msg[]): Finding | null {
+  const resps = list.filter((x) => !x.isReq && x.method === 'REGISTER' && x.status >= 200 && !x.retransmission && !x.duplicate);
+  const lastOk = resps.reduce((t, x) => (x.status < 300 ? Math.max(t, x.t) : t), -Infinity);
+  const refused = resps.filter((x) => x.status >= 300 && x.status !== 401 && x.status !== 407 && x.t > lastOk);
+  if (refused.length === 0) return null;
+  const r = refused[refused.length - 1]!;
+  const reason = r.sip.kind === 'response' ? r.sip.reason : '';
+  return {
+    kind: 'registration-failed',
+    severity: 'error',
+    callId: r.callId,
+    frames: uniqFrames(refused.map((x) => x.frame)),
+    title: `Registration refused (${r.status}${reason ? ` ${reason}` : ''})`,
+    explanation:
+      `${r.src} answered a REGISTER with ${refused.map((x) => `${x.status} (frame ${x.frame})`).join(', ')}, and no registration was accepted after it; the REGISTER itself is not in the capture. ` +
+      'Without a registration the registrar has no Contact for this user: calls to it fail.',
+    references: ['RFC 3261 §10.3', 'RFC 3261 §21.5'],
+    fix: 'A 5xx means the registrar (or a proxy before it) could not serve the request: check its database or upstream; a 4xx names what it refused.',
+  };
+}
+
 export const detectRegistrationFailed: Detector = {
   kind: 'registration-failed',
   title: 'A REGISTER was refused or never answered',
@@ -32,7 +57,11 @@ export const detectRegistrationFailed: Detector = {
     const out: Finding[] = [];
     for (const [callId, list] of flow.calls) {
       const regs = list.filter((x) => x.isReq && x.method === 'REGISTER' && !x.retransmission && !x.duplicate);
-      if (regs.length === 0) continue;
+      if (regs.length === 0) {
+        const refusal = responsesOnly(list);
+        if (refusal) out.push(refusal);
+        continue;
+      }
       const lastOk = [...list].reverse().find((x) => !x.isReq && x.method === 'REGISTER' && x.status >= 200 && x.status < 300);
       const after = regs.filter((r) => lastOk === undefined || r.t > lastOk.t);
       if (after.length === 0) continue;
@@ -54,6 +83,7 @@ export const detectRegistrationFailed: Detector = {
         if (copies.length < 2 && since < TIMER_F_US) continue; // the capture simply stopped
         what = `no response came back${copies.length > 1 ? ` although it was retransmitted ${plural(copies.length - 1, 'time')} over ${duration(copies[copies.length - 1]!.t - last.t)} (${framesText(copies.map((c) => c.frame))})` : ''}`;
         if (!sawBothDirections(flow, last.srcIp, last.dstIp)) severity = 'warning';
+        if (copies.length < 2 && last.transport === 'udp') severity = 'info';
       }
       const dereg = isDeregistration(last);
       if (dereg) severity = 'info';
