@@ -23,6 +23,19 @@ function carriesTarget(x: Msg): boolean {
   return x.method !== 'REGISTER' && TARGET_METHODS.has(x.method) && x.status > 100 && x.status < 300;
 }
 
+/**
+ * The Record-Route hop the receiver of `x` will send in-dialog requests to (for a request, the
+ * top entry; for a response, the bottom one, RFC 3261 §12.1.2), when it is reachable from where
+ * `x` came from; else null.
+ */
+function recordRouteHop(x: Msg): string | null {
+  const rr = x.sip.recordRoute;
+  if (rr.length === 0) return null;
+  const hop = (x.isReq ? rr[0] : rr[rr.length - 1])?.uri;
+  if (!hop || unreachableFrom(hop.host, x.srcIp)) return null;
+  return hop.port !== null ? `${hop.host}:${hop.port}` : hop.host;
+}
+
 export const detectContactPrivateAddress: Detector = {
   kind: 'contact-private-address',
   title: 'Contact holds a private address in a message that came from a public one',
@@ -108,6 +121,11 @@ export const detectContactPrivateAddress: Detector = {
       } else if (onlyRegister) {
         severity = 'info';
         consequences.push('A registrar behind which calls are routed to the source address of the REGISTER (e.g. fix_nated_register) copes with this; one that uses the Contact as is cannot reach the phone.');
+      } else if (recordRouteHop(headline) !== null) {
+        // The route set puts a proxy (an SBC) between the peer and the Contact: in-dialog requests
+        // go to it first (RFC 3261 §12.1.1, §12.2.1.1), and it sits on the Contact's side.
+        severity = 'info';
+        consequences.push(`The message carried Record-Route, so in-dialog requests go through ${recordRouteHop(headline)} first, a proxy on the user agent's side that can reach the private Contact; the peer never sends there itself.`);
       } else {
         severity = 'warning';
         consequences.push('No later request of this dialog was captured, so whether in-dialog requests (ACK, BYE) reached the user agent cannot be seen here.');

@@ -33,6 +33,19 @@ function firstTargetMatches(flow: Flow, x: Msg): boolean {
   return normalizeHost(c.host) === normalizeHost(ru.host) && (c.port ?? 5060) === (ru.port ?? 5060) && c.user === ru.user;
 }
 
+/**
+ * True when the request belongs to no dialog: the INVITE was refused (a final 3xx–6xx) and no 2xx
+ * made a dialog, so there is no remote target to miss (a BYE after a 403 is the sender's mistake,
+ * not a routing fault; RFC 3261 §12.1: only 2xx and tagged 1xx create dialogs, and a failure ends
+ * an early one). The ACK of a non-2xx final is part of the INVITE transaction and not judged here.
+ */
+function noDialogLeft(flow: Flow, x: Msg): boolean {
+  const d = flow.dialogOf.get(x);
+  if (d && d.oks.length > 0) return false;
+  const list = flow.calls.get(x.callId) ?? [];
+  return list.some((y) => !y.isReq && y.method === 'INVITE' && y.status >= 300 && y.t <= x.t);
+}
+
 export const detectInDialogRequestMisrouted: Detector = {
   kind: 'in-dialog-request-misrouted',
   title: 'An in-dialog request went somewhere other than the remote target or route set',
@@ -63,6 +76,7 @@ export const detectInDialogRequestMisrouted: Detector = {
       if (!x.isReq || x.toTag === null || x.duplicate || x.method === 'CANCEL') continue;
       const hop = ctx.model.hops[x.index];
       if (!hop || hop.kind !== 'in-dialog') continue;
+      if (noDialogLeft(flow, x)) continue;
       const reused = x.m.connection !== null && hop.expected !== null && hop.expected.ip === x.dstEp.ip && x.transport !== 'udp';
       const seenAt = x.m.connection !== null ? firstOnConn(x) : undefined;
       const onDialogConn = seenAt !== undefined && seenAt < x.t;
