@@ -6,6 +6,7 @@ import type { Progress } from '../engine/analyze.ts';
 import type { Report } from '../engine/report.ts';
 import type { SipMessage } from '../sip/types.ts';
 import type { Bundle, BundleOptions, ViewInput } from '../share/bundle.ts';
+import type { StreamSelector } from '../media/extract.ts';
 import { isWorkerEvent } from './protocol.ts';
 import type { WorkerEvent, WorkerRequest } from './protocol.ts';
 
@@ -135,6 +136,11 @@ export class EngineClient {
   async share(view: ViewInput, options: Omit<BundleOptions, 'key'>): Promise<Bundle> {
     const ev = await this.request<Extract<WorkerEvent, { kind: 'share' }>>((requestId) => ({ kind: 'share', requestId, view, options })).promise;
     return ev.bundle;
+  }
+
+  /** One RTP stream's audio as PCM, re-read from the loaded capture. */
+  async audio(stream: StreamSelector): Promise<Extract<WorkerEvent, { kind: 'audio' }>> {
+    return this.request<Extract<WorkerEvent, { kind: 'audio' }>>((requestId) => ({ kind: 'audio', requestId, stream })).promise;
   }
 
   dispose(): void {

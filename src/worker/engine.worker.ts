@@ -10,6 +10,8 @@ import { tlsKeysFor } from '../engine/tls-export.ts';
 import { DSB_TLS_KEY_LOG } from '../capture/keylog.ts';
 import { buildBundle } from '../share/bundle.ts';
 import { scanBlob } from '../share/scan.ts';
+import { decodeStream } from '../media/extract.ts';
+import { chunkBytes, readChunks } from '../capture/source.ts';
 import { isWorkerRequest } from './protocol.ts';
 import type { WorkerEvent, WorkerRequest } from './protocol.ts';
 
@@ -99,6 +101,16 @@ scope.addEventListener('message', (e: MessageEvent) => {
       const tls = req.format === 'pcapng' ? tlsKeysFor(loaded.analysis.report, frames, loaded.keyLog) : undefined;
       void extractFrames(loaded.file, frames, req.format, req.comments, tls)
         .then((bytes) => post({ kind: 'export', requestId: req.requestId, bytes, format: req.format }, [bytes.buffer as ArrayBuffer]))
+        .catch((err: unknown) => post({ kind: 'error', requestId: req.requestId, code: 'internal', message: err instanceof Error ? err.message : String(err) }));
+      break;
+    }
+    case 'audio': {
+      if (!loaded) {
+        post({ kind: 'error', requestId: req.requestId, code: 'internal', message: 'no capture loaded' });
+        break;
+      }
+      void decodeStream(chunkBytes(readChunks(loaded.file, 4 << 20)), req.stream)
+        .then((a) => post({ kind: 'audio', requestId: req.requestId, ...a }, [a.pcm.buffer as ArrayBuffer]))
         .catch((err: unknown) => post({ kind: 'error', requestId: req.requestId, code: 'internal', message: err instanceof Error ? err.message : String(err) }));
       break;
     }

@@ -6,6 +6,7 @@ import type { Progress } from '../engine/analyze.ts';
 import type { Report } from '../engine/report.ts';
 import type { SipMessage } from '../sip/types.ts';
 import type { Bundle, BundleOptions, ViewInput } from '../share/bundle.ts';
+import type { AudioCodec, MediaWarning, StreamSelector } from '../media/extract.ts';
 
 export type WorkerRequest =
   /**
@@ -18,7 +19,9 @@ export type WorkerRequest =
   | { kind: 'detail'; requestId: number; index: number }
   | { kind: 'export'; requestId: number; frames: number[]; format: 'pcap' | 'pcapng'; comments?: Record<number, string> }
   /** Build a share bundle (the selected calls' packets + view state) from the loaded capture. */
-  | { kind: 'share'; requestId: number; view: ViewInput; options: Omit<BundleOptions, 'key'> };
+  | { kind: 'share'; requestId: number; view: ViewInput; options: Omit<BundleOptions, 'key'> }
+  /** One RTP stream's audio, re-read from the loaded file (src/media/extract.ts). */
+  | { kind: 'audio'; requestId: number; stream: StreamSelector };
 
 export type WorkerEvent =
   | { kind: 'progress'; requestId: number; progress: Progress }
@@ -26,10 +29,12 @@ export type WorkerEvent =
   | { kind: 'error'; requestId: number; code: 'not-a-capture' | 'cancelled' | 'internal'; message: string }
   | { kind: 'detail'; requestId: number; index: number; raw: string; sip: SipMessage | null; parseError: string | null }
   | { kind: 'export'; requestId: number; bytes: Uint8Array; format: 'pcap' | 'pcapng' }
-  | { kind: 'share'; requestId: number; bundle: Bundle };
+  | { kind: 'share'; requestId: number; bundle: Bundle }
+  /** Mono 16-bit PCM (transferred); empty with a warning when the codec is not decoded. */
+  | { kind: 'audio'; requestId: number; codec: AudioCodec; sampleRate: number; pcm: Int16Array; startUs: number | null; packets: number; placed: number; warnings: MediaWarning[] };
 
-const requestKinds = new Set(['open', 'cancel', 'detail', 'export', 'share']);
-const eventKinds = new Set(['progress', 'result', 'error', 'detail', 'export', 'share']);
+const requestKinds = new Set(['open', 'cancel', 'detail', 'export', 'share', 'audio']);
+const eventKinds = new Set(['progress', 'result', 'error', 'detail', 'export', 'share', 'audio']);
 
 export function isWorkerRequest(x: unknown): x is WorkerRequest {
   return typeof x === 'object' && x !== null && requestKinds.has((x as { kind?: unknown }).kind as string) && typeof (x as { requestId?: unknown }).requestId === 'number';
