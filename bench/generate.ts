@@ -257,14 +257,16 @@ export async function ensureBenchFiles(sizes: string[]): Promise<BenchFile[]> {
     // All-signalling captures keep every message's text and parse (about 9 KB of memory per
     // message today), so the 1 GB ones (2.4 million messages) would need ~21 GB: the analysis
     // keeps the first part within its memory budget. They are written only with --sip-1gb.
-    if (s !== '1GB' || process.argv.includes('--sip-1gb')) {
+    // --rtp-only: just the RTP-heavy files (the media-quality hot path).
+    const rtpOnly = process.argv.includes('--rtp-only');
+    if (!rtpOnly && (s !== '1GB' || process.argv.includes('--sip-1gb'))) {
       await make(`sip-udp-${s}`, 'sip-udp', n, sipUdp);
       await make(`sip-tcp-${s}`, 'sip-tcp', n, sipTcp);
     }
     await make(`rtp-${s}`, 'rtp', n, rtpHeavy);
   }
   // The signalling-dense reference file: 20,000 calls × 7 messages ≈ 75 MB.
-  await make('sip-dense-20k-calls', 'sip-dense', 0, async (f) => sipUdpCalls(f, 20_000));
+  if (!process.argv.includes('--rtp-only')) await make('sip-dense-20k-calls', 'sip-dense', 0, async (f) => sipUdpCalls(f, 20_000));
   return out;
 }
 

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --sizes 10MB,100MB,1GB]`: generates the synthetic captures (once) and runs
+ * `npm run bench [-- --sizes 10MB,100MB,1GB] [--rtp-only]`: generates the synthetic captures (once) and runs
  * `analyze` on each in a fresh Node process, printing throughput (MB/s, packets/s) and peak RSS.
  * The README quotes this table.
  */

@@ -1,6 +1,7 @@
 /**
  * RTP/RTCP stream statistics without per-packet storage (RFC 3550 §5.1 header, §6.4 RTCP
- * SR/RR/SDES/BYE/APP, Appendix A.1 sequence-number bookkeeping with 16-bit wrap-around).
+ * SR/RR/SDES/BYE/APP; Appendix A.1 sequence-number bookkeeping with 16-bit wrap-around lives in
+ * rtp-stats.ts).
  *
  * A stream is identified by SSRC + destination ip:port (+ RTP/RTCP kind); when the same SSRC
  * reaches the same destination from another source ip:port that is recorded as a source change
@@ -10,15 +11,17 @@
  * (RTCP: a valid compound structure seen twice). Unconfirmed candidates are kept cheaply and
  * dropped at the end.
  *
+ * Quality (jitter, loss, duplicates, DTMF, per-second series) is kept per stream by
+ * rtp-stats.ts, RTCP reports by rtcp.ts.
+ *
  * Hot path: `packet()` allocates nothing for a packet of a known stream. Streams are found
  * through a per-destination-port cache of the last stream seen there, else through a Map keyed
  * by the SSRC number, with a chain for the rare SSRC collision.
  */
-import type { Endpoint, RtpStreamStats } from './types.ts';
+import type { Endpoint, RtpQualityStats, RtpStreamStats } from './types.ts';
+import { PayloadTable, RtpQuality } from './rtp-stats.ts';
+import { RtcpReports } from './rtcp.ts';
 
-/** RFC 3550 A.1 MAX_DROPOUT / MAX_MISORDER. */
-const MAX_DROPOUT = 3000;
-const MAX_MISORDER = 100;
 /** Packets a heuristic RTP candidate needs, with increasing sequence numbers. */
 const RTP_CONFIRM = 3;
 const RTCP_CONFIRM = 2;
@@ -47,14 +50,11 @@ class RtpStream {
   lastFrame = 0;
   firstTimeUs = 0;
   lastTimeUs = 0;
-  // RFC 3550 A.1 state (extended sequence numbers as plain numbers)
-  baseExt = 0;
-  maxExt = 0;
-  /** Expected packets of earlier sequence runs (after a restart/large jump). */
-  expectedBefore = 0;
-  sequenceGaps = 0;
   sourceChanges: Array<{ frame: number; timeUs: number; from: Endpoint; to: Endpoint }> = [];
   sourceChangeCount = 0;
+  readonly q = new RtpQuality();
+  /** Clock rates / telephone-event PTs for this stream (set before the first reset). */
+  table: PayloadTable;
 
   constructor(
     readonly ssrc: number,
@@ -64,7 +64,9 @@ class RtpStream {
     readonly dstPort: number,
     srcIp: string,
     srcPort: number,
+    table: PayloadTable,
   ) {
+    this.table = table;
     this.srcIp = srcIp;
     this.srcPort = srcPort;
     this.curIp = srcIp;
@@ -73,49 +75,20 @@ class RtpStream {
 
   /** Start (or restart) the counters with this packet. */
   reset(seq: number, len: number, frame: number, timeUs: number): void {
+    this.q.reset(seq, timeUs, this.kind === 'rtp' && this.payloadType < 128 ? this.table.rate[this.payloadType]! : 0);
     this.packets = 1;
     this.bytes = len;
     this.firstFrame = frame;
     this.lastFrame = frame;
     this.firstTimeUs = timeUs;
     this.lastTimeUs = timeUs;
-    this.baseExt = seq;
-    this.maxExt = seq;
-    this.expectedBefore = 0;
-    this.sequenceGaps = 0;
     this.probation = 1;
   }
 
-  /** RFC 3550 A.1 update; returns false when the sequence number jumped wildly. */
-  updateSeq(seq: number): boolean {
-    const maxSeq = this.maxExt & 0xffff;
-    const delta = (seq - maxSeq) & 0xffff;
-    if (delta === 1) {
-      this.maxExt += 1;
-      return true;
-    }
-    if (delta === 0) return true; // duplicate
-    if (delta < MAX_DROPOUT) {
-      this.maxExt += delta; // in order, with a gap of delta-1 packets (possibly wrapping)
-      this.sequenceGaps++;
-      return true;
-    }
-    if (delta > 0x10000 - MAX_MISORDER) {
-      this.sequenceGaps++; // late / reordered packet: counted as received, no new maximum
-      return true;
-    }
-    // Large jump: sender restarted its sequence. Close the current run, start a new one.
-    this.expectedBefore += this.maxExt - this.baseExt + 1;
-    this.baseExt = seq;
-    this.maxExt = seq;
-    this.sequenceGaps++;
-    return false;
-  }
-
+  /** RFC 3550 A.3 cumulative loss (expected − received), shown as 0 when duplicates outnumber it. */
   lost(): number {
     if (this.kind === 'rtcp') return 0;
-    const expected = this.expectedBefore + (this.maxExt - this.baseExt + 1);
-    return Math.max(0, expected - this.packets);
+    return Math.max(0, this.q.lostRaw());
   }
 }
 
@@ -142,6 +115,11 @@ export function validRtcp(d: Uint8Array, off: number, end: number): boolean {
 export class RtpTracker {
   private readonly bySsrc = new Map<number, RtpStream>();
   private readonly all: RtpStream[] = [];
+  /** Clock rates and telephone-event PTs, from RFC 3551 and the SDP rtpmaps announced so far. */
+  readonly payloads = new PayloadTable();
+  /** Per announced "ip|port" (RTP port): the rtpmaps of the SDP that announced it. */
+  private readonly tables = new Map<string, PayloadTable>();
+  private readonly rtcp = new RtcpReports();
   private candidates = 0;
   /** Last stream hit per destination port: packets of a known stream skip the Map lookup. */
   private readonly byPort: Array<RtpStream | null> = new Array<RtpStream | null>(65536).fill(null);
@@ -158,6 +136,25 @@ export class RtpTracker {
       this.announced.add(`${ip}|${port + 1}`);
       this.announcedPorts[port + 1] = 1;
     }
+  }
+
+  /**
+   * An SDP `a=rtpmap` (payload type → "NAME/RATE") of the media announced at ip:port: clock
+   * rates for jitter, RFC 4733 events. Like Wireshark, a stream uses the rtpmaps of the SDP that
+   * announced its destination (else its source); streams nobody announced use every rtpmap seen.
+   */
+  announceCodec(ip: string | null, port: number, pt: number, codec: string): void {
+    this.payloads.map(pt, codec);
+    if (ip === null || port <= 0 || port > 65535) return;
+    const k = `${ip}|${port}`;
+    let t = this.tables.get(k);
+    if (t === undefined) this.tables.set(k, (t = new PayloadTable()));
+    t.map(pt, codec);
+  }
+
+  private tableFor(dst: string, dport: number, src: string, sport: number): PayloadTable {
+    if (this.tables.size === 0) return this.payloads;
+    return this.tables.get(`${dst}|${dport}`) ?? this.tables.get(`${src}|${sport}`) ?? this.payloads;
   }
 
   /** True when ip:port was announced in SDP (cheap when the port never was). */
@@ -221,9 +218,11 @@ export class RtpTracker {
         if (this.candidates >= MAX_CANDIDATES) return false;
         this.candidates++;
       }
-      const st = new RtpStream(ssrc, kind, kind === 'rtp' ? b1 & 0x7f : b1, dst, dport, src, sport);
+      const st = new RtpStream(ssrc, kind, kind === 'rtp' ? b1 & 0x7f : b1, dst, dport, src, sport, this.payloads);
       st.recognisedBy = recognised;
+      if (kind === 'rtp') st.table = this.tableFor(dst, dport, src, sport);
       st.reset(seq, len, frame, timeUs);
+      this.quality(st, frame, timeUs, seq, b1, d, off, end);
       if (recognised === 'sdp') st.confirmed = true;
       if (head === undefined) this.bySsrc.set(ssrc, st);
       else {
@@ -242,17 +241,17 @@ export class RtpTracker {
     if (!st.confirmed) {
       // Probation: the candidate must keep a valid structure and increasing sequence numbers.
       if (!this.structureOk(kind, d, off, end) || st.curPort !== sport || st.curIp !== src) {
-        this.probeFailed(st, seq, len, frame, timeUs);
+        this.probeFailed(st, seq, len, frame, timeUs, d, off, end);
         return false;
       }
       if (kind === 'rtp') {
-        const delta = (seq - (st.maxExt & 0xffff)) & 0xffff;
+        const delta = (seq - (st.q.maxExt & 0xffff)) & 0xffff;
         if (delta === 0 || delta > 10) {
-          this.probeFailed(st, seq, len, frame, timeUs);
+          this.probeFailed(st, seq, len, frame, timeUs, d, off, end);
           return false;
         }
-        st.updateSeq(seq);
       }
+      this.quality(st, frame, timeUs, seq, b1, d, off, end);
       st.packets++;
       st.bytes += len;
       st.lastFrame = frame;
@@ -279,8 +278,21 @@ export class RtpTracker {
     st.bytes += len;
     st.lastFrame = frame;
     st.lastTimeUs = timeUs;
-    if (kind === 'rtp') st.updateSeq(seq);
+    this.quality(st, frame, timeUs, seq, b1, d, off, end);
     return true;
+  }
+
+  /** Quality counters for one packet already counted in `st` (RTP) or its reports (RTCP). */
+  private quality(st: RtpStream, frame: number, timeUs: number, seq: number, b1: number, d: Uint8Array, off: number, end: number): void {
+    if (st.kind === 'rtcp') {
+      this.rtcp.packet(timeUs, d, off, end);
+      return;
+    }
+    const ts = ((d[off + 4]! << 24) | (d[off + 5]! << 16) | (d[off + 6]! << 8) | d[off + 7]!) >>> 0;
+    const pt = b1 & 0x7f;
+    const table = st.table;
+    st.q.packet(timeUs, seq, ts, pt, b1 >= 0x80, table.perMs[pt]!);
+    if (table.event[pt] === 1) st.q.telephoneEvent(frame, timeUs, ts, table.eventRate[pt]!, d, off, end);
   }
 
   private structureOk(kind: 'rtp' | 'rtcp', d: Uint8Array, off: number, end: number): boolean {
@@ -300,13 +312,35 @@ export class RtpTracker {
     return true;
   }
 
-  private probeFailed(st: RtpStream, seq: number, len: number, frame: number, timeUs: number): void {
+  private probeFailed(st: RtpStream, seq: number, len: number, frame: number, timeUs: number, d: Uint8Array, off: number, end: number): void {
     st.probes++;
     if (st.probes >= MAX_PROBES) {
       st.rejected = true;
       return;
     }
     st.reset(seq, len, frame, timeUs);
+    if (st.kind === 'rtp') this.quality(st, frame, timeUs, seq, d[off + 1]!, d, off, end);
+  }
+
+  private qualityOf(s: RtpStream): RtpQualityStats {
+    const q = s.q;
+    const rtp = s.kind === 'rtp';
+    const rep = rtp ? this.rtcp.bySource.get(s.ssrc) : undefined;
+    return {
+      expected: rtp ? q.expected() : 0,
+      duplicates: q.duplicates,
+      outOfOrder: q.outOfOrder,
+      seqJumps: q.seqJumps,
+      markers: q.markers,
+      clockRate: q.clockRate,
+      jitterMeanMs: rtp && q.jitterKnown ? q.jitterMean : null,
+      jitterMaxMs: rtp && q.jitterKnown ? q.jitterMax : null,
+      maxDeltaMs: q.maxDelta,
+      driftMs: rtp ? q.driftMs() : null,
+      dtmf: q.dtmf.slice(),
+      rtcp: rep === undefined ? null : { fractionLost: rep.fractionLost, jitterTs: rep.jitterTs, rttMs: rep.rttMs },
+      perSecond: q.perSecond(),
+    };
   }
 
   /**
@@ -333,9 +367,10 @@ export class RtpTracker {
         firstTimeUs: s.firstTimeUs,
         lastTimeUs: s.lastTimeUs,
         lost: s.lost(),
-        sequenceGaps: s.kind === 'rtp' ? s.sequenceGaps : 0,
+        sequenceGaps: s.kind === 'rtp' ? s.q.sequenceGaps : 0,
         sourceChanges: s.sourceChanges.slice(),
         recognisedBy,
+        quality: this.qualityOf(s),
       });
     }
     return out;

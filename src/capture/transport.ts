@@ -117,6 +117,11 @@ export class TransportDecoder {
     this.rtp.announce(ip, port);
   }
 
+  /** SDP `a=rtpmap` payload type → "NAME/RATE": clock rates for RTP jitter, RFC 4733 events. */
+  announceCodec(ip: string | null, port: number, pt: number, codec: string): void {
+    this.rtp.announceCodec(ip, port, pt, codec);
+  }
+
   end(): void {
     if (this.ended) return;
     this.ended = true;

@@ -234,6 +234,44 @@ export interface RtpStreamStats {
   sourceChanges: Array<{ frame: number; timeUs: number; from: Endpoint; to: Endpoint }>;
   /** How it was recognised: announced in SDP, or by the heuristic. */
   recognisedBy: 'sdp' | 'heuristic';
+  /** Media quality counters (rtp-stats.ts); absent only on stats built by hand. */
+  quality?: RtpQualityStats;
+}
+
+/** An RFC 4733 telephone-event (DTMF digit) in an RTP stream. */
+export interface RtpDtmfEvent {
+  /** "0"–"9", "*", "#", "A"–"D", "flash", or "event N". */
+  digit: string;
+  /** Frame of the event's first packet. */
+  frame: number;
+  timeUs: number;
+  /** Longest duration the event's packets announced, in ms. */
+  durationMs: number;
+}
+
+/** RTP quality of one stream (RFC 3550 A.3/A.8, RFC 4733, RTCP reports); see rtp-stats.ts. */
+export interface RtpQualityStats {
+  /** RFC 3550 A.3 expected packets (highest − base + 1, over sequence restarts). */
+  expected: number;
+  duplicates: number;
+  outOfOrder: number;
+  /** Forward sequence gaps plus sender restarts. */
+  seqJumps: number;
+  markers: number;
+  /** Clock rate used for the stream's first payload type (0: unknown). */
+  clockRate: number;
+  /** Interarrival jitter (ms), Wireshark-compatible; null without a clock rate. */
+  jitterMeanMs: number | null;
+  jitterMaxMs: number | null;
+  /** Largest gap between consecutive regular packets (ms). */
+  maxDeltaMs: number;
+  /** Arrival time elapsed − RTP clock elapsed (ms); null without a clock rate. */
+  driftMs: number | null;
+  dtmf: RtpDtmfEvent[];
+  /** What RTCP report blocks about this SSRC said (jitter in timestamp units). */
+  rtcp: { fractionLost: number; jitterTs: number; rttMs: number | null } | null;
+  /** Per-second series from `startUs` (µs since the epoch of second 0). */
+  perSecond: { startUs: number; packets: number[]; lost: number[]; jitterMs: number[] };
 }
 
 /** ICMP/ICMPv6 destination unreachable, tied to the flow of the packet it answers. */

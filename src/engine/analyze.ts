@@ -32,6 +32,8 @@ import type { SipModel } from '../sip/model.ts';
 import { runDetectors } from '../analysis/registry.ts';
 import type { Report, ReportConnection, ReportMessage, ReportRtpStream, ReportWarning } from './report.ts';
 import { isoMicros, REPORT_VERSION } from './report.ts';
+import { rtpQualityFields } from './media-report.ts';
+import { streamCodecs } from '../sip/media.ts';
 
 export type Stage = 'reading' | 'decoding' | 'model' | 'diagnosis' | 'done';
 
@@ -184,6 +186,7 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
     if (parsed.ok && parsed.message.sdp) {
       for (const m of parsed.message.sdp.media) {
         if (m.connection && m.port > 0) transport.announceMedia(m.connection, m.port, 'rtp');
+        for (const c of m.codecs) transport.announceCodec(m.connection, m.port, c.payload, c.codec);
       }
     }
   };
@@ -351,6 +354,7 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
     gaps: c.gaps,
     lastFrame: c.lastFrame,
   }));
+  const quality = rtpQualityFields(rtpStreams, streamCodecs(rtpStreams, model.media));
   const reportRtp: ReportRtpStream[] = rtpStreams.map((s, i) => ({
     ssrc: s.ssrc,
     src: endpointKey(s.src),
@@ -368,6 +372,7 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
     lastTime: isoMicros(s.lastTimeUs),
     sequenceGaps: s.sequenceGaps,
     recognisedBy: s.recognisedBy,
+    ...quality[i]!,
   }));
 
   bytesRead = totalBytes;

@@ -62,19 +62,31 @@ export interface TlsKeys {
   keyLogFor(picked: ReadonlyArray<WritablePacket & { frame: number }>): string | null;
 }
 
+/** Either matcher (e.g. the TLS connections and the media of one export). */
+export function eitherMatcher(a: FrameMatcher | null | undefined, b: FrameMatcher | null | undefined): FrameMatcher | undefined {
+  if (!a) return b ?? undefined;
+  if (!b) return a;
+  return { lastFrame: Math.max(a.lastFrame, b.lastFrame), matches: (rec) => a.matches(rec) || b.matches(rec) };
+}
+
+/**
+ * `media`: frames picked by what they are (the calls' RTP/RTCP, see call-export.ts), written in
+ * both formats.
+ */
 export async function extractFrames(
   file: Blob,
   frames: ReadonlySet<number>,
   format: 'pcap' | 'pcapng',
   comments: Record<number, string> = {},
   tls?: TlsKeys,
+  media?: FrameMatcher | null,
 ): Promise<Uint8Array> {
   async function* slices(): AsyncGenerator<Uint8Array> {
     const size = 16 << 20;
     for (let off = 0; off < file.size; off += size) yield new Uint8Array(await file.slice(off, off + size).arrayBuffer());
   }
   const withTls = format === 'pcapng' ? tls : undefined;
-  const picked = await collectFrames(slices(), frames, withTls?.frames);
+  const picked = await collectFrames(slices(), frames, eitherMatcher(withTls?.frames, media));
   const linkTypes = new Set(picked.map((p) => p.linkType));
   if (format === 'pcap' && linkTypes.size <= 1) return writePcap(picked);
   const keyLog = withTls?.keyLogFor(picked) ?? null;

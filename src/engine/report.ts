@@ -125,6 +125,44 @@ export interface ReportRtpStream {
   lastTime: string;
   sequenceGaps: number;
   recognisedBy: 'sdp' | 'heuristic';
+  /**
+   * Media quality (contract, turn 2; see media-report.ts). `codec`: SDP rtpmap name
+   * ("PCMU/8000"), else the RFC 3551 static name, else null. `expected`: RFC 3550 A.3.
+   * Jitter (RFC 3550 A.8, Wireshark-compatible) and max delta in ms; null where not computed.
+   */
+  codec?: string | null;
+  expected?: number;
+  jitterMeanMs?: number | null;
+  jitterMaxMs?: number | null;
+  maxDeltaMs?: number | null;
+  /** ITU-T G.107 E-model estimate (simplified, see capture/emodel.ts); null where not computed. */
+  mos?: number | null;
+  /** extras: sequence accounting (RFC 3550 A.1). */
+  duplicates?: number;
+  outOfOrder?: number;
+  seqJumps?: number;
+  markers?: number;
+  /** extra: other SSRCs seen on the same src → dst flow (a sender switching SSRC). */
+  ssrcChanges?: number;
+  /** extra: clock rate used for jitter (0: unknown). */
+  clockRate?: number;
+  /** extra: arrival time elapsed − RTP clock elapsed, first to last packet (ms); null without a clock rate. */
+  driftMs?: number | null;
+  /** extra: RFC 4733 telephone-events. */
+  dtmf?: Array<{ digit: string; frame: number; time: string; durationMs: number }>;
+  /** extra: the last RTCP report block about this SSRC (fraction 0–1, jitter ms, RTT ms). */
+  rtcp?: { fractionLost: number; jitterMs: number | null; rttMs: number | null } | null;
+  /** extra: the E-model R-factor behind `mos`. */
+  rFactor?: number | null;
+  /** extra: per-second series for charts. */
+  perSecond?: {
+    /** µs since the Unix epoch of bucket 0. */
+    startUs: number;
+    packets: number[];
+    lost: number[];
+    /** Max jitter in that second (ms). */
+    jitterMs: number[];
+  };
 }
 
 export type Severity = 'error' | 'warning' | 'info';

@@ -13,6 +13,7 @@ import type { Endpoint, RtpStreamStats } from '../capture/types.ts';
 import type { CapturedMessage } from './types.ts';
 import { isPrivateLike, normalizeHost } from './addresses.ts';
 import { epText } from './modelutil.ts';
+import { STATIC_PT } from '../capture/rtp-stats.ts';
 
 export interface SdpEndpoint {
   /** Message index carrying the SDP. */
@@ -29,6 +30,8 @@ export interface SdpEndpoint {
   rtcpPort: number;
   direction: string;
   payloads: number[];
+  /** The m= line's rtpmap entries (payload type → "NAME/RATE[/channels]"). */
+  codecs: Array<{ payload: number; codec: string }>;
   /** c= is private/CGNAT/loopback/link-local. */
   privateAddress: boolean;
   /** Where the signalling carrying this SDP came from. */
@@ -87,6 +90,7 @@ export function collectSdp(messages: CapturedMessage[]): SdpEndpoint[] {
         rtcpPort: media.rtcpPort ?? media.port + 1,
         direction: media.direction,
         payloads: media.payloads,
+        codecs: media.codecs,
         privateAddress: isPrivateLike(addr),
         signallingSource: c.src,
       });
@@ -156,4 +160,37 @@ export function linkMedia(streams: RtpStreamStats[], sdp: SdpEndpoint[]): MediaM
   });
   }
   return { sdp, streamCallIds, links };
+}
+
+/**
+ * The codec of each stream: the rtpmap of the SDP it was tied to, else the rtpmap of its call's
+ * latest SDP (before the stream started) for that payload type, else the RFC 3551 static payload
+ * type name; null for a dynamic payload type nobody mapped, and for RTCP.
+ */
+export function streamCodecs(streams: RtpStreamStats[], media: MediaModel): (string | null)[] {
+  const linkSdp = new Map<number, number>();
+  for (const l of media.links) if (l.sdp !== null) linkSdp.set(l.stream, l.sdp);
+  const byCall = new Map<string, SdpEndpoint[]>();
+  for (const s of media.sdp) {
+    let list = byCall.get(s.callId);
+    if (!list) byCall.set(s.callId, (list = []));
+    list.push(s);
+  }
+  return streams.map((stream, index) => {
+    if (stream.kind !== 'rtp') return null;
+    const pt = stream.payloadType;
+    const of = (s: SdpEndpoint | undefined): string | null => s?.codecs.find((c) => c.payload === pt)?.codec ?? null;
+    const tied = linkSdp.get(index);
+    if (tied !== undefined) {
+      const c = of(media.sdp[tied]);
+      if (c) return c;
+    }
+    const callId = media.streamCallIds[index];
+    let best: string | null = null;
+    for (const s of (callId ? byCall.get(callId) : undefined) ?? []) {
+      const c = of(s);
+      if (c && (best === null || s.timeUs <= stream.firstTimeUs)) best = c;
+    }
+    return best ?? STATIC_PT[pt] ?? null;
+  });
 }

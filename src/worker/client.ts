@@ -126,9 +126,12 @@ export class EngineClient {
     return { index: ev.index, raw: ev.raw, sip: ev.sip, parseError: ev.parseError };
   }
 
-  /** The given frames of the loaded capture, as a new pcap/pcapng (notes become packet comments). */
-  async exportFrames(frames: number[], format: 'pcap' | 'pcapng', comments?: Record<number, string>): Promise<Uint8Array> {
-    const ev = await this.request<Extract<WorkerEvent, { kind: 'export' }>>((requestId) => ({ kind: 'export', requestId, frames, format, comments })).promise;
+  /**
+   * The given frames of the loaded capture, as a new pcap/pcapng (notes become packet comments),
+   * with the RTP/RTCP of the calls among them unless `media: false`.
+   */
+  async exportFrames(frames: number[], format: 'pcap' | 'pcapng', comments?: Record<number, string>, options: { media?: boolean } = {}): Promise<Uint8Array> {
+    const ev = await this.request<Extract<WorkerEvent, { kind: 'export' }>>((requestId) => ({ kind: 'export', requestId, frames, format, comments, media: options.media })).promise;
     return ev.bytes;
   }
 

@@ -7,6 +7,7 @@ import { analyzeBlob, CancelledError, memoryBudgetFor, NotACaptureError } from '
 import type { Analysis } from '../engine/analyze.ts';
 import { extractFrames } from '../engine/extract.ts';
 import { tlsKeysFor } from '../engine/tls-export.ts';
+import { mediaForFrames } from '../engine/call-export.ts';
 import { DSB_TLS_KEY_LOG } from '../capture/keylog.ts';
 import { buildBundle } from '../share/bundle.ts';
 import { scanBlob } from '../share/scan.ts';
@@ -99,7 +100,9 @@ scope.addEventListener('message', (e: MessageEvent) => {
       const frames = new Set(req.frames);
       // A pcapng keeps SIP over TLS readable: the whole connections and their keys go with it.
       const tls = req.format === 'pcapng' ? tlsKeysFor(loaded.analysis.report, frames, loaded.keyLog) : undefined;
-      void extractFrames(loaded.file, frames, req.format, req.comments, tls)
+      // The calls' RTP/RTCP go with them unless asked otherwise (recognised while re-reading).
+      const media = req.media === false ? null : mediaForFrames(loaded.analysis.report, frames);
+      void extractFrames(loaded.file, frames, req.format, req.comments, tls, media)
         .then((bytes) => post({ kind: 'export', requestId: req.requestId, bytes, format: req.format }, [bytes.buffer as ArrayBuffer]))
         .catch((err: unknown) => post({ kind: 'error', requestId: req.requestId, code: 'internal', message: err instanceof Error ? err.message : String(err) }));
       break;

@@ -17,7 +17,8 @@ export type WorkerRequest =
   | { kind: 'open'; requestId: number; file: Blob; name: string; keyLog?: string; heapLimit?: number }
   | { kind: 'cancel'; requestId: number }
   | { kind: 'detail'; requestId: number; index: number }
-  | { kind: 'export'; requestId: number; frames: number[]; format: 'pcap' | 'pcapng'; comments?: Record<number, string> }
+  /** `media` (default true): add the RTP/RTCP packets of the calls whose messages are among `frames`. */
+  | { kind: 'export'; requestId: number; frames: number[]; format: 'pcap' | 'pcapng'; comments?: Record<number, string>; media?: boolean }
   /** Build a share bundle (the selected calls' packets + view state) from the loaded capture. */
   | { kind: 'share'; requestId: number; view: ViewInput; options: Omit<BundleOptions, 'key'> }
   /** One RTP stream's audio, re-read from the loaded file (src/media/extract.ts). */

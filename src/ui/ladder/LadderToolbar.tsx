@@ -9,6 +9,7 @@ import { selectEvidence, selectOverlays, selectReport, selectSelectedCalls, sele
 import { TIME_MODES } from '../../state/view-state.ts';
 import type { Overlays, TimeMode } from '../../state/view-state.ts';
 import type { Report } from '../../engine/report.ts';
+import { callExport } from '../../engine/call-export.ts';
 import { downloadBlob, fileStem, ladderSvgString, svgToPng } from '../export/svg-export.tsx';
 import { mermaidLadder, textLadder } from '../export/text-ladder.ts';
 import type { LadderLayout } from './layout.ts';
@@ -24,35 +25,13 @@ const OVERLAY_LABELS: Array<[keyof Overlays, string, string]> = [
   ['rtp', 'RTP', 'RTP streams as bands between hosts'],
 ];
 
-/** Every frame of the selected calls worth handing to Wireshark: each SIP message's frames, plus
- * the opening, TLS handshake and closing frames of the connections that carried them. */
+/** Every frame of the selected calls worth handing to Wireshark: each SIP message's frames, the
+ * opening, TLS handshake and closing frames of the connections that carried them, and the first
+ * and last frame of their media (the worker adds every RTP/RTCP packet of those calls); one
+ * comment per finding. See engine/call-export.ts. */
 export function framesForCalls(report: Report, callIds: readonly string[]): { frames: number[]; comments: Record<number, string> } {
-  const set = new Set(callIds);
-  const frames = new Set<number>();
-  const conns = new Set<number>();
-  for (const m of report.messages) {
-    if (m.callId === null || !set.has(m.callId)) continue;
-    for (const f of m.frames) frames.add(f);
-    frames.add(m.frame);
-    if (m.connection !== null) conns.add(m.connection);
-  }
-  for (const c of report.connections) {
-    if (!conns.has(c.id)) continue;
-    frames.add(c.openedFrame);
-    if (c.closedFrame !== null) frames.add(c.closedFrame);
-    for (const e of c.closeEvents) frames.add(e.frame);
-    for (const f of [c.tls?.clientHelloFrame, c.tls?.serverHelloFrame, c.tls?.alertFrame]) if (typeof f === 'number') frames.add(f);
-  }
-  const comments: Record<number, string> = {};
-  for (const f of report.findings) {
-    if (f.callId === null || !set.has(f.callId)) continue;
-    for (const fr of f.frames) {
-      if (!frames.has(fr)) continue;
-      const line = `sipladder ${f.severity}: ${f.title}`;
-      comments[fr] = comments[fr] ? `${comments[fr]}\n${line}` : line;
-    }
-  }
-  return { frames: [...frames].sort((a, b) => a - b), comments };
+  const { frames, comments } = callExport(report, callIds);
+  return { frames, comments };
 }
 
 export function LadderToolbar({ layout, panZoom }: { layout: LadderLayout | null; panZoom: RefObject<PanZoom | null> }) {
