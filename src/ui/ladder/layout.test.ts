@@ -174,6 +174,24 @@ describe('time modes', () => {
     expect(layoutLadder(input(ms, { timeMode: 'delta' })).rows.map((r) => r.time)).toEqual(['+0.000000', '+0.250000', '+2.000001']);
     expect(layoutLadder(input(ms, { timeMode: 'selected', selectedMessage: ms[1]!.index })).rows.map((r) => r.time)).toEqual(['-0.250000', '+0.000000', '+2.000001']);
   });
+  it('several calls share one time axis from the first message, not +0 per call', () => {
+    nextIndex = 10;
+    const two = [
+      msg({ src: A, dst: B, method: 'INVITE', timeUs: T0 }),
+      msg({ src: B, dst: A, status: 200, reason: 'OK', timeUs: T0 + 100_000 }),
+      msg({ src: A, dst: C, method: 'INVITE', callId: 'call-2', timeUs: T0 + 1_500_000 }),
+      msg({ src: C, dst: A, status: 200, reason: 'OK', callId: 'call-2', timeUs: T0 + 1_700_000 }),
+    ];
+    const l = layoutLadder(input(two, { callIds: ['call-1', 'call-2'], timeMode: 'call' }));
+    expect(l.rows.map((r) => r.time)).toEqual(['+0.000000', '+0.100000', '+1.500000', '+1.700000']);
+  });
+  it('sizes columns to the longest label within bounds', () => {
+    const short = layoutLadder(input(ms, { measure: (s) => s.length * 3 }));
+    expect(short.metrics.colWidth).toBe(150);
+    nextIndex = 20;
+    const long = layoutLadder(input([msg({ src: A, dst: B, status: 503, reason: 'Service Unavailable because the upstream trunk said no' })], { measure: (s) => s.length * 7 }));
+    expect(long.metrics.colWidth).toBe(250);
+  });
   it('parses ISO times with µs', () => {
     expect(isoToUs(isoMicros(T0 + 123_456))).toBe(T0 + 123_456);
   });

@@ -38,7 +38,7 @@ export interface LayoutMetrics {
 
 export const defaultMetrics: LayoutMetrics = {
   rowHeight: 34,
-  colWidth: 190,
+  colWidth: 150,
   timeWidth: 124,
   ghostHeight: 22,
   laneGap: 24,
@@ -171,7 +171,10 @@ export interface LayoutInput {
 
 /** Room an arrow needs beside its label: badges (SDP, ×N, finding, connection) and margins. */
 const LABEL_EXTRA = 110;
-const MAX_COL_WIDTH = 380;
+/** Columns stay between these widths (px at zoom 1): wide enough for a label, narrow enough that
+ * three to five hosts fit a laptop screen. Longer labels are clipped with an ellipsis. */
+export const MIN_COL_WIDTH = 150;
+export const MAX_COL_WIDTH = 250;
 
 /** "INVITE" / "200 OK" / "malformed": what an arrow says. */
 export function messageLabel(m: Pick<ReportMessage, 'method' | 'status' | 'reason' | 'malformed' | 'startLine'>): string {
@@ -253,8 +256,12 @@ export function layoutLadder(input: LayoutInput): LadderLayout {
   }
   const pending: Pending[] = [];
   const callStart = new Map<string, number>();
+  // One time axis for the whole ladder: with several calls selected, "+0" is the first message
+  // of the earliest call, not each call's own start.
+  let axisStart = Infinity;
+  for (const m of input.messages) if (m.timeUs < axisStart) axisStart = m.timeUs;
   for (const m of input.messages) {
-    if (m.callId !== null && !callStart.has(m.callId)) callStart.set(m.callId, m.timeUs);
+    if (m.callId !== null && !callStart.has(m.callId)) callStart.set(m.callId, axisStart);
   }
 
   for (const m of input.messages) {
@@ -396,7 +403,7 @@ export function layoutLadder(input: LayoutInput): LadderLayout {
       widest = Math.max(widest, measure(r.label));
       if (r.kind === 'message' && r.ghost) widest = Math.max(widest, measure(r.ghost.label) * 0.9 - 40);
     }
-    metrics.colWidth = Math.min(MAX_COL_WIDTH, Math.max(metrics.colWidth, Math.ceil(widest + LABEL_EXTRA)));
+    metrics.colWidth = Math.min(MAX_COL_WIDTH, Math.max(MIN_COL_WIDTH, Math.ceil(widest + LABEL_EXTRA)));
   }
   const columns: LadderColumnLayout[] = rawCols.map((c, i) => ({ ...c, x: metrics.timeWidth + metrics.colWidth / 2 + i * metrics.colWidth }));
   const colsRight = metrics.timeWidth + columns.length * metrics.colWidth;
