@@ -13,6 +13,7 @@ import { CaptureSummary } from './CaptureSummary.tsx';
 import { CallFilterBar, CallList } from './calls/CallList.tsx';
 import { Ladder } from './ladder/Ladder.tsx';
 import { MessageDetailPane } from './details/MessageDetail.tsx';
+import { SidePanelFrame } from './ladder/SidePanelFrame.tsx';
 import { FindingsPanel } from './overlays/FindingsPanel.tsx';
 import { formatBytes } from './format.ts';
 import { ShareButton } from './share/ShareDialog.tsx';
@@ -200,10 +201,7 @@ export function App() {
             <CallFilterBar filterRef={filterRef} />
             <CallList />
           </div>
-          <div className="ladder-area">
-            <Ladder />
-            <SidePanel />
-          </div>
+          <SidePanelFrame ladder={<Ladder />} panel={<SidePanel />} />
         </main>
       ) : (
         status.kind !== 'loading' && (

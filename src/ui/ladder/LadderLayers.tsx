@@ -147,6 +147,8 @@ function ArrowRowImpl({ row, layout, rowIndex, state, interactive }: ArrowProps)
       data-index={row.index}
       data-frame={m.frame}
       data-label={label}
+      data-from={layout.columns[row.from]?.id}
+      data-to={layout.columns[row.to]?.id}
       {...(interactive ? { role: 'button', tabIndex: 0, 'aria-label': arrowName(row, state.findings) } : {})}
     >
       {interactive && <rect className="hit" x={Math.min(a, b) - 4} y={row.y + 2} width={Math.abs(b - a) + (self ? 120 : 8)} height={ARROW_DY + 6} />}

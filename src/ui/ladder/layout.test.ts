@@ -213,6 +213,10 @@ describe('overlays', () => {
     const off = layoutLadder(input(ms, { findings: [f], overlays: { findings: false, ghosts: false, connections: true, rtp: true } }));
     expect((off.rows[5] as MessageRow).ghost).toBeNull();
     expect((off.rows[5] as MessageRow).findings).toEqual([]);
+    // Expected at another port of the very host the ACK went to: the ghost names the port.
+    const samePort = finding({ frames: [6], expected: { messageFrame: 6, from: A2, to: '198.51.100.7:5080', reason: 'Contact' } });
+    const same = layoutLadder(input(ms, { findings: [samePort] })).rows[5] as MessageRow;
+    expect(same.ghost).toMatchObject({ to: same.to, label: 'should have gone to port 5080 (198.51.100.7:5080), not 5060' });
   });
 
   it('draws connection lanes right of the hosts with open/TLS/close events and problems', () => {

@@ -354,6 +354,12 @@ export function layoutLadder(input: LayoutInput): LadderLayout {
     if (r.kind === 'message' && r.ghost) {
       r.ghost.from = remap[r.ghost.from]!;
       r.ghost.to = remap[r.ghost.to]!;
+      // The expected destination shares the real arrow's column (another port of the same host):
+      // say which port, or the ghost reads as the very arrow it corrects.
+      if (r.ghost.to === r.to && r.ghost.target !== r.message.dst) {
+        const port = (e: string): string => e.slice(e.lastIndexOf(':') + 1);
+        r.ghost.label = `should have gone to port ${port(r.ghost.target)} (${r.ghost.target}), not ${port(r.message.dst)}`;
+      }
     }
     r.y = y;
     y += r.height;
