@@ -36,7 +36,7 @@ import { LadderScrollbars } from './LadderScrollbars.tsx';
 const emptyFrames: ReadonlySet<number> = new Set();
 
 /** The ladder layout for the current store state (memoised on its inputs). */
-export function useLadderLayout(): LadderLayout | null {
+export function useLadderLayout(availableWidth?: number): LadderLayout | null {
   const report = useAppStore(selectReport);
   const messages = useAppStore(selectLadderMessages);
   const callIds = useAppStore(selectSelectedCalls);
@@ -61,14 +61,17 @@ export function useLadderLayout(): LadderLayout | null {
       rtpStreams: report.rtpStreams,
       overlays,
       measure: measureLabel,
+      availableWidth,
     });
-  }, [report, messages, callIds, hosts, proposals, unfolded, timeMode, selectedForTime, overlays]);
+  }, [report, messages, callIds, hosts, proposals, unfolded, timeMode, selectedForTime, overlays, availableWidth]);
 }
 
 export function Ladder() {
   const api = useAppStoreApi();
   const report = useAppStore(selectReport);
-  const layout = useLadderLayout();
+  const [size, setSize] = useState({ w: 800, h: 400 });
+  // Columns share the viewport's width (in 20 px steps, so a resize does not relayout per pixel).
+  const layout = useLadderLayout(Math.floor((size.w - 14) / 20) * 20);
   const selected = useAppStore(selectSelectedMessage);
   const overlays = useAppStore(selectOverlays);
   const evidence = useAppStore(selectEvidence);
@@ -80,7 +83,6 @@ export function Ladder() {
   const svgRef = useRef<SVGSVGElement>(null);
   const pz = useRef<PanZoom | null>(null);
   const [t, setT] = useState<Transform>({ x: 0, y: 0, k: 1 });
-  const [size, setSize] = useState({ w: 800, h: 400 });
   const [hoverTx, setHoverTx] = useState<number | null>(null);
   const focusAfterRender = useRef(false);
   const sectionRef = useRef<HTMLElement>(null);

@@ -191,6 +191,14 @@ describe('time modes', () => {
     nextIndex = 20;
     const long = layoutLadder(input([msg({ src: A, dst: B, status: 503, reason: 'Service Unavailable because the upstream trunk said no' })], { measure: (s) => s.length * 7 }));
     expect(long.metrics.colWidth).toBe(250);
+    expect((long.rows[0] as MessageRow).shown).toMatch(/^503 Service Unavailable.*…$/);
+    // Narrower when the viewport is: two hosts share 500 px, the long label is cut shorter.
+    const narrow = layoutLadder(input([long.rows[0]!.kind === 'message' ? (long.rows[0] as MessageRow).message : ms[0]!], { measure: (s) => s.length * 7, availableWidth: 500 }));
+    expect(narrow.metrics.colWidth).toBe(Math.floor((500 - narrow.metrics.timeWidth - narrow.metrics.rightPad) / 2));
+    const shown = (narrow.rows[0] as MessageRow).shown;
+    expect(shown.endsWith('…')).toBe(true);
+    expect(shown.length * 7).toBeLessThanOrEqual(narrow.metrics.colWidth - 80);
+    expect((narrow.rows[0] as MessageRow).label).toBe('503 Service Unavailable because the upstream trunk said no');
   });
   it('parses ISO times with µs', () => {
     expect(isoToUs(isoMicros(T0 + 123_456))).toBe(T0 + 123_456);

@@ -73,6 +73,8 @@ export interface MessageRow {
   to: number;
   /** "INVITE", "200 OK", "malformed". */
   label: string;
+  /** The label as drawn: `label`, abbreviated with "…" when it does not fit its column. */
+  shown: string;
   /** Indices of the retransmissions folded into this row (empty when unfolded or none). */
   folded: number[];
   /** True when the chain of this head has retransmissions (folded or not). */
@@ -167,6 +169,9 @@ export interface LayoutInput {
   metrics?: Partial<LayoutMetrics>;
   /** Width of an arrow label in px; columns widen to fit the longest (default: an estimate). */
   measure?: (label: string) => number;
+  /** Width of the viewport (px at zoom 1): columns narrow (down to MIN_COL_WIDTH) so every host
+   * fits it when they can, abbreviating labels that no longer fit. */
+  availableWidth?: number;
 }
 
 /** Room an arrow needs beside its label: badges (SDP, ×N, finding, connection) and margins. */
@@ -297,6 +302,7 @@ export function layoutLadder(input: LayoutInput): LadderLayout {
         from,
         to,
         label: messageLabel(m),
+        shown: messageLabel(m),
         folded: foldedHere,
         hasChain: chain.length > 0 || isRtx,
         isRetransmission: isRtx,
@@ -409,7 +415,21 @@ export function layoutLadder(input: LayoutInput): LadderLayout {
       widest = Math.max(widest, measure(r.label));
       if (r.kind === 'message' && r.ghost) widest = Math.max(widest, measure(r.ghost.label) * 0.9 - 40);
     }
-    metrics.colWidth = Math.min(MAX_COL_WIDTH, Math.max(MIN_COL_WIDTH, Math.ceil(widest + LABEL_EXTRA)));
+    let w = Math.min(MAX_COL_WIDTH, Math.max(MIN_COL_WIDTH, Math.ceil(widest + LABEL_EXTRA)));
+    if (input.availableWidth !== undefined && rawCols.length > 0) {
+      const fit = Math.floor((input.availableWidth - metrics.timeWidth - metrics.rightPad) / rawCols.length);
+      w = Math.max(MIN_COL_WIDTH, Math.min(w, fit));
+    }
+    metrics.colWidth = w;
+    // Abbreviate what no longer fits between two neighbouring lifelines (the full text stays in
+    // the arrow's accessible name, tooltip and detail).
+    const room = metrics.colWidth - LABEL_EXTRA + 30;
+    for (const r of rows) {
+      if (r.kind !== 'message' || measure(r.label) <= room) continue;
+      let n = r.label.length - 1;
+      while (n > 3 && measure(`${r.label.slice(0, n)}…`) > room) n--;
+      r.shown = `${r.label.slice(0, n).trimEnd()}…`;
+    }
   }
   const columns: LadderColumnLayout[] = rawCols.map((c, i) => ({ ...c, x: metrics.timeWidth + metrics.colWidth / 2 + i * metrics.colWidth }));
   const colsRight = metrics.timeWidth + columns.length * metrics.colWidth;
