@@ -13,6 +13,7 @@ import { CaptureSummary } from './CaptureSummary.tsx';
 import { ListArea } from './connections/ConnectionsView.tsx';
 import { Ladder } from './ladder/Ladder.tsx';
 import { MessageDetailPane } from './details/MessageDetail.tsx';
+import { SidePanelFrame } from './ladder/SidePanelFrame.tsx';
 import { FindingsPanel } from './overlays/FindingsPanel.tsx';
 import { MediaPanel } from './media/MediaPanel.tsx';
 import { formatBytes } from './format.ts';
@@ -225,10 +226,7 @@ export function App() {
           <div className="list-area">
             <ListArea filterRef={filterRef} />
           </div>
-          <div className="ladder-area">
-            <Ladder />
-            <SidePanel />
-          </div>
+          <SidePanelFrame ladder={<Ladder />} panel={<SidePanel />} />
         </main>
       ) : (
         status.kind !== 'loading' && (
