@@ -22,6 +22,12 @@ test('a call with RTP: figures, play with a moving playhead, WAV download', asyn
   await expect(stream.getByRole('heading')).toContainText('203.0.113.1:48667 → 203.0.113.20:40020');
   await expect(stream.getByRole('row', { name: /Packets/ })).toContainText('315');
   await expect(stream.getByRole('row', { name: /Codec/ })).toContainText(/PCMU|µ-law/);
+  await expect(stream.getByRole('row', { name: /Expected/ })).toContainText('315');
+  await expect(stream.getByRole('row', { name: /Jitter/ })).toContainText(/\d+\.\d \/ \d+\.\d ms/);
+  await expect(stream.locator('svg.media-persecond')).toBeVisible();
+  // Beside the ladder's time axis: one strip with a cell per clock second the stream touches
+  // (15:21:41.896 … 15:21:48.17: eight seconds).
+  await expect(page.getByTestId('media-chart').locator('rect.media-chart-bg')).toHaveCount(8);
 
   await stream.getByRole('button', { name: 'Play' }).click();
   await expect(stream.getByRole('button', { name: 'Pause' })).toBeVisible();
