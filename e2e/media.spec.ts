@@ -37,6 +37,10 @@ test('a call with RTP: figures, play with a moving playhead, WAV download', asyn
   await expect(time).toContainText('/ 6.30 s');
   const left = await page.getByTestId('media-playhead').evaluate((el) => parseFloat((el as HTMLElement).style.left));
   expect(left).toBeGreaterThan(0);
+  // The playhead is drawn across the ladder too, at the played time.
+  await expect(page.getByTestId('ladder-playhead')).toHaveCount(1);
+  const y1 = Number(await page.getByTestId('ladder-playhead').getAttribute('y1'));
+  await expect.poll(async () => Number(await page.getByTestId('ladder-playhead').getAttribute('y1'))).toBeGreaterThan(y1);
   await page.screenshot({ path: test.info().outputPath('media.png') });
   await stream.getByRole('button', { name: 'Pause' }).click();
 

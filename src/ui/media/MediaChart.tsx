@@ -8,6 +8,7 @@
 import type { ReportRtpStream } from '../../engine/report.ts';
 import type { LadderLayout } from '../ladder/layout.ts';
 import { isoToUs } from '../ladder/layout.ts';
+import { usePlayheadUs } from './playhead.ts';
 
 const STRIP = 18;
 
@@ -35,14 +36,19 @@ export function timeToY(layout: LadderLayout): (us: number) => number {
 }
 
 export function MediaChart({ layout, streams, callIds }: { layout: LadderLayout; streams: readonly ReportRtpStream[]; callIds: readonly string[] }) {
+  const playUs = usePlayheadUs();
   const set = new Set(callIds);
   const mine = streams.filter((s) => s.kind === 'rtp' && s.callId !== null && set.has(s.callId) && s.perSecond && s.perSecond.packets.length > 0).slice(0, 4);
   if (mine.length === 0) return null;
   const y = timeToY(layout);
   const maxJ = Math.max(1, ...mine.flatMap((s) => s.perSecond!.jitterMs));
   const jx = (ms: number): number => (ms / maxJ) * STRIP;
+  const first = Math.min(...mine.map((s) => s.perSecond!.startUs));
+  const lastUs = Math.max(...mine.map((s) => s.perSecond!.startUs + s.perSecond!.packets.length * 1e6));
+  const showHead = playUs !== null && playUs >= first && playUs <= lastUs;
   return (
     <g className="media-chart" data-testid="media-chart">
+      {showHead && <line className="media-chart-playhead" data-testid="ladder-playhead" x1={layout.metrics.timeWidth} x2={layout.width} y1={y(playUs)} y2={y(playUs)} />}
       {mine.map((s, k) => {
         const ps = s.perSecond!;
         const x0 = layout.metrics.timeWidth + 4 + k * (STRIP + 4);
