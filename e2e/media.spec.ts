@@ -22,6 +22,12 @@ test('a call with RTP: figures, play with a moving playhead, WAV download', asyn
   await expect(stream.getByRole('heading')).toContainText('203.0.113.1:48667 → 203.0.113.20:40020');
   await expect(stream.getByRole('row', { name: /Packets/ })).toContainText('315');
   await expect(stream.getByRole('row', { name: /Codec/ })).toContainText(/PCMU|µ-law/);
+  await expect(stream.getByRole('row', { name: /Expected/ })).toContainText('315');
+  await expect(stream.getByRole('row', { name: /Jitter/ })).toContainText(/\d+\.\d \/ \d+\.\d ms/);
+  await expect(stream.locator('svg.media-persecond')).toBeVisible();
+  // Beside the ladder's time axis: one strip with a cell per clock second the stream touches
+  // (15:21:41.896 … 15:21:48.17: eight seconds).
+  await expect(page.getByTestId('media-chart').locator('rect.media-chart-bg')).toHaveCount(8);
 
   await stream.getByRole('button', { name: 'Play' }).click();
   await expect(stream.getByRole('button', { name: 'Pause' })).toBeVisible();
@@ -31,6 +37,10 @@ test('a call with RTP: figures, play with a moving playhead, WAV download', asyn
   await expect(time).toContainText('/ 6.30 s');
   const left = await page.getByTestId('media-playhead').evaluate((el) => parseFloat((el as HTMLElement).style.left));
   expect(left).toBeGreaterThan(0);
+  // The playhead is drawn across the ladder too, at the played time.
+  await expect(page.getByTestId('ladder-playhead')).toHaveCount(1);
+  const y1 = Number(await page.getByTestId('ladder-playhead').getAttribute('y1'));
+  await expect.poll(async () => Number(await page.getByTestId('ladder-playhead').getAttribute('y1'))).toBeGreaterThan(y1);
   await page.screenshot({ path: test.info().outputPath('media.png') });
   await stream.getByRole('button', { name: 'Pause' }).click();
 

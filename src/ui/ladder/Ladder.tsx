@@ -32,6 +32,7 @@ import type { RowRenderState } from './LadderLayers.tsx';
 import { HostHeader } from './HostHeader.tsx';
 import { LadderToolbar } from './LadderToolbar.tsx';
 import { LadderScrollbars } from './LadderScrollbars.tsx';
+import { MediaChart } from '../media/MediaChart.tsx';
 
 const emptyFrames: ReadonlySet<number> = new Set();
 
@@ -334,6 +335,7 @@ export function Ladder() {
             <>
               <g className="content" transform={`translate(${t.x},${t.y}) scale(${t.k})`}>
                 <BodyLayers layout={layout} from={from} to={to} y0={Math.max(0, top)} y1={Math.min(layout.height + 40, bottom)} state={state} interactive />
+                {overlays.rtp && <MediaChart layout={layout} streams={report.rtpStreams} callIds={callIds} />}
               </g>
               <g className="gutter" transform={`translate(0,${t.y}) scale(${t.k})`}>
                 <rect className="gutter-bg" x={0} y={top} width={gutterW} height={bottom - top} />

@@ -15,6 +15,7 @@ import { selectorOf, ssrcHex } from '../../media/select.ts';
 import { writeWav } from '../../media/wav.ts';
 import { clockUs } from '../format.ts';
 import { isoToUs } from '../ladder/layout.ts';
+import { playheadStore } from './playhead.ts';
 
 /** The per-stream statistics the engine adds (docs/REPORT.md); optional until it does. */
 interface MediaFields {
@@ -178,7 +179,9 @@ function Player({ stream }: { stream: Stream }) {
     const tick = () => {
       const c = ctx.current;
       if (!c) return;
-      setPos(Math.min(buf.duration, c.offset + c.ac.currentTime - c.startedAt));
+      const p = Math.min(buf.duration, c.offset + c.ac.currentTime - c.startedAt);
+      setPos(p);
+      if (a.startUs !== null) playheadStore.setState({ us: a.startUs + p * 1e6 });
       raf.current = requestAnimationFrame(tick);
     };
     raf.current = requestAnimationFrame(tick);
