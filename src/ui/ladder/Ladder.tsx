@@ -108,6 +108,19 @@ export function Ladder() {
     sec.addEventListener('scroll', onScroll, true);
     return () => sec.removeEventListener('scroll', onScroll, true);
   }, []);
+  // The header cannot scroll (overflow: clip); focus landing on an off-screen host's box pans the
+  // whole ladder to it instead.
+  const onHeaderFocus = useCallback(
+    (e: React.FocusEvent) => {
+      const box = (e.target as Element).closest?.('[data-host]');
+      if (!box || !layout || !pz.current) return;
+      const col = layout.columns.find((c) => c.id === box.getAttribute('data-host'));
+      if (!col) return;
+      const half = layout.metrics.colWidth / 2;
+      pz.current.revealX(col.x - half, col.x + half, 18, layout.metrics.timeWidth * pz.current.getTransform().k);
+    },
+    [layout],
+  );
 
   // d3-zoom, created once on the body element; the layout's size is pushed on change.
   useEffect(() => {
@@ -315,7 +328,7 @@ export function Ladder() {
   const gutterW = layout?.metrics.timeWidth ?? 120;
 
   return (
-    <section ref={sectionRef} className={`ladder${pane === 'ladder' ? ' active' : ''}${detailOpen ? ' with-detail' : ''}`} aria-label="Ladder" onKeyDown={onKeyDown} onFocus={() => api.getState().pane !== 'ladder' && api.getState().setPane('ladder')}>
+    <section ref={sectionRef} onFocusCapture={onHeaderFocus} className={`ladder${pane === 'ladder' ? ' active' : ''}${detailOpen ? ' with-detail' : ''}`} aria-label="Ladder" onKeyDown={onKeyDown} onFocus={() => api.getState().pane !== 'ladder' && api.getState().setPane('ladder')}>
       <LadderToolbar layout={layout} panZoom={pz} />
       {layout ? <HostHeader layout={layout} transform={t} /> : <div className="host-header empty" />}
       <div className="ladder-body" ref={bodyRef} data-testid="ladder-body">

@@ -157,6 +157,7 @@ function ArrowRowImpl({ row, layout, rowIndex, state, interactive }: ArrowProps)
       <path className={`head${dialogClass}`} d={head} />
       <text className={`label${isResponse && (m.status ?? 0) >= 400 ? ' fail' : ''}${isResponse && (m.status ?? 0) >= 200 && (m.status ?? 0) < 300 ? ' ok' : ''}`} x={textX} y={labelY}>
         {row.shown}
+        {row.shown !== label && <title>{label}</title>}
       </text>
       {m.hasSdp && (
         <g className="badge sdp">
