@@ -95,6 +95,32 @@ describe('sdp-private-address and rtp-one-way', () => {
   });
 });
 
+describe('sdp-private-address with media relayed or latched elsewhere', () => {
+  it('is info when RTP flows both ways between public addresses (latched on the NAT\'s media address, not its signalling one)', async () => {
+    const c = new Capture();
+    setup(c);
+    // The NAT maps the phone's media to a second public address (not its signalling one, 203.0.113.1);
+    // the peer latches onto it, so RTP flows both ways between public addresses.
+    c.rtp(1, '203.0.113.2:50000', '203.0.113.20:40080', 0x1111, 300);
+    c.rtp(1.01, '203.0.113.20:40080', '203.0.113.2:50000', 0x2222, 300);
+    bye(c, 7.2);
+    const a = await c.analyze();
+    expect(alarms(a.report.findings)).toEqual([]);
+    const sdp = a.report.findings.filter((f) => f.kind === 'sdp-private-address');
+    expect(sdp.map((f) => f.severity)).toEqual(['info']);
+    expect(sdp[0]!.explanation).toContain('both ways between public addresses');
+  });
+
+  it('stays a warning when media goes one way only', async () => {
+    const c = new Capture();
+    setup(c);
+    c.rtp(1, '203.0.113.20:40080', '203.0.113.2:50000', 0x2222, 300);
+    bye(c, 7.2);
+    const a = await c.analyze();
+    expect(a.report.findings.filter((f) => f.kind === 'sdp-private-address').map((f) => f.severity)).toEqual(['warning']);
+  });
+});
+
 describe('rtp-to-unlatched-address', () => {
   it('is an error when the peer sends to the private SDP address while the phone\'s media comes from the NAT', async () => {
     const c = new Capture();
