@@ -5,7 +5,8 @@
  * (RFC 3261 §12.2.1.1, §19.1.2), which behind NAT or with ephemeral ports is not where the user
  * agent listens. Error when an in-dialog request toward it then went to the default port and
  * failed; info when nothing went wrong in the capture. A private Contact host is left to
- * contact-private-address.
+ * contact-private-address. A WebSocket client's `.invalid` Contact (RFC 7118 §5) is not judged:
+ * it is never dialled, requests go back over the client's WebSocket connection.
  */
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../engine/report.ts';
@@ -34,6 +35,9 @@ export const detectContactMissingPort: Detector = {
       if (!u || u.port !== null || u.params['maddr']) continue;
       if (isPrivateLike(u.host)) continue;
       const t = uriTransport(u) ?? x.transport;
+      // A WebSocket client's Contact (RFC 7118 §5, RFC 5626): a random `.invalid` host is never
+      // dialled; requests reach the client over its existing WebSocket connection.
+      if ((t === 'ws' || t === 'wss') && u.host.toLowerCase().endsWith('.invalid')) continue;
       const dflt = defaultPort(u.scheme === 'sips' ? 'sips' : t);
       const reliable = x.transport !== 'udp' && x.transport !== 'sctp';
       // The sender's own address: only when the Contact names the host the message came from (else a proxy/registrar view).
