@@ -208,6 +208,32 @@ describe('rtp-icmp-unreachable', () => {
   });
 });
 
+describe('rtp-icmp-unreachable and the hang-up race', () => {
+  const call = (icmpAt: number) => {
+    const c = new Capture();
+    setup(c);
+    c.rtp(1, '203.0.113.1:40082', '203.0.113.20:40080', 0x1111, 750); // 15 s of two-way audio
+    c.rtp(1.01, '203.0.113.20:40080', '203.0.113.1:40082', 0x2222, 750);
+    const icmp = c.icmpPortUnreachable(icmpAt, '203.0.113.20', '203.0.113.1:40082', '203.0.113.20:40080');
+    bye(c, 16.05);
+    return { c, icmp };
+  };
+
+  it('ignores ICMP 40 ms before the BYE after 15 s of two-way audio (the peer closed its port as it hung up)', async () => {
+    const { c } = call(16.01);
+    const a = await c.analyze();
+    expect(a.report.icmp).toHaveLength(1);
+    expect(a.report.findings.filter((x) => x.kind === 'rtp-icmp-unreachable')).toEqual([]);
+  });
+
+  it('still reports ICMP in the middle of the call', async () => {
+    const { c, icmp } = call(8);
+    const f = (await c.analyze()).report.findings.filter((x) => x.kind === 'rtp-icmp-unreachable');
+    expect(f).toHaveLength(1);
+    expect(f[0]!.frames).toContain(icmp);
+  });
+});
+
 describe('RTP seen on both sides of a NAT (capture on the router, as in the SIP ALG lab sample)', () => {
   /** Each phone packet twice: from the LAN address, then from the NAT's translated port. */
   const dual = (c: Capture, n: number): number => {

@@ -2,7 +2,9 @@
  * rtp-icmp-unreachable (field note 004): ICMP destination/port unreachable answering RTP —
  * typically early media sent before the 200 OK, to a port the far side has not opened yet. Some
  * NATs drop their mapping on it and the next packet leaves from a new source port. ICMP after
- * the call ended (RTP trailing the BYE) is normal and not reported.
+ * the call ended (RTP trailing the BYE) is normal and not reported, and so is the hang-up race:
+ * ICMP up to 2 s before the BYE of a call that had run 5 s or more (the far side closed its media
+ * port a moment before its BYE arrived).
  */
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../engine/report.ts';
@@ -10,6 +12,9 @@ import { endpointKey } from '../../capture/types.ts';
 import { normalizeHost, sameEndpoint } from '../lib/addr.ts';
 import { getFlow } from '../lib/flow.ts';
 import { duration, framesText, uniqFrames } from '../lib/text.ts';
+
+/** ICMP this close before the BYE, after an answered call ran ≥ 5 s, is the hang-up race. */
+const HANGUP_RACE_US = 2_000_000;
 
 export const detectRtpIcmpUnreachable: Detector = {
   kind: 'rtp-icmp-unreachable',
@@ -52,6 +57,9 @@ export const detectRtpIcmpUnreachable: Detector = {
       if (d && d.byeT !== null && first.timeUs >= d.byeT) continue; // RTP trailing the hang-up
       const ok = d?.oks[0];
       const early = ok !== undefined && first.timeUs < ok.t;
+      // The hang-up race: the far side closed its port just before its BYE reached us, after the
+      // call had run a while — normal, not a fault.
+      if (d && d.byeT !== null && ok !== undefined && !early && d.byeT - first.timeUs <= HANGUP_RACE_US && first.timeUs - ok.t >= 5_000_000) continue;
       out.push({
         kind: 'rtp-icmp-unreachable',
         severity: 'warning',
