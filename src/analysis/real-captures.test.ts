@@ -84,6 +84,13 @@ describe('explanations agree with the capture', () => {
     expect(f.explanation).not.toMatch(/no provisional|no response at all/);
   });
 
+  it('sip_tcp_websocket.pcap: a WebSocket client\'s standard Contact (….invalid;transport=ws;ob, frame 11) is not told to add a port or ;ob', async () => {
+    const { report } = await analyzeBytes(new Uint8Array(readFileSync(path.join(PUBLIC, 'heplify/sip_tcp_websocket.pcap'))));
+    const invite = report.messages.find((m) => m.frame === 11);
+    expect(invite, 'the INVITE over WebSocket is read').toBeDefined();
+    expect(report.findings.filter((f) => f.kind === 'contact-missing-port').map((f) => f.title)).toEqual([]);
+  });
+
   /** Every SIP, ICMP, TCP/TLS or RTP frame a report knows of. */
   function knownFrames(r: Awaited<ReturnType<typeof analyzeBytes>>['report']): Set<number> {
     const s = new Set<number>();

@@ -24,7 +24,24 @@ interface Manifest {
   /** TLS samples: what becomes provable once the SIP inside is decrypted with keylog.txt. */
   expectedFindingsWithKeylog?: Expected[];
   goodPath?: boolean;
+  /** What the LAN side of the NAT (capture-lan.pcap) must name, at error or warning. */
+  expectedFindingsLan?: Expected[];
 }
+
+/**
+ * Expected LAN findings that the LAN capture cannot prove, with the reason. What is left of the
+ * sample's expectedFindingsLan must be found; a sample left with nothing must then report no
+ * error there (a finding would be an unproven guess).
+ */
+const LAN_UNPROVABLE: Record<string, { kinds: string[]; why: string }> = {
+  // The rewrite happens at proxy A, two hops away: on the LAN the 200 OK leaves with the phone's
+  // own Contact and the INVITE arrives from proxy B; only the missing ACK is visible here.
+  '02-excessive-nat-fixup': { kinds: ['excessive-nat-fixup'], why: 'the Contact is rewritten at proxy A, out of the LAN\'s sight' },
+  // capture-lan.pcap holds only UDP port 5060 and ends with the ACK 1.4 s into the call: the BYE
+  // the NAT dropped 35 s later never reached the LAN, and a pcap does not record how long the
+  // capture ran on after its last packet, so no idle time can be measured from it.
+  '07-udp-binding-expired': { kinds: ['nat-binding-expired'], why: 'the LAN capture ends 1.4 s after the ACK; the dropped BYE never reaches it' },
+};
 
 const root = path.resolve(import.meta.dirname, '../../public/samples');
 const samples = existsSync(root)
@@ -64,6 +81,31 @@ describe('lab samples', () => {
         const alarms = report.findings.filter((f) => f.severity !== 'info');
         expect(alarms.map((f) => `${f.kind}: ${f.title}`), `false alarms in good-path sample ${name}`).toEqual([]);
       }
+    });
+  }
+
+  for (const name of samples.filter((n) => existsSync(path.join(root, n, 'capture-lan.pcap')))) {
+    it(`${name}: the LAN side (capture-lan.pcap) names the failure at error or warning, or stays quiet on a good path`, async () => {
+      const manifest = JSON.parse(readFileSync(path.join(root, name, 'manifest.json'), 'utf8')) as Manifest;
+      const keyLogFile = path.join(root, name, 'keylog.txt');
+      const keyLog = existsSync(keyLogFile) ? readFileSync(keyLogFile, 'utf8') : undefined;
+      const bytes = new Uint8Array(readFileSync(path.join(root, name, 'capture-lan.pcap')));
+      const { report } = await analyzeBytes(bytes, keyLog ? { keyLog } : {});
+      const alarms = report.findings.filter((f) => f.severity !== 'info');
+      const summary = report.findings.map((f) => `${f.severity} ${f.kind} ${f.callId ?? '-'} [${f.frames.join(',')}]`);
+      if (manifest.goodPath === true) {
+        expect(alarms.map((f) => `${f.kind}: ${f.title}`), `false alarms on the LAN side of good-path sample ${name}`).toEqual([]);
+        return;
+      }
+      const unprovable = LAN_UNPROVABLE[name];
+      const expected = (manifest.expectedFindingsLan ?? []).filter((e) => !unprovable?.kinds.includes(e.kind));
+      if (expected.length === 0 && unprovable) {
+        expect(alarms.filter((f) => f.severity === 'error').map((f) => f.kind), `${name}: ${unprovable.why}`).toEqual([]);
+        return;
+      }
+      expect(expected.length, `${name}: a failure sample's manifest says what its LAN side shows`).toBeGreaterThan(0);
+      const missing = expected.filter((e) => !alarms.some((f) => matches(f, e)));
+      expect(missing, `missing on the LAN side of ${name}; found:\n${summary.join('\n')}`).toEqual([]);
     });
   }
 });

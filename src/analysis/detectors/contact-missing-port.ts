@@ -5,7 +5,8 @@
  * (RFC 3261 §12.2.1.1, §19.1.2), which behind NAT or with ephemeral ports is not where the user
  * agent listens. Error when an in-dialog request toward it then went to the default port and
  * failed; info when nothing went wrong in the capture. A private Contact host is left to
- * contact-private-address.
+ * contact-private-address. A WebSocket client's `.invalid` Contact (RFC 7118 §5) is not judged:
+ * it is never dialled, requests go back over the client's WebSocket connection.
  */
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../engine/report.ts';

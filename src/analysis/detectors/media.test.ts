@@ -95,6 +95,32 @@ describe('sdp-private-address and rtp-one-way', () => {
   });
 });
 
+describe('sdp-private-address with media relayed or latched elsewhere', () => {
+  it('is info when RTP flows both ways between public addresses (latched on the NAT\'s media address, not its signalling one)', async () => {
+    const c = new Capture();
+    setup(c);
+    // The NAT maps the phone's media to a second public address (not its signalling one, 203.0.113.1);
+    // the peer latches onto it, so RTP flows both ways between public addresses.
+    c.rtp(1, '203.0.113.2:50000', '203.0.113.20:40080', 0x1111, 300);
+    c.rtp(1.01, '203.0.113.20:40080', '203.0.113.2:50000', 0x2222, 300);
+    bye(c, 7.2);
+    const a = await c.analyze();
+    expect(alarms(a.report.findings)).toEqual([]);
+    const sdp = a.report.findings.filter((f) => f.kind === 'sdp-private-address');
+    expect(sdp.map((f) => f.severity)).toEqual(['info']);
+    expect(sdp[0]!.explanation).toContain('both ways between public addresses');
+  });
+
+  it('stays a warning when media goes one way only', async () => {
+    const c = new Capture();
+    setup(c);
+    c.rtp(1, '203.0.113.20:40080', '203.0.113.2:50000', 0x2222, 300);
+    bye(c, 7.2);
+    const a = await c.analyze();
+    expect(a.report.findings.filter((f) => f.kind === 'sdp-private-address').map((f) => f.severity)).toEqual(['warning']);
+  });
+});
+
 describe('rtp-to-unlatched-address', () => {
   it('is an error when the peer sends to the private SDP address while the phone\'s media comes from the NAT', async () => {
     const c = new Capture();
@@ -178,7 +204,35 @@ describe('rtp-icmp-unreachable', () => {
     c.icmpPortUnreachable(2.25, '203.0.113.20', '203.0.113.1:40082', '203.0.113.20:40080');
     const a = await c.analyze();
     expect(a.report.icmp).toHaveLength(1);
-    expect(a.report.findings.filter((x) => x.kind === 'rtp-icmp-unreachable')).toEqual([]);
+    // Named, as info only: it explains the ICMP in the ladder without raising an alarm.
+    expect(a.report.findings.filter((x) => x.kind === 'rtp-icmp-unreachable').map((x) => x.severity)).toEqual(['info']);
+  });
+});
+
+describe('rtp-icmp-unreachable and the hang-up race', () => {
+  const call = (icmpAt: number) => {
+    const c = new Capture();
+    setup(c);
+    c.rtp(1, '203.0.113.1:40082', '203.0.113.20:40080', 0x1111, 750); // 15 s of two-way audio
+    c.rtp(1.01, '203.0.113.20:40080', '203.0.113.1:40082', 0x2222, 750);
+    const icmp = c.icmpPortUnreachable(icmpAt, '203.0.113.20', '203.0.113.1:40082', '203.0.113.20:40080');
+    bye(c, 16.05);
+    return { c, icmp };
+  };
+
+  it('ICMP 40 ms before the BYE after 15 s of two-way audio is info only (the peer closed its port as it hung up)', async () => {
+    const { c } = call(16.01);
+    const a = await c.analyze();
+    expect(a.report.icmp).toHaveLength(1);
+    // Named, as info only: it explains the ICMP in the ladder without raising an alarm.
+    expect(a.report.findings.filter((x) => x.kind === 'rtp-icmp-unreachable').map((x) => x.severity)).toEqual(['info']);
+  });
+
+  it('still reports ICMP in the middle of the call', async () => {
+    const { c, icmp } = call(8);
+    const f = (await c.analyze()).report.findings.filter((x) => x.kind === 'rtp-icmp-unreachable');
+    expect(f).toHaveLength(1);
+    expect(f[0]!.frames).toContain(icmp);
   });
 });
 

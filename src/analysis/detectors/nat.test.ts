@@ -105,3 +105,33 @@ describe('via-missing-rport and response-to-wrong-port', () => {
     expect(f.run(detectResponseToWrongPort)).toEqual([]);
   });
 });
+
+describe('via-missing-rport seen inside the NAT (LAN capture)', () => {
+  const PHONE = '192.168.1.10:5060';
+  const req = (branch: string) => [
+    'REGISTER sip:203.0.113.10 SIP/2.0', `Via: SIP/2.0/UDP 192.168.1.10:5060;branch=${branch}`, 'Max-Forwards: 70',
+    'From: <sip:bob@example.com>;tag=r1', 'To: <sip:bob@example.com>', 'Call-ID: lan1', 'CSeq: 1 REGISTER', 'Contact: <sip:bob@192.168.1.10:5060>',
+  ];
+  it('warns when the request was retransmitted and the public server never answered this side', () => {
+    const f = new FlowBuilder();
+    for (const t of [0, 0.5, 1.5, 3.5]) f.add(t, PHONE, PROXY, req('z9hG4bKl1'));
+    const found = f.run(detectViaMissingRport);
+    expect(found).toHaveLength(1);
+    expect(found[0]!.severity).toBe('warning');
+    expect(found[0]!.callId).toBe('lan1');
+    expect(found[0]!.frames).toEqual([1, 2, 3, 4]);
+    expect(found[0]!.explanation).toContain('Not one response from 203.0.113.10:5060');
+  });
+  it('stays info when the server answered (the NAT kept the port or the server forced rport)', () => {
+    const f = new FlowBuilder();
+    f.add(0, PHONE, PROXY, req('z9hG4bKl2'));
+    f.add(0.01, PROXY, PHONE, ['SIP/2.0 200 OK', 'Via: SIP/2.0/UDP 192.168.1.10:5060;branch=z9hG4bKl2;received=203.0.113.1', 'From: <sip:bob@example.com>;tag=r1', 'To: <sip:bob@example.com>;tag=s1', 'Call-ID: lan1', 'CSeq: 1 REGISTER']);
+    const found = f.run(detectViaMissingRport);
+    expect(found.map((x) => x.severity)).toEqual(['info']);
+  });
+  it('says nothing about a request between two private hosts (no NAT on the way)', () => {
+    const f = new FlowBuilder();
+    for (const t of [0, 0.5, 1.5]) f.add(t, PHONE, '192.168.1.1:5060', req('z9hG4bKl3'));
+    expect(f.run(detectViaMissingRport)).toEqual([]);
+  });
+});

@@ -13,6 +13,9 @@ import { normalizeHost, sameEndpoint } from '../lib/addr.ts';
 import { getFlow } from '../lib/flow.ts';
 import { duration, framesText, uniqFrames } from '../lib/text.ts';
 
+/** ICMP this close before the BYE, after an answered call ran ≥ 5 s, is the hang-up race. */
+const HANGUP_RACE_US = 2_000_000;
+
 export const detectRtpIcmpUnreachable: Detector = {
   kind: 'rtp-icmp-unreachable',
   title: 'ICMP unreachable answered RTP',
@@ -55,7 +58,7 @@ export const detectRtpIcmpUnreachable: Detector = {
       const ok = d?.oks[0];
       const early = ok !== undefined && first.timeUs < ok.t;
       const last = g.icmp[g.icmp.length - 1]!;
-      const hangUpRace = !early && d !== undefined && d.byeT !== null && d.byeT - first.timeUs <= 2_000_000 && last.timeUs <= d.byeT + 1_000_000 && first.timeUs - s.firstTimeUs >= 5_000_000;
+      const hangUpRace = !early && d !== undefined && d.byeT !== null && d.byeT - first.timeUs <= HANGUP_RACE_US && last.timeUs <= d.byeT + 1_000_000 && first.timeUs - s.firstTimeUs >= 5_000_000;
       out.push({
         kind: 'rtp-icmp-unreachable',
         severity: hangUpRace ? 'info' : 'warning',

@@ -3,7 +3,8 @@
  * message that came from a public address. The peer sends its RTP there (RFC 3264 §5, RFC 4566
  * §5.7) — into nobody's network — unless it latches onto the source of the media it receives
  * (symmetric RTP, RFC 4961) or a media relay rewrites the SDP. Info when the capture shows NAT
- * handled (forwarded copy rewritten, or media returned to the NAT's address); warning otherwise.
+ * handled (forwarded copy rewritten, media returned to the NAT's address, or RTP flowing both ways
+ * between public addresses, as through a relay like rtpengine); warning otherwise.
  */
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../engine/report.ts';
@@ -38,6 +39,11 @@ export const detectSdpPrivateAddress: Detector = {
       // Media the NATed side really sent (from its public address) and media returned to that address.
       const fromNat = streams.filter((x) => x.s.src.ip === e.signallingSource.ip);
       const latched = streams.filter((x) => fromNat.some((f) => epEq(x.s.dst, f.s.src.ip, f.s.src.port)));
+      // Relayed: RTP flows both ways between two public addresses (a relay such as rtpengine, or a
+      // NAT media address other than the signalling one), none of it to the private address.
+      const twoWay = streams.filter(
+        (x) => !isPrivateLike(x.s.src.ip) && !isPrivateLike(x.s.dst.ip) && x.s.packets > 0 && streams.some((y) => y !== x && y.s.packets > 0 && epEq(y.s.dst, x.s.src.ip, x.s.src.port) && epEq(y.s.src, x.s.dst.ip, x.s.dst.port)),
+      );
       const rewritten = (cm?.sdp ?? []).some((o) => o.index > e.index && !o.privateAddress && o.kind === e.kind && o.inRequest === e.inRequest && o.signallingSource.ip !== e.signallingSource.ip);
       let severity: Finding['severity'] = 'warning';
       const parts = [
@@ -49,6 +55,9 @@ export const detectSdpPrivateAddress: Detector = {
       } else if (latched.length > 0) {
         severity = 'info';
         parts.push(`The peer latched on the NAT's address instead: ${latched.map((x) => streamText(x.s)).join('; ')}, so media works.`);
+      } else if (twoWay.length >= 2) {
+        severity = 'info';
+        parts.push(`Media flowed both ways between public addresses instead (relayed or latched): ${twoWay.map((x) => streamText(x.s)).join('; ')}, so NAT was handled.`);
       } else if (rewritten) {
         severity = 'info';
         parts.push('A later copy of the SDP forwarded by a proxy or media relay carries a public address, so NAT was handled.');

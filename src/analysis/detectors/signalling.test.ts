@@ -342,6 +342,38 @@ describe('nat-binding-expired', () => {
   });
 });
 
+describe('nat-binding-expired on a short idle gap, by evidence', () => {
+  // The same phone and call; the BYE comes only 12 s after the ACK — within the 5–60 s real NATs
+  // use, so it needs the capture's own evidence (retransmitted, nothing from the mapping since).
+  const build = (phoneSpeaksAfter: boolean) => {
+    const r = request({ method: 'REGISTER', uri: 'sip:example.com', via: 'SIP/2.0/UDP 192.168.1.10:5060;branch=z9hG4bKr1;rport', from: '<sip:bob@example.com>;tag=r1', to: '<sip:bob@example.com>', callId: 'reg', cseq: 1, contact: '<sip:bob@192.168.1.10:5060>' });
+    const inv = request({ method: 'INVITE', uri: 'sip:bob@192.168.1.10:5060', via: 'SIP/2.0/UDP 203.0.113.10:5060;branch=z9hG4bKi1', from: ALICE, to: BOB, callId: 'n2', cseq: 1, contact: '<sip:alice@198.51.100.7:5060>' });
+    const f = flow()
+      .send(NAT, PROXY, 'udp', 0, r)
+      .send(PROXY, NAT, 'udp', 0.01, reply(r, 200, 'OK', { toTag: 'x' }))
+      .send(PROXY, NAT, 'udp', 1, inv)
+      .send(NAT, PROXY, 'udp', 1.5, reply(inv, 200, 'OK', { toTag: 'b1', contact: '<sip:bob@192.168.1.10:5060>' }))
+      .send(PROXY, NAT, 'udp', 1.51, request({ method: 'ACK', uri: 'sip:bob@192.168.1.10:5060', via: 'SIP/2.0/UDP 203.0.113.10:5060;branch=z9hG4bKa1', from: ALICE, to: `${BOB};tag=b1`, callId: 'n2', cseq: '1 ACK' }));
+    const bye = request({ method: 'BYE', uri: 'sip:bob@192.168.1.10:5060', via: 'SIP/2.0/UDP 203.0.113.10:5060;branch=z9hG4bKb1', from: ALICE, to: `${BOB};tag=b1`, callId: 'n2', cseq: 2 });
+    for (const t of [13.5, 14, 15, 17]) f.send(PROXY, NAT, 'udp', t, bye);
+    if (phoneSpeaksAfter) f.send(NAT, PROXY, 'udp', 18, '\r\n\r\n', { raw: true });
+    return f;
+  };
+
+  it('is an error after 12 s idle when the BYE is retransmitted and nothing comes from the mapping since', () => {
+    const out = runFlow(build(false), detectNatBindingExpired, 40);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ severity: 'error', callId: 'n2' });
+    expect(out[0]!.frames).toEqual([5, 6, 7, 8, 9]);
+    expect(out[0]!.explanation).toContain('for 12 s');
+    expect(out[0]!.explanation).toContain('Not one packet came from that mapping after the request');
+  });
+
+  it('stays silent after 12 s idle when the mapping is heard from again (the binding was alive)', () => {
+    expect(runFlow(build(true), detectNatBindingExpired, 40)).toEqual([]);
+  });
+});
+
 describe('malformed-sip', () => {
   it('reports an unparseable message with the parser\'s reason', () => {
     const f = flow().send(CALLER, PROXY, 'udp', 0, 'INVITE sip:bob@example.com SIP/2.0 extra\r\nVia: SIP/2.0/UDP 198.51.100.7\r\n\r\n', { raw: true });

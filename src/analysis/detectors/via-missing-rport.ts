@@ -5,10 +5,15 @@
  * unless the NAT kept the port or the server forces rport; with rport it answers to the source
  * port (RFC 3581 §4). Warning when the NAT changed the port and the responses did not follow the
  * source; info when it worked anyway (server forced rport, or the NAT kept the port).
+ *
+ * Seen from inside the NAT (LAN capture) the source is private too: a UDP request from a private
+ * address toward a public one, with a private sent-by and no rport, is judged by what came back:
+ * retransmitted and never answered by that server → warning (the answers went to the sent-by port
+ * the NAT never opened, unless the NAT kept the port); answered → info.
  */
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../engine/report.ts';
-import { defaultPort } from '../lib/addr.ts';
+import { defaultPort, isIpLiteral, isPrivateLike } from '../lib/addr.ts';
 import type { Msg } from '../lib/flow.ts';
 import { getFlow, privateBehindPublic } from '../lib/flow.ts';
 import { framesText, uniqFrames } from '../lib/text.ts';
@@ -23,7 +28,7 @@ export const detectViaMissingRport: Detector = {
     for (const x of flow.msgs) {
       if (!x.isReq || x.duplicate || !x.topVia || x.transport !== 'udp') continue;
       if (x.topVia.rport !== undefined || x.topVia.transport !== 'UDP') continue;
-      if (!privateBehindPublic(x.topVia.host, x.srcIp)) continue;
+      if (!privateBehindPublic(x.topVia.host, x.srcIp) && !lanToPublic(x)) continue;
       const k = `${x.callId}|${x.src}`;
       let g = groups.get(k);
       if (!g) groups.set(k, (g = []));
@@ -32,6 +37,10 @@ export const detectViaMissingRport: Detector = {
     const out: Finding[] = [];
     for (const list of groups.values()) {
       const first = list[0]!;
+      if (!privateBehindPublic(first.topVia!.host, first.srcIp)) {
+        out.push(lanFinding(list));
+        continue;
+      }
       const v = first.topVia!;
       const sentPort = v.port ?? defaultPort('udp');
       const portKept = sentPort === first.srcEp.port;
@@ -72,3 +81,38 @@ export const detectViaMissingRport: Detector = {
     return out;
   },
 };
+
+/** A UDP request seen inside the NAT: private source and sent-by, public destination. */
+function lanToPublic(x: Msg): boolean {
+  return isPrivateLike(x.srcIp) && isPrivateLike(x.topVia!.host) && isIpLiteral(x.topVia!.host) && !isPrivateLike(x.dstEp.ip);
+}
+
+/** The LAN-side judgement: did the server it was sent to answer anything? */
+function lanFinding(list: Msg[]): Finding {
+  const first = list[0]!;
+  const v = first.topVia!;
+  const sentPort = v.port ?? defaultPort('udp');
+  const answered = list.some((x) => x.tx.some((r) => !r.isReq && r.src === x.dst && r.t >= x.t));
+  const retransmitted = list.some((x) => x.retransmission);
+  const severity: Finding['severity'] = !answered && retransmitted ? 'warning' : 'info';
+  const what = list.length === 1 ? `The ${first.method} in frame ${first.frame}` : `${list.length} requests (${framesText(list.map((x) => x.frame))})`;
+  const parts = [
+    `${what} left ${first.src} over UDP toward the public address ${first.dst} with top Via ${v.raw}: a private sent-by and no rport, so after the NAT the server sees a sent-by that does not match the source.`,
+    `Without rport it answers to the NAT's address at the sent-by port ${sentPort} (RFC 3261 §18.2.2), which the NAT opened only if it kept the source port; rport asks for the real source port (RFC 3581 §4).`,
+    severity === 'warning'
+      ? `Not one response from ${first.dst} came back to this side of the NAT, though the request was retransmitted — what a server answering to the wrong port looks like from inside (a capture on the public side would show the responses).`
+      : answered
+        ? 'Responses did come back here, so the NAT kept the port or the server forced rport.'
+        : 'It was not retransmitted within the capture, so nothing more can be said.',
+  ];
+  return {
+    kind: 'via-missing-rport',
+    severity,
+    callId: first.callId,
+    frames: uniqFrames(list.map((x) => x.frame)),
+    title: `UDP request from ${first.src} to the public ${first.dst} without rport (Via ${v.host}:${sentPort})${severity === 'warning' ? ', never answered' : ''}`,
+    explanation: parts.join(' '),
+    references: ['RFC 3581 §4', 'RFC 3261 §18.2.2', 'RFC 3261 §18.2.1'],
+    fix: 'Enable rport on the user agent, or force rport on the proxy for requests whose top Via does not match the source (OpenSIPS/Kamailio: if (nat_uac_test("18")) force_rport();).',
+  };
+}
