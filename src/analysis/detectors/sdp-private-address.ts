@@ -9,10 +9,13 @@
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../engine/report.ts';
 import { endpointKey } from '../../capture/types.ts';
-import { isPrivateLike } from '../lib/addr.ts';
+import { isPrivateLike, normalizeHost } from '../lib/addr.ts';
 import type { SdpEndpoint } from '../../sip/media.ts';
 import { callMedia, epEq, streamText } from '../lib/media.ts';
 import { framesText, uniqFrames } from '../lib/text.ts';
+
+/** One text per address and port, for Set lookups (hosts normalised as `epEq` compares them). */
+const epKey = (ip: string, port: number): string => `${normalizeHost(ip)}|${port}`;
 
 export const detectSdpPrivateAddress: Detector = {
   kind: 'sdp-private-address',
@@ -38,11 +41,14 @@ export const detectSdpPrivateAddress: Detector = {
       const toPrivate = streams.filter((x) => list.some((p) => epEq(x.s.dst, p.address, p.port)));
       // Media the NATed side really sent (from its public address) and media returned to that address.
       const fromNat = streams.filter((x) => x.s.src.ip === e.signallingSource.ip);
-      const latched = streams.filter((x) => fromNat.some((f) => epEq(x.s.dst, f.s.src.ip, f.s.src.port)));
+      // Endpoint keys in Sets: a call may carry thousands of streams (no pairwise scans).
+      const natSources = new Set(fromNat.map((f) => epKey(f.s.src.ip, f.s.src.port)));
+      const latched = streams.filter((x) => natSources.has(epKey(x.s.dst.ip, x.s.dst.port)));
       // Relayed: RTP flows both ways between two public addresses (a relay such as rtpengine, or a
       // NAT media address other than the signalling one), none of it to the private address.
+      const flows = new Set(streams.filter((y) => y.s.packets > 0).map((y) => `${epKey(y.s.src.ip, y.s.src.port)}>${epKey(y.s.dst.ip, y.s.dst.port)}`));
       const twoWay = streams.filter(
-        (x) => !isPrivateLike(x.s.src.ip) && !isPrivateLike(x.s.dst.ip) && x.s.packets > 0 && streams.some((y) => y !== x && y.s.packets > 0 && epEq(y.s.dst, x.s.src.ip, x.s.src.port) && epEq(y.s.src, x.s.dst.ip, x.s.dst.port)),
+        (x) => !isPrivateLike(x.s.src.ip) && !isPrivateLike(x.s.dst.ip) && x.s.packets > 0 && flows.has(`${epKey(x.s.dst.ip, x.s.dst.port)}>${epKey(x.s.src.ip, x.s.src.port)}`),
       );
       const rewritten = (cm?.sdp ?? []).some((o) => o.index > e.index && !o.privateAddress && o.kind === e.kind && o.inRequest === e.inRequest && o.signallingSource.ip !== e.signallingSource.ip);
       let severity: Finding['severity'] = 'warning';
