@@ -9,7 +9,7 @@ import path from 'node:path';
 import { test, expect } from '@playwright/test';
 import type { Download, Page } from '@playwright/test';
 import { analyzeFile } from '../src/cli/main.ts';
-import type { Report } from '../src/engine/report.ts';
+import type { Report } from '../src/report/report.ts';
 import { arrowLabels, dropCapture, PUBLIC_CAPTURES, ui } from './helpers.ts';
 
 const FILE = 'sngrep/aaa.pcap';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { test, expect } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import { analyzeFile } from '../src/cli/main.ts';
-import type { Report, ReportMessage } from '../src/engine/report.ts';
+import type { Report, ReportMessage } from '../src/report/report.ts';
 import { arrowLabels, dropCapture, manifest, PUBLIC_CAPTURES, ui } from './helpers.ts';
 
 const reports = new Map<string, Promise<Report | Error>>();

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { test, expect } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import { analyzeFile } from '../src/cli/main.ts';
-import type { Report } from '../src/engine/report.ts';
+import type { Report } from '../src/report/report.ts';
 import { dropCapture, PUBLIC_CAPTURES, ui } from './helpers.ts';
 
 const AAA = path.join(PUBLIC_CAPTURES, 'sngrep/aaa.pcap');

@@ -4,7 +4,7 @@
  * of the contract (docs/REPORT.md) has one detector file; `registry.ts` lists them.
  */
 import type { ConnectionInfo, IcmpUnreachable, RtpStreamStats } from '../capture/types.ts';
-import type { Finding, FindingKind, Severity } from '../engine/report.ts';
+import type { Finding, FindingKind, Severity } from '../report/report.ts';
 import type { SipModel } from '../sip/model.ts';
 import type { CapturedMessage } from '../sip/types.ts';
 

@@ -3,7 +3,7 @@
  * analysed capture; a detector that throws is a bug, reported as a warning rather than losing the
  * rest of the analysis.
  */
-import type { Finding } from '../engine/report.ts';
+import type { Finding } from '../report/report.ts';
 import type { Detector, DetectorContext } from './detector.ts';
 import { detectAckMissing } from './detectors/ack-missing.ts';
 import { detectByeNotDelivered } from './detectors/bye-not-delivered.ts';

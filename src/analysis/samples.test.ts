@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeBytes } from '../engine/analyze.ts';
-import type { Finding } from '../engine/report.ts';
+import type { Finding } from '../report/report.ts';
 
 interface Expected {
   kind: string;

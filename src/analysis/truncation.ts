@@ -6,7 +6,7 @@
  * the missing message may simply be among those not analysed. Such calls read "not analysed to
  * the end" (outcome.ts), never "still up".
  */
-import type { Finding, FindingKind } from '../engine/report.ts';
+import type { Finding, FindingKind } from '../report/report.ts';
 
 const ABSENCE: ReadonlySet<FindingKind> = new Set<FindingKind>([
   'ack-missing',

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeBytes } from '../engine/analyze.ts';
 import type { AnalyzeOptions } from '../engine/analyze.ts';
-import type { Report, ReportCall } from '../engine/report.ts';
+import type { Report, ReportCall } from '../report/report.ts';
 import type { Verdict } from './verdict.ts';
 
 const SAMPLES = path.resolve(import.meta.dirname, '../../public/samples');

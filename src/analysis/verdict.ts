@@ -13,7 +13,7 @@
  * timed out): the verdict follows the chain of the call's worst symptom, and lists the other
  * chain's findings after it.
  */
-import type { Finding, FindingKind } from '../engine/report.ts';
+import type { Finding, FindingKind } from '../report/report.ts';
 
 /** 0: in the headers (root causes); 1: what the network or a hop did; 2: what the user saw. */
 const LEVEL: Partial<Record<FindingKind, number>> = {

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeBytes } from '../engine/analyze.ts';
-import type { Report } from '../engine/report.ts';
+import type { Report } from '../report/report.ts';
 import { KeyLog, bytesToHex, hexToBytes } from './keylog.ts';
 import { cipherSuiteName, decryptTlsSessions, hkdfExpand, hkdfExpandLabel, tls12Prf } from './tls-decrypt.ts';
 import type { TlsSession } from './tls.ts';

@@ -8,7 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { getHeapStatistics } from 'node:v8';
 import { analyzeChunks, memoryBudgetFor, NotACaptureError } from '../engine/analyze.ts';
 import type { AnalyzeOptions, InputChunk } from '../engine/analyze.ts';
-import type { Report } from '../engine/report.ts';
+import type { Report } from '../report/report.ts';
 import { writeJson } from './json-stream.ts';
 
 const USAGE = `usage: sipladder analyze <capture-file> [--json] [--pretty] [--keylog FILE]

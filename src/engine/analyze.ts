@@ -32,8 +32,8 @@ import type { SipModel } from '../sip/model.ts';
 import { runDetectors } from '../analysis/registry.ts';
 import { findingsBeforeCut } from '../analysis/truncation.ts';
 import { verdicts } from '../analysis/verdict.ts';
-import type { Finding, Report, ReportCall, ReportConnection, ReportMessage, ReportRtpStream, ReportWarning } from './report.ts';
-import { isoMicros, isReportableTime, REPORT_VERSION } from './report.ts';
+import type { Finding, Report, ReportCall, ReportConnection, ReportMessage, ReportRtpStream, ReportWarning } from '../report/report.ts';
+import { isoMicros, isReportableTime, REPORT_VERSION } from '../report/report.ts';
 import { rtpQualityFields } from './media-report.ts';
 import { streamCodecs } from '../sip/media.ts';
 

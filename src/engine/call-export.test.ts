@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeBytes } from './analyze.ts';
 import { callExport, mediaForFrames } from './call-export.ts';
 import { extractFrames } from './extract.ts';
-import type { Report } from './report.ts';
+import type { Report } from '../report/report.ts';
 
 const SAMPLES = path.resolve(import.meta.dirname, '../../public/samples');
 

@@ -14,7 +14,7 @@ import { decodePacket } from '../capture/decode.ts';
 import { endpointKey } from '../capture/types.ts';
 import type { PacketRecord } from '../capture/types.ts';
 import type { FrameMatcher } from './extract.ts';
-import type { Report, ReportRtpStream } from './report.ts';
+import type { Report, ReportRtpStream } from '../report/report.ts';
 
 export interface CallExportOptions {
   /** Include the calls' RTP/RTCP packets and the ICMP errors about them (default true). */

@@ -5,8 +5,8 @@
  * time is RFC 3339 with a four-digit year and microseconds and agrees with its µs twin, every
  * number is finite. Returns the violations in words (empty: the report keeps its promises).
  */
-import type { Report } from './report.ts';
-import { isoMicros } from './report.ts';
+import type { Report } from '../report/report.ts';
+import { isoMicros } from '../report/report.ts';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const MAX_LISTED = 20;

@@ -9,8 +9,8 @@ import { mosFromR, rFactor } from '../capture/emodel.ts';
 import { endpointKey } from '../capture/types.ts';
 import type { RtpStreamStats } from '../capture/types.ts';
 import { rateOf } from '../capture/rtp-stats.ts';
-import type { ReportRtpStream } from './report.ts';
-import { isoMicros } from './report.ts';
+import type { ReportRtpStream } from '../report/report.ts';
+import { isoMicros } from '../report/report.ts';
 
 type QualityFields = Pick<
   ReportRtpStream,

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeBytes } from './analyze.ts';
-import type { Report } from './report.ts';
+import type { Report } from '../report/report.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../test/captures/public');
 interface ManifestEntry { file: string; packets: number; sip_messages: number; transports: string[]; format: string }

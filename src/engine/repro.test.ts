@@ -18,8 +18,8 @@ import { decompress } from '../share/compress.ts';
 import { decodeShareFragment } from '../share/fragment.ts';
 import { analyzeBytes } from './analyze.ts';
 import { checkReport } from './contract.ts';
-import { isoMicros, MAX_TIME_US, MIN_TIME_US } from './report.ts';
-import type { Report } from './report.ts';
+import { isoMicros, MAX_TIME_US, MIN_TIME_US } from '../report/report.ts';
+import type { Report } from '../report/report.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const REPRO = path.join(ROOT, 'test/repro');

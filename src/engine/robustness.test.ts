@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { ethUdp4, pcapFile } from '../capture/testing/packets.ts';
 import { analyzeBytes, NotACaptureError } from './analyze.ts';
-import type { Report } from './report.ts';
+import type { Report } from '../report/report.ts';
 
 const PUBLIC = path.resolve(import.meta.dirname, '../../test/captures/public');
 const load = (f: string) => new Uint8Array(readFileSync(path.join(PUBLIC, f)));

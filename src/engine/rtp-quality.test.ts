@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeBytes } from './analyze.ts';
-import type { Report, ReportRtpStream } from './report.ts';
+import type { Report, ReportRtpStream } from '../report/report.ts';
 import { dtmfDigit } from '../capture/rtp-stats.ts';
 
 interface TsharkStream {

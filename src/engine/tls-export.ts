@@ -16,7 +16,7 @@ import { endpointKey } from '../capture/types.ts';
 import type { PacketRecord } from '../capture/types.ts';
 import type { WritablePacket } from '../capture/write.ts';
 import type { TlsKeys } from './extract.ts';
-import type { Report, ReportConnection } from './report.ts';
+import type { Report, ReportConnection } from '../report/report.ts';
 
 /** TLS connections whose SIP messages are all among these frames (none of another call). */
 function tlsConnectionsFor(report: Report, frames: ReadonlySet<number>): ReportConnection[] {

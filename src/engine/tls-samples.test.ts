@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeBytes } from './analyze.ts';
-import type { Report } from './report.ts';
+import type { Report } from '../report/report.ts';
 
 const SAMPLES = path.resolve(import.meta.dirname, '../../public/samples');
 const dir = (name: string): string => path.join(SAMPLES, name);

@@ -2,7 +2,7 @@
  * From a report's RTP stream (docs/REPORT.md `rtpStreams[]`) to the selector the extraction
  * re-scans the capture with.
  */
-import type { ReportRtpStream } from '../engine/report.ts';
+import type { ReportRtpStream } from '../report/report.ts';
 import type { StreamSelector } from './extract.ts';
 
 export function selectorOf(s: ReportRtpStream): StreamSelector {

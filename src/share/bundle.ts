@@ -27,7 +27,7 @@ import { endpointKey } from '../capture/types.ts';
 import { decodePacket } from '../capture/decode.ts';
 import { writePcapng } from '../capture/write.ts';
 import type { WritablePacket } from '../capture/write.ts';
-import type { Report, ReportConnection, ReportRtpStream } from '../engine/report.ts';
+import type { Report, ReportConnection, ReportRtpStream } from '../report/report.ts';
 import { Anonymiser } from './anonymise.ts';
 import type { Replacement } from './anonymise.ts';
 import {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeBytes } from '../engine/analyze.ts';
-import { createColumns, proposedHosts } from '../ui/ladder/hosts.ts';
+import { createColumns, proposedHosts } from '../view/hosts.ts';
 import { buildHosts } from './hosts.ts';
 import { flow, request } from './testing/flows.ts';
 

@@ -8,7 +8,7 @@
  */
 
 import type { ConnectionInfo, IcmpUnreachable, RtpStreamStats } from '../capture/types.ts';
-import type { ReportCall } from '../engine/report.ts';
+import type { ReportCall } from '../report/report.ts';
 import type { CapturedMessage } from './types.ts';
 import { buildCalls } from './calls.ts';
 import type { Call } from './calls.ts';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeBytes } from '../engine/analyze.ts';
-import type { Report, ReportCall } from '../engine/report.ts';
+import type { Report, ReportCall } from '../report/report.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const read = (p: string) => new Uint8Array(readFileSync(path.join(ROOT, p)));

@@ -3,9 +3,9 @@
  * reference-keyed memos for data derived from the immutable report: the filtered+sorted call rows
  * and the ladder's messages. A memo recomputes only when one of its input references changes.
  */
-import type { ReportMessage } from '../engine/report.ts';
-import { filterCalls, sortCalls } from '../ui/calls/call-rows.ts';
-import type { CallRow } from '../ui/calls/call-rows.ts';
+import type { ReportMessage } from '../report/report.ts';
+import { filterCalls, sortCalls } from '../view/call-rows.ts';
+import type { CallRow } from '../view/call-rows.ts';
 import type { AppState } from './store.tsx';
 
 export const selectStatus = (s: AppState) => s.status;

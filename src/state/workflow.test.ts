@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeBytes } from '../engine/analyze.ts';
 import type { Analysis } from '../engine/analyze.ts';
 import { searchMessages } from '../engine/search.ts';
-import { indexCalls } from '../ui/calls/call-rows.ts';
+import { indexCalls } from '../view/call-rows.ts';
 import { selectCursorCall } from './selectors.ts';
 import { createAppStore } from './store.tsx';
 

@@ -16,7 +16,7 @@ import { MessageDetailPane } from './details/MessageDetail.tsx';
 import { SidePanelFrame } from './ladder/SidePanelFrame.tsx';
 import { FindingsPanel } from './overlays/FindingsPanel.tsx';
 import { MediaPanel } from './media/MediaPanel.tsx';
-import { formatBytes } from './format.ts';
+import { formatBytes } from '../view/format.ts';
 import { useKeyboardPlumbing } from './keyboard.ts';
 import { SearchBox } from './search/Search.tsx';
 import { ShareButton } from './share/ShareDialog.tsx';

@@ -2,7 +2,7 @@
  * What was read, as one compact strip in the top bar: file name, format, packet / SIP message /
  * call / connection / RTP counts, read time, and the warnings in one line (expandable).
  */
-import type { Report } from '../engine/report.ts';
+import type { Report } from '../report/report.ts';
 
 export function CaptureSummary({ report, name, elapsedMs }: { report: Report; name: string; elapsedMs: number }) {
   const c = report.capture;

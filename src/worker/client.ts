@@ -3,7 +3,7 @@
  * `open` cancels the previous one and stale replies (older requestIds) are dropped.
  */
 import type { Progress } from '../engine/analyze.ts';
-import type { Report } from '../engine/report.ts';
+import type { Report } from '../report/report.ts';
 import type { SipMessage } from '../sip/types.ts';
 import type { Bundle, BundleOptions, ViewInput } from '../share/bundle.ts';
 import type { SearchResult } from '../engine/search.ts';

@@ -3,7 +3,7 @@
  * carries a requestId that its replies echo; an unknown `kind` is an error on both sides.
  */
 import type { Progress } from '../engine/analyze.ts';
-import type { Report } from '../engine/report.ts';
+import type { Report } from '../report/report.ts';
 import type { SipMessage } from '../sip/types.ts';
 import type { Bundle, BundleOptions, ViewInput } from '../share/bundle.ts';
 import type { SearchResult } from '../engine/search.ts';

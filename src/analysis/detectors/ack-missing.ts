@@ -11,7 +11,7 @@
  * ACK's Request-URI) was rewritten to S's own address (field note 001, excessive NAT handling).
  */
 import type { Detector } from '../detector.ts';
-import type { Finding } from '../../engine/report.ts';
+import type { Finding } from '../../report/report.ts';
 import { isPrivateLike, normalizeHost } from '../lib/addr.ts';
 import type { Dialog, Flow, Msg } from '../lib/flow.ts';
 import { contactUri, getFlow, sawBothDirections, unreachableFrom } from '../lib/flow.ts';

@@ -9,7 +9,7 @@
  * destination may simply be one-sided; that lowers the severity and is said.
  */
 import type { Detector } from '../detector.ts';
-import type { Finding } from '../../engine/report.ts';
+import type { Finding } from '../../report/report.ts';
 import { getConnIndex } from '../lib/connections.ts';
 import type { Msg } from '../lib/flow.ts';
 import { anyResponses, getFlow, legCopies, responsesTo, sawBothDirections } from '../lib/flow.ts';

@@ -6,7 +6,7 @@
  * timer. One finding per CANCEL.
  */
 import type { Detector } from '../detector.ts';
-import type { Finding } from '../../engine/report.ts';
+import type { Finding } from '../../report/report.ts';
 import { getFlow, legCopies, responsesTo, sawBothDirections } from '../lib/flow.ts';
 import { duration, framesText, plural, uniqFrames } from '../lib/text.ts';
 

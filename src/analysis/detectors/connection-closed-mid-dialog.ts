@@ -7,7 +7,7 @@
  * teardown, info when a later BYE got through on a new connection.
  */
 import type { Detector } from '../detector.ts';
-import type { Finding } from '../../engine/report.ts';
+import type { Finding } from '../../report/report.ts';
 import { connText, getConnIndex } from '../lib/connections.ts';
 import { getFlow } from '../lib/flow.ts';
 import { duration, uniqFrames } from '../lib/text.ts';

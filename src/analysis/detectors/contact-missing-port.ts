@@ -9,7 +9,7 @@
  * it is never dialled, requests go back over the client's WebSocket connection.
  */
 import type { Detector } from '../detector.ts';
-import type { Finding } from '../../engine/report.ts';
+import type { Finding } from '../../report/report.ts';
 import { endpointKey } from '../../capture/types.ts';
 import { defaultPort, isPrivateLike, normalizeHost } from '../lib/addr.ts';
 import { getConnIndex } from '../lib/connections.ts';

@@ -9,7 +9,7 @@
  * handled (a forwarded copy or the later requests use the public address), warning otherwise.
  */
 import type { Detector } from '../detector.ts';
-import type { Finding } from '../../engine/report.ts';
+import type { Finding } from '../../report/report.ts';
 import { classifyAddress, normalizeHost } from '../lib/addr.ts';
 import type { Msg } from '../lib/flow.ts';
 import { contactUri, getFlow, requestsToIp, unreachableFrom } from '../lib/flow.ts';

@@ -6,7 +6,7 @@
  * a long time (the capture may just have stopped during the call).
  */
 import type { Detector } from '../detector.ts';
-import type { Finding } from '../../engine/report.ts';
+import type { Finding } from '../../report/report.ts';
 import { getConnIndex } from '../lib/connections.ts';
 import { getFlow } from '../lib/flow.ts';
 import { duration, uniqFrames } from '../lib/text.ts';

@@ -8,7 +8,7 @@
  * same sign.
  */
 import type { Detector } from '../detector.ts';
-import type { Finding } from '../../engine/report.ts';
+import type { Finding } from '../../report/report.ts';
 import { isPrivateLike, normalizeHost } from '../lib/addr.ts';
 import type { Msg } from '../lib/flow.ts';
 import { contactUri, getFlow, uriEndpoint } from '../lib/flow.ts';

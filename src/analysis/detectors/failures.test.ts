@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeBytes } from '../../engine/analyze.ts';
-import type { Finding } from '../../engine/report.ts';
+import type { Finding } from '../../report/report.ts';
 import { FlowBuilder } from '../lib/testing.ts';
 import { detectors } from '../registry.ts';
 import { detectRequestLoop } from './request-loop.ts';

@@ -10,7 +10,7 @@
  * (the BYE of field note 000). One finding per dialog.
  */
 import type { Detector } from '../detector.ts';
-import type { Finding } from '../../engine/report.ts';
+import type { Finding } from '../../report/report.ts';
 import { endpointKey } from '../../capture/types.ts';
 import { getConnIndex } from '../lib/connections.ts';
 import { normalizeHost } from '../lib/addr.ts';

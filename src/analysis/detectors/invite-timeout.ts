@@ -6,7 +6,7 @@
  * caller proves a final response existed even when it was not captured. One finding per call.
  */
 import type { Detector } from '../detector.ts';
-import type { Finding } from '../../engine/report.ts';
+import type { Finding } from '../../report/report.ts';
 import type { Msg } from '../lib/flow.ts';
 import { isPrivateLike } from '../lib/addr.ts';
 import { anyResponses, getFlow, legCopies, nattedSources, responsesTo, sawBothDirections } from '../lib/flow.ts';

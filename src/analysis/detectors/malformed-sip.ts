@@ -4,7 +4,7 @@
  * keep-alives are not messages and are not reported.
  */
 import type { Detector } from '../detector.ts';
-import type { Finding } from '../../engine/report.ts';
+import type { Finding } from '../../report/report.ts';
 
 export const detectMalformedSip: Detector = {
   kind: 'malformed-sip',

@@ -10,7 +10,7 @@
  * on).
  */
 import type { Detector } from '../detector.ts';
-import type { Finding } from '../../engine/report.ts';
+import type { Finding } from '../../report/report.ts';
 import type { RtpStreamStats } from '../../capture/types.ts';
 import { normalizeHost } from '../lib/addr.ts';
 import { getFlow } from '../lib/flow.ts';

@@ -8,7 +8,7 @@
  * working new connection (or the old one had been closed).
  */
 import type { Detector } from '../detector.ts';
-import type { Finding } from '../../engine/report.ts';
+import type { Finding } from '../../report/report.ts';
 import { endpointKey } from '../../capture/types.ts';
 import { connText, getConnIndex, openSiblings } from '../lib/connections.ts';
 import { getFlow } from '../lib/flow.ts';

@@ -11,7 +11,7 @@
  * judged on those responses. One finding per Call-ID.
  */
 import type { Detector } from '../detector.ts';
-import type { Finding } from '../../engine/report.ts';
+import type { Finding } from '../../report/report.ts';
 import type { Msg } from '../lib/flow.ts';
 import { getFlow, legCopies, responsesTo, sawBothDirections } from '../lib/flow.ts';
 import { headerValue } from '../../sip/modelutil.ts';

@@ -6,7 +6,7 @@
  * request.
  */
 import type { Detector } from '../detector.ts';
-import type { Finding } from '../../engine/report.ts';
+import type { Finding } from '../../report/report.ts';
 import type { Msg } from '../lib/flow.ts';
 import { getFlow } from '../lib/flow.ts';
 import { headerValue } from '../../sip/modelutil.ts';

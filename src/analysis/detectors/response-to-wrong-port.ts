@@ -8,7 +8,7 @@
  * a response that went to the source of any of them is correct. One finding per call and server.
  */
 import type { Detector } from '../detector.ts';
-import type { Finding } from '../../engine/report.ts';
+import type { Finding } from '../../report/report.ts';
 import type { Msg } from '../lib/flow.ts';
 import { getFlow, legCopies, privateBehindPublic, requestsAnswered } from '../lib/flow.ts';
 import { framesText, uniqFrames } from '../lib/text.ts';

@@ -7,7 +7,7 @@
  * its port a moment before its BYE arrived) and is only info.
  */
 import type { Detector } from '../detector.ts';
-import type { Finding } from '../../engine/report.ts';
+import type { Finding } from '../../report/report.ts';
 import { endpointKey } from '../../capture/types.ts';
 import { normalizeHost, sameEndpoint } from '../lib/addr.ts';
 import { getFlow } from '../lib/flow.ts';

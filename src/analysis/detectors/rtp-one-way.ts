@@ -9,7 +9,7 @@
  * Without any NAT (a test tool streaming one way, a send-only endpoint) it is info.
  */
 import type { Detector } from '../detector.ts';
-import type { Finding } from '../../engine/report.ts';
+import type { Finding } from '../../report/report.ts';
 import { endpointKey } from '../../capture/types.ts';
 import { isPrivateLike, normalizeHost } from '../lib/addr.ts';
 import { getFlow } from '../lib/flow.ts';

@@ -7,7 +7,7 @@
  * source is the same packets captured on both sides of a NAT, and is not reported.
  */
 import type { Detector } from '../detector.ts';
-import type { Finding } from '../../engine/report.ts';
+import type { Finding } from '../../report/report.ts';
 import { endpointKey } from '../../capture/types.ts';
 import type { RtpStreamStats } from '../../capture/types.ts';
 import { isPrivateLike, sameEndpoint } from '../lib/addr.ts';

@@ -8,7 +8,7 @@
  * Without NAT, media from a port other than the SDP's is just asymmetric RTP and is left alone.
  */
 import type { Detector } from '../detector.ts';
-import type { Finding } from '../../engine/report.ts';
+import type { Finding } from '../../report/report.ts';
 import type { Endpoint, RtpStreamStats } from '../../capture/types.ts';
 import { endpointKey } from '../../capture/types.ts';
 import { isPrivateLike, normalizeHost, sameEndpoint } from '../lib/addr.ts';

@@ -7,7 +7,7 @@
  * between public addresses, as through a relay like rtpengine); warning otherwise.
  */
 import type { Detector } from '../detector.ts';
-import type { Finding } from '../../engine/report.ts';
+import type { Finding } from '../../report/report.ts';
 import { endpointKey } from '../../capture/types.ts';
 import { isPrivateLike, normalizeHost } from '../lib/addr.ts';
 import type { SdpEndpoint } from '../../sip/media.ts';

@@ -6,7 +6,7 @@
  * Every failing flow has a healthy twin that must raise no error or warning.
  */
 import { describe, expect, it } from 'vitest';
-import type { Finding } from '../../engine/report.ts';
+import type { Finding } from '../../report/report.ts';
 import { flow, reply, request, sdp } from '../../sip/testing/flows.ts';
 import type { FlowBuilder } from '../../sip/testing/flows.ts';
 import { runFlow } from '../lib/testing.ts';

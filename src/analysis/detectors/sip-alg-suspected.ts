@@ -6,7 +6,7 @@
  * ALG that resizes addresses without fixing the length produces. One finding per call.
  */
 import type { Detector } from '../detector.ts';
-import type { Finding } from '../../engine/report.ts';
+import type { Finding } from '../../report/report.ts';
 import type { Msg } from '../lib/flow.ts';
 import { isPrivateLike } from '../lib/addr.ts';
 import { contactUri, getFlow } from '../lib/flow.ts';

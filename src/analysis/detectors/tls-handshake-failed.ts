@@ -7,7 +7,7 @@
  * §3) is reported because peers that map TLS clients to trusted peer profiles by it reject them.
  */
 import type { Detector } from '../detector.ts';
-import type { Finding } from '../../engine/report.ts';
+import type { Finding } from '../../report/report.ts';
 import { endpointKey } from '../../capture/types.ts';
 import { connText, getConnIndex, openSiblings } from '../lib/connections.ts';
 import { framesText, uniqFrames } from '../lib/text.ts';

@@ -12,7 +12,7 @@
  * the NAT never opened, unless the NAT kept the port); answered → info.
  */
 import type { Detector } from '../detector.ts';
-import type { Finding } from '../../engine/report.ts';
+import type { Finding } from '../../report/report.ts';
 import { defaultPort, isIpLiteral, isPrivateLike } from '../lib/addr.ts';
 import type { Msg } from '../lib/flow.ts';
 import { getFlow, privateBehindPublic } from '../lib/flow.ts';

@@ -7,7 +7,7 @@
  * private sent-by address. A Via between two private hosts is not NAT and is not reported.
  */
 import type { Detector } from '../detector.ts';
-import type { Finding } from '../../engine/report.ts';
+import type { Finding } from '../../report/report.ts';
 import { normalizeHost } from '../lib/addr.ts';
 import type { Msg } from '../lib/flow.ts';
 import { getFlow, privateBehindPublic, responsesTo } from '../lib/flow.ts';

@@ -4,7 +4,7 @@
  * and a detector. Only for tests.
  */
 import type { ConnectionInfo, Endpoint, IcmpUnreachable, RtpStreamStats, Transport } from '../../capture/types.ts';
-import type { Finding } from '../../engine/report.ts';
+import type { Finding } from '../../report/report.ts';
 import { buildModel } from '../../sip/model.ts';
 import { parseSipText } from '../../sip/parser.ts';
 import type { CapturedMessage } from '../../sip/types.ts';

@@ -9,7 +9,7 @@
  */
 import { analyzeBytes } from '../../engine/analyze.ts';
 import type { Analysis } from '../../engine/analyze.ts';
-import type { Finding, FindingKind } from '../../engine/report.ts';
+import type { Finding, FindingKind } from '../../report/report.ts';
 import { concat, ethTcp4, ethUdp4, ip4Packet, ipv4, pcapFile, text, u16, u32, udp } from '../../capture/testing/packets.ts';
 
 const T0_US = Date.UTC(2024, 4, 1, 12, 0, 0) * 1000;

@@ -29,9 +29,9 @@ import {
   selectSort,
   selectVisibleCalls,
 } from '../../state/selectors.ts';
-import type { FindingKind } from '../../engine/report.ts';
-import { dateTimeUs, durationUs, clockUs } from '../format.ts';
-import type { CallRow, SortKey } from './call-rows.ts';
+import type { FindingKind } from '../../report/report.ts';
+import { dateTimeUs, durationUs, clockUs } from '../../view/format.ts';
+import type { CallRow, SortKey } from '../../view/call-rows.ts';
 
 const ROW_H = 28;
 

@@ -6,8 +6,8 @@
  * ended (FIN or RST, by which side), and what it carried (SIP messages, or encrypted bytes when no
  * key log opened it). Pure functions, no DOM: a capture without SIP calls still has a page.
  */
-import type { Finding, Report, ReportConnection } from '../../engine/report.ts';
-import { formatBytes } from '../format.ts';
+import type { Finding, Report, ReportConnection } from '../../report/report.ts';
+import { formatBytes } from '../../view/format.ts';
 
 export interface ConnectionRow {
   id: number;

@@ -13,7 +13,7 @@ import { selectAnnotations, selectLadderMessages, selectReport, selectSelectedMe
 import { codecName } from '../../sip/sdp.ts';
 import type { MessageDetail as Detail } from '../../worker/client.ts';
 import type { SipMessage } from '../../sip/types.ts';
-import { clockUs, dateTimeUs, fullEndpoint } from '../format.ts';
+import { clockUs, dateTimeUs, fullEndpoint } from '../../view/format.ts';
 import { messageLabel } from '../ladder/layout.ts';
 
 const ROUTING = new Set(['via', 'v', 'contact', 'm', 'record-route', 'route']);

@@ -1,7 +1,7 @@
 /** The plain-text and Mermaid exports of a ladder layout. */
 import { describe, expect, it } from 'vitest';
-import type { Finding, ReportMessage } from '../../engine/report.ts';
-import { isoMicros } from '../../engine/report.ts';
+import type { Finding, ReportMessage } from '../../report/report.ts';
+import { isoMicros } from '../../report/report.ts';
 import { defaultViewState } from '../../state/view-state.ts';
 import { layoutLadder } from '../ladder/layout.ts';
 import { mermaidLadder, textLadder } from './text-ladder.ts';

@@ -4,8 +4,8 @@
  * Mermaid sequence diagram. Pure functions of the layout (the same one the screen draws), so the
  * host names, merges, order, folding and overlays the user set carry over.
  */
-import type { Finding } from '../../engine/report.ts';
-import { fullEndpoint } from '../format.ts';
+import type { Finding } from '../../report/report.ts';
+import { fullEndpoint } from '../../view/format.ts';
 import type { LadderLayout } from '../ladder/layout.ts';
 
 export interface TextOptions {

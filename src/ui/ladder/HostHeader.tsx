@@ -7,8 +7,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { useAppStore, useAppStoreApi } from '../../state/store.tsx';
 import { selectHosts } from '../../state/selectors.ts';
-import { compressIpv6, endpointIp, fullEndpoint, shortEndpoint } from '../format.ts';
-import { defaultLabel, mergeHosts, moveHost, renameHost, splitHost } from './hosts.ts';
+import { compressIpv6, endpointIp, fullEndpoint, shortEndpoint } from '../../view/format.ts';
+import { defaultLabel, mergeHosts, moveHost, renameHost, splitHost } from '../../view/hosts.ts';
 import type { LadderColumnLayout, LadderLayout } from './layout.ts';
 import type { Transform } from './pan-zoom.ts';
 import { moveFocus } from '../focus.ts';

@@ -8,8 +8,8 @@
  * untrusted. Colours come from CSS classes; the export inlines the computed styles.
  */
 import { memo } from 'react';
-import type { Finding } from '../../engine/report.ts';
-import { fullEndpoint, shortEndpoint } from '../format.ts';
+import type { Finding } from '../../report/report.ts';
+import { fullEndpoint, shortEndpoint } from '../../view/format.ts';
 import type { ConnectionLane, LadderLayout, LadderRow, MessageRow, RtpRow } from './layout.ts';
 
 /** Where the arrow line sits inside its row (the label goes above it). */

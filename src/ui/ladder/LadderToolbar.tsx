@@ -8,7 +8,7 @@ import { useAppStore, useAppStoreApi } from '../../state/store.tsx';
 import { selectEvidence, selectOverlays, selectReport, selectSelectedCalls, selectSelectedMessage, selectTimeMode, selectUnfolded } from '../../state/selectors.ts';
 import { TIME_MODES } from '../../state/view-state.ts';
 import type { Overlays, TimeMode } from '../../state/view-state.ts';
-import type { Report } from '../../engine/report.ts';
+import type { Report } from '../../report/report.ts';
 import { callExport } from '../../engine/call-export.ts';
 import { downloadBlob, fileStem, ladderSvgString, svgToPng } from '../export/svg-export.tsx';
 import { mermaidLadder, textLadder } from '../export/text-ladder.ts';

@@ -3,13 +3,13 @@
  * capture order, folding of retransmission chains, time modes, findings/ghost/lanes placement.
  */
 import { describe, expect, it } from 'vitest';
-import type { Finding, ReportConnection, ReportMessage, ReportRtpStream } from '../../engine/report.ts';
-import { isoMicros } from '../../engine/report.ts';
+import type { Finding, ReportConnection, ReportMessage, ReportRtpStream } from '../../report/report.ts';
+import { isoMicros } from '../../report/report.ts';
 import { defaultViewState } from '../../state/view-state.ts';
 import type { HostLayout } from '../../state/view-state.ts';
 import { frameToY, isoToUs, layoutLadder, rowAtY, visibleRows } from './layout.ts';
 import type { LayoutInput, MessageRow } from './layout.ts';
-import { mergeHosts, moveHost, proposedHosts, renameHost, splitHost } from './hosts.ts';
+import { mergeHosts, moveHost, proposedHosts, renameHost, splitHost } from '../../view/hosts.ts';
 
 const T0 = Date.UTC(2024, 4, 1, 12, 0, 0) * 1000;
 let nextIndex = 0;

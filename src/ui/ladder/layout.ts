@@ -18,11 +18,11 @@
  * (`rowAtY`), and frame → y interpolates between message rows (`frameY`) for connection events
  * that fall between SIP messages.
  */
-import type { Finding, ReportConnection, ReportMessage, ReportRtpStream } from '../../engine/report.ts';
+import type { Finding, ReportConnection, ReportMessage, ReportRtpStream } from '../../report/report.ts';
 import type { HostLayout, Overlays, TimeMode } from '../../state/view-state.ts';
-import { clockUs, endpointIp, offsetUs } from '../format.ts';
-import { createColumns } from './hosts.ts';
-import type { HostColumn, HostProposal } from './hosts.ts';
+import { clockUs, endpointIp, offsetUs } from '../../view/format.ts';
+import { createColumns } from '../../view/hosts.ts';
+import type { HostColumn, HostProposal } from '../../view/hosts.ts';
 
 export interface LayoutMetrics {
   rowHeight: number;

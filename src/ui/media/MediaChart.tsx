@@ -5,7 +5,7 @@
  * mapping its start and end times onto the ladder's rows (interpolated between the rows' times),
  * so a gap or a burst lines up with the SIP message that caused it.
  */
-import type { ReportRtpStream } from '../../engine/report.ts';
+import type { ReportRtpStream } from '../../report/report.ts';
 import type { LadderLayout } from '../ladder/layout.ts';
 import { isoToUs } from '../ladder/layout.ts';
 import { usePlayheadUs } from './playhead.ts';

@@ -9,11 +9,11 @@
 import { useEffect, useRef, useState } from 'react';
 import { useAppStore, useAppStoreApi } from '../../state/store.tsx';
 import { selectReport, selectSelectedCalls } from '../../state/selectors.ts';
-import type { ReportRtpStream } from '../../engine/report.ts';
+import type { ReportRtpStream } from '../../report/report.ts';
 import { codecLabel, audioCodecOf } from '../../media/extract.ts';
 import { selectorOf, ssrcHex } from '../../media/select.ts';
 import { writeWav } from '../../media/wav.ts';
-import { clockUs } from '../format.ts';
+import { clockUs } from '../../view/format.ts';
 import { isoToUs } from '../ladder/layout.ts';
 import { playheadStore } from './playhead.ts';
 

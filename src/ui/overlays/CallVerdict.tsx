@@ -5,9 +5,9 @@
  * symptom selects its evidence in the ladder. Capture text is rendered as text only.
  */
 import type { Verdict } from '../../analysis/verdict.ts';
-import type { Report, ReportCall } from '../../engine/report.ts';
+import type { Report, ReportCall } from '../../report/report.ts';
 import { useAppStoreApi } from '../../state/store.tsx';
-import { stateWords } from '../calls/call-rows.ts';
+import { stateWords } from '../../view/call-rows.ts';
 
 /** The verdict of a report call, when the report has one (older reports do not). */
 export function verdictOf(c: ReportCall | undefined): Verdict | null {

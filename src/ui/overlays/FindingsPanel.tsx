@@ -5,7 +5,7 @@
  * the ladder (bringing its call in when needed).
  */
 import { useMemo } from 'react';
-import type { Finding } from '../../engine/report.ts';
+import type { Finding } from '../../report/report.ts';
 import { useAppStore, useAppStoreApi } from '../../state/store.tsx';
 import { selectCalls, selectEvidence, selectReport, selectSelectedCalls } from '../../state/selectors.ts';
 import { findingNoteKey } from '../../state/view-state.ts';

@@ -9,7 +9,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useAppStore, useAppStoreApi } from '../../state/store.tsx';
 import { selectReport } from '../../state/selectors.ts';
 import type { AppState } from '../../state/store.tsx';
-import { clockUs } from '../format.ts';
+import { clockUs } from '../../view/format.ts';
 
 const selectSearch = (s: AppState) => s.search;
 

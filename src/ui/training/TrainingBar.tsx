@@ -12,7 +12,7 @@ import type { StoreApi } from 'zustand';
 import { useAppStore, useAppStoreApi } from '../../state/store.tsx';
 import type { AppState } from '../../state/store.tsx';
 import { selectReport } from '../../state/selectors.ts';
-import type { Finding, Report } from '../../engine/report.ts';
+import type { Finding, Report } from '../../report/report.ts';
 import { findSample } from './library.ts';
 import type { SampleEntry } from './library.ts';
 import { navigate, progressStore, useProgress, useTrainingRoute } from './hooks.ts';

@@ -5,7 +5,7 @@
  * `FindingKind` union, so a new kind in the engine fails the type-check until it has words here;
  * kinds a lab manifest names that the engine does not know fall back to their identifier.
  */
-import type { FindingKind } from '../../engine/report.ts';
+import type { FindingKind } from '../../report/report.ts';
 
 export const KIND_WORDS: Readonly<Record<FindingKind, string>> = {
   'via-private-address': 'A Via header carries a private (RFC 1918) address',

@@ -4,7 +4,7 @@
  * words, the same order every time, the answer not always in the same place).
  */
 import { describe, expect, test } from 'vitest';
-import type { FindingKind } from '../../engine/report.ts';
+import type { FindingKind } from '../../report/report.ts';
 import { KIND_WORDS, kindWords } from './kinds.ts';
 import { LIBRARY } from './library.ts';
 import { fnv1a, isRight, mulberry32, quizOptions, seededShuffle } from './quiz.ts';

@@ -13,7 +13,7 @@ import { createStore } from 'zustand';
 import type { StoreApi } from 'zustand';
 import type { AppState } from '../../state/store.tsx';
 import type { Overlays } from '../../state/view-state.ts';
-import type { Report } from '../../engine/report.ts';
+import type { Report } from '../../report/report.ts';
 import type { SampleEntry } from './library.ts';
 import type { StepTarget } from './walkthrough.ts';
 import { keyLogSamples } from 'virtual:sample-manifests';

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { analyzeFile } from '../../cli/main.ts';
-import type { Report } from '../../engine/report.ts';
+import type { Report } from '../../report/report.ts';
 import { findSample } from './library.ts';
 import type { SampleEntry } from './library.ts';
 import { focusCalls, patternFrames, stepTarget, storySteps } from './walkthrough.ts';

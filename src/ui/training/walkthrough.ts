@@ -8,8 +8,8 @@
  * saying what it is (a SIP message, a connection event, the first/last packet of an RTP stream,
  * an ICMP error), so frames that are not SIP messages still mean something to the trainee.
  */
-import type { Report, ReportMessage } from '../../engine/report.ts';
-import { fullEndpoint } from '../format.ts';
+import type { Report, ReportMessage } from '../../report/report.ts';
+import { fullEndpoint } from '../../view/format.ts';
 import { messageLabel } from '../ladder/layout.ts';
 import type { SampleEntry } from './library.ts';
 

@@ -13,8 +13,8 @@
  * A bare all-capitals word (INVITE) or a 3-digit number (486) also matches a method or status
  * exactly, so "486" finds the busy calls without matching every number containing 486.
  */
-import type { Finding, FindingKind, Report, ReportCall, ReportMessage, Severity } from '../../engine/report.ts';
-import { endpointIp, shortUri } from '../format.ts';
+import type { Finding, FindingKind, Report, ReportCall, ReportMessage, Severity } from '../report/report.ts';
+import { endpointIp, shortUri } from './format.ts';
 
 export interface CallRow {
   /** Position in report.calls. */

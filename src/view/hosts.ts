@@ -5,9 +5,9 @@
  * call's `hosts` extra; the user's host layout (rename, merge, split, reorder — see
  * `HostLayout` in state/view-state.ts) wins over proposals. Pure functions, no DOM.
  */
-import type { Report } from '../../engine/report.ts';
-import type { HostLayout } from '../../state/view-state.ts';
-import { endpointIp, shortEndpoint, shortIp } from '../format.ts';
+import type { Report } from '../report/report.ts';
+import type { HostLayout } from '../state/view-state.ts';
+import { endpointIp, shortEndpoint, shortIp } from './format.ts';
 
 /** A merge the model proposes: these address keys are one host, optionally named. */
 export interface HostProposal {

@@ -1,11 +1,11 @@
 /** Call-list rows: derivation from messages and findings, the filter syntax, quick filters, sorting. */
 import { describe, expect, it } from 'vitest';
-import type { Finding, ReportCall, ReportMessage } from '../../engine/report.ts';
-import { isoMicros } from '../../engine/report.ts';
+import type { Finding, ReportCall, ReportMessage } from '../report/report.ts';
+import { isoMicros } from '../report/report.ts';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { analyzeBytes } from '../../engine/analyze.ts';
+import { analyzeBytes } from '../engine/analyze.ts';
 import { defaultCallFilter, filterCalls, indexCalls, sortCalls, stateWords } from './call-rows.ts';
 import type { CallFilter } from './call-rows.ts';
 
@@ -143,7 +143,7 @@ describe('sngrep columns: Method, Source, Destination', () => {
   });
 
   it('on real captures: the first request of each Call-ID, as tshark reads it', async () => {
-    const pub = path.resolve(import.meta.dirname, '../../../test/captures/public');
+    const pub = path.resolve(import.meta.dirname, '../../test/captures/public');
     for (const file of ['callflow/register.pcap', 'sngrep/aaa.pcap']) {
       const { report } = await analyzeBytes(new Uint8Array(readFileSync(path.join(pub, file))));
       const rows = indexCalls(report).rows;
@@ -219,7 +219,7 @@ describe('State column from the diagnosis (outcome, teardown)', () => {
 
 describe('State column on a real capture', () => {
   it('sngrep/aaa.pcap: the code beside the State words is the one that ended the call (403 after a 407 challenge)', async () => {
-    const bytes = new Uint8Array(readFileSync(path.resolve(import.meta.dirname, '../../../test/captures/public/sngrep/aaa.pcap')));
+    const bytes = new Uint8Array(readFileSync(path.resolve(import.meta.dirname, '../../test/captures/public/sngrep/aaa.pcap')));
     const { report } = await analyzeBytes(bytes);
     const rows = indexCalls(report).rows;
     const row = rows.find((r) => r.callId === '85216695-42dcdb1d@192.168.1.2')!;
