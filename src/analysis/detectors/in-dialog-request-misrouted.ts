@@ -59,10 +59,14 @@ export const detectInDialogRequestMisrouted: Detector = {
       }
       return x.m.connection === null ? undefined : m.get(x.m.connection);
     };
+    const establishing = new Map<string, Set<string>>();
     for (const x of flow.msgs) {
       if (!x.isReq || x.toTag === null || x.duplicate || x.method === 'CANCEL') continue;
       const hop = ctx.model.hops[x.index];
       if (!hop || hop.kind !== 'in-dialog') continue;
+      // No dialog ever existed for these tags (the INVITE was refused, e.g. 403): a BYE or other
+      // request sent anyway has no remote target to be judged against (RFC 3261 §12.1).
+      if (x.method !== 'ACK' && !flow.dialogOf.get(x) && !dialogResponseSeen(flow, x, establishing)) continue;
       const reused = x.m.connection !== null && hop.expected !== null && hop.expected.ip === x.dstEp.ip && x.transport !== 'udp';
       const seenAt = x.m.connection !== null ? firstOnConn(x) : undefined;
       const onDialogConn = seenAt !== undefined && seenAt < x.t;
@@ -157,3 +161,19 @@ export const detectInDialogRequestMisrouted: Detector = {
     return out;
   },
 };
+
+/**
+ * True when a response that creates a dialog (a 101–299 answer to an INVITE or SUBSCRIBE, RFC 3261
+ * §12.1) carried the request's To tag. Built once per Call-ID into `cache`.
+ */
+function dialogResponseSeen(flow: Flow, x: Msg, cache: Map<string, Set<string>>): boolean {
+  let tags = cache.get(x.callId);
+  if (!tags) {
+    tags = new Set<string>();
+    for (const y of flow.calls.get(x.callId) ?? []) {
+      if (!y.isReq && y.toTag !== null && y.status > 100 && y.status < 300 && (y.method === 'INVITE' || y.method === 'SUBSCRIBE')) tags.add(y.toTag);
+    }
+    cache.set(x.callId, tags);
+  }
+  return x.toTag !== null && tags.has(x.toTag);
+}
