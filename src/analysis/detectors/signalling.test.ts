@@ -94,6 +94,26 @@ describe('in-dialog-request-misrouted after a refused INVITE', () => {
   });
 });
 
+describe('contact-private-address on an INVITE from a carrier SBC', () => {
+  // The SBC (public 192.0.2.50) originates the INVITE (one Via) with its inside address in Contact.
+  const sbcInvite = (recordRoute: boolean) => {
+    const inv = request({ method: 'INVITE', uri: 'sip:bob@203.0.113.20:5070', via: 'SIP/2.0/UDP 192.0.2.50:5060;branch=z9hG4bKs1;rport', from: ALICE, to: BOB, callId: 's1@192.0.2.50', cseq: 1, contact: '<sip:carrier@10.20.0.5:5060>' });
+    const withRr = recordRoute ? inv.replace('\r\nContact:', '\r\nRecord-Route: <sip:192.0.2.50;lr>\r\nContact:') : inv;
+    return flow().send('192.0.2.50:5060', CALLEE, 'udp', 0, withRr);
+  };
+
+  it('is info when the SBC Record-Routes (in-dialog requests go to it, it reaches its own inside)', () => {
+    const out = runFlow(sbcInvite(true), detectContactPrivateAddress, 5);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ severity: 'info', frames: [1] });
+    expect(out[0]!.explanation).toContain('Record-Routes through 192.0.2.50');
+  });
+
+  it('stays a warning without a Record-Route', () => {
+    expect(runFlow(sbcInvite(false), detectContactPrivateAddress, 5).map((f) => f.severity)).toEqual(['warning']);
+  });
+});
+
 describe('contact-missing-port', () => {
   it('is an error when a Contact without port from port 5070 makes the BYE go to 5060, unanswered', () => {
     const { f, bye } = directCall('<sip:bob@203.0.113.20>');
