@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 
-const engineFolders = ['src/lib/**', 'src/capture/**', 'src/sip/**', 'src/analysis/**', 'src/engine/**'];
+const engineFolders = ['src/lib/**', 'src/capture/**', 'src/sip/**', 'src/analysis/**', 'src/engine/**', 'src/media/**'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'bench/out/**', 'bench/scratch/**'] },

@@ -122,6 +122,16 @@ test('screenshot of a real call ladder with a finding overlay (for the README)',
   await expect(page.getByTestId('ghost-arrow').first()).toBeVisible();
   await page.mouse.move(0, 0);
   await page.locator('body').evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  // A whole call: every host header and every row of the ladder in view, none under the panel.
+  const whole = await page.evaluate(() => {
+    const body = document.querySelector('[data-testid="ladder-body"]')!.getBoundingClientRect();
+    const hosts = [...document.querySelectorAll('[data-testid="host"]')].map((h) => h.getBoundingClientRect());
+    const arrows = [...document.querySelectorAll('.ladder g.arrow')].map((a) => a.getBoundingClientRect());
+    return { hostsIn: hosts.every((h) => h.left >= body.left && h.right <= body.right), hosts: hosts.length, lastArrowBottom: Math.max(...arrows.map((a) => a.bottom)), bodyBottom: body.bottom };
+  });
+  expect(whole.hosts).toBeGreaterThanOrEqual(4);
+  expect(whole.hostsIn, 'every host header is in view').toBe(true);
+  expect(whole.lastArrowBottom, 'the last arrow is in view').toBeLessThanOrEqual(whole.bodyBottom);
   // The README's picture is refreshed only when asked (`npm run screenshot`); a plain test run
   // writes its copy under test-results/ so the work tree stays as it was.
   const target = process.env.SIPLADDER_README_SCREENSHOT === '1'

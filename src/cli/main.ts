@@ -73,6 +73,7 @@ function summary(r: Report): string {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
+  if (command === 'audio') return (await import('./audio.ts')).audioMain(args);
   // --keylog FILE / --keylog=FILE takes a value; every other flag is a switch.
   let keyLogPath: string | null = null;
   const rest: string[] = [];

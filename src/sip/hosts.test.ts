@@ -8,6 +8,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeBytes } from '../engine/analyze.ts';
 import { createColumns, proposedHosts } from '../ui/ladder/hosts.ts';
+import { buildHosts } from './hosts.ts';
+import { flow, request } from './testing/flows.ts';
 
 const PUBLIC = path.resolve(import.meta.dirname, '../../test/captures/public');
 const load = async (f: string) => (await analyzeBytes(new Uint8Array(fs.readFileSync(path.join(PUBLIC, f))))).report;
@@ -50,5 +52,26 @@ describe('host merge proposals', () => {
       expect(merged.length).toBeGreaterThan(0);
       expect(merged.every((c) => (c.mergeReasons?.length ?? 0) > 0)).toBe(true);
     }
+  });
+});
+
+describe('host merging through a third address', () => {
+  it('refuses a merge that would put two talking addresses in one column through a chain of merges (built flow)', () => {
+    const P = '198.51.100.1:5060'; // proxy, record-routes itself twice (as .1 and .2)
+    const X = '198.51.100.2:5060'; // the proxy's other address
+    const Y = '192.0.2.50:5060'; // a UA that registers with P directly
+    const Q = '203.0.113.50:5060';
+    const B = '203.0.113.9:5060';
+    const f = flow()
+      .send(Y, P, 'udp', 0, request({ method: 'REGISTER', uri: 'sip:example.com', via: 'SIP/2.0/UDP 192.0.2.50:5060;branch=z9hG4bK-r1', from: '<sip:y@example.com>;tag=y1', to: '<sip:y@example.com>', callId: 'reg-y', cseq: 1, contact: '<sip:y@192.0.2.50:5060>' }))
+      .send(P, B, 'udp', 1, request({ method: 'INVITE', uri: 'sip:b@203.0.113.9', via: ['SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bK-p1', 'SIP/2.0/UDP 203.0.113.77:5060;branch=z9hG4bK-u1'], recordRoute: ['<sip:198.51.100.1;lr>', '<sip:198.51.100.2;lr>'], from: '<sip:u@example.com>;tag=u1', to: '<sip:b@example.com>', callId: 'inv-1', cseq: 1, contact: '<sip:u@203.0.113.77:5060>' }))
+      // X sends a UA-style request advertising Y's address in its only Via: evidence "X and Y are one host".
+      .send(X, Q, 'udp', 2, request({ method: 'OPTIONS', uri: 'sip:q@203.0.113.50', via: 'SIP/2.0/UDP 192.0.2.50:5060;branch=z9hG4bK-o1', from: '<sip:x@example.com>;tag=x1', to: '<sip:q@example.com>', callId: 'opt-1', cseq: 1, contact: '<sip:x@192.0.2.50:5060>' }));
+    const hosts = buildHosts(f.messages());
+    // P and X never talk: merged (double Record-Route). X and Y would join Y to P's column, but Y talks to P.
+    expect(hosts.proposals.map((p) => [...p.ips].sort())).toEqual([['198.51.100.1', '198.51.100.2']]);
+    expect(hosts.refused).toHaveLength(1);
+    expect(hosts.refused?.[0]?.ips).toEqual(['198.51.100.2', '192.0.2.50']);
+    expect(hosts.refused?.[0]?.reason).toMatch(/Not merged: (198\.51\.100\.1 and 192\.0\.2\.50|192\.0\.2\.50 and 198\.51\.100\.1) exchange SIP with each other \(frame 1\)/);
   });
 });

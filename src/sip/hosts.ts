@@ -167,47 +167,65 @@ export function buildHosts(messages: CapturedMessage[]): HostsModel {
   const find = (x: string): string => {
     let r = x;
     while (parent.get(r) !== undefined && parent.get(r) !== r) r = parent.get(r) as string;
+    // Path compression: later finds on this chain take one step.
+    for (let y = x; y !== r; ) {
+      const next = parent.get(y) as string;
+      parent.set(y, r);
+      y = next;
+    }
     return r;
   };
-  const talkFrame = (x: string, y: string): number | undefined => {
-    const i = byIp.get(x)?.id;
-    const j = byIp.get(y)?.id;
-    if (i === undefined || j === undefined || i === j) return undefined;
-    return talks.get(i < j ? i * 0x100000 + j : j * 0x100000 + i);
-  };
+  // Who talks to whom (by IP, with the first frame), to refuse merging two hops.
+  const ipOf: string[] = hosts.map((h) => h.ip);
+  const adjacency = new Map<string, Map<string, number>>();
+  for (const [key, frame] of talks) {
+    const x = ipOf[Math.floor(key / 0x100000)] as string;
+    const y = ipOf[key % 0x100000] as string;
+    for (const [p, q] of [[x, y], [y, x]] as const) {
+      let m = adjacency.get(p);
+      if (!m) adjacency.set(p, (m = new Map()));
+      if (!m.has(q)) m.set(q, frame);
+    }
+  }
+  // Per group root: its members, and every address a member talks to (→ that member, frame).
+  // Groups merge smaller into larger, so each check and merge costs the smaller group's size.
   const members = new Map<string, string[]>();
+  const partners = new Map<string, Map<string, [string, number]>>();
+  const init = (ip: string): void => {
+    if (parent.has(ip)) return;
+    parent.set(ip, ip);
+    members.set(ip, [ip]);
+    const p = new Map<string, [string, number]>();
+    for (const [q, f] of adjacency.get(ip) ?? []) p.set(q, [ip, f]);
+    partners.set(ip, p);
+  };
   const refused: RefusedMerge[] = [];
   const usable = pairs.filter(([a, b]) => byIp.has(a) && byIp.has(b) && a !== b);
   const merged: typeof usable = [];
   for (const pair of usable) {
     const [a, b, , reason] = pair;
-    if (!parent.has(a)) {
-      parent.set(a, a);
-      members.set(a, [a]);
-    }
-    if (!parent.has(b)) {
-      parent.set(b, b);
-      members.set(b, [b]);
-    }
+    init(a);
+    init(b);
     const ra = find(a);
     const rb = find(b);
     if (ra === rb) {
       merged.push(pair);
       continue;
     }
-    // Never one column for two addresses that send SIP to each other (checked across both groups).
-    const ga = members.get(ra) ?? [ra];
-    const gb = members.get(rb) ?? [rb];
+    // Never one column for two addresses that send SIP to each other (checked across both groups:
+    // the smaller group's members against the other group's partners; talking is symmetric).
+    const ma = members.get(ra) as string[];
+    const mb = members.get(rb) as string[];
+    const pa = partners.get(ra) as Map<string, [string, number]>;
+    const pb = partners.get(rb) as Map<string, [string, number]>;
+    const [few, theirs] = ma.length <= mb.length ? [ma, pb] : [mb, pa];
     let hop: [string, string, number] | null = null;
-    for (const x of ga) {
-      for (const y of gb) {
-        const f = talkFrame(x, y);
-        if (f !== undefined) {
-          hop = [x, y, f];
-          break;
-        }
+    for (const x of few) {
+      const hit = theirs.get(x);
+      if (hit) {
+        hop = [hit[0], x, hit[1]];
+        break;
       }
-      if (hop) break;
     }
     if (hop) {
       if (refused.length < 20 && !refused.some((r) => r.ips.includes(a) && r.ips.includes(b))) {
@@ -215,9 +233,16 @@ export function buildHosts(messages: CapturedMessage[]): HostsModel {
       }
       continue;
     }
-    parent.set(rb, ra);
-    members.set(ra, [...ga, ...gb]);
-    members.delete(rb);
+    // Small into large, members and partners each: the root keeps the larger partner map.
+    const [root, other] = pa.size >= pb.size ? [ra, rb] : [rb, ra];
+    const keep = partners.get(root) as Map<string, [string, number]>;
+    for (const [q, v] of partners.get(other) ?? []) if (!keep.has(q)) keep.set(q, v);
+    const [longer, shorter] = ma.length >= mb.length ? [ma, mb] : [mb, ma];
+    for (const x of shorter) longer.push(x);
+    parent.set(other, root);
+    members.set(root, longer);
+    members.delete(other);
+    partners.delete(other);
     merged.push(pair);
   }
   const groups = new Map<string, MergeProposal>();

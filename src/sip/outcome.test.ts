@@ -39,6 +39,10 @@ describe('call outcome and teardown', () => {
     }
     const good = (await analyse('public/samples/04-rport-good/capture.pcap')).calls.find((x) => x.kind === 'call');
     expect(words(good)).toEqual(['call', 'answered', 200, 'normal', null, 'caller']);
+    // 05b: the callee's BYE went out on a new TCP connection that was reset and never got an
+    // answer; the caller's own BYE ended the call 23 s later. The teardown failed all the same.
+    const b = (await analyse('public/samples/05b-bye-new-tcp-connection/capture.pcap')).calls.find((x) => x.kind === 'call');
+    expect(words(b)).toEqual(['call', 'answered', 200, 'failed', null, 'callee']);
     // Seen from the LAN, the 06 call's BYE never left: still up at capture end.
     const lan = (await analyse('public/samples/06-tcp-closed-mid-call/capture-lan.pcap')).calls.find((x) => x.kind === 'call');
     expect(words(lan)).toEqual(['call', 'answered', 200, 'still-up', null, null]);

@@ -10,9 +10,11 @@
  *   that ended it (3xx-6xx, so 403 after a 407 is "rejected 403"), "cancelled" (CANCEL/487),
  *   "timed-out" (408, or responses began but no final came within 64·T1), "no-response" (not one
  *   response within 64·T1 = 32 s: Timer B/F, §17.1.1.2/§17.1.2.2), "in-progress".
- * - teardown, for answered calls only: "normal" (a BYE answered 2xx, or sent and not yet answered
- *   when the capture ended within 32 s of it), "failed" (the BYE was answered with a failure —
- *   408, 477, 481, 5xx … — or never answered within 32 s: the other side was not told), "still-up"
+ * - teardown, for answered calls only, judged on the first BYE (a challenged one is sent again):
+ *   "normal" (answered 2xx, or sent and not yet answered when the capture ended within 32 s of
+ *   it), "failed" (answered with a failure — 408, 477, 481, 5xx … — or never answered, whether the
+ *   capture ran 32 s past it or the other side's own BYE ended the call later: the first side was
+ *   not heard), "still-up"
  *   (no BYE before the capture ended), "not-analysed" (the capture's later SIP messages were past
  *   the memory budget, so how the call ended was not read); `endedBy` "caller"/"callee".
  */
@@ -87,18 +89,23 @@ export function callOutcome(call: Call, transactions: readonly Transaction[], ca
   let teardown: Teardown | null = null;
   let teardownCode: number | null = null;
   if (kind === 'call' && outcome === 'answered') {
-    const byes = call.transactions.map((t) => transactions[t]).filter((t): t is Transaction => t !== undefined && t.method === 'BYE');
-    if (byes.length === 0) teardown = cut ? 'not-analysed' : 'still-up';
-    else if (byes.some((t) => (t.finalStatus ?? 0) >= 200 && (t.finalStatus ?? 0) < 300)) teardown = 'normal';
-    else {
-      const failure = byes.find((t) => (t.finalStatus ?? 0) >= 300);
-      const firstBye = Math.min(...byes.map((t) => t.firstTimeUs));
-      if (failure) {
-        teardown = 'failed';
-        teardownCode = failure.finalStatus;
-      } else if (captureEndUs - firstBye >= TIMER_B_MS * 1000) teardown = 'failed';
-      else teardown = cut ? 'not-analysed' : 'normal';
-    }
+    const byes = call.transactions
+      .map((t) => transactions[t])
+      .filter((t): t is Transaction => t !== undefined && t.method === 'BYE' && t.finalStatus !== 401 && t.finalStatus !== 407)
+      .sort((a, b) => a.firstTimeUs - b.firstTimeUs);
+    // The first BYE decides: if it was not delivered, the call's teardown failed even when the
+    // other side's BYE ended the call later (a challenged BYE, answered 401/407, is sent again).
+    const first = byes[0];
+    const ok = (t: Transaction) => (t.finalStatus ?? 0) >= 200 && (t.finalStatus ?? 0) < 300;
+    if (!first) teardown = cut ? 'not-analysed' : 'still-up';
+    else if (ok(first)) teardown = 'normal';
+    else if ((first.finalStatus ?? 0) >= 300) {
+      teardown = 'failed';
+      teardownCode = first.finalStatus;
+    } else if (byes.some((t) => t !== first && ok(t) && t.firstTimeUs > first.firstTimeUs + 1_000_000)) teardown = 'failed';
+    else if (byes.some(ok)) teardown = 'normal';
+    else if (captureEndUs - first.firstTimeUs >= TIMER_B_MS * 1000) teardown = 'failed';
+    else teardown = cut ? 'not-analysed' : 'normal';
   } else if (kind === 'call' && outcome === 'in-progress' && cut) {
     teardown = 'not-analysed';
   }

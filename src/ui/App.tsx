@@ -13,7 +13,9 @@ import { CaptureSummary } from './CaptureSummary.tsx';
 import { ListArea } from './connections/ConnectionsView.tsx';
 import { Ladder } from './ladder/Ladder.tsx';
 import { MessageDetailPane } from './details/MessageDetail.tsx';
+import { SidePanelFrame } from './ladder/SidePanelFrame.tsx';
 import { FindingsPanel } from './overlays/FindingsPanel.tsx';
+import { MediaPanel } from './media/MediaPanel.tsx';
 import { formatBytes } from './format.ts';
 import { useKeyboardPlumbing } from './keyboard.ts';
 import { SearchBox } from './search/Search.tsx';
@@ -30,18 +32,23 @@ const THEMES: Array<[Theme, string]> = [
 function SidePanel() {
   const api = useAppStoreApi();
   const detailOpen = useAppStore(selectDetailOpen);
+  const [media, setMedia] = useState(false);
+  const tab = media ? 'media' : detailOpen ? 'message' : 'findings';
   return (
     <aside className="side-panel" aria-label="Details">
       <div className="tabs" role="tablist">
-        <button type="button" role="tab" aria-selected={detailOpen} onClick={() => api.getState().setDetailOpen(true)}>
+        <button type="button" role="tab" aria-selected={tab === 'message'} onClick={() => (setMedia(false), api.getState().setDetailOpen(true))}>
           Message
         </button>
-        <button type="button" role="tab" aria-selected={!detailOpen} onClick={() => api.getState().setDetailOpen(false)}>
+        <button type="button" role="tab" aria-selected={tab === 'findings'} onClick={() => (setMedia(false), api.getState().setDetailOpen(false))}>
           Findings
+        </button>
+        <button type="button" role="tab" aria-selected={tab === 'media'} onClick={() => setMedia(true)}>
+          Media
         </button>
       </div>
       <div className="tab-body" role="tabpanel">
-        {detailOpen ? <MessageDetailPane /> : <FindingsPanel />}
+        {tab === 'media' ? <MediaPanel /> : detailOpen ? <MessageDetailPane /> : <FindingsPanel />}
       </div>
     </aside>
   );
@@ -219,10 +226,7 @@ export function App() {
           <div className="list-area">
             <ListArea filterRef={filterRef} />
           </div>
-          <div className="ladder-area">
-            <Ladder />
-            <SidePanel />
-          </div>
+          <SidePanelFrame ladder={<Ladder />} panel={<SidePanel />} />
         </main>
       ) : (
         status.kind !== 'loading' && (

@@ -7,6 +7,7 @@ import type { Report } from '../engine/report.ts';
 import type { SipMessage } from '../sip/types.ts';
 import type { Bundle, BundleOptions, ViewInput } from '../share/bundle.ts';
 import type { SearchResult } from '../engine/search.ts';
+import type { StreamSelector } from '../media/extract.ts';
 import { isWorkerEvent } from './protocol.ts';
 import type { WorkerEvent, WorkerRequest } from './protocol.ts';
 
@@ -145,6 +146,11 @@ export class EngineClient {
   async search(query: string, limit?: number): Promise<SearchResult> {
     const ev = await this.request<Extract<WorkerEvent, { kind: 'search' }>>((requestId) => ({ kind: 'search', requestId, query, ...(limit !== undefined ? { limit } : {}) })).promise;
     return ev.result;
+  }
+
+  /** One RTP stream's audio as PCM, re-read from the loaded capture. */
+  async audio(stream: StreamSelector): Promise<Extract<WorkerEvent, { kind: 'audio' }>> {
+    return this.request<Extract<WorkerEvent, { kind: 'audio' }>>((requestId) => ({ kind: 'audio', requestId, stream })).promise;
   }
 
   dispose(): void {

@@ -12,6 +12,8 @@ import { DSB_TLS_KEY_LOG } from '../capture/keylog.ts';
 import { buildBundle } from '../share/bundle.ts';
 import { searchMessages } from '../engine/search.ts';
 import { scanBlob } from '../share/scan.ts';
+import { decodeStream } from '../media/extract.ts';
+import { chunkBytes, readChunks } from '../capture/source.ts';
 import { isWorkerRequest } from './protocol.ts';
 import type { WorkerEvent, WorkerRequest } from './protocol.ts';
 
@@ -111,6 +113,16 @@ scope.addEventListener('message', (e: MessageEvent) => {
       const media = req.media === false ? null : mediaForFrames(loaded.analysis.report, frames);
       void extractFrames(loaded.file, frames, req.format, req.comments, tls, media)
         .then((bytes) => post({ kind: 'export', requestId: req.requestId, bytes, format: req.format }, [bytes.buffer as ArrayBuffer]))
+        .catch((err: unknown) => post({ kind: 'error', requestId: req.requestId, code: 'internal', message: err instanceof Error ? err.message : String(err) }));
+      break;
+    }
+    case 'audio': {
+      if (!loaded) {
+        post({ kind: 'error', requestId: req.requestId, code: 'internal', message: 'no capture loaded' });
+        break;
+      }
+      void decodeStream(chunkBytes(readChunks(loaded.file, 4 << 20)), req.stream)
+        .then((a) => post({ kind: 'audio', requestId: req.requestId, ...a }, [a.pcm.buffer as ArrayBuffer]))
         .catch((err: unknown) => post({ kind: 'error', requestId: req.requestId, code: 'internal', message: err instanceof Error ? err.message : String(err) }));
       break;
     }

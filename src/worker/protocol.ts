@@ -7,6 +7,7 @@ import type { Report } from '../engine/report.ts';
 import type { SipMessage } from '../sip/types.ts';
 import type { Bundle, BundleOptions, ViewInput } from '../share/bundle.ts';
 import type { SearchResult } from '../engine/search.ts';
+import type { AudioCodec, MediaWarning, StreamSelector } from '../media/extract.ts';
 
 export type WorkerRequest =
   /**
@@ -22,7 +23,9 @@ export type WorkerRequest =
   /** Build a share bundle (the selected calls' packets + view state) from the loaded capture. */
   | { kind: 'share'; requestId: number; view: ViewInput; options: Omit<BundleOptions, 'key'> }
   /** Search the loaded capture's message text (headers and bodies); the text stays in the worker. */
-  | { kind: 'search'; requestId: number; query: string; limit?: number };
+  | { kind: 'search'; requestId: number; query: string; limit?: number }
+  /** One RTP stream's audio, re-read from the loaded file (src/media/extract.ts). */
+  | { kind: 'audio'; requestId: number; stream: StreamSelector };
 
 export type WorkerEvent =
   | { kind: 'progress'; requestId: number; progress: Progress }
@@ -31,10 +34,12 @@ export type WorkerEvent =
   | { kind: 'detail'; requestId: number; index: number; raw: string; sip: SipMessage | null; parseError: string | null }
   | { kind: 'export'; requestId: number; bytes: Uint8Array; format: 'pcap' | 'pcapng' }
   | { kind: 'share'; requestId: number; bundle: Bundle }
-  | { kind: 'search'; requestId: number; result: SearchResult };
+  | { kind: 'search'; requestId: number; result: SearchResult }
+  /** Mono 16-bit PCM (transferred); empty with a warning when the codec is not decoded. */
+  | { kind: 'audio'; requestId: number; codec: AudioCodec; sampleRate: number; pcm: Int16Array; startUs: number | null; packets: number; placed: number; warnings: MediaWarning[] };
 
-const requestKinds = new Set(['open', 'cancel', 'detail', 'export', 'share', 'search']);
-const eventKinds = new Set(['progress', 'result', 'error', 'detail', 'export', 'share', 'search']);
+const requestKinds = new Set(['open', 'cancel', 'detail', 'export', 'share', 'search', 'audio']);
+const eventKinds = new Set(['progress', 'result', 'error', 'detail', 'export', 'share', 'search', 'audio']);
 
 export function isWorkerRequest(x: unknown): x is WorkerRequest {
   return typeof x === 'object' && x !== null && requestKinds.has((x as { kind?: unknown }).kind as string) && typeof (x as { requestId?: unknown }).requestId === 'number';

@@ -34,10 +34,11 @@ export const detectContactMissingPort: Detector = {
       const u = contactUri(x);
       if (!u || u.port !== null || u.params['maddr']) continue;
       if (isPrivateLike(u.host)) continue;
+      // A WebSocket client's Contact names no reachable host or port by design (RFC 7118 §5:
+      // "<random>.invalid;transport=ws"): requests reach it over its own connection (outbound,
+      // RFC 5626), so a missing port there is the standard, not a fault.
       const t = uriTransport(u) ?? x.transport;
-      // A WebSocket client's Contact (RFC 7118 §5, RFC 5626): a random `.invalid` host is never
-      // dialled; requests reach the client over its existing WebSocket connection.
-      if ((t === 'ws' || t === 'wss') && u.host.toLowerCase().endsWith('.invalid')) continue;
+      if (t === 'ws' || t === 'wss' || u.host.toLowerCase().endsWith('.invalid')) continue;
       const dflt = defaultPort(u.scheme === 'sips' ? 'sips' : t);
       const reliable = x.transport !== 'udp' && x.transport !== 'sctp';
       // The sender's own address: only when the Contact names the host the message came from (else a proxy/registrar view).

@@ -6,12 +6,11 @@
  * network nobody outside the NAT can reach. A message between two private hosts is not NAT and
  * is left alone. Severity follows what the capture shows: error when a request really went to the
  * private address (or a forwarded copy still carries it and the ACK is lost), info when NAT was
- * handled (a forwarded copy or the later requests use the public address, or the message
- * Record-Routes through a public SBC/proxy that stays in the path), warning otherwise.
+ * handled (a forwarded copy or the later requests use the public address), warning otherwise.
  */
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../engine/report.ts';
-import { classifyAddress, isPrivateLike, normalizeHost } from '../lib/addr.ts';
+import { classifyAddress, normalizeHost } from '../lib/addr.ts';
 import type { Msg } from '../lib/flow.ts';
 import { contactUri, getFlow, requestsToIp, unreachableFrom } from '../lib/flow.ts';
 import { framesText, msgShort, uniqFrames } from '../lib/text.ts';
@@ -22,6 +21,19 @@ function carriesTarget(x: Msg): boolean {
   if (x.isReq) return TARGET_METHODS.has(x.method);
   // REGISTER responses list the bindings, not the sender's address.
   return x.method !== 'REGISTER' && TARGET_METHODS.has(x.method) && x.status > 100 && x.status < 300;
+}
+
+/**
+ * The Record-Route hop the receiver of `x` will send in-dialog requests to (for a request, the
+ * top entry; for a response, the bottom one, RFC 3261 §12.1.2), when it is reachable from where
+ * `x` came from; else null.
+ */
+function recordRouteHop(x: Msg): string | null {
+  const rr = x.sip.recordRoute;
+  if (rr.length === 0) return null;
+  const hop = (x.isReq ? rr[0] : rr[rr.length - 1])?.uri;
+  if (!hop || unreachableFrom(hop.host, x.srcIp)) return null;
+  return hop.port !== null ? `${hop.host}:${hop.port}` : hop.host;
 }
 
 export const detectContactPrivateAddress: Detector = {
@@ -106,16 +118,14 @@ export const detectContactPrivateAddress: Detector = {
             ? 'A proxy rewrote the Contact when it forwarded the message, so NAT was handled.'
             : `Later requests reached the user agent at its public address (${framesText(sentToMapping.map((x) => x.frame))}), so NAT was handled.`,
         );
-      } else if (publicRecordRoute(first) !== null) {
-        // A carrier SBC or proxy that Record-Routes: in-dialog requests go to it first (loose
-        // routing, RFC 3261 §12.2.1.1, §16.12), and it reaches the Contact on its own side.
-        severity = 'info';
-        consequences.push(
-          `The message Record-Routes through ${publicRecordRoute(first)!}: in-dialog requests are sent there first (RFC 3261 §12.2.1.1, §16.12), and that element reaches the Contact on its own network, so this private address is not a NAT fault by itself.`,
-        );
       } else if (onlyRegister) {
         severity = 'info';
         consequences.push('A registrar behind which calls are routed to the source address of the REGISTER (e.g. fix_nated_register) copes with this; one that uses the Contact as is cannot reach the phone.');
+      } else if (recordRouteHop(headline) !== null) {
+        // The route set puts a proxy (an SBC) between the peer and the Contact: in-dialog requests
+        // go to it first (RFC 3261 §12.1.1, §12.2.1.1), and it sits on the Contact's side.
+        severity = 'info';
+        consequences.push(`The message carried Record-Route, so in-dialog requests go through ${recordRouteHop(headline)} first, a proxy on the user agent's side that can reach the private Contact; the peer never sends there itself.`);
       } else {
         severity = 'warning';
         consequences.push('No later request of this dialog was captured, so whether in-dialog requests (ACK, BYE) reached the user agent cannot be seen here.');
@@ -142,17 +152,3 @@ export const detectContactPrivateAddress: Detector = {
     return out;
   },
 };
-
-/**
- * The first public Record-Route host of a request its sender originated (one Via: a carrier SBC,
- * a B2BUA, whose private Contact is its own other side and which stays in the path), or null. A
- * proxy's forwarded copy (several Vias) is not covered: its Contact is the UA's.
- */
-function publicRecordRoute(x: Msg): string | null {
-  if (x.sip.kind !== 'request' || x.viaCount !== 1) return null;
-  for (const rr of x.sip.recordRoute) {
-    const h = rr.uri?.host;
-    if (h && !unreachableFrom(h, x.srcIp) && !isPrivateLike(h)) return h;
-  }
-  return null;
-}

@@ -33,6 +33,19 @@ function firstTargetMatches(flow: Flow, x: Msg): boolean {
   return normalizeHost(c.host) === normalizeHost(ru.host) && (c.port ?? 5060) === (ru.port ?? 5060) && c.user === ru.user;
 }
 
+/**
+ * True when the request belongs to no dialog: the INVITE was refused (a final 3xx–6xx) and no 2xx
+ * made a dialog, so there is no remote target to miss (a BYE after a 403 is the sender's mistake,
+ * not a routing fault; RFC 3261 §12.1: only 2xx and tagged 1xx create dialogs, and a failure ends
+ * an early one). The ACK of a non-2xx final is part of the INVITE transaction and not judged here.
+ */
+function noDialogLeft(flow: Flow, x: Msg): boolean {
+  const d = flow.dialogOf.get(x);
+  if (d && d.oks.length > 0) return false;
+  const list = flow.calls.get(x.callId) ?? [];
+  return list.some((y) => !y.isReq && y.method === 'INVITE' && y.status >= 300 && y.t <= x.t);
+}
+
 export const detectInDialogRequestMisrouted: Detector = {
   kind: 'in-dialog-request-misrouted',
   title: 'An in-dialog request went somewhere other than the remote target or route set',
@@ -59,14 +72,11 @@ export const detectInDialogRequestMisrouted: Detector = {
       }
       return x.m.connection === null ? undefined : m.get(x.m.connection);
     };
-    const establishing = new Map<string, Set<string>>();
     for (const x of flow.msgs) {
       if (!x.isReq || x.toTag === null || x.duplicate || x.method === 'CANCEL') continue;
       const hop = ctx.model.hops[x.index];
       if (!hop || hop.kind !== 'in-dialog') continue;
-      // No dialog ever existed for these tags (the INVITE was refused, e.g. 403): a BYE or other
-      // request sent anyway has no remote target to be judged against (RFC 3261 §12.1).
-      if (x.method !== 'ACK' && !flow.dialogOf.get(x) && !dialogResponseSeen(flow, x, establishing)) continue;
+      if (noDialogLeft(flow, x)) continue;
       const reused = x.m.connection !== null && hop.expected !== null && hop.expected.ip === x.dstEp.ip && x.transport !== 'udp';
       const seenAt = x.m.connection !== null ? firstOnConn(x) : undefined;
       const onDialogConn = seenAt !== undefined && seenAt < x.t;
@@ -161,19 +171,3 @@ export const detectInDialogRequestMisrouted: Detector = {
     return out;
   },
 };
-
-/**
- * True when a response that creates a dialog (a 101–299 answer to an INVITE or SUBSCRIBE, RFC 3261
- * §12.1) carried the request's To tag. Built once per Call-ID into `cache`.
- */
-function dialogResponseSeen(flow: Flow, x: Msg, cache: Map<string, Set<string>>): boolean {
-  let tags = cache.get(x.callId);
-  if (!tags) {
-    tags = new Set<string>();
-    for (const y of flow.calls.get(x.callId) ?? []) {
-      if (!y.isReq && y.toTag !== null && y.status > 100 && y.status < 300 && (y.method === 'INVITE' || y.method === 'SUBSCRIBE')) tags.add(y.toTag);
-    }
-    cache.set(x.callId, tags);
-  }
-  return x.toTag !== null && tags.has(x.toTag);
-}

@@ -2,9 +2,9 @@
  * rtp-icmp-unreachable (field note 004): ICMP destination/port unreachable answering RTP —
  * typically early media sent before the 200 OK, to a port the far side has not opened yet. Some
  * NATs drop their mapping on it and the next packet leaves from a new source port. ICMP after
- * the call ended (RTP trailing the BYE) is normal and not reported, and so is the hang-up race:
- * ICMP up to 2 s before the BYE of a call that had run 5 s or more (the far side closed its media
- * port a moment before its BYE arrived).
+ * the call ended (RTP trailing the BYE) is normal and not reported; ICMP in the last 2 s before
+ * the BYE, after media had flowed for a while, is the ordinary hang-up race (the far end closed
+ * its port a moment before its BYE arrived) and is only info.
  */
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../engine/report.ts';
@@ -57,12 +57,11 @@ export const detectRtpIcmpUnreachable: Detector = {
       if (d && d.byeT !== null && first.timeUs >= d.byeT) continue; // RTP trailing the hang-up
       const ok = d?.oks[0];
       const early = ok !== undefined && first.timeUs < ok.t;
-      // The hang-up race: the far side closed its port just before its BYE reached us, after the
-      // call had run a while — normal, not a fault.
-      if (d && d.byeT !== null && ok !== undefined && !early && d.byeT - first.timeUs <= HANGUP_RACE_US && first.timeUs - ok.t >= 5_000_000) continue;
+      const last = g.icmp[g.icmp.length - 1]!;
+      const hangUpRace = !early && d !== undefined && d.byeT !== null && d.byeT - first.timeUs <= HANGUP_RACE_US && last.timeUs <= d.byeT + 1_000_000 && first.timeUs - s.firstTimeUs >= 5_000_000;
       out.push({
         kind: 'rtp-icmp-unreachable',
-        severity: 'warning',
+        severity: hangUpRace ? 'info' : 'warning',
         callId,
         frames: uniqFrames([s.firstFrame, ...g.icmp.map((x) => x.frame), ...(ok ? [ok.frame] : []), ...s.sourceChanges.map((c) => c.frame)]),
         title: `ICMP ${first.reason} for RTP to ${endpointKey(first.original.dst)}${early ? ' before the 200 OK' : ''}`,
@@ -70,7 +69,9 @@ export const detectRtpIcmpUnreachable: Detector = {
           `${first.reporter} answered RTP from ${endpointKey(first.original.src)} to ${endpointKey(first.original.dst)} with ICMP ${first.reason} (${framesText(g.icmp.map((x) => x.frame))}). ` +
           (early
             ? `The RTP started before the call was answered (the 200 OK is frame ${ok!.frame}, ${duration(ok!.t - first.timeUs)} later): early media to a port the far side had not opened yet. `
-            : 'The port was closed while media was still sent to it. ') +
+            : hangUpRace
+              ? `It came ${duration(d!.byeT! - first.timeUs)} before the BYE (frame ${d!.byes[0]!.frame}), after ${duration(first.timeUs - s.firstTimeUs)} of media: the far end closed its port as it hung up, an ordinary race, not a fault. `
+              : 'The port was closed while media was still sent to it. ') +
           `Some NATs drop their mapping when they see this ICMP and send the next packet from a new port${s.sourceChanges.length > 0 ? ` — which happened here (${s.sourceChanges.length} source change(s), see rtp-source-changed)` : ''}; a media server that locked onto the old source then ignores the stream.`,
         references: ['RFC 792', 'RFC 4787 §4.3', 'RFC 3264 §5'],
         fix: 'Do not answer early RTP with ICMP port unreachable (open the media port at offer time, or drop silently); avoid sending RTP before the answer, or make the media server re-latch quickly.',

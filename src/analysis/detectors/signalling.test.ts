@@ -106,7 +106,7 @@ describe('contact-private-address on an INVITE from a carrier SBC', () => {
     const out = runFlow(sbcInvite(true), detectContactPrivateAddress, 5);
     expect(out).toHaveLength(1);
     expect(out[0]).toMatchObject({ severity: 'info', frames: [1] });
-    expect(out[0]!.explanation).toContain('Record-Routes through 192.0.2.50');
+    expect(out[0]!.explanation).toContain('go through 192.0.2.50 first');
   });
 
   it('stays a warning without a Record-Route', () => {

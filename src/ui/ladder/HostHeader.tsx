@@ -8,7 +8,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useAppStore, useAppStoreApi } from '../../state/store.tsx';
 import { selectHosts } from '../../state/selectors.ts';
 import { compressIpv6, endpointIp, fullEndpoint, shortEndpoint } from '../format.ts';
-import { mergeHosts, moveHost, renameHost, splitHost } from './hosts.ts';
+import { defaultLabel, mergeHosts, moveHost, renameHost, splitHost } from './hosts.ts';
 import type { LadderColumnLayout, LadderLayout } from './layout.ts';
 import type { Transform } from './pan-zoom.ts';
 import { moveFocus } from '../focus.ts';
@@ -22,6 +22,9 @@ export function HostHeader({ layout, transform }: { layout: LadderLayout; transf
   const m = layout.metrics;
   const w = Math.max(64, m.colWidth * k - 12);
   const order = layout.columns.map((c) => c.id);
+  // An address-named host is shortened once, in the middle, to what its box holds (a long IPv6
+  // would otherwise be cut in the middle and then again by the box's ellipsis).
+  const nameChars = Math.max(8, Math.floor((w - 44) / 7.8));
 
   const dropIndex = (dx: number, from: number): number => Math.max(0, Math.min(order.length - 1, Math.round(from + dx / (m.colWidth * k))));
 
@@ -64,7 +67,7 @@ export function HostHeader({ layout, transform }: { layout: LadderLayout; transf
               if (to !== i) api.getState().setHosts(moveHost(hosts, order, c.id, to));
             }}
           >
-            <span className="host-name">{c.label}</span>
+            <span className="host-name">{c.label === defaultLabel(c.keys) ? defaultLabel(c.keys, nameChars) : c.label}</span>
             <span className="host-sub">{sub || ip}</span>
             <button type="button" className="host-menu-btn" aria-label={`Host ${c.label} menu`} aria-expanded={menu === c.id} onClick={() => setMenu(menu === c.id ? null : c.id)}>
               ⋯

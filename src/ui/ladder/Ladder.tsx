@@ -31,11 +31,13 @@ import { BodyLayers, GutterFrames, GutterTexts, measureLabel } from './LadderLay
 import type { RowRenderState } from './LadderLayers.tsx';
 import { HostHeader } from './HostHeader.tsx';
 import { LadderToolbar } from './LadderToolbar.tsx';
+import { LadderScrollbars } from './LadderScrollbars.tsx';
+import { MediaChart } from '../media/MediaChart.tsx';
 
 const emptyFrames: ReadonlySet<number> = new Set();
 
 /** The ladder layout for the current store state (memoised on its inputs). */
-export function useLadderLayout(): LadderLayout | null {
+export function useLadderLayout(availableWidth?: number): LadderLayout | null {
   const report = useAppStore(selectReport);
   const messages = useAppStore(selectLadderMessages);
   const callIds = useAppStore(selectSelectedCalls);
@@ -60,14 +62,17 @@ export function useLadderLayout(): LadderLayout | null {
       rtpStreams: report.rtpStreams,
       overlays,
       measure: measureLabel,
+      availableWidth,
     });
-  }, [report, messages, callIds, hosts, proposals, unfolded, timeMode, selectedForTime, overlays]);
+  }, [report, messages, callIds, hosts, proposals, unfolded, timeMode, selectedForTime, overlays, availableWidth]);
 }
 
 export function Ladder() {
   const api = useAppStoreApi();
   const report = useAppStore(selectReport);
-  const layout = useLadderLayout();
+  const [size, setSize] = useState({ w: 800, h: 400 });
+  // Columns share the viewport's width (in 20 px steps, so a resize does not relayout per pixel).
+  const layout = useLadderLayout(Math.floor((size.w - 14) / 20) * 20);
   const selected = useAppStore(selectSelectedMessage);
   const overlays = useAppStore(selectOverlays);
   const evidence = useAppStore(selectEvidence);
@@ -79,9 +84,43 @@ export function Ladder() {
   const svgRef = useRef<SVGSVGElement>(null);
   const pz = useRef<PanZoom | null>(null);
   const [t, setT] = useState<Transform>({ x: 0, y: 0, k: 1 });
-  const [size, setSize] = useState({ w: 800, h: 400 });
   const [hoverTx, setHoverTx] = useState<number | null>(null);
   const focusAfterRender = useRef(false);
+  const sectionRef = useRef<HTMLElement>(null);
+
+  // Header and lifelines move as one. The header clips its boxes (overflow hidden), yet the
+  // browser still scrolls it when focus lands on a box outside it (Tab through the "⋯" buttons,
+  // a menu opening at the right edge): that scroll is turned into a pan of the whole ladder and
+  // the header is put back at 0, so names never sit over the wrong lifelines.
+  useEffect(() => {
+    const sec = sectionRef.current;
+    if (!sec) return;
+    const onScroll = (e: Event): void => {
+      const el = e.target as HTMLElement;
+      if (!el.classList?.contains('host-header')) return;
+      const dx = el.scrollLeft;
+      const dy = el.scrollTop;
+      if (dx === 0 && dy === 0) return;
+      el.scrollLeft = 0;
+      el.scrollTop = 0;
+      if (dx !== 0) pz.current?.panBy(-dx, 0);
+    };
+    sec.addEventListener('scroll', onScroll, true);
+    return () => sec.removeEventListener('scroll', onScroll, true);
+  }, []);
+  // The header cannot scroll (overflow: clip); focus landing on an off-screen host's box pans the
+  // whole ladder to it instead.
+  const onHeaderFocus = useCallback(
+    (e: React.FocusEvent) => {
+      const box = (e.target as Element).closest?.('[data-host]');
+      if (!box || !layout || !pz.current) return;
+      const col = layout.columns.find((c) => c.id === box.getAttribute('data-host'));
+      if (!col) return;
+      const half = layout.metrics.colWidth / 2;
+      pz.current.revealX(col.x - half, col.x + half, 18, layout.metrics.timeWidth * pz.current.getTransform().k);
+    },
+    [layout],
+  );
 
   // d3-zoom, created once on the body element; the layout's size is pushed on change.
   useEffect(() => {
@@ -121,7 +160,7 @@ export function Ladder() {
     if (row.kind === 'message') {
       const xs = [layout.columns[row.from]!.x, layout.columns[row.to]!.x];
       if (row.ghost) xs.push(layout.columns[row.ghost.from]!.x, layout.columns[row.ghost.to]!.x);
-      pz.current?.revealX(Math.min(...xs) - 40, Math.max(...xs) + 40, 24, layout.metrics.timeWidth * pz.current.getTransform().k);
+      pz.current?.revealX(Math.min(...xs) - layout.metrics.colWidth / 2, Math.max(...xs) + layout.metrics.colWidth / 2, 18, layout.metrics.timeWidth * pz.current.getTransform().k);
     }
   }, [layout, selected]);
   useEffect(() => {
@@ -289,7 +328,7 @@ export function Ladder() {
   const gutterW = layout?.metrics.timeWidth ?? 120;
 
   return (
-    <section className={`ladder${pane === 'ladder' ? ' active' : ''}${detailOpen ? ' with-detail' : ''}`} aria-label="Ladder" onKeyDown={onKeyDown} onFocus={() => api.getState().pane !== 'ladder' && api.getState().setPane('ladder')}>
+    <section ref={sectionRef} onFocusCapture={onHeaderFocus} className={`ladder${pane === 'ladder' ? ' active' : ''}${detailOpen ? ' with-detail' : ''}`} aria-label="Ladder" onKeyDown={onKeyDown} onFocus={() => api.getState().pane !== 'ladder' && api.getState().setPane('ladder')}>
       <LadderToolbar layout={layout} panZoom={pz} />
       {layout ? <HostHeader layout={layout} transform={t} /> : <div className="host-header empty" />}
       <div className="ladder-body" ref={bodyRef} data-testid="ladder-body">
@@ -309,6 +348,7 @@ export function Ladder() {
             <>
               <g className="content" transform={`translate(${t.x},${t.y}) scale(${t.k})`}>
                 <BodyLayers layout={layout} from={from} to={to} y0={Math.max(0, top)} y1={Math.min(layout.height + 40, bottom)} state={state} interactive />
+                {overlays.rtp && <MediaChart layout={layout} streams={report.rtpStreams} callIds={callIds} />}
               </g>
               <g className="gutter" transform={`translate(0,${t.y}) scale(${t.k})`}>
                 <rect className="gutter-bg" x={0} y={top} width={gutterW} height={bottom - top} />
@@ -318,6 +358,7 @@ export function Ladder() {
             </>
           )}
         </svg>
+        {layout && <LadderScrollbars width={layout.width} height={layout.height} view={size} transform={t} panZoom={pz} />}
       </div>
     </section>
   );

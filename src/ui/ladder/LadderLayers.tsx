@@ -110,7 +110,7 @@ function ArrowRowImpl({ row, layout, rowIndex, state, interactive }: ArrowProps)
     .join(' ');
   const sev = worstSeverity(row, state.findings);
   const label = row.label;
-  const labelW = estimateTextWidth(label);
+  const labelW = estimateTextWidth(row.shown);
   const mid = self ? a + 14 : (a + b) / 2;
   // Label block: text, then SDP badge, ×N badge, finding badges, laid left to right.
   const badgeW = (m.hasSdp ? 30 : 0) + (row.count > 1 ? 28 : 0) + (row.findings.length ? 22 : 0) + (m.connection !== null && state.showConnections ? 28 : 0);
@@ -147,6 +147,8 @@ function ArrowRowImpl({ row, layout, rowIndex, state, interactive }: ArrowProps)
       data-index={row.index}
       data-frame={m.frame}
       data-label={label}
+      data-from={layout.columns[row.from]?.id}
+      data-to={layout.columns[row.to]?.id}
       {...(interactive ? { role: 'button', tabIndex: 0, 'aria-label': arrowName(row, state.findings) } : {})}
     >
       {interactive && <rect className="hit" x={Math.min(a, b) - 4} y={row.y + 2} width={Math.abs(b - a) + (self ? 120 : 8)} height={ARROW_DY + 6} />}
@@ -154,7 +156,8 @@ function ArrowRowImpl({ row, layout, rowIndex, state, interactive }: ArrowProps)
       <path className={`line${dialogClass}`} d={path} />
       <path className={`head${dialogClass}`} d={head} />
       <text className={`label${isResponse && (m.status ?? 0) >= 400 ? ' fail' : ''}${isResponse && (m.status ?? 0) >= 200 && (m.status ?? 0) < 300 ? ' ok' : ''}`} x={textX} y={labelY}>
-        {label}
+        {row.shown}
+        {row.shown !== label && <title>{label}</title>}
       </text>
       {m.hasSdp && (
         <g className="badge sdp">

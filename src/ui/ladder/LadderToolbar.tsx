@@ -135,7 +135,7 @@ export function LadderToolbar({ layout, panZoom }: { layout: LadderLayout | null
         <button type="button" aria-label="Zoom in" onClick={() => panZoom.current?.zoomBy(1.25)}>
           +
         </button>
-        <button type="button" title="Zoom to fit the width" onClick={() => panZoom.current?.fitWidth()}>
+        <button type="button" title="Zoom to fit the width" onClick={() => panZoom.current?.fitWidth(11 / 12)}>
           Fit
         </button>
         <button type="button" title="Zoom 100%, back to the top" onClick={() => panZoom.current?.setTransform({ x: 0, y: 0, k: 1 })}>

@@ -168,10 +168,12 @@ export function createColumns(layout: HostLayout, proposals: readonly HostPropos
   return { columns, columnOf, finish };
 }
 
-function defaultLabel(keys: string[]): string {
+export function defaultLabel(keys: readonly string[], max = 22): string {
   const first = keys[0] ?? '?';
-  const base = first.includes(']:') || /^\d+\.\d+\.\d+\.\d+:\d+$/.test(first) ? shortEndpoint(first) : shortIp(first);
-  return keys.length > 1 ? `${base} +${keys.length - 1}` : base;
+  const suffix = keys.length > 1 ? ` +${keys.length - 1}` : '';
+  const room = Math.max(8, max - suffix.length);
+  const base = first.includes(']:') || /^\d+\.\d+\.\d+\.\d+:\d+$/.test(first) ? shortEndpoint(first, room) : shortIp(first, room);
+  return `${base}${suffix}`;
 }
 
 // ---- Edits of the host layout (pure: old layout in, new layout out) ----

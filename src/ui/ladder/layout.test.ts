@@ -174,6 +174,32 @@ describe('time modes', () => {
     expect(layoutLadder(input(ms, { timeMode: 'delta' })).rows.map((r) => r.time)).toEqual(['+0.000000', '+0.250000', '+2.000001']);
     expect(layoutLadder(input(ms, { timeMode: 'selected', selectedMessage: ms[1]!.index })).rows.map((r) => r.time)).toEqual(['-0.250000', '+0.000000', '+2.000001']);
   });
+  it('several calls share one time axis from the first message, not +0 per call', () => {
+    nextIndex = 10;
+    const two = [
+      msg({ src: A, dst: B, method: 'INVITE', timeUs: T0 }),
+      msg({ src: B, dst: A, status: 200, reason: 'OK', timeUs: T0 + 100_000 }),
+      msg({ src: A, dst: C, method: 'INVITE', callId: 'call-2', timeUs: T0 + 1_500_000 }),
+      msg({ src: C, dst: A, status: 200, reason: 'OK', callId: 'call-2', timeUs: T0 + 1_700_000 }),
+    ];
+    const l = layoutLadder(input(two, { callIds: ['call-1', 'call-2'], timeMode: 'call' }));
+    expect(l.rows.map((r) => r.time)).toEqual(['+0.000000', '+0.100000', '+1.500000', '+1.700000']);
+  });
+  it('sizes columns to the longest label within bounds', () => {
+    const short = layoutLadder(input(ms, { measure: (s) => s.length * 3 }));
+    expect(short.metrics.colWidth).toBe(150);
+    nextIndex = 20;
+    const long = layoutLadder(input([msg({ src: A, dst: B, status: 503, reason: 'Service Unavailable because the upstream trunk said no' })], { measure: (s) => s.length * 7 }));
+    expect(long.metrics.colWidth).toBe(250);
+    expect((long.rows[0] as MessageRow).shown).toMatch(/^503 Service Unavailable.*…$/);
+    // Narrower when the viewport is: two hosts share 500 px, the long label is cut shorter.
+    const narrow = layoutLadder(input([long.rows[0]!.kind === 'message' ? (long.rows[0] as MessageRow).message : ms[0]!], { measure: (s) => s.length * 7, availableWidth: 500 }));
+    expect(narrow.metrics.colWidth).toBe(Math.floor((500 - narrow.metrics.timeWidth - narrow.metrics.rightPad) / 2));
+    const shown = (narrow.rows[0] as MessageRow).shown;
+    expect(shown.endsWith('…')).toBe(true);
+    expect(shown.length * 7).toBeLessThanOrEqual(narrow.metrics.colWidth - 80);
+    expect((narrow.rows[0] as MessageRow).label).toBe('503 Service Unavailable because the upstream trunk said no');
+  });
   it('parses ISO times with µs', () => {
     expect(isoToUs(isoMicros(T0 + 123_456))).toBe(T0 + 123_456);
   });
@@ -195,6 +221,10 @@ describe('overlays', () => {
     const off = layoutLadder(input(ms, { findings: [f], overlays: { findings: false, ghosts: false, connections: true, rtp: true } }));
     expect((off.rows[5] as MessageRow).ghost).toBeNull();
     expect((off.rows[5] as MessageRow).findings).toEqual([]);
+    // Expected at another port of the very host the ACK went to: the ghost names the port.
+    const samePort = finding({ frames: [6], expected: { messageFrame: 6, from: A2, to: '198.51.100.7:5080', reason: 'Contact' } });
+    const same = layoutLadder(input(ms, { findings: [samePort] })).rows[5] as MessageRow;
+    expect(same.ghost).toMatchObject({ to: same.to, label: 'should have gone to port 5080 (198.51.100.7:5080), not 5060' });
   });
 
   it('draws connection lanes right of the hosts with open/TLS/close events and problems', () => {

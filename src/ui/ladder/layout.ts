@@ -38,7 +38,7 @@ export interface LayoutMetrics {
 
 export const defaultMetrics: LayoutMetrics = {
   rowHeight: 34,
-  colWidth: 190,
+  colWidth: 150,
   timeWidth: 124,
   ghostHeight: 22,
   laneGap: 24,
@@ -73,6 +73,8 @@ export interface MessageRow {
   to: number;
   /** "INVITE", "200 OK", "malformed". */
   label: string;
+  /** The label as drawn: `label`, abbreviated with "…" when it does not fit its column. */
+  shown: string;
   /** Indices of the retransmissions folded into this row (empty when unfolded or none). */
   folded: number[];
   /** True when the chain of this head has retransmissions (folded or not). */
@@ -167,11 +169,17 @@ export interface LayoutInput {
   metrics?: Partial<LayoutMetrics>;
   /** Width of an arrow label in px; columns widen to fit the longest (default: an estimate). */
   measure?: (label: string) => number;
+  /** Width of the viewport (px at zoom 1): columns narrow (down to MIN_COL_WIDTH) so every host
+   * fits it when they can, abbreviating labels that no longer fit. */
+  availableWidth?: number;
 }
 
 /** Room an arrow needs beside its label: badges (SDP, ×N, finding, connection) and margins. */
 const LABEL_EXTRA = 110;
-const MAX_COL_WIDTH = 380;
+/** Columns stay between these widths (px at zoom 1): wide enough for a label, narrow enough that
+ * three to five hosts fit a laptop screen. Longer labels are clipped with an ellipsis. */
+export const MIN_COL_WIDTH = 150;
+export const MAX_COL_WIDTH = 250;
 
 /** "INVITE" / "200 OK" / "malformed": what an arrow says. */
 export function messageLabel(m: Pick<ReportMessage, 'method' | 'status' | 'reason' | 'malformed' | 'startLine'>): string {
@@ -253,8 +261,12 @@ export function layoutLadder(input: LayoutInput): LadderLayout {
   }
   const pending: Pending[] = [];
   const callStart = new Map<string, number>();
+  // One time axis for the whole ladder: with several calls selected, "+0" is the first message
+  // of the earliest call, not each call's own start.
+  let axisStart = Infinity;
+  for (const m of input.messages) if (m.timeUs < axisStart) axisStart = m.timeUs;
   for (const m of input.messages) {
-    if (m.callId !== null && !callStart.has(m.callId)) callStart.set(m.callId, m.timeUs);
+    if (m.callId !== null && !callStart.has(m.callId)) callStart.set(m.callId, axisStart);
   }
 
   for (const m of input.messages) {
@@ -290,6 +302,7 @@ export function layoutLadder(input: LayoutInput): LadderLayout {
         from,
         to,
         label: messageLabel(m),
+        shown: messageLabel(m),
         folded: foldedHere,
         hasChain: chain.length > 0 || isRtx,
         isRetransmission: isRtx,
@@ -347,6 +360,12 @@ export function layoutLadder(input: LayoutInput): LadderLayout {
     if (r.kind === 'message' && r.ghost) {
       r.ghost.from = remap[r.ghost.from]!;
       r.ghost.to = remap[r.ghost.to]!;
+      // The expected destination shares the real arrow's column (another port of the same host):
+      // say which port, or the ghost reads as the very arrow it corrects.
+      if (r.ghost.to === r.to && r.ghost.target !== r.message.dst) {
+        const port = (e: string): string => e.slice(e.lastIndexOf(':') + 1);
+        r.ghost.label = `should have gone to port ${port(r.ghost.target)} (${r.ghost.target}), not ${port(r.message.dst)}`;
+      }
     }
     r.y = y;
     y += r.height;
@@ -396,7 +415,21 @@ export function layoutLadder(input: LayoutInput): LadderLayout {
       widest = Math.max(widest, measure(r.label));
       if (r.kind === 'message' && r.ghost) widest = Math.max(widest, measure(r.ghost.label) * 0.9 - 40);
     }
-    metrics.colWidth = Math.min(MAX_COL_WIDTH, Math.max(metrics.colWidth, Math.ceil(widest + LABEL_EXTRA)));
+    let w = Math.min(MAX_COL_WIDTH, Math.max(MIN_COL_WIDTH, Math.ceil(widest + LABEL_EXTRA)));
+    if (input.availableWidth !== undefined && rawCols.length > 0) {
+      const fit = Math.floor((input.availableWidth - metrics.timeWidth - metrics.rightPad) / rawCols.length);
+      w = Math.max(MIN_COL_WIDTH, Math.min(w, fit));
+    }
+    metrics.colWidth = w;
+    // Abbreviate what no longer fits between two neighbouring lifelines (the full text stays in
+    // the arrow's accessible name, tooltip and detail).
+    const room = metrics.colWidth - LABEL_EXTRA + 30;
+    for (const r of rows) {
+      if (r.kind !== 'message' || measure(r.label) <= room) continue;
+      let n = r.label.length - 1;
+      while (n > 3 && measure(`${r.label.slice(0, n)}…`) > room) n--;
+      r.shown = `${r.label.slice(0, n).trimEnd()}…`;
+    }
   }
   const columns: LadderColumnLayout[] = rawCols.map((c, i) => ({ ...c, x: metrics.timeWidth + metrics.colWidth / 2 + i * metrics.colWidth }));
   const colsRight = metrics.timeWidth + columns.length * metrics.colWidth;

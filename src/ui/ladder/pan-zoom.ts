@@ -40,8 +40,9 @@ export interface PanZoom {
   revealY(y0: number, y1: number, margin?: number): void;
   /** Pan so [x0, x1] is visible; `leftInset` screen px on the left are covered (time gutter). */
   revealX(x0: number, x1: number, margin?: number, leftInset?: number): void;
-  /** Zoom so the whole width fits the viewport (never above 1). */
-  fitWidth(): void;
+  /** Zoom so the whole width fits the viewport (never above 1, never below `minK`: labels stay
+   * readable and the rest is reached with the scrollbar). */
+  fitWidth(minK?: number): void;
   /** Pan by screen px. */
   panBy(dx: number, dy: number): void;
   zoomBy(factor: number): void;
@@ -74,7 +75,7 @@ export function createPanZoom(el: HTMLElement, initial: PanZoomOptions): PanZoom
       if (event.type === 'wheel') return (event as WheelEvent).ctrlKey || (event as WheelEvent).metaKey;
       if (event.type === 'dblclick') return false;
       const target = event.target as Element | null;
-      if (target?.closest('input, textarea, select, button')) return false;
+      if (target?.closest('input, textarea, select, button, .ladder-scroll-x, .ladder-scroll-y')) return false;
       return (event as MouseEvent).button === 0 || event.type.startsWith('touch');
     })
     .on('zoom', (e: D3ZoomEvent<HTMLElement, unknown>) => {
@@ -121,8 +122,8 @@ export function createPanZoom(el: HTMLElement, initial: PanZoomOptions): PanZoom
       if (left < lo) api.setTransform({ x: x + (lo - left), y, k });
       else if (right > vw - margin) api.setTransform({ x: x - (right - (vw - margin)), y, k });
     },
-    fitWidth() {
-      const k = Math.max(opts.minZoom!, Math.min(1, el.clientWidth / Math.max(1, opts.contentWidth)));
+    fitWidth(minK = opts.minZoom!) {
+      const k = Math.max(opts.minZoom!, minK, Math.min(1, el.clientWidth / Math.max(1, opts.contentWidth)));
       api.setTransform({ x: 0, y: (current.y / current.k) * k, k });
     },
     panBy(dx, dy) {
