@@ -68,6 +68,52 @@ describe('in-dialog-request-misrouted', () => {
   });
 });
 
+describe('in-dialog-request-misrouted after a refused INVITE', () => {
+  // INVITE refused 403 (with a To tag, ACKed), then the caller sends a BYE with that tag anyway, to
+  // another port: no dialog ever existed (RFC 3261 §12.1), so there is no remote target to miss.
+  const refused = (status: number) => {
+    const callId = 'r1@198.51.100.7';
+    const inv = request({ method: 'INVITE', uri: 'sip:bob@203.0.113.20:5070', via: 'SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKi1;rport', from: ALICE, to: BOB, callId, cseq: 1, contact: '<sip:alice@198.51.100.7:5060>' });
+    const f = flow()
+      .send(CALLER, CALLEE, 'udp', 0, inv)
+      .send(CALLEE, CALLER, 'udp', 0.5, reply(inv, status, status === 403 ? 'Forbidden' : 'OK', { toTag: 'b1', contact: '<sip:bob@203.0.113.20:5070>' }))
+      .send(CALLER, CALLEE, 'udp', 0.51, request({ method: 'ACK', uri: status === 403 ? 'sip:bob@203.0.113.20:5070' : 'sip:bob@203.0.113.20:5070', via: `SIP/2.0/UDP 198.51.100.7:5060;branch=${status === 403 ? 'z9hG4bKi1' : 'z9hG4bKa1'};rport`, from: ALICE, to: `${BOB};tag=b1`, callId, cseq: '1 ACK' }));
+    const bye = request({ method: 'BYE', uri: 'sip:bob@203.0.113.20:5070', via: 'SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKb1;rport', from: ALICE, to: `${BOB};tag=b1`, callId, cseq: 2 });
+    for (const t of [1, 1.5, 2.5]) f.send(CALLER, '203.0.113.20:5060', 'udp', t, bye); // frames 4–6
+    return f;
+  };
+
+  it('says nothing about a BYE sent after a 403 (no dialog existed)', () => {
+    expect(runFlow(refused(403), detectInDialogRequestMisrouted, 10)).toEqual([]);
+  });
+
+  it('still reports the same BYE after a 200 OK (the dialog existed)', () => {
+    const out = runFlow(refused(200), detectInDialogRequestMisrouted, 10);
+    expect(out).toHaveLength(1);
+    expect(out[0]!.frames).toEqual(expect.arrayContaining([4, 5, 6]));
+  });
+});
+
+describe('contact-private-address on an INVITE from a carrier SBC', () => {
+  // The SBC (public 192.0.2.50) originates the INVITE (one Via) with its inside address in Contact.
+  const sbcInvite = (recordRoute: boolean) => {
+    const inv = request({ method: 'INVITE', uri: 'sip:bob@203.0.113.20:5070', via: 'SIP/2.0/UDP 192.0.2.50:5060;branch=z9hG4bKs1;rport', from: ALICE, to: BOB, callId: 's1@192.0.2.50', cseq: 1, contact: '<sip:carrier@10.20.0.5:5060>' });
+    const withRr = recordRoute ? inv.replace('\r\nContact:', '\r\nRecord-Route: <sip:192.0.2.50;lr>\r\nContact:') : inv;
+    return flow().send('192.0.2.50:5060', CALLEE, 'udp', 0, withRr);
+  };
+
+  it('is info when the SBC Record-Routes (in-dialog requests go to it, it reaches its own inside)', () => {
+    const out = runFlow(sbcInvite(true), detectContactPrivateAddress, 5);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ severity: 'info', frames: [1] });
+    expect(out[0]!.explanation).toContain('go through 192.0.2.50 first');
+  });
+
+  it('stays a warning without a Record-Route', () => {
+    expect(runFlow(sbcInvite(false), detectContactPrivateAddress, 5).map((f) => f.severity)).toEqual(['warning']);
+  });
+});
+
 describe('contact-missing-port', () => {
   it('is an error when a Contact without port from port 5070 makes the BYE go to 5060, unanswered', () => {
     const { f, bye } = directCall('<sip:bob@203.0.113.20>');
