@@ -17,7 +17,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeBytes } from '../src/engine/analyze.ts';
-import type { Finding } from '../src/engine/report.ts';
+import type { Finding } from '../src/report/report.ts';
 
 interface Expectation {
   kind: string;

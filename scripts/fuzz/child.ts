@@ -8,7 +8,7 @@
 import { writeJson } from '../../src/cli/json-stream.ts';
 import { analyzeBytes, NotACaptureError } from '../../src/engine/analyze.ts';
 import { checkReport } from '../../src/engine/contract.ts';
-import type { Report } from '../../src/engine/report.ts';
+import type { Report } from '../../src/report/report.ts';
 import { decodeShareFragment } from '../../src/share/fragment.ts';
 
 export interface Job {
