@@ -114,9 +114,11 @@ export function Ladder() {
     (e: React.FocusEvent) => {
       const box = (e.target as Element).closest?.('[data-host]');
       if (!box || !layout || !pz.current) return;
-      // Keyboard focus only: a pan on a mouse press would move the button from under the pointer
-      // before the click lands (the "⋯" menu would not open).
-      if (!(e.target as Element).matches?.(':focus-visible')) return;
+      // Only a box that is not fully in view: a pan on a mouse press over a visible box would move
+      // its button from under the pointer before the click lands (the "⋯" menu would not open).
+      const r = box.getBoundingClientRect();
+      const v = bodyRef.current?.getBoundingClientRect();
+      if (v && r.left >= v.left + layout.metrics.timeWidth * pz.current.getTransform().k && r.right <= v.right) return;
       const col = layout.columns.find((c) => c.id === box.getAttribute('data-host'));
       if (!col) return;
       const half = layout.metrics.colWidth / 2;
