@@ -43,6 +43,24 @@ function duplicates(n: number): Uint8Array {
   return pcapFile(1, frames);
 }
 
+/**
+ * A call answered at once, then its INVITE copied n more times (a retransmission storm, or one
+ * INVITE seen on many hops) while the dialog exists: every copy refreshes what the callee learnt.
+ */
+function copiesAfterAnswer(n: number): Uint8Array {
+  const head = ['From: <sip:alice@example.com>;tag=a', 'Call-ID: storm-answered', 'CSeq: 1 INVITE'];
+  const invite = (via: string) => message('INVITE sip:bob@198.51.100.1 SIP/2.0', [`Via: SIP/2.0/UDP ${via};branch=z9hG4bK-same`, ...head, 'To: <sip:bob@example.com>', `Contact: <sip:alice@${via}>`]);
+  const frames: Frame[] = [
+    { timeUs: T0, data: sip('203.0.113.7:5060', '198.51.100.1:5060', invite('203.0.113.7:5060')) },
+    { timeUs: T0 + 1000, data: sip('198.51.100.1:5060', '203.0.113.7:5060', message('SIP/2.0 200 OK', ['Via: SIP/2.0/UDP 203.0.113.7:5060;branch=z9hG4bK-same', ...head, 'To: <sip:bob@example.com>;tag=b', 'Contact: <sip:bob@198.51.100.1:5060>'])) },
+  ];
+  for (let i = 0; i < n; i++) {
+    const port = 5060 + (i % 50);
+    frames.push({ timeUs: T0 + 2000 + i * 10, data: sip(`203.0.113.7:${port}`, '198.51.100.1:5060', invite(`203.0.113.7:${port}`)) });
+  }
+  return pcapFile(1, frames);
+}
+
 /** One call and n RTP streams of it: half toward the callee's SDP address, half toward the caller from elsewhere. */
 function streams(n: number): Uint8Array {
   const sdp = (ip: string, port: number) => `v=0\r\no=- 1 1 IN IP4 ${ip}\r\ns=-\r\nc=IN IP4 ${ip}\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0\r\n`;
@@ -116,6 +134,7 @@ async function cost(bytes: Uint8Array): Promise<{ ms: number; bytes: number; mes
 
 const FAMILIES: Array<{ name: string; unit: string; base: number; make: (n: number) => Uint8Array }> = [
   { name: 'duplicate copies of one message', unit: 'copy', base: 2000, make: duplicates },
+  { name: 'INVITE copies after the dialog exists', unit: 'copy', base: 1000, make: copiesAfterAnswer },
   { name: 'RTP streams of one call', unit: 'stream', base: 1000, make: streams },
   { name: 'B2BUA legs with the same From/To', unit: 'leg', base: 1000, make: legs },
   { name: 'Vias per message', unit: 'Via', base: 20, make: (k) => headerStorm(k, 'Via') },

@@ -22,7 +22,7 @@ import type { CapturedMessage, SipMessage, SipUri } from './types.ts';
 import type { DialogRouteState } from './routing.ts';
 import type { Transaction } from './transactions.ts';
 import { fromTag, headerValue, toTag } from './modelutil.ts';
-import { sameHost } from './addresses.ts';
+import { normalizeHost } from './addresses.ts';
 
 export type DialogState = 'early' | 'confirmed' | 'terminated';
 export type DialogSideName = 'caller' | 'callee';
@@ -107,7 +107,21 @@ function emptySide(): DialogSide {
 /** The initial request (no To tag) as seen on each hop, per Call-ID + From tag + CSeq. */
 interface PendingInitial {
   copies: number[];
+  /** The same indices, for membership tests. */
+  copySet: Set<number>;
   dialogs: number[];
+}
+
+/** What a dialog's callee has learnt from the initial request's copies so far (kept incremental). */
+interface CalleeLearning {
+  /** How many of the pending copies have been looked at. */
+  seen: number;
+  /** The number of responder hosts when `reaching` was worked out; more responders mean a full recount. */
+  responders: number;
+  /** The last copy sent to a host that answered in this dialog. */
+  reaching: CapturedMessage | null;
+  /** Every copy's source so far, once each ("ip port" keys). */
+  sources: Map<string, Endpoint>;
 }
 
 export class DialogBuilder {
@@ -122,6 +136,9 @@ export class DialogBuilder {
   private readonly messages: CapturedMessage[] = [];
   /** Parsed remote target and route set per dialog side (kept out of the plain-data model). */
   private readonly parsed: Array<{ target: SipUri | null; routes: SipUri[] } | undefined> = [];
+  /** Per dialog: the hosts (canonical text) that sent its responses. */
+  private readonly responderHosts: Array<Set<string> | undefined> = [];
+  private readonly learning: Array<CalleeLearning | undefined> = [];
 
   constructor(private readonly transactions: Transaction[]) {}
 
@@ -186,6 +203,13 @@ export class DialogBuilder {
     this.dialogOf[c.index] = d.id;
     d.messages.push(c.index);
     d.lastIndex = c.index;
+    if (c.sip?.kind === 'response') this.responders(d).add(normalizeHost(c.src.ip));
+  }
+
+  private responders(d: Dialog): Set<string> {
+    let set = this.responderHosts[d.id];
+    if (!set) this.responderHosts[d.id] = set = new Set();
+    return set;
   }
 
   /** Which side sent this message: a request's From tag is its sender's, a response's To tag is. */
@@ -252,13 +276,14 @@ export class DialogBuilder {
       // Initial request: remember its copies until a response creates the dialog.
       const k = this.pendingKey(m);
       if (k && DIALOG_CREATING.has(method)) {
-        const p = this.pending.get(k) ?? { copies: [], dialogs: [] };
+        const p = this.pending.get(k) ?? { copies: [], copySet: new Set<number>(), dialogs: [] };
         p.copies.push(c.index);
+        p.copySet.add(c.index);
         this.pending.set(k, p);
         // A copy seen after the dialog exists (retransmission, or next hop): refresh the callee's view.
         for (const id of p.dialogs) {
           const d = this.dialogs[id];
-          if (d) this.calleeLearnsInitial(d, p.copies, null);
+          if (d) this.calleeLearnsInitial(d, p, null);
         }
       }
       return;
@@ -307,25 +332,47 @@ export class DialogBuilder {
    * of the copies captured on several hops, the one that reached the UAS (its destination sent
    * this dialog's responses), else the last one captured.
    */
-  private calleeLearnsInitial(d: Dialog, copies: number[], extraResponder: string | null): void {
+  private calleeLearnsInitial(d: Dialog, p: PendingInitial, extraResponder: string | null): void {
     const prev = d.callee.remoteTargetFrom;
-    if (prev !== null && !copies.includes(prev)) return; // a target refresh has replaced it since
-    const responders = d.messages
-      .map((i) => this.messages[i])
-      .filter((x) => x?.sip?.kind === 'response')
-      .map((x) => x?.src.ip ?? '');
-    if (extraResponder) responders.push(extraResponder);
-    const cs = copies.map((i) => this.messages[i]).filter((x): x is CapturedMessage => x?.sip != null);
-    const reaching = cs.filter((x) => responders.some((h) => sameHost(h, x.dst.ip)));
-    const pick = reaching[reaching.length - 1] ?? cs[cs.length - 1];
+    if (prev !== null && !p.copySet.has(prev)) return; // a target refresh has replaced it since
+    const responders = this.responders(d);
+    if (extraResponder) responders.add(normalizeHost(extraResponder));
+    // Each call looks only at the copies it has not seen, unless a new responder may make an
+    // earlier copy the one that reached the UAS: then all of them again (a few times per dialog).
+    let l = this.learning[d.id];
+    if (!l || l.responders !== responders.size) this.learning[d.id] = l = { seen: 0, responders: responders.size, reaching: null, sources: l?.sources ?? new Map() };
+    const from = l.seen;
+    let last: CapturedMessage | null = null;
+    for (let k = from; k < p.copies.length; k++) {
+      const x = this.messages[p.copies[k]!];
+      if (!x?.sip) continue;
+      last = x;
+      const key = `${x.src.ip} ${x.src.port}`;
+      if (!l.sources.has(key)) l.sources.set(key, x.src);
+      if (responders.has(normalizeHost(x.dst.ip))) l.reaching = x;
+    }
+    l.seen = p.copies.length;
+    if (from > 0 && last === null) return; // nothing new to learn from
+    const pick = l.reaching ?? last ?? this.lastCopy(p);
     if (!pick?.sip) return;
     this.setTarget(d, 'callee', pick, pick.sip);
     this.setRoutes(d, 'callee', pick, pick.sip, false);
-    // Every copy's source (before and after NATs between capture points) is the caller as seen on the wire.
+    // Every copy's source (before and after NATs between capture points) is the caller as seen on
+    // the wire; setTarget keeps the list for another copy of the same message and starts it afresh
+    // otherwise, so only what it lacks is added.
     const side = d.callee;
-    for (const x of cs) {
-      if (!side.remoteTargetSources.some((e) => e.ip === x.src.ip && e.port === x.src.port)) side.remoteTargetSources.push(x.src);
+    if (side.remoteTargetSources.length < l.sources.size) {
+      const have = new Set(side.remoteTargetSources.map((e) => `${e.ip} ${e.port}`));
+      for (const [key, e] of l.sources) if (!have.has(key)) side.remoteTargetSources.push(e);
     }
+  }
+
+  private lastCopy(p: PendingInitial): CapturedMessage | null {
+    for (let k = p.copies.length - 1; k >= 0; k--) {
+      const x = this.messages[p.copies[k]!];
+      if (x?.sip) return x;
+    }
+    return null;
   }
 
   private addResponse(c: CapturedMessage, m: SipMessage & { kind: 'response' }, transaction: number | null): void {
@@ -343,7 +390,7 @@ export class DialogBuilder {
         d = this.create(m.callId, ft, tt, method, c, m.cseq?.seq ?? null, false);
         if (pending) {
           pending.dialogs.push(d.id);
-          this.calleeLearnsInitial(d, pending.copies, c.src.ip);
+          this.calleeLearnsInitial(d, pending, c.src.ip);
         } else d.startedBeforeCapture = tx === null || tx.requests.length === 0;
       }
     }
