@@ -7,12 +7,15 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { getHeapStatistics } from 'node:v8';
 import { analyzeChunks, memoryBudgetFor, NotACaptureError } from '../engine/analyze.ts';
-import type { AnalyzeOptions, InputChunk } from '../engine/analyze.ts';
+import type { Analysis, AnalyzeOptions, InputChunk } from '../engine/analyze.ts';
+import { mergeAnalyses } from '../engine/analyze-many.ts';
 import type { Report } from '../report/report.ts';
 import { writeJson } from './json-stream.ts';
 
-const USAGE = `usage: sipladder analyze <capture-file> [--json] [--pretty] [--keylog FILE]
+const USAGE = `usage: sipladder analyze <capture-file> [<capture-file> …] [--json] [--pretty] [--keylog FILE]
   Reads a pcap or pcapng capture (optionally gzip-compressed) and prints its SIP analysis.
+  Several files (taken at different points, e.g. both sides of a NAT) are lined up on one
+  timeline: clock offsets, the same messages matched, NAT mappings and rewrites (report.alignment).
   --json          print the JSON report (see REPORT.md)
   --pretty        indent the JSON
   --keylog FILE   TLS key log (SSLKEYLOGFILE format) to decrypt SIP over TLS`;
@@ -43,10 +46,27 @@ export async function* fileChunks(path: string, chunkSize = 2 << 20): AsyncGener
 }
 
 export async function analyzeFile(path: string, options: Pick<AnalyzeOptions, 'keyLog' | 'onProgress' | 'memoryBudgetBytes'> = {}): Promise<Report> {
+  return (await analyzeFileFull(path, options)).report;
+}
+
+async function analyzeFileFull(path: string, options: Pick<AnalyzeOptions, 'keyLog' | 'onProgress' | 'memoryBudgetBytes'> = {}): Promise<Analysis> {
   const info = await stat(path);
   if (!info.isFile()) throw new NotACaptureError(`${path} is not a regular file`);
-  const { report } = await analyzeChunks(fileChunks(path), info.size, { memoryBudgetBytes: memoryBudgetFor(getHeapStatistics().heap_size_limit), ...options });
-  return report;
+  return analyzeChunks(fileChunks(path), info.size, { memoryBudgetBytes: memoryBudgetFor(getHeapStatistics().heap_size_limit), ...options });
+}
+
+/** Several files taken at different points, lined up (engine/analyze-many.ts); each file gets its share of the budget. */
+export async function analyzeFiles(paths: readonly string[], options: Pick<AnalyzeOptions, 'keyLog'> = {}): Promise<Report> {
+  const budget = Math.floor(memoryBudgetFor(getHeapStatistics().heap_size_limit) / paths.length);
+  const parts: Analysis[] = [];
+  for (const p of paths) {
+    try {
+      parts.push(await analyzeFileFull(p, { ...options, memoryBudgetBytes: budget }));
+    } catch (e) {
+      throw Object.assign(e as Error, { path: p });
+    }
+  }
+  return mergeAnalyses(paths, parts).report;
 }
 
 /** Writes to stdout; resolves once the text is handed to the OS (so a slow pipe holds us back). */
@@ -61,6 +81,14 @@ function summary(r: Report): string {
   const c = r.capture;
   lines.push(`${c.format}${c.compressed ? ' (gzip)' : ''}, ${c.packets} packets, ${c.bytes} bytes, ${c.firstTime ?? '-'} … ${c.lastTime ?? '-'}`);
   lines.push(`${r.messages.length} SIP messages, ${r.calls.length} calls, ${r.connections.length} connections, ${r.rtpStreams.length} RTP/RTCP streams`);
+  if (r.captures && r.alignment) {
+    for (const [i, cap] of r.captures.entries()) {
+      lines.push(`  capture ${i + 1}: ${cap.file}, ${cap.messages} SIP messages, clock ${i === 0 ? 'reference' : `${(cap.clockOffsetUs / 1000).toFixed(3)} ms ahead (spread ${cap.offsetSpreadUs === null ? 'n/a' : `${(cap.offsetSpreadUs / 1000).toFixed(3)} ms`}, from ${cap.matchedForOffset} messages)`}`);
+    }
+    const a = r.alignment;
+    lines.push(`  aligned: ${a.matched.length} pairs matched, ${a.onlyIn.length} messages seen at one point only (${a.lost.length} of them lost between the points), ${a.rewrites.length} header rewrites`);
+    for (const m of a.natMappings) lines.push(`  NAT ${m.transport.toUpperCase()} ${m.inside} ↔ ${m.outside} (${m.messages} messages)`);
+  }
   for (const call of r.calls) {
     lines.push(`  ${call.state.padEnd(12)} ${call.callId}  ${call.from ?? ''} → ${call.to ?? ''}  (${call.messageCount} msgs, frames ${call.startFrame}–${call.endFrame})`);
   }
@@ -89,7 +117,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
-  if (command !== 'analyze' || files.length !== 1 || keyLogPath === '') {
+  if (command !== 'analyze' || files.length === 0 || keyLogPath === '') {
     process.stderr.write(USAGE + '\n');
     return 2;
   }
@@ -102,16 +130,18 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
   }
-  const path = files[0]!;
+  let path = files[0]!;
   try {
-    const report = await analyzeFile(path, keyLog !== undefined ? { keyLog } : {});
+    const opts = keyLog !== undefined ? { keyLog } : {};
+    const report = files.length === 1 ? await analyzeFile(path, opts) : await analyzeFiles(files, opts);
     // The JSON is streamed as it is written (never one giant string), waiting for the pipe.
     if (flags.has('--json')) await writeJson(report, writeStdout, flags.has('--pretty') ? 2 : undefined);
     else await writeStdout(summary(report));
     await writeStdout('\n');
     return 0;
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
+    const err = e as NodeJS.ErrnoException & { path?: string };
+    if (typeof err?.path === 'string') path = err.path;
     let line: string;
     if (e instanceof NotACaptureError) line = `${path}: not a capture: ${e.message}`;
     else if (err?.code === 'ENOENT') line = `${path}: no such file`;

@@ -67,6 +67,8 @@ export interface ReportMessage {
   dialog?: number | null;
   /** extra (model): index of the first transmission when this is a retransmission. */
   retransmissionOf?: number | null;
+  /** Several captures analysed together: which of `captures` this message (and its frame) is from. */
+  capture?: number;
 }
 
 export interface ReportDialog {
@@ -109,9 +111,13 @@ export interface ReportConnection {
   packets?: number;
   clientBytes?: number;
   serverBytes?: number;
+  /** Several captures: which one it is in (its frames are that file's). */
+  capture?: number;
 }
 
 export interface ReportRtpStream {
+  /** Several captures: which one it is in (its frames are that file's). */
+  capture?: number;
   ssrc: number;
   src: string;
   dst: string;
@@ -214,12 +220,18 @@ export interface Finding {
   expected?: { messageFrame: number; from: string; to: string; reason: string } | null;
   /** extra: connection ids involved. */
   connections?: number[];
+  /** Several captures: the capture whose frames `frames` are (absent: the first, or the only one). */
+  capture?: number;
+  /** extra (several captures): evidence in other captures too, as `{capture, frame}`. */
+  alsoFrames?: Array<{ capture: number; frame: number }>;
 }
 
 export interface ReportWarning {
   frame?: number;
   offset?: number;
   message: string;
+  /** Several captures: which one it is about. */
+  capture?: number;
 }
 
 export interface ReportIcmp {
@@ -230,6 +242,55 @@ export interface ReportIcmp {
   type: number;
   code: number;
   original: { protocol: number; src: string; dst: string };
+  /** Several captures: which one it is in. */
+  capture?: number;
+}
+
+/** One of several captures analysed together (contract: `file`, `clockOffsetUs`, `offsetSpreadUs`). */
+export interface ReportCaptureRef {
+  file: string;
+  /** How far this capture's clock runs ahead of the first capture's (µs); its times in the report are corrected by it. */
+  clockOffsetUs: number;
+  /** Median absolute deviation of the per-message differences behind the offset (µs); null when nothing matched. */
+  offsetSpreadUs: number | null;
+  /** extra: messages seen in this capture and the first that the offset was estimated from. */
+  matchedForOffset: number;
+  /** extras: this capture's own figures. */
+  format: 'pcap' | 'pcapng';
+  packets: number;
+  bytes: number;
+  firstTime: string | null;
+  lastTime: string | null;
+  messages: number;
+}
+
+/** What lining several captures up showed (contract: `matched`, `onlyIn`, `natMappings`, `rewrites`). */
+export interface ReportAlignment {
+  /** Pairs of message indices that are one message seen at two points (consecutive copies, in time order). */
+  matched: Array<[number, number]>;
+  /** Message indices seen at one point (one capture) only. */
+  onlyIn: number[];
+  natMappings: Array<{
+    inside: string;
+    outside: string;
+    transport: Transport;
+    firstFrame: number;
+    lastFrame: number;
+    /** extras: see analysis/alignment.ts NatMapping. */
+    capture: number;
+    firstTimeUs: number;
+    lastTimeUs: number;
+    messages: number;
+    longestIdleUs: number;
+    droppedAfterIdleUs: number | null;
+    droppedMessage: number | null;
+  }>;
+  /** A header that differs between two copies of one message: `message` carries `after`, extra `from` carries `before`. */
+  rewrites: Array<{ message: number; header: string; before: string; after: string; from: number; noSipHop: boolean }>;
+  /** extra: of `onlyIn`, the messages another capture was placed and recording to see, and did not. */
+  lost: Array<{ message: number; missingFrom: number; mapping: number | null }>;
+  /** extra: every set of copies of one message (2 or more), in time order. */
+  groups: number[][];
 }
 
 export interface Report {
@@ -258,6 +319,10 @@ export interface Report {
   legGroups?: ReportLegGroup[];
   /** extra: merges the evidence suggested but refused because the addresses exchange SIP with each other (two hops), with the reason. */
   hostsRefused?: Array<{ ips: string[]; reason: string }>;
+  /** Several captures analysed together, in the order given (absent for one capture). */
+  captures?: ReportCaptureRef[];
+  /** Several captures: how they line up (absent for one capture). */
+  alignment?: ReportAlignment | null;
 }
 
 export interface ReportLegGroup {

@@ -1,0 +1,162 @@
+/**
+ * Issue 17 on real captures: every lab sample with a LAN-side capture opened together with its
+ * capture.pcap (real baresip/kamailio/SIPp traffic through a real netfilter NAT). The messages
+ * that crossed the NAT are matched, the NAT mappings listed, the SIP-ALG sample's rewrites named
+ * header by header, the missing-ACK sample's ACKs lost between the proxy and the LAN; and the
+ * same pair with the LAN file's clock moved by +3.7 s (what `editcap -t 3.7` does) gives the same
+ * matches and the offset back within 5 ms.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeMany } from './analyze-many.ts';
+import type { MultiAnalysis } from './analyze-many.ts';
+import { checkReport } from './contract.ts';
+import { main } from '../cli/main.ts';
+
+const root = path.resolve(import.meta.dirname, '../../public/samples');
+const pairs = readdirSync(root).filter((d) => existsSync(path.join(root, d, 'capture-lan.pcap')));
+
+function load(sample: string, shiftLanUs = 0): Promise<MultiAnalysis> {
+  const wan = new Uint8Array(readFileSync(path.join(root, sample, 'capture.pcap')));
+  const lan = new Uint8Array(readFileSync(path.join(root, sample, 'capture-lan.pcap')));
+  const keyLogPath = path.join(root, sample, 'keylog.txt');
+  return analyzeMany(
+    [
+      { name: 'capture.pcap', data: wan },
+      { name: 'capture-lan.pcap', data: shiftLanUs === 0 ? lan : shiftPcap(lan, shiftLanUs) },
+    ],
+    existsSync(keyLogPath) ? { keyLog: readFileSync(keyLogPath, 'utf8') } : {},
+  );
+}
+
+/** `editcap -t`: every record's timestamp moved by `us` (classic pcap, µs or ns resolution). */
+function shiftPcap(bytes: Uint8Array, us: number): Uint8Array {
+  const out = bytes.slice();
+  const v = new DataView(out.buffer);
+  const magic = v.getUint32(0, true);
+  const le = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
+  const nano = magic === 0xa1b23c4d || magic === 0x4d3cb2a1;
+  expect([0xa1b2c3d4, 0xa1b23c4d, 0xd4c3b2a1, 0x4d3cb2a1]).toContain(magic);
+  const unit = nano ? 1e9 : 1e6;
+  for (let off = 24; off + 16 <= out.length; ) {
+    const sec = v.getUint32(off, le);
+    const frac = v.getUint32(off + 4, le);
+    const total = sec * unit + frac + (nano ? us * 1000 : us);
+    v.setUint32(off, Math.floor(total / unit), le);
+    v.setUint32(off + 4, total % unit, le);
+    off += 16 + v.getUint32(off + 8, le);
+  }
+  return out;
+}
+
+/** Matched pairs as "capture:frame–capture:frame" strings, independent of merged indices. */
+function pairKeys(a: MultiAnalysis): string[] {
+  const r = a.report;
+  const k = (i: number): string => `${r.messages[i]!.capture}:${r.messages[i]!.frame}`;
+  return r.alignment!.matched.map(([x, y]) => [k(x), k(y)].sort().join('–')).sort();
+}
+
+describe('two capture points of one NAT, aligned', () => {
+  it('finds the lab pairs to test', () => {
+    expect(pairs.length).toBeGreaterThanOrEqual(10);
+  });
+
+  for (const sample of pairs) {
+    it(`${sample}: every LAN message that crossed to the other point is matched, with its NAT mapping`, async () => {
+      const a = await load(sample);
+      const r = a.report;
+      expect(checkReport(r)).toEqual([]);
+      expect(r.captures!.map((c) => c.file)).toEqual(['capture.pcap', 'capture-lan.pcap']);
+      // Both files were recorded on one machine's clock: the estimate is near zero.
+      expect(Math.abs(r.captures![1]!.clockOffsetUs)).toBeLessThan(5_000);
+      const crossCapture = new Set<number>();
+      for (const [x, y] of r.alignment!.matched) {
+        if (r.messages[x]!.capture !== r.messages[y]!.capture) crossCapture.add(x).add(y);
+      }
+      // Which LAN messages capture.pcap could have seen: SIP between the same hosts, while recording.
+      const lan = r.messages.filter((m) => m.capture === 1);
+      const unmatched = lan.filter((m) => !crossCapture.has(m.index));
+      for (const m of unmatched) expect(r.alignment!.onlyIn).toContain(m.index);
+      const nat = r.alignment!.natMappings;
+      expect(nat.length).toBeGreaterThan(0);
+      expect(nat.some((n) => n.inside.startsWith('192.168.1.10:') && n.outside.startsWith('203.0.113.1:'))).toBe(true);
+      // Frames of a merged message are its own file's.
+      for (const m of r.messages) expect(m.frame).toBeLessThanOrEqual(r.captures![m.capture!]!.packets);
+      // The LAN side's messages all reached the NAT's other side except where capture.pcap was
+      // taken off the path (02: the phone registers with a second proxy capture.pcap never sees).
+      if (sample !== '02-excessive-nat-fixup') expect(unmatched.map((m) => m.frame)).toEqual([]);
+    });
+  }
+
+  it('12-sip-alg: the ALG rewrites named header by header, proven by both copies', async () => {
+    const r = (await load('12-sip-alg')).report;
+    const hopless = r.alignment!.rewrites.filter((w) => w.noSipHop);
+    const inviteRewrites = hopless.filter((w) => r.messages[w.message]!.method === 'INVITE');
+    const byHeader = new Map(inviteRewrites.map((w) => [w.header, w]));
+    expect([...byHeader.keys()].sort()).toEqual(['Contact', 'Content-Length', 'SDP c=', 'SDP o=', 'Via']);
+    expect(byHeader.get('Contact')!.before).toContain('192.168.1.10:5060');
+    expect(byHeader.get('Contact')!.after).toContain('203.0.113.1:');
+    expect(byHeader.get('SDP c=')).toMatchObject({ before: 'c=IN IP4 192.168.1.10', after: 'c=IN IP4 203.0.113.1' });
+    expect(Number(byHeader.get('Content-Length')!.before) - Number(byHeader.get('Content-Length')!.after)).toBe(2);
+    const proof = r.findings.filter((f) => f.kind === 'sip-alg-suspected' && f.alsoFrames);
+    expect(proof).toHaveLength(1);
+    expect(proof[0]!.explanation).toContain('c=IN IP4 192.168.1.10');
+    // A plain NAT rewrites nothing in SIP: no other sample shows a rewrite without a SIP hop.
+  });
+
+  it('a plain NAT (04-rport-good) rewrites no SIP: no hopless rewrite, no ALG finding, nothing lost', async () => {
+    const r = (await load('04-rport-good')).report;
+    expect(r.alignment!.rewrites.filter((w) => w.noSipHop)).toEqual([]);
+    expect(r.findings.filter((f) => f.alsoFrames || f.kind === 'lost-between-captures')).toEqual([]);
+    expect(r.alignment!.lost).toEqual([]);
+  });
+
+  it('01-missing-ack: the ACKs left the proxy toward the private Contact and never reached the LAN', async () => {
+    const r = (await load('01-missing-ack')).report;
+    const lost = r.alignment!.lost.map((l) => r.messages[l.message]!);
+    expect(lost.length).toBeGreaterThanOrEqual(10);
+    for (const m of lost) {
+      expect(m).toMatchObject({ capture: 0, method: 'ACK', dst: '192.168.1.10:5060' });
+    }
+    const f = r.findings.filter((x) => x.kind === 'lost-between-captures');
+    expect(f).toHaveLength(1);
+    expect(f[0]).toMatchObject({ severity: 'error', capture: 0, frames: lost.map((m) => m.frame) });
+    expect(f[0]!.explanation).toContain('private address');
+    expect(f[0]!.title).toContain('ACK ×');
+  });
+
+  it('the LAN file shifted by +3.7 s: the same matches, the offset within 5 ms', async () => {
+    for (const sample of ['01-missing-ack', '12-sip-alg', '08-one-way-audio']) {
+      const plain = await load(sample);
+      const shifted = await load(sample, 3_700_000);
+      expect(Math.abs(shifted.report.captures![1]!.clockOffsetUs - 3_700_000)).toBeLessThan(5_000);
+      expect(pairKeys(shifted)).toEqual(pairKeys(plain));
+      expect(shifted.report.alignment!.lost.length).toBe(plain.report.alignment!.lost.length);
+      // On the common timeline the LAN copy sits next to its WAN copy again.
+      const r = shifted.report;
+      for (const [x, y] of r.alignment!.matched) expect(Math.abs(r.messages[x]!.timeUs - r.messages[y]!.timeUs)).toBeLessThan(50_000);
+    }
+  });
+
+  it('CLI: sipladder analyze a b --json prints captures[] and alignment', async () => {
+    const chunks: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((s: string, cb?: () => void) => {
+      chunks.push(s);
+      cb?.();
+      return true;
+    }) as typeof process.stdout.write;
+    let code: number;
+    try {
+      code = await main(['analyze', path.join(root, '12-sip-alg/capture.pcap'), path.join(root, '12-sip-alg/capture-lan.pcap'), '--json']);
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(code).toBe(0);
+    const report = JSON.parse(chunks.join('')) as MultiAnalysis['report'];
+    expect(report.captures).toHaveLength(2);
+    expect(report.alignment!.natMappings[0]).toMatchObject({ inside: '192.168.1.10:5060', transport: 'udp' });
+    expect(report.messages.filter((m) => m.capture === 1)).toHaveLength(6);
+  });
+});
