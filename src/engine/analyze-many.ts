@@ -248,7 +248,7 @@ function natHosts(mappings: ReadonlyArray<{ inside: string; outside: string; tra
     const inside = [...insides][0]!;
     if (inside === outside) continue;
     const examples = mappings.filter((m) => ipOf(m.outside) === outside).map((m) => `${m.inside} ↔ ${m.outside} (${m.transport.toUpperCase()})`);
-    out.push({ ips: [inside, outside], kind: 'nat', reasons: [`One host behind a NAT: ${examples.slice(0, 3).join(', ')}${examples.length > 3 ? ` and ${examples.length - 3} more` : ''}, the same messages seen on both sides (${captures.map((c) => c.file).join(' and ')}).`], frames: [] });
+    out.push({ ips: [inside, outside], kind: 'nat-aligned', reasons: [`One host behind a NAT, proven by the same messages seen on both sides (${captures.map((c) => c.file).join(' and ')}): ${examples.slice(0, 3).join(', ')}${examples.length > 3 ? ` and ${examples.length - 3} more` : ''}. A message sent to the private address from outside that never crossed carries a lost-between-captures finding; split the column to see the two addresses apart.`], frames: [] });
   }
   return out;
 }

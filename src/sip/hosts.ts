@@ -41,7 +41,8 @@ export interface MergeProposal {
   id: number;
   /** The IPs proposed as one node (each is a host column). */
   ips: string[];
-  kind: 'multihomed-proxy' | 'multihomed-host' | 'nat' | 'mixed';
+  /** 'nat-aligned': inside and outside address of one NAT mapping, proven by two captures (applied by default). */
+  kind: 'multihomed-proxy' | 'multihomed-host' | 'nat' | 'mixed' | 'nat-aligned';
   reasons: string[];
   /** Message indexes that show it. */
   evidence: number[];

@@ -78,7 +78,8 @@ export interface AppState {
   dismissNotice(): void;
 
   /** `opts.keyLog`: TLS key log text (SSLKEYLOGFILE format) to decrypt SIP over TLS. */
-  openFile(file: Blob, name: string, opts?: { keyLog?: string }): Promise<void>;
+  /** `more`: further captures of the same problem (other capture points), lined up with `file`. */
+  openFile(file: Blob, name: string, opts?: { keyLog?: string; more?: Array<{ file: Blob; name: string }> }): Promise<void>;
   /** Open a capture served from this page's origin (the `?url=` parameter). */
   openUrl(url: string): Promise<void>;
   cancel(): void;
@@ -173,9 +174,11 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
         return;
       }
       const seq = ++loadSeq;
+      const firstName = name;
+      if (opts?.more && opts.more.length > 0) name = [name, ...opts.more.map((m) => m.name)].join(' + ');
       set({ status: { kind: 'loading', name, progress: null } });
       try {
-        const result = await getClient().open(file, name, (progress) => set({ status: { kind: 'loading', name, progress } }), opts);
+        const result = await getClient().open(file, firstName, (progress) => set({ status: { kind: 'loading', name, progress } }), opts);
         if (seq !== loadSeq) return;
         details = new Map();
         headerPending.clear();
@@ -356,7 +359,8 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
       }
       // Bring the finding's call into the ladder and select its first evidence message.
       const frames = new Set(f.frames);
-      const first = r.messages.find((m) => frames.has(m.frame) || m.frames.some((x) => frames.has(x)));
+      const cap = f.capture ?? 0; // several captures: frames are the finding's own capture's
+      const first = r.messages.find((m) => (m.capture ?? 0) === cap && (frames.has(m.frame) || m.frames.some((x) => frames.has(x))));
       set((s) => {
         let selectedCalls = s.view.selectedCalls;
         let marks = {};

@@ -86,9 +86,12 @@ export function App() {
   const onFiles = useCallback(
     (files: FileList | null) => {
       if (!files || files.length === 0) return;
-      // A capture may come with its TLS key log (dropped or picked together).
-      void pickFiles([...files]).then(({ capture, keyLog }) => {
-        if (capture) void openFile(capture, capture.name, keyLog ? { keyLog } : undefined);
+      // A capture may come with its TLS key log (dropped or picked together), and with captures
+      // taken at other points (both sides of a NAT): those are lined up with the first.
+      void pickFiles([...files]).then(({ capture, more, keyLog }) => {
+        if (!capture) return;
+        const opts = { ...(keyLog ? { keyLog } : {}), ...(more.length > 0 ? { more: more.map((f) => ({ file: f as Blob, name: f.name })) } : {}) };
+        void openFile(capture, capture.name, Object.keys(opts).length > 0 ? opts : undefined);
       });
     },
     [openFile],

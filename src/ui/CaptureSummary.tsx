@@ -30,6 +30,7 @@ export function CaptureSummary({ report, name, elapsedMs }: { report: Report; na
           {report.findings.length}
         </dd>
       </dl>
+      {report.captures && report.alignment && <AlignmentSummary report={report} />}
       {w.length > 0 && (
         <details className="warnings">
           <summary data-testid="warning-line">
@@ -47,5 +48,82 @@ export function CaptureSummary({ report, name, elapsedMs }: { report: Report; na
         </details>
       )}
     </section>
+  );
+}
+
+const ms = (us: number | null): string => (us === null ? 'n/a' : `${(us / 1000).toFixed(3)} ms`);
+const sec = (us: number): string => `${(us / 1e6).toFixed(1)} s`;
+
+/**
+ * Several captures lined up: each file's clock offset (and how sure), what matched, what was seen
+ * at one point only, and the NAT mappings both sides show, as a table.
+ */
+function AlignmentSummary({ report }: { report: Report }) {
+  const caps = report.captures!;
+  const a = report.alignment!;
+  return (
+    <details className="alignment-panel" data-testid="alignment">
+      <summary data-testid="alignment-line">
+        {caps.length} captures aligned: {a.matched.length} messages matched between points, {a.onlyIn.length} seen at one point only
+        {a.lost.length > 0 ? `, ${a.lost.length} lost between them` : ''}, {a.natMappings.length} NAT mapping{a.natMappings.length === 1 ? '' : 's'}
+      </summary>
+      <div className="alignment-body">
+      <table>
+        <thead>
+          <tr>
+            <th>Capture</th>
+            <th>SIP messages</th>
+            <th>Clock offset</th>
+            <th>Spread</th>
+          </tr>
+        </thead>
+        <tbody>
+          {caps.map((c, i) => (
+            <tr key={i}>
+              <td>
+                <svg width="12" height="12" aria-hidden="true" className={`crossing cap-${i % 4}`}>
+                  <path d="M6,1 l5,5 l-5,5 l-5,-5 z" />
+                </svg>{' '}
+                {i + 1}: {c.file}
+              </td>
+              <td>{c.messages}</td>
+              <td>{i === 0 ? 'reference' : `${ms(c.clockOffsetUs)} ahead`}</td>
+              <td>{i === 0 ? '' : `${ms(c.offsetSpreadUs)} (${c.matchedForOffset} messages)`}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {a.natMappings.length > 0 && (
+        <table data-testid="nat-mappings">
+          <thead>
+            <tr>
+              <th>Inside</th>
+              <th>Outside</th>
+              <th>Transport</th>
+              <th>Frames</th>
+              <th>Messages</th>
+              <th>Longest idle survived</th>
+              <th>Dropped after idle</th>
+            </tr>
+          </thead>
+          <tbody>
+            {a.natMappings.map((m, i) => (
+              <tr key={i}>
+                <td>{m.inside}</td>
+                <td>{m.outside}</td>
+                <td>{m.transport.toUpperCase()}</td>
+                <td>
+                  {m.firstFrame}–{m.lastFrame} of {caps[m.capture]?.file}
+                </td>
+                <td>{m.messages}</td>
+                <td>{sec(m.longestIdleUs)}</td>
+                <td>{m.droppedAfterIdleUs === null ? '—' : sec(m.droppedAfterIdleUs)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      </div>
+    </details>
   );
 }

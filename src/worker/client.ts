@@ -87,9 +87,10 @@ export class EngineClient {
   }
 
   /** Analyse a file; replaces (and cancels) any analysis in progress. */
-  async open(file: Blob, name: string, onProgress?: (p: Progress) => void, opts?: { keyLog?: string }): Promise<OpenResult> {
+  async open(file: Blob, name: string, onProgress?: (p: Progress) => void, opts?: { keyLog?: string; more?: Array<{ file: Blob; name: string }> }): Promise<OpenResult> {
     this.cancel();
     const keyLog = opts?.keyLog;
+    const more = opts?.more;
     const heapLimit = (performance as unknown as { memory?: { jsHeapSizeLimit?: number } }).memory?.jsHeapSizeLimit;
     const { id, promise } = this.request<Extract<WorkerEvent, { kind: 'result' }>>(
       (requestId) => ({
@@ -98,6 +99,7 @@ export class EngineClient {
         file,
         name,
         ...(keyLog !== undefined ? { keyLog } : {}),
+        ...(more && more.length > 0 ? { more } : {}),
         ...(typeof heapLimit === 'number' && heapLimit > 0 ? { heapLimit } : {}),
       }),
       onProgress,

@@ -4,7 +4,8 @@
  * answers export requests by re-reading the file. A new `open` cancels the previous one.
  */
 import { analyzeBlob, CancelledError, memoryBudgetFor, NotACaptureError } from '../engine/analyze.ts';
-import type { Analysis } from '../engine/analyze.ts';
+import { analyzeMany } from '../engine/analyze-many.ts';
+import type { Analysis, Progress } from '../engine/analyze.ts';
 import { extractFrames } from '../engine/extract.ts';
 import { tlsKeysFor } from '../engine/tls-export.ts';
 import { mediaForFrames } from '../engine/call-export.ts';
@@ -25,7 +26,14 @@ const scope = self as unknown as {
 
 let current: { requestId: number; abort: AbortController } | null = null;
 /** The analysis, the file (re-read for exports) and the TLS key log it was read with (given, or carried in the pcapng). */
-let loaded: { analysis: Analysis; file: Blob; keyLog: string } | null = null;
+let loaded: { analysis: Analysis; file: Blob; keyLog: string; captures: number } | null = null;
+
+/** What needs one capture's bytes (exports, share links, audio) says so when several are open. */
+function oneCaptureOnly(requestId: number, what: string): boolean {
+  if (!loaded || loaded.captures < 2) return false;
+  post({ kind: 'error', requestId, code: 'internal', message: `${what} works on one capture at a time: ${loaded.captures} captures are open together; open the capture you need on its own` });
+  return true;
+}
 
 function post(ev: WorkerEvent, transfer?: Transferable[]): void {
   scope.postMessage(ev, transfer);
@@ -49,20 +57,42 @@ async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void
   const started = performance.now();
   let lastPost = 0;
   try {
+    const onProgress = (progress: Progress): void => {
+      const now = performance.now();
+      if (progress.stage === 'decoding' && now - lastPost < 50) return;
+      lastPost = now;
+      post({ kind: 'progress', requestId: req.requestId, progress });
+    };
+    const budget = memoryBudgetFor(heapLimit(req.heapLimit));
+    if (req.more && req.more.length > 0) {
+      // Several captures of one problem: each read in turn, then lined up (engine/analyze-many.ts).
+      const inputs = [{ name: req.name, data: req.file }, ...req.more.map((m) => ({ name: m.name, data: m.file }))];
+      const total = inputs.reduce((s, i) => s + i.data.size, 0);
+      let before = 0;
+      const multi = await analyzeMany(inputs, {
+        signal: abort.signal,
+        memoryBudgetBytes: budget,
+        ...(req.keyLog !== undefined ? { keyLog: req.keyLog } : {}),
+        onProgress: (p) => {
+          before = inputs.slice(0, p.capture).reduce((s, i) => s + i.data.size, 0);
+          onProgress({ ...p, bytesRead: before + p.bytesRead, totalBytes: total });
+        },
+      });
+      if (abort.signal.aborted) throw new CancelledError();
+      const analysis: Analysis = { report: multi.report, messages: multi.messages, model: multi.parts[0]!.model, secrets: [] };
+      loaded = { analysis, file: req.file, keyLog: req.keyLog ?? '', captures: inputs.length };
+      post({ kind: 'result', requestId: req.requestId, report: multi.report, name: inputs.map((i) => i.name).join(' + '), elapsedMs: performance.now() - started });
+      return;
+    }
     const analysis = await analyzeBlob(req.file, {
       signal: abort.signal,
-      memoryBudgetBytes: memoryBudgetFor(heapLimit(req.heapLimit)),
+      memoryBudgetBytes: budget,
       ...(req.keyLog !== undefined ? { keyLog: req.keyLog } : {}),
-      onProgress: (progress) => {
-        const now = performance.now();
-        if (progress.stage === 'decoding' && now - lastPost < 50) return;
-        lastPost = now;
-        post({ kind: 'progress', requestId: req.requestId, progress });
-      },
+      onProgress,
     }, 4 << 20);
     if (abort.signal.aborted) throw new CancelledError();
     const carried = analysis.secrets.filter((x) => x.type === DSB_TLS_KEY_LOG).map((x) => new TextDecoder().decode(x.data));
-    loaded = { analysis, file: req.file, keyLog: [req.keyLog ?? '', ...carried].join('\n') };
+    loaded = { analysis, file: req.file, keyLog: [req.keyLog ?? '', ...carried].join('\n'), captures: 1 };
     post({ kind: 'result', requestId: req.requestId, report: analysis.report, name: req.name, elapsedMs: performance.now() - started });
   } catch (e) {
     if (e instanceof CancelledError || abort.signal.aborted) post({ kind: 'error', requestId: req.requestId, code: 'cancelled', message: 'Cancelled.' });
@@ -98,7 +128,9 @@ scope.addEventListener('message', (e: MessageEvent) => {
         post({ kind: 'error', requestId: req.requestId, code: 'internal', message: 'no capture loaded' });
         break;
       }
-      post({ kind: 'search', requestId: req.requestId, result: searchMessages(loaded.analysis.messages, req.query, req.limit) });
+      // Several captures: their messages' own indices are per capture; search by merged position.
+      const msgs = loaded.captures > 1 ? loaded.analysis.messages.map((m, index) => ({ ...m, index })) : loaded.analysis.messages;
+      post({ kind: 'search', requestId: req.requestId, result: searchMessages(msgs, req.query, req.limit) });
       break;
     }
     case 'export': {
@@ -106,6 +138,7 @@ scope.addEventListener('message', (e: MessageEvent) => {
         post({ kind: 'error', requestId: req.requestId, code: 'internal', message: 'no capture loaded' });
         break;
       }
+      if (oneCaptureOnly(req.requestId, 'Export as pcap')) break;
       const frames = new Set(req.frames);
       // A pcapng keeps SIP over TLS readable: the whole connections and their keys go with it.
       const tls = req.format === 'pcapng' ? tlsKeysFor(loaded.analysis.report, frames, loaded.keyLog) : undefined;
@@ -121,6 +154,7 @@ scope.addEventListener('message', (e: MessageEvent) => {
         post({ kind: 'error', requestId: req.requestId, code: 'internal', message: 'no capture loaded' });
         break;
       }
+      if (oneCaptureOnly(req.requestId, 'Listening')) break;
       void decodeStream(chunkBytes(readChunks(loaded.file, 4 << 20)), req.stream)
         .then((a) => post({ kind: 'audio', requestId: req.requestId, ...a }, [a.pcm.buffer as ArrayBuffer]))
         .catch((err: unknown) => post({ kind: 'error', requestId: req.requestId, code: 'internal', message: err instanceof Error ? err.message : String(err) }));
@@ -131,6 +165,7 @@ scope.addEventListener('message', (e: MessageEvent) => {
         post({ kind: 'error', requestId: req.requestId, code: 'internal', message: 'no capture loaded' });
         break;
       }
+      if (oneCaptureOnly(req.requestId, 'A share link')) break;
       const { analysis, file } = loaded;
       void buildBundle({ report: analysis.report, messages: analysis.messages, scan: scanBlob(file) }, req.view, req.options)
         .then((bundle) => post({ kind: 'share', requestId: req.requestId, bundle }, [bundle.capture.buffer as ArrayBuffer]))

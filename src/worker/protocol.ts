@@ -14,8 +14,10 @@ export type WorkerRequest =
    * `keyLog`: optional TLS key log text (SSLKEYLOGFILE format) to decrypt SIP over TLS.
    * `heapLimit`: the page's JS heap limit in bytes where the browser tells it (Chromium's
    * `performance.memory`, which workers do not have); the worker sizes its memory budget by it.
+   * `more`: further captures of the same problem taken at other points, lined up with the first
+   * (engine/analyze-many.ts); the report then carries `captures` and `alignment`.
    */
-  | { kind: 'open'; requestId: number; file: Blob; name: string; keyLog?: string; heapLimit?: number }
+  | { kind: 'open'; requestId: number; file: Blob; name: string; keyLog?: string; heapLimit?: number; more?: Array<{ file: Blob; name: string }> }
   | { kind: 'cancel'; requestId: number }
   | { kind: 'detail'; requestId: number; index: number }
   /** `media` (default true): add the RTP/RTCP packets of the calls whose messages are among `frames`. */

@@ -195,8 +195,19 @@ export function MessageDetailPane() {
   const findings = useMemo(() => {
     if (!m || !report) return [];
     const frames = new Set([m.frame, ...m.frames]);
-    return report.findings.map((f, i) => [f, i] as const).filter(([f]) => f.frames.some((x) => frames.has(x)));
+    const cap = m.capture ?? 0;
+    return report.findings
+      .map((f, i) => [f, i] as const)
+      .filter(([f]) => ((f.capture ?? 0) === cap && f.frames.some((x) => frames.has(x))) || (f.alsoFrames ?? []).some((x) => x.capture === cap && frames.has(x.frame)));
   }, [m, report]);
+  // Several captures: the copies of this message seen at the other capture points.
+  const copies = useMemo(() => {
+    if (!m || !report?.alignment) return [];
+    const g = report.alignment.groups.find((x) => x.includes(m.index));
+    return g ? g.filter((i) => i !== m.index).map((i) => report.messages[i]!) : [];
+  }, [m, report]);
+  const [compareWith, setCompareWith] = useState<number | null>(null);
+  const captureName = (c: number | undefined): string => report?.captures?.[c ?? 0]?.file ?? '';
 
   if (!m || index === null) return <p className="muted pad">Select an arrow to see its message.</p>;
   const pos = tx.findIndex((x) => x.index === m.index);
@@ -208,7 +219,8 @@ export function MessageDetailPane() {
   return (
     <div className="message-detail" data-testid="message-detail">
       <h3>
-        {messageLabel(m)} <span className="muted">frame {m.frame}</span>
+        {messageLabel(m)} {report?.captures && <span className="capture-tag">{captureName(m.capture)}</span>}
+        <span className="muted">frame {m.frame}</span>
       </h3>
       <p className="meta">
         {dateTimeUs(m.timeUs).slice(0, 10)} {clockUs(m.timeUs)} UTC · {fullEndpoint(m.src)} → {fullEndpoint(m.dst)} · {m.transport.toUpperCase()}
@@ -250,6 +262,19 @@ export function MessageDetailPane() {
           ))}
         </ul>
       )}
+      {copies.length > 0 && (
+        <div className="copies" data-testid="copies">
+          <span className="muted">Also seen at {copies.length === 1 ? 'another capture point' : `${copies.length} other points`}: </span>
+          {copies.map((c) => (
+            <button key={c.index} type="button" className="link" aria-pressed={compareWith === c.index} onClick={() => setCompareWith(compareWith === c.index ? null : c.index)}>
+              {captureName(c.capture)} frame {c.frame} ({fullEndpoint(c.src)} → {fullEndpoint(c.dst)}) — compare
+            </button>
+          ))}
+        </div>
+      )}
+      {compareWith !== null && d?.d && copies.some((c) => c.index === compareWith) && report && (
+        <CopyDiff a={{ m, raw: d.d.raw, name: captureName(m.capture) }} otherIndex={compareWith} report={report} name={captureName(report.messages[compareWith]?.capture)} />
+      )}
       {d === null ? (
         <p className="muted">Loading the message…</p>
       ) : d.error ? (
@@ -268,5 +293,67 @@ export function MessageDetailPane() {
         <textarea value={annotations[index] ?? ''} rows={2} onChange={(e) => api.getState().setAnnotation(index, e.currentTarget.value)} />
       </label>
     </div>
+  );
+}
+
+/**
+ * Two copies of one message seen at two capture points, side by side: every line the other copy
+ * does not have word for word is highlighted (what a NAT's ALG, an SBC or a proxy changed on the
+ * way), with the rewrites the alignment named above. Text only, never HTML.
+ */
+function CopyDiff({ a, otherIndex, report, name }: { a: { m: { index: number; frame: number; timeUs: number }; raw: string; name: string }; otherIndex: number; report: NonNullable<ReturnType<typeof selectReport>>; name: string }) {
+  const api = useAppStoreApi();
+  const [other, setOther] = useState<{ index: number; raw: string | null; error: string | null } | null>(null);
+  useEffect(() => {
+    let live = true;
+    api
+      .getState()
+      .detail(otherIndex)
+      .then(
+        (d) => live && setOther({ index: otherIndex, raw: d.raw, error: null }),
+        (e: unknown) => live && setOther({ index: otherIndex, raw: null, error: e instanceof Error ? e.message : String(e) }),
+      );
+    return () => {
+      live = false;
+    };
+  }, [api, otherIndex]);
+  const b = report.messages[otherIndex]!;
+  const earlierFirst = a.m.timeUs <= b.timeUs;
+  // The rewrites along the path between the two copies (each is named between consecutive copies).
+  const group = report.alignment?.groups.find((g) => g.includes(a.m.index) && g.includes(otherIndex)) ?? [];
+  const [lo, hi] = [group.indexOf(a.m.index), group.indexOf(otherIndex)].sort((x, y) => x - y) as [number, number];
+  const between = new Set(group.slice(lo, hi + 1));
+  const rewrites = (report.alignment?.rewrites ?? []).filter((r) => between.has(r.message) && between.has(r.from));
+  if (!other || other.index !== otherIndex) return <p className="muted">Loading the other copy…</p>;
+  if (other.raw === null) return <p className="error-inline">Could not load the other copy: {other.error}</p>;
+  const left = earlierFirst ? { raw: a.raw, name: a.name, frame: a.m.frame } : { raw: other.raw, name, frame: b.frame };
+  const right = earlierFirst ? { raw: other.raw, name, frame: b.frame } : { raw: a.raw, name: a.name, frame: a.m.frame };
+  const linesL = left.raw.split(/\r?\n/);
+  const linesR = right.raw.split(/\r?\n/);
+  const setL = new Set(linesL);
+  const setR = new Set(linesR);
+  const side = (lines: string[], otherSet: Set<string>, label: string) => (
+    <div>
+      <h4>{label}</h4>
+      <pre>
+        {lines.map((l, i) => (
+          <div key={i} className={otherSet.has(l) ? undefined : 'changed'} data-changed={otherSet.has(l) ? undefined : 'true'}>
+            {l === '' ? '\u00a0' : l}
+          </div>
+        ))}
+      </pre>
+    </div>
+  );
+  return (
+    <section className="copy-diff-wrap" data-testid="copy-diff" aria-label="Both copies side by side">
+      <p className="meta">
+        {rewrites.length > 0 ? `Changed on the way: ${[...new Set(rewrites.map((r) => r.header))].join(', ')}.` : 'No header the alignment compares changed between these copies.'}
+        {rewrites.some((r) => r.noSipHop) ? ' No SIP hop lies between them (same Vias): something on the path rewrote the SIP text.' : ''}
+      </p>
+      <div className="copy-diff">
+        {side(linesL, setR, `${left.name} frame ${left.frame} (earlier)`)}
+        {side(linesR, setL, `${right.name} frame ${right.frame} (later)`)}
+      </div>
+    </section>
   );
 }

@@ -63,6 +63,7 @@ export function useLadderLayout(availableWidth?: number): LadderLayout | null {
       overlays,
       measure: measureLabel,
       availableWidth,
+      ...(report.alignment ? { copies: report.alignment.groups } : {}),
     });
   }, [report, messages, callIds, hosts, proposals, unfolded, timeMode, selectedForTime, overlays, availableWidth]);
 }
@@ -322,6 +323,7 @@ export function Ladder() {
       findings: report?.findings ?? [],
       laneColor: new Map(layout?.lanes.map((l) => [l.id, l.color]) ?? []),
       showConnections: overlays.connections,
+      captureNames: report?.captures?.map((c) => c.file) ?? [],
     }),
     [selected, hoverTx, evidence, overlays, report, layout],
   );

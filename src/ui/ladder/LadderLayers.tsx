@@ -50,6 +50,8 @@ export interface RowRenderState {
   /** Lane colour slot by connection id. */
   laneColor: ReadonlyMap<number, number>;
   showConnections: boolean;
+  /** Several captures: their file names (report.captures), for the crossing markers. */
+  captureNames: readonly string[];
 }
 
 /** The accessible name of an arrow: "frame 12, INVITE, 203.0.113.5:5060 to 198.51.100.7:5060". */
@@ -58,6 +60,7 @@ export function arrowName(row: MessageRow, findings: readonly Finding[]): string
   const parts = [`frame ${m.frame}`, row.label, `${fullEndpoint(m.src)} to ${fullEndpoint(m.dst)}`];
   if (m.hasSdp) parts.push('with SDP');
   if (row.count > 1) parts.push(`sent ${row.count} times`);
+  if (row.crossings.length > 1) parts.push(`seen at ${row.crossings.length} capture points`);
   if (row.isRetransmission) parts.push('retransmission');
   if (m.transport !== 'udp') parts.push(m.transport.toUpperCase());
   for (const fi of row.findings) {
@@ -185,11 +188,35 @@ function ArrowRowImpl({ row, layout, rowIndex, state, interactive }: ArrowProps)
       {m.connection !== null && state.showConnections && (
         <text className={`conn-tag lane-${(laneSlot ?? 0) % 6}`} x={connX} y={labelY}>#{m.connection}</text>
       )}
+      {!self && row.crossings.length > 1 && <Crossings row={row} a={a} b={b} y={y} names={state.captureNames} />}
       {row.ghost && <GhostArrow row={row} layout={layout} />}
     </g>
   );
 }
 export const ArrowRow = memo(ArrowRowImpl);
+
+/**
+ * Several captures: one marker on the arrow per capture point that saw this message, in the
+ * order it passed them, each saying where, when and as what (a NAT changes the addresses).
+ */
+function Crossings({ row, a, b, y, names }: { row: MessageRow; a: number; b: number; y: number; names: readonly string[] }) {
+  const n = row.crossings.length;
+  const t0 = row.crossings[0]!.timeUs;
+  return (
+    <g className="crossings">
+      {row.crossings.map((c, k) => {
+        const x = a + ((b - a) * (k + 1)) / (n + 1);
+        const name = names[c.capture ?? 0] ?? `capture ${(c.capture ?? 0) + 1}`;
+        return (
+          <g key={`${c.capture}:${c.frame}`} className={`crossing cap-${(c.capture ?? 0) % 4}`} data-testid="crossing" data-capture={c.capture} data-frame={c.frame}>
+            <path d={`M${x},${y - 5} l5,5 l-5,5 l-5,-5 z`} />
+            <title>{`Seen in ${name}, frame ${c.frame}, ${k === 0 ? 'first' : `+${((c.timeUs - t0) / 1000).toFixed(3)} ms later`}: ${c.src} → ${c.dst}`}</title>
+          </g>
+        );
+      })}
+    </g>
+  );
+}
 
 function GhostArrow({ row, layout }: { row: MessageRow; layout: LadderLayout }) {
   const g = row.ghost!;
@@ -349,7 +376,8 @@ export function GutterFrames({ layout, from, to }: { layout: LadderLayout; from:
       {layout.rows.slice(from, to).map((r) =>
         r.kind === 'message' ? (
           <text key={r.key} x={8} y={r.y + ARROW_DY + 15}>
-            #{r.message.frame}
+            {/* Several captures: frames are per file, so the capture's number comes first ("2:#3"). */}
+            {r.message.capture !== undefined ? `${r.message.capture + 1}:` : ''}#{r.message.frame}
           </text>
         ) : null,
       )}

@@ -57,6 +57,7 @@ export function LadderToolbar({ layout, panZoom }: { layout: LadderLayout | null
     findings: report?.findings ?? [],
     laneColor: new Map(layout?.lanes.map((l) => [l.id, l.color]) ?? []),
     showConnections: overlays.connections,
+    captureNames: report?.captures?.map((c) => c.file) ?? [],
   });
 
   const run = async (what: string, fn: () => Promise<void> | void) => {

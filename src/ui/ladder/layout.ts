@@ -89,6 +89,11 @@ export interface MessageRow {
   ghost: GhostArrow | null;
   /** Position of the message's call in the selected calls. */
   call: number;
+  /**
+   * Several captures: the copies of this message seen at other capture points and drawn as this
+   * one arrow (same columns), this message first; empty with one capture.
+   */
+  crossings: ReportMessage[];
 }
 
 export interface RtpRow {
@@ -172,7 +177,15 @@ export interface LayoutInput {
   /** Width of the viewport (px at zoom 1): columns narrow (down to MIN_COL_WIDTH) so every host
    * fits it when they can, abbreviating labels that no longer fit. */
   availableWidth?: number;
+  /**
+   * Several captures (report.alignment.groups): copies of one message at different capture
+   * points. A copy that falls on the same two columns as the first is drawn as that one arrow.
+   */
+  copies?: ReadonlyArray<readonly number[]>;
 }
+
+/** Frames are per capture when several are open: a finding's frame names a message of its own capture. */
+const frameKey = (capture: number | undefined, frame: number): number => (capture ?? 0) * 2 ** 32 + frame;
 
 /** Room an arrow needs beside its label: badges (SDP, ×N, finding, connection) and margins. */
 const LABEL_EXTRA = 110;
@@ -231,17 +244,20 @@ export function layoutLadder(input: LayoutInput): LadderLayout {
   const findings = input.findings ?? [];
   const selectedSet = new Set(input.callIds);
 
-  // Findings by frame (only those about these calls, or capture-wide ones).
+  // Findings by frame (only those about these calls, or capture-wide ones); with several
+  // captures a frame is keyed with its capture.
   const findingsByFrame = new Map<number, number[]>();
   const ghostByFrame = new Map<number, number>();
+  const addFinding = (key: number, fi: number): void => {
+    let l = findingsByFrame.get(key);
+    if (!l) findingsByFrame.set(key, (l = []));
+    if (!l.includes(fi)) l.push(fi);
+  };
   findings.forEach((f, fi) => {
     if (f.callId !== null && !selectedSet.has(f.callId)) return;
-    for (const fr of f.frames) {
-      let l = findingsByFrame.get(fr);
-      if (!l) findingsByFrame.set(fr, (l = []));
-      if (!l.includes(fi)) l.push(fi);
-    }
-    if (f.expected) ghostByFrame.set(f.expected.messageFrame, fi);
+    for (const fr of f.frames) addFinding(frameKey(f.capture, fr), fi);
+    for (const x of f.alsoFrames ?? []) addFinding(frameKey(x.capture, x.frame), fi);
+    if (f.expected) ghostByFrame.set(frameKey(f.capture, f.expected.messageFrame), fi);
   });
 
   // Retransmission chains.
@@ -253,6 +269,26 @@ export function layoutLadder(input: LayoutInput): LadderLayout {
     l.push(rtx);
   }
   const byIndex = new Map(input.messages.map((m) => [m.index, m]));
+
+  // Copies of one message at several capture points: those on the first copy's columns fold into it.
+  const copyHead = new Map<number, number>();
+  const crossingsOf = new Map<number, ReportMessage[]>();
+  for (const g of input.copies ?? []) {
+    const present = g.filter((i) => byIndex.has(i));
+    if (present.length < 2) continue;
+    const head = byIndex.get(present[0]!)!;
+    const hf = columnOf(head.src);
+    const ht = columnOf(head.dst);
+    const list = [head];
+    for (const i of present.slice(1)) {
+      const c = byIndex.get(i)!;
+      if (columnOf(c.src) === hf && columnOf(c.dst) === ht) {
+        copyHead.set(i, head.index);
+        list.push(c);
+      }
+    }
+    if (list.length > 1) crossingsOf.set(head.index, list);
+  }
 
   // Message rows (y filled in later, once RTP rows are merged in by time).
   interface Pending {
@@ -270,6 +306,7 @@ export function layoutLadder(input: LayoutInput): LadderLayout {
   }
 
   for (const m of input.messages) {
+    if (copyHead.has(m.index)) continue; // drawn as its first copy's arrow
     const h = heads.get(m.index);
     const isRtx = h !== undefined && byIndex.has(h);
     if (isRtx && !unfolded.has(h)) continue; // folded into its head
@@ -277,14 +314,16 @@ export function layoutLadder(input: LayoutInput): LadderLayout {
     const foldedHere = !isRtx && chain.length > 0 && !unfolded.has(m.index) ? chain : [];
     const from = columnOf(m.src);
     const to = columnOf(m.dst);
-    const frames = [m.frame, ...m.frames, ...foldedHere.flatMap((i) => byIndex.get(i)?.frames ?? [])];
+    const crossings = crossingsOf.get(m.index) ?? [];
+    const keyOf = (x: ReportMessage): number[] => [frameKey(x.capture, x.frame), ...x.frames.map((f) => frameKey(x.capture, f))];
+    const frames = [...keyOf(m), ...foldedHere.flatMap((i) => keyOf(byIndex.get(i)!)), ...crossings.slice(1).flatMap(keyOf)];
     const fl: number[] = [];
     if (overlays.findings) {
       for (const fr of frames) for (const fi of findingsByFrame.get(fr) ?? []) if (!fl.includes(fi)) fl.push(fi);
     }
     let ghost: GhostArrow | null = null;
     if (overlays.ghosts) {
-      const gi = ghostByFrame.get(m.frame) ?? foldedHere.map((i) => ghostByFrame.get(byIndex.get(i)!.frame)).find((x) => x !== undefined);
+      const gi = ghostByFrame.get(frameKey(m.capture, m.frame)) ?? foldedHere.map((i) => ghostByFrame.get(frameKey(byIndex.get(i)!.capture, byIndex.get(i)!.frame))).find((x) => x !== undefined);
       const exp = gi === undefined ? null : findings[gi]!.expected;
       if (gi !== undefined && exp) {
         ghost = { from: columnOf(exp.from), to: columnOf(exp.to), label: `should have gone to ${exp.to}`, reason: exp.reason, finding: gi, target: exp.to };
@@ -311,6 +350,7 @@ export function layoutLadder(input: LayoutInput): LadderLayout {
         findings: fl,
         ghost,
         call: m.callId !== null ? (callIndex.get(m.callId) ?? 0) : 0,
+        crossings,
       },
     });
   }
@@ -438,10 +478,9 @@ export function layoutLadder(input: LayoutInput): LadderLayout {
   const anchors: Array<[number, number]> = [];
   for (const r of rows) {
     if (r.kind !== 'message') continue;
-    anchors.push([r.message.frame, r.y + r.height / 2]);
-    for (const f of r.folded) {
-      const fm = byIndex.get(f);
-      if (fm) anchors.push([fm.frame, r.y + r.height / 2]);
+    anchors.push([frameKey(r.message.capture, r.message.frame), r.y + r.height / 2]);
+    for (const f of [...r.folded.map((i) => byIndex.get(i)), ...r.crossings.slice(1)]) {
+      if (f) anchors.push([frameKey(f.capture, f.frame), r.y + r.height / 2]);
     }
   }
   anchors.sort((a, b) => a[0] - b[0]);
@@ -477,18 +516,19 @@ export function layoutLadder(input: LayoutInput): LadderLayout {
       if (wanted.has(c.id)) continue;
       // A connection between two of our hosts during the call (e.g. a ClientHello answered by
       // RST carries no SIP, but explains why the next request never arrived).
-      if (ips.has(endpointIp(c.client)) && ips.has(endpointIp(c.server)) && c.openedFrame <= lastFrame && (c.closedFrame ?? c.lastFrame) >= firstFrame) wanted.add(c.id);
+      if (ips.has(endpointIp(c.client)) && ips.has(endpointIp(c.server)) && frameKey(c.capture, c.openedFrame) <= lastFrame && frameKey(c.capture, c.closedFrame ?? c.lastFrame) >= firstFrame) wanted.add(c.id);
     }
     const problemsOf = connectionProblems(findings, selectedSet, input.connections);
     const chosen = input.connections.filter((c) => wanted.has(c.id)).sort((a, b) => a.openedFrame - b.openedFrame);
     chosen.forEach((c, li) => {
+      const fyc = (frame: number): number => fy(frameKey(c.capture, frame));
       const x = colsRight + metrics.laneGap + li * metrics.laneWidth;
       const problems = [...(problemsOf.get(c.id) ?? [])];
       if (c.tls && (c.tls.handshake === 'failed' || c.tls.alert) && !problems.includes('TLS handshake failed')) problems.push('TLS handshake failed');
       const events: LaneEvent[] = [];
       const proto = c.transport.toUpperCase();
       events.push({
-        y: fy(c.openedFrame),
+        y: fyc(c.openedFrame),
         frame: c.openedFrame,
         kind: 'open',
         label: `${c.sawSyn ? 'SYN' : 'first seen'} from ${c.client} to ${c.server} (frame ${c.openedFrame})`,
@@ -499,16 +539,16 @@ export function layoutLadder(input: LayoutInput): LadderLayout {
         const fr = t.clientHelloFrame ?? c.openedFrame;
         const parts = [`ClientHello ${t.sni ? `SNI ${t.sni}` : 'no SNI'}`, t.version ?? (t.offeredVersions.length ? `offers ${t.offeredVersions.join('/')}` : 'version unknown'), `handshake ${t.handshake}`];
         if (t.alert) parts.push(`alert: ${t.alert}`);
-        events.push({ y: fy(fr), frame: fr, kind: 'tls', label: `${parts.join(', ')} (frame ${fr})`, bad: t.handshake === 'failed' || t.alert !== null });
+        events.push({ y: fyc(fr), frame: fr, kind: 'tls', label: `${parts.join(', ')} (frame ${fr})`, bad: t.handshake === 'failed' || t.alert !== null });
       }
-      for (const fr of c.messageFrames) events.push({ y: fy(fr), frame: fr, kind: 'message', label: `carried frame ${fr}`, bad: false });
-      for (const g of c.gaps) events.push({ y: fy(g.frame), frame: g.frame, kind: 'gap', label: `${g.bytes} bytes missing from the ${g.side} (frame ${g.frame})`, bad: true });
+      for (const fr of c.messageFrames) events.push({ y: fyc(fr), frame: fr, kind: 'message', label: `carried frame ${fr}`, bad: false });
+      for (const g of c.gaps) events.push({ y: fyc(g.frame), frame: g.frame, kind: 'gap', label: `${g.bytes} bytes missing from the ${g.side} (frame ${g.frame})`, bad: true });
       const closeBad = problems.includes('closed under a live dialog');
       for (const e of c.closeEvents) {
-        events.push({ y: fy(e.frame), frame: e.frame, kind: 'close', label: `${e.flag.toUpperCase()} from the ${e.side} (${e.side === 'client' ? c.client : c.server}, frame ${e.frame})`, bad: closeBad || (e.flag === 'rst' && c.tls?.handshake === 'failed') });
+        events.push({ y: fyc(e.frame), frame: e.frame, kind: 'close', label: `${e.flag.toUpperCase()} from the ${e.side} (${e.side === 'client' ? c.client : c.server}, frame ${e.frame})`, bad: closeBad || (e.flag === 'rst' && c.tls?.handshake === 'failed') });
       }
       if (c.closeEvents.length === 0 && c.closedFrame !== null) {
-        events.push({ y: fy(c.closedFrame), frame: c.closedFrame, kind: 'close', label: `${c.closedBy?.toUpperCase() ?? 'closed'}${c.closedBySide ? ` from the ${c.closedBySide}` : ''} (frame ${c.closedFrame})`, bad: closeBad });
+        events.push({ y: fyc(c.closedFrame), frame: c.closedFrame, kind: 'close', label: `${c.closedBy?.toUpperCase() ?? 'closed'}${c.closedBySide ? ` from the ${c.closedBySide}` : ''} (frame ${c.closedFrame})`, bad: closeBad });
       }
       const ys = events.map((e) => e.y);
       const y0 = Math.min(...ys);

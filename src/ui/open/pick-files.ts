@@ -23,12 +23,15 @@ const MAX_KEYLOG_BYTES = 8 << 20;
 
 export interface PickedFiles {
   capture: File | null;
+  /** Further captures dropped or picked together (other capture points of the same problem), in the order given. */
+  more: File[];
   keyLog: string | null;
   keyLogName: string | null;
 }
 
 export async function pickFiles(files: readonly File[]): Promise<PickedFiles> {
   let capture: File | null = null;
+  const more: File[] = [];
   let keyLog: string | null = null;
   let keyLogName: string | null = null;
   for (const f of files) {
@@ -40,7 +43,8 @@ export async function pickFiles(files: readonly File[]): Promise<PickedFiles> {
         continue;
       }
     }
-    capture ??= f;
+    if (capture === null) capture = f;
+    else more.push(f);
   }
-  return { capture, keyLog, keyLogName };
+  return { capture, more, keyLog, keyLogName };
 }

@@ -17,6 +17,8 @@ function FindingItem({ f, i, active }: { f: Finding; i: number; active: boolean 
   const api = useAppStoreApi();
   const key = findingNoteKey(f);
   const note = useAppStore((s) => s.view.findingNotes[key] ?? '');
+  // Several captures: frames are per file, so say whose.
+  const captureName = useAppStore((s) => (f.capture !== undefined ? s.report?.captures?.[f.capture]?.file : undefined));
   return (
     <li className={`finding sev-${f.severity}${active ? ' active' : ''}`} data-testid="finding" data-kind={f.kind}>
       <button type="button" className="finding-title" aria-pressed={active} onClick={() => api.getState().showEvidence(active ? null : i)}>
@@ -34,7 +36,7 @@ function FindingItem({ f, i, active }: { f: Finding; i: number; active: boolean 
         <p className="muted">
           {f.kind}
           {f.references.length ? ` · ${f.references.join(', ')}` : ''}
-          {f.frames.length ? ` · frames ${f.frames.slice(0, 12).join(', ')}${f.frames.length > 12 ? ` … (+${f.frames.length - 12})` : ''}` : ''}
+          {f.frames.length ? ` · ${captureName ? `${captureName} ` : ''}frames ${f.frames.slice(0, 12).join(', ')}${f.frames.length > 12 ? ` … (+${f.frames.length - 12})` : ''}` : ''}
         </p>
         <label className="finding-note">
           <span className="muted">Note</span>
