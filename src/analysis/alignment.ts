@@ -126,6 +126,8 @@ function median(xs: number[]): number {
 
 /** Copies further apart than this are not one message (SIP retransmits after T1 = 500 ms at the earliest). */
 export const COPY_WINDOW_US = 200_000;
+/** No real path has this many hops: a storm of copies starts new groups instead of one ever-growing one. */
+const MAX_COPIES = 32;
 
 const sameEp = (a: Endpoint, b: Endpoint): boolean => a.port === b.port && normalizeHost(a.ip) === normalizeHost(b.ip);
 const sameIp = (a: Endpoint, b: Endpoint): boolean => normalizeHost(a.ip) === normalizeHost(b.ip);
@@ -182,6 +184,7 @@ export function alignMessages(msgs: readonly AlignMessage[], ranges: ReadonlyArr
       const g = groups[candidates[c]!]!;
       const first = msgs[g[0]!]!;
       if (m.timeUs - first.timeUs > COPY_WINDOW_US) break;
+      if (g.length >= MAX_COPIES) continue;
       const last = msgs[g[g.length - 1]!]!;
       const repeats = g.some((j) => msgs[j]!.capture === m.capture && sameEp(msgs[j]!.src, m.src) && sameEp(msgs[j]!.dst, m.dst));
       if (!repeats && nextHop(last, m)) {
@@ -271,6 +274,7 @@ export function alignMessages(msgs: readonly AlignMessage[], ranges: ReadonlyArr
     byInside.set(mp.inside, mp);
   }
   const mappingList = [...mappings.values()];
+  const mappingIndex = new Map(mappingList.map((mp, i) => [mp, i]));
   const firstCapture = (g: number[]): number => msgs[g[0]!]!.capture;
   for (let i = 0; i < msgs.length; i++) {
     const gi = groupOf[i]!;
@@ -295,7 +299,7 @@ export function alignMessages(msgs: readonly AlignMessage[], ranges: ReadonlyArr
         const dstNames = names(m.dst, dstMap);
         if (!names(m.src, srcMap).some((a) => dstNames.some((b) => pairs.has(pair(a, b))))) continue;
         const mp = dstMap ?? srcMap;
-        lost.push({ message: j, missingFrom: d, mapping: mp ? mappingList.indexOf(mp) : null });
+        lost.push({ message: j, missingFrom: d, mapping: mp ? (mappingIndex.get(mp) ?? null) : null });
         if (dstMap && endpointKey(m.dst) === dstMap.outside && dstMap.droppedMessage === null && m.timeUs > dstMap.lastTimeUs) {
           dstMap.droppedMessage = j;
           dstMap.droppedAfterIdleUs = m.timeUs - dstMap.lastTimeUs;
