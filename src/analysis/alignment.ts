@@ -167,7 +167,7 @@ function comparable(m: SipMessage): Array<[string, string]> {
 }
 
 /**
- * Align messages already merged on one timeline (sorted by corrected time). `ranges[c]` is
+ * Align messages already merged on one timeline (by corrected time, each capture in its own order). `ranges[c]` is
  * capture c's first and last packet time on that timeline.
  */
 export function alignMessages(msgs: readonly AlignMessage[], ranges: ReadonlyArray<{ firstUs: number; lastUs: number }>): Alignment {

@@ -68,9 +68,26 @@ export function mergeAnalyses(names: readonly string[], parts: readonly Analysis
   const offsets = parts.map((p, c) => (c === 0 ? { offsetUs: 0, spreadUs: 0, pairs: 0 } : estimateOffset(parts[0]!.messages, p.messages)));
 
   // 2. One timeline.
+  // A merge, not a sort: each capture keeps its own (capture) order — a clock that steps back
+  // inside one file must not reorder its frames — and the captures interleave by corrected time.
   const order: Array<{ capture: number; index: number; t: number }> = [];
-  parts.forEach((p, c) => p.messages.forEach((m, i) => order.push({ capture: c, index: i, t: m.timeUs - offsets[c]!.offsetUs })));
-  order.sort((a, b) => a.t - b.t || a.capture - b.capture || a.index - b.index);
+  const next = parts.map(() => 0);
+  for (;;) {
+    let best = -1;
+    let bestT = Infinity;
+    for (let c = 0; c < parts.length; c++) {
+      const m = parts[c]!.messages[next[c]!];
+      if (!m) continue;
+      const t = m.timeUs - offsets[c]!.offsetUs;
+      if (best < 0 || t < bestT) {
+        best = c;
+        bestT = t;
+      }
+    }
+    if (best < 0) break;
+    order.push({ capture: best, index: next[best]!, t: bestT });
+    next[best]!++;
+  }
   const mergedIndex: number[][] = parts.map((p) => new Array<number>(p.messages.length));
   order.forEach((o, k) => (mergedIndex[o.capture]![o.index] = k));
 
