@@ -198,7 +198,7 @@ export function Ladder() {
       if (target.closest('input, textarea, select, button, summary, a[href], .host-menu')) return;
       const s = api.getState();
       const cur = s.view.selectedMessage;
-      const curRow = cur === null ? -1 : messageRows.findIndex(([r]) => r.kind === 'message' && (r.index === cur || r.folded.includes(cur)));
+      const curRow = cur === null ? -1 : messageRows.findIndex(([r]) => r.kind === 'message' && (r.index === cur || r.folded.includes(cur) || r.crossings.some((c) => c.index === cur)));
       const go = (pos: number) => {
         const hit = messageRows[Math.max(0, Math.min(messageRows.length - 1, pos))];
         if (hit && hit[0].kind === 'message') select(hit[0].index, true);

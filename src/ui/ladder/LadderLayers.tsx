@@ -105,7 +105,7 @@ function ArrowRowImpl({ row, layout, rowIndex, state, interactive }: ArrowProps)
     isResponse ? 'response' : 'request',
     m.malformed ? 'malformed' : '',
     row.isRetransmission ? 'rtx' : '',
-    state.selected !== null && (row.index === state.selected || row.folded.includes(state.selected)) ? 'selected' : '',
+    state.selected !== null && (row.index === state.selected || row.folded.includes(state.selected) || row.crossings.some((c) => c.index === state.selected)) ? 'selected' : '',
     state.hoveredTransaction !== null && m.transaction === state.hoveredTransaction ? 'tx-hl' : '',
     evidence ? 'evidence' : '',
   ]

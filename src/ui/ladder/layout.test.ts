@@ -286,3 +286,40 @@ describe('geometry helpers', () => {
     expect(visibleRows(l.rows, 35, 70, 1)).toEqual([0, 4]);
   });
 });
+
+describe('several captures', () => {
+  const LAN = '192.168.1.10:5060';
+  const NAT = '203.0.113.1:4000';
+  const finding = (p: Partial<Finding>): Finding => ({ kind: 'sip-alg-suspected', severity: 'warning', callId: 'call-1', frames: [], title: 't', explanation: '', references: [], fix: '', ...p });
+  function twoPoints(): ReportMessage[] {
+    nextIndex = 0;
+    return [
+      msg({ src: LAN, dst: B, method: 'INVITE', capture: 1, frame: 3 }),
+      msg({ src: NAT, dst: B, method: 'INVITE', capture: 0, frame: 3 }),
+      msg({ src: B, dst: C, method: 'INVITE', capture: 0, frame: 4 }),
+    ];
+  }
+  const proposals = proposedHosts({ calls: [], hosts: [{ ips: ['192.168.1.10', '203.0.113.1'], kind: 'nat-aligned', reasons: ['both sides'], frames: [] }] } as never);
+
+  it('a copy on the same columns (NAT inside and outside in one column) is one arrow with its crossings; a forwarded copy is its own', () => {
+    const l = layoutLadder(input(twoPoints(), { proposals, copies: [[0, 1, 2]] }));
+    const rows = l.rows.filter((r): r is MessageRow => r.kind === 'message');
+    expect(rows.map((r) => r.index)).toEqual([0, 2]);
+    expect(rows[0]!.crossings.map((c) => `${c.capture}:${c.frame}`)).toEqual(['1:3', '0:3']);
+    expect(rows[1]!.crossings).toEqual([]);
+    expect(l.rowOfMessage.get(1)).toBe(l.rows.indexOf(rows[0]!));
+  });
+
+  it('without the NAT column merged, both copies are drawn', () => {
+    const l = layoutLadder(input(twoPoints(), { copies: [[0, 1, 2]] }));
+    expect(l.rows.filter((r) => r.kind === 'message')).toHaveLength(3);
+  });
+
+  it("a finding's frames mark messages of its own capture only", () => {
+    const l = layoutLadder(input(twoPoints(), { findings: [finding({ frames: [4], capture: 0 }), finding({ frames: [3], capture: 1 })] }));
+    const byIndex = new Map(l.rows.filter((r): r is MessageRow => r.kind === 'message').map((r) => [r.index, r.findings]));
+    expect(byIndex.get(0)).toEqual([1]); // capture 1 frame 3
+    expect(byIndex.get(1)).toEqual([]); // capture 0 frame 3: no finding names it
+    expect(byIndex.get(2)).toEqual([0]);
+  });
+});

@@ -441,6 +441,7 @@ export function layoutLadder(input: LayoutInput): LadderLayout {
     if (r.kind !== 'message') return;
     rowOfMessage.set(r.index, i);
     for (const f of r.folded) rowOfMessage.set(f, i);
+    for (const c of r.crossings) rowOfMessage.set(c.index, i);
   });
 
   // Columns are as wide as the longest label needs (within bounds), so labels never cross lifelines.
