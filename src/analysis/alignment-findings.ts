@@ -69,7 +69,7 @@ function lostBetween({ names, messages, report, alignment }: AlignmentFindingInp
           `The mapping had survived idle gaps of up to ${seconds(mp.longestIdleUs)}; after ${seconds(mp.droppedAfterIdleUs)} of silence the NAT no longer forwarded to it, so its UDP timeout lies between those two figures.`,
       );
       refs.push('RFC 4787 §4.3', 'RFC 5626 §4.4.1');
-      fix = `Keep the NAT mapping alive: keep-alives (CRLF per RFC 5626, or OPTIONS) or re-REGISTER more often than every ${seconds(Math.max(mp.longestIdleUs, 1e6))}, or raise the NAT's UDP timeout above the longest silence in a call.`;
+      fix = `Keep the NAT mapping alive: the NAT forgot it somewhere between ${seconds(mp.longestIdleUs)} and ${seconds(mp.droppedAfterIdleUs)} of silence, so send keep-alives (CRLF per RFC 5626, or OPTIONS) or re-REGISTER well inside that (every 15–20 s is common practice), or raise the NAT's UDP timeout above the longest silence in a call.`;
     }
     out.push({
       kind: 'lost-between-captures',

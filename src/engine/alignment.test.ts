@@ -127,6 +127,37 @@ describe('two capture points of one NAT, aligned', () => {
     expect(f[0]!.title).toContain('ACK ×');
   });
 
+  it('a NAT whose UDP mapping expired (recorded with a 20 s timeout): the BYEs it dropped, and the mapping lifetime measured', async () => {
+    const dir = path.resolve(import.meta.dirname, '../../test/captures/alignment/binding-expired');
+    const r = (
+      await analyzeMany([
+        { name: 'capture.pcap', data: new Uint8Array(readFileSync(path.join(dir, 'capture.pcap'))) },
+        { name: 'capture-lan.pcap', data: new Uint8Array(readFileSync(path.join(dir, 'capture-lan.pcap'))) },
+      ])
+    ).report;
+    expect(checkReport(r)).toEqual([]);
+    const [mp] = r.alignment!.natMappings;
+    expect(r.alignment!.natMappings).toHaveLength(1);
+    expect(mp).toMatchObject({ inside: '192.168.1.10:5060', transport: 'udp' });
+    // The NAT's timeout was 20 s: the mapping survived shorter silences and not 35 s of it.
+    expect(mp!.longestIdleUs).toBeLessThan(20e6);
+    expect(mp!.droppedAfterIdleUs).toBeGreaterThan(20e6);
+    expect(r.messages[mp!.droppedMessage!]).toMatchObject({ method: 'BYE', dst: mp!.outside, capture: 0 });
+    const lost = r.findings.filter((f) => f.kind === 'lost-between-captures');
+    expect(lost).toHaveLength(1);
+    expect(lost[0]).toMatchObject({ severity: 'error', capture: 0 });
+    // Only the BYEs sent while the LAN capture was still recording (its last RTCP) are named.
+    const lanEnd = r.captures![1]!.lastTime!;
+    for (const f of lost[0]!.frames) {
+      const m = r.messages.find((x) => x.capture === 0 && x.frame === f)!;
+      expect(m).toMatchObject({ method: 'BYE', dst: mp!.outside });
+      expect(m.time < lanEnd).toBe(true);
+    }
+    expect(lost[0]!.frames.length).toBeGreaterThanOrEqual(5);
+    expect(lost[0]!.explanation).toMatch(/UDP timeout lies between/);
+    expect(lost[0]!.references).toContain('RFC 4787 §4.3');
+  });
+
   it('the LAN file shifted by +3.7 s: the same matches, the offset within 5 ms', async () => {
     for (const sample of ['01-missing-ack', '12-sip-alg', '08-one-way-audio']) {
       const plain = await load(sample);
