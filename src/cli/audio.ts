@@ -2,7 +2,7 @@
  * `sipladder audio FILE --ssrc 0x… [--keylog FILE] [--dst ip:port] -o out.wav`: one direction of a
  * call as a WAV file. The capture is analysed first (to know the stream's endpoints, payload type
  * and, where SDP says so, codec; --keylog lets SDP inside SIP over TLS count), then re-read for
- * that stream's packets only (src/media/extract.ts), decoded (G.711) and written as 16-bit PCM.
+ * that stream's packets only (src/media/extract.ts), decoded (G.711, G.722) and written as 16-bit PCM.
  * Exit 0 with a one-line summary on stderr; exit 2 with one line for bad input.
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
@@ -74,8 +74,9 @@ export async function audioMain(args: string[]): Promise<number> {
     const stream = matches[0]!;
     // Re-read with a fresh reader: only this stream's packets are decoded and kept.
     const audio = await decodeStream(fileBytes(path), selectorOf(stream));
-    if (audio.codec !== 'pcmu' && audio.codec !== 'pcma') {
-      return fail(`${path}: stream ${ssrcHex(ssrc)} is ${codecLabel(audio.codec, stream.payloadType)}; the CLI decodes G.711 (PCMU/PCMA) only`);
+    if (audio.codec !== 'pcmu' && audio.codec !== 'pcma' && audio.codec !== 'g722') {
+      const why = audio.codec === 'opus' ? 'Opus is decoded by the browser (WebCodecs): open the capture in sipladder and use Download WAV in the Media tab' : 'the CLI decodes G.711 (PCMU/PCMA) and G.722';
+      return fail(`${path}: stream ${ssrcHex(ssrc)} is ${codecLabel(audio.codec, stream.payloadType)}; ${why}`);
     }
     const wav = writeWav(audio.pcm, audio.sampleRate);
     if (opts['-o'] === '-') await new Promise<void>((resolve) => process.stdout.write(wav, () => resolve()));

@@ -16,14 +16,16 @@
  *     packet goes where its arrival time puts it, measured from the previous packet;
  *   - only the stream's audio payload type is decoded; comfort noise (PT 13, RFC 3389) and
  *     telephone-events (RFC 4733) are left as silence.
- * G.711 (PCMU/PCMA, RFC 3551 §4.5.14) is decoded here; other codecs are handed back as payloads
- * with their positions for the platform to decode (WebCodecs in the page's worker).
+ * G.711 (PCMU/PCMA, RFC 3551 §4.5.14) and G.722 (RFC 3551 §4.5.2) are decoded here; Opus
+ * (RFC 7587) by the platform's WebCodecs AudioDecoder where the runtime has one (media/opus.ts).
  */
 import type { CaptureWarning, ContainerReader, ContainerSink, PacketRecord } from '../capture/types.ts';
 import { decodePacket } from '../capture/decode.ts';
 import { openContainer, sniffContainer } from '../capture/sniff.ts';
 import { gunzipChunks } from '../capture/source.ts';
 import { ALAW_TABLE, decodeG711, ULAW_TABLE } from './g711.ts';
+import { G722Decoder } from './g722.ts';
+import { OpusPackets, opusDecoderAvailable } from './opus.ts';
 
 export type AudioCodec = 'pcmu' | 'pcma' | 'g722' | 'opus' | 'other';
 
@@ -286,22 +288,44 @@ export class PcmTimeline {
   }
 }
 
-/** The stream's audio decoded to PCM: G.711 here, other codecs give an empty result and a message. */
+/**
+ * The stream's audio decoded to PCM: G.711 and G.722 here (any runtime); Opus through the
+ * platform's WebCodecs AudioDecoder where there is one (the page's worker), else an empty result
+ * and a message; other codecs likewise.
+ */
 export async function decodeStream(chunks: AsyncIterable<Uint8Array>, sel: StreamSelector, maxSeconds = MAX_AUDIO_SECONDS): Promise<DecodedAudio> {
   const codec = audioCodecOf(sel.payloadType, sel.codec);
   const { sampleRate } = ratesOf(codec);
   const timeline = new PcmTimeline(Math.round(maxSeconds * sampleRate));
   const table = codec === 'pcmu' ? ULAW_TABLE : codec === 'pcma' ? ALAW_TABLE : null;
+  const g722 = codec === 'g722' ? new G722Decoder() : null;
+  const opus = codec === 'opus' && opusDecoderAvailable() ? new OpusPackets() : null;
   let cut = false;
-  const scan = await scanStream(table === null ? emptyChunks() : chunks, sel, (p) => {
-    if (!timeline.reserve(p.position, p.payload.length)) {
+  const decodable = table !== null || g722 !== null || opus !== null;
+  const scan = await scanStream(decodable ? chunks : emptyChunks(), sel, (p) => {
+    const n = g722 ? 2 * p.payload.length : table ? p.payload.length : 0;
+    if (!timeline.reserve(p.position, n)) {
       cut = true;
       return;
     }
-    decodeG711(table!, p.payload, timeline.samples, p.position);
+    if (table) decodeG711(table, p.payload, timeline.samples, p.position);
+    else if (g722) g722.decode(p.payload, timeline.samples, p.position);
+    else if (opus) opus.add(p.position, p.payload);
   });
   const warnings = scan.warnings;
-  if (table === null) warnings.push({ message: `${codecLabel(codec, sel.payloadType)} is not decoded by sipladder itself` });
+  if (opus) {
+    const r = await opus.decode(timeline, sampleRate);
+    for (const w of r.warnings) warnings.push(w);
+    if (r.cut) cut = true;
+  }
+  if (!decodable) {
+    warnings.push({
+      message:
+        codec === 'opus'
+          ? 'Opus is decoded by the browser (WebCodecs); this runtime has no AudioDecoder — open the capture in sipladder in the browser to listen'
+          : `${codecLabel(codec, sel.payloadType)} is not decoded by sipladder itself`,
+    });
+  }
   if (cut) warnings.push({ message: `the audio was cut at ${Math.round(maxSeconds / 60)} minutes` });
   return { codec, sampleRate, pcm: timeline.result(), startUs: scan.startUs, packets: scan.packets, placed: scan.placed, warnings };
 }
