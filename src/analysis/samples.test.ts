@@ -39,7 +39,10 @@ const LAN_UNPROVABLE: Record<string, { kinds: string[]; why: string }> = {
   '02-excessive-nat-fixup': { kinds: ['excessive-nat-fixup'], why: 'the Contact is rewritten at proxy A, out of the LAN\'s sight' },
   // capture-lan.pcap holds only UDP port 5060 and ends with the ACK 1.4 s into the call: the BYE
   // the NAT dropped 35 s later never reached the LAN, and a pcap does not record how long the
-  // capture ran on after its last packet, so no idle time can be measured from it.
+  // capture ran on after its last packet, so no idle time can be measured from it. Seen from the
+  // LAN alone a call whose BYE was dropped looks like a call still going on; opened together with
+  // the WAN side it is proven (engine/alignment.test.ts: the dropped BYEs and the mapping's
+  // lifetime, on a recording of this story whose LAN side keeps recording).
   '07-udp-binding-expired': { kinds: ['nat-binding-expired'], why: 'the LAN capture ends 1.4 s after the ACK; the dropped BYE never reaches it' },
 };
 
