@@ -68,4 +68,9 @@ test('the missing-ACK pair: the ACK that left the proxy and never reached the LA
   await expect(lost).toContainText('ACK ×');
   await expect(lost).toContainText('never reached capture-lan.pcap');
   await expect(lost).toContainText('capture.pcap frames 18');
+  // On the ladder the lost ACKs carry a ✕ that names the capture that never saw them.
+  const marked = ui.arrows(page).filter({ has: page.getByTestId('lost-marker') });
+  await expect(marked.first()).toHaveAttribute('data-label', 'ACK');
+  await expect(marked.first().getByTestId('lost-marker').locator('title')).toHaveText(/Never seen in capture-lan\.pcap/);
+  await page.screenshot({ path: test.info().outputPath('lost.png') });
 });

@@ -63,7 +63,7 @@ export function useLadderLayout(availableWidth?: number): LadderLayout | null {
       overlays,
       measure: measureLabel,
       availableWidth,
-      ...(report.alignment ? { copies: report.alignment.groups } : {}),
+      ...(report.alignment ? { copies: report.alignment.groups, lost: report.alignment.lost } : {}),
     });
   }, [report, messages, callIds, hosts, proposals, unfolded, timeMode, selectedForTime, overlays, availableWidth]);
 }

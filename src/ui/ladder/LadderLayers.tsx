@@ -61,6 +61,7 @@ export function arrowName(row: MessageRow, findings: readonly Finding[]): string
   if (m.hasSdp) parts.push('with SDP');
   if (row.count > 1) parts.push(`sent ${row.count} times`);
   if (row.crossings.length > 1) parts.push(`seen at ${row.crossings.length} capture points`);
+  if (row.lostIn.length > 0) parts.push(`never seen at ${row.lostIn.length === 1 ? 'the other capture point' : `${row.lostIn.length} other capture points`}`);
   if (row.isRetransmission) parts.push('retransmission');
   if (m.transport !== 'udp') parts.push(m.transport.toUpperCase());
   for (const fi of row.findings) {
@@ -189,6 +190,14 @@ function ArrowRowImpl({ row, layout, rowIndex, state, interactive }: ArrowProps)
         <text className={`conn-tag lane-${(laneSlot ?? 0) % 6}`} x={connX} y={labelY}>#{m.connection}</text>
       )}
       {!self && row.crossings.length > 1 && <Crossings row={row} a={a} b={b} y={y} names={state.captureNames} />}
+      {row.lostIn.length > 0 && (
+        <g className="lost-between" data-testid="lost-marker">
+          <text x={self ? a + 24 : b - dir * 22} y={y + 5} textAnchor="middle">
+            ✕
+          </text>
+          <title>{`Never seen in ${row.lostIn.map((c) => state.captureNames[c] ?? `capture ${c + 1}`).join(', ')}: lost between the capture points`}</title>
+        </g>
+      )}
       {row.ghost && <GhostArrow row={row} layout={layout} />}
     </g>
   );

@@ -310,6 +310,19 @@ describe('several captures', () => {
     expect(l.rowOfMessage.get(1)).toBe(l.rows.indexOf(rows[0]!));
   });
 
+  it('copies of a forwarded message fold into the first copy on their own columns, not into the original', () => {
+    nextIndex = 0;
+    const msgs = [
+      msg({ src: C, dst: B, method: 'INVITE', capture: 0, frame: 7 }),
+      msg({ src: B, dst: NAT, method: 'INVITE', capture: 0, frame: 9 }),
+      msg({ src: B, dst: LAN, method: 'INVITE', capture: 1, frame: 3 }),
+    ];
+    const l = layoutLadder(input(msgs, { proposals, copies: [[0, 1, 2]] }));
+    const rows = l.rows.filter((r): r is MessageRow => r.kind === 'message');
+    expect(rows.map((r) => r.index)).toEqual([0, 1]);
+    expect(rows[1]!.crossings.map((c) => c.index)).toEqual([1, 2]);
+  });
+
   it('without the NAT column merged, both copies are drawn', () => {
     const l = layoutLadder(input(twoPoints(), { copies: [[0, 1, 2]] }));
     expect(l.rows.filter((r) => r.kind === 'message')).toHaveLength(3);

@@ -94,6 +94,8 @@ export interface MessageRow {
    * one arrow (same columns), this message first; empty with one capture.
    */
   crossings: ReportMessage[];
+  /** Several captures: the captures that should have seen this message and did not (alignment.lost). */
+  lostIn: number[];
 }
 
 export interface RtpRow {
@@ -182,6 +184,8 @@ export interface LayoutInput {
    * points. A copy that falls on the same two columns as the first is drawn as that one arrow.
    */
   copies?: ReadonlyArray<readonly number[]>;
+  /** Several captures (report.alignment.lost): messages another capture point never saw. */
+  lost?: ReadonlyArray<{ message: number; missingFrom: number }>;
 }
 
 /** Frames are per capture when several are open: a finding's frame names a message of its own capture. */
@@ -270,24 +274,27 @@ export function layoutLadder(input: LayoutInput): LadderLayout {
   }
   const byIndex = new Map(input.messages.map((m) => [m.index, m]));
 
+  const lostIn = new Map<number, number[]>();
+  for (const l of input.lost ?? []) lostIn.set(l.message, [...(lostIn.get(l.message) ?? []), l.missingFrom]);
   // Copies of one message at several capture points: those on the first copy's columns fold into it.
   const copyHead = new Map<number, number>();
   const crossingsOf = new Map<number, ReportMessage[]>();
   for (const g of input.copies ?? []) {
-    const present = g.filter((i) => byIndex.has(i));
-    if (present.length < 2) continue;
-    const head = byIndex.get(present[0]!)!;
-    const hf = columnOf(head.src);
-    const ht = columnOf(head.dst);
-    const list = [head];
-    for (const i of present.slice(1)) {
-      const c = byIndex.get(i)!;
-      if (columnOf(c.src) === hf && columnOf(c.dst) === ht) {
-        copyHead.set(i, head.index);
+    // A message forwarded by a proxy is a new arrow; its copies on the same two columns (the same
+    // packet at another point, a NAT's inside and outside) fold into the first of them.
+    const firstOn = new Map<string, ReportMessage[]>();
+    for (const i of g) {
+      const c = byIndex.get(i);
+      if (!c) continue;
+      const key = `${columnOf(c.src)} ${columnOf(c.dst)}`;
+      const list = firstOn.get(key);
+      if (!list) firstOn.set(key, [c]);
+      else {
+        copyHead.set(i, list[0]!.index);
         list.push(c);
       }
     }
-    if (list.length > 1) crossingsOf.set(head.index, list);
+    for (const list of firstOn.values()) if (list.length > 1) crossingsOf.set(list[0]!.index, list);
   }
 
   // Message rows (y filled in later, once RTP rows are merged in by time).
@@ -351,6 +358,7 @@ export function layoutLadder(input: LayoutInput): LadderLayout {
         ghost,
         call: m.callId !== null ? (callIndex.get(m.callId) ?? 0) : 0,
         crossings,
+        lostIn: lostIn.get(m.index) ?? foldedHere.flatMap((i) => lostIn.get(i) ?? []).filter((c, k, a) => a.indexOf(c) === k),
       },
     });
   }
