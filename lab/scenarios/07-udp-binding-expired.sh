@@ -8,13 +8,21 @@
 # BYE retransmissions, then 408; the phone's call stays up.
 # capture.pcap: the proxy's interface (203.0.113.10), signalling only. capture-lan.pcap: the LAN
 # side of the NAT, SIP port only.
+# ALIGN_OUT=DIR records the same story for two-capture alignment instead (lab/alignment/): the
+# LAN side keeps SIP and RTCP, so it records through the call, and no manifest is written.
 . "$(dirname "$0")/../lib.sh"
 lab_init 07-udp-binding-expired
+LAN_FILTER=(udp port 5060)
+if [ -n "${ALIGN_OUT:-}" ]; then
+  rmdir "$OUT" 2>/dev/null || true
+  OUT="$ALIGN_OUT"; mkdir -p "$OUT"
+  LAN_FILTER=('udp port 5060 or (udp[8] & 0xc0 = 0x80 and udp[9] >= 200 and udp[9] <= 204)')
+fi
 lab_topology sl-proxy sl-peer
 nat_timeouts 20 20
 
 capture sl-proxy eth0 "$WORK/capture.pcap"
-capture sl-nat lan "$WORK/capture-lan.pcap" udp port 5060
+capture sl-nat lan "$WORK/capture-lan.pcap" "${LAN_FILTER[@]}"
 kam_cfg "$WORK/kamailio.cfg" "$PROXY_IP"
 kamailio_start sl-proxy "$WORK/kamailio.cfg" "$WORK/kamailio.log" -A FORCE_RPORT -A FIX_REGISTER -A FIX_CONTACT -A FR_TIMER=28000
 
@@ -30,4 +38,5 @@ nsx sl-nat conntrack -L -p udp 2>/dev/null | head -5 >&2 || true
 stop_captures
 cp "$WORK/capture.pcap" "$OUT/capture.pcap"; cp "$WORK/capture-lan.pcap" "$OUT/capture-lan.pcap"
 sip_summary "$OUT/capture.pcap"
+if [ -n "${ALIGN_OUT:-}" ]; then exit 0; fi
 python3 "$LAB_DIR/mkmanifest.py" "$LAB_DIR/scenarios/07-udp-binding-expired.manifest.json" "$OUT"

@@ -18,6 +18,7 @@ import type { Endpoint, Transport } from '../capture/types.ts';
 import { endpointKey } from '../capture/types.ts';
 import { isPrivateLike, normalizeHost } from '../sip/addresses.ts';
 import type { SipMessage } from '../sip/types.ts';
+import type { ReportNatMapping, ReportRewrite } from '../report/report.ts';
 
 /** One message on the common timeline (times already corrected by its capture's offset). */
 export interface AlignMessage {
@@ -30,41 +31,8 @@ export interface AlignMessage {
   sip: SipMessage | null;
 }
 
-export interface NatMapping {
-  /** "ip:port" on the private (inside) side. */
-  inside: string;
-  /** "ip:port" it is translated to on the outside. */
-  outside: string;
-  transport: Transport;
-  /** Frames of the outside copies (in `capture`) of the first and last message seen through it. */
-  firstFrame: number;
-  lastFrame: number;
-  /** extra: which capture those frames are in. */
-  capture: number;
-  /** extra: µs (common timeline) of the first and last message seen crossing it. */
-  firstTimeUs: number;
-  lastTimeUs: number;
-  /** extra: messages seen crossing it. */
-  messages: number;
-  /** extra: the longest silence it survived (µs between two messages that both crossed it). */
-  longestIdleUs: number;
-  /** extra: a message toward the mapping that did not cross: how long the mapping had been idle (µs), else null. */
-  droppedAfterIdleUs: number | null;
-  /** extra: index (in the merged message list) of that first message that did not cross. */
-  droppedMessage: number | null;
-}
-
-export interface Rewrite {
-  /** Index of the later copy (the one carrying `after`). */
-  message: number;
-  header: string;
-  before: string;
-  after: string;
-  /** extra: index of the earlier copy (carrying `before`). */
-  from: number;
-  /** extra: true when no SIP hop lies between the two copies (same Vias): a NAT's ALG or the like rewrote it. */
-  noSipHop: boolean;
-}
+export type NatMapping = ReportNatMapping;
+export type Rewrite = ReportRewrite;
 
 export interface Alignment {
   /** Copies of one message, in time order (indices into the merged list); only groups of 2+. */

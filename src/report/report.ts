@@ -264,29 +264,52 @@ export interface ReportCaptureRef {
   messages: number;
 }
 
+/** A NAT mapping both sides of a NAT show (contract: `inside`, `outside`, `transport`, `firstFrame`, `lastFrame`). */
+export interface ReportNatMapping {
+  /** "ip:port" on the private (inside) side. */
+  inside: string;
+  /** "ip:port" it is translated to on the outside. */
+  outside: string;
+  transport: Transport;
+  /** Frames of the outside copies (in `capture`) of the first and last message seen through it. */
+  firstFrame: number;
+  lastFrame: number;
+  /** extra: which capture those frames are in. */
+  capture: number;
+  /** extra: µs (common timeline) of the first and last message seen crossing it. */
+  firstTimeUs: number;
+  lastTimeUs: number;
+  /** extra: messages seen crossing it. */
+  messages: number;
+  /** extra: the longest silence it survived (µs between two messages that both crossed it). */
+  longestIdleUs: number;
+  /** extra: a message toward the mapping that did not cross: how long the mapping had been idle (µs), else null. */
+  droppedAfterIdleUs: number | null;
+  /** extra: index (in the merged message list) of that first message that did not cross. */
+  droppedMessage: number | null;
+}
+
+/** A header that differs between two copies of one message (contract: `message`, `header`, `before`, `after`). */
+export interface ReportRewrite {
+  /** Index of the later copy (the one carrying `after`). */
+  message: number;
+  header: string;
+  before: string;
+  after: string;
+  /** extra: index of the earlier copy (carrying `before`). */
+  from: number;
+  /** extra: true when no SIP hop lies between the two copies (same Vias): a NAT's ALG or the like rewrote it. */
+  noSipHop: boolean;
+}
+
 /** What lining several captures up showed (contract: `matched`, `onlyIn`, `natMappings`, `rewrites`). */
 export interface ReportAlignment {
   /** Pairs of message indices that are one message seen at two points (consecutive copies, in time order). */
   matched: Array<[number, number]>;
   /** Message indices seen at one point (one capture) only. */
   onlyIn: number[];
-  natMappings: Array<{
-    inside: string;
-    outside: string;
-    transport: Transport;
-    firstFrame: number;
-    lastFrame: number;
-    /** extras: see analysis/alignment.ts NatMapping. */
-    capture: number;
-    firstTimeUs: number;
-    lastTimeUs: number;
-    messages: number;
-    longestIdleUs: number;
-    droppedAfterIdleUs: number | null;
-    droppedMessage: number | null;
-  }>;
-  /** A header that differs between two copies of one message: `message` carries `after`, extra `from` carries `before`. */
-  rewrites: Array<{ message: number; header: string; before: string; after: string; from: number; noSipHop: boolean }>;
+  natMappings: ReportNatMapping[];
+  rewrites: ReportRewrite[];
   /** extra: of `onlyIn`, the messages another capture was placed and recording to see, and did not. */
   lost: Array<{ message: number; missingFrom: number; mapping: number | null }>;
   /** extra: every set of copies of one message (2 or more), in time order. */
