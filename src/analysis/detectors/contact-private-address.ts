@@ -36,6 +36,23 @@ function recordRouteHop(x: Msg): string | null {
   return hop.port !== null ? `${hop.host}:${hop.port}` : hop.host;
 }
 
+/**
+ * The proxy that took the UA's request straight from its NAT mapping Record-Routes the dialog and
+ * relays its media (its 2xx back to the UA names the proxy's own address in SDP c=, as rtpengine
+ * or an SBC does): a NAT-aware proxy stays on the path of every in-dialog request toward the UA.
+ * Returns that 2xx, or null.
+ */
+function natAwareRelay(callMsgs: readonly Msg[], mappings: readonly string[], after: number): Msg | null {
+  for (const y of callMsgs) {
+    if (y.isReq || y.t <= after || y.status < 200 || y.status >= 300 || !mappings.includes(y.dst)) continue;
+    const proxy = normalizeHost(y.srcIp);
+    const routes = y.sip.recordRoute.map((r) => (r.uri ? normalizeHost(r.uri.host) : ''));
+    const c = y.sip.sdp?.connection ?? y.sip.sdp?.media.find((m) => m.connection)?.connection ?? null;
+    if (routes.includes(proxy) && c !== null && normalizeHost(c) === proxy) return y;
+  }
+  return null;
+}
+
 export const detectContactPrivateAddress: Detector = {
   kind: 'contact-private-address',
   title: 'Contact holds a private address in a message that came from a public one',
@@ -121,6 +138,12 @@ export const detectContactPrivateAddress: Detector = {
       } else if (onlyRegister) {
         severity = 'info';
         consequences.push('A registrar behind which calls are routed to the source address of the REGISTER (e.g. fix_nated_register) copes with this; one that uses the Contact as is cannot reach the phone.');
+      } else if (natAwareRelay(callMsgs, mappings, first.t) !== null) {
+        const y = natAwareRelay(callMsgs, mappings, first.t)!;
+        severity = 'info';
+        consequences.push(
+          `${y.src}, which received it from the NAT's public address, Record-Routes the dialog and relays its media (its ${msgShort(y)} in frame ${y.frame} names itself in SDP c=): a NAT-aware proxy that stays on the path of every request toward the user agent and reaches it at ${mappings[0]}.`,
+        );
       } else if (recordRouteHop(headline) !== null) {
         // The route set puts a proxy (an SBC) between the peer and the Contact: in-dialog requests
         // go to it first (RFC 3261 §12.1.1, §12.2.1.1), and it sits on the Contact's side.
