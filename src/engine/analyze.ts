@@ -1,10 +1,15 @@
 /**
- * The engine: capture bytes in, report out. One pass, streaming:
+ * The engine: capture bytes in, report out. One pass, streaming, in four named stages
+ * (`analyzeIterator` calls them in this order):
  *
- *   bytes ─▶ (gunzip) ─▶ container reader (pcap/pcapng) ─▶ NetworkDecoder (link, IP, fragments)
- *         ─▶ TransportDecoder (UDP, TCP reassembly, TLS metadata, WebSocket, HEP, SCTP, RTP, ICMP)
- *         ─▶ SIP parser (one CapturedMessage per message; SDP announces media ports back)
- *   then  ─▶ SIP model (transactions, dialogs, calls, hosts, media) ─▶ detectors ─▶ Report
+ *   1. readCapture      bytes ─▶ (gunzip) ─▶ container reader (pcap/pcapng) ─▶ NetworkDecoder (link,
+ *                       IP, fragments, tunnels) ─▶ TransportDecoder (UDP, TCP reassembly, TLS metadata,
+ *                       WebSocket, HEP, SCTP, RTP, ICMP) ─▶ CapturePass.onApp: one CapturedMessage per
+ *                       SIP message (parsed; SDP announces media ports back), within the memory budget
+ *   2. addDecryptedTls  SIP over TLS decrypted with the key log(s), then `messages` in capture order
+ *   3. diagnose         SIP model (transactions, dialogs, calls, hosts, media) ─▶ detectors ─▶
+ *                       findings judged on what was analysed, one verdict per call
+ *   4. writeReport      the report (docs/REPORT.md)
  *
  * TLS: protected records are kept during the pass; afterwards, with a key log (pcapng Decryption
  * Secrets Blocks and/or `options.keyLog`), they are decrypted (capture/tls-decrypt.ts) and their
@@ -130,41 +135,72 @@ export async function analyzeChunks(
   }
 }
 
+/** The pipeline, stage by stage (see the header comment). */
 async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number, options: AnalyzeOptions): Promise<Analysis> {
-  const { onProgress, signal } = options;
-  const warnings: ReportWarning[] = [];
-  let droppedWarnings = 0;
-  const warn = (w: CaptureWarning): void => {
-    if (warnings.length < MAX_WARNINGS) warnings.push({ ...w });
-    else droppedWarnings++;
+  const pass = new CapturePass(totalBytes, options);
+  const read = await readCapture(it, pass, options.signal);
+  await addDecryptedTls(pass, read.transport, options);
+  pass.putInCaptureOrder();
+  const judged = diagnose(pass, read);
+  const report = writeReport(pass, read, judged);
+  pass.progress('done', totalBytes);
+  return { report, messages: pass.messages, model: judged.model, secrets: pass.secrets };
+}
+
+/**
+ * What the one pass accumulates: the SIP messages (one CapturedMessage per application payload,
+ * within the memory budget), the warnings (capped), the pcapng secrets, and the counts the report
+ * and the progress bar need.
+ */
+class CapturePass {
+  readonly messages: CapturedMessage[] = [];
+  readonly warnings: ReportWarning[] = [];
+  readonly secrets: Array<{ type: number; data: Uint8Array }> = [];
+  droppedWarnings = 0;
+  packets = 0;
+  firstTimeUs: number | null = null;
+  lastTimeUs: number | null = null;
+  decompressedBytes = 0;
+  bytesRead = 0;
+  /** Past the budget: SIP messages counted, not kept (see AnalyzeOptions.memoryBudgetBytes). */
+  readonly budget: number;
+  heapEstimate = 0;
+  notKept = 0;
+  notKeptFrom: number | null = null;
+  notKeptFromUs: number | null = null;
+  notKeptLast = 0;
+  /** Set once the transport decoder exists: SDP announces media ports to it. */
+  transport: TransportDecoder | null = null;
+
+  constructor(
+    readonly totalBytes: number,
+    private readonly options: AnalyzeOptions,
+  ) {
+    this.budget = options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
+  }
+
+  readonly warn = (w: CaptureWarning): void => {
+    if (this.warnings.length < MAX_WARNINGS) this.warnings.push({ ...w });
+    else this.droppedWarnings++;
   };
 
-  const messages: CapturedMessage[] = [];
-  const secrets: Array<{ type: number; data: Uint8Array }> = [];
-  let packets = 0;
-  let firstTimeUs: number | null = null;
-  let lastTimeUs: number | null = null;
-  let decompressedBytes = 0;
-
-  const budget = options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
-  let heapEstimate = 0;
-  let notKept = 0;
-  let notKeptFrom: number | null = null;
-  let notKeptFromUs: number | null = null;
-  let notKeptLast = 0;
+  progress(stage: Stage, bytesRead = this.bytesRead): void {
+    this.bytesRead = bytesRead;
+    this.options.onProgress?.({ stage, bytesRead, totalBytes: this.totalBytes, packets: this.packets, messages: this.messages.length });
+  }
 
   /** One application payload → one CapturedMessage (also for decrypted TLS after the pass). */
-  const onApp = (p: AppPayload): void => {
-    if (heapEstimate >= budget) {
-      notKept++;
-      if (notKeptFrom === null) {
-        notKeptFrom = p.frame;
-        notKeptFromUs = p.timeUs;
+  readonly onApp = (p: AppPayload): void => {
+    if (this.heapEstimate >= this.budget) {
+      this.notKept++;
+      if (this.notKeptFrom === null) {
+        this.notKeptFrom = p.frame;
+        this.notKeptFromUs = p.timeUs;
       }
-      notKeptLast = Math.max(notKeptLast, p.frame);
+      this.notKeptLast = Math.max(this.notKeptLast, p.frame);
       return;
     }
-    heapEstimate += MESSAGE_HEAP_BASE + MESSAGE_HEAP_PER_BYTE * p.bytes.length;
+    this.heapEstimate += MESSAGE_HEAP_BASE + MESSAGE_HEAP_PER_BYTE * p.bytes.length;
     const parsed = parseSip(p.bytes);
     // One copy of the text: the parser's when it decoded byte for byte (ASCII), else latin1.
     const same = parsed.ok && parsed.message.raw.length === p.bytes.length && !parsed.message.raw.includes('\uFFFD');
@@ -173,8 +209,8 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
       if (p.notes) parsed.message.notes.push(...p.notes);
       if (p.incomplete) parsed.message.notes.push(`incomplete: ${p.incomplete}`);
     }
-    const msg: CapturedMessage = {
-      index: messages.length,
+    this.messages.push({
+      index: this.messages.length,
       frame: p.frame,
       firstFrame: p.firstFrame,
       frames: p.frames,
@@ -187,27 +223,44 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
       sip: parsed.ok ? parsed.message : null,
       parseError: parsed.ok ? null : parsed.reason + (p.incomplete ? ` (${p.incomplete})` : ''),
       raw,
-    };
-    messages.push(msg);
-    if (parsed.ok && parsed.message.sdp) {
+    });
+    if (parsed.ok && parsed.message.sdp && this.transport) {
       for (const m of parsed.message.sdp.media) {
-        if (m.connection && m.port > 0) transport.announceMedia(m.connection, m.port, 'rtp');
-        for (const c of m.codecs) transport.announceCodec(m.connection, m.port, c.payload, c.codec);
+        if (m.connection && m.port > 0) this.transport.announceMedia(m.connection, m.port, 'rtp');
+        for (const c of m.codecs) this.transport.announceCodec(m.connection, m.port, c.payload, c.codec);
       }
     }
   };
 
-  const transport = new TransportDecoder(
-    { app: onApp, warning: warn },
-    { framer: createSipFramer, isSipStart: looksLikeSipStart },
-  );
-  const network = new NetworkDecoder({ ip: (ip) => transport.packet(ip), warning: warn });
+  /**
+   * `messages` is in capture order: by completion frame. TCP bytes held across a lost segment,
+   * and decrypted TLS, complete after later messages were emitted; a stable sort puts them back.
+   */
+  putInCaptureOrder(): void {
+    const m = this.messages;
+    if (inFrameOrder(m)) return;
+    m.sort((a, b) => a.frame - b.frame); // stable: same-frame messages keep their order
+    for (let i = 0; i < m.length; i++) m[i]!.index = i;
+  }
+}
 
-  let reader: ContainerReader | null = null;
-  let bytesRead = 0;
+/** What reading the capture leaves besides the pass's messages: the decoders' state and the container. */
+interface ReadCapture {
+  transport: TransportDecoder;
+  format: ContainerReader['format'];
+  linkTypes: number[];
+  compressed: boolean;
+}
 
-  const report = (stage: Stage): void =>
-    onProgress?.({ stage, bytesRead, totalBytes, packets, messages: messages.length });
+/**
+ * Stage 1, the one streaming pass: sniff (gzip?) and open the container, then every record through
+ * the network decoder (link, IP, fragments, tunnels) and the transport decoder (UDP, TCP
+ * reassembly, TLS, WebSocket, HEP, SCTP, RTP, ICMP), whose SIP payloads become messages.
+ */
+async function readCapture(it: AsyncIterator<InputChunk>, pass: CapturePass, signal: AbortSignal | undefined): Promise<ReadCapture> {
+  const transport = new TransportDecoder({ app: pass.onApp, warning: pass.warn }, { framer: createSipFramer, isSipStart: looksLikeSipStart });
+  pass.transport = transport;
+  const network = new NetworkDecoder({ ip: (ip) => transport.packet(ip), warning: pass.warn });
 
   // Peek the first chunk to sniff gzip; then feed everything through the container reader.
   const first = await it.next();
@@ -215,64 +268,60 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
   const head = first.value.bytes;
   const sniff = sniffContainer(head);
   if (sniff.kind === 'unknown') throw new NotACaptureError(sniff.reason);
+  const compressed = sniff.kind === 'gzip';
 
   async function* raw(): AsyncGenerator<Uint8Array> {
-    bytesRead = first.value!.end;
+    pass.bytesRead = first.value!.end;
     yield compressed ? head.slice() : head;
     for (;;) {
       if (signal?.aborted) throw new CancelledError();
       const n = await it.next();
       if (n.done) return;
-      bytesRead = n.value.end;
+      pass.bytesRead = n.value.end;
       // The decompressor may still hold a chunk when the next is read: give it its own copy,
       // because an input may reuse its buffers (the CLI's file reader does).
       yield compressed ? n.value.bytes.slice() : n.value.bytes;
     }
   }
-  const compressed = sniff.kind === 'gzip';
   const stream: AsyncIterable<Uint8Array> = compressed ? gunzipChunks(raw()) : raw();
 
+  const outOfRangeTime = (frame: number, timeUs: number): number => {
+    const seconds = Number.isFinite(timeUs) ? `${(timeUs / 1e6).toExponential(3)} s from 1970` : String(timeUs);
+    pass.warn({ frame, message: `frame ${frame}: its timestamp (${seconds}) is outside the years 0000–9999 a report can write; it is given the previous packet's time` });
+    return pass.lastTimeUs ?? 0;
+  };
   const sink = {
     packet: (rec: { frame: number; timeUs: number }) => {
       // A time no report can write (a corrupt pcapng timestamp or if_tsoffset): a warning for
       // this record, which takes the previous packet's time, instead of a lost report.
       if (!isReportableTime(rec.timeUs)) rec.timeUs = outOfRangeTime(rec.frame, rec.timeUs);
-      packets = rec.frame;
-      if (firstTimeUs === null) firstTimeUs = rec.timeUs;
-      lastTimeUs = rec.timeUs;
+      pass.packets = rec.frame;
+      if (pass.firstTimeUs === null) pass.firstTimeUs = rec.timeUs;
+      pass.lastTimeUs = rec.timeUs;
       // `rec` is the full PacketRecord; NetworkDecoder reads it during this call only.
       network.packet(rec as Parameters<NetworkDecoder['packet']>[0]);
     },
-    warning: warn,
-    secrets: (type: number, data: Uint8Array) => secrets.push({ type, data: data.slice() }),
+    warning: pass.warn,
+    secrets: (type: number, data: Uint8Array) => pass.secrets.push({ type, data: data.slice() }),
   };
 
-  const outOfRangeTime = (frame: number, timeUs: number): number => {
-    const seconds = Number.isFinite(timeUs) ? `${(timeUs / 1e6).toExponential(3)} s from 1970` : String(timeUs);
-    warn({ frame, message: `frame ${frame}: its timestamp (${seconds}) is outside the years 0000–9999 a report can write; it is given the previous packet's time` });
-    return lastTimeUs ?? 0;
-  };
-
-  report('reading');
+  pass.progress('reading');
+  let reader: ContainerReader | null = null;
   // The container is sniffed on its first 64 bytes (a decompressor may hand out tiny chunks).
   let pendingHead: Uint8Array[] = [];
   let pendingBytes = 0;
-  const openWith = (bytes: Uint8Array): ContainerReader => {
+  const flushHead = (): ContainerReader => {
+    const bytes = pendingHead.length === 1 ? pendingHead[0]! : concatBytes(pendingHead);
+    pendingHead = [];
     const opened = openContainer(bytes, sink);
     if ('error' in opened) throw new NotACaptureError(compressed ? `gzip file does not hold a capture: ${opened.error}` : opened.error);
-    return opened;
-  };
-  const flushHead = (): ContainerReader => {
-    const head = pendingHead.length === 1 ? pendingHead[0]! : concatBytes(pendingHead);
-    pendingHead = [];
-    const opened = openWith(head);
-    opened.push(head);
+    opened.push(bytes);
     return opened;
   };
   try {
     for await (const chunk of stream) {
       if (signal?.aborted) throw new CancelledError();
-      decompressedBytes += chunk.length;
+      pass.decompressedBytes += chunk.length;
       if (reader === null) {
         pendingHead.push(chunk);
         pendingBytes += chunk.length;
@@ -280,63 +329,78 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
       } else {
         reader.push(chunk);
       }
-      report('decoding');
+      pass.progress('decoding');
     }
     if (reader === null && pendingBytes > 0) reader = flushHead();
   } catch (e) {
     if (e instanceof NotACaptureError || e instanceof CancelledError) throw e;
     // A broken gzip stream or a read error: keep what was read, say what happened.
-    warn({ offset: decompressedBytes, message: `reading stopped at byte ${decompressedBytes}: ${e instanceof Error ? e.message : String(e)}` });
+    pass.warn({ offset: pass.decompressedBytes, message: `reading stopped at byte ${pass.decompressedBytes}: ${e instanceof Error ? e.message : String(e)}` });
   }
   if (reader === null) throw new NotACaptureError(compressed ? 'gzip file is empty or corrupt' : 'empty file: no bytes to read');
   reader.end();
   network.end();
   transport.end();
   if (signal?.aborted) throw new CancelledError();
+  return { transport, format: reader.format, linkTypes: reader.linkTypes(), compressed };
+}
 
-  // SIP over TLS: decrypt with the key log(s), then put the messages in capture order.
-  const added = await decryptTls(transport.tlsSessions(), secrets, options.keyLog, warn);
-  if (signal?.aborted) throw new CancelledError();
-  for (const p of added) onApp(p);
-  // `messages` is in capture order: by completion frame. TCP bytes held across a lost segment,
-  // and decrypted TLS, complete after later messages were emitted; a stable sort puts them back.
-  if (!inFrameOrder(messages)) {
-    messages.sort((a, b) => a.frame - b.frame); // stable: same-frame messages keep their order
-    for (let i = 0; i < messages.length; i++) messages[i]!.index = i;
-  }
+/** Stage 2: SIP over TLS, decrypted with the key log(s) (pcapng secrets and/or `options.keyLog`). */
+async function addDecryptedTls(pass: CapturePass, transport: TransportDecoder, options: AnalyzeOptions): Promise<void> {
+  const added = await decryptTls(transport.tlsSessions(), pass.secrets, options.keyLog, pass.warn);
+  if (options.signal?.aborted) throw new CancelledError();
+  for (const p of added) pass.onApp(p);
+}
 
-  report('model');
+/** What the model and the detectors made of the messages. */
+interface Judged {
+  model: SipModel;
+  findings: Finding[];
+  calls: ReportCall[];
+  connections: ReturnType<TransportDecoder['connections']>;
+  rtpStreams: ReturnType<TransportDecoder['rtpStreams']>;
+  icmp: ReturnType<TransportDecoder['icmp']>;
+}
+
+/**
+ * Stage 3: the SIP model (transactions, dialogs, calls, hosts, media), the detectors, and each
+ * call's verdict, judged only on what was analysed (a budget cut is said in one warning).
+ */
+function diagnose(pass: CapturePass, read: ReadCapture): Judged {
+  pass.progress('model');
+  const { transport } = read;
   const connections = transport.connections();
   const rtpStreams = transport.rtpStreams();
   const icmp = transport.icmp();
-  const model = buildModel({ messages, connections, rtpStreams, icmp, captureEndUs: lastTimeUs ?? undefined });
+  const messages = pass.messages;
+  const model = buildModel({ messages, connections, rtpStreams, icmp, captureEndUs: pass.lastTimeUs ?? undefined });
 
-  report('diagnosis');
-  const { findings, errors } = runDetectors({
-    messages,
-    model,
-    connections,
-    rtpStreams,
-    icmp,
-    captureEndUs: lastTimeUs ?? 0,
-  });
-  for (const e of errors) warn({ message: e });
-  const calls = reportCalls(model, notKeptFromUs);
-  const kept = judgedOnWhatWasRead(findings, calls, notKeptFrom);
-  if (notKept > 0) {
-    warnings.unshift({
-      frame: notKeptFrom ?? undefined,
+  pass.progress('diagnosis');
+  const { findings, errors } = runDetectors({ messages, model, connections, rtpStreams, icmp, captureEndUs: pass.lastTimeUs ?? 0 });
+  for (const e of errors) pass.warn({ message: e });
+  const calls = reportCalls(model, pass.notKeptFromUs);
+  const kept = judgedOnWhatWasRead(findings, calls, pass.notKeptFrom);
+  if (pass.notKept > 0) {
+    pass.warnings.unshift({
+      frame: pass.notKeptFrom ?? undefined,
       message:
-        `memory budget reached after ${messages.length} SIP messages (about ${Math.round(budget / 1e6)} MB): ` +
-        `${notKept} later SIP messages (frames ${notKeptFrom}–${notKeptLast}) were counted but not analysed, ` +
+        `memory budget reached after ${messages.length} SIP messages (about ${Math.round(pass.budget / 1e6)} MB): ` +
+        `${pass.notKept} later SIP messages (frames ${pass.notKeptFrom}–${pass.notKeptLast}) were counted but not analysed, ` +
         'so calls still open there look unfinished; split the capture (editcap -c) or filter it to the calls you need' +
         ' (the CLI takes a larger budget from node --max-old-space-size)',
     });
   }
+  return { model, findings: kept, calls, connections, rtpStreams, icmp };
+}
+
+/** Stage 4: the report (docs/REPORT.md) from the pass and the judgement. */
+function writeReport(pass: CapturePass, read: ReadCapture, judged: Judged): Report {
+  const { messages, warnings } = pass;
+  const { model, connections, rtpStreams, icmp } = judged;
   // A warning about a record the reader could not hand out (the file ends inside it) names no
   // frame of the report: keep its offset, drop the frame number past `capture.packets`.
-  for (const w of warnings) if (w.frame !== undefined && (w.frame > packets || w.frame < 1)) delete w.frame;
-  if (droppedWarnings > 0) warnings.push({ message: `${droppedWarnings} more warnings not listed` });
+  for (const w of warnings) if (w.frame !== undefined && (w.frame > pass.packets || w.frame < 1)) delete w.frame;
+  if (pass.droppedWarnings > 0) warnings.push({ message: `${pass.droppedWarnings} more warnings not listed` });
 
   const annotations = messageAnnotations(model);
   const reportMessages: ReportMessage[] = messages.map((m) => toReportMessage(m, annotations[m.index]));
@@ -400,54 +464,47 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
     ...quality[i]!,
   }));
 
-  bytesRead = totalBytes;
-  report('done');
   return {
-    report: {
-      version: REPORT_VERSION,
-      generator: GENERATOR,
-      capture: {
-        format: reader.format,
-        compressed,
-        linkTypes: reader.linkTypes(),
-        packets,
-        bytes: totalBytes,
-        firstTime: firstTimeUs === null ? null : isoMicros(firstTimeUs),
-        lastTime: lastTimeUs === null ? null : isoMicros(lastTimeUs),
-        decompressedBytes,
-        firstTimeUs,
-        lastTimeUs,
-        decryptionSecrets: secrets.length,
-        messagesNotKept: notKept,
-        messagesNotKeptFromFrame: notKeptFrom,
-      },
-      messages: reportMessages,
-      calls,
-      legGroups: reportLegGroups(model),
-      connections: reportConnections,
-      rtpStreams: reportRtp,
-      findings: kept,
-      warnings,
-      hosts: model.hosts.proposals.map((h) => ({
-        ips: h.ips,
-        kind: h.kind,
-        reasons: h.reasons,
-        frames: h.evidence.map((i) => messages[i]?.frame ?? 0).filter((f) => f > 0),
-      })),
-      hostsRefused: model.hosts.refused ?? [],
-      icmp: icmp.map((i) => ({
-        frame: i.frame,
-        time: isoMicros(i.timeUs),
-        reporter: i.reporter,
-        reason: i.reason,
-        type: i.type,
-        code: i.code,
-        original: { protocol: i.original.protocol, src: endpointKey(i.original.src), dst: endpointKey(i.original.dst) },
-      })),
+    version: REPORT_VERSION,
+    generator: GENERATOR,
+    capture: {
+      format: read.format,
+      compressed: read.compressed,
+      linkTypes: read.linkTypes,
+      packets: pass.packets,
+      bytes: pass.totalBytes,
+      firstTime: pass.firstTimeUs === null ? null : isoMicros(pass.firstTimeUs),
+      lastTime: pass.lastTimeUs === null ? null : isoMicros(pass.lastTimeUs),
+      decompressedBytes: pass.decompressedBytes,
+      firstTimeUs: pass.firstTimeUs,
+      lastTimeUs: pass.lastTimeUs,
+      decryptionSecrets: pass.secrets.length,
+      messagesNotKept: pass.notKept,
+      messagesNotKeptFromFrame: pass.notKeptFrom,
     },
-    messages,
-    model,
-    secrets,
+    messages: reportMessages,
+    calls: judged.calls,
+    legGroups: reportLegGroups(model),
+    connections: reportConnections,
+    rtpStreams: reportRtp,
+    findings: judged.findings,
+    warnings,
+    hosts: model.hosts.proposals.map((h) => ({
+      ips: h.ips,
+      kind: h.kind,
+      reasons: h.reasons,
+      frames: h.evidence.map((i) => messages[i]?.frame ?? 0).filter((f) => f > 0),
+    })),
+    hostsRefused: model.hosts.refused ?? [],
+    icmp: icmp.map((i) => ({
+      frame: i.frame,
+      time: isoMicros(i.timeUs),
+      reporter: i.reporter,
+      reason: i.reason,
+      type: i.type,
+      code: i.code,
+      original: { protocol: i.original.protocol, src: endpointKey(i.original.src), dst: endpointKey(i.original.dst) },
+    })),
   };
 }
 
