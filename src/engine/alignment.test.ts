@@ -171,6 +171,11 @@ describe('two capture points of one NAT, aligned', () => {
     }
   });
 
+  it('a file that is not a capture among several is named', async () => {
+    const wan = new Uint8Array(readFileSync(path.join(root, '12-sip-alg/capture.pcap')));
+    await expect(analyzeMany([{ name: 'capture.pcap', data: wan }, { name: 'notes.txt', data: new TextEncoder().encode('not a capture at all') }])).rejects.toThrow(/^notes\.txt: /);
+  });
+
   it('CLI: sipladder analyze a b --json prints captures[] and alignment', async () => {
     const chunks: string[] = [];
     const write = process.stdout.write.bind(process.stdout);

@@ -13,7 +13,7 @@
  * transactions, dialogs) are renumbered to stay unique.
  */
 import type { Analysis, AnalyzeOptions, Progress } from './analyze.ts';
-import { analyzeBlob, analyzeBytes } from './analyze.ts';
+import { analyzeBlob, analyzeBytes, NotACaptureError } from './analyze.ts';
 import type { AlignMessage } from '../analysis/alignment.ts';
 import { alignMessages, estimateOffset } from '../analysis/alignment.ts';
 import { alignmentFindings } from '../analysis/alignment-findings.ts';
@@ -57,7 +57,13 @@ export async function analyzeMany(inputs: readonly CaptureInput[], options: Mult
       ...(budget !== undefined ? { memoryBudgetBytes: budget } : {}),
       onProgress: (p) => options.onProgress?.({ ...p, capture: c, captures: inputs.length }),
     };
-    parts.push(input.data instanceof Uint8Array ? await analyzeBytes(input.data, opts) : await analyzeBlob(input.data, opts));
+    try {
+      parts.push(input.data instanceof Uint8Array ? await analyzeBytes(input.data, opts) : await analyzeBlob(input.data, opts));
+    } catch (e) {
+      // Say which of the files it was.
+      if (e instanceof NotACaptureError) throw new NotACaptureError(`${input.name}: ${e.message}`);
+      throw e;
+    }
   }
   return mergeAnalyses(inputs.map((i) => i.name), parts);
 }
