@@ -72,5 +72,7 @@ test('the missing-ACK pair: the ACK that left the proxy and never reached the LA
   const marked = ui.arrows(page).filter({ has: page.getByTestId('lost-marker') });
   await expect(marked.first()).toHaveAttribute('data-label', 'ACK');
   await expect(marked.first().getByTestId('lost-marker').locator('title')).toHaveText(/Never seen in capture-lan\.pcap/);
-  await page.screenshot({ path: test.info().outputPath('lost.png') });
+  // `npm run screenshot` also refreshes the README's picture of two captures lined up.
+  const target = process.env.SIPLADDER_README_SCREENSHOT === '1' ? path.resolve(import.meta.dirname, '../docs/screenshot-alignment.png') : test.info().outputPath('lost.png');
+  await page.screenshot({ path: target });
 });
