@@ -4,6 +4,7 @@
  * prints, per capture, what was expected and found, what was missed, and the false alarms.
  *
  * Expectations:
+ * - stacks: test/captures/stacks/<id>/expect.json (other SIP software through the lab's NAT).
  * - samples: public/samples/<id>/manifest.json: `expectedFindings` (WAN), `expectedFindingsLan`
  *   (LAN), `expectedFindingsWithKeylog` (WAN decrypted with keylog.txt, when present), `goodPath`.
  * - public captures: test/captures/public/expectations.json: per file the failures it really shows
@@ -92,6 +93,26 @@ function publicCases(): Case[] {
   }));
 }
 
+/** Other SIP stacks through the lab's NAT (test/captures/stacks/<name>/expect.json: `healthy` or `expected`, both sides). */
+function stackCases(): Case[] {
+  const dir = path.join(root, 'test/captures/stacks');
+  if (!existsSync(dir)) return [];
+  const cases: Case[] = [];
+  for (const id of readdirSync(dir).sort()) {
+    const ep = path.join(dir, id, 'expect.json');
+    if (!existsSync(ep)) continue;
+    const x = readJson<{ healthy?: boolean; expected?: Expectation[]; expectedLan?: Expectation[] }>(ep);
+    for (const [side, file, expected] of [
+      ['WAN', 'capture.pcap', x.expected],
+      ['LAN', 'capture-lan.pcap', x.expectedLan ?? x.expected],
+    ] as const) {
+      const f = path.join(dir, id, file);
+      if (existsSync(f)) cases.push({ name: `stacks/${id} (${side})`, file: f, expected: dedupe(expected ?? []), healthy: x.healthy === true });
+    }
+  }
+  return cases;
+}
+
 const label = (kind: string, callId: string | null | undefined): string => (callId ? `${kind} [${callId.length > 24 ? `${callId.slice(0, 24)}…` : callId}]` : kind);
 
 function score(c: Case, findings: Finding[]): Row {
@@ -115,7 +136,7 @@ function score(c: Case, findings: Finding[]): Row {
   return { name: c.name, expected: c.expected.length, found, missed, falseAlarms: [...falseAlarms], crashed: null };
 }
 
-const cases = [...sampleCases(), ...publicCases()];
+const cases = [...sampleCases(), ...stackCases(), ...publicCases()];
 const rows: Row[] = [];
 const dump = process.argv.includes('--dump');
 for (const c of cases) {

@@ -8,7 +8,7 @@
  */
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../report/report.ts';
-import { normalizeHost } from '../lib/addr.ts';
+import { classifyAddress, normalizeHost } from '../lib/addr.ts';
 import type { Msg } from '../lib/flow.ts';
 import { getFlow, privateBehindPublic, responsesTo } from '../lib/flow.ts';
 import { framesText, uniqFrames } from '../lib/text.ts';
@@ -37,9 +37,11 @@ export const detectViaPrivateAddress: Detector = {
       const answered = list.flatMap((x) => responsesTo(flow, x).filter((r) => r.dst === x.src));
       const withRport = list.some((x) => x.topVia?.rport !== undefined);
       const severity: Finding['severity'] = toPrivate.length > 0 ? 'warning' : 'info';
+      // A loopback sent-by (sipsak writes 127.0.0.1) is the sender's own host, not its LAN address.
+      const loopback = classifyAddress(host) === 'loopback';
       const parts = [
         `${list.length === 1 ? `The ${first.method} in frame ${first.frame}` : `${list.length} requests (${framesText(list.map((x) => x.frame))})`} came from ${first.src}${new Set(list.map((x) => x.callId)).size > 1 ? ` (${new Set(list.map((x) => x.callId)).size} calls)` : ''} but ` +
-          `the top Via says ${v.host}${v.port !== null ? `:${v.port}` : ''} (${v.raw}): the sender is behind a NAT and wrote its LAN address.`,
+          `the top Via says ${v.host}${v.port !== null ? `:${v.port}` : ''} (${v.raw}): the sender is behind a NAT and wrote ${loopback ? 'a loopback address, which names only its own host' : 'its LAN address'}.`,
         `RFC 3261 §18.2.1 makes the server add received=${first.srcIp}${withRport ? ` and, because the Via asks for rport, rport=${first.srcEp.port} (RFC 3581 §4)` : ''}, so responses can still find it.`,
       ];
       if (toPrivate.length > 0) parts.push(`But ${framesText(toPrivate.map((r) => r.frame))} ${toPrivate.length === 1 ? 'was' : 'were'} sent to the private address ${toPrivate[0]!.dst}, which cannot be reached from outside the NAT.`);
@@ -50,7 +52,7 @@ export const detectViaPrivateAddress: Detector = {
         severity,
         callId: new Set(list.map((x) => x.callId)).size === 1 ? first.callId : null,
         frames: uniqFrames([...list.map((x) => x.frame), ...toPrivate.map((r) => r.frame)]),
-        title: `Via sent-by ${v.host} is private; request came from ${first.src} (behind NAT)`,
+        title: `Via sent-by ${v.host} is ${loopback ? 'loopback' : 'private'}; request came from ${first.src} (behind NAT)`,
         explanation: parts.join(' '),
         references: ['RFC 3261 §18.2.1', 'RFC 3261 §18.2.2', 'RFC 3581 §4'],
         fix: 'Nothing to fix when responses return to the source: add rport on the UA (or force_rport on the proxy) so responses follow the NAT mapping; use STUN or an SBC if the UA must know its public address.',
