@@ -32,8 +32,6 @@ export interface MultiAnalysis {
   report: Report;
   /** Each capture's own analysis (its messages' text, its model), in the order given. */
   parts: Analysis[];
-  /** Per merged message: its capture and its index in that capture's own analysis. */
-  origin: Array<{ capture: number; index: number }>;
   /** The merged messages (CapturedMessage objects of the parts, not copies), in merged order. */
   messages: CapturedMessage[];
 }
@@ -219,7 +217,7 @@ export function mergeAnalyses(names: readonly string[], parts: readonly Analysis
     hostsRefused: parts.flatMap((p) => p.report.hostsRefused ?? []),
     icmp: parts.flatMap((p, c) => p.report.icmp.map((i) => ({ ...i, capture: c, time: shift(c, i.time) }))),
   };
-  return { report, parts: [...parts], origin: order.map((o) => ({ capture: o.capture, index: o.index })), messages: captured };
+  return { report, parts: [...parts], messages: captured };
 }
 
 /** µs since the epoch of an ISO time the report wrote ("…T12:00:00.123456Z"), or null. */

@@ -348,7 +348,7 @@ function CopyDiff({ a, otherIndex, report, name }: { a: { m: { index: number; fr
     <section className="copy-diff-wrap" data-testid="copy-diff" aria-label="Both copies side by side">
       <p className="meta">
         {rewrites.length > 0 ? `Changed on the way: ${[...new Set(rewrites.map((r) => r.header))].join(', ')}.` : 'No header the alignment compares changed between these copies.'}
-        {rewrites.some((r) => r.noSipHop) ? ' No SIP hop lies between them (same Vias): something on the path rewrote the SIP text.' : ''}
+        {rewrites.length > 0 && rewrites.every((r) => r.noSipHop) ? ' No SIP hop lies between them (same Vias): something on the path rewrote the SIP text.' : ''}
       </p>
       <div className="copy-diff">
         {side(linesL, setR, `${left.name} frame ${left.frame} (earlier)`)}
