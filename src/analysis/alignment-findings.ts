@@ -6,10 +6,10 @@
  * - `sip-alg-suspected`, proven: the same message, with no SIP hop between the copies (the same
  *   Vias), has its Contact, Via, SDP or Content-Length rewritten between the points.
  */
-import type { AlignMessage, Alignment } from './alignment.ts';
+import type { AlignMessage, AlignStream, Alignment, MediaAlignment } from './alignment.ts';
 import { isPrivateLike } from '../sip/addresses.ts';
 import { endpointKey } from '../capture/types.ts';
-import type { Finding, ReportMessage } from '../report/report.ts';
+import type { Finding, ReportMessage, ReportRtpStream } from '../report/report.ts';
 
 export interface AlignmentFindingInput {
   names: readonly string[];
@@ -126,6 +126,45 @@ function algProven({ names, messages, report, alignment }: AlignmentFindingInput
         'ALGs rewrite some headers and not others, and often leave the Via, the SDP or Content-Length inconsistent, which breaks NAT traversal the endpoints and the proxy already do.',
       references: ['RFC 3261 §18.2.1', 'RFC 5853 §3.3', 'RFC 6314 §3'],
       fix: 'Turn the SIP ALG off on the router or firewall (e.g. nf_conntrack_sip / "SIP ALG" / "SIP transformations") and let the proxy or SBC handle NAT (rport, Contact fix-up, media relay).',
+    });
+  }
+  return out;
+}
+
+/**
+ * Media lost between the points: an RTP stream one capture saw heading for the other point (that
+ * capture saw SIP or media between the same hosts while it recorded) and the other never saw — the
+ * one-way audio of a NAT proven from both sides. One finding per call and direction.
+ */
+export function mediaLostFindings(names: readonly string[], streams: readonly AlignStream[], report: readonly ReportRtpStream[], lost: MediaAlignment['lost']): Finding[] {
+  const groups = new Map<string, MediaAlignment['lost']>();
+  for (const l of lost) {
+    const k = `${report[l.stream]?.callId ?? ''}\u0000${streams[l.stream]!.capture}\u0000${l.missingFrom}`;
+    groups.set(k, [...(groups.get(k) ?? []), l]);
+  }
+  const out: Finding[] = [];
+  for (const list of groups.values()) {
+    const from = streams[list[0]!.stream]!.capture;
+    const to = list[0]!.missingFrom;
+    const described = list.map((l) => {
+      const s = report[l.stream]!;
+      return `RTP SSRC 0x${s.ssrc.toString(16).toUpperCase().padStart(8, '0')} ${s.src} → ${s.dst}, ${s.packets} packets (frames ${s.firstFrame}–${s.lastFrame} of ${names[from]})`;
+    });
+    const toPrivate = list.map((l) => streams[l.stream]!).filter((s) => isPrivateLike(s.dst.ip) && !isPrivateLike(s.src.ip));
+    out.push({
+      kind: 'lost-between-captures',
+      severity: 'error',
+      callId: report[list[0]!.stream]?.callId ?? null,
+      frames: list.flatMap((l) => [report[l.stream]!.firstFrame, report[l.stream]!.lastFrame]).filter((f, i, a) => a.indexOf(f) === i),
+      capture: from,
+      title: `Media seen in ${names[from]} never reached ${names[to]}: ${list.length === 1 ? described[0]!.split(',')[0] : `${list.length} RTP streams`}`,
+      explanation:
+        `${described.join('; ')}: captured in ${names[from]}, but ${names[to]} — recording then, and seeing these hosts talk — has none of ${list.length === 1 ? 'it' : 'them'}: the audio in that direction was lost between the two points. ` +
+        (toPrivate.length > 0
+          ? `${toPrivate.length === list.length ? 'It was' : 'Some of it was'} sent to a private address (${toPrivate.map((s) => endpointKey(s.dst)).join(', ')}) from the public side: no NAT forwards that; the sender took the address from the SDP and did not latch onto where the other side's RTP came from.`
+          : 'A NAT without a mapping for it, or a firewall, dropped it.'),
+      references: ['RFC 3550 §8', 'RFC 4787 §4', 'RFC 7362 §3'],
+      fix: 'Send media where the other side\'s RTP really comes from (symmetric RTP / latching, RFC 4961 and RFC 7362), relay it (rtpengine, an SBC), or fix the SDP address at the proxy; do not rely on a private SDP c= from behind a NAT.',
     });
   }
   return out;

@@ -45,6 +45,8 @@ export interface Alignment {
   lost: Array<{ message: number; missingFrom: number; mapping: number | null }>;
   natMappings: NatMapping[];
   rewrites: Rewrite[];
+  /** Per capture: the host pairs ("a b", canonical, sorted) it saw exchange SIP. */
+  hostPairs: Array<Set<string>>;
 }
 
 /** The key that names one message at every capture point, or null (unparsed, no Call-ID or CSeq). */
@@ -279,5 +281,132 @@ export function alignMessages(msgs: readonly AlignMessage[], ranges: ReadonlyArr
   }
 
   const natMappings: NatMapping[] = mappingList.map(({ uses: _u, insideIp: _i, outsideIp: _o, ...mp }) => mp);
-  return { groups: groups.filter((g) => g.length > 1), matched, onlyIn, lost, natMappings, rewrites };
+  return { groups: groups.filter((g) => g.length > 1), matched, onlyIn, lost, natMappings, rewrites, hostPairs: pairsOf };
+}
+
+/** One RTP/RTCP stream of one capture, on the common timeline. */
+export interface AlignStream {
+  capture: number;
+  ssrc: number;
+  payloadType: number;
+  kind: 'rtp' | 'rtcp';
+  src: Endpoint;
+  dst: Endpoint;
+  packets: number;
+  firstFrame: number;
+  lastFrame: number;
+  firstTimeUs: number;
+  lastTimeUs: number;
+}
+
+export interface MediaAlignment {
+  /** NAT mappings the media shows (a stream whose source or destination changed between the points). */
+  mappings: Array<NatMapping & { carries: 'rtp' | 'rtcp' }>;
+  /** Streams (indices into the input) another capture should have seen — it saw SIP or media between the same hosts while recording — and did not. */
+  lost: Array<{ stream: number; missingFrom: number }>;
+}
+
+/**
+ * The media side of the alignment: a stream is the same at two points when its SSRC, payload type
+ * and kind agree and exactly one of its endpoints differs (a NAT between) or none does. `pairs`
+ * are the host pairs each capture saw talking (SIP or media), with NAT-mapped addresses counted as
+ * the same host, as in alignMessages.
+ */
+export function alignStreams(streams: readonly AlignStream[], ranges: ReadonlyArray<{ firstUs: number; lastUs: number }>, sipPairs: ReadonlyArray<ReadonlySet<string>>, sipMappings: readonly NatMapping[]): MediaAlignment {
+  const key = (s: AlignStream): string => `${s.ssrc} ${s.payloadType} ${s.kind}`;
+  const byKey = new Map<string, number[]>();
+  streams.forEach((s, i) => byKey.set(key(s), [...(byKey.get(key(s)) ?? []), i]));
+  const mappings = new Map<string, NatMapping & { carries: 'rtp' | 'rtcp' }>();
+  const seenElsewhere = new Set<number>();
+  // Candidate pairs (the same stream at two points), best first: a stream pairs once per other
+  // capture, with the copy that carried most of its packets (a relay's first packet to a port it
+  // soon abandons is not the stream the other side saw).
+  const candidates: Array<{ a: number; b: number; score: number }> = [];
+  for (const list of byKey.values()) {
+    if (list.length > 64) continue; // one SSRC on that many flows is not one stream seen twice: no pairing (and no quadratic cost)
+    for (let a = 0; a < list.length; a++) {
+      for (let b = a + 1; b < list.length; b++) {
+        const x = streams[list[a]!]!;
+        const y = streams[list[b]!]!;
+        if (x.capture === y.capture || (!sameEp(x.src, y.src) && !sameEp(x.dst, y.dst))) continue;
+        candidates.push({ a: list[a]!, b: list[b]!, score: Math.min(x.packets, y.packets) });
+      }
+    }
+  }
+  candidates.sort((p, q) => q.score - p.score);
+  // A stream may pair with several of the other capture's streams only one after another in time
+  // (a NAT re-mapping the flow mid-call gives one inside stream several outside ones).
+  const partners = new Map<string, AlignStream[]>(); // "stream capture" → partners there
+  const overlaps = (u: AlignStream, list: readonly AlignStream[]): boolean => list.some((v) => u.firstTimeUs <= v.lastTimeUs && v.firstTimeUs <= u.lastTimeUs);
+  for (const { a, b, score } of candidates) {
+    const x = streams[a]!;
+    const y = streams[b]!;
+    const px = partners.get(`${a} ${y.capture}`) ?? [];
+    const py = partners.get(`${b} ${x.capture}`) ?? [];
+    if (overlaps(y, px) || overlaps(x, py)) continue;
+    // A second partner must be a stream, not a stray packet or two (a relay's probe before it latched).
+    if ((px.length > 0 || py.length > 0) && score < 3) continue;
+    partners.set(`${a} ${y.capture}`, [...px, y]);
+    partners.set(`${b} ${x.capture}`, [...py, x]);
+    seenElsewhere.add(a).add(b);
+    const s = sameEp(x.src, y.src);
+    const d = sameEp(x.dst, y.dst);
+    if (s && d) continue;
+    const [p, q] = s ? [x.dst, y.dst] : [x.src, y.src];
+    const pPriv = isPrivateLike(p.ip);
+    if (pPriv === isPrivateLike(q.ip)) continue; // two public addresses: a relay, not a NAT we can name
+    const [inside, outside] = pPriv ? [p, q] : [q, p];
+    const o = endpointKey(outside) === endpointKey(p) ? x : y;
+    const k = `${x.kind} ${endpointKey(inside)} ${endpointKey(outside)}`;
+    const prev = mappings.get(k);
+    if (prev) {
+      prev.messages += o.packets;
+      prev.firstTimeUs = Math.min(prev.firstTimeUs, o.firstTimeUs);
+      prev.lastTimeUs = Math.max(prev.lastTimeUs, o.lastTimeUs);
+      continue;
+    }
+    mappings.set(k, {
+      inside: endpointKey(inside),
+      outside: endpointKey(outside),
+      transport: 'udp',
+      firstFrame: o.firstFrame,
+      lastFrame: o.lastFrame,
+      capture: o.capture,
+      firstTimeUs: o.firstTimeUs,
+      lastTimeUs: o.lastTimeUs,
+      messages: o.packets,
+      longestIdleUs: 0,
+      droppedAfterIdleUs: null,
+      droppedMessage: null,
+      carries: x.kind,
+    });
+  }
+  // Host names a capture point knows for an address: itself and its other side of any mapping.
+  const hostOf = (ep: string): string => normalizeHost(ep.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1'));
+  const other = new Map<string, Set<string>>(); // endpoint key → both hosts of its mappings
+  for (const m of [...sipMappings, ...mappings.values()]) {
+    for (const k of [m.inside, m.outside]) {
+      const set = other.get(k) ?? new Set<string>();
+      set.add(hostOf(m.inside)).add(hostOf(m.outside));
+      other.set(k, set);
+    }
+  }
+  const names = (e: Endpoint): string[] => [normalizeHost(e.ip), ...(other.get(endpointKey(e)) ?? [])];
+  const pair = (a: string, b: string): string => (a < b ? `${a} ${b}` : `${b} ${a}`);
+  const lost: MediaAlignment['lost'] = [];
+  streams.forEach((s, i) => {
+    if (seenElsewhere.has(i) || s.kind !== 'rtp' || s.packets < 5) return;
+    for (let d = 0; d < ranges.length; d++) {
+      if (d === s.capture) continue;
+      const r = ranges[d]!;
+      if (s.firstTimeUs > r.lastUs || s.lastTimeUs < r.firstUs) continue;
+      const srcNames = names(s.src);
+      const dstNames = names(s.dst);
+      if (srcNames.some((a) => dstNames.some((b) => sipPairs[d]?.has(pair(a, b))))) {
+        lost.push({ stream: i, missingFrom: d });
+        break;
+      }
+    }
+  });
+  return { mappings: [...mappings.values()], lost };
 }

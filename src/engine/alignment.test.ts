@@ -158,6 +158,32 @@ describe('two capture points of one NAT, aligned', () => {
     expect(lost[0]!.references).toContain('RFC 4787 §4.3');
   });
 
+  it('the media too: 13-rtp-unlatched proves the one-way audio (RTP to the private address never reached the LAN); 09 shows the NAT re-mapping the RTP flow', async () => {
+    const r13 = (await load('13-rtp-unlatched')).report;
+    const lost = r13.findings.filter((f) => f.kind === 'lost-between-captures');
+    expect(lost).toHaveLength(1);
+    const s = r13.rtpStreams[r13.alignment!.lostStreams[0]!.stream]!;
+    expect(s).toMatchObject({ capture: 0, src: '203.0.113.20:40066', dst: '192.168.1.10:40060', kind: 'rtp' });
+    expect(lost[0]).toMatchObject({ severity: 'error', capture: 0, frames: [s.firstFrame, s.lastFrame] });
+    expect(lost[0]!.explanation).toContain('private address');
+    const rtp13 = r13.alignment!.natMappings.filter((m) => m.carries === 'rtp');
+    expect(rtp13.map((m) => m.inside)).toEqual(['192.168.1.10:40060']);
+
+    const r09 = (await load('09-rtp-source-port-changed')).report;
+    const rtp09 = r09.alignment!.natMappings.filter((m) => m.carries === 'rtp');
+    // One inside port, three outside ports one after another: the NAT re-mapped the flow twice.
+    expect(new Set(rtp09.map((m) => m.inside))).toEqual(new Set(['192.168.1.10:40000']));
+    expect(new Set(rtp09.map((m) => m.outside)).size).toBe(3);
+    expect(r09.alignment!.lostStreams).toEqual([]);
+
+    // A relay's probe to a port it abandons is not a mapping; healthy media loses nothing.
+    for (const sample of ['14-rtpengine-relay', '04-rport-good']) {
+      const r = (await load(sample)).report;
+      expect(r.alignment!.lostStreams).toEqual([]);
+      expect(r.alignment!.natMappings.filter((m) => m.carries === 'rtp').map((m) => m.inside)).toHaveLength(1);
+    }
+  });
+
   it('the LAN file shifted by +3.7 s: the same matches, the offset within 5 ms', async () => {
     for (const sample of ['01-missing-ack', '12-sip-alg', '08-one-way-audio']) {
       const plain = await load(sample);

@@ -15,8 +15,9 @@
 import type { Analysis, AnalyzeOptions, Progress } from './analyze.ts';
 import { analyzeBlob, analyzeBytes, NotACaptureError } from './analyze.ts';
 import type { AlignMessage } from '../analysis/alignment.ts';
-import { alignMessages, estimateOffset } from '../analysis/alignment.ts';
-import { alignmentFindings } from '../analysis/alignment-findings.ts';
+import { alignMessages, alignStreams, estimateOffset } from '../analysis/alignment.ts';
+import type { AlignStream } from '../analysis/alignment.ts';
+import { alignmentFindings, mediaLostFindings } from '../analysis/alignment-findings.ts';
 import { verdicts } from '../analysis/verdict.ts';
 import type { CapturedMessage } from '../sip/types.ts';
 import type { Finding, Report, ReportAlignment, ReportCall, ReportCaptureRef, ReportMessage } from '../report/report.ts';
@@ -136,6 +137,15 @@ export function mergeAnalyses(names: readonly string[], parts: readonly Analysis
     return { capture: o.capture, frame: m.frame, timeUs: o.t, src: m.src, dst: m.dst, transport: m.transport, sip: m.sip };
   });
   const aligned = alignMessages(alignInput, ranges);
+  // The media: the same RTP stream on both sides names the NAT's media mappings; a stream one side
+  // saw toward the other and the other never did is media lost between the points.
+  const streamInput: AlignStream[] = parts.flatMap((p, c) =>
+    p.report.rtpStreams.map((s) => {
+      const [src, dst] = [endpointOf(s.src), endpointOf(s.dst)];
+      return { capture: c, ssrc: s.ssrc, payloadType: s.payloadType, kind: s.kind, src, dst, packets: s.packets, firstFrame: s.firstFrame, lastFrame: s.lastFrame, firstTimeUs: (isoToUs(s.firstTime) ?? 0) - offsets[c]!.offsetUs, lastTimeUs: (isoToUs(s.lastTime) ?? 0) - offsets[c]!.offsetUs };
+    }),
+  );
+  const media = alignStreams(streamInput, ranges, aligned.hostPairs, aligned.natMappings);
 
   // 4. Findings: each capture's own (their frames are in that file), then what the alignment proves.
   const findings: Finding[] = [];
@@ -147,6 +157,8 @@ export function mergeAnalyses(names: readonly string[], parts: readonly Analysis
     }
   });
   findings.push(...alignmentFindings({ names, messages: alignInput, report: messages, alignment: aligned }));
+  const mergedStreams = parts.flatMap((p) => p.report.rtpStreams);
+  findings.push(...mediaLostFindings(names, streamInput, mergedStreams, media.lost));
 
   // 5. Calls: one per Call-ID over all captures.
   const calls = mergeCalls(parts, messages);
@@ -168,10 +180,11 @@ export function mergeAnalyses(names: readonly string[], parts: readonly Analysis
   const alignment: ReportAlignment = {
     matched: aligned.matched,
     onlyIn: aligned.onlyIn,
-    natMappings: aligned.natMappings,
+    natMappings: [...aligned.natMappings.map((m) => ({ ...m, carries: 'sip' as const })), ...media.mappings],
     rewrites: aligned.rewrites,
     lost: aligned.lost,
     groups: aligned.groups,
+    lostStreams: media.lost,
   };
 
   const first = parts[0]!.report;
@@ -218,6 +231,12 @@ export function mergeAnalyses(names: readonly string[], parts: readonly Analysis
     icmp: parts.flatMap((p, c) => p.report.icmp.map((i) => ({ ...i, capture: c, time: shift(c, i.time) }))),
   };
   return { report, parts: [...parts], messages: captured };
+}
+
+/** "ip:port" or "[v6]:port" back to an endpoint. */
+function endpointOf(key: string): { ip: string; port: number } {
+  const colon = key.lastIndexOf(':');
+  return { ip: key.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port: Number(key.slice(colon + 1)) };
 }
 
 /** µs since the epoch of an ISO time the report wrote ("…T12:00:00.123456Z"), or null. */

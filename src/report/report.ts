@@ -287,6 +287,8 @@ export interface ReportNatMapping {
   droppedAfterIdleUs: number | null;
   /** extra: index (in the merged message list) of that first message that did not cross. */
   droppedMessage: number | null;
+  /** extra: what showed the mapping: SIP messages, or an RTP/RTCP stream seen on both sides (then `messages` counts its packets). */
+  carries?: 'sip' | 'rtp' | 'rtcp';
 }
 
 /** A header that differs between two copies of one message (contract: `message`, `header`, `before`, `after`). */
@@ -314,6 +316,8 @@ export interface ReportAlignment {
   lost: Array<{ message: number; missingFrom: number; mapping: number | null }>;
   /** extra: every set of copies of one message (2 or more), in time order. */
   groups: number[][];
+  /** extra: RTP streams (rtpStreams indices) another capture should have seen and did not. */
+  lostStreams: Array<{ stream: number; missingFrom: number }>;
 }
 
 export interface Report {

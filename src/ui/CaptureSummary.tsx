@@ -99,9 +99,9 @@ function AlignmentSummary({ report }: { report: Report }) {
             <tr>
               <th>Inside</th>
               <th>Outside</th>
-              <th>Transport</th>
+              <th>Shown by</th>
               <th>Frames</th>
-              <th>Messages</th>
+              <th>Messages / packets</th>
               <th>Longest idle survived</th>
               <th>Dropped after idle</th>
             </tr>
@@ -111,7 +111,7 @@ function AlignmentSummary({ report }: { report: Report }) {
               <tr key={i}>
                 <td>{m.inside}</td>
                 <td>{m.outside}</td>
-                <td>{m.transport.toUpperCase()}</td>
+                <td>{m.carries && m.carries !== 'sip' ? m.carries.toUpperCase() : `SIP/${m.transport.toUpperCase()}`}</td>
                 <td>
                   {m.firstFrame}–{m.lastFrame} of {caps[m.capture]?.file}
                 </td>
