@@ -67,6 +67,21 @@ describe('G.722 (ITU-T G.722, 64 kbit/s)', () => {
     expect(Math.abs(at1k.rmsDbfs - -28.1)).toBeLessThan(1);
   });
 
+  it("equals ffmpeg's decoder on every code, into the scale-factor limits and saturation (4000 random octets)", () => {
+    // scripts/make-g722-random.mjs: pseudo-random octets and ffmpeg's decode of them.
+    const code = new Uint8Array(readFileSync(path.join(FIXTURES, 'g722-random.g722')));
+    const raw = readFileSync(path.join(FIXTURES, 'g722-random.ffmpeg.s16'));
+    const want = new Int16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+    expect(new Set(code).size).toBe(256);
+    expect(want.filter((v) => v === 32767 || v === -32768).length).toBeGreaterThan(0); // the output did saturate
+    const got = new Int16Array(code.length * 2);
+    new G722Decoder().decode(code, got, 0);
+    expect(want.length).toBe(got.length);
+    let differ = 0;
+    for (let i = 0; i < want.length; i++) if (got[i] !== want[i]) differ++;
+    expect(differ).toBe(0);
+  });
+
   it('keeps its state across calls: one octet at a time equals all at once', () => {
     const code = new Uint8Array(400).map((_, i) => (i * 37 + 11) & 0xff);
     const all = new Int16Array(800);
