@@ -117,8 +117,12 @@ export class RtpTracker {
   private readonly all: RtpStream[] = [];
   /** Clock rates and telephone-event PTs, from RFC 3551 and the SDP rtpmaps announced so far. */
   readonly payloads = new PayloadTable();
-  /** Per announced "ip|port" (RTP port): the rtpmaps of the SDP that announced it. */
-  private readonly tables = new Map<string, PayloadTable>();
+  /**
+   * Per announced "ip|port" (RTP port): the rtpmaps of the SDP that announced it, as a short list
+   * until a stream needs them, then as the PayloadTable built from that list (a table is 1.6 KB:
+   * built for every SDP of a signalling-only capture it was most of the model's memory).
+   */
+  private readonly tables = new Map<string, PayloadTable | Array<{ pt: number; codec: string }>>();
   private readonly rtcp = new RtcpReports();
   private candidates = 0;
   /** Last stream hit per destination port: packets of a known stream skip the Map lookup. */
@@ -147,14 +151,30 @@ export class RtpTracker {
     this.payloads.map(pt, codec);
     if (ip === null || port <= 0 || port > 65535) return;
     const k = `${ip}|${port}`;
-    let t = this.tables.get(k);
-    if (t === undefined) this.tables.set(k, (t = new PayloadTable()));
-    t.map(pt, codec);
+    const t = this.tables.get(k);
+    if (t === undefined) this.tables.set(k, [{ pt, codec }]);
+    else if (t instanceof PayloadTable) t.map(pt, codec);
+    else {
+      // Only the last mapping of a payload type counts (map() overwrites): keep one per type.
+      const i = t.findIndex((e) => e.pt === pt);
+      if (i >= 0) t.splice(i, 1);
+      t.push({ pt, codec });
+    }
   }
 
   private tableFor(dst: string, dport: number, src: string, sport: number): PayloadTable {
     if (this.tables.size === 0) return this.payloads;
-    return this.tables.get(`${dst}|${dport}`) ?? this.tables.get(`${src}|${sport}`) ?? this.payloads;
+    return this.builtTable(`${dst}|${dport}`) ?? this.builtTable(`${src}|${sport}`) ?? this.payloads;
+  }
+
+  /** The table of an announced address, built from its rtpmaps in the order they were seen. */
+  private builtTable(k: string): PayloadTable | undefined {
+    const t = this.tables.get(k);
+    if (t === undefined || t instanceof PayloadTable) return t;
+    const built = new PayloadTable();
+    for (const e of t) built.map(e.pt, e.codec);
+    this.tables.set(k, built);
+    return built;
   }
 
   /** True when ip:port was announced in SDP (cheap when the port never was). */
