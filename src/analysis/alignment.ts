@@ -18,6 +18,7 @@ import type { Endpoint, Transport } from '../capture/types.ts';
 import { endpointKey } from '../capture/types.ts';
 import { isPrivateLike, normalizeHost } from '../sip/addresses.ts';
 import type { SipMessage } from '../sip/types.ts';
+import { headerValues } from '../sip/modelutil.ts';
 import type { ReportNatMapping, ReportRewrite } from '../report/report.ts';
 
 /** One message on the common timeline (times already corrected by its capture's offset). */
@@ -121,9 +122,8 @@ function comparable(m: SipMessage): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   if (m.kind === 'request') out.push(['Request-URI', m.requestUriRaw]);
   const values = (name: string): string =>
-    m.headers
-      .filter((h) => h.name === name)
-      .map((h) => h.value.trim())
+    headerValues(m, name)
+      .map((v) => v.trim())
       .join(', ');
   for (const name of ['Via', 'Contact', 'Record-Route', 'Route', 'Content-Length']) out.push([name, values(name)]);
   const sdpLines = (prefix: string): string =>

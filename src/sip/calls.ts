@@ -23,6 +23,7 @@ import type { Dialog } from './dialogs.ts';
 import type { RetransmissionChain, Transaction } from './transactions.ts';
 import { TIMER_B_MS } from './transactions.ts';
 import { headerValue, toTag } from './modelutil.ts';
+import { headerNamesOf, headerValueAt } from './message.ts';
 import { canonicalHeaderName } from './headers.ts';
 import { sameHost } from './addresses.ts';
 
@@ -478,18 +479,20 @@ function joinLegs(calls: Call[], messages: CapturedMessage[]): void {
       const m = messages[i]?.sip;
       if (!m) continue;
       // One pass over the headers (most messages carry none of these).
-      for (const h of m.headers) {
-        const correlation = CORRELATION_BY_CANONICAL.get(h.name);
+      const names = headerNamesOf(m);
+      for (let k = 0; k < names.length; k++) {
+        const name = names[k]!;
+        const correlation = CORRELATION_BY_CANONICAL.get(name);
         if (correlation !== undefined) {
-          const other = byCallId.get(stripId(h.value));
+          const other = byCallId.get(stripId(headerValueAt(m, k)));
           if (other !== undefined && other !== call.id && uf.union(call.id, other)) {
             reason.set(call.id, correlation);
             reason.set(other, correlation);
           }
           continue;
         }
-        if (h.name !== SESSION_ID) continue;
-        const v = h.value;
+        if (name !== SESSION_ID) continue;
+        const v = headerValueAt(m, k);
         // RFC 7989: local-uuid;remote=remote-uuid; the all-zero uuid means "not yet known".
         const [local, ...params] = v.split(';');
         const ids = [local ?? '', ...params.filter((p) => /^\s*remote\s*=/i.test(p)).map((p) => p.split('=')[1] ?? '')]

@@ -10,6 +10,7 @@ import { endpointKey } from '../capture/types.ts';
 import type { SipMessage, SipUri, Via } from './types.ts';
 import { defaultPort, isIpLiteral, normalizeHost } from './addresses.ts';
 import { canonicalHeaderName } from './headers.ts';
+import { headerNamesOf, headerValueAt } from './message.ts';
 import { PairCache } from '../capture/cache.ts';
 
 export function fromTag(m: SipMessage): string | null {
@@ -23,13 +24,15 @@ export function toTag(m: SipMessage): string | null {
 export function headerValues(m: SipMessage, name: string): string[] {
   // Parsed headers carry their canonical name, a function of the lower-cased name as written.
   const canonical = canonicalHeaderName(name);
+  const names = headerNamesOf(m);
   const out: string[] = [];
-  for (const h of m.headers) if (h.name === canonical) out.push(h.value);
+  for (let k = 0; k < names.length; k++) if (names[k] === canonical) out.push(headerValueAt(m, k));
   return out;
 }
 export function headerValue(m: SipMessage, name: string): string | null {
   const canonical = canonicalHeaderName(name);
-  for (const h of m.headers) if (h.name === canonical) return h.value;
+  const names = headerNamesOf(m);
+  for (let k = 0; k < names.length; k++) if (names[k] === canonical) return headerValueAt(m, k);
   return null;
 }
 

@@ -22,7 +22,8 @@
 
 import { canonicalHeaderName, parseCSeq, parseVia } from './headers.ts';
 import { summariseSdp } from './sdp.ts';
-import type { CSeq, NameAddr, ParseResult, SdpSummary, SipHeader, SipMessage, Via } from './types.ts';
+import type { CSeq, NameAddr, ParseResult, SdpSummary, SipMessage, Via } from './types.ts';
+import { HeaderLines, ParsedRequest, ParsedResponse } from './message.ts';
 import { isTokenByte } from './detect.ts';
 import { intern } from './intern.ts';
 import { parseNameAddr, parseParams, parseUri, splitHeaderValues } from './uri.ts';
@@ -229,12 +230,12 @@ function parseBytes(bytes: Uint8Array): ParseResult {
     headerEnd = n;
   }
 
-  // ---- header lines
-  const headers: SipHeader[] = [];
+  // ---- header lines: located, not copied (HeaderLines below; values are sliced when asked)
+  const lines = new HeaderLines();
   let pos = eol + 1;
   let bytePos = 0; // byte index of the current line's start (used when the header part is not ASCII)
   if (!ascii) bytePos = bytes.indexOf(10, start) + 1;
-  let last: SipHeader | null = null;
+  let last = -1; // the header a continuation line continues
   const tlen = text.length;
   while (pos < tlen) {
     let nl = text.indexOf('\n', pos);
@@ -250,8 +251,8 @@ function parseBytes(bytes: Uint8Array): ParseResult {
     const c0 = text.charCodeAt(pos);
     if (c0 === 32 || c0 === 9) {
       const cont = text.slice(pos, lineEnd).trim();
-      if (last) {
-        if (cont) last.value = last.value ? `${last.value} ${cont}` : cont;
+      if (last >= 0) {
+        if (cont) lines.fold(last, text, cont);
       } else {
         notes.push(`continuation line at offset ${offset} with no header before it ignored`);
       }
@@ -259,7 +260,7 @@ function parseBytes(bytes: Uint8Array): ParseResult {
       const colon = text.indexOf(':', pos);
       if (colon < 0 || colon >= lineEnd) {
         notes.push(`line at offset ${offset} has no colon, ignored: ${quote(text.slice(pos, lineEnd))}`);
-        last = null;
+        last = -1;
       } else {
         let ne = colon;
         while (ne > pos && (text.charCodeAt(ne - 1) === 32 || text.charCodeAt(ne - 1) === 9)) ne--;
@@ -267,7 +268,7 @@ function parseBytes(bytes: Uint8Array): ParseResult {
         const rawName = commonName(text, pos, ne) ?? text.slice(pos, ne);
         if (!rawName) {
           notes.push(`header line at offset ${offset} has an empty name, ignored`);
-          last = null;
+          last = -1;
         } else {
           let vs = colon + 1;
           while (vs < lineEnd && isSpace(text.charCodeAt(vs))) vs++;
@@ -275,8 +276,7 @@ function parseBytes(bytes: Uint8Array): ParseResult {
           while (ve > vs && isSpace(text.charCodeAt(ve - 1))) ve--;
           const name = canonicalHeaderName(rawName);
           // Most senders write the canonical name: then the two are one string.
-          last = { name, rawName: rawName === name ? name : intern(rawName), value: text.slice(vs, ve), offset };
-          headers.push(last);
+          last = lines.add(name, rawName === name ? name : intern(rawName), vs, ve, offset);
         }
       }
     }
@@ -296,10 +296,11 @@ function parseBytes(bytes: Uint8Array): ParseResult {
   let contentLength: number | null = null;
   let contentType: string | null = null;
   let seenMaxForwards = false;
-  for (const h of headers) {
-    switch (h.name) {
+  for (let k = 0; k < lines.count; k++) {
+    const name = lines.names[k]!;
+    switch (name) {
       case 'Via':
-        for (const v of splitHeaderValues(h.value)) {
+        for (const v of splitHeaderValues(lines.value(k, text))) {
           const parsed = parseVia(v);
           if (parsed) via.push(parsed);
           else notes.push(`Via value ${quote(v)} could not be parsed`);
@@ -307,9 +308,10 @@ function parseBytes(bytes: Uint8Array): ParseResult {
         break;
       case 'From':
       case 'To': {
-        const na = parseNameAddr(h.value);
-        if (!na || !na.uri) notes.push(`${h.name} value ${quote(h.value)} has no readable URI`);
-        if (h.name === 'From') {
+        const value = lines.value(k, text);
+        const na = parseNameAddr(value);
+        if (!na || !na.uri) notes.push(`${name} value ${quote(value)} has no readable URI`);
+        if (name === 'From') {
           if (from) notes.push('more than one From header (the first is used)');
           else from = na;
         } else if (to) notes.push('more than one To header (the first is used)');
@@ -319,28 +321,31 @@ function parseBytes(bytes: Uint8Array): ParseResult {
       case 'Contact':
       case 'Route':
       case 'Record-Route': {
-        const list = h.name === 'Contact' ? contact : h.name === 'Route' ? route : recordRoute;
-        for (const v of splitHeaderValues(h.value)) {
+        const list = name === 'Contact' ? contact : name === 'Route' ? route : recordRoute;
+        for (const v of splitHeaderValues(lines.value(k, text))) {
           if (v === '*') { contactStar = true; continue; }
           const na = parseNameAddr(v);
           if (na && na.uri) list.push(na);
-          else notes.push(`${h.name} value ${quote(v)} has no readable URI`);
+          else notes.push(`${name} value ${quote(v)} has no readable URI`);
         }
         break;
       }
-      case 'Call-ID':
-        if (callId === null) callId = h.value;
-        else notes.push(callId === h.value ? 'duplicate Call-ID header' : `duplicate Call-ID header with a different value ${quote(h.value)} (the first is used)`);
+      case 'Call-ID': {
+        const value = lines.value(k, text);
+        if (callId === null) callId = value;
+        else notes.push(callId === value ? 'duplicate Call-ID header' : `duplicate Call-ID header with a different value ${quote(value)} (the first is used)`);
         break;
+      }
       case 'CSeq': {
-        const cs = parseCSeq(h.value);
-        if (!cs) notes.push(`CSeq value ${quote(h.value)} could not be parsed`);
+        const value = lines.value(k, text);
+        const cs = parseCSeq(value);
+        if (!cs) notes.push(`CSeq value ${quote(value)} could not be parsed`);
         else if (cseq) notes.push('more than one CSeq header (the first is used)');
         else cseq = cs;
         break;
       }
       case 'Content-Length': {
-        const v = h.value;
+        const v = lines.value(k, text);
         if (!isDigits(v) || v.length > 10) notes.push(`Content-Length ${quote(v)} is not a number, ignored`);
         else {
           const cl = Number(v);
@@ -350,7 +355,7 @@ function parseBytes(bytes: Uint8Array): ParseResult {
         break;
       }
       case 'Content-Type':
-        if (contentType === null) contentType = h.value;
+        if (contentType === null) contentType = lines.value(k, text);
         break;
       case 'Max-Forwards':
         seenMaxForwards = true;
@@ -399,15 +404,15 @@ function parseBytes(bytes: Uint8Array): ParseResult {
   if (kind === 'request') {
     const requestUri = parseUri(requestUriRaw);
     if (!requestUri) notes.push(`Request-URI ${quote(requestUriRaw)} could not be parsed`);
-    message = {
-      kind, method, requestUri, requestUriRaw, headers, via, from, to, contact, contactStar, recordRoute, route,
-      callId, cseq, contentLength, contentType, body, sdp, notes, raw, headerLength,
-    };
+    message = new ParsedRequest(
+      method, requestUri, requestUriRaw, via, from, to, contact, contactStar, recordRoute, route,
+      callId, cseq, contentLength, contentType, body, sdp, notes, raw, headerLength, lines,
+    );
   } else {
-    message = {
-      kind, status, reason, headers, via, from, to, contact, contactStar, recordRoute, route,
-      callId, cseq, contentLength, contentType, body, sdp, notes, raw, headerLength,
-    };
+    message = new ParsedResponse(
+      status, reason, via, from, to, contact, contactStar, recordRoute, route,
+      callId, cseq, contentLength, contentType, body, sdp, notes, raw, headerLength, lines,
+    );
   }
   return { ok: true, message };
 }

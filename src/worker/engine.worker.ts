@@ -15,6 +15,7 @@ import { searchMessages } from '../engine/search.ts';
 import { scanBlob } from '../share/scan.ts';
 import { decodeStream } from '../media/extract.ts';
 import { chunkBytes, readChunks } from '../capture/source.ts';
+import { plainSip } from '../sip/message.ts';
 import { isWorkerRequest } from './protocol.ts';
 import type { WorkerEvent, WorkerRequest } from './protocol.ts';
 
@@ -120,7 +121,7 @@ scope.addEventListener('message', (e: MessageEvent) => {
     case 'detail': {
       const m = loaded?.analysis.messages[req.index];
       if (!m) post({ kind: 'error', requestId: req.requestId, code: 'internal', message: `no message ${req.index}` });
-      else post({ kind: 'detail', requestId: req.requestId, index: req.index, raw: m.raw, sip: m.sip, parseError: m.parseError });
+      else post({ kind: 'detail', requestId: req.requestId, index: req.index, raw: m.raw, sip: m.sip && plainSip(m.sip), parseError: m.parseError });
       break;
     }
     case 'search': {

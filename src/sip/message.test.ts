@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { parseSipText } from './parser.ts';
+import { headerNamesOf, headerValueAt, plainSip } from './message.ts';
+import { headerValue, headerValues } from './modelutil.ts';
+import type { SipMessage } from './types.ts';
+
+function parse(text: string): SipMessage {
+  const r = parseSipText(text);
+  if (!r.ok) throw new Error(r.reason);
+  return r.message;
+}
+
+const OPTIONS = (n: number, extra = ''): string =>
+  `OPTIONS sip:b@example.net SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-${n}\r\nf: <sip:a@example.net>;tag=${n}\r\nTo: <sip:b@example.net>\r\nCall-ID: c${n}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n${extra}Content-Length: 0\r\n\r\n`;
+
+describe('header lines are located, and built only when asked', () => {
+  it('gives every line back with its name as written, folded value and byte offset', () => {
+    const text = OPTIONS(1, 'Subject: one\r\n  two\r\n\tthree\r\nX-Empty:\r\n');
+    const m = parse(text);
+    expect(m.headers.map((h) => [h.name, h.rawName, h.value, h.offset])).toEqual([
+      ['Via', 'Via', 'SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-1', text.indexOf('Via:')],
+      ['From', 'f', '<sip:a@example.net>;tag=1', text.indexOf('f:')],
+      ['To', 'To', '<sip:b@example.net>', text.indexOf('To:')],
+      ['Call-ID', 'Call-ID', 'c1', text.indexOf('Call-ID:')],
+      ['CSeq', 'CSeq', '1 OPTIONS', text.indexOf('CSeq:')],
+      ['Max-Forwards', 'Max-Forwards', '70', text.indexOf('Max-Forwards:')],
+      ['Subject', 'Subject', 'one two three', text.indexOf('Subject:')],
+      ['X-Empty', 'X-Empty', '', text.indexOf('X-Empty:')],
+      ['Content-Length', 'Content-Length', '0', text.indexOf('Content-Length:')],
+    ]);
+    expect(headerValue(m, 'subject')).toBe('one two three');
+    expect(headerValues(m, 'v')).toEqual(['SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-1']);
+    expect(headerNamesOf(m)[1]).toBe('From');
+    expect(headerValueAt(m, 3)).toBe('c1');
+  });
+
+  it('keeps each message its own lines while thousands of messages fill and roll over the shared arena', () => {
+    const msgs = Array.from({ length: 30_000 }, (_, n) => parse(OPTIONS(n)));
+    for (const n of [0, 10_922, 10_923, 29_999]) {
+      expect(headerValue(msgs[n]!, 'Call-ID')).toBe(`c${n}`);
+      expect(msgs[n]!.headers[0]!.value).toBe(`SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-${n}`);
+    }
+  });
+
+  it('reads a message with more header lines than an arena chunk holds', () => {
+    const many = Array.from({ length: 20_000 }, (_, i) => `X-H: ${i}\r\n`).join('');
+    const m = parse(OPTIONS(7, many));
+    expect(headerValues(m, 'X-H')).toHaveLength(20_000);
+    expect(headerValues(m, 'X-H')[19_999]).toBe('19999');
+    expect(headerValue(m, 'Content-Length')).toBe('0');
+  });
+
+  it('crosses to the page and to JSON as plain data with its headers', () => {
+    const m = parse(OPTIONS(3, 'User-Agent: ua/1\r\n'));
+    const plain = structuredClone(plainSip(m));
+    expect(plain.headers.find((h) => h.name === 'User-Agent')?.value).toBe('ua/1');
+    expect(plain.callId).toBe('c3');
+    const json = JSON.parse(JSON.stringify(m)) as SipMessage;
+    expect(json.headers).toEqual(m.headers);
+    expect(Object.keys(json)).not.toContain('chunk');
+  });
+});

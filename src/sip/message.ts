@@ -1,0 +1,178 @@
+/**
+ * How a parsed SIP message is stored: the structured headers the model reads on every message
+ * (Via, From, To, Contact, routes, Call-ID, CSeq, SDP summary) as fields, and every header line
+ * only *located*: its canonical name, and where its value lies in the message text, in a shared
+ * Int32Array arena (three integers per line). `headers` builds the `SipHeader` objects when
+ * something asks (the detail view, a rare header a detector wants) and keeps nothing.
+ *
+ * Why: a header object with its value string is ~90 bytes; a signalling capture has a dozen per
+ * message and the model never looks at most of them (measured on the bench's sip-dense file:
+ * 126 MB of 536 MB after the pass, one INVITE 1,045 of 4,641 bytes). Located lines cost ~20 bytes.
+ *
+ * The arena positions and names are private (#) fields, so a message still structured-clones
+ * and JSON-serialises as plain data: `toJSON()` and `plainSip()` add `headers` back.
+ */
+import type { CSeq, NameAddr, SdpSummary, SipHeader, SipMessage, SipRequest, SipResponse, SipUri, Via } from './types.ts';
+
+/** Integers per header line in the arena: value start, value end (or −k−1: folded value k), byte offset. */
+const PER_LINE = 3;
+const ARENA_INTS = 1 << 15;
+let arena = new Int32Array(ARENA_INTS);
+let used = 0;
+
+/** The header lines of the message being parsed, as the parser finds them. */
+export class HeaderLines {
+  chunk = arena;
+  start = used;
+  count = 0;
+  readonly names: string[] = [];
+  rawNames: string[] | null = null;
+  folded: string[] | null = null;
+
+  /** One header line; returns its number. Value positions index the message text. */
+  add(name: string, rawName: string, valueStart: number, valueEnd: number, offset: number): number {
+    if (this.chunk !== arena || used + PER_LINE > arena.length) this.move();
+    arena[used] = valueStart;
+    arena[used + 1] = valueEnd;
+    arena[used + 2] = offset;
+    used += PER_LINE;
+    if (this.rawNames === null && rawName !== name) this.rawNames = this.names.slice();
+    this.names.push(name);
+    this.rawNames?.push(rawName);
+    return this.count++;
+  }
+
+  /** A continuation line (RFC 3261 §7.3.1) appended to line k's value with one space. */
+  fold(k: number, text: string, continuation: string): void {
+    const current = this.value(k, text);
+    const next = current ? `${current} ${continuation}` : continuation;
+    const at = this.start + k * PER_LINE;
+    const folded = (this.folded ??= []);
+    const v = this.chunk[at]!;
+    if (v < 0) folded[-v - 1] = next;
+    else {
+      folded.push(next);
+      this.chunk[at] = -folded.length;
+    }
+  }
+
+  value(k: number, text: string): string {
+    return lineValue(this.chunk, this.start + k * PER_LINE, this.folded, text);
+  }
+
+  /** This message's lines continue in a fresh chunk (the arena is full, or another message used it since). */
+  private move(): void {
+    const ints = this.count * PER_LINE;
+    if (this.chunk !== arena || used + PER_LINE > arena.length) {
+      const fresh = new Int32Array(Math.max(ARENA_INTS, (ints + PER_LINE) * 2));
+      fresh.set(this.chunk.subarray(this.start, this.start + ints));
+      arena = fresh;
+      used = ints;
+      this.chunk = fresh;
+      this.start = 0;
+    }
+  }
+}
+
+function lineValue(chunk: Int32Array, at: number, folded: string[] | null, text: string): string {
+  const v = chunk[at]!;
+  return v < 0 ? folded![-v - 1]! : text.slice(v, chunk[at + 1]);
+}
+
+abstract class ParsedBase {
+  readonly #chunk: Int32Array;
+  readonly #start: number;
+  readonly #names: string[];
+  readonly #rawNames: string[] | null;
+  readonly #folded: string[] | null;
+
+  constructor(
+    public via: Via[],
+    public from: NameAddr | null,
+    public to: NameAddr | null,
+    public contact: NameAddr[],
+    public contactStar: boolean,
+    public recordRoute: NameAddr[],
+    public route: NameAddr[],
+    public callId: string | null,
+    public cseq: CSeq | null,
+    public contentLength: number | null,
+    public contentType: string | null,
+    public body: string,
+    public sdp: SdpSummary | null,
+    public notes: string[],
+    public raw: string,
+    public headerLength: number,
+    lines: HeaderLines,
+  ) {
+    this.#chunk = lines.chunk;
+    this.#start = lines.start;
+    this.#names = lines.names;
+    this.#rawNames = lines.rawNames;
+    this.#folded = lines.folded;
+  }
+
+  /** Every header line in order, built on each call (nothing is kept). */
+  get headers(): SipHeader[] {
+    const names = this.#names;
+    const out: SipHeader[] = new Array<SipHeader>(names.length);
+    for (let k = 0; k < names.length; k++) {
+      const at = this.#start + k * PER_LINE;
+      out[k] = { name: names[k]!, rawName: this.#rawNames?.[k] ?? names[k]!, value: lineValue(this.#chunk, at, this.#folded, this.raw), offset: this.#chunk[at + 2]! };
+    }
+    return out;
+  }
+
+  /** Canonical names of the header lines, in order (no copy: do not change it). */
+  headerNames(): readonly string[] {
+    return this.#names;
+  }
+
+  /** The value of header line k (folding undone, trimmed). */
+  headerValueAt(k: number): string {
+    return lineValue(this.#chunk, this.#start + k * PER_LINE, this.#folded, this.raw);
+  }
+
+  toJSON(): SipMessage {
+    return plainSip(this as unknown as SipMessage);
+  }
+}
+
+export class ParsedRequest extends ParsedBase implements SipRequest {
+  readonly kind = 'request' as const;
+  constructor(
+    public method: string,
+    public requestUri: SipUri | null,
+    public requestUriRaw: string,
+    ...rest: ConstructorParameters<typeof ParsedBase>
+  ) {
+    super(...rest);
+  }
+}
+
+export class ParsedResponse extends ParsedBase implements SipResponse {
+  readonly kind = 'response' as const;
+  constructor(
+    public status: number,
+    public reason: string,
+    ...rest: ConstructorParameters<typeof ParsedBase>
+  ) {
+    super(...rest);
+  }
+}
+
+/** The message as plain data with its `headers` (to post to the page, or to print). */
+export function plainSip(m: SipMessage): SipMessage {
+  if (!(m instanceof ParsedBase)) return m;
+  return { ...m, headers: m.headers } as SipMessage;
+}
+
+/** Canonical names of a message's header lines (parsed: no copy). */
+export function headerNamesOf(m: SipMessage): readonly string[] {
+  return m instanceof ParsedBase ? m.headerNames() : m.headers.map((h) => h.name);
+}
+
+/** The value of a message's header line k. */
+export function headerValueAt(m: SipMessage, k: number): string {
+  return m instanceof ParsedBase ? m.headerValueAt(k) : m.headers[k]!.value;
+}
