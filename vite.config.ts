@@ -45,6 +45,8 @@ export default defineConfig({
   build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 2048 },
   test: {
     include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'scripts/**/*.test.ts'],
+    // Parsed values the parser shares between messages are read-only: frozen here, so a write fails a test.
+    setupFiles: ['src/sip/testing/freeze-shared.ts'],
     environment: 'node',
     testTimeout: 60_000,
     pool: 'threads',

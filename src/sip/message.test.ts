@@ -60,3 +60,25 @@ describe('header lines are located, and built only when asked', () => {
     expect(Object.keys(json)).not.toContain('chunk');
   });
 });
+
+describe('repeated values are parsed once and shared, read-only', () => {
+  it('gives a request and its response one Via and one From object, frozen under test', () => {
+    const req = parse(OPTIONS(42));
+    const res = parse(OPTIONS(42).replace('OPTIONS sip:b@example.net SIP/2.0', 'SIP/2.0 200 OK'));
+    expect(res.via[0]).toBe(req.via[0]);
+    expect(res.from).toBe(req.from);
+    expect(Object.isFrozen(req.via[0]!.params)).toBe(true);
+    expect(() => {
+      (req.via[0]!.params as Record<string, string>)['branch'] = 'x';
+    }).toThrow(TypeError);
+  });
+
+  it('still parses a value right after many others pushed it out of the recent ones', () => {
+    const first = parse(OPTIONS(1_000_001));
+    for (let n = 0; n < 20_000; n++) parse(OPTIONS(n));
+    const again = parse(OPTIONS(1_000_001));
+    expect(again.via[0]).not.toBe(first.via[0]);
+    expect(again.via[0]).toEqual(first.via[0]);
+    expect(again.from?.params['tag']).toBe('1000001');
+  });
+});

@@ -112,6 +112,56 @@ function indexOfWs(s: string, from: number): number {
   return -1;
 }
 
+/**
+ * Recently parsed header values and their parse, shared by the messages that repeat them: a
+ * transaction's Via comes back in each of its responses, a dialog's From, To, Contact and
+ * Record-Route in each of its messages, copied at every hop. On a signalling capture most values
+ * are repeats, so most parses (and the objects they build) are saved. Two generations of `limit`
+ * entries each keep it bounded. The parsed values are therefore shared: read-only (types.ts).
+ */
+class Recent<T> {
+  private current = new Map<string, T>();
+  private previous = new Map<string, T>();
+  constructor(
+    private readonly limit: number,
+    private readonly make: (value: string) => T,
+  ) {}
+  get(value: string): T {
+    let v = this.current.get(value);
+    if (v !== undefined) return v;
+    v = this.previous.get(value);
+    if (v === undefined) {
+      v = this.make(value);
+      if (freezeShared) deepFreeze(v);
+    }
+    if (this.current.size >= this.limit) {
+      this.previous = this.current;
+      this.current = new Map();
+    }
+    this.current.set(value, v);
+    return v;
+  }
+}
+let freezeShared = false;
+/**
+ * Tests turn this on (vite.config.ts setupFiles): every shared value is then deeply frozen, so a
+ * model or detector that writes into a parsed message fails the suite instead of silently
+ * changing every other message with the same value.
+ */
+export function freezeSharedValues(on: boolean): void {
+  freezeShared = on;
+}
+function deepFreeze(v: unknown): void {
+  if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return;
+  Object.freeze(v);
+  for (const x of Object.values(v)) deepFreeze(x);
+}
+const recentVia = new Recent(4096, parseVia);
+const recentNameAddr = new Recent(8192, parseNameAddr);
+const recentUri = new Recent(4096, parseUri);
+/** SDP bodies repeat at every hop and in every retransmission; only readable ones are shared (notes are per message). */
+const recentSdp = new Recent(1024, summariseSdp);
+
 const REQUEST_MANDATORY = ['To', 'From', 'CSeq', 'Call-ID', 'Max-Forwards', 'Via'] as const;
 const RESPONSE_MANDATORY = ['To', 'From', 'CSeq', 'Call-ID', 'Via'] as const;
 
@@ -301,7 +351,7 @@ function parseBytes(bytes: Uint8Array): ParseResult {
     switch (name) {
       case 'Via':
         for (const v of splitHeaderValues(lines.value(k, text))) {
-          const parsed = parseVia(v);
+          const parsed = recentVia.get(v);
           if (parsed) via.push(parsed);
           else notes.push(`Via value ${quote(v)} could not be parsed`);
         }
@@ -309,7 +359,7 @@ function parseBytes(bytes: Uint8Array): ParseResult {
       case 'From':
       case 'To': {
         const value = lines.value(k, text);
-        const na = parseNameAddr(value);
+        const na = recentNameAddr.get(value);
         if (!na || !na.uri) notes.push(`${name} value ${quote(value)} has no readable URI`);
         if (name === 'From') {
           if (from) notes.push('more than one From header (the first is used)');
@@ -324,7 +374,7 @@ function parseBytes(bytes: Uint8Array): ParseResult {
         const list = name === 'Contact' ? contact : name === 'Route' ? route : recordRoute;
         for (const v of splitHeaderValues(lines.value(k, text))) {
           if (v === '*') { contactStar = true; continue; }
-          const na = parseNameAddr(v);
+          const na = recentNameAddr.get(v);
           if (na && na.uri) list.push(na);
           else notes.push(`${name} value ${quote(v)} has no readable URI`);
         }
@@ -402,7 +452,7 @@ function parseBytes(bytes: Uint8Array): ParseResult {
   // Both shapes written out in full (no spread): one object allocation, one hidden class each.
   let message: SipMessage;
   if (kind === 'request') {
-    const requestUri = parseUri(requestUriRaw);
+    const requestUri = recentUri.get(requestUriRaw);
     if (!requestUri) notes.push(`Request-URI ${quote(requestUriRaw)} could not be parsed`);
     message = new ParsedRequest(
       method, requestUri, requestUriRaw, via, from, to, contact, contactStar, recordRoute, route,
@@ -422,7 +472,7 @@ function findSdp(body: string, contentType: string | null, notes: string[]): Sdp
   const semi = contentType ? contentType.indexOf(';') : -1;
   const mime = contentType ? (semi >= 0 ? contentType.slice(0, semi) : contentType).trim().toLowerCase() : '';
   if (mime === 'application/sdp') {
-    const s = summariseSdp(body);
+    const s = recentSdp.get(body);
     if (!s) notes.push('Content-Type is application/sdp but the body is not readable SDP');
     return s;
   }

@@ -4,6 +4,9 @@
  * its parameters (RFC 3261 §18.2, RFC 3581 rport, RFC 5923 alias), Contact/From/To as name-addr
  * or addr-spec, the route headers, and the SDP summary. Plain data: it crosses the worker
  * boundary and is JSON-serialisable.
+ *
+ * Read-only: the parser shares one parsed Via, name-addr, URI or SDP summary between all the
+ * messages that carry the same value (parser.ts, `Recent`), so changing one would change them all.
  */
 
 import type { Endpoint, Transport } from '../capture/types.ts';
