@@ -7,16 +7,15 @@
 # BYE to the phone's old mapped address 203.0.113.1:<port>; the NAT has no binding and drops it.
 # BYE retransmissions, then 408; the phone's call stays up.
 # capture.pcap: the proxy's interface (203.0.113.10), signalling only. capture-lan.pcap: the LAN
-# side of the NAT, SIP port only.
-# ALIGN_OUT=DIR records the same story for two-capture alignment instead (lab/alignment/): the
-# LAN side keeps SIP and RTCP, so it records through the call, and no manifest is written.
+# side of the NAT, SIP and RTCP, so that it records through the call: from inside, the live media
+# after 35 s of SIP silence is what shows the risk (a pcap does not say how long a capture ran).
+# ALIGN_OUT=DIR writes the two captures to DIR instead, without a manifest (lab/alignment/).
 . "$(dirname "$0")/../lib.sh"
 lab_init 07-udp-binding-expired
-LAN_FILTER=(udp port 5060)
+LAN_FILTER=('udp port 5060 or (udp[8] & 0xc0 = 0x80 and udp[9] >= 200 and udp[9] <= 204)')
 if [ -n "${ALIGN_OUT:-}" ]; then
   rmdir "$OUT" 2>/dev/null || true
   OUT="$ALIGN_OUT"; mkdir -p "$OUT"
-  LAN_FILTER=('udp port 5060 or (udp[8] & 0xc0 = 0x80 and udp[9] >= 200 and udp[9] <= 204)')
 fi
 lab_topology sl-proxy sl-peer
 nat_timeouts 20 20

@@ -37,13 +37,6 @@ const LAN_UNPROVABLE: Record<string, { kinds: string[]; why: string }> = {
   // The rewrite happens at proxy A, two hops away: on the LAN the 200 OK leaves with the phone's
   // own Contact and the INVITE arrives from proxy B; only the missing ACK is visible here.
   '02-excessive-nat-fixup': { kinds: ['excessive-nat-fixup'], why: 'the Contact is rewritten at proxy A, out of the LAN\'s sight' },
-  // capture-lan.pcap holds only UDP port 5060 and ends with the ACK 1.4 s into the call: the BYE
-  // the NAT dropped 35 s later never reached the LAN, and a pcap does not record how long the
-  // capture ran on after its last packet, so no idle time can be measured from it. Seen from the
-  // LAN alone a call whose BYE was dropped looks like a call still going on; opened together with
-  // the WAN side it is proven (engine/alignment.test.ts: the dropped BYEs and the mapping's
-  // lifetime, on a recording of this story whose LAN side keeps recording).
-  '07-udp-binding-expired': { kinds: ['nat-binding-expired'], why: 'the LAN capture ends 1.4 s after the ACK; the dropped BYE never reaches it' },
 };
 
 const root = path.resolve(import.meta.dirname, '../../public/samples');

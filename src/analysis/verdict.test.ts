@@ -57,7 +57,7 @@ describe('honest truncation (memory budget)', () => {
   it('07: a call cut before its BYE is "not analysed to the end", and the findings about its missing messages are withdrawn', async () => {
     const full = await load('07-udp-binding-expired');
     const cut = await load('07-udp-binding-expired', 'capture.pcap', { memoryBudgetBytes: 100_000 });
-    const id = '1-9721@203.0.113.20';
+    const id = '1-30378@203.0.113.20';
     expect(full.calls.find((c) => c.callId === id)).toMatchObject({ teardown: 'failed' });
     expect(cut.capture.messagesNotKept).toBeGreaterThan(0);
     expect(cut.calls.find((c) => c.callId === id)).toMatchObject({ outcome: 'answered', teardown: 'not-analysed', notAnalysedToEnd: true });

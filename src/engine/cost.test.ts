@@ -107,12 +107,12 @@ function headerStorm(k: number, name: 'Via' | 'Record-Route'): Uint8Array {
   return pcapFile(1, frames);
 }
 
-/** Time (best of two) and retained heap of analysing `bytes` and writing its JSON. */
+/** Time (best of three: a loaded machine slows single runs) and retained heap of analysing `bytes` and writing its JSON. */
 async function cost(bytes: Uint8Array): Promise<{ ms: number; bytes: number; messages: number }> {
   let best = Infinity;
   let held = 0;
   let messages = 0;
-  for (let round = 0; round < 2; round++) {
+  for (let round = 0; round < 3; round++) {
     gc();
     const before = process.memoryUsage().heapUsed;
     const t0 = performance.now();

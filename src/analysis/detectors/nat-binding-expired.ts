@@ -8,11 +8,22 @@
  * unreachable from the NAT's address answering the request, or the request retransmitted and not
  * one packet from that mapping since. The explanation states the idle time and whether anything
  * (OPTIONS, any SIP) kept the mapping alive before.
+ *
+ * Seen from inside the NAT (the user agent's private address talking to a public one), the
+ * dropped request never arrives, so the capture cannot show it. What it can show is the cause: a
+ * call still up at the end of the capture whose media went on for 30 s or more after the last
+ * packet of any kind on the phone's SIP flow (no keep-alive refreshed it). That is a `warning` —
+ * the binding has likely expired — with the idle time and the media frames that prove the call
+ * was still live; a capture on the NAT's public side proves the loss.
  */
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../report/report.ts';
 import type { Msg } from '../lib/flow.ts';
+import type { Flow } from '../lib/flow.ts';
+import type { DetectorContext } from '../detector.ts';
 import { getFlow, legCopies, nattedSources, pairKey, pairTraffic, responsesTo } from '../lib/flow.ts';
+import { classifyAddress, isPrivateLike } from '../lib/addr.ts';
+import { endpointKey } from '../../capture/types.ts';
 import { duration, framesText, plural, uniqFrames } from '../lib/text.ts';
 
 /** Idle gap that counts on its own with an unanswered request: most NATs drop UDP mappings by 30 s. */
@@ -29,6 +40,7 @@ export const detectNatBindingExpired: Detector = {
     const natted = nattedSources(flow);
     const out: Finding[] = [];
     const done = new Set<string>();
+    out.push(...idleFromInside(ctx, flow));
     if (natted.size === 0) return out;
     const pt = pairTraffic(flow);
     for (const x of flow.msgs) {
@@ -84,3 +96,51 @@ export const detectNatBindingExpired: Detector = {
     return out;
   },
 };
+
+/** Seen from inside the NAT: a live call whose phone's SIP flow went silent past NAT timeouts (see the header). */
+function idleFromInside(ctx: DetectorContext, flow: Flow): Finding[] {
+  const out: Finding[] = [];
+  const pt = pairTraffic(flow);
+  for (const d of flow.dialogs) {
+    if (d.byeDeliveredT !== null || d.byes.length > 0 || d.oks.length === 0) continue;
+    if (d.acks.length === 0 && d.confirmedT === null) continue;
+    for (const ua of [d.calleeUaEp, d.callerUaEp]) {
+      if (!isPrivateLike(ua.ip) || classifyAddress(ua.ip) === 'loopback') continue;
+      const uaKey = endpointKey(ua);
+      // The public peer the phone's SIP flow of this dialog runs to (over UDP, where NAT mappings expire).
+      const hop = d.messages.concat(d.oks, d.acks).find((x) => x.transport === 'udp' && (x.src === uaKey || x.dst === uaKey) && !isPrivateLike(x.src === uaKey ? x.dstIp : x.srcIp));
+      if (!hop) continue;
+      const peer = hop.src === uaKey ? hop.dst : hop.src;
+      const traffic = pt.byPair.get(pairKey(uaKey, peer)) ?? [];
+      const last = traffic[traffic.length - 1];
+      if (!last) continue;
+      // The call's media, still flowing from or to the phone's address long after that.
+      let live: { frame: number; timeUs: number } | null = null;
+      for (let i = 0; i < ctx.rtpStreams.length; i++) {
+        const s = ctx.rtpStreams[i]!;
+        if (ctx.model.media.streamCallIds[i] !== d.callId || (s.src.ip !== ua.ip && s.dst.ip !== ua.ip)) continue;
+        if (live === null || s.lastTimeUs > live.timeUs) live = { frame: s.lastFrame, timeUs: s.lastTimeUs };
+      }
+      if (live === null) continue;
+      const idle = live.timeUs - last.timeUs;
+      if (idle < NAT_IDLE_US) continue;
+      out.push({
+        kind: 'nat-binding-expired',
+        severity: 'warning',
+        callId: d.callId,
+        frames: uniqFrames([last.frame, live.frame]),
+        title: `SIP flow of ${uaKey} (behind NAT) silent for ${duration(idle)} while the call's media went on: its NAT binding has likely expired`,
+        explanation:
+          `${uaKey} is a private address and its SIP flow runs to ${peer} across a NAT. After frame ${last.frame} not one packet crossed ${uaKey} ↔ ${peer} ` +
+          `(no CRLF or OPTIONS keep-alive, no re-REGISTER), while the call was still live: its media ran on until frame ${live.frame}, ${duration(idle)} later, and no BYE was seen. ` +
+          'Media uses other ports and does not refresh the SIP mapping; real NATs expire idle UDP mappings after 5–60 s. ' +
+          `Once it is gone the NAT drops a BYE or re-INVITE from ${peer} toward this phone, which then keeps a call the other side has ended — from inside, that looks like a call still up. ` +
+          'A capture on the NAT\'s public side shows whether such a request was sent and lost.',
+        references: ['RFC 4787 §4.3', 'RFC 5626 §4.4', 'RFC 3261 §10.2.1'],
+        fix: 'Keep the NAT binding alive: CRLF or OPTIONS keep-alives every 15–25 s (RFC 5626 §4.4, natping from the proxy), or session timers (RFC 4028) shorter than the NAT timeout; or raise the NAT\'s UDP timeout for SIP.',
+      });
+      break;
+    }
+  }
+  return out;
+}
