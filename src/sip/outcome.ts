@@ -24,6 +24,11 @@ import { TIMER_B_MS } from './transactions.ts';
 
 export type ReportCallKind = 'call' | 'registration' | 'keepalive' | 'subscription' | 'other';
 export type Outcome = 'answered' | 'busy' | 'rejected' | 'cancelled' | 'timed-out' | 'no-response' | 'in-progress';
+/** A BYE copy this much later than the first is a retransmission (T1 = 500 ms), not a copy on another hop. */
+const BYE_RESENT_US = 400_000;
+/** No answer this long after the BYE: it did not get through (answers take milliseconds). */
+const BYE_UNANSWERED_US = 4_000_000;
+
 export type Teardown = 'normal' | 'failed' | 'still-up' | 'not-analysed';
 
 export interface CallOutcome {
@@ -105,6 +110,9 @@ export function callOutcome(call: Call, transactions: readonly Transaction[], ca
     } else if (byes.some((t) => t !== first && ok(t) && t.firstTimeUs > first.firstTimeUs + 1_000_000)) teardown = 'failed';
     else if (byes.some(ok)) teardown = 'normal';
     else if (captureEndUs - first.firstTimeUs >= TIMER_B_MS * 1000) teardown = 'failed';
+    // Retransmitted and still unanswered seconds later (a BYE is answered in milliseconds): it is
+    // not getting through, even if the capture ends before the sender gives up (Timer F, 32 s).
+    else if (!cut && first.lastTimeUs - first.firstTimeUs >= BYE_RESENT_US && captureEndUs - first.firstTimeUs >= BYE_UNANSWERED_US) teardown = 'failed';
     else teardown = cut ? 'not-analysed' : 'normal';
   } else if (kind === 'call' && outcome === 'in-progress' && cut) {
     teardown = 'not-analysed';
