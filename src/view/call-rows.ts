@@ -14,6 +14,7 @@
  * exactly, so "486" finds the busy calls without matching every number containing 486.
  */
 import type { Finding, FindingKind, Report, ReportCall, ReportMessage, Severity } from '../report/report.ts';
+import { callIdAt, columnsOf } from '../report/message-table.ts';
 import { endpointIp, shortUri } from './format.ts';
 
 export interface CallRow {
@@ -72,11 +73,13 @@ const FAILED_STATE = /fail|reject|cancel|timeout|timed|error|busy|abandon|unansw
 export function indexCalls(report: Pick<Report, 'calls' | 'messages' | 'findings'>): CallIndex {
   const messagesByCall = new Map<string, number[]>();
   const msgs = report.messages;
+  // Messages the worker sent as columns are grouped by their Call-ID column, without building them.
+  const cols = columnsOf(msgs);
   for (let i = 0; i < msgs.length; i++) {
-    const m = msgs[i]!;
-    if (m.callId === null) continue;
-    let l = messagesByCall.get(m.callId);
-    if (!l) messagesByCall.set(m.callId, (l = []));
+    const callId = cols ? callIdAt(cols, i) : msgs[i]!.callId;
+    if (callId === null) continue;
+    let l = messagesByCall.get(callId);
+    if (!l) messagesByCall.set(callId, (l = []));
     l.push(i);
   }
   const findingsByCall = new Map<string, number[]>();

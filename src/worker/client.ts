@@ -8,6 +8,7 @@ import type { SipMessage } from '../sip/types.ts';
 import type { Bundle, BundleOptions, ViewInput } from '../share/bundle.ts';
 import type { SearchResult } from '../engine/search.ts';
 import type { StreamSelector } from '../media/extract.ts';
+import { messageList } from '../report/message-table.ts';
 import { isWorkerEvent } from './protocol.ts';
 import type { WorkerEvent, WorkerRequest } from './protocol.ts';
 
@@ -107,7 +108,7 @@ export class EngineClient {
     this.openId = id;
     try {
       const ev = await promise;
-      return { report: ev.report, name: ev.name, elapsedMs: ev.elapsedMs };
+      return { report: { ...ev.report, messages: messageList(ev.messages) }, name: ev.name, elapsedMs: ev.elapsedMs };
     } finally {
       if (this.openId === id) this.openId = null;
     }

@@ -16,6 +16,8 @@ import { scanBlob } from '../share/scan.ts';
 import { decodeStream } from '../media/extract.ts';
 import { chunkBytes, readChunks } from '../capture/source.ts';
 import { plainSip } from '../sip/message.ts';
+import { columnBuffers, toColumns } from '../report/message-table.ts';
+import type { Report } from '../report/report.ts';
 import { isWorkerRequest } from './protocol.ts';
 import type { WorkerEvent, WorkerRequest } from './protocol.ts';
 
@@ -38,6 +40,15 @@ function oneCaptureOnly(requestId: number, what: string): boolean {
 
 function post(ev: WorkerEvent, transfer?: Transferable[]): void {
   scope.postMessage(ev, transfer);
+}
+
+/**
+ * The report crosses to the page without its message objects: they go as columns whose buffers
+ * are moved, not cloned (report/message-table.ts). The worker's own report keeps its messages.
+ */
+function postResult(requestId: number, report: Report, name: string, started: number): void {
+  const messages = toColumns(report.messages);
+  post({ kind: 'result', requestId, report: { ...report, messages: [] }, messages, name, elapsedMs: performance.now() - started }, columnBuffers(messages));
 }
 
 /**
@@ -82,7 +93,7 @@ async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void
       if (abort.signal.aborted) throw new CancelledError();
       const analysis: Analysis = { report: multi.report, messages: multi.messages, model: multi.parts[0]!.model, secrets: [] };
       loaded = { analysis, file: req.file, keyLog: req.keyLog ?? '', captures: inputs.length };
-      post({ kind: 'result', requestId: req.requestId, report: multi.report, name: inputs.map((i) => i.name).join(' + '), elapsedMs: performance.now() - started });
+      postResult(req.requestId, multi.report, inputs.map((i) => i.name).join(' + '), started);
       return;
     }
     const analysis = await analyzeBlob(req.file, {
@@ -94,7 +105,7 @@ async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void
     if (abort.signal.aborted) throw new CancelledError();
     const carried = analysis.secrets.filter((x) => x.type === DSB_TLS_KEY_LOG).map((x) => new TextDecoder().decode(x.data));
     loaded = { analysis, file: req.file, keyLog: [req.keyLog ?? '', ...carried].join('\n'), captures: 1 };
-    post({ kind: 'result', requestId: req.requestId, report: analysis.report, name: req.name, elapsedMs: performance.now() - started });
+    postResult(req.requestId, analysis.report, req.name, started);
   } catch (e) {
     if (e instanceof CancelledError || abort.signal.aborted) post({ kind: 'error', requestId: req.requestId, code: 'cancelled', message: 'Cancelled.' });
     else if (e instanceof NotACaptureError) post({ kind: 'error', requestId: req.requestId, code: 'not-a-capture', message: e.message });

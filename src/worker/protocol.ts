@@ -4,6 +4,7 @@
  */
 import type { Progress } from '../engine/analyze.ts';
 import type { Report } from '../report/report.ts';
+import type { MessageColumns } from '../report/message-table.ts';
 import type { SipMessage } from '../sip/types.ts';
 import type { Bundle, BundleOptions, ViewInput } from '../share/bundle.ts';
 import type { SearchResult } from '../engine/search.ts';
@@ -31,7 +32,12 @@ export type WorkerRequest =
 
 export type WorkerEvent =
   | { kind: 'progress'; requestId: number; progress: Progress }
-  | { kind: 'result'; requestId: number; report: Report; name: string; elapsedMs: number }
+  /**
+   * The report with `messages: []`, and its messages as columns whose buffers are transferred
+   * (report/message-table.ts); the worker keeps the analysis and answers detail, search, export,
+   * share and audio requests from it.
+   */
+  | { kind: 'result'; requestId: number; report: Report; messages: MessageColumns; name: string; elapsedMs: number }
   | { kind: 'error'; requestId: number; code: 'not-a-capture' | 'cancelled' | 'internal'; message: string }
   | { kind: 'detail'; requestId: number; index: number; raw: string; sip: SipMessage | null; parseError: string | null }
   | { kind: 'export'; requestId: number; bytes: Uint8Array; format: 'pcap' | 'pcapng' }

@@ -1,0 +1,72 @@
+/**
+ * `node --import tsx bench/browser.ts FILE [FILE …]` (after `npx vite build`): opens each capture in
+ * the production build in Debian's Chromium, the way a user drops it, and prints the time from
+ * choosing the file to the first call-list row, to the call list complete (the summary's SIP
+ * count), the page's JS heap (performance.memory) and the renderer process's RSS (page and
+ * worker share it). `npm run bench -- --browser` runs it on the bench files. Not a timed test.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { chromium } from '@playwright/test';
+
+const root = path.resolve(import.meta.dirname, '..');
+const PORT = 4199;
+
+/** Sum of RSS of the Chromium renderer processes (KiB). */
+function rendererRssKiB(): number {
+  let total = 0;
+  const out = execFileSync('ps', ['-eo', 'rss=,args='], { encoding: 'utf8' });
+  for (const line of out.split('\n')) if (line.includes('--type=renderer') && line.includes('chrom')) total += Number(line.trim().split(/\s+/)[0]) || 0;
+  return total;
+}
+
+export async function browserRows(files: string[]): Promise<string[]> {
+  const server = spawn(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { cwd: root, stdio: 'ignore' });
+  const rows: string[] = [];
+  try {
+    for (let i = 0; i < 50; i++) {
+      try {
+        await fetch(`http://127.0.0.1:${PORT}/`);
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    const browser = await chromium.launch({
+      executablePath: process.env.SIPLADDER_CHROMIUM ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--enable-precise-memory-info'],
+    });
+    for (const file of files) {
+      const page = await browser.newPage();
+      await page.goto(`http://127.0.0.1:${PORT}/`);
+      let peakRss = 0;
+      const poll = setInterval(() => (peakRss = Math.max(peakRss, rendererRssKiB())), 100);
+      const t0 = Date.now();
+      await page.getByTestId('file-input').setInputFiles(file);
+      await page.getByTestId('call-row').first().waitFor({ timeout: 300_000 });
+      const firstRow = (Date.now() - t0) / 1000;
+      await page.getByTestId('sip-count').waitFor({ timeout: 300_000 });
+      const done = (Date.now() - t0) / 1000;
+      clearInterval(poll);
+      peakRss = Math.max(peakRss, rendererRssKiB());
+      const sip = (await page.getByTestId('sip-count').textContent())?.trim() ?? '?';
+      const warning = (await page.getByTestId('warning-line').count()) > 0 ? ((await page.getByTestId('warning-line').textContent()) ?? '').slice(0, 60) : '';
+      const readIn = (await page.locator('.summary dt:text("Read in") + dd').textContent())?.trim() ?? '?';
+      const heap = await page.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0);
+      const mb = readFileSync(file).length / 1e6;
+      rows.push(`| ${path.basename(file)} | ${mb.toFixed(0)} | ${sip} | ${firstRow.toFixed(1)} | ${done.toFixed(1)} | ${readIn} | ${(heap / 1e6).toFixed(0)} | ${(peakRss / 1024).toFixed(0)} | ${warning || '—'} |`);
+      await page.close();
+    }
+    await browser.close();
+  } finally {
+    server.kill();
+  }
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('bench/browser.ts')) {
+  const files = process.argv.slice(2);
+  const rows = await browserRows(files);
+  process.stdout.write(['| capture | MB | SIP msgs kept | first row (s) | call list done (s) | worker analysis | page heap (MB) | peak renderer RSS, page + worker (MB) | warning |', '|---|---:|---:|---:|---:|---:|---:|---:|---|', ...rows].join('\n') + '\n');
+}

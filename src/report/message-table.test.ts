@@ -1,0 +1,84 @@
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeBytes } from '../engine/analyze.ts';
+import { analyzeMany } from '../engine/analyze-many.ts';
+import { columnBuffers, columnsOf, messageAt, messageList, toColumns } from './message-table.ts';
+import type { ReportMessage } from './report.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const read = (p: string) => new Uint8Array(readFileSync(path.join(root, p)));
+const samples = readdirSync(path.join(root, 'public/samples')).filter((d) => existsSync(path.join(root, 'public/samples', d, 'capture.pcap')));
+
+/** Report messages of every lab sample, the TLS sample decrypted, odd public captures, and two captures aligned. */
+async function corpora(): Promise<Array<[string, ReportMessage[]]>> {
+  const out: Array<[string, ReportMessage[]]> = [];
+  for (const s of samples) out.push([s, (await analyzeBytes(read(`public/samples/${s}/capture.pcap`))).report.messages]);
+  const tls = 'public/samples/05-bye-new-tls-connection';
+  if (existsSync(path.join(root, tls, 'keylog.txt'))) out.push(['05 decrypted', (await analyzeBytes(read(`${tls}/capture.pcap`), { keyLog: readFileSync(path.join(root, tls, 'keylog.txt'), 'utf8') })).report.messages]);
+  for (const p of ['test/captures/public/ndpi/fuzz-2006-06-26-2594.pcap', 'test/captures/public/zeek/sip-junk-before-request.pcap', 'test/captures/public/sngrep/ipv6frag.pcap', 'test/captures/public/suricata-verify/sip-tcp-method/sip-tcp.pcap']) {
+    if (existsSync(path.join(root, p))) out.push([p, (await analyzeBytes(read(p))).report.messages]);
+  }
+  const dir = 'test/captures/alignment/binding-expired';
+  const many = await analyzeMany([
+    { name: 'wan', data: read(`${dir}/capture.pcap`) },
+    { name: 'lan', data: read(`${dir}/capture-lan.pcap`) },
+  ]);
+  out.push(['two captures', many.report.messages]);
+  return out;
+}
+
+describe('messages as columns (worker → page)', () => {
+  it('gives every message back exactly, on real captures (malformed, reassembled, decrypted, several captures)', async () => {
+    const all = await corpora();
+    let n = 0;
+    const seen = { malformed: 0, multiFrame: 0, capture: 0, retransmission: 0, sdp: 0 };
+    for (const [name, messages] of all) {
+      const cols = structuredClone(toColumns(messages));
+      for (let i = 0; i < messages.length; i++) {
+        const m = messages[i]!;
+        expect(messageAt(cols, i), `${name} message ${i}`).toStrictEqual(m);
+        expect(JSON.stringify(messageAt(cols, i))).toBe(JSON.stringify(m));
+        n++;
+        if (m.malformed) seen.malformed++;
+        if (m.frames.length > 1) seen.multiFrame++;
+        if (m.capture !== undefined) seen.capture++;
+        if (m.retransmission) seen.retransmission++;
+        if (m.hasSdp) seen.sdp++;
+      }
+    }
+    expect(n).toBeGreaterThan(300);
+    // The corpus reaches the odd fields, or this test would prove less than it says.
+    for (const [k, v] of Object.entries(seen)) expect(v, k).toBeGreaterThan(0);
+  });
+
+  it('reads like the report array: index, length, iteration, array methods, JSON', async () => {
+    const { report } = await analyzeBytes(read('public/samples/01-missing-ack/capture.pcap'));
+    const list = messageList(toColumns(report.messages));
+    expect(Array.isArray(list)).toBe(true);
+    expect(columnsOf(list)?.count).toBe(report.messages.length);
+    expect(columnsOf(report.messages)).toBeNull();
+    expect(list.length).toBe(report.messages.length);
+    expect(list[3]).toStrictEqual(report.messages[3]);
+    expect(list[3]).toBe(list[3]); // the same object while it is recent
+    expect(list[report.messages.length]).toBeUndefined();
+    expect([...list]).toStrictEqual(report.messages);
+    expect(list.filter((m) => m.method === 'ACK').map((m) => m.frame)).toEqual(report.messages.filter((m) => m.method === 'ACK').map((m) => m.frame));
+    expect(list.find((m) => m.status === 200)?.index).toBe(report.messages.find((m) => m.status === 200)?.index);
+    expect(list.slice(2, 5)).toStrictEqual(report.messages.slice(2, 5));
+    expect(JSON.stringify(list)).toBe(JSON.stringify(report.messages));
+    expect(() => {
+      (list as ReportMessage[])[0] = report.messages[1]!;
+    }).toThrow(TypeError);
+  });
+
+  it('moves its buffers: after a transfer the sender keeps nothing', async () => {
+    const { report } = await analyzeBytes(read('public/samples/04-rport-good/capture.pcap'));
+    const cols = toColumns(report.messages);
+    const buffers = columnBuffers(cols);
+    expect(buffers.length).toBe(21);
+    const moved = structuredClone(cols, { transfer: buffers });
+    expect(cols.frame.length).toBe(0);
+    expect(messageAt(moved, 0)).toStrictEqual(report.messages[0]);
+  });
+});

@@ -1,0 +1,229 @@
+/**
+ * The report's `messages` as columns, for the worker → page crossing (docs/REPORT.md, "Worker to
+ * page"). A signalling capture has hundreds of thousands of messages; posted as objects, each is
+ * structured-cloned field by field (seconds, and the page then holds a second copy of every one).
+ * As columns they are a few typed arrays, moved (transferred) rather than copied, and one string
+ * table in which every distinct address, Call-ID, CSeq and start line appears once.
+ *
+ * The page reads them through `messageList`: an array that builds a message object when one is
+ * read (the ladder reads a call's few dozen; the call list's pass over all of them keeps none), so
+ * the code that took `report.messages` as an array reads it unchanged. Plain data and pure
+ * functions: no DOM, usable by the worker, the page and Node.
+ */
+import type { ReportMessage } from './report.ts';
+import { isoMicros } from './report.ts';
+
+export interface MessageColumns {
+  count: number;
+  /** Every distinct string of the columns below, once. */
+  strings: string[];
+  frame: Int32Array;
+  firstFrame: Int32Array;
+  /** `frames` of message i: framesValues[framesStart[i] … framesStart[i + 1]). */
+  framesStart: Int32Array;
+  framesValues: Int32Array;
+  timeUs: Float64Array;
+  /** String ids (into `strings`); −1 for null, −2 where the field is absent (optional fields). */
+  src: Int32Array;
+  dst: Int32Array;
+  transport: Int32Array;
+  callId: Int32Array;
+  cseq: Int32Array;
+  startLine: Int32Array;
+  encapsulation: Int32Array;
+  method: Int32Array;
+  reason: Int32Array;
+  /** Numbers: −1 for null, −2 where the field is absent. */
+  status: Int32Array;
+  connection: Int32Array;
+  transaction: Int32Array;
+  dialog: Int32Array;
+  retransmissionOf: Int32Array;
+  capture: Int32Array;
+  /** Bit 0 retransmission, bit 1 hasSdp, bit 2 `malformed` present, bit 3 its value. */
+  flags: Uint8Array;
+}
+
+const NULL = -1;
+const ABSENT = -2;
+
+/** Messages → columns (the worker, once per analysis). */
+export function toColumns(messages: readonly ReportMessage[]): MessageColumns {
+  const n = messages.length;
+  const ids = new Map<string, number>();
+  const strings: string[] = [];
+  const id = (s: string | null | undefined): number => {
+    if (s === undefined) return ABSENT;
+    if (s === null) return NULL;
+    let k = ids.get(s);
+    if (k === undefined) {
+      k = strings.length;
+      strings.push(s);
+      ids.set(s, k);
+    }
+    return k;
+  };
+  const num = (v: number | null | undefined): number => (v === undefined ? ABSENT : v === null ? NULL : v);
+  let frameTotal = 0;
+  for (const m of messages) frameTotal += m.frames.length;
+  const c: MessageColumns = {
+    count: n,
+    strings,
+    frame: new Int32Array(n),
+    firstFrame: new Int32Array(n),
+    framesStart: new Int32Array(n + 1),
+    framesValues: new Int32Array(frameTotal),
+    timeUs: new Float64Array(n),
+    src: new Int32Array(n),
+    dst: new Int32Array(n),
+    transport: new Int32Array(n),
+    callId: new Int32Array(n),
+    cseq: new Int32Array(n),
+    startLine: new Int32Array(n),
+    encapsulation: new Int32Array(n),
+    method: new Int32Array(n),
+    reason: new Int32Array(n),
+    status: new Int32Array(n),
+    connection: new Int32Array(n),
+    transaction: new Int32Array(n),
+    dialog: new Int32Array(n),
+    retransmissionOf: new Int32Array(n),
+    capture: new Int32Array(n),
+    flags: new Uint8Array(n),
+  };
+  let f = 0;
+  for (let i = 0; i < n; i++) {
+    const m = messages[i]!;
+    if (m.index !== i) throw new Error(`message ${i} has index ${m.index}: columns need messages in index order`);
+    c.frame[i] = m.frame;
+    c.firstFrame[i] = m.firstFrame;
+    c.framesStart[i] = f;
+    for (const x of m.frames) c.framesValues[f++] = x;
+    c.timeUs[i] = m.timeUs;
+    c.src[i] = id(m.src);
+    c.dst[i] = id(m.dst);
+    c.transport[i] = id(m.transport);
+    c.callId[i] = id(m.callId);
+    c.cseq[i] = id(m.cseq);
+    c.startLine[i] = id(m.startLine);
+    c.encapsulation[i] = id(m.encapsulation);
+    c.method[i] = id(m.method);
+    c.reason[i] = id(m.reason);
+    c.status[i] = num(m.status);
+    c.connection[i] = num(m.connection);
+    c.transaction[i] = num(m.transaction);
+    c.dialog[i] = num(m.dialog);
+    c.retransmissionOf[i] = num(m.retransmissionOf);
+    c.capture[i] = num(m.capture);
+    c.flags[i] = (m.retransmission ? 1 : 0) | (m.hasSdp ? 2 : 0) | (m.malformed !== undefined ? 4 : 0) | (m.malformed ? 8 : 0);
+  }
+  c.framesStart[n] = f;
+  return c;
+}
+
+/** The buffers to transfer with a postMessage (they move; the sender's columns become empty). */
+export function columnBuffers(c: MessageColumns): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  for (const v of Object.values(c)) if (ArrayBuffer.isView(v)) out.push(v.buffer as ArrayBuffer);
+  return out;
+}
+
+function str(c: MessageColumns, k: number): string | null {
+  return k < 0 ? null : c.strings[k]!;
+}
+
+/** Message i as the report writes it (same fields, same values; absent optional fields stay absent). */
+export function messageAt(c: MessageColumns, i: number): ReportMessage {
+  const m: ReportMessage = {
+    index: i,
+    frame: c.frame[i]!,
+    firstFrame: c.firstFrame[i]!,
+    frames: Array.from(c.framesValues.subarray(c.framesStart[i]!, c.framesStart[i + 1]!)),
+    time: isoMicros(c.timeUs[i]!),
+    timeUs: c.timeUs[i]!,
+    src: c.strings[c.src[i]!]!,
+    dst: c.strings[c.dst[i]!]!,
+    transport: c.strings[c.transport[i]!] as ReportMessage['transport'],
+    connection: c.connection[i]! === NULL ? null : c.connection[i]!,
+    callId: str(c, c.callId[i]!),
+    cseq: str(c, c.cseq[i]!),
+    retransmission: (c.flags[i]! & 1) !== 0,
+    encapsulation: str(c, c.encapsulation[i]!),
+    startLine: c.strings[c.startLine[i]!]!,
+    hasSdp: (c.flags[i]! & 2) !== 0,
+  };
+  // Keys in the order the engine writes them (engine/analyze.ts), so JSON text is the same too.
+  for (const key of ['transaction', 'dialog', 'retransmissionOf'] as const) {
+    const v = c[key][i]!;
+    if (v !== ABSENT) m[key] = v === NULL ? null : v;
+  }
+  if (c.method[i]! !== ABSENT) m.method = str(c, c.method[i]!) ?? undefined;
+  if (c.status[i]! !== ABSENT) m.status = c.status[i]!;
+  if (c.reason[i]! !== ABSENT) m.reason = str(c, c.reason[i]!) ?? undefined;
+  if ((c.flags[i]! & 4) !== 0) m.malformed = (c.flags[i]! & 8) !== 0;
+  if (c.capture[i]! !== ABSENT) m.capture = c.capture[i]!;
+  return m;
+}
+
+/** Call-ID of message i without building it (hot loops over every message). */
+export function callIdAt(c: MessageColumns, i: number): string | null {
+  return str(c, c.callId[i]!);
+}
+
+const COLUMNS = Symbol('message columns');
+
+/** The columns behind a `messageList`, or null for a plain array (hot loops read them directly). */
+export function columnsOf(list: readonly ReportMessage[]): MessageColumns | null {
+  return (list as unknown as { [COLUMNS]?: MessageColumns })[COLUMNS] ?? null;
+}
+
+/** Messages a page holds at most as built objects; older ones are built again when read. */
+const KEEP = 4096;
+
+/**
+ * The columns as a read-only array of messages: `list[i]`, `length`, iteration and every array
+ * method work as on the report's array, but a message object is built when it is read. The last
+ * few thousand read are kept, so the ladder's messages stay the same objects between renders.
+ */
+export function messageList(c: MessageColumns): ReportMessage[] {
+  let recent = new Map<number, ReportMessage>();
+  let older = new Map<number, ReportMessage>();
+  const at = (i: number): ReportMessage => {
+    let m = recent.get(i);
+    if (m !== undefined) return m;
+    m = older.get(i) ?? messageAt(c, i);
+    if (recent.size >= KEEP) {
+      older = recent;
+      recent = new Map();
+    }
+    recent.set(i, m);
+    return m;
+  };
+  const target: ReportMessage[] = new Array<ReportMessage>(c.count);
+  return new Proxy(target, {
+    get(t, key, receiver) {
+      if (key === COLUMNS) return c;
+      if (typeof key === 'string') {
+        const code = key.charCodeAt(0);
+        if (code >= 48 && code <= 57) {
+          const i = Number(key);
+          if (Number.isInteger(i) && i >= 0 && i < c.count) return at(i);
+        }
+      }
+      return Reflect.get(t, key, receiver) as unknown;
+    },
+    has(t, key) {
+      if (typeof key === 'string') {
+        const i = Number(key);
+        if (Number.isInteger(i) && i >= 0 && i < c.count) return true;
+      }
+      return Reflect.has(t, key);
+    },
+    set() {
+      throw new TypeError('the message list is read-only');
+    },
+    deleteProperty() {
+      throw new TypeError('the message list is read-only');
+    },
+  });
+}
