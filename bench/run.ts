@@ -2,10 +2,12 @@
  * `npm run bench [-- --sizes 10MB,100MB,1GB] [--rtp-only]`: generates the synthetic captures (once) and runs
  * `analyze` on each in a fresh Node process, printing throughput (MB/s, packets/s) and peak RSS.
  * Then, in the same run, the whole CLI process against sngrep and tshark on the same files
- * (bench/compare.ts), as ratios (`--no-compare` skips it). The README quotes both tables.
+ * (bench/compare.ts), as ratios (`--no-compare` skips it); with `--browser`, the app in Chromium on
+ * the production build (bench/browser.ts). The README quotes the tables.
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { ensureBenchFiles } from './generate.ts';
 import { compareTools, comparisonRows } from './compare.ts';
 
@@ -36,5 +38,13 @@ if (!process.argv.includes('--no-compare')) {
   const cmp = ['| capture | tool | whole process (s) | peak RSS (MB) | time vs sipladder | RSS vs sipladder |', '|---|---|---:|---:|---:|---:|'];
   for (const f of files.filter((x) => x.kind !== 'rtp' || x.bytes < 2e8)) cmp.push(...comparisonRows(f.name, compareTools(f.file)));
   process.stdout.write('\n' + cmp.join('\n') + '\n');
+}
+// In Chromium, on the production build (npx vite build first): drop to first call-list row, the
+// page's heap and the renderer's RSS (page and worker). --browser, when dist/ and chromium exist.
+if (process.argv.includes('--browser') && existsSync(path.join(root, 'dist/index.html')) && existsSync(process.env.SIPLADDER_CHROMIUM ?? '/usr/bin/chromium')) {
+  const { browserRows } = await import('./browser.ts');
+  const picks = files.filter((f) => f.kind === 'sip-dense' || f.name === 'sip-udp-100MB' || f.name === 'rtp-1GB').map((f) => f.file);
+  const rows = await browserRows(picks);
+  process.stdout.write(['', '| capture (Chromium) | MB | SIP msgs kept | first row (s) | call list done (s) | worker analysis | page heap (MB) | peak renderer RSS, page + worker (MB) | warning |', '|---|---:|---:|---:|---:|---:|---:|---:|---|', ...rows].join('\n') + '\n');
 }
 process.stdout.write(`\nnode ${process.version}, ${(await import('node:os')).cpus()[0]?.model ?? 'cpu'}; analysis time only (process start and TypeScript loading excluded)\n`);

@@ -1,6 +1,6 @@
 /**
  * The Web Worker: a thin shell around the engine. It reads the posted File in slices, posts
- * progress, keeps the full analysis (message text, the model) for lazy detail requests, and
+ * progress, keeps the report and the message text for lazy detail requests, and
  * answers export requests by re-reading the file. A new `open` cancels the previous one.
  */
 import { analyzeBlob, CancelledError, memoryBudgetFor, NotACaptureError } from '../engine/analyze.ts';
@@ -28,8 +28,13 @@ const scope = self as unknown as {
 };
 
 let current: { requestId: number; abort: AbortController } | null = null;
-/** The analysis, the file (re-read for exports) and the TLS key log it was read with (given, or carried in the pcapng). */
-let loaded: { analysis: Analysis; file: Blob; keyLog: string; captures: number } | null = null;
+/**
+ * What later requests need of the analysis (the report, and the messages' text for detail, search
+ * and share), the file (re-read for exports and audio) and the TLS key log it was read with (given,
+ * or carried in the pcapng). The SIP model is not kept: nothing asks for it once the report is
+ * written, and on a signalling capture it is a quarter of the worker's heap.
+ */
+let loaded: { analysis: Pick<Analysis, 'report' | 'messages'>; file: Blob; keyLog: string; captures: number } | null = null;
 
 /** What needs one capture's bytes (exports, share links, audio) says so when several are open. */
 function oneCaptureOnly(requestId: number, what: string): boolean {
@@ -91,8 +96,7 @@ async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void
         },
       });
       if (abort.signal.aborted) throw new CancelledError();
-      const analysis: Analysis = { report: multi.report, messages: multi.messages, model: multi.parts[0]!.model, secrets: [] };
-      loaded = { analysis, file: req.file, keyLog: req.keyLog ?? '', captures: inputs.length };
+      loaded = { analysis: { report: multi.report, messages: multi.messages }, file: req.file, keyLog: req.keyLog ?? '', captures: inputs.length };
       postResult(req.requestId, multi.report, inputs.map((i) => i.name).join(' + '), started);
       return;
     }
@@ -104,7 +108,7 @@ async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void
     }, 4 << 20);
     if (abort.signal.aborted) throw new CancelledError();
     const carried = analysis.secrets.filter((x) => x.type === DSB_TLS_KEY_LOG).map((x) => new TextDecoder().decode(x.data));
-    loaded = { analysis, file: req.file, keyLog: [req.keyLog ?? '', ...carried].join('\n'), captures: 1 };
+    loaded = { analysis: { report: analysis.report, messages: analysis.messages }, file: req.file, keyLog: [req.keyLog ?? '', ...carried].join('\n'), captures: 1 };
     postResult(req.requestId, analysis.report, req.name, started);
   } catch (e) {
     if (e instanceof CancelledError || abort.signal.aborted) post({ kind: 'error', requestId: req.requestId, code: 'cancelled', message: 'Cancelled.' });
