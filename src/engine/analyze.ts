@@ -39,6 +39,7 @@ import { findingsBeforeCut } from '../analysis/truncation.ts';
 import { verdicts } from '../analysis/verdict.ts';
 import type { Finding, Report, ReportCall, ReportConnection, ReportMessage, ReportRtpStream, ReportWarning } from '../report/report.ts';
 import { isoMicros, isReportableTime, REPORT_VERSION } from '../report/report.ts';
+import { ColumnsBuilder, messageList } from '../report/message-table.ts';
 import { rtpQualityFields } from './media-report.ts';
 import { streamCodecs } from '../sip/media.ts';
 
@@ -404,7 +405,13 @@ function writeReport(pass: CapturePass, read: ReadCapture, judged: Judged): Repo
   if (pass.droppedWarnings > 0) warnings.push({ message: `${pass.droppedWarnings} more warnings not listed` });
 
   const annotations = messageAnnotations(model);
-  const reportMessages: ReportMessage[] = messages.map((m) => toReportMessage(m, annotations[m.index]));
+  // The report's messages as columns (report/message-table.ts): each row is written as it is made
+  // and no object per message stays; `report.messages` builds one when it is read.
+  let frameCount = 0;
+  for (const m of messages) frameCount += m.frames.length;
+  const rows = new ColumnsBuilder(messages.length, frameCount);
+  for (const m of messages) rows.push(toReportMessage(m, annotations[m.index]));
+  const reportMessages: ReportMessage[] = messageList(rows.done());
   const byConnection = new Map<number, number[]>();
   for (const m of messages) {
     if (m.connection === null) continue;

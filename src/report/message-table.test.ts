@@ -57,7 +57,11 @@ describe('messages as columns (worker → page)', () => {
     const list = messageList(toColumns(report.messages));
     expect(Array.isArray(list)).toBe(true);
     expect(columnsOf(list)?.count).toBe(report.messages.length);
-    expect(columnsOf(report.messages)).toBeNull();
+    expect(columnsOf([...report.messages])).toBeNull();
+    // The engine's own report is backed by columns too; equality sees through it.
+    expect(columnsOf(report.messages)?.count).toBe(report.messages.length);
+    expect(list).toEqual(report.messages);
+    expect(list).toEqual([...report.messages]);
     expect(list.length).toBe(report.messages.length);
     expect(list[3]).toStrictEqual(report.messages[3]);
     expect(list[3]).toBe(list[3]); // the same object while it is recent

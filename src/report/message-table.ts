@@ -47,68 +47,83 @@ export interface MessageColumns {
 const NULL = -1;
 const ABSENT = -2;
 
-/** Messages → columns (the worker, once per analysis). */
-export function toColumns(messages: readonly ReportMessage[]): MessageColumns {
-  const n = messages.length;
-  const ids = new Map<string, number>();
-  const strings: string[] = [];
-  const id = (s: string | null | undefined): number => {
+/**
+ * Columns filled one message at a time: the engine writes each message here as it makes it and
+ * keeps no object per message (a message is built again when read).
+ */
+export class ColumnsBuilder {
+  private n = 0;
+  private f = 0;
+  private readonly ids = new Map<string, number>();
+  private readonly c: MessageColumns;
+
+  constructor(capacity: number, frameCapacity = capacity) {
+    const n = Math.max(0, capacity);
+    this.c = {
+      count: 0,
+      strings: [],
+      frame: new Int32Array(n),
+      firstFrame: new Int32Array(n),
+      framesStart: new Int32Array(n + 1),
+      framesValues: new Int32Array(Math.max(0, frameCapacity)),
+      timeUs: new Float64Array(n),
+      src: new Int32Array(n),
+      dst: new Int32Array(n),
+      transport: new Int32Array(n),
+      callId: new Int32Array(n),
+      cseq: new Int32Array(n),
+      startLine: new Int32Array(n),
+      encapsulation: new Int32Array(n),
+      method: new Int32Array(n),
+      reason: new Int32Array(n),
+      status: new Int32Array(n),
+      connection: new Int32Array(n),
+      transaction: new Int32Array(n),
+      dialog: new Int32Array(n),
+      retransmissionOf: new Int32Array(n),
+      capture: new Int32Array(n),
+      flags: new Uint8Array(n),
+    };
+  }
+
+  private id(s: string | null | undefined): number {
     if (s === undefined) return ABSENT;
     if (s === null) return NULL;
-    let k = ids.get(s);
+    let k = this.ids.get(s);
     if (k === undefined) {
-      k = strings.length;
-      strings.push(s);
-      ids.set(s, k);
+      k = this.c.strings.length;
+      this.c.strings.push(s);
+      this.ids.set(s, k);
     }
     return k;
-  };
-  const num = (v: number | null | undefined): number => (v === undefined ? ABSENT : v === null ? NULL : v);
-  let frameTotal = 0;
-  for (const m of messages) frameTotal += m.frames.length;
-  const c: MessageColumns = {
-    count: n,
-    strings,
-    frame: new Int32Array(n),
-    firstFrame: new Int32Array(n),
-    framesStart: new Int32Array(n + 1),
-    framesValues: new Int32Array(frameTotal),
-    timeUs: new Float64Array(n),
-    src: new Int32Array(n),
-    dst: new Int32Array(n),
-    transport: new Int32Array(n),
-    callId: new Int32Array(n),
-    cseq: new Int32Array(n),
-    startLine: new Int32Array(n),
-    encapsulation: new Int32Array(n),
-    method: new Int32Array(n),
-    reason: new Int32Array(n),
-    status: new Int32Array(n),
-    connection: new Int32Array(n),
-    transaction: new Int32Array(n),
-    dialog: new Int32Array(n),
-    retransmissionOf: new Int32Array(n),
-    capture: new Int32Array(n),
-    flags: new Uint8Array(n),
-  };
-  let f = 0;
-  for (let i = 0; i < n; i++) {
-    const m = messages[i]!;
+  }
+
+  /** The next message (its `index` must be the next row). */
+  push(m: ReportMessage): void {
+    const c = this.c;
+    const i = this.n;
     if (m.index !== i) throw new Error(`message ${i} has index ${m.index}: columns need messages in index order`);
+    if (i >= c.frame.length) throw new Error(`more messages than the ${c.frame.length} the columns were made for`);
+    if (this.f + m.frames.length > c.framesValues.length) {
+      const grown = new Int32Array(Math.max(c.framesValues.length * 2, this.f + m.frames.length));
+      grown.set(c.framesValues.subarray(0, this.f));
+      c.framesValues = grown;
+    }
+    const num = (v: number | null | undefined): number => (v === undefined ? ABSENT : v === null ? NULL : v);
     c.frame[i] = m.frame;
     c.firstFrame[i] = m.firstFrame;
-    c.framesStart[i] = f;
-    for (const x of m.frames) c.framesValues[f++] = x;
+    c.framesStart[i] = this.f;
+    for (const x of m.frames) c.framesValues[this.f++] = x;
     c.timeUs[i] = m.timeUs;
-    c.src[i] = id(m.src);
-    c.dst[i] = id(m.dst);
-    c.transport[i] = id(m.transport);
-    c.callId[i] = id(m.callId);
-    c.cseq[i] = id(m.cseq);
-    c.startLine[i] = id(m.startLine);
-    c.encapsulation[i] = id(m.encapsulation);
-    c.method[i] = id(m.method);
-    c.reason[i] = id(m.reason);
+    c.src[i] = this.id(m.src);
+    c.dst[i] = this.id(m.dst);
+    c.transport[i] = this.id(m.transport);
+    c.callId[i] = this.id(m.callId);
+    c.cseq[i] = this.id(m.cseq);
+    c.startLine[i] = this.id(m.startLine);
+    c.encapsulation[i] = this.id(m.encapsulation);
+    c.method[i] = this.id(m.method);
+    c.reason[i] = this.id(m.reason);
     c.status[i] = num(m.status);
     c.connection[i] = num(m.connection);
     c.transaction[i] = num(m.transaction);
@@ -116,9 +131,44 @@ export function toColumns(messages: readonly ReportMessage[]): MessageColumns {
     c.retransmissionOf[i] = num(m.retransmissionOf);
     c.capture[i] = num(m.capture);
     c.flags[i] = (m.retransmission ? 1 : 0) | (m.hasSdp ? 2 : 0) | (m.malformed !== undefined ? 4 : 0) | (m.malformed ? 8 : 0);
+    this.n++;
   }
-  c.framesStart[n] = f;
-  return c;
+
+  done(): MessageColumns {
+    const c = this.c;
+    c.count = this.n;
+    c.framesStart[this.n] = this.f;
+    if (this.n < c.frame.length) {
+      // Fewer rows than made for: cut every column to the rows written.
+      for (const k of Object.keys(c) as Array<keyof MessageColumns>) {
+        const v = c[k];
+        if (ArrayBuffer.isView(v) && k !== 'framesValues') (c as unknown as Record<string, unknown>)[k] = v.slice(0, k === 'framesStart' ? this.n + 1 : this.n);
+      }
+    }
+    if (c.framesValues.length !== this.f) c.framesValues = c.framesValues.slice(0, this.f);
+    return c;
+  }
+}
+
+/** Messages → columns. */
+export function toColumns(messages: readonly ReportMessage[]): MessageColumns {
+  const behind = columnsOf(messages);
+  if (behind) return copyColumns(behind);
+  let frames = 0;
+  for (const m of messages) frames += m.frames.length;
+  const b = new ColumnsBuilder(messages.length, frames);
+  for (const m of messages) b.push(m);
+  return b.done();
+}
+
+/** A copy with buffers of its own (to transfer while the original stays in use). */
+export function copyColumns(c: MessageColumns): MessageColumns {
+  const out = { ...c, strings: c.strings.slice() } as MessageColumns;
+  for (const k of Object.keys(c) as Array<keyof MessageColumns>) {
+    const v = c[k];
+    if (ArrayBuffer.isView(v)) (out as unknown as Record<string, unknown>)[k] = v.slice();
+  }
+  return out;
 }
 
 /** The buffers to transfer with a postMessage (they move; the sender's columns become empty). */
@@ -218,6 +268,19 @@ export function messageList(c: MessageColumns): ReportMessage[] {
         if (Number.isInteger(i) && i >= 0 && i < c.count) return true;
       }
       return Reflect.has(t, key);
+    },
+    // Own keys and descriptors as an array's, so equality checks and Object.keys see the messages.
+    ownKeys(t) {
+      const keys: Array<string | symbol> = [];
+      for (let i = 0; i < c.count; i++) keys.push(String(i));
+      return keys.concat(Reflect.ownKeys(t));
+    },
+    getOwnPropertyDescriptor(t, key) {
+      if (typeof key === 'string') {
+        const i = Number(key);
+        if (Number.isInteger(i) && i >= 0 && i < c.count && String(i) === key) return { value: at(i), writable: false, enumerable: true, configurable: true };
+      }
+      return Reflect.getOwnPropertyDescriptor(t, key);
     },
     set() {
       throw new TypeError('the message list is read-only');
