@@ -5,6 +5,9 @@
  */
 import type { Finding } from '../report/report.ts';
 import type { Detector, DetectorContext } from './detector.ts';
+import { releaseFlow } from './lib/flow.ts';
+import { releaseConnIndex } from './lib/connections.ts';
+import { releaseCallMedia } from './lib/media.ts';
 import { detectAckMissing } from './detectors/ack-missing.ts';
 import { detectByeNotDelivered } from './detectors/bye-not-delivered.ts';
 import { detectConnectionClosedMidDialog } from './detectors/connection-closed-mid-dialog.ts';
@@ -66,12 +69,19 @@ export const detectors: readonly Detector[] = [
 export function runDetectors(ctx: DetectorContext): { findings: Finding[]; errors: string[] } {
   const findings: Finding[] = [];
   const errors: string[] = [];
-  for (const d of detectors) {
-    try {
-      findings.push(...d.detect(ctx));
-    } catch (e) {
-      errors.push(`detector ${d.kind} failed: ${e instanceof Error ? e.message : String(e)}`);
+  try {
+    for (const d of detectors) {
+      try {
+        findings.push(...d.detect(ctx));
+      } catch (e) {
+        errors.push(`detector ${d.kind} failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
     }
+  } finally {
+    // The indexes the detectors share are theirs alone: freed before the report is written.
+    releaseFlow(ctx.messages);
+    releaseConnIndex(ctx.connections);
+    releaseCallMedia(ctx.model);
   }
   const severityRank = { error: 0, warning: 1, info: 2 } as const;
   findings.sort((a, b) => (a.frames[0] ?? 0) - (b.frames[0] ?? 0) || severityRank[a.severity] - severityRank[b.severity]);

@@ -66,6 +66,11 @@ const cache = new WeakMap<readonly ConnectionInfo[], ConnIndex>();
 /** Seconds of silence after a ClientHello, with the capture going on, that count as "no answer". */
 const HANDSHAKE_SILENCE_US = 5_000_000;
 
+/** Forget the index built for these connections (see releaseFlow). */
+export function releaseConnIndex(connections: readonly ConnectionInfo[]): void {
+  cache.delete(connections);
+}
+
 export function getConnIndex(ctx: DetectorContext): ConnIndex {
   let c = cache.get(ctx.connections);
   if (!c) {

@@ -127,6 +127,14 @@ export interface PairTraffic {
 
 const cache = new WeakMap<readonly CapturedMessage[], Flow>();
 
+/**
+ * Forget the index built for these messages. The detectors share it while they run; kept after
+ * that, it lived as long as the messages (all of an open capture in the worker) for nothing.
+ */
+export function releaseFlow(messages: readonly CapturedMessage[]): void {
+  cache.delete(messages);
+}
+
 export function getFlow(messages: readonly CapturedMessage[]): Flow {
   let f = cache.get(messages);
   if (!f) {

@@ -17,6 +17,11 @@ export interface CallMedia {
 
 const cache = new WeakMap<object, Map<string, CallMedia>>();
 
+/** Forget the per-call media built for this model (see releaseFlow). */
+export function releaseCallMedia(model: object): void {
+  cache.delete(model);
+}
+
 /** The media of each call (cached per model: three detectors ask). */
 export function callMedia(ctx: DetectorContext): Map<string, CallMedia> {
   const hit = cache.get(ctx.model);
