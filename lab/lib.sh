@@ -47,6 +47,15 @@ lab_init() {
   lab_teardown_ns   # leftovers of an aborted earlier run
 }
 
+# lab_stack_init NAME: lab_init for another stack's capture (lab/stacks/): the output goes to
+# test/captures/stacks/NAME (test data with an expect.json, not a training sample).
+lab_stack_init() {
+  lab_init "stacks-$1"
+  rmdir "$OUT" 2>/dev/null || true
+  OUT="$REPO_DIR/test/captures/stacks/$1"
+  mkdir -p "$OUT"
+}
+
 nsx() { local ns="$1"; shift; ip netns exec "$ns" "$@"; }
 
 # Start a background command inside a namespace, remember its pid (for cleanup).

@@ -7,10 +7,7 @@
 set -euo pipefail
 CASE="${1:?usage: sipsak-register.sh fixup|no-fixup}"
 . "$(dirname "$0")/../lib.sh"
-lab_init "stacks-sipsak-$CASE"
-rmdir "$OUT" 2>/dev/null || true
-OUT="$REPO_DIR/test/captures/stacks/sipsak-register-$CASE"
-mkdir -p "$OUT"
+lab_stack_init "sipsak-register-$CASE"
 lab_topology sl-proxy
 
 capture sl-nat wan "$WORK/capture.pcap"

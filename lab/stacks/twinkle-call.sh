@@ -13,10 +13,7 @@
 set -euo pipefail
 CASE="${1:?usage: twinkle-call.sh fixup|no-fixup}"
 . "$(dirname "$0")/../lib.sh"
-lab_init "stacks-twinkle-$CASE"
-rmdir "$OUT" 2>/dev/null || true
-OUT="$REPO_DIR/test/captures/stacks/twinkle-call-$CASE"
-mkdir -p "$OUT"
+lab_stack_init "twinkle-call-$CASE"
 lab_topology sl-proxy sl-peer
 
 capture sl-nat wan "$WORK/capture.pcap" udp
