@@ -207,10 +207,8 @@ class CapturePass {
     // One copy of the text: the parser's when it decoded byte for byte (ASCII), else latin1.
     const same = parsed.ok && parsed.message.raw.length === p.bytes.length && !parsed.message.raw.includes('\uFFFD');
     const raw = same ? parsed.message.raw : textDecoder.decode(p.bytes);
-    if (parsed.ok) {
-      if (p.notes) parsed.message.notes.push(...p.notes);
-      if (p.incomplete) parsed.message.notes.push(`incomplete: ${p.incomplete}`);
-    }
+    const captureNotes = p.notes || p.incomplete ? [...(p.notes ?? []), ...(p.incomplete ? [`incomplete: ${p.incomplete}`] : [])] : undefined;
+    if (parsed.ok && captureNotes) parsed.message.notes.push(...captureNotes);
     this.messages.push({
       index: this.messages.length,
       frame: p.frame,
@@ -225,6 +223,7 @@ class CapturePass {
       sip: parsed.ok ? parsed.message : null,
       parseError: parsed.ok ? null : parsed.reason + (p.incomplete ? ` (${p.incomplete})` : ''),
       raw,
+      captureNotes,
     });
     if (parsed.ok && parsed.message.sdp && this.transport) {
       for (const m of parsed.message.sdp.media) {

@@ -161,4 +161,9 @@ export interface CapturedMessage {
   parseError: string | null;
   /** The raw text (kept even when parsing failed). */
   raw: string;
+  /**
+   * What the capture layer noted about this message (reassembly, a cut), also appended to
+   * `sip.notes`: kept apart so that a message parsed again from `raw` gets them back.
+   */
+  captureNotes?: string[];
 }

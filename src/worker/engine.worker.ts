@@ -16,6 +16,7 @@ import { scanBlob } from '../share/scan.ts';
 import { decodeStream } from '../media/extract.ts';
 import { chunkBytes, readChunks } from '../capture/source.ts';
 import { plainSip } from '../sip/message.ts';
+import { parsedAgain, withoutParse } from '../engine/kept.ts';
 import { columnBuffers, toColumns } from '../report/message-table.ts';
 import type { Report } from '../report/report.ts';
 import { isWorkerRequest } from './protocol.ts';
@@ -30,7 +31,7 @@ const scope = self as unknown as {
 let current: { requestId: number; abort: AbortController } | null = null;
 /**
  * What later requests need of the analysis (the report, and the messages' text for detail, search
- * and share), the file (re-read for exports and audio) and the TLS key log it was read with (given,
+ * and share — not their parse: engine/kept.ts), the file (re-read for exports and audio) and the TLS key log it was read with (given,
  * or carried in the pcapng). The SIP model is not kept: nothing asks for it once the report is
  * written, and on a signalling capture it is a quarter of the worker's heap.
  */
@@ -96,7 +97,7 @@ async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void
         },
       });
       if (abort.signal.aborted) throw new CancelledError();
-      loaded = { analysis: { report: multi.report, messages: multi.messages }, file: req.file, keyLog: req.keyLog ?? '', captures: inputs.length };
+      loaded = { analysis: { report: multi.report, messages: withoutParse(multi.messages) }, file: req.file, keyLog: req.keyLog ?? '', captures: inputs.length };
       postResult(req.requestId, multi.report, inputs.map((i) => i.name).join(' + '), started);
       return;
     }
@@ -108,7 +109,7 @@ async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void
     }, 16 << 20);
     if (abort.signal.aborted) throw new CancelledError();
     const carried = analysis.secrets.filter((x) => x.type === DSB_TLS_KEY_LOG).map((x) => new TextDecoder().decode(x.data));
-    loaded = { analysis: { report: analysis.report, messages: analysis.messages }, file: req.file, keyLog: [req.keyLog ?? '', ...carried].join('\n'), captures: 1 };
+    loaded = { analysis: { report: analysis.report, messages: withoutParse(analysis.messages) }, file: req.file, keyLog: [req.keyLog ?? '', ...carried].join('\n'), captures: 1 };
     postResult(req.requestId, analysis.report, req.name, started);
   } catch (e) {
     if (e instanceof CancelledError || abort.signal.aborted) post({ kind: 'error', requestId: req.requestId, code: 'cancelled', message: 'Cancelled.' });
@@ -136,7 +137,10 @@ scope.addEventListener('message', (e: MessageEvent) => {
     case 'detail': {
       const m = loaded?.analysis.messages[req.index];
       if (!m) post({ kind: 'error', requestId: req.requestId, code: 'internal', message: `no message ${req.index}` });
-      else post({ kind: 'detail', requestId: req.requestId, index: req.index, raw: m.raw, sip: m.sip && plainSip(m.sip), parseError: m.parseError });
+      else {
+        const sip = parsedAgain(m);
+        post({ kind: 'detail', requestId: req.requestId, index: req.index, raw: m.raw, sip: sip && plainSip(sip), parseError: m.parseError });
+      }
       break;
     }
     case 'search': {
