@@ -57,6 +57,7 @@ export class ColumnsBuilder {
   private readonly ids = new Map<string, number>();
   private readonly c: MessageColumns;
 
+  /** `capacity` messages; the frames column starts at one frame each and grows when needed. */
   constructor(capacity: number, frameCapacity = capacity) {
     const n = Math.max(0, capacity);
     this.c = {
@@ -154,9 +155,7 @@ export class ColumnsBuilder {
 export function toColumns(messages: readonly ReportMessage[]): MessageColumns {
   const behind = columnsOf(messages);
   if (behind) return copyColumns(behind);
-  let frames = 0;
-  for (const m of messages) frames += m.frames.length;
-  const b = new ColumnsBuilder(messages.length, frames);
+  const b = new ColumnsBuilder(messages.length);
   for (const m of messages) b.push(m);
   return b.done();
 }

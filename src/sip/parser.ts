@@ -159,7 +159,7 @@ function deepFreeze(v: unknown): void {
 const recentVia = new Recent(4096, parseVia);
 const recentNameAddr = new Recent(8192, parseNameAddr);
 const recentUri = new Recent(4096, parseUri);
-/** SDP bodies repeat at every hop and in every retransmission; only readable ones are shared (notes are per message). */
+/** SDP bodies repeat at every hop and in every retransmission (an unreadable body is remembered too; its note is written per message). */
 const recentSdp = new Recent(1024, summariseSdp);
 
 const REQUEST_MANDATORY = ['To', 'From', 'CSeq', 'Call-ID', 'Max-Forwards', 'Via'] as const;

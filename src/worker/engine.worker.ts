@@ -1,5 +1,5 @@
 /**
- * The Web Worker: a thin shell around the engine. It reads the posted File in slices, posts
+ * The Web Worker: a thin shell around the engine. It reads the posted File as a stream, posts
  * progress, keeps the report and the message text for lazy detail requests, and
  * answers export requests by re-reading the file. A new `open` cancels the previous one.
  */
@@ -30,10 +30,10 @@ const scope = self as unknown as {
 
 let current: { requestId: number; abort: AbortController } | null = null;
 /**
- * What later requests need of the analysis (the report, and the messages' text for detail, search
- * and share — not their parse: engine/kept.ts), the file (re-read for exports and audio) and the TLS key log it was read with (given,
- * or carried in the pcapng). The SIP model is not kept: nothing asks for it once the report is
- * written, and on a signalling capture it is a quarter of the worker's heap.
+ * What later requests need of the analysis: the report, and the messages' text for detail, search
+ * and share (not their parse: engine/kept.ts); the file, re-read for exports and audio; and the
+ * TLS key log it was read with (given, or carried in the pcapng). The SIP model is not kept:
+ * nothing asks for it once the report is written.
  */
 let loaded: { analysis: Pick<Analysis, 'report' | 'messages'>; file: Blob; keyLog: string; captures: number } | null = null;
 
@@ -106,7 +106,7 @@ async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void
       memoryBudgetBytes: budget,
       ...(req.keyLog !== undefined ? { keyLog: req.keyLog } : {}),
       onProgress,
-    }, 16 << 20);
+    });
     if (abort.signal.aborted) throw new CancelledError();
     const carried = analysis.secrets.filter((x) => x.type === DSB_TLS_KEY_LOG).map((x) => new TextDecoder().decode(x.data));
     loaded = { analysis: { report: analysis.report, messages: withoutParse(analysis.messages) }, file: req.file, keyLog: [req.keyLog ?? '', ...carried].join('\n'), captures: 1 };
