@@ -12,22 +12,7 @@ import type { CapturedMessage, SipMessage } from '../sip/types.ts';
 
 /** The messages without their parse (`sip: null`; `parseError` still says which never parsed). */
 export function withoutParse(messages: readonly CapturedMessage[]): CapturedMessage[] {
-  return messages.map((m) => ({
-    index: m.index,
-    frame: m.frame,
-    firstFrame: m.firstFrame,
-    frames: m.frames,
-    timeUs: m.timeUs,
-    src: m.src,
-    dst: m.dst,
-    transport: m.transport,
-    connection: m.connection,
-    encapsulation: m.encapsulation,
-    sip: null,
-    parseError: m.parseError,
-    raw: m.raw,
-    captureNotes: m.captureNotes,
-  }));
+  return messages.map((m) => ({ ...m, sip: null }));
 }
 
 /** The message's parse: the one it has, or the same one again from its text. */

@@ -63,14 +63,12 @@ export class HeaderLines {
   /** This message's lines continue in a fresh chunk (the arena is full, or another message used it since). */
   private move(): void {
     const ints = this.count * PER_LINE;
-    if (this.chunk !== arena || used + PER_LINE > arena.length) {
-      const fresh = new Int32Array(Math.max(ARENA_INTS, (ints + PER_LINE) * 2));
-      fresh.set(this.chunk.subarray(this.start, this.start + ints));
-      arena = fresh;
-      used = ints;
-      this.chunk = fresh;
-      this.start = 0;
-    }
+    const fresh = new Int32Array(Math.max(ARENA_INTS, (ints + PER_LINE) * 2));
+    fresh.set(this.chunk.subarray(this.start, this.start + ints));
+    arena = fresh;
+    used = ints;
+    this.chunk = fresh;
+    this.start = 0;
   }
 }
 
