@@ -32,7 +32,7 @@ import { createSipFramer } from '../sip/framing.ts';
 import { looksLikeSipStart } from '../sip/detect.ts';
 import { parseSip } from '../sip/parser.ts';
 import type { CapturedMessage } from '../sip/types.ts';
-import { buildModel, messageAnnotations, reportCalls, reportLegGroups } from '../sip/model.ts';
+import { buildModel, reportCalls, reportLegGroups } from '../sip/model.ts';
 import type { SipModel } from '../sip/model.ts';
 import { runDetectors } from '../analysis/registry.ts';
 import { findingsBeforeCut } from '../analysis/truncation.ts';
@@ -403,11 +403,11 @@ function writeReport(pass: CapturePass, read: ReadCapture, judged: Judged): Repo
   for (const w of warnings) if (w.frame !== undefined && (w.frame > pass.packets || w.frame < 1)) delete w.frame;
   if (pass.droppedWarnings > 0) warnings.push({ message: `${pass.droppedWarnings} more warnings not listed` });
 
-  const annotations = messageAnnotations(model);
+  const annotations = model.annotations;
   // The report's messages as columns (report/message-table.ts): each row is written as it is made
   // and no object per message stays; `report.messages` builds one when it is read.
   const rows = new ColumnsBuilder(messages.length);
-  for (const m of messages) rows.push(toReportMessage(m, annotations[m.index]));
+  for (const m of messages) rows.push(toReportMessage(m, annotations.at(m.index)));
   const reportMessages: ReportMessage[] = messageList(rows.done());
   const byConnection = new Map<number, number[]>();
   for (const m of messages) {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { flow, reply, request, sdp } from './testing/flows.ts';
 import type { RequestSpec } from './testing/flows.ts';
-import { messageAnnotations, reportCalls } from './model.ts';
+import { reportCalls } from './model.ts';
 import { expectedHop } from './routing.ts';
 
 const A = '192.0.2.10:5060'; // caller
@@ -63,9 +63,9 @@ describe('forking', () => {
     expect(d2?.state).toBe('confirmed');
     expect(d2?.caller.remoteTarget).toBe('sip:bob@203.0.113.22');
     // One INVITE transaction on this hop; the early 180 of b1 is in dialog 0, the INVITE joins the confirmed one.
-    expect(new Set(model.annotations.slice(0, 5).map((a) => a.transaction))).toEqual(new Set([0]));
-    expect(model.annotations[0]?.dialog).toBe(1);
-    expect(model.annotations[2]?.dialog).toBe(0);
+    expect(new Set(model.annotations.toArray().slice(0, 5).map((a) => a.transaction))).toEqual(new Set([0]));
+    expect(model.annotations.at(0)?.dialog).toBe(1);
+    expect(model.annotations.at(2)?.dialog).toBe(0);
     const [call] = reportCalls(model);
     expect(call?.state).toBe('answered');
     expect(call?.dialogs).toEqual([
@@ -103,10 +103,10 @@ describe('CANCEL crossing a 200', () => {
     expect(tInv?.cancelledBy).toBe(tCancel?.id);
     expect(tInv?.finalStatus).toBe(200);
     // The ACK of a 2xx is its own transaction (RFC 3261 §17.1.1.3).
-    expect(model.annotations[5]?.transaction).not.toBe(tInv?.id);
-    expect(model.annotations[5]?.ackForNon2xx).toBe(false);
+    expect(model.annotations.at(5)?.transaction).not.toBe(tInv?.id);
+    expect(model.annotations.at(5)?.ackForNon2xx).toBe(false);
     // CANCEL goes where the INVITE went.
-    expect(model.hops[2]).toMatchObject({ kind: 'cancel', matches: true });
+    expect(model.hops.at(2)).toMatchObject({ kind: 'cancel', matches: true });
     const call = model.calls[0];
     expect(call?.state).toBe('completed');
     expect(call?.endedBy).toBe('caller');
@@ -129,9 +129,9 @@ describe('CANCEL crossing a 200', () => {
       .send(B, A, 'udp', 2.02, reply(inv, 487, 'Request Terminated', { toTag: 'b1' }))
       .send(A, B, 'udp', 2.03, request({ ...inviteSpec({ uri: 'sip:bob@203.0.113.20' }), method: 'ACK', to: `${BOB};tag=b1`, cseq: '1 ACK', contact: undefined }));
     const model = f.model();
-    expect(model.annotations[5]).toMatchObject({ transaction: 0, ackForNon2xx: true });
+    expect(model.annotations.at(5)).toMatchObject({ transaction: 0, ackForNon2xx: true });
     expect(model.transactions[0]?.acks).toEqual([5]);
-    expect(model.hops[5]).toMatchObject({ kind: 'ack-non2xx', matches: true });
+    expect(model.hops.at(5)).toMatchObject({ kind: 'ack-non2xx', matches: true });
     expect(model.calls[0]?.state).toBe('cancelled');
     expect(model.calls[0]?.finalStatus).toBe(487);
     expect(model.dialogs[0]).toMatchObject({ state: 'terminated', terminationReason: 'cancelled' });
@@ -204,7 +204,7 @@ describe('retransmission chains', () => {
     const ch = model.chains[0];
     expect(ch).toMatchObject({ kind: 'request', method: 'INVITE', first: 0, count: 4, timer: 'Timer A (INVITE request)', backoff: true, unusualOverReliable: false });
     expect(ch?.intervalsMs).toEqual([500, 1000, 2000, 4000]);
-    expect(messageAnnotations(model).slice(0, 5)).toEqual([
+    expect(model.annotations.toArray().slice(0, 5)).toMatchObject([
       { transaction: 0, dialog: null, retransmission: false, retransmissionOf: null },
       { transaction: 0, dialog: null, retransmission: true, retransmissionOf: 0 },
       { transaction: 0, dialog: null, retransmission: true, retransmissionOf: 0 },
@@ -240,7 +240,7 @@ describe('retransmission chains', () => {
     const call = model.calls[0];
     expect(call).toMatchObject({ state: 'completed', endedBy: 'callee', ackIndex: null });
     // The BYE goes to the caller's Contact: right.
-    expect(model.hops[8]).toMatchObject({ kind: 'in-dialog', matches: true });
+    expect(model.hops.at(8)).toMatchObject({ kind: 'in-dialog', matches: true });
   });
 
   it('a request repeated over TCP is flagged as unusual, a 2xx repeated over TCP is not', () => {
@@ -254,14 +254,14 @@ describe('retransmission chains', () => {
     ]);
     expect(model.notes.join(' ')).toContain('reliable transport');
     // Responses on the same connection: match.
-    expect(model.hops[2]).toMatchObject({ kind: 'response', matches: true, expectedConnection: 0 });
+    expect(model.hops.at(2)).toMatchObject({ kind: 'response', matches: true, expectedConnection: 0 });
   });
 
   it('the same INVITE forwarded by a proxy is two transactions, not a retransmission', () => {
     const inv = request(inviteSpec());
     const fwd = request(inviteSpec({ via: ['SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bK-p1', 'SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-inv1;rport;received=192.0.2.10'], uri: 'sip:bob@203.0.113.20' }));
     const model = flow().send(A, P, 'udp', 0, inv).send(P, B, 'udp', 0.01, fwd).model();
-    expect(model.annotations.map((a) => [a.transaction, a.retransmission])).toEqual([
+    expect(model.annotations.toArray().map((a) => [a.transaction, a.retransmission])).toEqual([
       [0, false],
       [1, false],
     ]);
@@ -346,7 +346,7 @@ describe('response routing (RFC 3261 §18.2.2, RFC 3581)', () => {
     const hop = expectedHop(model, 1);
     expect(hop).toMatchObject({ expected: { ip: '203.0.113.50', port: 40000 }, matches: true });
     expect(hop?.rule).toContain('rport');
-    expect(model.hops[0]?.via).toMatchObject({ hostMatches: false, portMatches: false, rport: 'empty', sentByPrivate: true, sourcePrivate: false });
+    expect(model.hops.at(0)?.via).toMatchObject({ hostMatches: false, portMatches: false, rport: 'empty', sentByPrivate: true, sourcePrivate: false });
     expect(model.calls[0]).toMatchObject({ kind: 'registration', state: 'registered' });
   });
 
@@ -359,7 +359,7 @@ describe('response routing (RFC 3261 §18.2.2, RFC 3581)', () => {
       .model();
     expect(expectedHop(model, 1)).toMatchObject({ expected: { ip: '203.0.113.50', port: 5060 }, matches: true });
     expect(expectedHop(model, 2)).toMatchObject({ expected: { ip: '203.0.113.50', port: 5060 }, matches: false });
-    expect(model.hops[0]?.via?.rport).toBe('absent');
+    expect(model.hops.at(0)?.via?.rport).toBe('absent');
     expect(model.calls[0]?.state).toBe('auth-challenged');
   });
 
@@ -368,8 +368,8 @@ describe('response routing (RFC 3261 §18.2.2, RFC 3581)', () => {
     const f = flow().send('192.0.2.10:40002', P, 'tcp', 0, inv);
     f.send(P, '192.0.2.10:5060', 'tcp', 0.1, reply(inv, 180, 'Ringing', { toTag: 'b1' }));
     const model = f.model();
-    expect(model.hops[1]).toMatchObject({ kind: 'response', matches: false, expectedConnection: 0 });
-    expect(model.hops[1]?.rule).toContain('connection 0');
+    expect(model.hops.at(1)).toMatchObject({ kind: 'response', matches: false, expectedConnection: 0 });
+    expect(model.hops.at(1)?.rule).toContain('connection 0');
   });
 });
 
@@ -407,8 +407,8 @@ describe('in-dialog routing (RFC 3261 §12.2.1.1, §16.12)', () => {
     expect(h2).toMatchObject({ expected: { ip: '203.0.113.20', port: 5060 }, matches: true });
     expect(h2?.rule).toContain('last entry of the route set');
     // Responses went back the way the Via said.
-    expect(model.hops[2]?.matches).toBe(true);
-    expect(model.hops[3]?.matches).toBe(true);
+    expect(model.hops.at(2)?.matches).toBe(true);
+    expect(model.hops.at(3)?.matches).toBe(true);
     // The INVITE on two hops: two transactions, one call, one dialog.
     expect(model.transactions.filter((t) => t.method === 'INVITE')).toHaveLength(2);
     expect(model.dialogs).toHaveLength(1);
@@ -441,7 +441,7 @@ describe('in-dialog routing (RFC 3261 §12.2.1.1, §16.12)', () => {
       .send(P, '203.0.113.60:31000', 'udp', 5, fromCaller('BYE', 'sip:bob@10.0.0.5:5060', 2, 'z9hG4bK-b1'))
       .model();
     expect(expectedHop(model, 2)).toMatchObject({ expected: { ip: '10.0.0.5', port: 5060 }, matches: true });
-    expect(model.hops[2]?.viaNat).toBe(true);
+    expect(model.hops.at(2)?.viaNat).toBe(true);
   });
 
   it('TLS default port 5061 and sips: apply to the remote target', () => {
@@ -516,13 +516,13 @@ describe('routing: route set order, strict routing, connection reuse', () => {
       .send(B, '192.0.2.10:40100', 'tcp', 1, reply(inv, 200, 'OK', { toTag: 'b1', contact: '<sip:bob@203.0.113.20;transport=tcp>' }))
       .send(B, '192.0.2.10:40100', 'tcp', 5, calleeBye);
     const reuse = f.model();
-    expect(reuse.hops[2]).toMatchObject({ kind: 'in-dialog', matches: true, matchedBy: 'connection-reuse', expected: { ip: '192.0.2.10', port: 5060 } });
+    expect(reuse.hops.at(2)).toMatchObject({ kind: 'in-dialog', matches: true, matchedBy: 'connection-reuse', expected: { ip: '192.0.2.10', port: 5060 } });
     // The same BYE on a new connection to an ephemeral port other than the Contact's.
     const g = flow()
       .send('192.0.2.10:40100', B, 'tcp', 0, inv)
       .send(B, '192.0.2.10:40100', 'tcp', 1, reply(inv, 200, 'OK', { toTag: 'b1', contact: '<sip:bob@203.0.113.20;transport=tcp>' }))
       .send('203.0.113.20:50000', '192.0.2.10:5070', 'tcp', 5, calleeBye);
-    expect(g.model().hops[2]).toMatchObject({ matches: false, matchedBy: null });
+    expect(g.model().hops.at(2)).toMatchObject({ matches: false, matchedBy: null });
   });
 
   it('a request sent to another interface of the same proxy counts as reaching it', () => {
@@ -535,7 +535,7 @@ describe('routing: route set order, strict routing, connection reuse', () => {
       .send(P, A, 'udp', 1, okA)
       .send(A, P, 'udp', 5, fromCaller('BYE', 'sip:bob@10.0.0.20', 2, 'z9hG4bK-b', { route: ['<sip:10.0.0.1;lr>'] }))
       .model();
-    expect(model.hops[3]).toMatchObject({ expected: { ip: '10.0.0.1', port: 5060 }, actual: { ip: '198.51.100.1', port: 5060 }, matches: true, matchedBy: 'same-node' });
+    expect(model.hops.at(3)).toMatchObject({ expected: { ip: '10.0.0.1', port: 5060 }, actual: { ip: '198.51.100.1', port: 5060 }, matches: true, matchedBy: 'same-node' });
   });
 });
 
@@ -661,7 +661,7 @@ describe('more dialog and call endings', () => {
     expect(model.dialogs[0]).toMatchObject({ method: 'SUBSCRIBE', callerTag: 'a1', calleeTag: 'n1', state: 'terminated', terminationReason: 'subscription-terminated' });
     expect(model.calls[0]).toMatchObject({ kind: 'subscription', state: 'terminated' });
     // The NOTIFY goes to the subscriber's Contact: matches.
-    expect(model.hops[2]).toMatchObject({ kind: 'in-dialog', matches: true });
+    expect(model.hops.at(2)).toMatchObject({ kind: 'in-dialog', matches: true });
   });
 
   it('legs joined by RFC 7989 Session-ID', () => {
@@ -729,14 +729,21 @@ describe('calls', () => {
     const f = flow().send(A, B, 'udp', 0, 'garbage that is not SIP\r\n\r\n', { raw: true });
     const model = f.model();
     expect(f.messages()[0]?.sip).toBeNull();
-    expect(model.annotations[0]).toMatchObject({ transaction: null, dialog: null, call: null });
-    expect(model.hops[0]).toBeNull();
+    expect(model.annotations.at(0)).toMatchObject({ transaction: null, dialog: null, call: null });
+    expect(model.hops.at(0)).toBeNull();
     expect(model.calls).toEqual([]);
   });
 
-  it('the model is plain JSON', () => {
+  it('the model is plain JSON; its annotation columns and its routing checks, made when asked, serialise as one per message', () => {
     const inv = request(inviteSpec());
     const model = flow().send(A, P, 'udp', 0, inv).send(P, A, 'udp', 0.1, reply(inv, 180, 'Ringing', { toTag: 'b1' })).model();
-    expect(JSON.parse(JSON.stringify(model))).toEqual(model);
+    const { hops, annotations, ...plain } = model;
+    expect(JSON.parse(JSON.stringify(plain))).toEqual(plain);
+    const json = JSON.parse(JSON.stringify(model)) as { hops: unknown[]; annotations: unknown[] };
+    expect(json.annotations).toEqual(annotations.toArray());
+    expect(json.annotations[1]).toMatchObject({ transaction: 0, call: 0, retransmission: false });
+    expect(json.hops).toHaveLength(2);
+    expect(json.hops).toEqual([JSON.parse(JSON.stringify(hops.at(0))), JSON.parse(JSON.stringify(hops.at(1)))]);
+    expect(json.hops[1]).toMatchObject({ kind: 'response', request: 0 });
   });
 });

@@ -4,7 +4,8 @@
  * remote target and route set (§12), calls per Call-ID with B2BUA legs joined, the routing check of
  * every message (§18.2.2 / RFC 3581 for responses, §12.2.1.1 / §16.12 for in-dialog requests),
  * host columns with merge proposals, and RTP streams tied to calls (RFC 3264). Plain data,
- * JSON-serialisable: it crosses the worker boundary as is.
+ * JSON-serialisable, except the routing checks: a table that checks a message when asked
+ * (its JSON lists them all).
  */
 
 import type { ConnectionInfo, IcmpUnreachable, RtpStreamStats } from '../capture/types.ts';
@@ -19,7 +20,7 @@ import type { HostsModel } from './hosts.ts';
 import { collectSdp, linkMedia } from './media.ts';
 import type { MediaModel } from './media.ts';
 import { inDialogHop, initialRequestHop, responseHop, sameAsInviteHop } from './routing.ts';
-import type { HopCheck } from './routing.ts';
+import type { DialogRouteState, HopCheck } from './routing.ts';
 import { TransactionBuilder } from './transactions.ts';
 import type { RetransmissionChain, Transaction, TransactionAnnotation } from './transactions.ts';
 import { normalizeHost, sameEndpoint } from './addresses.ts';
@@ -54,16 +55,16 @@ export interface SipModel {
   messageCount: number;
   /** Frame number of each message (by index): the frame where it completes. */
   frames: number[];
-  /** Per message index. */
-  annotations: MessageAnnotation[];
+  /** Per message index (`at(i)`), as integer columns. */
+  annotations: AnnotationTable;
   transactions: Transaction[];
   chains: RetransmissionChain[];
   dialogs: Dialog[];
   calls: Call[];
   hosts: HostsModel;
   media: MediaModel;
-  /** Per message index: where the rules say it should have gone, and where it went (null when unparsed). */
-  hops: (HopCheck | null)[];
+  /** Per message index: where the rules say it should have gone, and where it went (null when unparsed), checked when asked. */
+  hops: HopTable;
   /** Facts about the model a reader should know, in words. */
   notes: string[];
 }
@@ -79,7 +80,7 @@ function captureEnd(input: ModelInput): number {
 }
 
 /** The copy of a request in a transaction that the given endpoint sent (or received), nearest before `before`. */
-function copyOn(tx: Transaction | undefined, messages: CapturedMessage[], match: (c: CapturedMessage) => boolean, before: number): CapturedMessage | null {
+function copyOn(tx: Transaction | undefined, messages: readonly CapturedMessage[], match: (c: CapturedMessage) => boolean, before: number): CapturedMessage | null {
   if (!tx) return null;
   let best: CapturedMessage | null = null;
   for (const i of tx.requests) {
@@ -90,6 +91,137 @@ function copyOn(tx: Transaction | undefined, messages: CapturedMessage[], match:
   if (best) return best;
   const first = tx.requests[0];
   return first === undefined ? null : (messages[first] ?? null);
+}
+
+const NONE = -1;
+const RETRANSMISSION = 1;
+const ACK_FOR_NON2XX = 2;
+
+/**
+ * What the model says about each message, as columns (one integer per message and field; −1 for
+ * none) rather than an object per message: a signalling capture has hundreds of thousands.
+ * `at(i)` gives message i's annotation as an object, made when asked.
+ */
+export class AnnotationTable {
+  readonly transaction: Int32Array;
+  readonly dialog: Int32Array;
+  readonly retransmissionOf: Int32Array;
+  readonly call: Int32Array;
+  readonly chain: Int32Array;
+  /** Bit 0: a retransmission; bit 1: an ACK for a non-2xx final. */
+  readonly flags: Uint8Array;
+
+  constructor(readonly length: number) {
+    this.transaction = new Int32Array(length).fill(NONE);
+    this.dialog = new Int32Array(length).fill(NONE);
+    this.retransmissionOf = new Int32Array(length).fill(NONE);
+    this.call = new Int32Array(length).fill(NONE);
+    this.chain = new Int32Array(length).fill(NONE);
+    this.flags = new Uint8Array(length);
+  }
+
+  at(i: number): MessageAnnotation | undefined {
+    if (!(i >= 0 && i < this.length)) return undefined;
+    const id = (v: number): number | null => (v === NONE ? null : v);
+    return {
+      transaction: id(this.transaction[i]!),
+      dialog: id(this.dialog[i]!),
+      retransmission: (this.flags[i]! & RETRANSMISSION) !== 0,
+      retransmissionOf: id(this.retransmissionOf[i]!),
+      call: id(this.call[i]!),
+      chain: id(this.chain[i]!),
+      ackForNon2xx: (this.flags[i]! & ACK_FOR_NON2XX) !== 0,
+    };
+  }
+
+  /** Message i's transaction id, or null. */
+  transactionOf(i: number): number | null {
+    const t = this.transaction[i];
+    return t === undefined || t === NONE ? null : t;
+  }
+
+  isAckForNon2xx(i: number): boolean {
+    return ((this.flags[i] ?? 0) & ACK_FOR_NON2XX) !== 0;
+  }
+
+  toArray(): MessageAnnotation[] {
+    const out: MessageAnnotation[] = new Array<MessageAnnotation>(this.length);
+    for (let i = 0; i < this.length; i++) out[i] = this.at(i)!;
+    return out;
+  }
+
+  toJSON(): MessageAnnotation[] {
+    return this.toArray();
+  }
+}
+
+/**
+ * The routing check of each message, made when something asks for it (`at`), not for every
+ * message of the capture: a check is a dozen fields and a sentence of rule text, and the detectors
+ * ask for the in-dialog requests only (a third of a signalling capture's messages). Nothing is
+ * kept: asking twice checks twice, with the same answer. It holds what the checks read — the
+ * transactions, the dialogs' routing snapshots, the host merge proposals — which the model keeps
+ * anyway.
+ */
+export class HopTable {
+  constructor(
+    private readonly messages: readonly CapturedMessage[],
+    private readonly annotations: AnnotationTable,
+    private readonly transactions: readonly Transaction[],
+    private readonly routeState: ReadonlyMap<number, DialogRouteState>,
+    private readonly hosts: HostsModel,
+    private readonly nodeOf: ReadonlyMap<string, number>,
+  ) {}
+
+  get length(): number {
+    return this.messages.length;
+  }
+
+  /** Every message's check, as the model's JSON has them. */
+  toJSON(): Array<HopCheck | null> {
+    return this.messages.map((_, i) => this.at(i));
+  }
+
+  /** Message `index`'s check, or null when it is not a parsed message of this model. */
+  at(index: number): HopCheck | null {
+    const c = this.messages[index];
+    if (!c) return null;
+    const h = this.check(c);
+    if (!h) return null;
+    if (h.matches === false && h.expected) {
+      const a = this.nodeOf.get(normalizeHost(h.expected.ip));
+      const b = this.nodeOf.get(normalizeHost(h.actual.ip));
+      if (a !== undefined && a === b) {
+        h.matches = true;
+        h.matchedBy = 'same-node';
+        h.rule += ` It went to ${h.actual.ip}, another address of the same node (${this.hosts.proposals[a]?.reasons[0] ?? 'host merge proposal'}).`;
+      }
+    }
+    if (h.matches === true && h.matchedBy === null) h.matchedBy = 'rule';
+    return h;
+  }
+
+  private check(c: CapturedMessage): HopCheck | null {
+    const m = c.sip;
+    if (!m) return null;
+    const messages = this.messages;
+    const t = this.annotations.transactionOf(c.index);
+    const tx = t === null ? undefined : this.transactions[t];
+    if (m.kind === 'response') {
+      const req = copyOn(tx, messages, (r) => sameEndpoint(r.dst, c.src), c.index);
+      return responseHop(c, req && req.index < c.index ? req : (req ?? null));
+    }
+    const method = m.method.toUpperCase();
+    if (method === 'ACK' && this.annotations.isAckForNon2xx(c.index)) {
+      return sameAsInviteHop(c, copyOn(tx, messages, (r) => sameEndpoint(r.src, c.src), c.index), 'ack-non2xx');
+    }
+    if (method === 'CANCEL') {
+      const inv = tx?.cancels === null || tx?.cancels === undefined ? undefined : this.transactions[tx.cancels];
+      return sameAsInviteHop(c, copyOn(inv, messages, (r) => sameEndpoint(r.src, c.src), c.index), 'cancel');
+    }
+    if (toTag(m) !== null) return inDialogHop(c, this.routeState.get(c.index) ?? null);
+    return initialRequestHop(c);
+  }
 }
 
 export function buildModel(input: ModelInput): SipModel {
@@ -105,48 +237,24 @@ export function buildModel(input: ModelInput): SipModel {
   }
   db.finish(captureEndUs, anns);
   const chains = tb.chains();
-  const chainOf = new Map<number, number>();
-  for (const ch of chains) for (const i of ch.members) chainOf.set(i, ch.id);
-
-  // Routing checks, per message.
-  const hops: (HopCheck | null)[] = messages.map((c) => {
-    const m = c.sip;
-    if (!m) return null;
-    const a = anns[c.index];
-    const tx = a?.transaction === null || a?.transaction === undefined ? undefined : tb.transactions[a.transaction];
-    if (m.kind === 'response') {
-      const req = copyOn(tx, messages, (r) => sameEndpoint(r.dst, c.src), c.index);
-      return responseHop(c, req && req.index < c.index ? req : (req ?? null));
-    }
-    const method = m.method.toUpperCase();
-    if (method === 'ACK' && a?.ackForNon2xx) {
-      return sameAsInviteHop(c, copyOn(tx, messages, (r) => sameEndpoint(r.src, c.src), c.index), 'ack-non2xx');
-    }
-    if (method === 'CANCEL') {
-      const inv = tx?.cancels === null || tx?.cancels === undefined ? undefined : tb.transactions[tx.cancels];
-      return sameAsInviteHop(c, copyOn(inv, messages, (r) => sameEndpoint(r.src, c.src), c.index), 'cancel');
-    }
-    if (toTag(m) !== null) return inDialogHop(c, db.routeState.get(c.index) ?? null);
-    return initialRequestHop(c);
-  });
+  const annotations = new AnnotationTable(messages.length);
+  for (const c of messages) {
+    const i = c.index;
+    const a = anns[i];
+    if (!a || !(i >= 0 && i < annotations.length)) continue;
+    if (a.transaction !== null) annotations.transaction[i] = a.transaction;
+    if (a.retransmissionOf !== null) annotations.retransmissionOf[i] = a.retransmissionOf;
+    annotations.flags[i] = (a.retransmission ? RETRANSMISSION : 0) | (a.ackForNon2xx === true ? ACK_FOR_NON2XX : 0);
+    const d = db.dialogOf[i];
+    if (d !== undefined && d !== null) annotations.dialog[i] = d;
+  }
+  for (const ch of chains) for (const i of ch.members) if (i >= 0 && i < annotations.length) annotations.chain[i] = ch.id;
 
   // Another address of the same node (per the host merge proposals) counts as reaching it.
   const hosts = buildHosts(messages);
   const nodeOf = new Map<string, number>();
   for (const p of hosts.proposals) for (const ip of p.ips) nodeOf.set(ip, p.id);
-  for (const h of hops) {
-    if (!h) continue;
-    if (h.matches === false && h.expected) {
-      const a = nodeOf.get(normalizeHost(h.expected.ip));
-      const b = nodeOf.get(normalizeHost(h.actual.ip));
-      if (a !== undefined && a === b) {
-        h.matches = true;
-        h.matchedBy = 'same-node';
-        h.rule += ` It went to ${h.actual.ip}, another address of the same node (${hosts.proposals[a]?.reasons[0] ?? 'host merge proposal'}).`;
-      }
-    }
-    if (h.matches === true && h.matchedBy === null) h.matchedBy = 'rule';
-  }
+  const hops = new HopTable(messages, annotations, tb.transactions, db.routeState, hosts, nodeOf);
 
   const calls = buildCalls({
     messages,
@@ -165,19 +273,11 @@ export function buildModel(input: ModelInput): SipModel {
     if (ci !== undefined) calls[ci]?.mediaStreams.push(i);
   });
 
-  const annotations: MessageAnnotation[] = messages.map((c) => {
-    const a = anns[c.index];
+  for (const c of messages) {
     const cid = c.sip?.callId;
-    return {
-      transaction: a?.transaction ?? null,
-      dialog: db.dialogOf[c.index] ?? null,
-      retransmission: a?.retransmission ?? false,
-      retransmissionOf: a?.retransmissionOf ?? null,
-      call: cid ? (callIndex.get(cid) ?? null) : null,
-      chain: chainOf.get(c.index) ?? null,
-      ackForNon2xx: a?.ackForNon2xx ?? false,
-    };
-  });
+    const ci = cid ? callIndex.get(cid) : undefined;
+    if (ci !== undefined && c.index >= 0 && c.index < annotations.length) annotations.call[c.index] = ci;
+  }
 
   const notes = [
     'SIP retransmissions are counted per hop: the same request (same transaction, source, destination, CSeq) or the same response (same status and To tag) sent again. Forwarding by a proxy is a new transaction, not a retransmission.',
@@ -201,16 +301,6 @@ export function buildModel(input: ModelInput): SipModel {
     hops,
     notes,
   };
-}
-
-/** Per message index: what the engine merges into each ReportMessage. */
-export function messageAnnotations(model: SipModel): Array<{ transaction: number | null; dialog: number | null; retransmission: boolean; retransmissionOf: number | null }> {
-  return model.annotations.map((a) => ({
-    transaction: a.transaction,
-    dialog: a.dialog,
-    retransmission: a.retransmission,
-    retransmissionOf: a.retransmissionOf,
-  }));
 }
 
 /** The report's `calls` (contract fields first, then extras), one per Call-ID in order of first appearance. */

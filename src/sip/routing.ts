@@ -326,14 +326,14 @@ export function sameUri(a: SipUri, b: SipUri): boolean {
  * "Where should this message have gone, and where did it go?" for the detectors and the ghost
  * arrow: the routing check the model computed for message `messageIndex`.
  */
-export function expectedHop(model: { hops: (HopCheck | null)[] }, messageIndex: number): {
+export function expectedHop(model: { hops: { at(index: number): HopCheck | null } }, messageIndex: number): {
   expected: Endpoint | null;
   actual: Endpoint;
   rule: string;
   matches: boolean | null;
   check: HopCheck;
 } | null {
-  const h = model.hops[messageIndex];
+  const h = model.hops.at(messageIndex);
   if (!h) return null;
   return { expected: h.expected, actual: h.actual, rule: h.rule, matches: h.matches, check: h };
 }

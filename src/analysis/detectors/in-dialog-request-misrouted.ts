@@ -74,7 +74,7 @@ export const detectInDialogRequestMisrouted: Detector = {
     };
     for (const x of flow.msgs) {
       if (!x.isReq || x.toTag === null || x.duplicate || x.method === 'CANCEL') continue;
-      const hop = ctx.model.hops[x.index];
+      const hop = ctx.model.hops.at(x.index);
       if (!hop || hop.kind !== 'in-dialog') continue;
       if (noDialogLeft(flow, x)) continue;
       const reused = x.m.connection !== null && hop.expected !== null && hop.expected.ip === x.dstEp.ip && x.transport !== 'udp';
