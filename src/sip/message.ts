@@ -72,6 +72,42 @@ export class HeaderLines {
   }
 }
 
+/**
+ * The list of header names, shared by every message that has the same names in the same order:
+ * a sender writes its headers in one order, so a capture has a few dozen such lists, and a list of
+ * a dozen names is ~200 bytes per message otherwise. Found through a tree keyed by name (the
+ * names are interned constants, so each step is one lookup of an already hashed string); the tree
+ * is dropped and begun again past NAMES_NODES nodes, so odd header orders cannot grow it without
+ * bound. Shared lists are frozen.
+ */
+interface NamesNode {
+  next: Map<string, NamesNode> | null;
+  list: readonly string[] | null;
+}
+const NAMES_NODES = 1 << 14;
+let namesRoot: NamesNode = { next: null, list: null };
+let namesNodes = 0;
+
+function sharedNames(names: string[]): string[] {
+  let node = namesRoot;
+  for (let k = 0; k < names.length; k++) {
+    const name = names[k]!;
+    let next = node.next?.get(name);
+    if (next === undefined) {
+      if (namesNodes >= NAMES_NODES) {
+        namesRoot = { next: null, list: null };
+        namesNodes = 0;
+        return Object.freeze(names) as string[];
+      }
+      next = { next: null, list: null };
+      (node.next ??= new Map()).set(name, next);
+      namesNodes++;
+    }
+    node = next;
+  }
+  return (node.list ??= Object.freeze(names)) as string[];
+}
+
 function lineValue(chunk: Int32Array, at: number, folded: string[] | null, text: string): string {
   const v = chunk[at]!;
   return v < 0 ? folded![-v - 1]! : text.slice(v, chunk[at + 1]);
@@ -105,7 +141,7 @@ abstract class ParsedBase {
   ) {
     this.#chunk = lines.chunk;
     this.#start = lines.start;
-    this.#names = lines.names;
+    this.#names = sharedNames(lines.names);
     this.#rawNames = lines.rawNames;
     this.#folded = lines.folded;
   }

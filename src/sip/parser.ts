@@ -161,6 +161,14 @@ const recentNameAddr = new Recent(8192, parseNameAddr);
 const recentUri = new Recent(4096, parseUri);
 /** SDP bodies repeat at every hop and in every retransmission (an unreadable body is remembered too; its note is written per message). */
 const recentSdp = new Recent(1024, summariseSdp);
+/** CSeq values repeat across calls ("1 INVITE", "2 BYE"): one object per distinct value. */
+const recentCSeq = new Recent(1024, parseCSeq);
+/**
+ * The list a message has when it has no value of that header (most have no Route, many no
+ * Record-Route or Contact): one frozen empty list instead of one per message.
+ */
+const NO_VALUES: NameAddr[] = Object.freeze([]) as unknown as NameAddr[];
+const orNone = (list: NameAddr[]): NameAddr[] => (list.length === 0 ? NO_VALUES : list);
 
 const REQUEST_MANDATORY = ['To', 'From', 'CSeq', 'Call-ID', 'Max-Forwards', 'Via'] as const;
 const RESPONSE_MANDATORY = ['To', 'From', 'CSeq', 'Call-ID', 'Via'] as const;
@@ -388,7 +396,7 @@ function parseBytes(bytes: Uint8Array): ParseResult {
       }
       case 'CSeq': {
         const value = lines.value(k, text);
-        const cs = parseCSeq(value);
+        const cs = recentCSeq.get(value);
         if (!cs) notes.push(`CSeq value ${quote(value)} could not be parsed`);
         else if (cseq) notes.push('more than one CSeq header (the first is used)');
         else cseq = cs;
@@ -455,12 +463,12 @@ function parseBytes(bytes: Uint8Array): ParseResult {
     const requestUri = recentUri.get(requestUriRaw);
     if (!requestUri) notes.push(`Request-URI ${quote(requestUriRaw)} could not be parsed`);
     message = new ParsedRequest(
-      method, requestUri, requestUriRaw, via, from, to, contact, contactStar, recordRoute, route,
+      method, requestUri, requestUriRaw, via, from, to, orNone(contact), contactStar, orNone(recordRoute), orNone(route),
       callId, cseq, contentLength, contentType, body, sdp, notes, raw, headerLength, lines,
     );
   } else {
     message = new ParsedResponse(
-      status, reason, via, from, to, contact, contactStar, recordRoute, route,
+      status, reason, via, from, to, orNone(contact), contactStar, orNone(recordRoute), orNone(route),
       callId, cseq, contentLength, contentType, body, sdp, notes, raw, headerLength, lines,
     );
   }

@@ -24,19 +24,19 @@ import type { CapturedMessage, NameAddr, SipMessage, SipUri, Via } from '../../s
 export const DUPLICATE_US = 100_000;
 
 export interface Msg {
-  m: CapturedMessage;
-  sip: SipMessage;
-  index: number;
-  frame: number;
-  t: number;
+  readonly m: CapturedMessage;
+  readonly sip: SipMessage;
+  readonly index: number;
+  readonly frame: number;
+  readonly t: number;
   src: string;
   dst: string;
-  srcEp: Endpoint;
-  dstEp: Endpoint;
+  readonly srcEp: Endpoint;
+  readonly dstEp: Endpoint;
   srcIp: string;
   dstIp: string;
-  transport: Transport;
-  callId: string;
+  readonly transport: Transport;
+  readonly callId: string;
   isReq: boolean;
   /** Request method, or the CSeq method of a response. */
   method: string;
@@ -45,7 +45,7 @@ export interface Msg {
   cseq: number;
   topVia: Via | null;
   branch: string;
-  viaCount: number;
+  readonly viaCount: number;
   fromTag: string | null;
   toTag: string | null;
   /** Every message of this transaction (top-Via branch + CSeq method within the Call-ID; all legs), capture order. */
@@ -56,6 +56,60 @@ export interface Msg {
   retransmission: boolean;
   /** The same packet captured twice (same leg, within DUPLICATE_US). */
   duplicate: boolean;
+}
+
+/**
+ * A flow message: what the detectors compare on every message, beside the captured message it
+ * reads the rest from (getters, not copies: a signalling capture has hundreds of thousands).
+ */
+class FlowMsg implements Msg {
+  firstCopy: Msg | null = null;
+  retransmission = false;
+  duplicate = false;
+  dialog: Dialog | null = null;
+  constructor(
+    readonly m: CapturedMessage & { sip: SipMessage },
+    public src: string,
+    public dst: string,
+    public srcIp: string,
+    public dstIp: string,
+    public isReq: boolean,
+    public method: string,
+    public status: number,
+    public cseq: number,
+    public topVia: Via | null,
+    public branch: string,
+    public fromTag: string | null,
+    public toTag: string | null,
+    public tx: Msg[],
+  ) {}
+  get sip(): SipMessage {
+    return this.m.sip;
+  }
+  get index(): number {
+    return this.m.index;
+  }
+  get frame(): number {
+    return this.m.frame;
+  }
+  get t(): number {
+    return this.m.timeUs;
+  }
+  get srcEp(): Endpoint {
+    return this.m.src;
+  }
+  get dstEp(): Endpoint {
+    return this.m.dst;
+  }
+  get transport(): Transport {
+    return this.m.transport;
+  }
+  get callId(): string {
+    return this.m.sip.callId!;
+  }
+  get viaCount(): number {
+    return this.m.sip.via.length;
+  }
 }
 
 export interface Dialog {
@@ -104,7 +158,8 @@ export interface Flow {
   /** Every transaction's messages (all legs), each list in capture order. */
   txs: Msg[][];
   dialogs: Dialog[];
-  dialogOf: Map<Msg, Dialog>;
+  /** The dialog of a message (read from the message: no map of one entry per message). */
+  dialogOf: { get(x: Msg): Dialog | undefined };
   /** Dialogs per Call-ID. */
   dialogsByCall: Map<string, Dialog[]>;
   /** Lazily built indexes: use the accessor functions below. */
@@ -231,34 +286,22 @@ function buildFlow(messages: readonly CapturedMessage[]): Flow {
       addTx(entry, branch, cseqMethod, tx);
       txs.push(tx);
     }
-    const msg: Msg = {
-      m,
-      sip,
-      index: m.index,
-      frame: m.frame,
-      t: m.timeUs,
-      src: endpointKey(m.src),
-      dst: endpointKey(m.dst),
-      srcEp: m.src,
-      dstEp: m.dst,
-      srcIp: normalizeHost(m.src.ip),
-      dstIp: normalizeHost(m.dst.ip),
-      transport: m.transport,
-      callId: sip.callId,
+    const msg = new FlowMsg(
+      m as CapturedMessage & { sip: SipMessage },
+      endpointKey(m.src),
+      endpointKey(m.dst),
+      normalizeHost(m.src.ip),
+      normalizeHost(m.dst.ip),
       isReq,
       method,
-      status: isReq ? 0 : sip.status,
-      cseq: sip.cseq.seq,
+      isReq ? 0 : sip.status,
+      sip.cseq.seq,
       topVia,
       branch,
-      viaCount: sip.via.length,
       fromTag,
       toTag,
       tx,
-      firstCopy: null,
-      retransmission: false,
-      duplicate: false,
-    };
+    );
     // The latest earlier copy on the same leg.
     for (let i = tx.length - 1, n = 0; i >= 0 && n < COPY_LOOKBACK; i--, n++) {
       const prev = tx[i]!;
@@ -327,9 +370,12 @@ function dialogKey(a: string, b: string): string {
   return a < b ? `${a}|${b}` : `${b}|${a}`;
 }
 
-function buildDialogs(calls: Map<string, Msg[]>): { dialogs: Dialog[]; dialogOf: Map<Msg, Dialog> } {
+/** Flow.dialogOf: each flow message carries its dialog. */
+const DIALOG_OF = { get: (x: Msg): Dialog | undefined => (x as FlowMsg).dialog ?? undefined };
+
+function buildDialogs(calls: Map<string, Msg[]>): { dialogs: Dialog[]; dialogOf: Flow['dialogOf'] } {
   const dialogs: Dialog[] = [];
-  const dialogOf = new Map<Msg, Dialog>();
+  const dialogOf = { set: (x: Msg, d: Dialog): void => void ((x as FlowMsg).dialog = d) };
   for (const [callId, list] of calls) {
     // Dialog-creating 2xx first: most calls have none or one, so nothing is allocated before.
     let created: Dialog[] | null = null;
@@ -419,7 +465,7 @@ function buildDialogs(calls: Map<string, Msg[]>): { dialogs: Dialog[]; dialogOf:
       if (firstOk) d.establishedT = firstOk.t;
     }
   }
-  return { dialogs, dialogOf };
+  return { dialogs, dialogOf: DIALOG_OF };
 }
 
 // ---------------------------------------------------------------------------------------------
