@@ -71,7 +71,7 @@ describe('honest truncation (memory budget)', () => {
 
   it('06: the TCP connection closed after the cut is not blamed on a dialog whose end was not analysed; the connection itself is reported as it was', async () => {
     const full = await load('06-tcp-closed-mid-call');
-    const cut = await load('06-tcp-closed-mid-call', 'capture.pcap', { memoryBudgetBytes: 120_000 });
+    const cut = await load('06-tcp-closed-mid-call', 'capture.pcap', { memoryBudgetBytes: 98_000 });
     expect(full.findings.map((f) => f.kind)).toContain('connection-closed-mid-dialog');
     expect(cut.findings.map((f) => f.kind)).not.toContain('connection-closed-mid-dialog');
     expect(cut.calls.find((c) => c.kind === 'call')?.teardown).toBe('not-analysed');

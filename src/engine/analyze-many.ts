@@ -156,9 +156,9 @@ export function mergeAnalyses(names: readonly string[], parts: readonly Analysis
       findings.push(g);
     }
   });
-  findings.push(...alignmentFindings({ names, messages: alignInput, report: messages, alignment: aligned }));
+  for (const f of alignmentFindings({ names, messages: alignInput, report: messages, alignment: aligned })) findings.push(f);
   const mergedStreams = parts.flatMap((p) => p.report.rtpStreams);
-  findings.push(...mediaLostFindings(names, streamInput, mergedStreams, media.lost));
+  for (const f of mediaLostFindings(names, streamInput, mergedStreams, media.lost)) findings.push(f);
 
   // 5. Calls: one per Call-ID over all captures.
   const calls = mergeCalls(parts, messages);

@@ -75,7 +75,7 @@ export function tlsKeysFor(report: Report, frames: ReadonlySet<number>, keyLog: 
   const within = (c: ReportConnection, frame: number): boolean => frame >= c.openedFrame && frame <= c.lastFrame;
   return {
     frames: {
-      lastFrame: Math.max(...conns.map((c) => c.lastFrame)),
+      lastFrame: conns.reduce((m, c) => Math.max(m, c.lastFrame), -Infinity),
       matches(rec: PacketRecord): boolean {
         const c = connectionKey(rec.linkType, rec.data);
         if (c === null) return false;

@@ -80,9 +80,9 @@ describe('truncation is honest', () => {
     const file = 'public/samples/04-rport-good/capture.pcap';
     const full = await analyse(file);
     expect(full.messages).toHaveLength(7);
-    // A budget for six messages (4.5 KB + 4 per byte each, engine/analyze.ts): INVITE … ACK and the
+    // A budget for six messages (3.5 KB + 3 per byte each, engine/analyze.ts): INVITE … ACK and the
     // BYE are read; the BYE's 200 OK is past the cut.
-    const cut = await analyse(file, 36_000);
+    const cut = await analyse(file, 28_000);
     expect(cut.messages.map((m) => m.method ?? m.status)).toEqual(['INVITE', 100, 180, 200, 'ACK', 'BYE']);
     expect(cut.capture.messagesNotKept).toBe(1);
     const c = cut.calls.find((x) => x.kind === 'call')!;
@@ -91,7 +91,7 @@ describe('truncation is honest', () => {
     const absence = ['ack-missing', 'invite-timeout', 'bye-not-delivered', 'dialog-not-terminated', 'connection-closed-mid-dialog'];
     expect(cut.findings.filter((f) => absence.includes(f.kind))).toEqual([]);
     // Cut before the answer: the call is in progress, not analysed to the end.
-    const early = (await analyse(file, 15_000)).calls.find((x) => x.kind === 'call')!;
+    const early = (await analyse(file, 12_000)).calls.find((x) => x.kind === 'call')!;
     expect([early.outcome, early.teardown]).toEqual(['in-progress', 'not-analysed']);
     expect(cut.warnings[0]!.message).toMatch(/memory budget reached/);
   });

@@ -56,7 +56,7 @@ const ladderMessages = memoByRefs((report: AppState['report'], calls: AppState['
   if (!report || !calls) return [];
   if (selected.length === 1) return (calls.messagesByCall.get(selected[0]!) ?? []).map((i) => report.messages[i]!);
   const idx: number[] = [];
-  for (const c of selected) idx.push(...(calls.messagesByCall.get(c) ?? []));
+  for (const c of selected) for (const i of calls.messagesByCall.get(c) ?? []) idx.push(i);
   idx.sort((a, b) => a - b);
   return idx.map((i) => report.messages[i]!);
 });

@@ -38,9 +38,8 @@ export const detectNatBindingExpired: Detector = {
   detect(ctx) {
     const flow = getFlow(ctx.messages);
     const natted = nattedSources(flow);
-    const out: Finding[] = [];
     const done = new Set<string>();
-    out.push(...idleFromInside(ctx, flow));
+    const out: Finding[] = idleFromInside(ctx, flow);
     if (natted.size === 0) return out;
     const pt = pairTraffic(flow);
     for (const x of flow.msgs) {

@@ -37,7 +37,7 @@ export const detectSipAlgSuspected: Detector = {
     const add = (callId: string, frames: number[], note: string) => {
       let e = byCall.get(callId);
       if (!e) byCall.set(callId, (e = { frames: [], notes: [] }));
-      e.frames.push(...frames);
+      for (const f of frames) e.frames.push(f);
       if (!e.notes.includes(note)) e.notes.push(note);
     };
     for (const list of flow.txs) {

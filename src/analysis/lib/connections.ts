@@ -168,7 +168,7 @@ function build(ctx: DetectorContext, flow: Flow): ConnIndex {
     for (let i = 0; i < ips.length; i++) {
       for (let j = i; j < ips.length; j++) {
         const l = byIpPair.get(ipPair(ips[i]!, ips[j]!));
-        if (l) candidates.push(...l);
+        if (l) for (const x of l) candidates.push(x);
       }
     }
     candidates.sort((a, b) => a.conn.id - b.conn.id);

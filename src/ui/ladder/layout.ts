@@ -560,8 +560,8 @@ export function layoutLadder(input: LayoutInput): LadderLayout {
         events.push({ y: fyc(c.closedFrame), frame: c.closedFrame, kind: 'close', label: `${c.closedBy?.toUpperCase() ?? 'closed'}${c.closedBySide ? ` from the ${c.closedBySide}` : ''} (frame ${c.closedFrame})`, bad: closeBad });
       }
       const ys = events.map((e) => e.y);
-      const y0 = Math.min(...ys);
-      const y1 = Math.max(...ys, c.closedFrame === null ? y : y0);
+      const y0 = ys.reduce((m, v) => Math.min(m, v), Infinity);
+      const y1 = Math.max(ys.reduce((m, v) => Math.max(m, v), -Infinity), c.closedFrame === null ? y : y0);
       const summary = `${proto} connection #${c.id}: ${c.client} → ${c.server}, opened frame ${c.openedFrame}${c.tls ? `, TLS ${c.tls.sni ? `SNI ${c.tls.sni}` : 'no SNI'} ${c.tls.handshake}` : ''}, ${c.closedFrame === null ? 'still open at capture end' : `closed by ${c.closedBy ?? '?'}${c.closedBySide ? ` from the ${c.closedBySide}` : ''} at frame ${c.closedFrame}`}${problems.length ? ` — ${problems.join('; ')}` : ''}`;
       laneOfConnection.set(c.id, lanes.length);
       lanes.push({ id: c.id, conn: c, x, y0, y1, label: `${proto} #${c.id}`, summary, events, problems, color: li });
