@@ -161,6 +161,12 @@ const recentNameAddr = new Recent(8192, parseNameAddr);
 const recentUri = new Recent(4096, parseUri);
 /** SDP bodies repeat at every hop and in every retransmission (an unreadable body is remembered too; its note is written per message). */
 const recentSdp = new Recent(1024, summariseSdp);
+/**
+ * One string per Call-ID: every message of a call carries it, and the model, the detectors and the
+ * report key their maps by it. The first copy's hash is computed once and the lookups after it
+ * compare one string with itself, instead of hashing each message's own copy again.
+ */
+const recentCallId = new Recent(8192, (value: string) => value);
 /** CSeq values repeat across calls ("1 INVITE", "2 BYE"): one object per distinct value. */
 const recentCSeq = new Recent(1024, parseCSeq);
 /**
@@ -390,7 +396,7 @@ function parseBytes(bytes: Uint8Array): ParseResult {
       }
       case 'Call-ID': {
         const value = lines.value(k, text);
-        if (callId === null) callId = value;
+        if (callId === null) callId = recentCallId.get(value);
         else notes.push(callId === value ? 'duplicate Call-ID header' : `duplicate Call-ID header with a different value ${quote(value)} (the first is used)`);
         break;
       }
