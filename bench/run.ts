@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { ensureBenchFiles } from './generate.ts';
+import { ensureBenchFiles, ensureBrowserSignallingFile } from './generate.ts';
 import { compareTools, comparisonRows } from './compare.ts';
 
 const arg = process.argv.indexOf('--sizes');
@@ -44,6 +44,7 @@ if (!process.argv.includes('--no-compare')) {
 if (process.argv.includes('--browser') && existsSync(path.join(root, 'dist/index.html')) && existsSync(process.env.SIPLADDER_CHROMIUM ?? '/usr/bin/chromium')) {
   const { browserRows } = await import('./browser.ts');
   const picks = files.filter((f) => f.kind === 'sip-dense' || f.name === 'sip-udp-100MB' || f.name === 'rtp-1GB').map((f) => f.file);
+  if (!process.argv.includes('--rtp-only')) picks.push(await ensureBrowserSignallingFile());
   const rows = await browserRows(picks);
   process.stdout.write(['', '| capture (Chromium) | MB | SIP msgs kept | first row (s) | call list done (s) | worker analysis | page heap (MB) | peak renderer RSS, page + worker (MB) | warning |', '|---|---:|---:|---:|---:|---:|---:|---:|---|', ...rows].join('\n') + '\n');
 }

@@ -155,6 +155,45 @@ export class AnnotationTable {
   }
 }
 
+/** The list at its exact length (a copy), or the list itself when it is empty. */
+function fit<T>(list: T[]): T[] {
+  return list.length === 0 ? list : list.slice();
+}
+
+/**
+ * The model's lists at their exact length. A list that grew by push keeps room: V8 gives an
+ * array 17 slots on its first push, ~150 bytes, and the model has several such lists per
+ * transaction, dialog and call, most holding one to three indexes. Copied once, when the model is
+ * complete (nothing changes them after). A group's shared `legs` list is left shared.
+ */
+function fitLists(transactions: Transaction[], dialogs: Dialog[], calls: Call[]): void {
+  for (const t of transactions) {
+    t.requests = fit(t.requests);
+    t.responses = fit(t.responses);
+    t.acks = fit(t.acks);
+  }
+  for (const d of dialogs) {
+    d.messages = fit(d.messages);
+    d.requests = fit(d.requests);
+    d.initialTransactions = fit(d.initialTransactions);
+    d.targetChanges = fit(d.targetChanges);
+    for (const side of [d.caller, d.callee]) {
+      side.remoteTargetSources = fit(side.remoteTargetSources);
+      side.connections = fit(side.connections);
+    }
+  }
+  for (const c of calls) {
+    c.messages = fit(c.messages);
+    c.transactions = fit(c.transactions);
+    c.dialogs = fit(c.dialogs);
+    c.attempts = fit(c.attempts);
+    c.transports = fit(c.transports);
+    c.hosts = fit(c.hosts);
+    c.mediaStreams = fit(c.mediaStreams);
+    c.chains = fit(c.chains);
+  }
+}
+
 /**
  * The routing check of each message, made when something asks for it (`at`), not for every
  * message of the capture: a check is a dozen fields and a sentence of rule text, and the detectors
@@ -278,6 +317,8 @@ export function buildModel(input: ModelInput): SipModel {
     const ci = cid ? callIndex.get(cid) : undefined;
     if (ci !== undefined && c.index >= 0 && c.index < annotations.length) annotations.call[c.index] = ci;
   }
+
+  fitLists(tb.transactions, db.dialogs, calls);
 
   const notes = [
     'SIP retransmissions are counted per hop: the same request (same transaction, source, destination, CSeq) or the same response (same status and To tag) sent again. Forwarding by a proxy is a new transaction, not a retransmission.',

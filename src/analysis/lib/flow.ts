@@ -318,6 +318,15 @@ function buildFlow(messages: readonly CapturedMessage[]): Flow {
     byIndex[m.index] = msg;
   }
 
+  // Each list at its exact length: a list that grew by push keeps room for 16 more (~150 bytes),
+  // and there is one per transaction and per call, most holding a handful of messages.
+  for (let i = 0; i < txs.length; i++) {
+    const fitted = txs[i]!.slice();
+    txs[i] = fitted;
+    for (const x of fitted) x.tx = fitted;
+  }
+  for (const [callId, list] of calls) calls.set(callId, list.slice());
+
   const { dialogs, dialogOf } = buildDialogs(calls);
   const dialogsByCall = new Map<string, Dialog[]>();
   for (const d of dialogs) {
