@@ -5,12 +5,30 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { getHeapStatistics } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { analyzeChunks, memoryBudgetFor, NotACaptureError } from '../engine/analyze.ts';
 import type { Analysis, AnalyzeOptions, InputChunk } from '../engine/analyze.ts';
 import { mergeAnalyses } from '../engine/analyze-many.ts';
 import type { Report } from '../report/report.ts';
 import { writeJson } from './json-stream.ts';
+
+/**
+ * A full garbage collection, between the analysis and the printing of its report. The messages'
+ * parse and the model are garbage by then (hundreds of MB on a signalling capture), but with
+ * Node's heap limit far away V8 grows the heap for the JSON's pieces rather than collect them
+ * first, so the process's peak memory is reached while printing. Collected first, the printing
+ * reuses that space: on the signalling-dense bench file the peak RSS drops by ~100 MB. (The same
+ * way Jest's leak detector reaches `gc` without --expose-gc.)
+ */
+function collectGarbage(): void {
+  try {
+    setFlagsFromString('--expose-gc');
+    (runInNewContext('gc') as () => void)();
+  } catch {
+    // Not available in this runtime: printing just peaks higher.
+  }
+}
 
 const USAGE = `usage: sipladder analyze <capture-file> [<capture-file> …] [--json] [--pretty] [--keylog FILE]
   Reads a pcap or pcapng capture (optionally gzip-compressed) and prints its SIP analysis.
@@ -134,6 +152,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const opts = keyLog !== undefined ? { keyLog } : {};
     const report = files.length === 1 ? await analyzeFile(path, opts) : await analyzeFiles(files, opts);
+    collectGarbage();
     // The JSON is streamed as it is written (never one giant string), waiting for the pipe.
     if (flags.has('--json')) await writeJson(report, writeStdout, flags.has('--pretty') ? 2 : undefined);
     else await writeStdout(summary(report));
