@@ -24,7 +24,7 @@
 
 import type { Endpoint, Transport } from '../capture/types.ts';
 import { endpointKey } from '../capture/types.ts';
-import type { CapturedMessage, SipMessage } from './types.ts';
+import type { CapturedMessage, SipMessage, Via } from './types.ts';
 import { isReliableTransport } from './addresses.ts';
 import { epText, fromTag, sentByKey, toTag } from './modelutil.ts';
 
@@ -124,8 +124,24 @@ function topViaKey(m: SipMessage): { branch: string | null; sentBy: string | nul
   return { branch, sentBy: sentByKey(v), cookie: branch !== null && branch.startsWith(MAGIC_COOKIE) };
 }
 
+/**
+ * RFC 3261 transaction keys by top Via and method, one string each. Messages that carry the same
+ * Via value share its parse (parser.ts), so a request and its responses usually ask with the same
+ * Via: they get the same key string, whose hash is already known, instead of building and hashing
+ * a new one per message. Local to one model build.
+ */
+type KeyCache = WeakMap<Via, Map<string, string>>;
+
 /** The transaction key of a message for a given method (ACK is looked up as INVITE). */
-function keyFor(m: SipMessage, c: CapturedMessage, method: string): { key: string; rfc2543: boolean } {
+function keyFor(m: SipMessage, c: CapturedMessage, method: string, cache?: KeyCache): { key: string; rfc2543: boolean } {
+  const v = m.via[0];
+  if (cache !== undefined && v !== undefined && v.branch !== null && v.branch.startsWith(MAGIC_COOKIE)) {
+    let byMethod = cache.get(v);
+    if (byMethod === undefined) cache.set(v, (byMethod = new Map()));
+    let key = byMethod.get(method);
+    if (key === undefined) byMethod.set(method, (key = `3261|${v.branch}|${sentByKey(v)}|${method}`));
+    return { key, rfc2543: false };
+  }
   const t = topViaKey(m);
   if (t.cookie && t.branch !== null) return { key: `3261|${t.branch}|${t.sentBy}|${method}`, rfc2543: false };
   const viaText = t.sentBy === null ? `${epText(c.src)}>${epText(c.dst)}` : `${t.sentBy};branch=${t.branch ?? ''}`;
@@ -150,6 +166,7 @@ export class TransactionBuilder {
   readonly transactions: Transaction[] = [];
   readonly annotations: TransactionAnnotation[] = [];
   private readonly byKey = new Map<string, number>();
+  private readonly keys: KeyCache = new WeakMap();
   /** Per transaction id: the distinct transmissions seen on it (a handful), with their first index. */
   private readonly seen: Array<Transmission[] | undefined> = [];
   /** Per first-transmission index: the members of its chain. */
@@ -237,7 +254,7 @@ export class TransactionBuilder {
     const seq = m.cseq?.seq ?? -1;
     if (method === 'ACK') {
       // ACK for a non-2xx final belongs to the INVITE transaction (§17.1.1.3); ACK for a 2xx is its own.
-      const k = keyFor(m, c, 'INVITE');
+      const k = keyFor(m, c, 'INVITE', this.keys);
       const invId = this.byKey.get(k.key);
       const inv = invId === undefined ? undefined : this.transactions[invId];
       if (inv && inv.finalStatus !== null && inv.finalStatus >= 300) {
@@ -247,7 +264,7 @@ export class TransactionBuilder {
         return { transaction: inv.id, retransmission: first !== null, retransmissionOf: first, ackForNon2xx: true };
       }
     }
-    const k = keyFor(m, c, method);
+    const k = keyFor(m, c, method, this.keys);
     const txId = this.byKey.get(k.key);
     let tx = txId === undefined ? undefined : this.transactions[txId];
     if (!tx) {
@@ -255,7 +272,7 @@ export class TransactionBuilder {
       tx.client = c.src;
       tx.server = c.dst;
       if (method === 'CANCEL') {
-        const invKey = keyFor(m, c, 'INVITE').key;
+        const invKey = keyFor(m, c, 'INVITE', this.keys).key;
         const inv = this.byKey.get(invKey);
         if (inv !== undefined) {
           tx.cancels = inv;
@@ -277,7 +294,7 @@ export class TransactionBuilder {
 
   private addResponse(c: CapturedMessage, m: SipMessage & { kind: 'response' }): TransactionAnnotation {
     const method = (m.cseq?.method ?? '').toUpperCase();
-    const k = keyFor(m, c, method);
+    const k = keyFor(m, c, method, this.keys);
     const txId = this.byKey.get(k.key);
     const tx = txId === undefined ? this.open(c, m, k.key, k.rfc2543, method) : this.transactions[txId];
     if (!tx) return { transaction: null, retransmission: false, retransmissionOf: null };
