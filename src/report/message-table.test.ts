@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeBytes } from '../engine/analyze.ts';
 import { analyzeMany } from '../engine/analyze-many.ts';
-import { columnBuffers, columnsOf, messageAt, messageList, toColumns } from './message-table.ts';
+import { columnBuffers, columnsOf, messageAt, messageList, rowFieldsAt, toColumns } from './message-table.ts';
 import type { ReportMessage } from './report.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -39,6 +39,9 @@ describe('messages as columns (worker → page)', () => {
         const m = messages[i]!;
         expect(messageAt(cols, i), `${name} message ${i}`).toStrictEqual(m);
         expect(JSON.stringify(messageAt(cols, i))).toBe(JSON.stringify(m));
+        // What the call list reads, without the whole message: the same values.
+        const lean = { index: m.index, timeUs: m.timeUs, src: m.src, dst: m.dst, transport: m.transport, cseq: m.cseq, ...(m.method !== undefined ? { method: m.method } : {}), ...(m.status !== undefined ? { status: m.status } : {}) };
+        expect(rowFieldsAt(cols, i), `${name} message ${i} (row fields)`).toStrictEqual(lean);
         n++;
         if (m.malformed) seen.malformed++;
         if (m.frames.length > 1) seen.multiFrame++;

@@ -214,6 +214,27 @@ export function messageAt(c: MessageColumns, i: number): ReportMessage {
   return m;
 }
 
+/** What the call list reads of each message (view/call-rows.ts). */
+export type RowFields = Pick<ReportMessage, 'index' | 'method' | 'status' | 'src' | 'dst' | 'transport' | 'cseq' | 'timeUs'>;
+
+/**
+ * Message i's `RowFields` straight from the columns: the call list reads every message once, and
+ * a whole message (its ISO time, its frames list) for each of hundreds of thousands cost seconds.
+ */
+export function rowFieldsAt(c: MessageColumns, i: number): RowFields {
+  const f: RowFields = {
+    index: i,
+    timeUs: c.timeUs[i]!,
+    src: c.strings[c.src[i]!]!,
+    dst: c.strings[c.dst[i]!]!,
+    transport: c.strings[c.transport[i]!] as ReportMessage['transport'],
+    cseq: str(c, c.cseq[i]!),
+  };
+  if (c.method[i]! !== ABSENT) f.method = str(c, c.method[i]!) ?? undefined;
+  if (c.status[i]! !== ABSENT) f.status = c.status[i]!;
+  return f;
+}
+
 /** Call-ID of message i without building it (hot loops over every message). */
 export function callIdAt(c: MessageColumns, i: number): string | null {
   return str(c, c.callId[i]!);

@@ -13,8 +13,9 @@
  * A bare all-capitals word (INVITE) or a 3-digit number (486) also matches a method or status
  * exactly, so "486" finds the busy calls without matching every number containing 486.
  */
-import type { Finding, FindingKind, Report, ReportCall, ReportMessage, Severity } from '../report/report.ts';
-import { callIdAt, columnsOf } from '../report/message-table.ts';
+import type { Finding, FindingKind, Report, ReportCall, Severity } from '../report/report.ts';
+import { callIdAt, columnsOf, rowFieldsAt } from '../report/message-table.ts';
+import type { RowFields } from '../report/message-table.ts';
 import { endpointIp, shortUri } from './format.ts';
 
 export interface CallRow {
@@ -97,7 +98,7 @@ export function indexCalls(report: Pick<Report, 'calls' | 'messages' | 'findings
   const noFindings: Finding[] = [];
   const rows: CallRow[] = report.calls.map((c, index) => {
     const mi = messagesByCall.get(c.callId) ?? [];
-    const ms = mi.map((i) => msgs[i]!);
+    const ms: RowFields[] = cols ? mi.map((i) => rowFieldsAt(cols, i)) : mi.map((i) => msgs[i]!);
     const fi = findingsByCall.get(c.callId);
     const row = callRow(index, c.callId, c.from, c.to, c.state, ms, fi ? fi.map((i) => report.findings[i]!) : noFindings, c.messageCount);
     applyDiagnosis(row, c);
@@ -167,7 +168,7 @@ function addTo<T>(list: T[], x: T): void {
   if (!list.includes(x)) list.push(x);
 }
 
-function callRow(index: number, callId: string, from: string | null, to: string | null, state: string, ms: ReportMessage[], fs: Finding[], messageCount: number): CallRow {
+function callRow(index: number, callId: string, from: string | null, to: string | null, state: string, ms: RowFields[], fs: Finding[], messageCount: number): CallRow {
   const methods: string[] = [];
   const statuses: number[] = [];
   const ips: string[] = [];
@@ -179,7 +180,7 @@ function callRow(index: number, callId: string, from: string | null, to: string 
   let lastFinal: number | null = null;
   let answered = false;
   let firstMessage = ms[0]?.index ?? -1;
-  let firstRequest: ReportMessage | null = null;
+  let firstRequest: RowFields | null = null;
   for (const m of ms) {
     if (m.method) {
       addTo(methods, m.method);

@@ -97,8 +97,10 @@ async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void
         },
       });
       if (abort.signal.aborted) throw new CancelledError();
-      loaded = { analysis: { report: multi.report, messages: withoutParse(multi.messages) }, file: req.file, keyLog: req.keyLog ?? '', captures: inputs.length };
+      // The result first: the page can list the calls while the worker drops the parse (a pass
+      // over every message); no request is served in between (this runs to the end first).
       postResult(req.requestId, multi.report, inputs.map((i) => i.name).join(' + '), started);
+      loaded = { analysis: { report: multi.report, messages: withoutParse(multi.messages) }, file: req.file, keyLog: req.keyLog ?? '', captures: inputs.length };
       return;
     }
     const analysis = await analyzeBlob(req.file, {
@@ -109,8 +111,8 @@ async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void
     });
     if (abort.signal.aborted) throw new CancelledError();
     const carried = analysis.secrets.filter((x) => x.type === DSB_TLS_KEY_LOG).map((x) => new TextDecoder().decode(x.data));
-    loaded = { analysis: { report: analysis.report, messages: withoutParse(analysis.messages) }, file: req.file, keyLog: [req.keyLog ?? '', ...carried].join('\n'), captures: 1 };
     postResult(req.requestId, analysis.report, req.name, started);
+    loaded = { analysis: { report: analysis.report, messages: withoutParse(analysis.messages) }, file: req.file, keyLog: [req.keyLog ?? '', ...carried].join('\n'), captures: 1 };
   } catch (e) {
     if (e instanceof CancelledError || abort.signal.aborted) post({ kind: 'error', requestId: req.requestId, code: 'cancelled', message: 'Cancelled.' });
     else if (e instanceof NotACaptureError) post({ kind: 'error', requestId: req.requestId, code: 'not-a-capture', message: e.message });
