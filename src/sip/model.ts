@@ -167,30 +167,24 @@ function fit<T>(list: T[]): T[] {
  * complete (nothing changes them after). A group's shared `legs` list is left shared.
  */
 function fitLists(transactions: Transaction[], dialogs: Dialog[], calls: Call[]): void {
-  for (const t of transactions) {
-    t.requests = fit(t.requests);
-    t.responses = fit(t.responses);
-    t.acks = fit(t.acks);
-  }
+  for (const t of transactions) fitFields(t, TRANSACTION_LISTS);
   for (const d of dialogs) {
-    d.messages = fit(d.messages);
-    d.requests = fit(d.requests);
-    d.initialTransactions = fit(d.initialTransactions);
-    d.targetChanges = fit(d.targetChanges);
-    for (const side of [d.caller, d.callee]) {
-      side.remoteTargetSources = fit(side.remoteTargetSources);
-      side.connections = fit(side.connections);
-    }
+    fitFields(d, DIALOG_LISTS);
+    fitFields(d.caller, SIDE_LISTS);
+    fitFields(d.callee, SIDE_LISTS);
   }
-  for (const c of calls) {
-    c.messages = fit(c.messages);
-    c.transactions = fit(c.transactions);
-    c.dialogs = fit(c.dialogs);
-    c.attempts = fit(c.attempts);
-    c.transports = fit(c.transports);
-    c.hosts = fit(c.hosts);
-    c.mediaStreams = fit(c.mediaStreams);
-    c.chains = fit(c.chains);
+  for (const c of calls) fitFields(c, CALL_LISTS);
+}
+const TRANSACTION_LISTS = ['requests', 'responses', 'acks'] as const satisfies ReadonlyArray<keyof Transaction>;
+const DIALOG_LISTS = ['messages', 'requests', 'initialTransactions', 'targetChanges'] as const satisfies ReadonlyArray<keyof Dialog>;
+const SIDE_LISTS = ['remoteTargetSources', 'connections'] as const satisfies ReadonlyArray<keyof Dialog['caller']>;
+const CALL_LISTS = ['messages', 'transactions', 'dialogs', 'attempts', 'transports', 'hosts', 'mediaStreams', 'chains'] as const satisfies ReadonlyArray<keyof Call>;
+
+function fitFields<T extends object>(o: T, keys: ReadonlyArray<keyof T>): void {
+  const r = o as Record<keyof T, unknown>;
+  for (const k of keys) {
+    const v = r[k];
+    if (Array.isArray(v)) r[k] = fit(v);
   }
 }
 
