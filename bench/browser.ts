@@ -13,11 +13,25 @@ import { chromium } from '@playwright/test';
 const root = path.resolve(import.meta.dirname, '..');
 const PORT = 4199;
 
-/** Sum of RSS of the Chromium renderer processes (KiB). */
-function rendererRssKiB(): number {
+/**
+ * Peak RSS of the Chromium renderer processes (KiB): the kernel's high-water mark (VmHWM in
+ * /proc/PID/status), read once when the call list is done. The browser is launched per file, so
+ * its renderer process is the page's, with the worker in it: the mark is their peak, with no
+ * polling (`ps` every 100 ms took CPU from the analysis it watched on a 2-vCPU machine).
+ */
+function rendererPeakRssKiB(): number {
   let total = 0;
-  const out = execFileSync('ps', ['-eo', 'rss=,args='], { encoding: 'utf8' });
-  for (const line of out.split('\n')) if (line.includes('--type=renderer') && line.includes('chrom')) total += Number(line.trim().split(/\s+/)[0]) || 0;
+  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  for (const line of out.split('\n')) {
+    if (!line.includes('--type=renderer') || !line.includes('chrom')) continue;
+    const pid = line.trim().split(/\s+/)[0];
+    try {
+      const hwm = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      total += Number(hwm?.[1] ?? 0);
+    } catch {
+      // The process ended in between.
+    }
+  }
   return total;
 }
 
@@ -33,34 +47,29 @@ export async function browserRows(files: string[]): Promise<string[]> {
         await new Promise((r) => setTimeout(r, 200));
       }
     }
-    const browser = await chromium.launch({
-      executablePath: process.env.SIPLADDER_CHROMIUM ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--enable-precise-memory-info'],
-    });
     for (const file of files) {
+      // A browser per file: its renderer processes are then this page's alone (the peak below).
+      const browser = await chromium.launch({
+        executablePath: process.env.SIPLADDER_CHROMIUM ?? '/usr/bin/chromium',
+        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--enable-precise-memory-info'],
+      });
       const page = await browser.newPage();
       await page.goto(`http://127.0.0.1:${PORT}/`);
-      let peakRss = 0;
-      // Every 250 ms: `ps` over every process costs CPU, and on a 2-vCPU machine faster polling slowed
-      // the very analysis it watches (the peak RSS moves slowly enough not to be missed).
-      const poll = setInterval(() => (peakRss = Math.max(peakRss, rendererRssKiB())), 250);
       const t0 = Date.now();
       await page.getByTestId('file-input').setInputFiles(file);
       await page.getByTestId('call-row').first().waitFor({ timeout: 300_000 });
       const firstRow = (Date.now() - t0) / 1000;
       await page.getByTestId('sip-count').waitFor({ timeout: 300_000 });
       const done = (Date.now() - t0) / 1000;
-      clearInterval(poll);
-      peakRss = Math.max(peakRss, rendererRssKiB());
+      const peakRss = rendererPeakRssKiB();
       const sip = (await page.getByTestId('sip-count').textContent())?.trim() ?? '?';
       const warning = (await page.getByTestId('warning-line').count()) > 0 ? ((await page.getByTestId('warning-line').textContent()) ?? '').slice(0, 60) : '';
       const readIn = (await page.locator('.summary dt:text("Read in") + dd').textContent())?.trim() ?? '?';
       const heap = await page.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0);
       const mb = readFileSync(file).length / 1e6;
       rows.push(`| ${path.basename(file)} | ${mb.toFixed(0)} | ${sip} | ${firstRow.toFixed(1)} | ${done.toFixed(1)} | ${readIn} | ${(heap / 1e6).toFixed(0)} | ${(peakRss / 1024).toFixed(0)} | ${warning || '—'} |`);
-      await page.close();
+      await browser.close();
     }
-    await browser.close();
   } finally {
     server.kill();
   }

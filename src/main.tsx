@@ -31,6 +31,12 @@ window.__sipladderIdle = () =>
     }, 0);
   });
 
+// Start the engine's worker once the page is idle, so that its code is loaded and compiled before
+// a capture arrives rather than after (the first analysis then starts at once).
+const warmEngine = (): void => void store.getState().client();
+if (typeof requestIdleCallback === 'function') requestIdleCallback(warmEngine, { timeout: 2000 });
+else setTimeout(warmEngine, 200);
+
 const url = new URLSearchParams(location.search).get('url');
 if (url) void store.getState().openUrl(url);
 
