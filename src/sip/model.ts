@@ -4,8 +4,8 @@
  * remote target and route set (§12), calls per Call-ID with B2BUA legs joined, the routing check of
  * every message (§18.2.2 / RFC 3581 for responses, §12.2.1.1 / §16.12 for in-dialog requests),
  * host columns with merge proposals, and RTP streams tied to calls (RFC 3264). Plain data,
- * JSON-serialisable, except the routing checks: a table that checks a message when asked
- * (its JSON lists them all).
+ * JSON-serialisable, but for two tables whose JSON lists one entry per message: the messages'
+ * annotations (integer columns) and their routing checks (made when asked).
  */
 
 import type { ConnectionInfo, IcmpUnreachable, RtpStreamStats } from '../capture/types.ts';
