@@ -94,6 +94,7 @@ function copyOn(tx: Transaction | undefined, messages: readonly CapturedMessage[
 }
 
 const NONE = -1;
+const id = (v: number): number | null => (v === NONE ? null : v);
 const RETRANSMISSION = 1;
 const ACK_FOR_NON2XX = 2;
 
@@ -122,7 +123,6 @@ export class AnnotationTable {
 
   at(i: number): MessageAnnotation | undefined {
     if (!(i >= 0 && i < this.length)) return undefined;
-    const id = (v: number): number | null => (v === NONE ? null : v);
     return {
       transaction: id(this.transaction[i]!),
       dialog: id(this.dialog[i]!),

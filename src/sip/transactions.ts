@@ -133,9 +133,9 @@ function topViaKey(m: SipMessage): { branch: string | null; sentBy: string | nul
 type KeyCache = WeakMap<Via, Map<string, string>>;
 
 /** The transaction key of a message for a given method (ACK is looked up as INVITE). */
-function keyFor(m: SipMessage, c: CapturedMessage, method: string, cache?: KeyCache): { key: string; rfc2543: boolean } {
+function keyFor(m: SipMessage, c: CapturedMessage, method: string, cache: KeyCache): { key: string; rfc2543: boolean } {
   const v = m.via[0];
-  if (cache !== undefined && v !== undefined && v.branch !== null && v.branch.startsWith(MAGIC_COOKIE)) {
+  if (v !== undefined && v.branch !== null && v.branch.startsWith(MAGIC_COOKIE)) {
     let byMethod = cache.get(v);
     if (byMethod === undefined) cache.set(v, (byMethod = new Map()));
     let key = byMethod.get(method);
@@ -143,7 +143,6 @@ function keyFor(m: SipMessage, c: CapturedMessage, method: string, cache?: KeyCa
     return { key, rfc2543: false };
   }
   const t = topViaKey(m);
-  if (t.cookie && t.branch !== null) return { key: `3261|${t.branch}|${t.sentBy}|${method}`, rfc2543: false };
   const viaText = t.sentBy === null ? `${epText(c.src)}>${epText(c.dst)}` : `${t.sentBy};branch=${t.branch ?? ''}`;
   return {
     key: `2543|${m.callId ?? ''}|${m.cseq?.seq ?? ''}|${method}|${fromTag(m) ?? ''}|${viaText}`,
