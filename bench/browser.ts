@@ -79,5 +79,5 @@ export async function browserRows(files: string[]): Promise<string[]> {
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('bench/browser.ts')) {
   const files = process.argv.slice(2);
   const rows = await browserRows(files);
-  process.stdout.write(['| capture | MB | SIP msgs kept | first row (s) | call list done (s) | worker analysis | page heap (MB) | peak renderer RSS, page + worker (MB) | warning |', '|---|---:|---:|---:|---:|---:|---:|---:|---|', ...rows].join('\n') + '\n');
+  process.stdout.write(['| capture | MB | SIP msgs kept | first row (s) | diagnosis done (s) | worker analysis | page heap (MB) | peak renderer RSS, page + worker (MB) | warning |', '|---|---:|---:|---:|---:|---:|---:|---:|---|', ...rows].join('\n') + '\n');
 }

@@ -44,6 +44,53 @@ test('a large capture shows progress by bytes and stage, and Cancel stops it', a
   await expect(page.getByTestId('packet-count')).toHaveText('6');
 });
 
+test('a large capture lists its calls while its diagnosis runs, then adds findings and verdicts', async ({ page }, info) => {
+  test.setTimeout(120_000);
+  // ~98,000 SIP messages: past the engine's threshold (LISTED_EARLY_MESSAGES), and the detectors
+  // take long enough in Chromium for the listed state to last several frames.
+  const { file, calls } = await generatedSipCapture(info, 'listed-early.pcap', 40_000_000);
+  await page.goto('/');
+  await page.getByTestId('file-input').setInputFiles(file);
+  // The first frame with calls on screen: the diagnosis has not ended yet, and the panel says
+  // that the findings follow (not "no findings").
+  const listed = await page.waitForFunction(
+    () => {
+      const rows = document.querySelectorAll('[data-testid=call-row]').length;
+      return rows > 0
+        ? {
+            rows,
+            line: document.querySelector('[data-testid=diagnosing-line]')?.textContent ?? null,
+            pending: document.querySelector('[data-testid=findings-pending]') !== null,
+            noFindings: /No findings/.test(document.querySelector('[data-testid=findings-panel]')?.textContent ?? ''),
+            summary: document.querySelector('[aria-label="Capture summary"]') !== null,
+          }
+        : null;
+    },
+    null,
+    { timeout: 90_000, polling: 'raf' },
+  );
+  const first = (await listed.jsonValue())!;
+  expect(first.line).toContain(`${calls.toLocaleString('en-US')} calls listed after`);
+  expect(first.line).toContain('findings and verdicts follow');
+  expect(first.pending).toBe(true);
+  expect(first.noFindings).toBe(false);
+  expect(first.summary).toBe(false);
+  // Asked while the detectors may still run: the worker answers once they are done.
+  await page.getByTestId('call-row').nth(1).click();
+  await page.locator('.ladder g.arrow').first().click();
+  await page.getByRole('tab', { name: 'Message' }).click();
+  await expect(page.getByTestId('raw-message')).toContainText('INVITE sip:', { timeout: 60_000 });
+  // Diagnosed: the summary says when the calls were listed; the findings are in the list and the panel.
+  await expect(page.getByRole('region', { name: 'Capture summary' })).toBeVisible({ timeout: 90_000 });
+  await expect(page.getByTestId('diagnosing-line')).toBeHidden();
+  await expect(page.getByTestId('read-in')).toContainText('(calls listed after');
+  expect(Number(await page.getByTestId('finding-count').textContent())).toBeGreaterThan(0);
+  // The call clicked while diagnosing is still the one selected, now with its findings.
+  await expect(page.getByTestId('call-row').nth(1)).toHaveAttribute('aria-selected', 'true');
+  await page.getByRole('tab', { name: 'Findings' }).click();
+  await expect(page.getByTestId('findings-panel').getByTestId('finding').first()).toBeVisible();
+});
+
 test('a TLS capture dropped with its key log shows the SIP inside', async ({ page }) => {
   const dir = path.resolve(import.meta.dirname, '../public/samples/05-bye-new-tls-connection');
   await page.goto('/');

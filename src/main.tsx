@@ -21,9 +21,10 @@ window.__sipladderIdle = () =>
   new Promise<void>((resolve) => {
     // Let a just-dispatched open (input change, drop) reach the store first.
     setTimeout(() => {
-      if (store.getState().status.kind !== 'loading') return resolve();
+      const busy = (kind: string): boolean => kind === 'loading' || kind === 'diagnosing';
+      if (!busy(store.getState().status.kind)) return resolve();
       const unsubscribe = store.subscribe((s) => {
-        if (s.status.kind !== 'loading') {
+        if (!busy(s.status.kind)) {
           unsubscribe();
           resolve();
         }

@@ -7,9 +7,12 @@
  *                       WebSocket, HEP, SCTP, RTP, ICMP) ─▶ CapturePass.onApp: one CapturedMessage per
  *                       SIP message (parsed; SDP announces media ports back), within the memory budget
  *   2. addDecryptedTls  SIP over TLS decrypted with the key log(s), then `messages` in capture order
- *   3. diagnose         SIP model (transactions, dialogs, calls, hosts, media) ─▶ detectors ─▶
- *                       findings judged on what was analysed, one verdict per call
- *   4. writeReport      the report (docs/REPORT.md)
+ *   3. model            SIP model (transactions, dialogs, calls, hosts, media) and each call's
+ *                       outcome, on what was analysed (a budget cut is said in one warning)
+ *   4. writeReport      the report (docs/REPORT.md), its findings still empty: a large capture's
+ *                       call list goes to `options.onListed` here, before the detectors run
+ *   5. judge            detectors ─▶ findings judged on what was analysed, one verdict per call,
+ *                       written into the report
  *
  * TLS: protected records are kept during the pass; afterwards, with a key log (pcapng Decryption
  * Secrets Blocks and/or `options.keyLog`), they are decrypted (capture/tls-decrypt.ts) and their
@@ -70,7 +73,25 @@ export interface AnalyzeOptions {
    * Node's heap limit, the worker from the browser's.
    */
   memoryBudgetBytes?: number;
+  /**
+   * The report before the detectors run (stage 4), for a capture of at least
+   * LISTED_EARLY_MESSAGES SIP messages: every field written except `findings` (empty) and the
+   * calls' `verdict` (null), and the warnings about detectors and dropped warnings, which come
+   * with the final report. The page lists the calls from it while the diagnosis runs (on the
+   * bench's 140,000-message file the detectors and verdicts are ~2 of its ~7 s). Called at most
+   * once; the same object is then completed, so take what you need (the worker posts a copy).
+   */
+  onListed?: (report: Report) => void;
+  /** From how many SIP messages `onListed` is called (default LISTED_EARLY_MESSAGES). */
+  listedFrom?: number;
 }
+
+/**
+ * From how many SIP messages the report is handed to `onListed` before the diagnosis: below it
+ * the detectors take a fraction of a second, and a second copy of the calls to the page would
+ * cost more than it saves.
+ */
+export const LISTED_EARLY_MESSAGES = 20_000;
 
 export const DEFAULT_MEMORY_BUDGET = 1_500_000_000;
 
@@ -145,10 +166,12 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
   const read = await readCapture(it, pass, options.signal);
   await addDecryptedTls(pass, read.transport, options);
   pass.putInCaptureOrder();
-  const judged = diagnose(pass, read);
-  const report = writeReport(pass, read, judged);
+  const modelled = model(pass, read);
+  const report = writeReport(pass, read, modelled);
+  if (options.onListed && pass.messages.length >= (options.listedFrom ?? LISTED_EARLY_MESSAGES)) options.onListed(report);
+  judge(pass, modelled, report);
   pass.progress('done', totalBytes);
-  return { report, messages: pass.messages, model: judged.model, secrets: pass.secrets };
+  return { report, messages: pass.messages, model: modelled.model, secrets: pass.secrets };
 }
 
 /**
@@ -355,10 +378,9 @@ async function addDecryptedTls(pass: CapturePass, transport: TransportDecoder, o
   for (const p of added) pass.onApp(p);
 }
 
-/** What the model and the detectors made of the messages. */
-interface Judged {
+/** What the model made of the messages: the model, each call's report entry (no verdict yet), and the transport's tables. */
+interface Modelled {
   model: SipModel;
-  findings: Finding[];
   calls: ReportCall[];
   connections: ReturnType<TransportDecoder['connections']>;
   rtpStreams: ReturnType<TransportDecoder['rtpStreams']>;
@@ -366,10 +388,10 @@ interface Judged {
 }
 
 /**
- * Stage 3: the SIP model (transactions, dialogs, calls, hosts, media), the detectors, and each
- * call's verdict, judged only on what was analysed (a budget cut is said in one warning).
+ * Stage 3: the SIP model (transactions, dialogs, calls, hosts, media) and each call's outcome,
+ * on what was analysed; a budget cut is said in one warning, first.
  */
-function diagnose(pass: CapturePass, read: ReadCapture): Judged {
+function model(pass: CapturePass, read: ReadCapture): Modelled {
   pass.progress('model');
   const { transport } = read;
   const connections = transport.connections();
@@ -377,12 +399,7 @@ function diagnose(pass: CapturePass, read: ReadCapture): Judged {
   const icmp = transport.icmp();
   const messages = pass.messages;
   const model = buildModel({ messages, connections, rtpStreams, icmp, captureEndUs: pass.lastTimeUs ?? undefined });
-
-  pass.progress('diagnosis');
-  const { findings, errors } = runDetectors({ messages, model, connections, rtpStreams, icmp, captureEndUs: pass.lastTimeUs ?? 0 });
-  for (const e of errors) pass.warn({ message: e });
   const calls = reportCalls(model, pass.notKeptFromUs);
-  const kept = judgedOnWhatWasRead(findings, calls, pass.notKeptFrom);
   if (pass.notKept > 0) {
     pass.warnings.unshift({
       frame: pass.notKeptFrom ?? undefined,
@@ -393,17 +410,32 @@ function diagnose(pass: CapturePass, read: ReadCapture): Judged {
         ' (the CLI takes a larger budget from node --max-old-space-size)',
     });
   }
-  return { model, findings: kept, calls, connections, rtpStreams, icmp };
+  return { model, calls, connections, rtpStreams, icmp };
 }
 
-/** Stage 4: the report (docs/REPORT.md) from the pass and the judgement. */
-function writeReport(pass: CapturePass, read: ReadCapture, judged: Judged): Report {
+/**
+ * Stage 5: the detectors over the model, judged only on what was analysed, and each call's
+ * verdict, written into the report (its findings, its calls' verdicts, the last warnings).
+ */
+function judge(pass: CapturePass, modelled: Modelled, report: Report): void {
+  pass.progress('diagnosis');
+  const { model, calls, connections, rtpStreams, icmp } = modelled;
+  const { findings, errors } = runDetectors({ messages: pass.messages, model, connections, rtpStreams, icmp, captureEndUs: pass.lastTimeUs ?? 0 });
+  for (const e of errors) pass.warn({ message: e });
+  if (pass.droppedWarnings > 0) pass.warnings.push({ message: `${pass.droppedWarnings} more warnings not listed` });
+  report.findings = judgedOnWhatWasRead(findings, calls, pass.notKeptFrom);
+}
+
+/**
+ * Stage 4: the report (docs/REPORT.md) from the pass and the model. Its `findings` are empty and
+ * its calls' verdicts null until stage 5 (judge) writes them.
+ */
+function writeReport(pass: CapturePass, read: ReadCapture, modelled: Modelled): Report {
   const { messages, warnings } = pass;
-  const { model, connections, rtpStreams, icmp } = judged;
+  const { model, connections, rtpStreams, icmp } = modelled;
   // A warning about a record the reader could not hand out (the file ends inside it) names no
   // frame of the report: keep its offset, drop the frame number past `capture.packets`.
   for (const w of warnings) if (w.frame !== undefined && (w.frame > pass.packets || w.frame < 1)) delete w.frame;
-  if (pass.droppedWarnings > 0) warnings.push({ message: `${pass.droppedWarnings} more warnings not listed` });
 
   const annotations = model.annotations;
   // The report's messages as columns (report/message-table.ts): each row is written as it is made
@@ -490,11 +522,11 @@ function writeReport(pass: CapturePass, read: ReadCapture, judged: Judged): Repo
       messagesNotKeptFromFrame: pass.notKeptFrom,
     },
     messages: reportMessages,
-    calls: judged.calls,
+    calls: modelled.calls,
     legGroups: reportLegGroups(model),
     connections: reportConnections,
     rtpStreams: reportRtp,
-    findings: judged.findings,
+    findings: [],
     warnings,
     hosts: model.hosts.proposals.map((h) => ({
       ips: h.ips,

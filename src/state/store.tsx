@@ -28,7 +28,10 @@ import type { HostLayout, Overlays, TimeMode, ViewState } from './view-state.ts'
 export type LoadStatus =
   | { kind: 'idle' }
   | { kind: 'loading'; name: string; progress: Progress | null }
-  | { kind: 'loaded'; name: string; elapsedMs: number }
+  /** A large capture's calls are listed; its detectors are still running (findings and verdicts follow). */
+  | { kind: 'diagnosing'; name: string; listedMs: number }
+  /** `listedMs`: when the calls were listed before the diagnosis ended (large captures). */
+  | { kind: 'loaded'; name: string; elapsedMs: number; listedMs?: number }
   | { kind: 'error'; name: string; message: string }
   | { kind: 'cancelled'; name: string };
 
@@ -169,7 +172,7 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
       const sniffed = sniffContainer(head);
       if (sniffed.kind === 'unknown') {
         const now = get().status;
-        if (now.kind === 'loading' || (get().report && now.kind === 'loaded')) set({ notice: { name, message: sniffed.reason } });
+        if (now.kind === 'loading' || now.kind === 'diagnosing' || (get().report && now.kind === 'loaded')) set({ notice: { name, message: sniffed.reason } });
         else set({ status: { kind: 'error', name, message: sniffed.reason }, notice: null });
         return;
       }
@@ -178,30 +181,48 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
       if (opts?.more && opts.more.length > 0) name = [name, ...opts.more.map((m) => m.name)].join(' + ');
       set({ status: { kind: 'loading', name, progress: null } });
       try {
-        const result = await getClient().open(file, firstName, (progress) => set({ status: { kind: 'loading', name, progress } }), opts);
+        /** A new capture's report: new selection and hosts; the user's time mode and overlays stay. */
+        const show = (report: Report, status: LoadStatus): void => {
+          details = new Map();
+          headerPending.clear();
+          const prev = get().view;
+          const calls = indexCalls(report);
+          const first = calls.rows[0];
+          set({
+            status,
+            report,
+            calls,
+            proposals: proposedHosts(report as Report & { hosts?: unknown }),
+            view: { ...defaultViewState(), timeMode: prev.timeMode, overlays: prev.overlays, selectedCalls: first ? [first.callId] : [] },
+            headerValues: new Map(),
+            evidence: null,
+            detailOpen: false,
+            pane: 'list',
+            cursorCall: first ? first.callId : null,
+            marked: [],
+            listView: null,
+            search: noSearch,
+            notice: null,
+          });
+        };
+        let listedMs: number | null = null;
+        const onListed = (early: { report: Report; elapsedMs: number }): void => {
+          if (seq !== loadSeq) return;
+          listedMs = early.elapsedMs;
+          show(early.report, { kind: 'diagnosing', name, listedMs });
+        };
+        // Progress after the listing (the diagnosis stage) leaves the listed calls on screen.
+        const onProgress = (progress: Progress): void => {
+          if (listedMs === null) set({ status: { kind: 'loading', name, progress } });
+        };
+        const result = await getClient().open(file, firstName, onProgress, { ...opts, onListed });
         if (seq !== loadSeq) return;
-        details = new Map();
-        headerPending.clear();
-        const prev = get().view;
-        const calls = indexCalls(result.report);
-        const first = calls.rows[0];
-        set({
-          status: { kind: 'loaded', name, elapsedMs: result.elapsedMs },
-          report: result.report,
-          calls,
-          proposals: proposedHosts(result.report as Report & { hosts?: unknown }),
-          // A new capture: new selection and hosts; the user's time mode and overlays stay.
-          view: { ...defaultViewState(), timeMode: prev.timeMode, overlays: prev.overlays, selectedCalls: first ? [first.callId] : [] },
-          headerValues: new Map(),
-          evidence: null,
-          detailOpen: false,
-          pane: 'list',
-          cursorCall: first ? first.callId : null,
-          marked: [],
-          listView: null,
-          search: noSearch,
-          notice: null,
-        });
+        if (listedMs === null) show(result.report, { kind: 'loaded', name, elapsedMs: result.elapsedMs });
+        else {
+          // The diagnosis of the listed calls: findings and verdicts join what the user may
+          // already have selected, marked or opened (the messages and calls are the same).
+          set({ status: { kind: 'loaded', name, elapsedMs: result.elapsedMs, listedMs }, report: result.report, calls: indexCalls(result.report) });
+        }
       } catch (e) {
         if (e instanceof EngineError && e.code === 'cancelled') {
           // A newer open replaced this one, or the user cancelled: only the latter changes status.

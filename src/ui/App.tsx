@@ -187,7 +187,7 @@ export function App() {
             e.currentTarget.value = '';
           }}
         />
-        {loaded && status.kind === 'loaded' && <CaptureSummary report={report} name={status.name} elapsedMs={status.elapsedMs} />}
+        {loaded && status.kind === 'loaded' && <CaptureSummary report={report} name={status.name} elapsedMs={status.elapsedMs} listedMs={status.listedMs} />}
         {loaded && status.kind === 'loaded' && <ShareButton />}
         {loaded && <SearchBox />}
         <span className="privacy" title="Nothing is uploaded: the capture is read in this browser.">{loaded ? 'Read locally' : 'Nothing is uploaded: the capture is read in this browser.'}</span>
@@ -220,6 +220,11 @@ export function App() {
         </p>
       )}
       {status.kind === 'cancelled' && <p className="status-line">Reading {status.name} was cancelled.</p>}
+      {status.kind === 'diagnosing' && (
+        <p className="status-line" role="status" data-testid="diagnosing-line">
+          Diagnosing <strong>{status.name}</strong>: {report?.calls.length.toLocaleString('en-US') ?? 0} calls listed after {(status.listedMs / 1000).toFixed(1)} s; findings and verdicts follow.
+        </p>
+      )}
       <NoticeLine />
 
       {trainingRoute.page === 'library' ? (

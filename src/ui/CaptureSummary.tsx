@@ -4,7 +4,8 @@
  */
 import type { Report } from '../report/report.ts';
 
-export function CaptureSummary({ report, name, elapsedMs }: { report: Report; name: string; elapsedMs: number }) {
+/** `listedMs`: when a large capture's calls were listed, before its diagnosis ended. */
+export function CaptureSummary({ report, name, elapsedMs, listedMs }: { report: Report; name: string; elapsedMs: number; listedMs?: number }) {
   const c = report.capture;
   const w = report.warnings;
   return (
@@ -24,7 +25,9 @@ export function CaptureSummary({ report, name, elapsedMs }: { report: Report; na
         <dt>RTP/RTCP streams</dt>
         <dd data-testid="rtp-count">{report.rtpStreams.length}</dd>
         <dt>Read in</dt>
-        <dd>{(elapsedMs / 1000).toFixed(2)} s</dd>
+        <dd data-testid="read-in">
+          {(elapsedMs / 1000).toFixed(2)} s{listedMs !== undefined ? ` (calls listed after ${(listedMs / 1000).toFixed(2)} s)` : ''}
+        </dd>
         <dt>Findings</dt>
         <dd data-testid="finding-count" className={report.findings.some((f) => f.severity === 'error') ? 'has-errors' : undefined}>
           {report.findings.length}

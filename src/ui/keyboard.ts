@@ -36,9 +36,11 @@ export function useKeyboardPlumbing(api: StoreApi<AppState>): void {
   // A new report: give the keyboard to the list once it has rendered, unless the user is typing.
   const lastReport = useRef<AppState['report']>(null);
   useEffect(() => {
-    return api.subscribe((s) => {
-      if (s.report === lastReport.current || s.status.kind !== 'loaded') return;
+    return api.subscribe((s, prev) => {
+      if (s.report === lastReport.current || (s.status.kind !== 'loaded' && s.status.kind !== 'diagnosing')) return;
       lastReport.current = s.report;
+      // A large capture's diagnosis ending: the list had the keyboard since its calls were listed.
+      if (prev.status.kind === 'diagnosing') return;
       const tryFocus = (attempt: number) => {
         // Only take the keyboard from nowhere or from the control that opened the file; a heading
         // that training focused, a field the user typed in, a dialog keep it.

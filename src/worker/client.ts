@@ -3,7 +3,7 @@
  * `open` cancels the previous one and stale replies (older requestIds) are dropped.
  */
 import type { Progress } from '../engine/analyze.ts';
-import type { Report } from '../report/report.ts';
+import type { Report, ReportMessage } from '../report/report.ts';
 import type { SipMessage } from '../sip/types.ts';
 import type { Bundle, BundleOptions, ViewInput } from '../share/bundle.ts';
 import type { SearchResult } from '../engine/search.ts';
@@ -35,6 +35,7 @@ interface Pending {
   resolve: (ev: WorkerEvent) => void;
   reject: (err: EngineError) => void;
   onProgress?: (p: Progress) => void;
+  onListed?: (ev: Extract<WorkerEvent, { kind: 'listed' }>) => void;
 }
 
 export interface WorkerLike {
@@ -73,26 +74,41 @@ export class EngineClient {
       p.onProgress?.(data.progress);
       return;
     }
+    if (data.kind === 'listed') {
+      p.onListed?.(data);
+      return;
+    }
     this.pending.delete(data.requestId);
     if (data.kind === 'error') p.reject(new EngineError(data.code, data.message));
     else p.resolve(data);
   }
 
-  private request<T extends WorkerEvent>(build: (id: number) => WorkerRequest, onProgress?: (p: Progress) => void): { id: number; promise: Promise<T> } {
+  private request<T extends WorkerEvent>(build: (id: number) => WorkerRequest, onProgress?: (p: Progress) => void, onListed?: Pending['onListed']): { id: number; promise: Promise<T> } {
     const id = this.nextId++;
     const promise = new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (ev: WorkerEvent) => void, reject, onProgress });
+      this.pending.set(id, { resolve: resolve as (ev: WorkerEvent) => void, reject, onProgress, onListed });
     });
     this.worker.postMessage(build(id));
     return { id, promise };
   }
 
-  /** Analyse a file; replaces (and cancels) any analysis in progress. */
-  async open(file: Blob, name: string, onProgress?: (p: Progress) => void, opts?: { keyLog?: string; more?: Array<{ file: Blob; name: string }> }): Promise<OpenResult> {
+  /**
+   * Analyse a file; replaces (and cancels) any analysis in progress. For a large capture,
+   * `opts.onListed` gets the report before its diagnosis (no findings, no verdicts yet); the
+   * promise resolves with the whole report, whose messages are the same list.
+   */
+  async open(
+    file: Blob,
+    name: string,
+    onProgress?: (p: Progress) => void,
+    opts?: { keyLog?: string; more?: Array<{ file: Blob; name: string }>; onListed?: (early: OpenResult) => void },
+  ): Promise<OpenResult> {
     this.cancel();
     const keyLog = opts?.keyLog;
     const more = opts?.more;
     const heapLimit = (performance as unknown as { memory?: { jsHeapSizeLimit?: number } }).memory?.jsHeapSizeLimit;
+    /** The message list of a `listed` event, which the `result` then refers to. */
+    let messages: ReportMessage[] | null = null;
     const { id, promise } = this.request<Extract<WorkerEvent, { kind: 'result' }>>(
       (requestId) => ({
         kind: 'open',
@@ -104,11 +120,17 @@ export class EngineClient {
         ...(typeof heapLimit === 'number' && heapLimit > 0 ? { heapLimit } : {}),
       }),
       onProgress,
+      (ev) => {
+        messages = messageList(ev.messages);
+        opts?.onListed?.({ report: { ...ev.report, messages }, name: ev.name, elapsedMs: ev.elapsedMs });
+      },
     );
     this.openId = id;
     try {
       const ev = await promise;
-      return { report: { ...ev.report, messages: messageList(ev.messages) }, name: ev.name, elapsedMs: ev.elapsedMs };
+      const list = ev.messages ? messageList(ev.messages) : messages;
+      if (!list) throw new EngineError('internal', 'the analysis ended without its messages');
+      return { report: { ...ev.report, messages: list }, name: ev.name, elapsedMs: ev.elapsedMs };
     } finally {
       if (this.openId === id) this.openId = null;
     }

@@ -35,6 +35,9 @@ let current: { requestId: number; abort: AbortController } | null = null;
  * TLS key log it was read with (given, or carried in the pcapng). The SIP model is not kept:
  * nothing asks for it once the report is written.
  */
+/** The open whose calls the page has (a `listed` event) while its diagnosis runs, and the requests held until it ends. */
+let listedOpen: number | null = null;
+const held: WorkerRequest[] = [];
 let loaded: { analysis: Pick<Analysis, 'report' | 'messages'>; file: Blob; keyLog: string; captures: number } | null = null;
 
 /** What needs one capture's bytes (exports, share links, audio) says so when several are open. */
@@ -52,9 +55,20 @@ function post(ev: WorkerEvent, transfer?: Transferable[]): void {
  * The report crosses to the page without its message objects: they go as columns whose buffers
  * are moved, not cloned (report/message-table.ts). The worker's own report keeps its messages.
  */
-function postResult(requestId: number, report: Report, name: string, started: number): void {
+function postResult(requestId: number, report: Report, name: string, started: number, listed = false): void {
+  const elapsedMs = performance.now() - started;
+  if (listed) {
+    post({ kind: 'result', requestId, report: { ...report, messages: [] }, messages: null, name, elapsedMs });
+    return;
+  }
   const messages = toColumns(report.messages);
-  post({ kind: 'result', requestId, report: { ...report, messages: [] }, messages, name, elapsedMs: performance.now() - started }, columnBuffers(messages));
+  post({ kind: 'result', requestId, report: { ...report, messages: [] }, messages, name, elapsedMs }, columnBuffers(messages));
+}
+
+/** A large capture's calls before the diagnosis runs (engine AnalyzeOptions.onListed); `result` follows. */
+function postListed(requestId: number, report: Report, name: string, started: number): void {
+  const messages = toColumns(report.messages);
+  post({ kind: 'listed', requestId, report: { ...report, messages: [] }, messages, name, elapsedMs: performance.now() - started }, columnBuffers(messages));
 }
 
 /**
@@ -103,15 +117,23 @@ async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void
       loaded = { analysis: { report: multi.report, messages: withoutParse(multi.messages) }, file: req.file, keyLog: req.keyLog ?? '', captures: inputs.length };
       return;
     }
+    let listed = false;
     const analysis = await analyzeBlob(req.file, {
       signal: abort.signal,
       memoryBudgetBytes: budget,
       ...(req.keyLog !== undefined ? { keyLog: req.keyLog } : {}),
       onProgress,
+      // The page lists the calls while the detectors run. Requests it sends meanwhile wait in the
+      // queue until this analysis ends and `loaded` is set: nothing between here and there awaits.
+      onListed: (report) => {
+        listed = true;
+        listedOpen = req.requestId;
+        postListed(req.requestId, report, req.name, started);
+      },
     });
     if (abort.signal.aborted) throw new CancelledError();
     const carried = analysis.secrets.filter((x) => x.type === DSB_TLS_KEY_LOG).map((x) => new TextDecoder().decode(x.data));
-    postResult(req.requestId, analysis.report, req.name, started);
+    postResult(req.requestId, analysis.report, req.name, started, listed);
     loaded = { analysis: { report: analysis.report, messages: withoutParse(analysis.messages) }, file: req.file, keyLog: [req.keyLog ?? '', ...carried].join('\n'), captures: 1 };
   } catch (e) {
     if (e instanceof CancelledError || abort.signal.aborted) post({ kind: 'error', requestId: req.requestId, code: 'cancelled', message: 'Cancelled.' });
@@ -119,6 +141,10 @@ async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void
     else post({ kind: 'error', requestId: req.requestId, code: 'internal', message: e instanceof Error ? e.message : String(e) });
   } finally {
     if (current?.requestId === req.requestId) current = null;
+    if (listedOpen === req.requestId) {
+      listedOpen = null;
+      for (const r of held.splice(0)) handle(r);
+    }
   }
 }
 
@@ -129,6 +155,16 @@ scope.addEventListener('message', (e: MessageEvent) => {
     post({ kind: 'error', requestId: id, code: 'internal', message: `unknown request ${JSON.stringify((req as { kind?: unknown })?.kind)}` });
     return;
   }
+  // The page has the calls of the capture being diagnosed: what it asks about them is answered
+  // once the analysis it belongs to has ended.
+  if (listedOpen !== null && req.kind !== 'open' && req.kind !== 'cancel') {
+    held.push(req);
+    return;
+  }
+  handle(req);
+});
+
+function handle(req: WorkerRequest): void {
   switch (req.kind) {
     case 'open':
       void open(req);
@@ -195,7 +231,7 @@ scope.addEventListener('message', (e: MessageEvent) => {
       break;
     }
   }
-});
+}
 
 scope.addEventListener('unhandledrejection', (e: Event) => {
   const reason = (e as PromiseRejectionEvent).reason as unknown;

@@ -37,7 +37,13 @@ export type WorkerEvent =
    * (report/message-table.ts); the worker keeps the analysis and answers detail, search, export,
    * share and audio requests from it.
    */
-  | { kind: 'result'; requestId: number; report: Report; messages: MessageColumns; name: string; elapsedMs: number }
+  | { kind: 'result'; requestId: number; report: Report; messages: MessageColumns | null; name: string; elapsedMs: number }
+  /**
+   * A large capture's report before its diagnosis (engine AnalyzeOptions.onListed): no findings
+   * and no verdicts yet, its messages as transferred columns. The `result` that follows carries
+   * the whole report with `messages: null`: the columns are these (the diagnosis does not change them).
+   */
+  | { kind: 'listed'; requestId: number; report: Report; messages: MessageColumns; name: string; elapsedMs: number }
   | { kind: 'error'; requestId: number; code: 'not-a-capture' | 'cancelled' | 'internal'; message: string }
   | { kind: 'detail'; requestId: number; index: number; raw: string; sip: SipMessage | null; parseError: string | null }
   | { kind: 'export'; requestId: number; bytes: Uint8Array; format: 'pcap' | 'pcapng' }
@@ -47,7 +53,7 @@ export type WorkerEvent =
   | { kind: 'audio'; requestId: number; codec: AudioCodec; sampleRate: number; pcm: Int16Array; startUs: number | null; packets: number; placed: number; warnings: MediaWarning[] };
 
 const requestKinds = new Set(['open', 'cancel', 'detail', 'export', 'share', 'search', 'audio']);
-const eventKinds = new Set(['progress', 'result', 'error', 'detail', 'export', 'share', 'search', 'audio']);
+const eventKinds = new Set(['progress', 'listed', 'result', 'error', 'detail', 'export', 'share', 'search', 'audio']);
 
 export function isWorkerRequest(x: unknown): x is WorkerRequest {
   return typeof x === 'object' && x !== null && requestKinds.has((x as { kind?: unknown }).kind as string) && typeof (x as { requestId?: unknown }).requestId === 'number';

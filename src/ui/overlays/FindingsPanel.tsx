@@ -59,6 +59,8 @@ export function FindingsPanel() {
   const calls = useAppStore(selectCalls);
   const selected = useAppStore(selectSelectedCalls);
   const evidence = useAppStore(selectEvidence);
+  // A large capture's calls are listed before its detectors have run: say so, not "no findings".
+  const diagnosing = useAppStore((s) => s.status.kind === 'diagnosing');
 
   const mine = useMemo(() => {
     if (!report || !calls) return [];
@@ -88,7 +90,11 @@ export function FindingsPanel() {
     <div className="findings-panel" data-testid="findings-panel">
       <h3>{selected.length === 1 ? 'This call' : `${selected.length} selected calls`}</h3>
       {report && verdictCalls.map((c) => <CallVerdict key={c.callId} report={report} call={c} />)}
-      {mine.length === 0 ? (
+      {diagnosing ? (
+        <p className="muted" data-testid="findings-pending">
+          Diagnosing: the findings and the verdict follow in a moment.
+        </p>
+      ) : mine.length === 0 ? (
         <p className="muted">No findings{selected.length ? ' for the selected call' + (selected.length > 1 ? 's' : '') : ''}.</p>
       ) : (
         <ul className="finding-list">
@@ -98,7 +104,7 @@ export function FindingsPanel() {
         </ul>
       )}
       <h3>Whole capture</h3>
-      {tally.length === 0 ? (
+      {diagnosing ? null : tally.length === 0 ? (
         <p className="muted">No findings in this capture.</p>
       ) : (
         <ul className="tally">

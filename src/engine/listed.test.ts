@@ -1,0 +1,65 @@
+/**
+ * The call list before the diagnosis (AnalyzeOptions.onListed): a large capture's report is
+ * handed over once the model is built, with every field written but the findings and the
+ * verdicts, and the final report is the same as without the early hand-over.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeBytes, LISTED_EARLY_MESSAGES } from './analyze.ts';
+import type { Progress } from './analyze.ts';
+import type { Report } from '../report/report.ts';
+
+const bytes = new Uint8Array(readFileSync(path.resolve(import.meta.dirname, '../../public/samples/01-missing-ack/capture.pcap')));
+
+/** The report as plain JSON (messages included), to compare two runs or two moments of one run. */
+function plain(r: Report): unknown {
+  return JSON.parse(JSON.stringify(r));
+}
+
+describe('onListed: the call list before the diagnosis', () => {
+  it('hands over the report once, after the model and before the detectors, without findings or verdicts', async () => {
+    const events: string[] = [];
+    let early: unknown = null;
+    let listed = 0;
+    const analysis = await analyzeBytes(bytes, {
+      listedFrom: 1,
+      onProgress: (p: Progress) => {
+        if (events.at(-1) !== p.stage) events.push(p.stage);
+      },
+      onListed: (report) => {
+        listed++;
+        events.push('listed');
+        early = plain(report);
+      },
+    });
+    expect(listed).toBe(1);
+    expect(events.slice(events.indexOf('model'))).toEqual(['model', 'listed', 'diagnosis', 'done']);
+
+    const final = plain(analysis.report) as Report;
+    const first = early as Report;
+    // The sample's lost ACK is found: the final report has findings and a verdict the early one has not.
+    expect(final.findings.map((f) => f.kind)).toContain('ack-missing');
+    expect(final.calls.some((c) => c.verdict !== null)).toBe(true);
+    expect(first.findings).toEqual([]);
+    expect(first.calls.every((c) => c.verdict === null)).toBe(true);
+    // Everything else was already written: messages, calls (outcome, teardown), connections, hosts.
+    expect(first.messages).toEqual(final.messages);
+    expect(first.calls.map((c) => ({ ...c, verdict: null }))).toEqual(final.calls.map((c) => ({ ...c, verdict: null })));
+    expect(first.calls.map((c) => c.outcome)).toEqual(final.calls.map((c) => c.outcome));
+    expect({ ...first, findings: null, calls: null, warnings: null }).toEqual({ ...final, findings: null, calls: null, warnings: null });
+  });
+
+  it('gives the same final report as an analysis without it', async () => {
+    const without = await analyzeBytes(bytes);
+    const withEarly = await analyzeBytes(bytes, { listedFrom: 1, onListed: () => {} });
+    expect(JSON.stringify(withEarly.report)).toBe(JSON.stringify(without.report));
+  });
+
+  it('is not called for a capture below the threshold', async () => {
+    let listed = 0;
+    const analysis = await analyzeBytes(bytes, { onListed: () => listed++ });
+    expect(analysis.report.messages.length).toBeLessThan(LISTED_EARLY_MESSAGES);
+    expect(listed).toBe(0);
+  });
+});
