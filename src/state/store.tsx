@@ -16,7 +16,7 @@ import type { Progress } from '../engine/analyze.ts';
 import type { Report } from '../report/report.ts';
 import { EngineClient, EngineError } from '../worker/client.ts';
 import type { MessageDetail } from '../worker/client.ts';
-import { indexCalls, defaultCallFilter } from '../view/call-rows.ts';
+import { indexCalls, defaultCallFilter, withDiagnosis } from '../view/call-rows.ts';
 import type { CallFilter, CallIndex, CallSort } from '../view/call-rows.ts';
 import { proposedHosts } from '../view/hosts.ts';
 import type { HostProposal } from '../view/hosts.ts';
@@ -217,11 +217,12 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
         };
         const result = await getClient().open(file, firstName, onProgress, { ...opts, onListed });
         if (seq !== loadSeq) return;
-        if (listedMs === null) show(result.report, { kind: 'loaded', name, elapsedMs: result.elapsedMs });
+        const listedIndex = get().calls;
+        if (listedMs === null || !result.diagnosisOfListed || !listedIndex) show(result.report, { kind: 'loaded', name, elapsedMs: result.elapsedMs });
         else {
           // The diagnosis of the listed calls: findings and verdicts join what the user may
           // already have selected, marked or opened (the messages and calls are the same).
-          set({ status: { kind: 'loaded', name, elapsedMs: result.elapsedMs, listedMs }, report: result.report, calls: indexCalls(result.report) });
+          set({ status: { kind: 'loaded', name, elapsedMs: result.elapsedMs, listedMs }, report: result.report, calls: withDiagnosis(listedIndex, result.report) });
         }
       } catch (e) {
         if (e instanceof EngineError && e.code === 'cancelled') {

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeBytes } from '../engine/analyze.ts';
-import { defaultCallFilter, filterCalls, indexCalls, sortCalls, stateWords } from './call-rows.ts';
+import { defaultCallFilter, filterCalls, indexCalls, sortCalls, stateWords, withDiagnosis } from './call-rows.ts';
 import type { CallFilter } from './call-rows.ts';
 
 const T0 = Date.UTC(2024, 4, 1, 12) * 1000;
@@ -225,4 +225,30 @@ describe('State column on a real capture', () => {
     const row = rows.find((r) => r.callId === '85216695-42dcdb1d@192.168.1.2')!;
     expect([row.stateLabel, row.finalStatus]).toEqual(['rejected', 403]);
   });
+});
+
+describe('withDiagnosis: the rows of calls listed before their diagnosis, then diagnosed', () => {
+  const samples = ['01-missing-ack', '03-408-behind-nat', '05b-bye-new-tcp-connection', '06-tcp-closed-mid-call', '12-sip-alg'];
+  for (const name of samples) {
+    it(`${name}: the same rows as an index of the diagnosed report`, async () => {
+      const bytes = new Uint8Array(readFileSync(path.resolve(import.meta.dirname, `../../public/samples/${name}/capture.pcap`)));
+      let early: Parameters<typeof indexCalls>[0] | null = null;
+      const analysis = await analyzeBytes(bytes, {
+        listedFrom: 1,
+        // A copy as the page gets it (the engine then completes the same object).
+        onListed: (r) => (early = structuredClone({ calls: r.calls, messages: [...r.messages], findings: r.findings })),
+      });
+      const final = analysis.report;
+      expect(final.findings.length).toBeGreaterThan(0);
+      const listed = indexCalls(early!);
+      expect(listed.rows.every((r) => r.findings === 0 && r.infos === 0 && r.kinds.length === 0)).toBe(true);
+      const rows = withDiagnosis(listed, final);
+      expect(rows).toEqual(indexCalls(final));
+      expect(rows.rows.some((r) => r.kinds.length > 0 && r.haystack.endsWith(r.kinds.join(' ')))).toBe(true);
+      // The free-text filter finds a call by its finding kind once diagnosed.
+      const kind = final.findings.find((f) => f.callId !== null)!.kind;
+      expect(filterCalls(rows.rows, { ...defaultCallFilter, text: kind }).length).toBeGreaterThan(0);
+      expect(filterCalls(listed.rows, { ...defaultCallFilter, text: kind }).length).toBe(0);
+    });
+  }
 });

@@ -57,6 +57,8 @@ export interface CallRow {
   statuses: number[];
   ips: string[];
   haystack: string;
+  /** The haystack without the finding kinds (what `withDiagnosis` adds them to). */
+  baseHaystack: string;
 }
 
 export interface CallIndex {
@@ -83,9 +85,41 @@ export function indexCalls(report: Pick<Report, 'calls' | 'messages' | 'findings
     if (!l) messagesByCall.set(callId, (l = []));
     l.push(i);
   }
+  const { findingsByCall, captureFindings } = findingsIndex(report.findings);
+  const rows: CallRow[] = report.calls.map((c, index) => {
+    const mi = messagesByCall.get(c.callId) ?? [];
+    const ms: RowFields[] = cols ? mi.map((i) => rowFieldsAt(cols, i)) : mi.map((i) => msgs[i]!);
+    const row = callRow(index, c.callId, c.from, c.to, c.state, ms, c.messageCount);
+    applyDiagnosis(row, c);
+    addFindings(row, findingsByCall.get(c.callId), report.findings);
+    return row;
+  });
+  return { rows, messagesByCall, captureFindings, findingsByCall };
+}
+
+/**
+ * The index of a report whose calls were listed before its diagnosis (engine `onListed`), with
+ * the diagnosis's findings and verdicts: the rows' message-derived fields are kept, the finding
+ * counts, kinds and State words made again. The same rows as `indexCalls(report)`, without the
+ * pass over every message (on a 480,000-message capture that pass is most of a second).
+ */
+export function withDiagnosis(listed: CallIndex, report: Pick<Report, 'calls' | 'findings'>): CallIndex {
+  const { findingsByCall, captureFindings } = findingsIndex(report.findings);
+  const rows = listed.rows.map((r) => {
+    const c = report.calls[r.index]!;
+    const row: CallRow = { ...r, haystack: r.baseHaystack, findings: 0, infos: 0, worst: null, kinds: [] };
+    const w = stateWords(c);
+    if (w) row.stateTitle = w.title;
+    addFindings(row, findingsByCall.get(c.callId), report.findings);
+    return row;
+  });
+  return { rows, messagesByCall: listed.messagesByCall, captureFindings, findingsByCall };
+}
+
+function findingsIndex(findings: readonly Finding[]): Pick<CallIndex, 'findingsByCall' | 'captureFindings'> {
   const findingsByCall = new Map<string, number[]>();
   const captureFindings: number[] = [];
-  report.findings.forEach((f, i) => {
+  findings.forEach((f, i) => {
     if (f.callId === null) {
       captureFindings.push(i);
       return;
@@ -94,17 +128,21 @@ export function indexCalls(report: Pick<Report, 'calls' | 'messages' | 'findings
     if (!l) findingsByCall.set(f.callId, (l = []));
     l.push(i);
   });
+  return { findingsByCall, captureFindings };
+}
 
-  const noFindings: Finding[] = [];
-  const rows: CallRow[] = report.calls.map((c, index) => {
-    const mi = messagesByCall.get(c.callId) ?? [];
-    const ms: RowFields[] = cols ? mi.map((i) => rowFieldsAt(cols, i)) : mi.map((i) => msgs[i]!);
-    const fi = findingsByCall.get(c.callId);
-    const row = callRow(index, c.callId, c.from, c.to, c.state, ms, fi ? fi.map((i) => report.findings[i]!) : noFindings, c.messageCount);
-    applyDiagnosis(row, c);
-    return row;
-  });
-  return { rows, messagesByCall, captureFindings, findingsByCall };
+/** The row's finding counts, worst severity and kinds (the kinds also join the filter's haystack, last). */
+function addFindings(row: CallRow, indices: readonly number[] | undefined, findings: readonly Finding[]): void {
+  row.baseHaystack = row.haystack;
+  if (!indices) return;
+  for (const i of indices) {
+    const f = findings[i]!;
+    if (f.severity === 'info') row.infos++;
+    else row.findings++;
+    addTo(row.kinds, f.kind);
+    if (row.worst === null || rank[f.severity] > rank[row.worst]) row.worst = f.severity;
+  }
+  if (row.kinds.length) row.haystack += ` ${row.kinds.join(' ')}`;
 }
 
 const FAILED_OUTCOMES: ReadonlySet<string> = new Set(['busy', 'rejected', 'cancelled', 'timed-out', 'no-response']);
@@ -168,7 +206,7 @@ function addTo<T>(list: T[], x: T): void {
   if (!list.includes(x)) list.push(x);
 }
 
-function callRow(index: number, callId: string, from: string | null, to: string | null, state: string, ms: RowFields[], fs: Finding[], messageCount: number): CallRow {
+function callRow(index: number, callId: string, from: string | null, to: string | null, state: string, ms: RowFields[], messageCount: number): CallRow {
   const methods: string[] = [];
   const statuses: number[] = [];
   const ips: string[] = [];
@@ -208,24 +246,13 @@ function callRow(index: number, callId: string, from: string | null, to: string 
   }
   const hasInvite = methods.includes('INVITE');
   const failed = FAILED_STATE.test(state) || (hasInvite && !answered && lastFinal !== null && lastFinal >= 300);
-  let findings = 0;
-  let infos = 0;
-  let worst: Severity | null = null;
-  const kinds: FindingKind[] = [];
-  for (const f of fs) {
-    if (f.severity === 'info') infos++;
-    else findings++;
-    addTo(kinds, f.kind);
-    if (worst === null || rank[f.severity] > rank[worst]) worst = f.severity;
-  }
   const startUs = ms[0]?.timeUs ?? 0;
   const endUs = ms.at(-1)?.timeUs ?? startUs;
   const fromS = shortUri(from);
   const toS = shortUri(to);
   const tr = transports.length === 1 ? transports[0]! : transports.sort().join('/');
   const head = firstRequest ?? ms[0];
-  let haystack = `${callId} ${from ?? ''} ${to ?? ''} ${state} ${tr} ${eps.join(' ')} ${methods.join(' ')} ${statuses.join(' ')}`;
-  if (kinds.length) haystack += ` ${kinds.join(' ')}`;
+  const haystack = `${callId} ${from ?? ''} ${to ?? ''} ${state} ${tr} ${eps.join(' ')} ${methods.join(' ')} ${statuses.join(' ')}`;
   return {
     index,
     callId,
@@ -241,10 +268,10 @@ function callRow(index: number, callId: string, from: string | null, to: string 
     startUs,
     durationUs: endUs - startUs,
     messages: messageCount || ms.length,
-    findings,
-    infos,
-    worst,
-    kinds,
+    findings: 0,
+    infos: 0,
+    worst: null,
+    kinds: [],
     transports: tr,
     failed,
     answered,
@@ -255,6 +282,7 @@ function callRow(index: number, callId: string, from: string | null, to: string 
     statuses,
     ips,
     haystack: haystack.toLowerCase(),
+    baseHaystack: '',
   };
 }
 

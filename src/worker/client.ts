@@ -3,7 +3,7 @@
  * `open` cancels the previous one and stale replies (older requestIds) are dropped.
  */
 import type { Progress } from '../engine/analyze.ts';
-import type { Report, ReportMessage } from '../report/report.ts';
+import type { Report } from '../report/report.ts';
 import type { SipMessage } from '../sip/types.ts';
 import type { Bundle, BundleOptions, ViewInput } from '../share/bundle.ts';
 import type { SearchResult } from '../engine/search.ts';
@@ -22,6 +22,8 @@ export interface OpenResult {
   report: Report;
   name: string;
   elapsedMs: number;
+  /** The report completes one listed before its diagnosis (`opts.onListed`): only its findings, verdicts and warnings are new. */
+  diagnosisOfListed?: boolean;
 }
 
 export interface MessageDetail {
@@ -107,9 +109,9 @@ export class EngineClient {
     const keyLog = opts?.keyLog;
     const more = opts?.more;
     const heapLimit = (performance as unknown as { memory?: { jsHeapSizeLimit?: number } }).memory?.jsHeapSizeLimit;
-    /** The message list of a `listed` event, which the `result` then refers to. */
-    let messages: ReportMessage[] | null = null;
-    const { id, promise } = this.request<Extract<WorkerEvent, { kind: 'result' }>>(
+    /** The report of a `listed` event, which `diagnosed` then completes. */
+    const listed: { current: OpenResult | null } = { current: null };
+    const { id, promise } = this.request<Extract<WorkerEvent, { kind: 'result' | 'diagnosed' }>>(
       (requestId) => ({
         kind: 'open',
         requestId,
@@ -121,16 +123,19 @@ export class EngineClient {
       }),
       onProgress,
       (ev) => {
-        messages = messageList(ev.messages);
-        opts?.onListed?.({ report: { ...ev.report, messages }, name: ev.name, elapsedMs: ev.elapsedMs });
+        listed.current = { report: { ...ev.report, messages: messageList(ev.messages) }, name: ev.name, elapsedMs: ev.elapsedMs };
+        opts?.onListed?.(listed.current);
       },
     );
     this.openId = id;
     try {
       const ev = await promise;
-      const list = ev.messages ? messageList(ev.messages) : messages;
-      if (!list) throw new EngineError('internal', 'the analysis ended without its messages');
-      return { report: { ...ev.report, messages: list }, name: ev.name, elapsedMs: ev.elapsedMs };
+      if (ev.kind === 'result') return { report: { ...ev.report, messages: messageList(ev.messages) }, name: ev.name, elapsedMs: ev.elapsedMs };
+      const early = listed.current;
+      if (!early) throw new EngineError('internal', 'the diagnosis arrived without the calls it diagnoses');
+      const { verdicts } = ev;
+      const calls = early.report.calls.map((c, i) => (verdicts[i] ? { ...c, verdict: verdicts[i] } : c));
+      return { report: { ...early.report, calls, findings: ev.findings, warnings: ev.warnings }, name: early.name, elapsedMs: ev.elapsedMs, diagnosisOfListed: true };
     } finally {
       if (this.openId === id) this.openId = null;
     }

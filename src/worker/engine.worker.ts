@@ -58,7 +58,8 @@ function post(ev: WorkerEvent, transfer?: Transferable[]): void {
 function postResult(requestId: number, report: Report, name: string, started: number, listed = false): void {
   const elapsedMs = performance.now() - started;
   if (listed) {
-    post({ kind: 'result', requestId, report: { ...report, messages: [] }, messages: null, name, elapsedMs });
+    // The page has the rest since `listed`: only what the diagnosis wrote crosses again.
+    post({ kind: 'diagnosed', requestId, findings: report.findings, verdicts: report.calls.map((c) => c.verdict), warnings: report.warnings, elapsedMs });
     return;
   }
   const messages = toColumns(report.messages);

@@ -3,7 +3,7 @@
  * carries a requestId that its replies echo; an unknown `kind` is an error on both sides.
  */
 import type { Progress } from '../engine/analyze.ts';
-import type { Report } from '../report/report.ts';
+import type { Finding, Report, ReportCall, ReportWarning } from '../report/report.ts';
 import type { MessageColumns } from '../report/message-table.ts';
 import type { SipMessage } from '../sip/types.ts';
 import type { Bundle, BundleOptions, ViewInput } from '../share/bundle.ts';
@@ -37,13 +37,15 @@ export type WorkerEvent =
    * (report/message-table.ts); the worker keeps the analysis and answers detail, search, export,
    * share and audio requests from it.
    */
-  | { kind: 'result'; requestId: number; report: Report; messages: MessageColumns | null; name: string; elapsedMs: number }
+  | { kind: 'result'; requestId: number; report: Report; messages: MessageColumns; name: string; elapsedMs: number }
   /**
    * A large capture's report before its diagnosis (engine AnalyzeOptions.onListed): no findings
-   * and no verdicts yet, its messages as transferred columns. The `result` that follows carries
-   * the whole report with `messages: null`: the columns are these (the diagnosis does not change them).
+   * and no verdicts yet, its messages as transferred columns. `diagnosed` follows instead of
+   * `result`, with only what the diagnosis wrote.
    */
   | { kind: 'listed'; requestId: number; report: Report; messages: MessageColumns; name: string; elapsedMs: number }
+  /** The diagnosis of a `listed` report: its findings, each call's verdict (report.calls order), and its warnings now complete. */
+  | { kind: 'diagnosed'; requestId: number; findings: Finding[]; verdicts: Array<ReportCall['verdict']>; warnings: ReportWarning[]; elapsedMs: number }
   | { kind: 'error'; requestId: number; code: 'not-a-capture' | 'cancelled' | 'internal'; message: string }
   | { kind: 'detail'; requestId: number; index: number; raw: string; sip: SipMessage | null; parseError: string | null }
   | { kind: 'export'; requestId: number; bytes: Uint8Array; format: 'pcap' | 'pcapng' }
@@ -53,7 +55,7 @@ export type WorkerEvent =
   | { kind: 'audio'; requestId: number; codec: AudioCodec; sampleRate: number; pcm: Int16Array; startUs: number | null; packets: number; placed: number; warnings: MediaWarning[] };
 
 const requestKinds = new Set(['open', 'cancel', 'detail', 'export', 'share', 'search', 'audio']);
-const eventKinds = new Set(['progress', 'listed', 'result', 'error', 'detail', 'export', 'share', 'search', 'audio']);
+const eventKinds = new Set(['progress', 'listed', 'diagnosed', 'result', 'error', 'detail', 'export', 'share', 'search', 'audio']);
 
 export function isWorkerRequest(x: unknown): x is WorkerRequest {
   return typeof x === 'object' && x !== null && requestKinds.has((x as { kind?: unknown }).kind as string) && typeof (x as { requestId?: unknown }).requestId === 'number';
