@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyAddress, defaultPort, isIpLiteral, isPrivateLike, normalizeHost, sameEndpoint } from './addresses.ts';
+import { canonicalIPv4, classifyAddress, defaultPort, isIpLiteral, isPrivateLike, normalizeHost, sameEndpoint } from './addresses.ts';
+import * as lib from '../analysis/lib/addr.ts';
 
 describe('classifyAddress', () => {
   it.each([
@@ -33,8 +34,26 @@ describe('classifyAddress', () => {
     ['sip.example.com', 'hostname'],
     ['256.1.1.1', 'invalid'],
     ['', 'invalid'],
+    // Not as the capture layer writes them: the general parser's path, same classes.
+    ['010.1.2.3', 'private'],
+    [' 192.168.1.15 ', 'private'],
+    ['240.0.0.1', 'reserved'],
+    ['239.255.255.255', 'multicast'],
+    ['198.19.0.1', 'reserved'],
   ])('%s → %s', (ip, cls) => {
     expect(classifyAddress(ip)).toBe(cls);
+    // The detectors' helpers (a one-scan path for canonical dotted quads, a cache for the rest) agree.
+    expect(lib.classifyAddress(ip)).toBe(cls);
+    expect(lib.isPrivateLike(ip)).toBe(isPrivateLike(ip));
+    expect(lib.isIpLiteral(ip)).toBe(isIpLiteral(ip));
+  });
+
+  it("canonicalIPv4: the 32-bit value of the capture layer's dotted quads, −1 for other text", () => {
+    expect(canonicalIPv4('1.2.3.4')).toBe(0x01020304);
+    expect(canonicalIPv4('255.255.255.255')).toBe(0xffffffff);
+    expect(canonicalIPv4('0.0.0.0')).toBe(0);
+    expect(canonicalIPv4('192.168.1.15')).toBe(0xc0a8010f);
+    for (const other of ['01.2.3.4', '1.2.3', '1.2.3.4.5', '1.2.3.256', ' 1.2.3.4', '1.2.3.4 ', 'a.b.c.d', '1..2.3', '::1', '']) expect(canonicalIPv4(other)).toBe(-1);
   });
 
   it('private-like covers what betrays a NAT, not documentation nets', () => {

@@ -150,27 +150,37 @@ export function normalizeHost(host: string): string {
 }
 /** A dotted quad as the capture layer writes it: four decimal octets ≤ 255, no leading zeros. */
 function isCanonicalIPv4(s: string): boolean {
+  return canonicalIPv4(s) >= 0;
+}
+
+/**
+ * The 32-bit value of a dotted quad as the capture layer writes it (four decimal octets ≤ 255,
+ * no leading zeros), or −1 for any other text. One scan, nothing allocated.
+ */
+export function canonicalIPv4(s: string): number {
   const n = s.length;
-  if (n < 7 || n > 15) return false;
+  if (n < 7 || n > 15) return -1;
   let parts = 0;
   let value = 0;
   let digits = 0;
   let lead = 0;
+  let out = 0;
   for (let i = 0; i <= n; i++) {
     const c = i < n ? s.charCodeAt(i) : 46;
     if (c === 46) {
-      if (digits === 0 || value > 255 || (digits > 1 && lead === 48)) return false;
+      if (digits === 0 || value > 255 || (digits > 1 && lead === 48)) return -1;
       parts++;
+      out = out * 256 + value;
       value = 0;
       digits = 0;
     } else if (c >= 48 && c <= 57) {
       if (digits === 0) lead = c;
       value = value * 10 + (c - 48);
       digits++;
-      if (digits > 3) return false;
-    } else return false;
+      if (digits > 3) return -1;
+    } else return -1;
   }
-  return parts === 4;
+  return parts === 4 ? out : -1;
 }
 
 function normalizeUncached(host: string): string {
@@ -183,7 +193,15 @@ function normalizeUncached(host: string): string {
 }
 
 function classifyV4(o: [number, number, number, number]): AddressClass {
-  const [a, b, c] = o;
+  return classifyOctets(o[0], o[1], o[2], o[3]);
+}
+
+/** The address class of an IPv4 address given as its 32-bit value (canonicalIPv4). */
+export function classifyIPv4Value(v: number): AddressClass {
+  return classifyOctets(Math.floor(v / 0x1000000), (v >>> 16) & 255, (v >>> 8) & 255, v & 255);
+}
+
+function classifyOctets(a: number, b: number, c: number, d: number): AddressClass {
   if (a === 10) return 'private';
   if (a === 172 && b >= 16 && b <= 31) return 'private';
   if (a === 192 && b === 168) return 'private';
@@ -191,7 +209,7 @@ function classifyV4(o: [number, number, number, number]): AddressClass {
   if (a === 127) return 'loopback';
   if (a === 169 && b === 254) return 'link-local';
   if (a === 0) return 'unspecified';
-  if (a === 255 && b === 255 && c === 255 && o[3] === 255) return 'broadcast';
+  if (a === 255 && b === 255 && c === 255 && d === 255) return 'broadcast';
   if (a >= 224 && a <= 239) return 'multicast';
   if (a >= 240) return 'reserved';
   if (a === 192 && b === 0 && c === 2) return 'documentation';
@@ -204,6 +222,8 @@ function classifyV4(o: [number, number, number, number]): AddressClass {
 
 /** What kind of address `host` is (an IP literal in any notation, or a DNS name). */
 export function classifyAddress(host: string): AddressClass {
+  const quad = canonicalIPv4(host);
+  if (quad >= 0) return classifyIPv4Value(quad);
   const trimmed = host.trim();
   if (trimmed === '') return 'invalid';
   const v4 = parseIPv4(trimmed);
@@ -233,7 +253,11 @@ export function classifyAddress(host: string): AddressClass {
  * link-local, unique-local, unspecified.
  */
 export function isPrivateLike(host: string): boolean {
-  const c = classifyAddress(host);
+  return isPrivateLikeClass(classifyAddress(host));
+}
+
+/** Whether an address of this class does not cross a NAT (see isPrivateLike). */
+export function isPrivateLikeClass(c: AddressClass): boolean {
   return c === 'private' || c === 'cgnat' || c === 'loopback' || c === 'link-local' || c === 'unspecified';
 }
 
