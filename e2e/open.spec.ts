@@ -44,37 +44,54 @@ test('a large capture shows progress by bytes and stage, and Cancel stops it', a
   await expect(page.getByTestId('packet-count')).toHaveText('6');
 });
 
-test('a large capture lists its calls while its diagnosis runs, then adds findings and verdicts', async ({ page }, info) => {
+test('a large capture lists its calls as read, keeps them while the model and the diagnosis run, then adds outcomes, findings and verdicts', async ({ page }, info) => {
   test.setTimeout(120_000);
-  // ~98,000 SIP messages: past the engine's threshold (LISTED_EARLY_MESSAGES), and the detectors
-  // take long enough in Chromium for the listed state to last several frames.
+  // ~98,000 SIP messages: past the engine's threshold (LISTED_EARLY_MESSAGES), and the model and
+  // the detectors take long enough in Chromium for each early state to last several frames.
   const { file, calls } = await generatedSipCapture(info, 'listed-early.pcap', 40_000_000);
   await page.goto('/');
   await page.getByTestId('file-input').setInputFiles(file);
-  // The first frame with calls on screen: the diagnosis has not ended yet, and the panel says
-  // that the findings follow (not "no findings").
-  const listed = await page.waitForFunction(
-    () => {
-      const rows = document.querySelectorAll('[data-testid=call-row]').length;
-      return rows > 0
-        ? {
-            rows,
-            line: document.querySelector('[data-testid=diagnosing-line]')?.textContent ?? null,
+  /** The page at the first frame where `when` holds (polled every frame, so a state lasting a few frames is seen). */
+  const snapshot = async (when: string) =>
+    (
+      await page.waitForFunction(
+        (sel) => {
+          if (!document.querySelector(sel)) return null;
+          return {
+            rows: document.querySelectorAll('[data-testid=call-row]').length,
+            read: document.querySelector('[data-testid=modelling-line]')?.textContent ?? null,
+            diagnosing: document.querySelector('[data-testid=diagnosing-line]')?.textContent ?? null,
             pending: document.querySelector('[data-testid=findings-pending]') !== null,
             noFindings: /No findings/.test(document.querySelector('[data-testid=findings-panel]')?.textContent ?? ''),
             summary: document.querySelector('[aria-label="Capture summary"]') !== null,
-          }
-        : null;
-    },
-    null,
-    { timeout: 90_000, polling: 'raf' },
-  );
-  const first = (await listed.jsonValue())!;
-  expect(first.line).toContain(`${calls.toLocaleString('en-US')} calls listed after`);
-  expect(first.line).toContain('findings and verdicts follow');
-  expect(first.pending).toBe(true);
-  expect(first.noFindings).toBe(false);
-  expect(first.summary).toBe(false);
+            state: document.querySelector('[data-testid=call-row] td.c-state')?.textContent ?? null,
+          };
+        },
+        when,
+        { timeout: 90_000, polling: 'raf' },
+      )
+    ).jsonValue();
+
+  // Read: the calls as read, before the model (no outcome words yet), and the panel says the findings follow.
+  const read = (await snapshot('[data-testid=call-row]'))!;
+  expect(read.read).toContain(`${calls.toLocaleString('en-US')} calls listed as read after`);
+  expect(read.rows).toBeGreaterThan(0);
+  expect(read.pending).toBe(true);
+  expect(read.noFindings).toBe(false);
+  expect(read.summary).toBe(false);
+  expect(read.state).not.toContain('answered');
+  // The Media tab does not say "no RTP" while the streams are not matched to calls yet.
+  await page.getByRole('tab', { name: 'Media' }).click();
+  const media = await page.evaluate(() => ({ pending: !!document.querySelector('[data-testid=media-pending]'), read: !!document.querySelector('[data-testid=modelling-line]') }));
+  if (media.read) expect(media.pending).toBe(true);
+  await page.getByRole('tab', { name: 'Findings' }).click();
+
+  // Listed: the model's outcomes are in, the detectors still run.
+  const listed = (await snapshot('[data-testid=diagnosing-line]'))!;
+  expect(listed.diagnosing).toContain(`${calls.toLocaleString('en-US')} calls listed after`);
+  expect(listed.pending).toBe(true);
+  expect(listed.noFindings).toBe(false);
+
   // Asked while the detectors may still run: the worker answers once they are done.
   await page.getByTestId('call-row').nth(1).click();
   await page.locator('.ladder g.arrow').first().click();
@@ -85,6 +102,7 @@ test('a large capture lists its calls while its diagnosis runs, then adds findin
   await expect(page.getByTestId('diagnosing-line')).toBeHidden();
   await expect(page.getByTestId('read-in')).toContainText('(calls listed after');
   expect(Number(await page.getByTestId('finding-count').textContent())).toBeGreaterThan(0);
+  await expect(page.getByTestId('call-row').first().locator('td.c-state')).toContainText('answered');
   // The call clicked while diagnosing is still the one selected, now with its findings.
   await expect(page.getByTestId('call-row').nth(1)).toHaveAttribute('aria-selected', 'true');
   await page.getByRole('tab', { name: 'Findings' }).click();

@@ -6,7 +6,9 @@
  *                       IP, fragments, tunnels) ─▶ TransportDecoder (UDP, TCP reassembly, TLS metadata,
  *                       WebSocket, HEP, SCTP, RTP, ICMP) ─▶ CapturePass.onApp: one CapturedMessage per
  *                       SIP message (parsed; SDP announces media ports back), within the memory budget
- *   2. addDecryptedTls  SIP over TLS decrypted with the key log(s), then `messages` in capture order
+ *   2. addDecryptedTls  SIP over TLS decrypted with the key log(s), then `messages` in capture order,
+ *                       written as the report's message columns (readReport: a large capture's
+ *                       calls as read go to `options.onRead`, before the model)
  *   3. model            SIP model (transactions, dialogs, calls, hosts, media) and each call's
  *                       outcome, on what was analysed (a budget cut is said in one warning)
  *   4. writeReport      the report (docs/REPORT.md), its findings still empty: a large capture's
@@ -42,7 +44,8 @@ import { findingsBeforeCut } from '../analysis/truncation.ts';
 import { verdicts } from '../analysis/verdict.ts';
 import type { Finding, Report, ReportCall, ReportConnection, ReportMessage, ReportRtpStream, ReportWarning } from '../report/report.ts';
 import { isoMicros, isReportableTime, REPORT_VERSION } from '../report/report.ts';
-import { ColumnsBuilder, messageList } from '../report/message-table.ts';
+import { annotate, ColumnsBuilder, copyColumns, messageList } from '../report/message-table.ts';
+import type { MessageColumns } from '../report/message-table.ts';
 import { rtpQualityFields } from './media-report.ts';
 import { streamCodecs } from '../sip/media.ts';
 
@@ -82,7 +85,16 @@ export interface AnalyzeOptions {
    * once; the same object is then completed, so take what you need (the worker posts a copy).
    */
   onListed?: (report: Report) => void;
-  /** From how many SIP messages `onListed` is called (default LISTED_EARLY_MESSAGES). */
+  /**
+   * Earlier still, once the capture is read and before the model is built (stage 2), for the
+   * same large captures: a provisional report of the calls as read — one per Call-ID with its
+   * first request's From and To, its frames and message count, state '' — the messages (without
+   * their transaction, dialog and retransmission marks), the connections and the capture summary;
+   * no RTP streams, hosts, findings or verdicts yet. On the 200 MB bench capture the model takes
+   * about as long as the reading, so the calls are on screen in about half the time.
+   */
+  onRead?: (report: Report) => void;
+  /** From how many SIP messages `onRead` and `onListed` are called (default LISTED_EARLY_MESSAGES). */
   listedFrom?: number;
 }
 
@@ -166,9 +178,12 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
   const read = await readCapture(it, pass, options.signal);
   await addDecryptedTls(pass, read.transport, options);
   pass.putInCaptureOrder();
+  const early = pass.messages.length >= (options.listedFrom ?? LISTED_EARLY_MESSAGES);
+  const columns = messageColumns(pass.messages);
+  if (options.onRead && early) options.onRead(readReport(pass, read, columns));
   const modelled = model(pass, read);
-  const report = writeReport(pass, read, modelled);
-  if (options.onListed && pass.messages.length >= (options.listedFrom ?? LISTED_EARLY_MESSAGES)) options.onListed(report);
+  const report = writeReport(pass, read, modelled, columns);
+  if (options.onListed && early) options.onListed(report);
   judge(pass, modelled, report);
   pass.progress('done', totalBytes);
   return { report, messages: pass.messages, model: modelled.model, secrets: pass.secrets };
@@ -430,19 +445,109 @@ function judge(pass: CapturePass, modelled: Modelled, report: Report): void {
  * Stage 4: the report (docs/REPORT.md) from the pass and the model. Its `findings` are empty and
  * its calls' verdicts null until stage 5 (judge) writes them.
  */
-function writeReport(pass: CapturePass, read: ReadCapture, modelled: Modelled): Report {
+function writeReport(pass: CapturePass, read: ReadCapture, modelled: Modelled, columns: MessageColumns): Report {
+  const { messages } = pass;
+  const { model, rtpStreams, icmp } = modelled;
+  // The model's marks into the message columns written after the pass.
+  const annotations = model.annotations;
+  for (const m of messages) annotate(columns, m.index, annotations.at(m.index));
+  const quality = rtpQualityFields(rtpStreams, streamCodecs(rtpStreams, model.media));
+  const reportRtp: ReportRtpStream[] = rtpStreams.map((s, i) => ({
+    ssrc: s.ssrc,
+    src: endpointKey(s.src),
+    dst: endpointKey(s.dst),
+    payloadType: s.payloadType,
+    packets: s.packets,
+    firstFrame: s.firstFrame,
+    lastFrame: s.lastFrame,
+    lost: s.lost,
+    callId: model.media.streamCallIds[i] ?? null,
+    sourceChanges: s.sourceChanges.map((c) => ({ frame: c.frame, from: endpointKey(c.from), to: endpointKey(c.to) })),
+    kind: s.kind,
+    bytes: s.bytes,
+    firstTime: isoMicros(s.firstTimeUs),
+    lastTime: isoMicros(s.lastTimeUs),
+    sequenceGaps: s.sequenceGaps,
+    recognisedBy: s.recognisedBy,
+    ...quality[i]!,
+  }));
+
+  const frame = reportFrame(pass, read, columns);
+  return {
+    version: REPORT_VERSION,
+    generator: GENERATOR,
+    capture: frame.capture,
+    messages: frame.messages,
+    calls: modelled.calls,
+    legGroups: reportLegGroups(model),
+    connections: frame.connections,
+    rtpStreams: reportRtp,
+    findings: [],
+    warnings: frame.warnings,
+    hosts: model.hosts.proposals.map((h) => ({
+      ips: h.ips,
+      kind: h.kind,
+      reasons: h.reasons,
+      frames: h.evidence.map((i) => messages[i]?.frame ?? 0).filter((f) => f > 0),
+    })),
+    hostsRefused: model.hosts.refused ?? [],
+    icmp: icmp.map((i) => ({
+      frame: i.frame,
+      time: isoMicros(i.timeUs),
+      reporter: i.reporter,
+      reason: i.reason,
+      type: i.type,
+      code: i.code,
+      original: { protocol: i.original.protocol, src: endpointKey(i.original.src), dst: endpointKey(i.original.dst) },
+    })),
+  };
+}
+
+/**
+ * The report's messages as columns (report/message-table.ts), written once the pass is done:
+ * each row as it is made, no object per message kept (`report.messages` builds one when read).
+ * Their transaction, dialog and retransmission marks are the model's, added by `annotate`.
+ */
+function messageColumns(messages: readonly CapturedMessage[]): MessageColumns {
+  const rows = new ColumnsBuilder(messages.length);
+  for (const m of messages) rows.push(toReportMessage(m, undefined));
+  return rows.done();
+}
+
+/**
+ * Stage 2's provisional report for `onRead`: the calls as read (one per Call-ID, first seen
+ * first, with the first request's From and To as the model takes them), before the model.
+ */
+function readReport(pass: CapturePass, read: ReadCapture, columns: MessageColumns): Report {
+  const byCallId = new Map<string, ReportCall>();
+  const firstRequest = new Set<string>();
+  for (const m of pass.messages) {
+    const sip = m.sip;
+    const callId = sip?.callId;
+    if (!callId) continue;
+    let c = byCallId.get(callId);
+    if (!c) byCallId.set(callId, (c = { callId, from: null, to: null, state: '', startFrame: m.frame, endFrame: m.frame, messageCount: 0, dialogs: [], verdict: null }));
+    c.messageCount++;
+    if (m.frame < c.startFrame) c.startFrame = m.frame;
+    if (m.frame > c.endFrame) c.endFrame = m.frame;
+    if (sip.kind === 'request' && !firstRequest.has(callId)) {
+      firstRequest.add(callId);
+      c.from = sip.from?.uri?.raw ?? sip.from?.raw ?? null;
+      c.to = sip.to?.uri?.raw ?? sip.to?.raw ?? null;
+    }
+  }
+  const frame = reportFrame(pass, read, copyColumns(columns));
+  const calls = [...byCallId.values()];
+  return { version: REPORT_VERSION, generator: GENERATOR, capture: frame.capture, messages: frame.messages, calls, legGroups: [], connections: frame.connections, rtpStreams: [], findings: [], warnings: frame.warnings.slice(), hosts: [], hostsRefused: [], icmp: [] };
+}
+
+/** What the report has once the capture is read, before the model: summary, messages, connections, warnings. */
+function reportFrame(pass: CapturePass, read: ReadCapture, columns: MessageColumns): Pick<Report, 'capture' | 'messages' | 'connections' | 'warnings'> {
   const { messages, warnings } = pass;
-  const { model, connections, rtpStreams, icmp } = modelled;
   // A warning about a record the reader could not hand out (the file ends inside it) names no
   // frame of the report: keep its offset, drop the frame number past `capture.packets`.
   for (const w of warnings) if (w.frame !== undefined && (w.frame > pass.packets || w.frame < 1)) delete w.frame;
-
-  const annotations = model.annotations;
-  // The report's messages as columns (report/message-table.ts): each row is written as it is made
-  // and no object per message stays; `report.messages` builds one when it is read.
-  const rows = new ColumnsBuilder(messages.length);
-  for (const m of messages) rows.push(toReportMessage(m, annotations.at(m.index)));
-  const reportMessages: ReportMessage[] = messageList(rows.done());
+  const connections = read.transport.connections();
   const byConnection = new Map<number, number[]>();
   for (const m of messages) {
     if (m.connection === null) continue;
@@ -482,30 +587,7 @@ function writeReport(pass: CapturePass, read: ReadCapture, modelled: Modelled): 
     clientBytes: c.clientBytes ?? 0,
     serverBytes: c.serverBytes ?? 0,
   }));
-  const quality = rtpQualityFields(rtpStreams, streamCodecs(rtpStreams, model.media));
-  const reportRtp: ReportRtpStream[] = rtpStreams.map((s, i) => ({
-    ssrc: s.ssrc,
-    src: endpointKey(s.src),
-    dst: endpointKey(s.dst),
-    payloadType: s.payloadType,
-    packets: s.packets,
-    firstFrame: s.firstFrame,
-    lastFrame: s.lastFrame,
-    lost: s.lost,
-    callId: model.media.streamCallIds[i] ?? null,
-    sourceChanges: s.sourceChanges.map((c) => ({ frame: c.frame, from: endpointKey(c.from), to: endpointKey(c.to) })),
-    kind: s.kind,
-    bytes: s.bytes,
-    firstTime: isoMicros(s.firstTimeUs),
-    lastTime: isoMicros(s.lastTimeUs),
-    sequenceGaps: s.sequenceGaps,
-    recognisedBy: s.recognisedBy,
-    ...quality[i]!,
-  }));
-
   return {
-    version: REPORT_VERSION,
-    generator: GENERATOR,
     capture: {
       format: read.format,
       compressed: read.compressed,
@@ -521,29 +603,9 @@ function writeReport(pass: CapturePass, read: ReadCapture, modelled: Modelled): 
       messagesNotKept: pass.notKept,
       messagesNotKeptFromFrame: pass.notKeptFrom,
     },
-    messages: reportMessages,
-    calls: modelled.calls,
-    legGroups: reportLegGroups(model),
+    messages: messageList(columns),
     connections: reportConnections,
-    rtpStreams: reportRtp,
-    findings: [],
     warnings,
-    hosts: model.hosts.proposals.map((h) => ({
-      ips: h.ips,
-      kind: h.kind,
-      reasons: h.reasons,
-      frames: h.evidence.map((i) => messages[i]?.frame ?? 0).filter((f) => f > 0),
-    })),
-    hostsRefused: model.hosts.refused ?? [],
-    icmp: icmp.map((i) => ({
-      frame: i.frame,
-      time: isoMicros(i.timeUs),
-      reporter: i.reporter,
-      reason: i.reason,
-      type: i.type,
-      code: i.code,
-      original: { protocol: i.original.protocol, src: endpointKey(i.original.src), dst: endpointKey(i.original.dst) },
-    })),
   };
 }
 

@@ -52,8 +52,43 @@ describe('onListed: the call list before the diagnosis', () => {
 
   it('gives the same final report as an analysis without it', async () => {
     const without = await analyzeBytes(bytes);
-    const withEarly = await analyzeBytes(bytes, { listedFrom: 1, onListed: () => {} });
+    const withEarly = await analyzeBytes(bytes, { listedFrom: 1, onRead: () => {}, onListed: () => {} });
     expect(JSON.stringify(withEarly.report)).toBe(JSON.stringify(without.report));
+  });
+
+  it.each([
+    ['public/samples/01-missing-ack/capture.pcap'],
+    // Several calls, registrations and retransmissions (sngrep's own sample).
+    ['test/captures/public/sngrep/aaa.pcap'],
+  ])("onRead on %s: the calls as read, before the model, with the model's Call-IDs, order, From and To", async (file) => {
+    const events: string[] = [];
+    let read: Report | null = null;
+    const analysis = await analyzeBytes(new Uint8Array(readFileSync(path.resolve(import.meta.dirname, '../..', file))), {
+      listedFrom: 1,
+      onProgress: (p: Progress) => {
+        if (events.at(-1) !== p.stage) events.push(p.stage);
+      },
+      onRead: (report) => {
+        events.push('read');
+        read = plain(report) as Report;
+      },
+      onListed: () => events.push('listed'),
+    });
+    expect(events.slice(events.indexOf('decoding') + 1)).toEqual(['read', 'model', 'listed', 'diagnosis', 'done']);
+    const first = read! as Report;
+    const final = plain(analysis.report) as Report;
+    expect(first.calls.length).toBeGreaterThan(0);
+    const summary = (r: Report) => r.calls.map((c) => ({ callId: c.callId, from: c.from, to: c.to, startFrame: c.startFrame, endFrame: c.endFrame, messageCount: c.messageCount }));
+    expect(summary(first)).toEqual(summary(final));
+    expect(first.calls.every((c) => c.state === '' && c.verdict === null && c.outcome === undefined)).toBe(true);
+    // The messages as read: everything but the model's marks (transaction, dialog, retransmission).
+    const unmarked = (r: Report) => r.messages.map((m) => ({ ...m, transaction: null, dialog: null, retransmission: false, retransmissionOf: null }));
+    expect(unmarked(first)).toEqual(unmarked(final));
+    expect(first.messages.every((m) => m.transaction === null && m.dialog === null && m.retransmissionOf === null)).toBe(true);
+    expect(final.messages.some((m) => m.transaction !== null)).toBe(true);
+    expect(first.connections).toEqual(final.connections);
+    expect(first.capture).toEqual(final.capture);
+    expect([first.findings, first.rtpStreams, first.hosts]).toEqual([[], [], []]);
   });
 
   it('is not called for a capture below the threshold', async () => {

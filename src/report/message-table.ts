@@ -151,6 +151,17 @@ export class ColumnsBuilder {
   }
 }
 
+/**
+ * Message i's transaction, dialog and retransmission marks (the model's), written into columns
+ * made before the model: the same values `push` writes from a message that carries them.
+ */
+export function annotate(c: MessageColumns, i: number, a: { transaction: number | null; dialog: number | null; retransmission: boolean; retransmissionOf: number | null } | undefined): void {
+  c.transaction[i] = a?.transaction ?? NULL;
+  c.dialog[i] = a?.dialog ?? NULL;
+  c.retransmissionOf[i] = a?.retransmissionOf ?? NULL;
+  c.flags[i] = (c.flags[i]! & ~1) | (a?.retransmission ? 1 : 0);
+}
+
 /** Messages → columns. */
 export function toColumns(messages: readonly ReportMessage[]): MessageColumns {
   const behind = columnsOf(messages);

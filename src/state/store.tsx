@@ -28,6 +28,8 @@ import type { HostLayout, Overlays, TimeMode, ViewState } from './view-state.ts'
 export type LoadStatus =
   | { kind: 'idle' }
   | { kind: 'loading'; name: string; progress: Progress | null }
+  /** A large capture is read and its calls are listed as read; its model is being built (outcomes, media, findings follow). */
+  | { kind: 'modelling'; name: string; readMs: number }
   /** A large capture's calls are listed; its detectors are still running (findings and verdicts follow). */
   | { kind: 'diagnosing'; name: string; listedMs: number }
   /** `listedMs`: when the calls were listed before the diagnosis ended (large captures). */
@@ -172,7 +174,7 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
       const sniffed = sniffContainer(head);
       if (sniffed.kind === 'unknown') {
         const now = get().status;
-        if (now.kind === 'loading' || now.kind === 'diagnosing' || (get().report && now.kind === 'loaded')) set({ notice: { name, message: sniffed.reason } });
+        if (now.kind === 'loading' || now.kind === 'modelling' || now.kind === 'diagnosing' || (get().report && now.kind === 'loaded')) set({ notice: { name, message: sniffed.reason } });
         else set({ status: { kind: 'error', name, message: sniffed.reason }, notice: null });
         return;
       }
@@ -205,17 +207,29 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
             notice: null,
           });
         };
+        let readMs: number | null = null;
         let listedMs: number | null = null;
+        const onRead = (early: { report: Report; elapsedMs: number }): void => {
+          if (seq !== loadSeq) return;
+          readMs = early.elapsedMs;
+          show(early.report, { kind: 'modelling', name, readMs });
+        };
         const onListed = (early: { report: Report; elapsedMs: number }): void => {
           if (seq !== loadSeq) return;
           listedMs = early.elapsedMs;
-          show(early.report, { kind: 'diagnosing', name, listedMs });
+          const status: LoadStatus = { kind: 'diagnosing', name, listedMs };
+          if (readMs === null) show(early.report, status);
+          else {
+            // The model's report of the calls listed as read: the same Call-IDs, messages and
+            // order, so what the user selected, marked or opened meanwhile stays.
+            set({ status, report: early.report, calls: indexCalls(early.report), proposals: proposedHosts(early.report as Report & { hosts?: unknown }) });
+          }
         };
-        // Progress after the listing (the diagnosis stage) leaves the listed calls on screen.
+        // Progress after the calls are on screen (model, diagnosis) leaves them there.
         const onProgress = (progress: Progress): void => {
-          if (listedMs === null) set({ status: { kind: 'loading', name, progress } });
+          if (readMs === null && listedMs === null) set({ status: { kind: 'loading', name, progress } });
         };
-        const result = await getClient().open(file, firstName, onProgress, { ...opts, onListed });
+        const result = await getClient().open(file, firstName, onProgress, { ...opts, onRead, onListed });
         if (seq !== loadSeq) return;
         const listedIndex = get().calls;
         if (listedMs === null || !result.diagnosisOfListed || !listedIndex) show(result.report, { kind: 'loaded', name, elapsedMs: result.elapsedMs });

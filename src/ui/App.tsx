@@ -34,6 +34,8 @@ function SidePanel() {
   const detailOpen = useAppStore(selectDetailOpen);
   const [media, setMedia] = useState(false);
   const tab = media ? 'media' : detailOpen ? 'message' : 'findings';
+  // A large capture listed as read: its RTP streams are matched to calls by the model, still being built.
+  const modelling = useAppStore((s) => s.status.kind === 'modelling');
   return (
     <aside className="side-panel" aria-label="Details">
       <div className="tabs" role="tablist">
@@ -48,7 +50,19 @@ function SidePanel() {
         </button>
       </div>
       <div className="tab-body" role="tabpanel">
-        {tab === 'media' ? <MediaPanel /> : detailOpen ? <MessageDetailPane /> : <FindingsPanel />}
+        {tab === 'media' ? (
+          modelling ? (
+            <p className="muted" data-testid="media-pending">
+              Building the model: each call's RTP streams follow in a moment.
+            </p>
+          ) : (
+            <MediaPanel />
+          )
+        ) : detailOpen ? (
+          <MessageDetailPane />
+        ) : (
+          <FindingsPanel />
+        )}
       </div>
     </aside>
   );
@@ -220,6 +234,11 @@ export function App() {
         </p>
       )}
       {status.kind === 'cancelled' && <p className="status-line">Reading {status.name} was cancelled.</p>}
+      {status.kind === 'modelling' && (
+        <p className="status-line" role="status" data-testid="modelling-line">
+          Read <strong>{status.name}</strong>: {report?.calls.length.toLocaleString('en-US') ?? 0} calls listed as read after {(status.readMs / 1000).toFixed(1)} s; building the model (transactions, dialogs, outcomes, media), then the diagnosis.
+        </p>
+      )}
       {status.kind === 'diagnosing' && (
         <p className="status-line" role="status" data-testid="diagnosing-line">
           Diagnosing <strong>{status.name}</strong>: {report?.calls.length.toLocaleString('en-US') ?? 0} calls listed after {(status.listedMs / 1000).toFixed(1)} s; findings and verdicts follow.

@@ -37,7 +37,7 @@ interface Pending {
   resolve: (ev: WorkerEvent) => void;
   reject: (err: EngineError) => void;
   onProgress?: (p: Progress) => void;
-  onListed?: (ev: Extract<WorkerEvent, { kind: 'listed' }>) => void;
+  onListed?: (ev: Extract<WorkerEvent, { kind: 'listed' | 'read' }>) => void;
 }
 
 export interface WorkerLike {
@@ -76,7 +76,7 @@ export class EngineClient {
       p.onProgress?.(data.progress);
       return;
     }
-    if (data.kind === 'listed') {
+    if (data.kind === 'listed' || data.kind === 'read') {
       p.onListed?.(data);
       return;
     }
@@ -96,14 +96,15 @@ export class EngineClient {
 
   /**
    * Analyse a file; replaces (and cancels) any analysis in progress. For a large capture,
-   * `opts.onListed` gets the report before its diagnosis (no findings, no verdicts yet); the
-   * promise resolves with the whole report, whose messages are the same list.
+   * `opts.onRead` gets the calls as read, before the model (engine AnalyzeOptions.onRead), then
+   * `opts.onListed` the report before its diagnosis (no findings, no verdicts yet); the promise
+   * resolves with the whole report, whose messages are the listed one's.
    */
   async open(
     file: Blob,
     name: string,
     onProgress?: (p: Progress) => void,
-    opts?: { keyLog?: string; more?: Array<{ file: Blob; name: string }>; onListed?: (early: OpenResult) => void },
+    opts?: { keyLog?: string; more?: Array<{ file: Blob; name: string }>; onRead?: (early: OpenResult) => void; onListed?: (early: OpenResult) => void },
   ): Promise<OpenResult> {
     this.cancel();
     const keyLog = opts?.keyLog;
@@ -123,8 +124,13 @@ export class EngineClient {
       }),
       onProgress,
       (ev) => {
-        listed.current = { report: { ...ev.report, messages: messageList(ev.messages) }, name: ev.name, elapsedMs: ev.elapsedMs };
-        opts?.onListed?.(listed.current);
+        const early = { report: { ...ev.report, messages: messageList(ev.messages) }, name: ev.name, elapsedMs: ev.elapsedMs };
+        if (ev.kind === 'read') {
+          opts?.onRead?.(early);
+          return;
+        }
+        listed.current = early;
+        opts?.onListed?.(early);
       },
     );
     this.openId = id;

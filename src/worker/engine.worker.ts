@@ -66,10 +66,13 @@ function postResult(requestId: number, report: Report, name: string, started: nu
   post({ kind: 'result', requestId, report: { ...report, messages: [] }, messages, name, elapsedMs }, columnBuffers(messages));
 }
 
-/** A large capture's calls before the diagnosis runs (engine AnalyzeOptions.onListed); `result` follows. */
-function postListed(requestId: number, report: Report, name: string, started: number): void {
+/**
+ * A large capture's calls before the model is built (`read`, engine AnalyzeOptions.onRead) and
+ * before the diagnosis runs (`listed`, onListed); `diagnosed` follows.
+ */
+function postEarly(kind: 'read' | 'listed', requestId: number, report: Report, name: string, started: number): void {
   const messages = toColumns(report.messages);
-  post({ kind: 'listed', requestId, report: { ...report, messages: [] }, messages, name, elapsedMs: performance.now() - started }, columnBuffers(messages));
+  post({ kind, requestId, report: { ...report, messages: [] }, messages, name, elapsedMs: performance.now() - started }, columnBuffers(messages));
 }
 
 /**
@@ -126,10 +129,14 @@ async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void
       onProgress,
       // The page lists the calls while the detectors run. Requests it sends meanwhile wait in the
       // queue until this analysis ends and `loaded` is set: nothing between here and there awaits.
+      onRead: (report) => {
+        listedOpen = req.requestId;
+        postEarly('read', req.requestId, report, req.name, started);
+      },
       onListed: (report) => {
         listed = true;
         listedOpen = req.requestId;
-        postListed(req.requestId, report, req.name, started);
+        postEarly('listed', req.requestId, report, req.name, started);
       },
     });
     if (abort.signal.aborted) throw new CancelledError();
