@@ -28,27 +28,34 @@ test('a second file replaces the first', async ({ page }) => {
   await expect(page.getByTestId('packet-count')).toHaveText('6');
 });
 
-test('a large capture shows progress by bytes and stage, and Cancel stops it', async ({ page }, info) => {
-  // ~40 MB of SIP over UDP written by the benchmark's generator: long enough to cancel mid-read.
-  const { file } = await generatedSipCapture(info, 'big-sip.pcap', 40_000_000);
+test('a large capture shows progress by bytes and stage, its first calls while it is read, and Cancel stops it', async ({ page }, info) => {
+  // ~80 MB of SIP over UDP written by the benchmark's generator: long enough to cancel mid-read,
+  // after the first calls are shown (READING_SNAPSHOT_MS into the reading).
+  const { file } = await generatedSipCapture(info, 'big-sip.pcap', 80_000_000);
   await page.goto('/');
   await page.getByTestId('file-input').setInputFiles(file);
   const progress = page.getByRole('progressbar', { name: 'Reading progress' });
   await expect(progress).toBeVisible();
-  await expect(page.getByText(/decoding, [\d.]+ MiB of 38\.\d MiB/)).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByText(/decoding, [\d.]+ MiB of 76\.\d MiB/)).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByTestId('reading-line')).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByTestId('call-row').first()).toBeVisible();
   await page.getByRole('button', { name: 'Cancel' }).click();
   await expect(page.getByText('Reading big-sip.pcap was cancelled.')).toBeVisible();
   await expect(progress).toBeHidden();
+  // Nothing of it stays on screen: the first calls shown while reading go with it.
+  await expect(page.getByTestId('call-row')).toHaveCount(0);
+  await expect(page.getByRole('region', { name: 'Drop a capture' })).toBeVisible();
   // The engine is free again: the next file opens normally.
   await openCapture(page, path.join(PUBLIC_CAPTURES, 'heplify/sip_ipv6_udp.pcap'));
   await expect(page.getByTestId('packet-count')).toHaveText('6');
 });
 
-test('a large capture lists its calls as read, keeps them while the model and the diagnosis run, then adds outcomes, findings and verdicts', async ({ page }, info) => {
-  test.setTimeout(120_000);
-  // ~98,000 SIP messages: past the engine's threshold (LISTED_EARLY_MESSAGES), and the model and
-  // the detectors take long enough in Chromium for each early state to last several frames.
-  const { file, calls } = await generatedSipCapture(info, 'listed-early.pcap', 40_000_000);
+test('a large capture shows its first calls while it is read, all of them once read, keeps them while the model and the diagnosis run, then adds outcomes, findings and verdicts', async ({ page }, info) => {
+  test.setTimeout(180_000);
+  // ~196,000 SIP messages: past the engine's thresholds (LISTED_EARLY_MESSAGES; the snapshot at
+  // READING_SNAPSHOT_MS comes well before the end of reading), and the model and the detectors
+  // take long enough in Chromium for each early state to last several frames.
+  const { file, calls } = await generatedSipCapture(info, 'listed-early.pcap', 80_000_000);
   await page.goto('/');
   await page.getByTestId('file-input').setInputFiles(file);
   /** The page at the first frame where `when` holds (polled every frame, so a state lasting a few frames is seen). */
@@ -59,6 +66,8 @@ test('a large capture lists its calls as read, keeps them while the model and th
           if (!document.querySelector(sel)) return null;
           return {
             rows: document.querySelectorAll('[data-testid=call-row]').length,
+            reading: document.querySelector('[data-testid=reading-line]')?.textContent ?? null,
+            progress: document.querySelector('[aria-label="Reading progress"]') !== null,
             read: document.querySelector('[data-testid=modelling-line]')?.textContent ?? null,
             diagnosing: document.querySelector('[data-testid=diagnosing-line]')?.textContent ?? null,
             pending: document.querySelector('[data-testid=findings-pending]') !== null,
@@ -72,8 +81,22 @@ test('a large capture lists its calls as read, keeps them while the model and th
       )
     ).jsonValue();
 
+  // While reading: the first calls, with the progress bar and Cancel still there; no message text yet.
+  const reading = (await snapshot('[data-testid=call-row]'))!;
+  expect(reading.reading).toMatch(/^Below: the [\d,]+ calls read in the first \d+\.\d s; all of them once the capture is read\.$/);
+  expect(reading.progress).toBe(true);
+  const firstCalls = Number(/the ([\d,]+) calls/.exec(reading.reading!)![1]!.replace(/,/g, ''));
+  expect(firstCalls).toBeGreaterThan(0);
+  expect(firstCalls).toBeLessThan(calls);
+  expect(reading.pending).toBe(true);
+  await page.locator('.ladder g.arrow').first().click();
+  await page.getByRole('tab', { name: 'Message' }).click();
+  const detailWhileReading = await page.evaluate(() => ({ pending: !!document.querySelector('[data-testid=detail-pending]'), reading: !!document.querySelector('[data-testid=reading-line]') }));
+  if (detailWhileReading.reading) expect(detailWhileReading.pending).toBe(true);
+  await page.getByRole('tab', { name: 'Findings' }).click();
+
   // Read: the calls as read, before the model (no outcome words yet), and the panel says the findings follow.
-  const read = (await snapshot('[data-testid=call-row]'))!;
+  const read = (await snapshot('[data-testid=modelling-line]'))!;
   expect(read.read).toContain(`${calls.toLocaleString('en-US')} calls listed as read after`);
   expect(read.rows).toBeGreaterThan(0);
   expect(read.pending).toBe(true);

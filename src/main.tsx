@@ -21,7 +21,7 @@ window.__sipladderIdle = () =>
   new Promise<void>((resolve) => {
     // Let a just-dispatched open (input change, drop) reach the store first.
     setTimeout(() => {
-      const busy = (kind: string): boolean => kind === 'loading' || kind === 'modelling' || kind === 'diagnosing';
+      const busy = (kind: string): boolean => kind === 'loading' || kind === 'reading' || kind === 'modelling' || kind === 'diagnosing';
       if (!busy(store.getState().status.kind)) return resolve();
       const unsubscribe = store.subscribe((s) => {
         if (!busy(s.status.kind)) {

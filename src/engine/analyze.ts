@@ -28,7 +28,7 @@ import { gunzipChunks } from '../capture/source.ts';
 import { concatBytes } from '../capture/bytes.ts';
 import { NetworkDecoder } from '../capture/network.ts';
 import { TransportDecoder } from '../capture/transport.ts';
-import type { AppPayload, CaptureWarning, ContainerReader } from '../capture/types.ts';
+import type { AppPayload, CaptureWarning, ConnectionInfo, ContainerReader } from '../capture/types.ts';
 import { endpointKey } from '../capture/types.ts';
 import { DSB_TLS_KEY_LOG, KeyLog } from '../capture/keylog.ts';
 import { decryptTlsSessions, decryptedPayloads } from '../capture/tls-decrypt.ts';
@@ -94,6 +94,16 @@ export interface AnalyzeOptions {
    * about as long as the reading, so the calls are on screen in about half the time.
    */
   onRead?: (report: Report) => void;
+  /**
+   * Earliest: once, READING_SNAPSHOT_MS into the reading of a capture that has by then at least
+   * READING_SNAPSHOT_MESSAGES SIP messages, the calls read so far, as `onRead` gives them (no
+   * connections yet; message positions may still change when TCP or TLS messages complete late),
+   * for the page to show the start of the capture while the rest is read — as sngrep lists
+   * calls as it reads them.
+   */
+  onReading?: (report: Report) => void;
+  /** When `onReading` is called (default READING_SNAPSHOT_MS and READING_SNAPSHOT_MESSAGES). */
+  readingSnapshotAt?: { ms: number; messages: number };
   /** From how many SIP messages `onRead` and `onListed` are called (default LISTED_EARLY_MESSAGES). */
   listedFrom?: number;
 }
@@ -104,6 +114,9 @@ export interface AnalyzeOptions {
  * cost more than it saves.
  */
 export const LISTED_EARLY_MESSAGES = 20_000;
+/** When, and from how many SIP messages read by then, `onReading` gets the calls read so far. */
+export const READING_SNAPSHOT_MS = 1_500;
+export const READING_SNAPSHOT_MESSAGES = 2_000;
 
 export const DEFAULT_MEMORY_BUDGET = 1_500_000_000;
 
@@ -175,12 +188,12 @@ export async function analyzeChunks(
 /** The pipeline, stage by stage (see the header comment). */
 async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number, options: AnalyzeOptions): Promise<Analysis> {
   const pass = new CapturePass(totalBytes, options);
-  const read = await readCapture(it, pass, options.signal);
+  const read = await readCapture(it, pass, options);
   await addDecryptedTls(pass, read.transport, options);
   pass.putInCaptureOrder();
   const early = pass.messages.length >= (options.listedFrom ?? LISTED_EARLY_MESSAGES);
   const columns = messageColumns(pass.messages);
-  if (options.onRead && early) options.onRead(readReport(pass, read, columns));
+  if (options.onRead && early) options.onRead(readReport(pass, read, columns, read.transport.connections()));
   const modelled = model(pass, read);
   const report = writeReport(pass, read, modelled, columns);
   if (options.onListed && early) options.onListed(report);
@@ -298,7 +311,9 @@ interface ReadCapture {
  * the network decoder (link, IP, fragments, tunnels) and the transport decoder (UDP, TCP
  * reassembly, TLS, WebSocket, HEP, SCTP, RTP, ICMP), whose SIP payloads become messages.
  */
-async function readCapture(it: AsyncIterator<InputChunk>, pass: CapturePass, signal: AbortSignal | undefined): Promise<ReadCapture> {
+async function readCapture(it: AsyncIterator<InputChunk>, pass: CapturePass, options: AnalyzeOptions): Promise<ReadCapture> {
+  const { signal, onReading } = options;
+  const snapshotAt = options.readingSnapshotAt ?? { ms: READING_SNAPSHOT_MS, messages: READING_SNAPSHOT_MESSAGES };
   const transport = new TransportDecoder({ app: pass.onApp, warning: pass.warn }, { framer: createSipFramer, isSipStart: looksLikeSipStart });
   pass.transport = transport;
   const network = new NetworkDecoder({ ip: (ip) => transport.packet(ip), warning: pass.warn });
@@ -347,6 +362,8 @@ async function readCapture(it: AsyncIterator<InputChunk>, pass: CapturePass, sig
   };
 
   pass.progress('reading');
+  const started = performance.now();
+  let snapshot = onReading === undefined;
   let reader: ContainerReader | null = null;
   // The container is sniffed on its first 64 bytes (a decompressor may hand out tiny chunks).
   let pendingHead: Uint8Array[] = [];
@@ -371,6 +388,10 @@ async function readCapture(it: AsyncIterator<InputChunk>, pass: CapturePass, sig
         reader.push(chunk);
       }
       pass.progress('decoding');
+      if (!snapshot && reader !== null && pass.messages.length >= snapshotAt.messages && performance.now() - started >= snapshotAt.ms) {
+        snapshot = true;
+        onReading!(readReport(pass, { format: reader.format, linkTypes: reader.linkTypes(), compressed }, messageColumns(pass.messages), [], false));
+      }
     }
     if (reader === null && pendingBytes > 0) reader = flushHead();
   } catch (e) {
@@ -472,7 +493,7 @@ function writeReport(pass: CapturePass, read: ReadCapture, modelled: Modelled, c
     ...quality[i]!,
   }));
 
-  const frame = reportFrame(pass, read, columns);
+  const frame = reportFrame(pass, read, columns, read.transport.connections());
   return {
     version: REPORT_VERSION,
     generator: GENERATOR,
@@ -518,7 +539,7 @@ function messageColumns(messages: readonly CapturedMessage[]): MessageColumns {
  * Stage 2's provisional report for `onRead`: the calls as read (one per Call-ID, first seen
  * first, with the first request's From and To as the model takes them), before the model.
  */
-function readReport(pass: CapturePass, read: ReadCapture, columns: MessageColumns): Report {
+function readReport(pass: CapturePass, read: Pick<ReadCapture, 'format' | 'linkTypes' | 'compressed'>, columns: MessageColumns, connections: ConnectionInfo[], done = true): Report {
   const byCallId = new Map<string, ReportCall>();
   const firstRequest = new Set<string>();
   for (const m of pass.messages) {
@@ -536,18 +557,25 @@ function readReport(pass: CapturePass, read: ReadCapture, columns: MessageColumn
       c.to = sip.to?.uri?.raw ?? sip.to?.raw ?? null;
     }
   }
-  const frame = reportFrame(pass, read, copyColumns(columns));
+  const frame = reportFrame(pass, read, copyColumns(columns), connections, done);
   const calls = [...byCallId.values()];
   return { version: REPORT_VERSION, generator: GENERATOR, capture: frame.capture, messages: frame.messages, calls, legGroups: [], connections: frame.connections, rtpStreams: [], findings: [], warnings: frame.warnings.slice(), hosts: [], hostsRefused: [], icmp: [] };
 }
 
 /** What the report has once the capture is read, before the model: summary, messages, connections, warnings. */
-function reportFrame(pass: CapturePass, read: ReadCapture, columns: MessageColumns): Pick<Report, 'capture' | 'messages' | 'connections' | 'warnings'> {
-  const { messages, warnings } = pass;
+function reportFrame(
+  pass: CapturePass,
+  read: Pick<ReadCapture, 'format' | 'linkTypes' | 'compressed'>,
+  columns: MessageColumns,
+  connections: ConnectionInfo[],
+  done = true,
+): Pick<Report, 'capture' | 'messages' | 'connections' | 'warnings'> {
+  const { messages } = pass;
   // A warning about a record the reader could not hand out (the file ends inside it) names no
-  // frame of the report: keep its offset, drop the frame number past `capture.packets`.
-  for (const w of warnings) if (w.frame !== undefined && (w.frame > pass.packets || w.frame < 1)) delete w.frame;
-  const connections = read.transport.connections();
+  // frame of the report: keep its offset, drop the frame number past `capture.packets`. (While
+  // reading, the warnings so far, as they are.)
+  const warnings = done ? pass.warnings : pass.warnings.map((w) => ({ ...w }));
+  if (done) for (const w of warnings) if (w.frame !== undefined && (w.frame > pass.packets || w.frame < 1)) delete w.frame;
   const byConnection = new Map<number, number[]>();
   for (const m of messages) {
     if (m.connection === null) continue;

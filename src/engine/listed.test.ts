@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyzeBytes, LISTED_EARLY_MESSAGES } from './analyze.ts';
-import type { Progress } from './analyze.ts';
+import { analyzeBytes, analyzeChunks, LISTED_EARLY_MESSAGES } from './analyze.ts';
+import type { InputChunk, Progress } from './analyze.ts';
 import type { Report } from '../report/report.ts';
 
 const bytes = new Uint8Array(readFileSync(path.resolve(import.meta.dirname, '../../public/samples/01-missing-ack/capture.pcap')));
@@ -96,5 +96,40 @@ describe('onListed: the call list before the diagnosis', () => {
     const analysis = await analyzeBytes(bytes, { onListed: () => listed++ });
     expect(analysis.report.messages.length).toBeLessThan(LISTED_EARLY_MESSAGES);
     expect(listed).toBe(0);
+  });
+});
+
+describe('onReading: the calls read so far, while reading', () => {
+  it('is called once, mid-read, with the calls of the part read; the calls as read and the final report follow unchanged', async () => {
+    const file = new Uint8Array(readFileSync(path.resolve(import.meta.dirname, '../../test/captures/public/sngrep/aaa.pcap')));
+    // The file in 4 KB chunks, as a stream hands it over.
+    async function* chunks(): AsyncGenerator<InputChunk> {
+      for (let at = 0; at < file.length; at += 4096) yield { bytes: file.subarray(at, Math.min(at + 4096, file.length)), end: Math.min(at + 4096, file.length) };
+    }
+    const seen: Array<[string, Report]> = [];
+    const analysis = await analyzeChunks(chunks(), file.length, {
+      listedFrom: 1,
+      readingSnapshotAt: { ms: 0, messages: 3 },
+      onReading: (r) => seen.push(['reading', plain(r) as Report]),
+      onRead: (r) => seen.push(['read', plain(r) as Report]),
+    });
+    expect(seen.map(([k]) => k)).toEqual(['reading', 'read']);
+    const [reading, read] = [seen[0]![1], seen[1]![1]];
+    const final = plain(analysis.report) as Report;
+    // A part: fewer messages and packets than the whole, at least the 3 asked for.
+    expect(reading.messages.length).toBeGreaterThanOrEqual(3);
+    expect(reading.messages.length).toBeLessThan(final.messages.length);
+    expect(reading.capture.packets).toBeLessThan(final.capture.packets);
+    // Its calls are the first ones read, each with the messages read so far (never more than in the end).
+    const whole = new Map(read.calls.map((c) => [c.callId, c]));
+    expect(reading.calls.length).toBeGreaterThan(0);
+    for (const c of reading.calls) {
+      const later = whole.get(c.callId)!;
+      expect(later).toBeDefined();
+      expect(c.messageCount).toBeLessThanOrEqual(later.messageCount);
+      expect(c.startFrame).toBe(later.startFrame);
+    }
+    expect(reading.connections).toEqual([]);
+    expect(JSON.stringify(analysis.report)).toBe(JSON.stringify((await analyzeBytes(file)).report));
   });
 });

@@ -28,6 +28,8 @@ import type { HostLayout, Overlays, TimeMode, ViewState } from './view-state.ts'
 export type LoadStatus =
   | { kind: 'idle' }
   | { kind: 'loading'; name: string; progress: Progress | null }
+  /** A large capture is being read; the calls read in its first seconds are listed meanwhile. */
+  | { kind: 'reading'; name: string; progress: Progress | null; snapshotMs: number }
   /** A large capture is read and its calls are listed as read; its model is being built (outcomes, media, findings follow). */
   | { kind: 'modelling'; name: string; readMs: number }
   /** A large capture's calls are listed; its detectors are still running (findings and verdicts follow). */
@@ -174,7 +176,7 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
       const sniffed = sniffContainer(head);
       if (sniffed.kind === 'unknown') {
         const now = get().status;
-        if (now.kind === 'loading' || now.kind === 'modelling' || now.kind === 'diagnosing' || (get().report && now.kind === 'loaded')) set({ notice: { name, message: sniffed.reason } });
+        if (now.kind === 'loading' || now.kind === 'reading' || now.kind === 'modelling' || now.kind === 'diagnosing' || (get().report && now.kind === 'loaded')) set({ notice: { name, message: sniffed.reason } });
         else set({ status: { kind: 'error', name, message: sniffed.reason }, notice: null });
         return;
       }
@@ -207,12 +209,27 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
             notice: null,
           });
         };
+        let snapshotMs: number | null = null;
         let readMs: number | null = null;
         let listedMs: number | null = null;
+        const onReading = (early: { report: Report; elapsedMs: number }): void => {
+          if (seq !== loadSeq) return;
+          snapshotMs = early.elapsedMs;
+          const progress = get().status.kind === 'loading' ? (get().status as { progress: Progress | null }).progress : null;
+          show(early.report, { kind: 'reading', name, progress, snapshotMs });
+        };
         const onRead = (early: { report: Report; elapsedMs: number }): void => {
           if (seq !== loadSeq) return;
           readMs = early.elapsedMs;
-          show(early.report, { kind: 'modelling', name, readMs });
+          const status: LoadStatus = { kind: 'modelling', name, readMs };
+          if (snapshotMs === null) show(early.report, status);
+          else {
+            // All the calls now, in capture order: a message's position may have moved (TCP or TLS
+            // messages that completed late), so the selected message and unfolded rows start over.
+            details = new Map();
+            headerPending.clear();
+            set((s) => ({ status, report: early.report, calls: indexCalls(early.report), headerValues: new Map(), view: { ...s.view, selectedMessage: null, unfolded: [] } }));
+          }
         };
         const onListed = (early: { report: Report; elapsedMs: number }): void => {
           if (seq !== loadSeq) return;
@@ -227,9 +244,10 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
         };
         // Progress after the calls are on screen (model, diagnosis) leaves them there.
         const onProgress = (progress: Progress): void => {
-          if (readMs === null && listedMs === null) set({ status: { kind: 'loading', name, progress } });
+          if (readMs !== null || listedMs !== null) return;
+          set({ status: snapshotMs === null ? { kind: 'loading', name, progress } : { kind: 'reading', name, progress, snapshotMs } });
         };
-        const result = await getClient().open(file, firstName, onProgress, { ...opts, onRead, onListed });
+        const result = await getClient().open(file, firstName, onProgress, { ...opts, onReading, onRead, onListed });
         if (seq !== loadSeq) return;
         const listedIndex = get().calls;
         if (listedMs === null || !result.diagnosisOfListed || !listedIndex) show(result.report, { kind: 'loaded', name, elapsedMs: result.elapsedMs });
@@ -241,7 +259,14 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
       } catch (e) {
         if (e instanceof EngineError && e.code === 'cancelled') {
           // A newer open replaced this one, or the user cancelled: only the latter changes status.
-          set((s) => (s.status.kind === 'loading' && s.status.name === name ? { status: { kind: 'cancelled', name } } : s));
+          // Cancelled while the first calls were on screen: they go (the worker keeps nothing of them).
+          set((s) =>
+            s.status.kind === 'reading' && s.status.name === name
+              ? { status: { kind: 'cancelled', name }, report: null, calls: null }
+              : s.status.kind === 'loading' && s.status.name === name
+                ? { status: { kind: 'cancelled', name } }
+                : s,
+          );
           return;
         }
         if (seq !== loadSeq) return;
@@ -296,6 +321,8 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
     },
 
     loadHeaders(indices) {
+      // While reading, a message's position may still move: the columns fill once it is read.
+      if (get().status.kind === 'reading') return;
       const todo = indices.filter((i) => i >= 0 && !headerPending.has(i) && !get().headerValues.has(i));
       if (todo.length === 0) return;
       for (const i of todo) headerPending.add(i);

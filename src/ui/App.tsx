@@ -35,7 +35,7 @@ function SidePanel() {
   const [media, setMedia] = useState(false);
   const tab = media ? 'media' : detailOpen ? 'message' : 'findings';
   // A large capture listed as read: its RTP streams are matched to calls by the model, still being built.
-  const modelling = useAppStore((s) => s.status.kind === 'modelling');
+  const modelling = useAppStore((s) => s.status.kind === 'modelling' || s.status.kind === 'reading');
   return (
     <aside className="side-panel" aria-label="Details">
       <div className="tabs" role="tablist">
@@ -176,7 +176,7 @@ export function App() {
     prevPane.current = pane;
   }, [pane, api]);
 
-  const progress = status.kind === 'loading' ? status.progress : null;
+  const progress = status.kind === 'loading' || status.kind === 'reading' ? status.progress : null;
   const fraction = progress && progress.totalBytes > 0 ? progress.bytesRead / progress.totalBytes : 0;
   const loaded = report !== null && status.kind !== 'loading' && status.kind !== 'error';
 
@@ -216,7 +216,7 @@ export function App() {
       <SharedLink />
       <TrainingBar />
 
-      {status.kind === 'loading' && (
+      {(status.kind === 'loading' || status.kind === 'reading') && (
         <section className="loading" aria-live="polite" aria-label="Reading">
           <div>
             Reading <strong>{status.name}</strong>
@@ -226,6 +226,11 @@ export function App() {
           <button type="button" onClick={cancel}>
             Cancel
           </button>
+          {status.kind === 'reading' && (
+            <div className="muted" data-testid="reading-line">
+              Below: the {report?.calls.length.toLocaleString('en-US') ?? 0} calls read in the first {(status.snapshotMs / 1000).toFixed(1)} s; all of them once the capture is read.
+            </div>
+          )}
         </section>
       )}
       {status.kind === 'error' && (

@@ -37,10 +37,10 @@ export function useKeyboardPlumbing(api: StoreApi<AppState>): void {
   const lastReport = useRef<AppState['report']>(null);
   useEffect(() => {
     return api.subscribe((s, prev) => {
-      if (s.report === lastReport.current || (s.status.kind !== 'loaded' && s.status.kind !== 'diagnosing' && s.status.kind !== 'modelling')) return;
+      if (s.report === lastReport.current || (s.status.kind !== 'loaded' && s.status.kind !== 'diagnosing' && s.status.kind !== 'modelling' && s.status.kind !== 'reading')) return;
       lastReport.current = s.report;
       // A large capture's model or diagnosis ending: the list had the keyboard since its calls were listed.
-      if (prev.status.kind === 'modelling' || prev.status.kind === 'diagnosing') return;
+      if (prev.status.kind === 'reading' || prev.status.kind === 'modelling' || prev.status.kind === 'diagnosing') return;
       const tryFocus = (attempt: number) => {
         // Only take the keyboard from nowhere or from the control that opened the file; a heading
         // that training focused, a field the user typed in, a dialog keep it.

@@ -37,7 +37,7 @@ interface Pending {
   resolve: (ev: WorkerEvent) => void;
   reject: (err: EngineError) => void;
   onProgress?: (p: Progress) => void;
-  onListed?: (ev: Extract<WorkerEvent, { kind: 'listed' | 'read' }>) => void;
+  onListed?: (ev: Extract<WorkerEvent, { kind: 'listed' | 'read' | 'reading' }>) => void;
 }
 
 export interface WorkerLike {
@@ -76,7 +76,7 @@ export class EngineClient {
       p.onProgress?.(data.progress);
       return;
     }
-    if (data.kind === 'listed' || data.kind === 'read') {
+    if (data.kind === 'listed' || data.kind === 'read' || data.kind === 'reading') {
       p.onListed?.(data);
       return;
     }
@@ -96,7 +96,8 @@ export class EngineClient {
 
   /**
    * Analyse a file; replaces (and cancels) any analysis in progress. For a large capture,
-   * `opts.onRead` gets the calls as read, before the model (engine AnalyzeOptions.onRead), then
+   * `opts.onReading` gets the calls read so far while reading (AnalyzeOptions.onReading),
+   * `opts.onRead` the calls as read, before the model (engine AnalyzeOptions.onRead), then
    * `opts.onListed` the report before its diagnosis (no findings, no verdicts yet); the promise
    * resolves with the whole report, whose messages are the listed one's.
    */
@@ -104,7 +105,7 @@ export class EngineClient {
     file: Blob,
     name: string,
     onProgress?: (p: Progress) => void,
-    opts?: { keyLog?: string; more?: Array<{ file: Blob; name: string }>; onRead?: (early: OpenResult) => void; onListed?: (early: OpenResult) => void },
+    opts?: { keyLog?: string; more?: Array<{ file: Blob; name: string }>; onReading?: (early: OpenResult) => void; onRead?: (early: OpenResult) => void; onListed?: (early: OpenResult) => void },
   ): Promise<OpenResult> {
     this.cancel();
     const keyLog = opts?.keyLog;
@@ -125,8 +126,8 @@ export class EngineClient {
       onProgress,
       (ev) => {
         const early = { report: { ...ev.report, messages: messageList(ev.messages) }, name: ev.name, elapsedMs: ev.elapsedMs };
-        if (ev.kind === 'read') {
-          opts?.onRead?.(early);
+        if (ev.kind === 'reading' || ev.kind === 'read') {
+          (ev.kind === 'reading' ? opts?.onReading : opts?.onRead)?.(early);
           return;
         }
         listed.current = early;

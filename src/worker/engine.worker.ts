@@ -70,7 +70,7 @@ function postResult(requestId: number, report: Report, name: string, started: nu
  * A large capture's calls before the model is built (`read`, engine AnalyzeOptions.onRead) and
  * before the diagnosis runs (`listed`, onListed); `diagnosed` follows.
  */
-function postEarly(kind: 'read' | 'listed', requestId: number, report: Report, name: string, started: number): void {
+function postEarly(kind: 'reading' | 'read' | 'listed', requestId: number, report: Report, name: string, started: number): void {
   const messages = toColumns(report.messages);
   post({ kind, requestId, report: { ...report, messages: [] }, messages, name, elapsedMs: performance.now() - started }, columnBuffers(messages));
 }
@@ -129,6 +129,10 @@ async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void
       onProgress,
       // The page lists the calls while the detectors run. Requests it sends meanwhile wait in the
       // queue until this analysis ends and `loaded` is set: nothing between here and there awaits.
+      onReading: (report) => {
+        listedOpen = req.requestId;
+        postEarly('reading', req.requestId, report, req.name, started);
+      },
       onRead: (report) => {
         listedOpen = req.requestId;
         postEarly('read', req.requestId, report, req.name, started);

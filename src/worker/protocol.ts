@@ -49,6 +49,8 @@ export type WorkerEvent =
    * outcomes, RTP streams, hosts or findings yet. `listed` follows with the whole report but its findings.
    */
   | { kind: 'read'; requestId: number; report: Report; messages: MessageColumns; name: string; elapsedMs: number }
+  /** While reading (engine AnalyzeOptions.onReading): the calls read so far, once; `read` follows. */
+  | { kind: 'reading'; requestId: number; report: Report; messages: MessageColumns; name: string; elapsedMs: number }
   /** The diagnosis of a `listed` report: its findings, each call's verdict (report.calls order), and its warnings now complete. */
   | { kind: 'diagnosed'; requestId: number; findings: Finding[]; verdicts: Array<ReportCall['verdict']>; warnings: ReportWarning[]; elapsedMs: number }
   | { kind: 'error'; requestId: number; code: 'not-a-capture' | 'cancelled' | 'internal'; message: string }
@@ -60,7 +62,7 @@ export type WorkerEvent =
   | { kind: 'audio'; requestId: number; codec: AudioCodec; sampleRate: number; pcm: Int16Array; startUs: number | null; packets: number; placed: number; warnings: MediaWarning[] };
 
 const requestKinds = new Set(['open', 'cancel', 'detail', 'export', 'share', 'search', 'audio']);
-const eventKinds = new Set(['progress', 'read', 'listed', 'diagnosed', 'result', 'error', 'detail', 'export', 'share', 'search', 'audio']);
+const eventKinds = new Set(['progress', 'reading', 'read', 'listed', 'diagnosed', 'result', 'error', 'detail', 'export', 'share', 'search', 'audio']);
 
 export function isWorkerRequest(x: unknown): x is WorkerRequest {
   return typeof x === 'object' && x !== null && requestKinds.has((x as { kind?: unknown }).kind as string) && typeof (x as { requestId?: unknown }).requestId === 'number';

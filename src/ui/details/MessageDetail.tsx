@@ -173,8 +173,10 @@ export function MessageDetailPane() {
     return hit && hit.index === index ? hit.line : undefined;
   });
 
+  // While a large capture is read, a message's position may still move: its text comes once read.
+  const reading = useAppStore((s) => s.status.kind === 'reading');
   useEffect(() => {
-    if (index === null) return;
+    if (index === null || reading) return;
     let live = true;
     api
       .getState()
@@ -186,7 +188,7 @@ export function MessageDetailPane() {
     return () => {
       live = false;
     };
-  }, [api, index]);
+  }, [api, index, reading]);
 
   const tx = useMemo(() => {
     if (!m || m.transaction === null || m.transaction === undefined) return [];
@@ -210,6 +212,12 @@ export function MessageDetailPane() {
   const captureName = (c: number | undefined): string => report?.captures?.[c ?? 0]?.file ?? '';
 
   if (!m || index === null) return <p className="muted pad">Select an arrow to see its message.</p>;
+  if (reading)
+    return (
+      <p className="muted pad" data-testid="detail-pending">
+        The message text is shown once the capture is read.
+      </p>
+    );
   const pos = tx.findIndex((x) => x.index === m.index);
   const prev = pos > 0 ? tx[pos - 1] : undefined;
   const next = pos >= 0 && pos < tx.length - 1 ? tx[pos + 1] : undefined;

@@ -60,7 +60,7 @@ export function FindingsPanel() {
   const selected = useAppStore(selectSelectedCalls);
   const evidence = useAppStore(selectEvidence);
   // A large capture's calls are listed before its detectors have run: say so, not "no findings".
-  const diagnosing = useAppStore((s) => s.status.kind === 'diagnosing' || s.status.kind === 'modelling');
+  const diagnosing = useAppStore((s) => s.status.kind === 'diagnosing' || s.status.kind === 'modelling' || s.status.kind === 'reading');
 
   const mine = useMemo(() => {
     if (!report || !calls) return [];
