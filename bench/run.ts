@@ -46,6 +46,6 @@ if (process.argv.includes('--browser') && existsSync(path.join(root, 'dist/index
   const picks = files.filter((f) => f.kind === 'sip-dense' || f.name === 'sip-udp-100MB' || f.name === 'rtp-1GB').map((f) => f.file);
   if (!process.argv.includes('--rtp-only')) picks.push(await ensureBrowserSignallingFile());
   const rows = await browserRows(picks);
-  process.stdout.write(['', '| capture (Chromium) | MB | SIP msgs kept | first row (s) | diagnosis done (s) | worker analysis | page heap (MB) | peak renderer RSS, page + worker (MB) | warning |', '|---|---:|---:|---:|---:|---:|---:|---:|---|', ...rows].join('\n') + '\n');
+  process.stdout.write(['', '| capture (Chromium) | MB | SIP msgs kept | first row (s) | all calls (s) | diagnosis done (s) | worker analysis | page heap (MB) | peak renderer RSS, page + worker (MB) | warning |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|', ...rows].join('\n') + '\n');
 }
 process.stdout.write(`\nnode ${process.version}, ${(await import('node:os')).cpus()[0]?.model ?? 'cpu'}; analysis time only (process start and TypeScript loading excluded)\n`);

@@ -250,7 +250,15 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
         const result = await getClient().open(file, firstName, onProgress, { ...opts, onReading, onRead, onListed });
         if (seq !== loadSeq) return;
         const listedIndex = get().calls;
-        if (listedMs === null || !result.diagnosisOfListed || !listedIndex) show(result.report, { kind: 'loaded', name, elapsedMs: result.elapsedMs });
+        if (snapshotMs !== null && readMs === null) {
+          // A capture whose first calls were shown while it was read, then all of it at once: the
+          // calls the user picked meanwhile stay picked (their messages' positions may have moved).
+          const { view, cursorCall, marked, pane } = get();
+          show(result.report, { kind: 'loaded', name, elapsedMs: result.elapsedMs });
+          const ids = new Set(get().calls?.rows.map((r) => r.callId));
+          const kept = view.selectedCalls.filter((id) => ids.has(id));
+          if (kept.length > 0) set((s) => ({ view: { ...s.view, selectedCalls: kept }, cursorCall: cursorCall !== null && ids.has(cursorCall) ? cursorCall : kept.at(-1)!, marked: marked.filter((id) => ids.has(id)), pane }));
+        } else if (listedMs === null || !result.diagnosisOfListed || !listedIndex) show(result.report, { kind: 'loaded', name, elapsedMs: result.elapsedMs });
         else {
           // The diagnosis of the listed calls: findings and verdicts join what the user may
           // already have selected, marked or opened (the messages and calls are the same).
