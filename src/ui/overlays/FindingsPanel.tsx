@@ -92,7 +92,7 @@ export function FindingsPanel() {
       {report && verdictCalls.map((c) => <CallVerdict key={c.callId} report={report} call={c} />)}
       {diagnosing ? (
         <p className="muted" data-testid="findings-pending">
-          Diagnosing: the findings and the verdict follow in a moment.
+          The findings and the verdict follow when the analysis ends.
         </p>
       ) : mine.length === 0 ? (
         <p className="muted">No findings{selected.length ? ' for the selected call' + (selected.length > 1 ? 's' : '') : ''}.</p>
