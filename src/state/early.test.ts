@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeChunks } from '../engine/analyze.ts';
 import type { InputChunk } from '../engine/analyze.ts';
 import type { Report } from '../report/report.ts';
+import { EngineError } from '../worker/client.ts';
 import type { EngineClient, OpenResult } from '../worker/client.ts';
 import { createAppStore } from './store.tsx';
 import type { AppState } from './store.tsx';
@@ -109,5 +110,36 @@ describe('a capture on screen before its analysis ends', () => {
     expect(s().status).toMatchObject({ kind: 'loaded', listedMs: 2 });
     expect(s().marked).toEqual([ids[0], all.at(-1)]);
     expect(s().report!.findings.length).toBe(list.at(-1)![1].findings.length);
+  });
+});
+
+describe('a capture opened again while it is read', () => {
+  it('the second open keeps its own status: the first one, replaced, does not mark it cancelled (same file name)', async () => {
+    const list = await reports(false);
+    let rejectFirst: ((e: Error) => void) | null = null;
+    const opens: Array<(r: OpenResult) => void> = [];
+    const client = {
+      open: (_f: Blob, name: string, _p: unknown, opts: { onReading?: (r: OpenResult) => void }) =>
+        new Promise<OpenResult>((resolve, reject) => {
+          // A new open cancels the one in progress, as EngineClient does.
+          rejectFirst?.(new EngineError('cancelled', 'Cancelled.'));
+          rejectFirst = reject;
+          opens.push(resolve);
+          opts.onReading?.({ report: list[0]![1], name, elapsedMs: 1 });
+        }),
+      cancel: () => {},
+    } as unknown as EngineClient;
+    const store = createAppStore(() => client);
+    const first = store.getState().openFile(new Blob([file as BlobPart]), 'aaa.pcap');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(store.getState().status.kind).toBe('reading');
+    const second = store.getState().openFile(new Blob([file as BlobPart]), 'aaa.pcap');
+    await first;
+    await new Promise((r) => setTimeout(r, 10));
+    expect(store.getState().status.kind).toBe('reading');
+    expect(store.getState().report).not.toBeNull();
+    opens[1]!({ report: list[1]![1], name: 'aaa.pcap', elapsedMs: 2 });
+    await second;
+    expect(store.getState().status.kind).toBe('loaded');
   });
 });

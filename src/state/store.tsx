@@ -266,8 +266,10 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
         }
       } catch (e) {
         if (e instanceof EngineError && e.code === 'cancelled') {
-          // A newer open replaced this one, or the user cancelled: only the latter changes status.
-          // Cancelled while the first calls were on screen: they go (the worker keeps nothing of them).
+          // A newer open replaced this one (it has its own status, even for a file of the same
+          // name), or the user cancelled: only the latter changes status. Cancelled while the
+          // first calls were on screen: they go (the worker keeps nothing of them).
+          if (seq !== loadSeq) return;
           set((s) =>
             s.status.kind === 'reading' && s.status.name === name
               ? { status: { kind: 'cancelled', name }, report: null, calls: null }
