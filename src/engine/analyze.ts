@@ -190,6 +190,7 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
   const pass = new CapturePass(totalBytes, options);
   const read = await readCapture(it, pass, options);
   await addDecryptedTls(pass, read.transport, options);
+  if (options.signal?.aborted) throw new CancelledError();
   pass.putInCaptureOrder();
   const early = pass.messages.length >= (options.listedFrom ?? LISTED_EARLY_MESSAGES);
   const columns = messageColumns(pass.messages);
@@ -234,8 +235,11 @@ class CapturePass {
     this.budget = options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
   }
 
+  /** The memory-budget warning, put first once the pass is done: not one of the MAX_WARNINGS. */
+  budgetWarned = false;
+
   readonly warn = (w: CaptureWarning): void => {
-    if (this.warnings.length < MAX_WARNINGS) this.warnings.push({ ...w });
+    if (this.warnings.length - (this.budgetWarned ? 1 : 0) < MAX_WARNINGS) this.warnings.push({ ...w });
     else this.droppedWarnings++;
   };
 
@@ -390,7 +394,11 @@ async function readCapture(it: AsyncIterator<InputChunk>, pass: CapturePass, opt
       pass.progress('decoding');
       if (!snapshot && reader !== null && pass.messages.length >= snapshotAt.messages && performance.now() - started >= snapshotAt.ms) {
         snapshot = true;
-        onReading!(readReport(pass, { format: reader.format, linkTypes: reader.linkTypes(), compressed }, messageColumns(pass.messages), [], false));
+        try {
+          onReading!(readReport(pass, { format: reader.format, linkTypes: reader.linkTypes(), compressed }, messageColumns(pass.messages), [], false));
+        } catch {
+          // Only the early view is lost (the reading goes on): it is a view, not part of the report.
+        }
       }
     }
     if (reader === null && pendingBytes > 0) reader = flushHead();
@@ -437,6 +445,7 @@ function model(pass: CapturePass, read: ReadCapture): Modelled {
   const model = buildModel({ messages, connections, rtpStreams, icmp, captureEndUs: pass.lastTimeUs ?? undefined });
   const calls = reportCalls(model, pass.notKeptFromUs);
   if (pass.notKept > 0) {
+    pass.budgetWarned = true;
     pass.warnings.unshift({
       frame: pass.notKeptFrom ?? undefined,
       message:

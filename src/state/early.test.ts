@@ -143,3 +143,59 @@ describe('a capture opened again while it is read', () => {
     expect(store.getState().status.kind).toBe('loaded');
   });
 });
+
+describe('Cancel at any step', () => {
+  it('cancelled once the calls were listed as read: the status says so and the calls go (the worker kept nothing of them)', async () => {
+    const list = await reports(true);
+    let rejectOpen: ((e: Error) => void) | null = null;
+    const client = {
+      open: (_f: Blob, name: string, _p: unknown, opts: { onRead?: (r: OpenResult) => void }) =>
+        new Promise<OpenResult>((_resolve, reject) => {
+          rejectOpen = reject;
+          opts.onRead?.({ report: list[1]![1], name, elapsedMs: 1 });
+        }),
+      cancel: () => rejectOpen?.(new EngineError('cancelled', 'Cancelled.')),
+    } as unknown as EngineClient;
+    const store = createAppStore(() => client);
+    const opening = store.getState().openFile(new Blob([file as BlobPart]), 'aaa.pcap');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(store.getState().status.kind).toBe('modelling');
+    expect(store.getState().calls!.rows.length).toBeGreaterThan(0);
+    store.getState().cancel();
+    await opening;
+    expect(store.getState().status).toEqual({ kind: 'cancelled', name: 'aaa.pcap' });
+    expect(store.getState().report).toBeNull();
+    expect(store.getState().calls).toBeNull();
+  });
+});
+
+describe('requests made while the analysis runs', () => {
+  it('a search started while diagnosing is shown when its answer comes after the diagnosis (same capture, new report object)', async () => {
+    const list = await reports(true);
+    let finish: ((r: OpenResult) => void) | null = null;
+    let answer: ((r: unknown) => void) | null = null;
+    const client = {
+      open: (_f: Blob, name: string, _p: unknown, opts: { onListed?: (r: OpenResult) => void }) =>
+        new Promise<OpenResult>((resolve) => {
+          finish = resolve;
+          opts.onListed?.({ report: list[2]![1], name, elapsedMs: 1 });
+        }),
+      // The worker holds it until the analysis ends.
+      search: () => new Promise((resolve) => (answer = resolve)),
+      cancel: () => {},
+    } as unknown as EngineClient;
+    const store = createAppStore(() => client);
+    const opening = store.getState().openFile(new Blob([file as BlobPart]), 'aaa.pcap');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(store.getState().status.kind).toBe('diagnosing');
+    const searching = store.getState().runSearch('INVITE');
+    expect(store.getState().search.running).toBe(true);
+    finish!({ report: list[3]![1], name: 'aaa.pcap', elapsedMs: 2, diagnosisOfListed: true });
+    await opening;
+    expect(store.getState().status.kind).toBe('loaded');
+    answer!({ query: 'INVITE', matches: [{ index: 0, line: 0, text: 'INVITE sip:x SIP/2.0' }], messages: 1, occurrences: 1, truncated: false });
+    await searching;
+    expect(store.getState().search.running).toBe(false);
+    expect(store.getState().search.result?.matches.length).toBe(1);
+  });
+});

@@ -267,16 +267,11 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
       } catch (e) {
         if (e instanceof EngineError && e.code === 'cancelled') {
           // A newer open replaced this one (it has its own status, even for a file of the same
-          // name), or the user cancelled: only the latter changes status. Cancelled while the
-          // first calls were on screen: they go (the worker keeps nothing of them).
+          // name), or the user cancelled: only the latter changes status, whatever step this
+          // open had reached. What was on screen goes: the worker dropped the capture open
+          // before (a new open replaces it) and keeps nothing of this one.
           if (seq !== loadSeq) return;
-          set((s) =>
-            s.status.kind === 'reading' && s.status.name === name
-              ? { status: { kind: 'cancelled', name }, report: null, calls: null }
-              : s.status.kind === 'loading' && s.status.name === name
-                ? { status: { kind: 'cancelled', name } }
-                : s,
-          );
+          set({ status: { kind: 'cancelled', name }, report: null, calls: null });
           return;
         }
         if (seq !== loadSeq) return;
@@ -298,7 +293,10 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
         return;
       }
       const before = get().status;
-      set({ status: { kind: 'loading', name, progress: null } });
+      const fetching: LoadStatus = { kind: 'loading', name, progress: null };
+      set({ status: fetching });
+      // Back to what was there, unless an analysis in progress has moved the status on meanwhile.
+      const restore = (): boolean => get().status === fetching;
       try {
         const res = await fetch(target);
         if (res.status === 404) throw new Error(`not found: ${target.pathname} (the server answered 404 Not Found)`);
@@ -307,11 +305,12 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
         if (/^text\/html\b/i.test(res.headers.get('content-type') ?? '')) throw new Error(`not found: ${target.pathname} (the server answered with a web page, not a file)`);
         const blob = await res.blob();
         // openFile decides (its own loading status, or a refusal that keeps what was open).
-        set({ status: before });
+        if (restore()) set({ status: before });
         await get().openFile(blob, name);
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
-        if (get().report && before.kind === 'loaded') set({ status: before, notice: { name, message } });
+        if (!restore()) set({ notice: { name, message } });
+        else if (get().report && before.kind === 'loaded') set({ status: before, notice: { name, message } });
         else set({ status: { kind: 'error', name, message } });
       }
     },
@@ -336,7 +335,8 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
       const todo = indices.filter((i) => i >= 0 && !headerPending.has(i) && !get().headerValues.has(i));
       if (todo.length === 0) return;
       for (const i of todo) headerPending.add(i);
-      const loadedFor = get().report;
+      // The capture they are for: its early reports and the final one are the same capture.
+      const loadedFor = loadSeq;
       void Promise.all(
         todo.map((i) =>
           get()
@@ -352,7 +352,7 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
             .catch(() => [i, {} as Record<string, string>] as const),
         ),
       ).then((pairs) => {
-        if (get().report !== loadedFor) return;
+        if (loadSeq !== loadedFor) return;
         const next = new Map(get().headerValues);
         for (const [i, h] of pairs) next.set(i, h);
         set({ headerValues: next });
@@ -475,8 +475,9 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
       set({ listView });
     },
     async runSearch(query) {
-      const loadedFor = get().report;
-      if (!loadedFor) return;
+      if (!get().report) return;
+      // The capture it is for: its early reports and the final one are the same capture.
+      const loadedFor = loadSeq;
       if (query.trim() === '') {
         set((s) => ({ search: noSearch, listView: s.listView === 'search' ? null : s.listView }));
         return;
@@ -484,10 +485,10 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
       set((s) => ({ search: { ...s.search, query, running: true } }));
       try {
         const result = await getClient().search(query);
-        if (get().report !== loadedFor || get().search.query !== query) return;
+        if (loadSeq !== loadedFor || get().search.query !== query) return;
         set({ search: { query, running: false, result, pos: -1 }, listView: 'search' });
       } catch (e) {
-        if (get().report !== loadedFor) return;
+        if (loadSeq !== loadedFor) return;
         const message = e instanceof Error ? e.message : String(e);
         set({ search: { query, running: false, result: { query, matches: [], messages: 0, occurrences: 0, truncated: false, error: message }, pos: -1 } });
       }

@@ -87,6 +87,9 @@ function heapLimit(fromPage: number | undefined): number | undefined {
 
 async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void> {
   current?.abort.abort();
+  // What the page asked about the capture this open replaces is not answered from the new one.
+  listedOpen = null;
+  for (const r of held.splice(0)) post({ kind: 'error', requestId: r.requestId, code: 'internal', message: 'the capture it was asked about was replaced by another' });
   const abort = new AbortController();
   current = { requestId: req.requestId, abort };
   loaded = null;
@@ -130,14 +133,17 @@ async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void
       // The page lists the calls while the detectors run. Requests it sends meanwhile wait in the
       // queue until this analysis ends and `loaded` is set: nothing between here and there awaits.
       onReading: (report) => {
+        if (abort.signal.aborted) return;
         listedOpen = req.requestId;
         postEarly('reading', req.requestId, report, req.name, started);
       },
       onRead: (report) => {
+        if (abort.signal.aborted) return;
         listedOpen = req.requestId;
         postEarly('read', req.requestId, report, req.name, started);
       },
       onListed: (report) => {
+        if (abort.signal.aborted) return;
         listed = true;
         listedOpen = req.requestId;
         postEarly('listed', req.requestId, report, req.name, started);
