@@ -36,7 +36,7 @@ import type { TlsSession } from '../capture/tls.ts';
 import { createSipFramer } from '../sip/framing.ts';
 import { looksLikeSipStart } from '../sip/detect.ts';
 import { parseSip } from '../sip/parser.ts';
-import type { CapturedMessage } from '../sip/types.ts';
+import type { CapturedMessage, CSeq } from '../sip/types.ts';
 import { buildModel, reportCalls, reportLegGroups } from '../sip/model.ts';
 import type { SipModel } from '../sip/model.ts';
 import { runDetectors } from '../analysis/registry.ts';
@@ -540,7 +540,7 @@ function writeReport(pass: CapturePass, read: ReadCapture, modelled: Modelled, c
  */
 function messageColumns(messages: readonly CapturedMessage[]): MessageColumns {
   const rows = new ColumnsBuilder(messages.length);
-  for (const m of messages) rows.push(toReportMessage(m, undefined));
+  for (const m of messages) rows.push(reportRow(m));
   return rows.done();
 }
 
@@ -678,35 +678,46 @@ async function decryptTls(
   return decryptedPayloads(decrypted, createSipFramer);
 }
 
-function toReportMessage(
-  m: CapturedMessage,
-  a: { transaction: number | null; dialog: number | null; retransmission: boolean; retransmissionOf: number | null } | undefined,
-): ReportMessage {
+/**
+ * "seq METHOD" of a CSeq: one string per parsed CSeq value (the parser shares one object between
+ * the messages that repeat a CSeq: a transaction's request, its responses, every hop's copy).
+ */
+const cseqTexts = new WeakMap<CSeq, string>();
+function cseqText(c: CSeq): string {
+  let t = cseqTexts.get(c);
+  if (t === undefined) cseqTexts.set(c, (t = `${c.seq} ${c.method}`));
+  return t;
+}
+
+/**
+ * Message m as a row of the report's columns, before the model marks it (`annotate`): what
+ * ReportMessage has but `time`, which the columns derive from `timeUs` when a message is read.
+ */
+function reportRow(m: CapturedMessage): Omit<ReportMessage, 'time'> {
   const sip = m.sip;
   const raw = m.raw;
   let lineEnd = raw.indexOf('\n');
   if (lineEnd < 0) lineEnd = raw.length;
   if (lineEnd > 0 && raw.charCodeAt(lineEnd - 1) === 13) lineEnd--;
-  const out: ReportMessage = {
+  const out: Omit<ReportMessage, 'time'> = {
     index: m.index,
     frame: m.frame,
     firstFrame: m.firstFrame,
     frames: m.frames,
-    time: isoMicros(m.timeUs),
     timeUs: m.timeUs,
     src: endpointKey(m.src),
     dst: endpointKey(m.dst),
     transport: m.transport,
     connection: m.connection,
     callId: sip?.callId ?? null,
-    cseq: sip?.cseq ? `${sip.cseq.seq} ${sip.cseq.method}` : null,
-    retransmission: a?.retransmission ?? false,
+    cseq: sip?.cseq ? cseqText(sip.cseq) : null,
+    retransmission: false,
     encapsulation: m.encapsulation,
     startLine: raw.slice(0, Math.min(lineEnd, 300)),
     hasSdp: sip?.sdp != null,
-    transaction: a?.transaction ?? null,
-    dialog: a?.dialog ?? null,
-    retransmissionOf: a?.retransmissionOf ?? null,
+    transaction: null,
+    dialog: null,
+    retransmissionOf: null,
   };
   if (sip?.kind === 'request') out.method = sip.method;
   else if (sip?.kind === 'response') {

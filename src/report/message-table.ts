@@ -99,8 +99,8 @@ export class ColumnsBuilder {
     return k;
   }
 
-  /** The next message (its `index` must be the next row). */
-  push(m: ReportMessage): void {
+  /** The next message (its `index` must be the next row; `time` is not needed: it is `timeUs` written out). */
+  push(m: Omit<ReportMessage, 'time'>): void {
     const c = this.c;
     const i = this.n;
     if (m.index !== i) throw new Error(`message ${i} has index ${m.index}: columns need messages in index order`);
