@@ -1,11 +1,12 @@
 /**
- * The engine: capture bytes in, report out. One pass, streaming, in four named stages
+ * The engine: capture bytes in, report out. One pass, streaming, in five named stages
  * (`analyzeIterator` calls them in this order):
  *
  *   1. readCapture      bytes ─▶ (gunzip) ─▶ container reader (pcap/pcapng) ─▶ NetworkDecoder (link,
  *                       IP, fragments, tunnels) ─▶ TransportDecoder (UDP, TCP reassembly, TLS metadata,
  *                       WebSocket, HEP, SCTP, RTP, ICMP) ─▶ CapturePass.onApp: one CapturedMessage per
- *                       SIP message (parsed; SDP announces media ports back), within the memory budget
+ *                       SIP message (parsed; SDP announces media ports back), within the memory budget;
+ *                       1.5 s in, a large capture's calls read so far go to `options.onReading`
  *   2. addDecryptedTls  SIP over TLS decrypted with the key log(s), then `messages` in capture order,
  *                       written as the report's message columns (readReport: a large capture's
  *                       calls as read go to `options.onRead`, before the model)

@@ -35,10 +35,15 @@ let current: { requestId: number; abort: AbortController } | null = null;
  * TLS key log it was read with (given, or carried in the pcapng). The SIP model is not kept:
  * nothing asks for it once the report is written.
  */
-/** The open whose calls the page has (a `listed` event) while its diagnosis runs, and the requests held until it ends. */
-let listedOpen: number | null = null;
-const held: WorkerRequest[] = [];
 let loaded: { analysis: Pick<Analysis, 'report' | 'messages'>; file: Blob; keyLog: string; captures: number } | null = null;
+
+/**
+ * The open whose calls the page already has (an early report: `reading`, `read`, `listed`) while
+ * its analysis runs, and the page's requests held until it ends: they are answered from that
+ * capture once `loaded` is set, or with an error if a new open replaces it.
+ */
+let earlyOpen: number | null = null;
+const held: WorkerRequest[] = [];
 
 /** What needs one capture's bytes (exports, share links, audio) says so when several are open. */
 function oneCaptureOnly(requestId: number, what: string): boolean {
@@ -67,8 +72,9 @@ function postResult(requestId: number, report: Report, name: string, started: nu
 }
 
 /**
- * A large capture's calls before the model is built (`read`, engine AnalyzeOptions.onRead) and
- * before the diagnosis runs (`listed`, onListed); `diagnosed` follows.
+ * A large capture's calls before its analysis ends: those read so far (`reading`, engine
+ * AnalyzeOptions.onReading), all of them before the model (`read`, onRead), and before the
+ * diagnosis (`listed`, onListed); `diagnosed` follows.
  */
 function postEarly(kind: 'reading' | 'read' | 'listed', requestId: number, report: Report, name: string, started: number): void {
   const messages = toColumns(report.messages);
@@ -88,7 +94,7 @@ function heapLimit(fromPage: number | undefined): number | undefined {
 async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void> {
   current?.abort.abort();
   // What the page asked about the capture this open replaces is not answered from the new one.
-  listedOpen = null;
+  earlyOpen = null;
   for (const r of held.splice(0)) post({ kind: 'error', requestId: r.requestId, code: 'internal', message: 'the capture it was asked about was replaced by another' });
   const abort = new AbortController();
   current = { requestId: req.requestId, abort };
@@ -130,22 +136,22 @@ async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void
       memoryBudgetBytes: budget,
       ...(req.keyLog !== undefined ? { keyLog: req.keyLog } : {}),
       onProgress,
-      // The page lists the calls while the detectors run. Requests it sends meanwhile wait in the
-      // queue until this analysis ends and `loaded` is set: nothing between here and there awaits.
+      // The page shows the calls while the analysis goes on; what it asks meanwhile is held
+      // (earlyOpen) until this analysis ends. An aborted open's late callbacks do nothing.
       onReading: (report) => {
         if (abort.signal.aborted) return;
-        listedOpen = req.requestId;
+        earlyOpen = req.requestId;
         postEarly('reading', req.requestId, report, req.name, started);
       },
       onRead: (report) => {
         if (abort.signal.aborted) return;
-        listedOpen = req.requestId;
+        earlyOpen = req.requestId;
         postEarly('read', req.requestId, report, req.name, started);
       },
       onListed: (report) => {
         if (abort.signal.aborted) return;
         listed = true;
-        listedOpen = req.requestId;
+        earlyOpen = req.requestId;
         postEarly('listed', req.requestId, report, req.name, started);
       },
     });
@@ -159,8 +165,8 @@ async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void
     else post({ kind: 'error', requestId: req.requestId, code: 'internal', message: e instanceof Error ? e.message : String(e) });
   } finally {
     if (current?.requestId === req.requestId) current = null;
-    if (listedOpen === req.requestId) {
-      listedOpen = null;
+    if (earlyOpen === req.requestId) {
+      earlyOpen = null;
       for (const r of held.splice(0)) handle(r);
     }
   }
@@ -173,9 +179,9 @@ scope.addEventListener('message', (e: MessageEvent) => {
     post({ kind: 'error', requestId: id, code: 'internal', message: `unknown request ${JSON.stringify((req as { kind?: unknown })?.kind)}` });
     return;
   }
-  // The page has the calls of the capture being diagnosed: what it asks about them is answered
-  // once the analysis it belongs to has ended.
-  if (listedOpen !== null && req.kind !== 'open' && req.kind !== 'cancel') {
+  // The page has the calls of a capture still being analysed: what it asks about them is
+  // answered once that analysis has ended.
+  if (earlyOpen !== null && req.kind !== 'open' && req.kind !== 'cancel') {
     held.push(req);
     return;
   }
