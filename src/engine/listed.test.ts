@@ -3,12 +3,13 @@
  * handed over once the model is built, with every field written but the findings and the
  * verdicts, and the final report is the same as without the early hand-over.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeBytes, analyzeChunks, LISTED_EARLY_MESSAGES } from './analyze.ts';
 import type { InputChunk, Progress } from './analyze.ts';
 import type { Report } from '../report/report.ts';
+import { checkReport } from './contract.ts';
 
 const bytes = new Uint8Array(readFileSync(path.resolve(import.meta.dirname, '../../public/samples/01-missing-ack/capture.pcap')));
 
@@ -132,4 +133,46 @@ describe('onReading: the calls read so far, while reading', () => {
     expect(reading.connections).toEqual([]);
     expect(JSON.stringify(analysis.report)).toBe(JSON.stringify((await analyzeBytes(file)).report));
   });
+});
+
+describe('the early reports on every capture of the corpus', () => {
+  const ROOT = path.resolve(import.meta.dirname, '../..');
+  const files: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(pcap|pcapng|cap|gz)$/.test(e.name)) files.push(p);
+    }
+  };
+  for (const d of ['test/captures', 'public/samples', 'test/repro']) walk(path.join(ROOT, d));
+
+  it(`${files.length} captures (real, lab and fuzzing reproducers): every callback on, the final report unchanged, each early report serialisable and contract-shaped`, async () => {
+    expect(files.length).toBeGreaterThan(90);
+    let early = 0;
+    for (const f of files) {
+      const bytes = new Uint8Array(readFileSync(f));
+      const plainRun = await analyzeBytes(bytes).catch((e: unknown) => e);
+      async function* chunks(): AsyncGenerator<InputChunk> {
+        for (let at = 0; at < bytes.length; at += 16384) yield { bytes: bytes.subarray(at, Math.min(at + 16384, bytes.length)), end: Math.min(at + 16384, bytes.length) };
+      }
+      const seen: Report[] = [];
+      const take = (r: Report) => seen.push(plain(r) as Report);
+      const withEarly = await analyzeChunks(chunks(), bytes.length, { listedFrom: 1, readingSnapshotAt: { ms: 0, messages: 1 }, onReading: take, onRead: take, onListed: take }).catch((e: unknown) => e);
+      if (plainRun instanceof Error) {
+        // Not a capture: the same refusal either way, and nothing shown early.
+        expect(withEarly, f).toBeInstanceOf(Error);
+        expect((withEarly as Error).message, f).toBe(plainRun.message);
+        continue;
+      }
+      expect(withEarly, f).not.toBeInstanceOf(Error);
+      expect(JSON.stringify((withEarly as Awaited<ReturnType<typeof analyzeBytes>>).report), f).toBe(JSON.stringify((plainRun as Awaited<ReturnType<typeof analyzeBytes>>).report));
+      for (const r of seen) {
+        expect(checkReport(r), f).toEqual([]);
+        expect(r.findings, f).toEqual([]);
+      }
+      early += seen.length;
+    }
+    expect(early).toBeGreaterThan(100);
+  }, 120_000);
 });
