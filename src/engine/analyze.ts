@@ -478,7 +478,7 @@ function judge(pass: CapturePass, modelled: Modelled, report: Report): void {
  */
 function writeReport(pass: CapturePass, read: ReadCapture, modelled: Modelled, columns: MessageColumns): Report {
   const { messages } = pass;
-  const { model, rtpStreams, icmp } = modelled;
+  const { model, connections, rtpStreams, icmp } = modelled;
   // The model's marks into the message columns written after the pass.
   const annotations = model.annotations;
   for (const m of messages) annotate(columns, m.index, annotations.at(m.index));
@@ -503,7 +503,7 @@ function writeReport(pass: CapturePass, read: ReadCapture, modelled: Modelled, c
     ...quality[i]!,
   }));
 
-  const frame = reportFrame(pass, read, columns, read.transport.connections());
+  const frame = reportFrame(pass, read, columns, connections);
   return {
     version: REPORT_VERSION,
     generator: GENERATOR,
