@@ -266,7 +266,7 @@ class CapturePass {
     const same = parsed.ok && parsed.message.raw.length === p.bytes.length && !parsed.message.raw.includes('\uFFFD');
     const raw = same ? parsed.message.raw : textDecoder.decode(p.bytes);
     const captureNotes = p.notes || p.incomplete ? [...(p.notes ?? []), ...(p.incomplete ? [`incomplete: ${p.incomplete}`] : [])] : undefined;
-    if (parsed.ok && captureNotes) parsed.message.notes.push(...captureNotes);
+    if (parsed.ok && captureNotes) parsed.message.notes = [...parsed.message.notes, ...captureNotes];
     this.messages.push({
       index: this.messages.length,
       frame: p.frame,

@@ -21,6 +21,6 @@ export function parsedAgain(m: CapturedMessage): SipMessage | null {
   if (m.parseError !== null) return null;
   const r = parseSipText(m.raw);
   if (!r.ok) return null;
-  if (m.captureNotes) r.message.notes.push(...m.captureNotes);
+  if (m.captureNotes) r.message.notes = [...r.message.notes, ...m.captureNotes];
   return r.message;
 }

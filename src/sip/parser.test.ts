@@ -226,6 +226,28 @@ describe('notes on oddities', () => {
     if (!r.ok) return;
     expect(Array.from(r.message.body, (c) => c.charCodeAt(0))).toEqual([0x00, 0xff, 0x80, 0x0a]);
   });
+  it('shares a repeated Via, Contact or route line between messages, with each message noting its own unreadable values', () => {
+    const invite = ['INVITE sip:bob@192.0.2.20 SIP/2.0', 'Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKshare1, SIP/2.0/UDP proxy.example.com;branch=z9hG4bKshare0', 'Via: SIP/2.0/TCP 198.51.100.1;branch=z9hG4bKshareX', 'From: <sip:alice@example.com>;tag=a1', 'To: <sip:bob@example.com>', 'Call-ID: share-1', 'CSeq: 1 INVITE', 'Max-Forwards: 70', 'Contact: <sip:alice@192.0.2.10:5060>, not a uri', 'Record-Route: <sip:proxy.example.com;lr>', 'Content-Length: 0', '', ''].join('\r\n');
+    const ringing = ['SIP/2.0 180 Ringing', 'Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKshare1, SIP/2.0/UDP proxy.example.com;branch=z9hG4bKshare0', 'From: <sip:alice@example.com>;tag=a1', 'To: <sip:bob@example.com>;tag=b1', 'Call-ID: share-1', 'CSeq: 1 INVITE', 'Contact: <sip:alice@192.0.2.10:5060>, not a uri', 'Record-Route: <sip:proxy.example.com;lr>', 'Content-Length: 0', '', ''].join('\r\n');
+    const a = req(invite);
+    const b = res(ringing);
+    // Two Via lines: one list of three, in order; the response's one line gives the first two.
+    expect(a.via.map((v) => v.branch)).toEqual(['z9hG4bKshare1', 'z9hG4bKshare0', 'z9hG4bKshareX']);
+    expect(b.via.map((v) => v.branch)).toEqual(['z9hG4bKshare1', 'z9hG4bKshare0']);
+    expect(b.via[0]).toBe(a.via[0]);
+    // One line each: the same list, not a copy.
+    expect(b.contact).toBe(a.contact);
+    expect(b.recordRoute).toBe(a.recordRoute);
+    expect(a.contact.map((c) => c.uri?.host)).toEqual(['192.0.2.10']);
+    // The second message read the line from the cache and still says what it could not read.
+    for (const m of [a, b]) expect(m.notes).toContain("Contact value 'not a uri' has no readable URI");
+    // A message with nothing to note shares one frozen empty list.
+    const clean = res(ringing.replace(', not a uri', ''));
+    expect(clean.notes).toEqual([]);
+    expect(Object.isFrozen(clean.notes)).toBe(true);
+    expect(() => (clean.notes as string[]).push('x')).toThrow();
+  });
+
   it('finds SDP inside multipart/mixed', () => {
     const body = `--b1\r\nContent-Type: application/sdp\r\n\r\n${SDP}\r\n--b1\r\nContent-Type: application/isup\r\n\r\nxx\r\n--b1--\r\n`;
     const m = ok(base(`Content-Type: multipart/mixed;boundary=b1\r\nContent-Length: ${body.length}\r\n`, body));
