@@ -155,9 +155,12 @@ export class AnnotationTable {
   }
 }
 
-/** The list at its exact length (a copy), or the list itself when it is empty. */
+/** The model's empty lists: one, frozen (nothing changes the lists once the model is complete). */
+const EMPTY: never[] = Object.freeze([]) as unknown as never[];
+
+/** The list at its exact length (a copy), or the one empty list. */
 function fit<T>(list: T[]): T[] {
-  return list.length === 0 ? list : list.slice();
+  return list.length === 0 ? EMPTY : list.slice();
 }
 
 /**

@@ -36,8 +36,6 @@ export const TIMER_B_MS = 64 * T1_MS;
 
 export interface Transaction {
   id: number;
-  /** The matching key (per hop, see the module comment). */
-  key: string;
   /** Method of the request that opened it (an ACK for a non-2xx stays in its INVITE transaction). */
   method: string;
   branch: string | null;
@@ -183,9 +181,10 @@ export class TransactionBuilder {
 
   private open(c: CapturedMessage, m: SipMessage, key: string, rfc2543: boolean, method: string): Transaction {
     const t = topViaKey(m);
+    // The matching key (per hop, see the module comment) stays in the builder's map only: a
+    // transaction kept it once, at ~160 bytes of concatenated string each.
     const tx: Transaction = {
       id: this.transactions.length,
-      key,
       method,
       branch: t.branch,
       rfc2543,
