@@ -24,7 +24,7 @@
 
 import type { Endpoint, Transport } from '../capture/types.ts';
 import { endpointKey } from '../capture/types.ts';
-import type { CapturedMessage, SipMessage, Via } from './types.ts';
+import type { CapturedMessage, SipMessage } from './types.ts';
 import { isReliableTransport } from './addresses.ts';
 import { epText, fromTag, sentByKey, toTag } from './modelutil.ts';
 
@@ -122,50 +122,46 @@ function topViaKey(m: SipMessage): { branch: string | null; sentBy: string | nul
   return { branch, sentBy: sentByKey(v), cookie: branch !== null && branch.startsWith(MAGIC_COOKIE) };
 }
 
-/**
- * RFC 3261 transaction keys by top Via and method, one string each. Messages that carry the same
- * Via value share its parse (parser.ts), so a request and its responses usually ask with the same
- * Via: they get the same key string, whose hash is already known, instead of building and hashing
- * a new one per message. Local to one model build.
- */
-type KeyCache = WeakMap<Via, Map<string, string>>;
-
-/** The transaction key of a message for a given method (ACK is looked up as INVITE). */
-function keyFor(m: SipMessage, c: CapturedMessage, method: string, cache: KeyCache): { key: string; rfc2543: boolean } {
-  const v = m.via[0];
-  if (v !== undefined && v.branch !== null && v.branch.startsWith(MAGIC_COOKIE)) {
-    let byMethod = cache.get(v);
-    if (byMethod === undefined) cache.set(v, (byMethod = new Map()));
-    let key = byMethod.get(method);
-    if (key === undefined) byMethod.set(method, (key = `3261|${v.branch}|${sentByKey(v)}|${method}`));
-    return { key, rfc2543: false };
-  }
-  const t = topViaKey(m);
-  const viaText = t.sentBy === null ? `${epText(c.src)}>${epText(c.dst)}` : `${t.sentBy};branch=${t.branch ?? ''}`;
-  return {
-    key: `2543|${m.callId ?? ''}|${m.cseq?.seq ?? ''}|${method}|${fromTag(m) ?? ''}|${viaText}`,
-    rfc2543: true,
-  };
+/** The top Via's branch when it has the RFC 3261 magic cookie (the §17.2.3 key applies), else null. */
+function cookieBranch(m: SipMessage): string | null {
+  const b = m.via[0]?.branch ?? null;
+  return b !== null && b.startsWith(MAGIC_COOKIE) ? b : null;
 }
 
-/** One distinct transmission on a transaction's hop: what was sent (method or status), from where to where. */
-interface Transmission {
-  what: string | number;
-  tag: string;
-  seq: number;
-  src: string;
-  dst: string;
-  first: number;
+/** The RFC 2543 fallback key of a message for a given method (branch missing or without the cookie). */
+function key2543(m: SipMessage, c: CapturedMessage, method: string): string {
+  const t = topViaKey(m);
+  const viaText = t.sentBy === null ? `${epText(c.src)}>${epText(c.dst)}` : `${t.sentBy};branch=${t.branch ?? ''}`;
+  return `2543|${m.callId ?? ''}|${m.cseq?.seq ?? ''}|${method}|${fromTag(m) ?? ''}|${viaText}`;
 }
 
 /** Builds transactions in one pass over the messages in capture order. */
 export class TransactionBuilder {
   readonly transactions: Transaction[] = [];
   readonly annotations: TransactionAnnotation[] = [];
-  private readonly byKey = new Map<string, number>();
-  private readonly keys: KeyCache = new WeakMap();
-  /** Per transaction id: the distinct transmissions seen on it (a handful), with their first index. */
-  private readonly seen: Array<Transmission[] | undefined> = [];
+  /**
+   * RFC 3261 transactions by top-Via branch (a handful per branch: the INVITE, its CANCEL, …),
+   * told apart by sent-by and method (§17.2.3), both interned strings: no key string is built
+   * per message, and the builder's lookup state is a few bytes per transaction.
+   */
+  private readonly byBranch = new Map<string, number[]>();
+  /** RFC 2543 transactions by their fallback key (key2543). */
+  private readonly by2543 = new Map<string, number>();
+  /**
+   * The distinct transmissions seen on each transaction's hop, as one flat table (a handful per
+   * transaction) instead of a list and an object per transmission: what was sent (method or
+   * status), the To tag, the CSeq number, source and destination, the first index, and the next
+   * entry of the same transaction (−1: none). `seenHead`/`seenTail` by transaction id.
+   */
+  private readonly seenWhat: Array<string | number> = [];
+  private readonly seenTag: string[] = [];
+  private readonly seenSeq: number[] = [];
+  private readonly seenSrc: string[] = [];
+  private readonly seenDst: string[] = [];
+  private readonly seenFirst: number[] = [];
+  private readonly seenNext: number[] = [];
+  private readonly seenHead: number[] = [];
+  private readonly seenTail: number[] = [];
   /** Per first-transmission index: the members of its chain. */
   private readonly chainMembers = new Map<number, number[]>();
   private readonly messages: CapturedMessage[] = [];
@@ -179,10 +175,28 @@ export class TransactionBuilder {
     return ann;
   }
 
-  private open(c: CapturedMessage, m: SipMessage, key: string, rfc2543: boolean, method: string): Transaction {
+  /** The transaction a message belongs to for a given method (ACK is looked up as INVITE), if one is open. */
+  private find(m: SipMessage, c: CapturedMessage, method: string): Transaction | undefined {
+    const branch = cookieBranch(m);
+    if (branch === null) {
+      const id = this.by2543.get(key2543(m, c, method));
+      return id === undefined ? undefined : this.transactions[id];
+    }
+    const ids = this.byBranch.get(branch);
+    if (ids === undefined) return undefined;
+    const sentBy = sentByKey(m.via[0]!);
+    for (let k = 0; k < ids.length; k++) {
+      const tx = this.transactions[ids[k]!]!;
+      if (tx.method === method && tx.sentBy === sentBy) return tx;
+    }
+    return undefined;
+  }
+
+  private open(c: CapturedMessage, m: SipMessage, method: string): Transaction {
     const t = topViaKey(m);
-    // The matching key (per hop, see the module comment) stays in the builder's map only: a
-    // transaction kept it once, at ~160 bytes of concatenated string each.
+    const branch = cookieBranch(m);
+    const rfc2543 = branch === null;
+    // Matched per hop (see the module comment) through the builder's maps (byBranch, by2543).
     const tx: Transaction = {
       id: this.transactions.length,
       method,
@@ -214,7 +228,14 @@ export class TransactionBuilder {
       tx.server = c.src;
     }
     this.transactions.push(tx);
-    this.byKey.set(key, tx.id);
+    if (branch === null) this.by2543.set(key2543(m, c, method), tx.id);
+    else {
+      const ids = this.byBranch.get(branch);
+      if (ids === undefined) this.byBranch.set(branch, [tx.id]);
+      else ids.push(tx.id);
+    }
+    this.seenHead.push(-1);
+    this.seenTail.push(-1);
     return tx;
   }
 
@@ -227,17 +248,26 @@ export class TransactionBuilder {
   private repeatOf(tx: Transaction, what: string | number, tag: string, seq: number, c: CapturedMessage): number | null {
     const src = endpointKey(c.src);
     const dst = endpointKey(c.dst);
-    let list = this.seen[tx.id];
-    if (list === undefined) this.seen[tx.id] = list = [];
     let first: number | undefined;
-    for (const t of list) {
-      if (t.what === what && t.tag === tag && t.seq === seq && t.src === src && t.dst === dst) {
-        first = t.first;
+    for (let e = this.seenHead[tx.id]!; e >= 0; e = this.seenNext[e]!) {
+      if (this.seenWhat[e] === what && this.seenTag[e] === tag && this.seenSeq[e] === seq && this.seenSrc[e] === src && this.seenDst[e] === dst) {
+        first = this.seenFirst[e]!;
         break;
       }
     }
     if (first === undefined) {
-      list.push({ what, tag, seq, src, dst, first: c.index });
+      const e = this.seenWhat.length;
+      this.seenWhat.push(what);
+      this.seenTag.push(tag);
+      this.seenSeq.push(seq);
+      this.seenSrc.push(src);
+      this.seenDst.push(dst);
+      this.seenFirst.push(c.index);
+      this.seenNext.push(-1);
+      const tail = this.seenTail[tx.id]!;
+      if (tail < 0) this.seenHead[tx.id] = e;
+      else this.seenNext[tail] = e;
+      this.seenTail[tx.id] = e;
       return null;
     }
     const members = this.chainMembers.get(first);
@@ -252,9 +282,7 @@ export class TransactionBuilder {
     const seq = m.cseq?.seq ?? -1;
     if (method === 'ACK') {
       // ACK for a non-2xx final belongs to the INVITE transaction (§17.1.1.3); ACK for a 2xx is its own.
-      const k = keyFor(m, c, 'INVITE', this.keys);
-      const invId = this.byKey.get(k.key);
-      const inv = invId === undefined ? undefined : this.transactions[invId];
+      const inv = this.find(m, c, 'INVITE');
       if (inv && inv.finalStatus !== null && inv.finalStatus >= 300) {
         inv.acks.push(c.index);
         this.touch(inv, c);
@@ -262,20 +290,16 @@ export class TransactionBuilder {
         return { transaction: inv.id, retransmission: first !== null, retransmissionOf: first, ackForNon2xx: true };
       }
     }
-    const k = keyFor(m, c, method, this.keys);
-    const txId = this.byKey.get(k.key);
-    let tx = txId === undefined ? undefined : this.transactions[txId];
+    let tx = this.find(m, c, method);
     if (!tx) {
-      tx = this.open(c, m, k.key, k.rfc2543, method);
+      tx = this.open(c, m, method);
       tx.client = c.src;
       tx.server = c.dst;
       if (method === 'CANCEL') {
-        const invKey = keyFor(m, c, 'INVITE', this.keys).key;
-        const inv = this.byKey.get(invKey);
-        if (inv !== undefined) {
-          tx.cancels = inv;
-          const invTx = this.transactions[inv];
-          if (invTx && invTx.cancelledBy === null) invTx.cancelledBy = tx.id;
+        const invTx = this.find(m, c, 'INVITE');
+        if (invTx !== undefined) {
+          tx.cancels = invTx.id;
+          if (invTx.cancelledBy === null) invTx.cancelledBy = tx.id;
         }
       }
     } else if (tx.requests.length === 0) {
@@ -292,10 +316,7 @@ export class TransactionBuilder {
 
   private addResponse(c: CapturedMessage, m: SipMessage & { kind: 'response' }): TransactionAnnotation {
     const method = (m.cseq?.method ?? '').toUpperCase();
-    const k = keyFor(m, c, method, this.keys);
-    const txId = this.byKey.get(k.key);
-    const tx = txId === undefined ? this.open(c, m, k.key, k.rfc2543, method) : this.transactions[txId];
-    if (!tx) return { transaction: null, retransmission: false, retransmissionOf: null };
+    const tx = this.find(m, c, method) ?? this.open(c, m, method);
     tx.responses.push(c.index);
     this.touch(tx, c);
     if (m.status >= 200 && tx.finalIndex === null) {
