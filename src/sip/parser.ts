@@ -187,15 +187,16 @@ interface LineValues<T> {
   bad: string[];
   star: boolean;
 }
-function lineValues<T>(value: string, one: (v: string) => T | null, accept: (x: T) => boolean, starAllowed: boolean): LineValues<T> {
+function lineValues<T>(value: string, one: (v: string, alone: boolean) => T | null, accept: (x: T) => boolean, starAllowed: boolean): LineValues<T> {
   const parts = splitHeaderValues(value);
+  const alone = parts.length === 1;
   const list: T[] = [];
   let bad: string[] | null = null;
   let star = false;
   for (let k = 0; k < parts.length; k++) {
     const v = parts[k]!;
     if (starAllowed && v === '*') { star = true; continue; }
-    const x = one(v);
+    const x = one(v, alone);
     if (x !== null && accept(x)) list.push(x);
     else (bad ??= []).push(v);
   }
@@ -207,8 +208,10 @@ function lineValues<T>(value: string, one: (v: string) => T | null, accept: (x: 
  * shared (read-only, like its values) instead of a new array per message — an array grown by
  * push holds 17 slots, ~180 bytes, for the one Via most lines have.
  */
-const recentViaLine = new Recent(4096, (value: string) => lineValues(value, (v) => recentVia.get(v), () => true, false));
-const recentAddrLine = new Recent(4096, (value: string) => lineValues(value, (v) => recentNameAddr.get(v), (na) => na.uri !== null, true));
+// A line of one value is shared through the line cache already: its value is parsed as it is,
+// not looked up (and hashed) a second time; the values of a longer line go through the value caches.
+const recentViaLine = new Recent(4096, (value: string) => lineValues(value, (v, alone) => (alone ? parseVia(v) : recentVia.get(v)), () => true, false));
+const recentAddrLine = new Recent(4096, (value: string) => lineValues(value, (v, alone) => (alone ? parseNameAddr(v) : recentNameAddr.get(v)), (na) => na.uri !== null, true));
 
 /** A message's list of one header: the first line's shared list, later lines added into a copy. */
 function joined<T>(list: T[], more: T[]): T[] {
