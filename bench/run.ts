@@ -16,14 +16,14 @@ const sizes = arg > 0 ? process.argv[arg + 1]!.split(',') : ['10MB', '100MB', '1
 const files = await ensureBenchFiles(sizes);
 const root = path.resolve(import.meta.dirname, '..');
 const rows: string[] = [];
-rows.push('| capture | size (MB) | packets | SIP msgs | time (s) | CPU (s) | MB/s | packets/s | peak RSS (MB) | µs/SIP msg | RSS KB/SIP msg |');
-rows.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+rows.push('| capture | size (MB) | packets | SIP msgs | time (s) | CPU (s) | MB/s | packets/s | peak RSS (MB) | µs/SIP msg | RSS KB/SIP msg | live heap KB/SIP msg |');
+rows.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const f of files) {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(root, 'bench/child.ts'), f.file], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 20 });
-  const r = JSON.parse(out.trim().split('\n').pop()!) as { ms: number; cpuMs: number; maxRssKiB: number; packets: number; messages: number };
+  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(root, 'bench/child.ts'), f.file], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = JSON.parse(out.trim().split('\n').pop()!) as { ms: number; cpuMs: number; maxRssKiB: number; packets: number; messages: number; liveBytes: number | null };
   const s = r.ms / 1000;
   const mb = f.bytes / 1e6;
-  const row = `| ${f.name} | ${mb.toFixed(1)} | ${r.packets.toLocaleString('en')} | ${r.messages.toLocaleString('en')} | ${s.toFixed(2)} | ${(r.cpuMs / 1000).toFixed(2)} | ${(mb / s).toFixed(0)} | ${Math.round(r.packets / s).toLocaleString('en')} | ${(r.maxRssKiB / 1024).toFixed(0)} | ${r.messages > 1000 ? ((r.ms * 1000) / r.messages).toFixed(1) : '—'} | ${r.messages > 1000 ? ((r.maxRssKiB * 1.024) / r.messages).toFixed(2) : '—'} |`;
+  const row = `| ${f.name} | ${mb.toFixed(1)} | ${r.packets.toLocaleString('en')} | ${r.messages.toLocaleString('en')} | ${s.toFixed(2)} | ${(r.cpuMs / 1000).toFixed(2)} | ${(mb / s).toFixed(0)} | ${Math.round(r.packets / s).toLocaleString('en')} | ${(r.maxRssKiB / 1024).toFixed(0)} | ${r.messages > 1000 ? ((r.ms * 1000) / r.messages).toFixed(1) : '—'} | ${r.messages > 1000 ? ((r.maxRssKiB * 1.024) / r.messages).toFixed(2) : '—'} | ${r.messages > 1000 && r.liveBytes !== null ? (r.liveBytes / 1000 / r.messages).toFixed(2) : '—'} |`;
   rows.push(row);
   process.stdout.write(row + '\n');
 }

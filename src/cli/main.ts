@@ -71,7 +71,8 @@ export async function analyzeFile(path: string, options: Pick<AnalyzeOptions, 'k
   return (await analyzeFileFull(path, options)).report;
 }
 
-async function analyzeFileFull(path: string, options: Pick<AnalyzeOptions, 'keyLog' | 'onProgress' | 'memoryBudgetBytes'> = {}): Promise<Analysis> {
+/** The whole analysis of one file (report, messages, model), as the CLI runs it: the bench measures what it keeps alive. */
+export async function analyzeFileFull(path: string, options: Pick<AnalyzeOptions, 'keyLog' | 'onProgress' | 'memoryBudgetBytes'> = {}): Promise<Analysis> {
   const info = await stat(path);
   if (!info.isFile()) throw new NotACaptureError(`${path} is not a regular file`);
   const onProgress = options.onProgress;
