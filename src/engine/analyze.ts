@@ -131,7 +131,8 @@ export function memoryBudgetFor(heapLimit: number | undefined): number {
 /**
  * Heap per kept SIP message at the analysis's peak (the detectors running over the model),
  * measured as the smallest Node heap (--max-old-space-size) the bench captures are analysed in
- * whole: ~3.9 KB for the 464-byte messages of sip-dense (140,000 messages in 550 MB) and
+ * whole: ~3.9 KB for the 464-byte messages of sip-dense (140,000 messages in 550 MB; 520 MB since
+ * the parse shares its Via and address lists, still kept as the figure) and
  * ~3.8 KB for the 357-byte messages of sip-udp-100MB, where no value repeats between calls
  * (241,059 in 850–1,000 MB). The estimate keeps ~15% above both; the rest of the heap (40%, see
  * memoryBudgetFor) is for the report and everything else.
