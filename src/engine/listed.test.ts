@@ -10,6 +10,8 @@ import { analyzeBytes, analyzeChunks, LISTED_EARLY_MESSAGES } from './analyze.ts
 import type { InputChunk, Progress } from './analyze.ts';
 import type { Report } from '../report/report.ts';
 import { checkReport } from './contract.ts';
+import { columnsOf, markColumns, messageList, toColumns, withMarks } from '../report/message-table.ts';
+import type { MessageColumns } from '../report/message-table.ts';
 
 const bytes = new Uint8Array(readFileSync(path.resolve(import.meta.dirname, '../../public/samples/01-missing-ack/capture.pcap')));
 
@@ -98,6 +100,32 @@ describe('onListed: the call list before the diagnosis', () => {
     expect(analysis.report.messages.length).toBeLessThan(LISTED_EARLY_MESSAGES);
     expect(listed).toBe(0);
   });
+});
+
+describe('what crosses to the page at `listed`: only the model\'s marks', () => {
+  it.each(['test/captures/public/sngrep/aaa.pcap', 'public/samples/01-missing-ack/capture.pcap', 'test/captures/public/sngrep/ipv6frag.pcap'])(
+    '%s: the columns as read, with the mark columns of the listed report put in, are the listed messages',
+    async (file) => {
+      const data = new Uint8Array(readFileSync(path.resolve(import.meta.dirname, '../..', file)));
+      let read: MessageColumns | null = null;
+      let listed: ReturnType<typeof markColumns> | null = null;
+      let listedMessages: unknown = null;
+      await analyzeBytes(data, {
+        listedFrom: 1,
+        // What the worker posts: a copy of all the columns at `read`, of the mark columns at `listed`.
+        onRead: (r) => (read = toColumns(r.messages)),
+        onListed: (r) => {
+          listed = markColumns(columnsOf(r.messages)!);
+          listedMessages = plain({ messages: r.messages } as Report);
+        },
+      });
+      const merged = messageList(withMarks(read!, listed!));
+      expect(plain({ messages: merged } as Report)).toEqual(listedMessages);
+      // The marks did change something since `read` (else the test would prove nothing).
+      const before = plain({ messages: messageList(read!) } as Report);
+      expect(before).not.toEqual(listedMessages);
+    },
+  );
 });
 
 describe('onReading: the calls read so far, while reading', () => {

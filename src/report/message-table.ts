@@ -162,6 +162,24 @@ export function annotate(c: MessageColumns, i: number, a: { transaction: number 
   c.flags[i] = (c.flags[i]! & ~1) | (a?.retransmission ? 1 : 0);
 }
 
+/**
+ * The columns the model's marks change (`annotate`): all that differs between the columns of a
+ * report as read and the same report once the model is built, so all that crosses to the page
+ * again then (the other columns, ~20 of them, stay the page's own).
+ */
+export type MarkColumns = Pick<MessageColumns, 'transaction' | 'dialog' | 'retransmissionOf' | 'flags'>;
+
+/** A copy of the mark columns (to transfer while the columns stay in use). */
+export function markColumns(c: MessageColumns): MarkColumns {
+  return { transaction: c.transaction.slice(), dialog: c.dialog.slice(), retransmissionOf: c.retransmissionOf.slice(), flags: c.flags.slice() };
+}
+
+/** The columns as read with the model's marks put in: the rest is shared, not copied. */
+export function withMarks(c: MessageColumns, marks: MarkColumns): MessageColumns {
+  if (marks.transaction.length !== c.count) throw new Error(`marks for ${marks.transaction.length} messages, columns of ${c.count}`);
+  return { ...c, transaction: marks.transaction, dialog: marks.dialog, retransmissionOf: marks.retransmissionOf, flags: marks.flags };
+}
+
 /** Messages → columns. */
 export function toColumns(messages: readonly ReportMessage[]): MessageColumns {
   const behind = columnsOf(messages);

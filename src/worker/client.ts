@@ -8,7 +8,8 @@ import type { SipMessage } from '../sip/types.ts';
 import type { Bundle, BundleOptions, ViewInput } from '../share/bundle.ts';
 import type { SearchResult } from '../engine/search.ts';
 import type { StreamSelector } from '../media/extract.ts';
-import { messageList } from '../report/message-table.ts';
+import { messageList, withMarks } from '../report/message-table.ts';
+import type { MessageColumns } from '../report/message-table.ts';
 import { isWorkerEvent } from './protocol.ts';
 import type { WorkerEvent, WorkerRequest } from './protocol.ts';
 
@@ -113,6 +114,8 @@ export class EngineClient {
     const heapLimit = (performance as unknown as { memory?: { jsHeapSizeLimit?: number } }).memory?.jsHeapSizeLimit;
     /** The report of a `listed` event, which `diagnosed` then completes. */
     const listed: { current: OpenResult | null } = { current: null };
+    /** The message columns of the `read` event, which `listed` marks. */
+    let readColumns: MessageColumns | null = null;
     const { id, promise } = this.request<Extract<WorkerEvent, { kind: 'result' | 'diagnosed' }>>(
       (requestId) => ({
         kind: 'open',
@@ -125,11 +128,16 @@ export class EngineClient {
       }),
       onProgress,
       (ev) => {
-        const early = { report: { ...ev.report, messages: messageList(ev.messages) }, name: ev.name, elapsedMs: ev.elapsedMs };
         if (ev.kind === 'reading' || ev.kind === 'read') {
-          (ev.kind === 'reading' ? opts?.onReading : opts?.onRead)?.(early);
+          if (ev.kind === 'read') readColumns = ev.messages;
+          (ev.kind === 'reading' ? opts?.onReading : opts?.onRead)?.({ report: { ...ev.report, messages: messageList(ev.messages) }, name: ev.name, elapsedMs: ev.elapsedMs });
           return;
         }
+        // `listed` brings only the model's marks for the messages `read` brought.
+        // (Never without them: the engine calls onRead before onListed. If it did, the
+        // diagnosis that follows would end the open with an error: see below.)
+        if (readColumns === null) return;
+        const early = { report: { ...ev.report, messages: messageList(withMarks(readColumns, ev.marks)) }, name: ev.name, elapsedMs: ev.elapsedMs };
         listed.current = early;
         opts?.onListed?.(early);
       },

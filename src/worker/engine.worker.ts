@@ -17,7 +17,7 @@ import { decodeStream } from '../media/extract.ts';
 import { chunkBytes, readChunks } from '../capture/source.ts';
 import { plainSip } from '../sip/message.ts';
 import { parsedAgain, withoutParse } from '../engine/kept.ts';
-import { columnBuffers, toColumns } from '../report/message-table.ts';
+import { columnBuffers, columnsOf, markColumns, toColumns } from '../report/message-table.ts';
 import type { Report } from '../report/report.ts';
 import { isWorkerRequest } from './protocol.ts';
 import type { WorkerEvent, WorkerRequest } from './protocol.ts';
@@ -77,6 +77,12 @@ function postResult(requestId: number, report: Report, name: string, started: nu
  * diagnosis (`listed`, onListed); `diagnosed` follows.
  */
 function postEarly(kind: 'reading' | 'read' | 'listed', requestId: number, report: Report, name: string, started: number): void {
+  if (kind === 'listed') {
+    // The page has these messages since `read`: only the columns the model marked cross again.
+    const marks = markColumns(columnsOf(report.messages) ?? toColumns(report.messages));
+    post({ kind, requestId, report: { ...report, messages: [] }, marks, name, elapsedMs: performance.now() - started }, [marks.transaction.buffer, marks.dialog.buffer, marks.retransmissionOf.buffer, marks.flags.buffer]);
+    return;
+  }
   const messages = toColumns(report.messages);
   post({ kind, requestId, report: { ...report, messages: [] }, messages, name, elapsedMs: performance.now() - started }, columnBuffers(messages));
 }

@@ -4,7 +4,7 @@
  */
 import type { Progress } from '../engine/analyze.ts';
 import type { Finding, Report, ReportCall, ReportWarning } from '../report/report.ts';
-import type { MessageColumns } from '../report/message-table.ts';
+import type { MarkColumns, MessageColumns } from '../report/message-table.ts';
 import type { SipMessage } from '../sip/types.ts';
 import type { Bundle, BundleOptions, ViewInput } from '../share/bundle.ts';
 import type { SearchResult } from '../engine/search.ts';
@@ -40,10 +40,12 @@ export type WorkerEvent =
   | { kind: 'result'; requestId: number; report: Report; messages: MessageColumns; name: string; elapsedMs: number }
   /**
    * A large capture's report before its diagnosis (engine AnalyzeOptions.onListed): no findings
-   * and no verdicts yet, its messages as transferred columns. `diagnosed` follows instead of
-   * `result`, with only what the diagnosis wrote.
+   * and no verdicts yet. Its messages are those of the `read` event before it, in the same order:
+   * only the columns the model's marks changed cross (transferred), the page puts them into the
+   * columns it has (report/message-table.ts `withMarks`). `diagnosed` follows instead of `result`,
+   * with only what the diagnosis wrote.
    */
-  | { kind: 'listed'; requestId: number; report: Report; messages: MessageColumns; name: string; elapsedMs: number }
+  | { kind: 'listed'; requestId: number; report: Report; marks: MarkColumns; name: string; elapsedMs: number }
   /**
    * Earlier still (engine AnalyzeOptions.onRead): the calls as read, before the model — no
    * outcomes, RTP streams, hosts or findings yet. `listed` follows with the whole report but its findings.
