@@ -34,6 +34,9 @@ function collectGarbage(): void {
   }
 }
 
+/** From how many SIP messages the CLI collects garbage before the detectors run. */
+const COLLECT_BEFORE_DETECTORS_FROM = 20_000;
+
 const USAGE = `usage: sipladder analyze <capture-file> [<capture-file> …] [--json] [--pretty] [--keylog FILE]
   Reads a pcap or pcapng capture (optionally gzip-compressed) and prints its SIP analysis.
   Several files (taken at different points, e.g. both sides of a NAT) are lined up on one
@@ -81,8 +84,9 @@ export async function analyzeFileFull(path: string, options: Pick<AnalyzeOptions
     memoryBudgetBytes: memoryBudgetFor(getHeapStatistics().heap_size_limit),
     ...options,
     onProgress: (p) => {
-      // Before the detectors: the pass's and the model's garbage goes first (see collectGarbage).
-      if (p.stage === 'diagnosis' && !collected) {
+      // Before the detectors: the pass's and the model's garbage goes first (see collectGarbage),
+      // for a capture where it is worth a full collection (below, it is a few tens of MB).
+      if (p.stage === 'diagnosis' && !collected && p.messages >= COLLECT_BEFORE_DETECTORS_FROM) {
         collected = true;
         collectGarbage();
       }

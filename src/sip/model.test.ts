@@ -267,6 +267,27 @@ describe('retransmission chains', () => {
     ]);
   });
 
+  it('one fixed branch sent by several agents: a transaction each (RFC 3261 §17.2.3 adds sent-by), each answer in its own', () => {
+    // Some firmware sends one constant branch; the responses come after all the requests, so
+    // each lookup goes through the branch's shared entry, built before the answer arrives.
+    const agents = ['192.0.2.31:5060', '192.0.2.32:5060', '192.0.2.33:5060'];
+    const regs = agents.map((ua, i) =>
+      request({ method: 'REGISTER', uri: 'sip:example.com', via: `SIP/2.0/UDP ${ua};branch=z9hG4bKfixed`, from: `<sip:u${i}@example.com>;tag=r${i}`, to: `<sip:u${i}@example.com>`, callId: `reg-${i}`, cseq: 1, contact: `<sip:u${i}@${ua}>` }),
+    );
+    const f = flow();
+    regs.forEach((r, i) => f.send(agents[i]!, P, 'udp', i * 0.01, r));
+    regs.forEach((_, i) => f.send(P, agents[2 - i]!, 'udp', 0.1 + i * 0.01, reply(regs[2 - i]!, 200, 'OK', { toTag: `s${i}` })));
+    // The same agent's REGISTER again, same branch: a retransmission in its own transaction.
+    f.send(agents[1]!, P, 'udp', 0.5, regs[1]!);
+    const model = f.model();
+    expect(model.transactions.map((t) => [t.sentBy, t.requests, t.responses])).toEqual([
+      ['192.0.2.31:5060', [0], [5]],
+      ['192.0.2.32:5060', [1, 6], [4]],
+      ['192.0.2.33:5060', [2], [3]],
+    ]);
+    expect(model.annotations.toArray()[6]).toMatchObject({ transaction: 1, retransmission: true, retransmissionOf: 1 });
+  });
+
   it('RFC 2543 branch: Call-ID, CSeq, From tag and top Via key the transaction', () => {
     const inv = request(inviteSpec({ uri: 'sip:bob@203.0.113.20', via: 'SIP/2.0/UDP 192.0.2.10:5060' }));
     const f = flow().send(A, B, 'udp', 0, inv).send(A, B, 'udp', 0.5, inv).send(B, A, 'udp', 0.6, reply(inv, 486, 'Busy Here', { toTag: 'b1' }));

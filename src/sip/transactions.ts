@@ -128,6 +128,11 @@ function cookieBranch(m: SipMessage): string | null {
   return b !== null && b.startsWith(MAGIC_COOKIE) ? b : null;
 }
 
+/** The key of a transaction among those of one branch (a method is a token, without spaces: the last space splits the key). */
+function sentByMethod(sentBy: string, method: string): string {
+  return `${sentBy} ${method}`;
+}
+
 /** The RFC 2543 fallback key of a message for a given method (branch missing or without the cookie). */
 function key2543(m: SipMessage, c: CapturedMessage, method: string): string {
   const t = topViaKey(m);
@@ -140,11 +145,13 @@ export class TransactionBuilder {
   readonly transactions: Transaction[] = [];
   readonly annotations: TransactionAnnotation[] = [];
   /**
-   * RFC 3261 transactions by top-Via branch (a handful per branch: the INVITE, its CANCEL, …),
-   * told apart by sent-by and method (§17.2.3), both interned strings: no key string is built
-   * per message, and the builder's lookup state is a few bytes per transaction.
+   * RFC 3261 transactions by top-Via branch (§17.2.3: branch, sent-by, method). A branch has one
+   * transaction nearly always: then the entry is its id, checked against the transaction's own
+   * sent-by and method (interned strings), and no key string is built. A branch with more (an
+   * INVITE and its CANCEL; the same fixed branch sent by many agents, which some firmware does)
+   * gets a map by sent-by and method, so a lookup stays one step however many share it.
    */
-  private readonly byBranch = new Map<string, number[]>();
+  private readonly byBranch = new Map<string, number | Map<string, number>>();
   /** RFC 2543 transactions by their fallback key (key2543). */
   private readonly by2543 = new Map<string, number>();
   /**
@@ -182,14 +189,15 @@ export class TransactionBuilder {
       const id = this.by2543.get(key2543(m, c, method));
       return id === undefined ? undefined : this.transactions[id];
     }
-    const ids = this.byBranch.get(branch);
-    if (ids === undefined) return undefined;
+    const entry = this.byBranch.get(branch);
+    if (entry === undefined) return undefined;
     const sentBy = sentByKey(m.via[0]!);
-    for (let k = 0; k < ids.length; k++) {
-      const tx = this.transactions[ids[k]!]!;
-      if (tx.method === method && tx.sentBy === sentBy) return tx;
+    if (typeof entry === 'number') {
+      const tx = this.transactions[entry]!;
+      return tx.method === method && tx.sentBy === sentBy ? tx : undefined;
     }
-    return undefined;
+    const id = entry.get(sentByMethod(sentBy, method));
+    return id === undefined ? undefined : this.transactions[id];
   }
 
   private open(c: CapturedMessage, m: SipMessage, method: string): Transaction {
@@ -230,9 +238,17 @@ export class TransactionBuilder {
     this.transactions.push(tx);
     if (branch === null) this.by2543.set(key2543(m, c, method), tx.id);
     else {
-      const ids = this.byBranch.get(branch);
-      if (ids === undefined) this.byBranch.set(branch, [tx.id]);
-      else ids.push(tx.id);
+      const entry = this.byBranch.get(branch);
+      if (entry === undefined) this.byBranch.set(branch, tx.id);
+      else {
+        let map = entry;
+        if (typeof map === 'number') {
+          const other = this.transactions[map]!;
+          map = new Map([[sentByMethod(other.sentBy!, other.method), other.id]]);
+          this.byBranch.set(branch, map);
+        }
+        map.set(sentByMethod(tx.sentBy!, method), tx.id);
+      }
     }
     this.seenHead.push(-1);
     this.seenTail.push(-1);
