@@ -6,7 +6,9 @@
  * boundary and is JSON-serialisable.
  *
  * Read-only: the parser shares one parsed Via, name-addr, URI or SDP summary between all the
- * messages that carry the same value (parser.ts, `Recent`), so changing one would change them all.
+ * messages that carry the same value (parser.ts, `Recent`), and one Via, Contact or route list
+ * between the messages that repeat the line, so changing one would change them all (the lists are
+ * typed readonly; the tests deep-freeze every shared value).
  */
 
 import type { Endpoint, Transport } from '../capture/types.ts';
@@ -100,14 +102,14 @@ export interface SdpMedia {
 
 export interface SipMessageBase {
   headers: SipHeader[];
-  via: Via[];
+  via: readonly Via[];
   from: NameAddr | null;
   to: NameAddr | null;
-  contact: NameAddr[];
+  contact: readonly NameAddr[];
   /** True for `Contact: *`. */
   contactStar: boolean;
-  recordRoute: NameAddr[];
-  route: NameAddr[];
+  recordRoute: readonly NameAddr[];
+  route: readonly NameAddr[];
   callId: string | null;
   cseq: CSeq | null;
   contentLength: number | null;
@@ -116,7 +118,7 @@ export interface SipMessageBase {
   body: string;
   sdp: SdpSummary | null;
   /** Tolerated oddities, in plain words (e.g. "Content-Length 300 but body has 120 bytes"). */
-  notes: string[];
+  notes: readonly string[];
   /** The full message text (start line, headers, body). */
   raw: string;
   /** Byte length of the header part (up to and including the blank line). */
