@@ -104,10 +104,15 @@ export function linkMedia(streams: RtpStreamStats[], sdp: SdpEndpoint[]): MediaM
   const rtcpAt = new Map<string, number[]>();
   sdp.forEach((s, i) => {
     if (s.address === '0.0.0.0' || s.address === '::') return;
+    // Appended in place: a copy per SDP made many SDPs announcing one address and port quadratic.
     const k = key(s.address, s.port);
-    rtpAt.set(k, [...(rtpAt.get(k) ?? []), i]);
+    const at = rtpAt.get(k);
+    if (at) at.push(i);
+    else rtpAt.set(k, [i]);
     const kc = key(s.address, s.rtcpPort);
-    rtcpAt.set(kc, [...(rtcpAt.get(kc) ?? []), i]);
+    const atc = rtcpAt.get(kc);
+    if (atc) atc.push(i);
+    else rtcpAt.set(kc, [i]);
   });
   const pick = (cands: number[] | undefined, t: number): number | null => {
     if (!cands || cands.length === 0) return null;
