@@ -93,7 +93,8 @@ export interface Call {
 export interface CallInput {
   messages: CapturedMessage[];
   transactions: Transaction[];
-  annotations: Array<{ transaction: number | null }>;
+  /** Each message's transaction (the model's annotation table). */
+  annotations: { transactionOf(i: number): number | null };
   dialogs: Dialog[];
   dialogOf: (number | null)[];
   chains: RetransmissionChain[];
@@ -229,8 +230,8 @@ function buildOne(id: number, callId: string, idx: number[], input: CallInput & 
     const mm = sip === null ? undefined : sip.kind === 'request' ? sip.method : sip.cseq?.method;
     if (mm) methods.add(mm.toUpperCase());
     if (firstReq === null && sip?.kind === 'request') firstReq = sip;
-    const t = annotations[i]?.transaction;
-    if (t !== null && t !== undefined) txSet.add(t);
+    const t = annotations.transactionOf(i);
+    if (t !== null) txSet.add(t);
     transportSet.add(c.transport);
     seenHosts.add(c.src.ip);
     seenHosts.add(c.dst.ip);

@@ -450,7 +450,7 @@ export class DialogBuilder {
    * created (the confirmed one when forked), end early dialogs whose INVITE another branch
    * answered, and time out BYEs never answered within 64·T1.
    */
-  finish(captureEndUs: number, annotations: Array<{ transaction: number | null }>): void {
+  finish(captureEndUs: number, annotations: { transactionOf(i: number): number | null }): void {
     for (const p of this.pending.values()) {
       const ds = p.dialogs.map((id) => this.dialogs[id]).filter((d): d is Dialog => d !== undefined);
       if (ds.length === 0) continue;
@@ -469,8 +469,8 @@ export class DialogBuilder {
       // The initial request's transactions: every message in them without a dialog joins the owner.
       const txs = new Set<number>();
       for (const i of p.copies) {
-        const t = annotations[i]?.transaction;
-        if (t !== null && t !== undefined) txs.add(t);
+        const t = annotations.transactionOf(i);
+        if (t !== null) txs.add(t);
       }
       for (const t of txs) {
         const tx = this.transactions[t];

@@ -22,7 +22,7 @@ import type { MediaModel } from './media.ts';
 import { inDialogHop, initialRequestHop, responseHop, sameAsInviteHop } from './routing.ts';
 import type { DialogRouteState, HopCheck } from './routing.ts';
 import { TransactionBuilder } from './transactions.ts';
-import type { RetransmissionChain, Transaction, TransactionAnnotation } from './transactions.ts';
+import type { RetransmissionChain, Transaction } from './transactions.ts';
 import { normalizeHost, sameEndpoint } from './addresses.ts';
 import { toTag } from './modelutil.ts';
 import { callOutcome } from './outcome.ts';
@@ -265,22 +265,24 @@ export function buildModel(input: ModelInput): SipModel {
   const captureEndUs = captureEnd(input);
   const tb = new TransactionBuilder();
   const db = new DialogBuilder(tb.transactions);
-  const anns: TransactionAnnotation[] = [];
-  for (const c of messages) {
-    const a = tb.add(c);
-    anns[c.index] = a;
-    db.add(c, a.transaction, a.ackForNon2xx === true);
-  }
-  db.finish(captureEndUs, anns);
-  const chains = tb.chains();
+  // Each message's transaction marks go into the integer columns as they are made: the
+  // annotation objects die young instead of living (and being copied) through the whole build.
   const annotations = new AnnotationTable(messages.length);
   for (const c of messages) {
+    const a = tb.add(c);
     const i = c.index;
-    const a = anns[i];
-    if (!a || !(i >= 0 && i < annotations.length)) continue;
-    if (a.transaction !== null) annotations.transaction[i] = a.transaction;
-    if (a.retransmissionOf !== null) annotations.retransmissionOf[i] = a.retransmissionOf;
-    annotations.flags[i] = (a.retransmission ? RETRANSMISSION : 0) | (a.ackForNon2xx === true ? ACK_FOR_NON2XX : 0);
+    if (i >= 0 && i < annotations.length) {
+      if (a.transaction !== null) annotations.transaction[i] = a.transaction;
+      if (a.retransmissionOf !== null) annotations.retransmissionOf[i] = a.retransmissionOf;
+      annotations.flags[i] = (a.retransmission ? RETRANSMISSION : 0) | (a.ackForNon2xx === true ? ACK_FOR_NON2XX : 0);
+    }
+    db.add(c, a.transaction, a.ackForNon2xx === true);
+  }
+  db.finish(captureEndUs, annotations);
+  const chains = tb.chains();
+  for (const c of messages) {
+    const i = c.index;
+    if (!(i >= 0 && i < annotations.length)) continue;
     const d = db.dialogOf[i];
     if (d !== undefined && d !== null) annotations.dialog[i] = d;
   }
@@ -295,7 +297,7 @@ export function buildModel(input: ModelInput): SipModel {
   const calls = buildCalls({
     messages,
     transactions: tb.transactions,
-    annotations: anns,
+    annotations,
     dialogs: db.dialogs,
     dialogOf: db.dialogOf,
     chains,

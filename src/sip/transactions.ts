@@ -143,7 +143,8 @@ function key2543(m: SipMessage, c: CapturedMessage, method: string): string {
 /** Builds transactions in one pass over the messages in capture order. */
 export class TransactionBuilder {
   readonly transactions: Transaction[] = [];
-  readonly annotations: TransactionAnnotation[] = [];
+  /** Per message index: its transaction's id (−1: none), for the chains. */
+  private readonly txOf: number[] = [];
   /**
    * RFC 3261 transactions by top-Via branch (§17.2.3: branch, sent-by, method). A branch has one
    * transaction nearly always: then the entry is its id, checked against the transaction's own
@@ -178,7 +179,7 @@ export class TransactionBuilder {
     const m = c.sip;
     let ann: TransactionAnnotation = { transaction: null, retransmission: false, retransmissionOf: null };
     if (m) ann = m.kind === 'request' ? this.addRequest(c, m) : this.addResponse(c, m);
-    this.annotations[c.index] = ann;
+    this.txOf[c.index] = ann.transaction ?? -1;
     return ann;
   }
 
@@ -353,8 +354,8 @@ export class TransactionBuilder {
       if (!members || members.length < 2) continue;
       const c0 = this.messages[first];
       const m0 = c0?.sip;
-      const txId = this.annotations[first]?.transaction;
-      if (!c0 || !m0 || txId === null || txId === undefined) continue;
+      const txId = this.txOf[first];
+      if (!c0 || !m0 || txId === undefined || txId < 0) continue;
       const times = members.map((i) => this.messages[i]?.timeUs ?? 0);
       const intervalsMs: number[] = [];
       for (let i = 1; i < times.length; i++) intervalsMs.push(((times[i] ?? 0) - (times[i - 1] ?? 0)) / 1000);
