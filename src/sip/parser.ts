@@ -200,16 +200,18 @@ function lineValues<T>(value: string, one: (v: string, alone: boolean) => T | nu
     if (x !== null && accept(x)) list.push(x);
     else (bad ??= []).push(v);
   }
-  return { list: list.slice(), bad: bad ?? [], star };
+  // At its exact length: kept (shared) for as long as a message holds it.
+  return { list: list.slice(), bad: bad ?? NO_BAD, star };
 }
+const NO_BAD: string[] = Object.freeze([]) as unknown as string[];
 /**
  * Whole Via, Contact, Route and Record-Route lines and their lists: a response repeats its
  * request's Via line, each message of a dialog its Contact and route lines, so the list itself is
  * shared (read-only, like its values) instead of a new array per message — an array grown by
- * push holds 17 slots, ~180 bytes, for the one Via most lines have.
+ * push holds 17 slots, ~180 bytes, for the one Via most lines have. A line of one value is
+ * shared through this cache already: its value is parsed as it is, not looked up (and hashed) a
+ * second time; the values of a longer line go through the value caches.
  */
-// A line of one value is shared through the line cache already: its value is parsed as it is,
-// not looked up (and hashed) a second time; the values of a longer line go through the value caches.
 const recentViaLine = new Recent(4096, (value: string) => lineValues(value, (v, alone) => (alone ? parseVia(v) : recentVia.get(v)), () => true, false));
 const recentAddrLine = new Recent(4096, (value: string) => lineValues(value, (v, alone) => (alone ? parseNameAddr(v) : recentNameAddr.get(v)), (na) => na.uri !== null, true));
 
