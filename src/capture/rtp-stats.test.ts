@@ -134,6 +134,21 @@ describe('RFC 3550 A.8: interarrival jitter', () => {
     // D: 0, +4 ms, −4 ms → J = 4/16 = 0.25, then (15·0.25 + 4)/16
     expect(s!.quality!.jitterMaxMs).toBeCloseTo((15 * 0.25 + 4) / 16, 9);
   });
+
+  it('an address announced twice (a re-INVITE) uses the last rtpmap of each payload type', () => {
+    const pk: Array<[number, Uint8Array]> = [0, 1, 2, 3].map((i) => [T0 + i * 20_000, rtp(i, i * 960, { pt: 111 })]);
+    const twice = (second: string) => (t: RtpTracker) => {
+      t.announceCodecs(B, 4000, [{ payload: 0, codec: 'PCMU/8000' }, { payload: 111, codec: 'opus/48000/2' }]);
+      t.announceCodecs(B, 4000, [{ payload: 111, codec: second }]);
+    };
+    expect(run(pk, twice('L16/16000'))[0]!.quality!.clockRate).toBe(16000);
+    expect(run(pk, twice('opus/48000/2'))[0]!.quality!.clockRate).toBe(48000);
+    // Past the list's bound the address gets its table, and the last mapping still wins.
+    const many = (t: RtpTracker) => {
+      for (let k = 0; k < 40; k++) t.announceCodecs(B, 4000, [{ payload: 111, codec: k % 2 ? 'opus/48000/2' : 'L16/16000' }]);
+    };
+    expect(run(pk, many)[0]!.quality!.clockRate).toBe(48000);
+  });
 });
 
 describe('per-second series', () => {

@@ -112,17 +112,29 @@ export function validRtcp(d: Uint8Array, off: number, end: number): boolean {
   return n > 0 && o === end;
 }
 
+/** An SDP `a=rtpmap`: payload type → "NAME/RATE[/channels]". */
+export interface RtpMap {
+  readonly payload: number;
+  readonly codec: string;
+}
+
+/** How many rtpmaps an address's list holds before it becomes its PayloadTable. */
+const MERGED_RTPMAPS = 64;
+
 export class RtpTracker {
   private readonly bySsrc = new Map<number, RtpStream>();
   private readonly all: RtpStream[] = [];
   /** Clock rates and telephone-event PTs, from RFC 3551 and the SDP rtpmaps announced so far. */
   readonly payloads = new PayloadTable();
   /**
-   * Per announced "ip|port" (RTP port): the rtpmaps of the SDP that announced it, as a short list
-   * until a stream needs them, then as the PayloadTable built from that list (a table is 1.6 KB:
-   * built for every SDP of a signalling-only capture it was most of the model's memory).
+   * Per announced "ip|port" (RTP port): the rtpmaps of the SDP that announced it, as a list until
+   * a stream needs them, then as the PayloadTable built from that list (a table is 1.6 KB: built
+   * for every SDP of a signalling-only capture it was most of the model's memory). The list is the
+   * SDP summary's own (its entries shared by every body that repeats the line); a second
+   * announcement of the address appends to a copy. Replayed in order, the last mapping of a
+   * payload type wins, as `map()` overwrites.
    */
-  private readonly tables = new Map<string, PayloadTable | Array<{ pt: number; codec: string }>>();
+  private readonly tables = new Map<string, PayloadTable | readonly RtpMap[]>();
   private readonly rtcp = new RtcpReports();
   private candidates = 0;
   /** Last stream hit per destination port: packets of a known stream skip the Map lookup. */
@@ -147,19 +159,26 @@ export class RtpTracker {
    * rates for jitter, RFC 4733 events. Like Wireshark, a stream uses the rtpmaps of the SDP that
    * announced its destination (else its source); streams nobody announced use every rtpmap seen.
    */
-  announceCodec(ip: string | null, port: number, pt: number, codec: string): void {
-    this.payloads.map(pt, codec);
+  announceCodecs(ip: string | null, port: number, codecs: readonly RtpMap[]): void {
+    if (codecs.length === 0) return;
+    for (const c of codecs) this.payloads.map(c.payload, c.codec);
     if (ip === null || port <= 0 || port > 65535) return;
     const k = `${ip}|${port}`;
     const t = this.tables.get(k);
-    if (t === undefined) this.tables.set(k, [{ pt, codec }]);
-    else if (t instanceof PayloadTable) t.map(pt, codec);
-    else {
-      // Only the last mapping of a payload type counts (map() overwrites): keep one per type.
-      const i = t.findIndex((e) => e.pt === pt);
-      if (i >= 0) t.splice(i, 1);
-      t.push({ pt, codec });
-    }
+    if (t === undefined) this.tables.set(k, codecs);
+    else if (t instanceof PayloadTable) for (const c of codecs) t.map(c.payload, c.codec);
+    else if (t.length + codecs.length > MERGED_RTPMAPS) {
+      // Announced again and again (re-INVITEs of a long call): the table, no longer list.
+      const built = new PayloadTable();
+      for (const e of t) built.map(e.payload, e.codec);
+      for (const c of codecs) built.map(c.payload, c.codec);
+      this.tables.set(k, built);
+    } else this.tables.set(k, t.concat(codecs));
+  }
+
+  /** One `a=rtpmap` (see announceCodecs). */
+  announceCodec(ip: string | null, port: number, pt: number, codec: string): void {
+    this.announceCodecs(ip, port, [{ payload: pt, codec }]);
   }
 
   private tableFor(dst: string, dport: number, src: string, sport: number): PayloadTable {
@@ -172,7 +191,7 @@ export class RtpTracker {
     const t = this.tables.get(k);
     if (t === undefined || t instanceof PayloadTable) return t;
     const built = new PayloadTable();
-    for (const e of t) built.map(e.pt, e.codec);
+    for (const e of t) built.map(e.payload, e.codec);
     this.tables.set(k, built);
     return built;
   }

@@ -24,6 +24,7 @@ import type {
 } from './types.ts';
 import { endpoint } from './types.ts';
 import { RtpTracker } from './rtp.ts';
+import type { RtpMap } from './rtp.ts';
 import { TcpTracker } from './tcp.ts';
 import type { TlsSession } from './tls.ts';
 import { SctpDirection } from './sctp.ts';
@@ -117,9 +118,9 @@ export class TransportDecoder {
     this.rtp.announce(ip, port);
   }
 
-  /** SDP `a=rtpmap` payload type → "NAME/RATE": clock rates for RTP jitter, RFC 4733 events. */
-  announceCodec(ip: string | null, port: number, pt: number, codec: string): void {
-    this.rtp.announceCodec(ip, port, pt, codec);
+  /** The `a=rtpmap` lines of the media announced at ip:port: clock rates for RTP jitter, RFC 4733 events. */
+  announceCodecs(ip: string | null, port: number, codecs: readonly RtpMap[]): void {
+    this.rtp.announceCodecs(ip, port, codecs);
   }
 
   end(): void {

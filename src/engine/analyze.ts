@@ -287,7 +287,7 @@ class CapturePass {
     if (parsed.ok && parsed.message.sdp && this.transport) {
       for (const m of parsed.message.sdp.media) {
         if (m.connection && m.port > 0) this.transport.announceMedia(m.connection, m.port, 'rtp');
-        for (const c of m.codecs) this.transport.announceCodec(m.connection, m.port, c.payload, c.codec);
+        this.transport.announceCodecs(m.connection, m.port, m.codecs);
       }
     }
   };

@@ -264,6 +264,12 @@ export function buildHosts(messages: CapturedMessage[]): HostsModel {
     p.ips.sort((x, y) => (byIp.get(x)?.id ?? 0) - (byIp.get(y)?.id ?? 0));
     return p;
   });
-  for (const h of hosts) h.ports.sort((a, b) => a - b);
+  for (const h of hosts) {
+    // At their length: grown by push, each list keeps room for 16 more, and an SBC's trace has a
+    // host per customer address.
+    h.ports = h.ports.sort((a, b) => a - b).slice();
+    h.agents = h.agents.slice();
+    h.advertised = h.advertised.slice();
+  }
   return { hosts, proposals, refused };
 }

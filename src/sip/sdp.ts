@@ -14,6 +14,7 @@
 
 import { parse } from 'sdp-transform';
 import type { SdpMedia, SdpSummary } from './types.ts';
+import { intern } from './intern.ts';
 
 type Direction = SdpMedia['direction'];
 
@@ -24,6 +25,8 @@ const MEDIA = /^(\w*) (\d*) ([\w/]*)(?: (.*))?/;
 const RTPMAP = /^rtpmap:(\d*) ([\w\-.]*)(?:\s*\/(\d*)(?:\s*\/(\S*))?)?/;
 const RTCP = /^rtcp:(\d*)(?: (\S*) IP(\d) (\S*))?/;
 const DIRECTION = /^(sendrecv|recvonly|sendonly|inactive)/;
+/** The direction names as constants: the expression's match is a fresh string per body. */
+const DIRECTIONS: Record<string, Direction> = { sendrecv: 'sendrecv', recvonly: 'recvonly', sendonly: 'sendonly', inactive: 'inactive' };
 
 /** A number written canonically ("8000", not "08000" or ""), as sdp-transform reads numbers. */
 const canonical = (v: string): boolean => v !== '' && String(Number(v)) === v;
@@ -58,7 +61,33 @@ function payloadTypes(list: string | undefined): number[] {
     }
     i = e + 1;
   }
-  return out;
+  // At its length: grown by push, a list keeps room for 16 more, and it is kept per SDP body.
+  return out.slice();
+}
+
+type Codec = SdpMedia['codecs'][number];
+/**
+ * One codec entry per distinct a=rtpmap line ("rtpmap:0 PCMU/8000"), shared by every SDP body
+ * that repeats the line: bodies differ (session ids, ports), their rtpmap lines mostly do not.
+ * Bounded: past the limit it starts over. Null when the line is not an rtpmap sdp-transform reads.
+ */
+const codecEntries = new Map<string, Codec | null>();
+const CODEC_ENTRIES = 4096;
+
+function codecEntry(line: string): Codec | null {
+  const hit = codecEntries.get(line);
+  if (hit !== undefined) return hit;
+  const m = RTPMAP.exec(line);
+  let entry: Codec | null = null;
+  if (m && canonicalDigits(m[1]!)) {
+    let codec = m[2]!;
+    if (m[3] !== undefined) codec += `/${m[3]}`;
+    if (m[4] !== undefined && m[4] !== '') codec += `/${m[4]}`;
+    entry = { payload: Number(m[1]), codec };
+  }
+  if (codecEntries.size >= CODEC_ENTRIES) codecEntries.clear();
+  codecEntries.set(line, entry);
+  return entry;
 }
 
 /**
@@ -68,7 +97,7 @@ function payloadTypes(list: string | undefined): number[] {
 function address(ip: string | undefined): string | null {
   if (!ip || canonical(ip)) return null;
   const slash = ip.indexOf('/');
-  return slash >= 0 ? ip.slice(0, slash) : ip;
+  return intern(slash >= 0 ? ip.slice(0, slash) : ip);
 }
 
 interface MediaDraft { media: SdpMedia; connection: string | undefined; direction: Direction | null; rtcp: string | undefined }
@@ -103,7 +132,7 @@ export function summariseSdp(body: string): SdpSummary | null {
           const payloads = payloadTypes(m[4]);
           const port = m[2]!;
           cur = {
-            media: { type: t, port: canonicalDigits(port) ? Number(port) : 0, protocol: m[3]!, connection: null, payloads, codecs: [], direction: 'sendrecv', rtcpPort: null },
+            media: { type: intern(t), port: canonicalDigits(port) ? Number(port) : 0, protocol: intern(m[3]!), connection: null, payloads, codecs: [], direction: 'sendrecv', rtcpPort: null },
             connection: undefined,
             direction: null,
             rtcp: undefined,
@@ -119,32 +148,27 @@ export function summariseSdp(body: string): SdpSummary | null {
       } else if (type === 111 /* o */) {
         if (!inMedia) {
           const m = ORIGIN.exec(body.slice(i + 2, e));
-          if (m) origin = { username: m[1]!, sessionId: m[2]!, sessionVersion: Number(m[3]) || 0, address: m[6]! };
+          if (m) origin = { username: intern(m[1]!), sessionId: m[2]!, sessionVersion: Number(m[3]) || 0, address: intern(m[6]!) };
         }
       } else if (type === 97 /* a */ && (inMedia ? cur !== null : true)) {
         const c0 = body.charCodeAt(i + 2);
         if (c0 === 114 /* r */ && inMedia) {
           const line = body.slice(i + 2, e);
           if (line.startsWith('rtpmap:')) {
-            const m = RTPMAP.exec(line);
-            if (m && canonicalDigits(m[1]!)) {
-              let codec = m[2]!;
-              if (m[3] !== undefined) codec += `/${m[3]}`;
-              if (m[4] !== undefined && m[4] !== '') codec += `/${m[4]}`;
-              cur!.media.codecs.push({ payload: Number(m[1]), codec });
-            }
+            const entry = codecEntry(line);
+            if (entry) cur!.media.codecs.push(entry);
           } else if (line.startsWith('rtcp:')) {
             const m = RTCP.exec(line);
             if (m) cur!.rtcp = m[1];
           } else {
             const m = DIRECTION.exec(line);
-            if (m) cur!.direction = m[1] as Direction;
+            if (m) cur!.direction = DIRECTIONS[m[1]!]!;
           }
         } else if (c0 === 115 /* s */ || c0 === 105 /* i */ || c0 === 114 /* r */) {
           const m = DIRECTION.exec(body.slice(i + 2, e));
           if (m) {
-            if (!inMedia) sessionDirection = m[1] as Direction;
-            else cur!.direction = m[1] as Direction;
+            if (!inMedia) sessionDirection = DIRECTIONS[m[1]!]!;
+            else cur!.direction = DIRECTIONS[m[1]!]!;
           }
         }
       }
@@ -153,13 +177,14 @@ export function summariseSdp(body: string): SdpSummary | null {
     i = e + (body.charCodeAt(e) === 13 && body.charCodeAt(e + 1) === 10 ? 2 : 1);
   }
   const connection = address(sessionIp);
-  const media: SdpMedia[] = [];
-  for (const d of drafts) {
+  // Each list at its length (map sizes it; push leaves room for 16 more): they are kept per body.
+  const media = drafts.map((d): SdpMedia => {
     d.media.connection = address(d.connection) ?? connection;
     d.media.direction = d.direction ?? sessionDirection ?? 'sendrecv';
     d.media.rtcpPort = d.rtcp !== undefined && canonicalDigits(d.rtcp) ? Number(d.rtcp) : null;
-    media.push(d.media);
-  }
+    d.media.codecs = d.media.codecs.slice();
+    return d.media;
+  });
   if (!origin && connection === null && media.length === 0) return null;
   return { origin, connection, media };
 }

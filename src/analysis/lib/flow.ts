@@ -472,6 +472,14 @@ function buildDialogs(calls: Map<string, Msg[]>): { dialogs: Dialog[]; dialogOf:
       d.calleeUa = endpointKey(d.calleeUaEp);
       const firstOk = d.oks[0];
       if (firstOk) d.establishedT = firstOk.t;
+      // At their exact length: a list grown by push keeps room for 16 more (~150 bytes in Node),
+      // six lists per dialog, one dialog per call.
+      d.invites = d.invites.slice();
+      d.oks = d.oks.slice();
+      d.acks = d.acks.slice();
+      d.messages = d.messages.slice();
+      d.byes = d.byes.slice();
+      d.byeFinals = d.byeFinals.slice();
     }
   }
   return { dialogs, dialogOf: DIALOG_OF };

@@ -38,6 +38,11 @@ export function callMedia(ctx: DetectorContext): Map<string, CallMedia> {
     if (cid && s.kind === 'rtp') get(cid).streams.push({ s, i });
   });
   for (const e of ctx.model.media?.sdp ?? []) get(e.callId).sdp.push(e);
+  // At their length (push leaves room for 16 more): one pair of lists per call while the detectors run.
+  for (const c of out.values()) {
+    c.streams = c.streams.slice();
+    c.sdp = c.sdp.slice();
+  }
   cache.set(ctx.model, out);
   return out;
 }
