@@ -13,7 +13,14 @@ const CHUNK_CHARS = 1 << 20;
 /** Objects and arrays this deep are written member by member; deeper ones as one string. */
 const STREAM_DEPTH = 2;
 
-export async function writeJson(value: unknown, sink: TextSink, indent?: number): Promise<void> {
+/**
+ * For an array whose elements can write themselves: element i as JSON text, exactly what
+ * `JSON.stringify(array[i])` gives (used without indentation only). Null: the array is written as
+ * any other.
+ */
+export type ItemJson = (array: readonly unknown[]) => ((i: number) => string) | null;
+
+export async function writeJson(value: unknown, sink: TextSink, indent?: number, itemJson?: ItemJson): Promise<void> {
   const gap = indent !== undefined && indent > 0 ? ' '.repeat(Math.min(10, Math.floor(indent))) : '';
   let buf = '';
   const put = async (s: string): Promise<void> => {
@@ -22,6 +29,17 @@ export async function writeJson(value: unknown, sink: TextSink, indent?: number)
       const out = buf;
       buf = '';
       await sink(out);
+    }
+  };
+  /** Writes an array's elements by `item` (`itemJson`): no await between elements until a chunk is full. */
+  const putItems = async (length: number, item: (i: number) => string): Promise<void> => {
+    for (let i = 0; i < length; i++) {
+      buf += i === 0 ? item(i) : `,${item(i)}`;
+      if (buf.length >= CHUNK_CHARS) {
+        const out = buf;
+        buf = '';
+        await sink(out);
+      }
     }
   };
 
@@ -46,6 +64,12 @@ export async function writeJson(value: unknown, sink: TextSink, indent?: number)
         return;
       }
       await put('[');
+      const item = gap === '' && depth + 1 >= STREAM_DEPTH ? (itemJson?.(v) ?? null) : null;
+      if (item !== null) {
+        await putItems(v.length, item);
+        await put(']');
+        return;
+      }
       for (let i = 0; i < v.length; i++) {
         await put(i === 0 ? inner : `,${inner}`);
         const el: unknown = v[i];

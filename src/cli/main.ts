@@ -10,8 +10,10 @@ import { runInNewContext } from 'node:vm';
 import { analyzeChunks, memoryBudgetFor, NotACaptureError } from '../engine/analyze.ts';
 import type { Analysis, AnalyzeOptions, InputChunk } from '../engine/analyze.ts';
 import { mergeAnalyses } from '../engine/analyze-many.ts';
-import type { Report } from '../report/report.ts';
+import type { Report, ReportMessage } from '../report/report.ts';
+import { columnsOf, messageJson } from '../report/message-table.ts';
 import { writeJson } from './json-stream.ts';
+import type { ItemJson } from './json-stream.ts';
 
 /**
  * A full garbage collection, at two points where much of the heap has just become garbage but
@@ -109,6 +111,15 @@ export async function analyzeFiles(paths: readonly string[], options: Pick<Analy
   return mergeAnalyses(paths, parts).report;
 }
 
+/**
+ * The report's messages write themselves from their columns (`messageJson`: the same text, each
+ * distinct string escaped once, no object per message); any other array is written as usual.
+ */
+const messagesJson: ItemJson = (array) => {
+  const c = columnsOf(array as readonly ReportMessage[]);
+  return c === null || c.count !== array.length ? null : (i) => messageJson(c, i);
+};
+
 /** Writes to stdout; resolves once the text is handed to the OS (so a slow pipe holds us back). */
 function writeStdout(text: string): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -176,7 +187,7 @@ export async function main(argv: string[]): Promise<number> {
     const report = files.length === 1 ? await analyzeFile(path, opts) : await analyzeFiles(files, opts);
     collectGarbage();
     // The JSON is streamed as it is written (never one giant string), waiting for the pipe.
-    if (flags.has('--json')) await writeJson(report, writeStdout, flags.has('--pretty') ? 2 : undefined);
+    if (flags.has('--json')) await writeJson(report, writeStdout, flags.has('--pretty') ? 2 : undefined, messagesJson);
     else await writeStdout(summary(report));
     await writeStdout('\n');
     return 0;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeBytes } from '../engine/analyze.ts';
 import { analyzeMany } from '../engine/analyze-many.ts';
-import { columnBuffers, columnsOf, messageAt, messageList, rowFieldsAt, toColumns } from './message-table.ts';
+import { columnBuffers, columnsOf, messageAt, messageJson, messageList, rowFieldsAt, toColumns } from './message-table.ts';
 import type { ReportMessage } from './report.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -39,6 +39,8 @@ describe('messages as columns (worker → page)', () => {
         const m = messages[i]!;
         expect(messageAt(cols, i), `${name} message ${i}`).toStrictEqual(m);
         expect(JSON.stringify(messageAt(cols, i))).toBe(JSON.stringify(m));
+        // What the CLI writes, straight from the columns: the same text.
+        expect(messageJson(cols, i), `${name} message ${i} (JSON text)`).toBe(JSON.stringify(m));
         // What the call list reads, without the whole message: the same values.
         const lean = { index: m.index, timeUs: m.timeUs, src: m.src, dst: m.dst, transport: m.transport, cseq: m.cseq, ...(m.method !== undefined ? { method: m.method } : {}), ...(m.status !== undefined ? { status: m.status } : {}) };
         expect(rowFieldsAt(cols, i), `${name} message ${i} (row fields)`).toStrictEqual(lean);
@@ -53,6 +55,39 @@ describe('messages as columns (worker → page)', () => {
     expect(n).toBeGreaterThan(300);
     // The corpus reaches the odd fields, or this test would prove less than it says.
     for (const [k, v] of Object.entries(seen)) expect(v, k).toBeGreaterThan(0);
+  });
+
+  it('writes a message as JSON.stringify does, strings that need escaping and absent fields included', () => {
+    const odd = ['"quoted" \\ back', 'tab\tnew\nline\u0001', 'lone \ud800 surrogate', 'line sep \u2028 é ☎'];
+    const messages: Array<Omit<ReportMessage, 'time'> & { time: string }> = odd.map((text, i) => ({
+      index: i,
+      frame: i + 1,
+      firstFrame: i + 1,
+      frames: i === 2 ? [2, 3, 4] : [i + 1],
+      time: '',
+      timeUs: 1_700_000_000_000_000 + i * 1_000_001,
+      src: `${text}:5060`,
+      dst: '[2001:db8::1]:5061',
+      transport: 'udp',
+      connection: i === 1 ? 7 : null,
+      callId: i === 3 ? null : text,
+      cseq: i === 0 ? null : `1 ${text}`,
+      retransmission: i === 1,
+      encapsulation: i === 2 ? text : null,
+      startLine: text,
+      hasSdp: i === 3,
+      ...(i !== 0 ? { transaction: i === 1 ? null : i } : {}),
+      ...(i === 2 ? { dialog: 4, retransmissionOf: null } : {}),
+      ...(i % 2 === 0 ? { method: text } : { status: i === 3 ? -1 : 486, reason: text }),
+      ...(i === 3 ? { malformed: true } : i === 1 ? { malformed: false } : {}),
+      ...(i === 2 ? { capture: 1 } : {}),
+    }));
+    const cols = toColumns(messages as ReportMessage[]);
+    for (let i = 0; i < messages.length; i++) {
+      const text = JSON.stringify(messageAt(cols, i));
+      expect(messageJson(cols, i)).toBe(text);
+      expect(JSON.parse(text).startLine).toBe(odd[i]);
+    }
   });
 
   it('reads like the report array: index, length, iteration, array methods, JSON', async () => {

@@ -243,6 +243,50 @@ export function messageAt(c: MessageColumns, i: number): ReportMessage {
   return m;
 }
 
+/** Each string of the columns as JSON text (quoted and escaped), made when first written. */
+const quotedStrings = new WeakMap<MessageColumns, Array<string | undefined>>();
+
+/**
+ * Message i as JSON text, exactly `JSON.stringify(messageAt(c, i))` (keys in the same order,
+ * absent fields left out), without building the object: each distinct string of the columns is
+ * escaped once, not once per message that names it. The CLI writes a capture's messages this way.
+ */
+export function messageJson(c: MessageColumns, i: number): string {
+  let quoted = quotedStrings.get(c);
+  if (quoted === undefined) quotedStrings.set(c, (quoted = new Array<string | undefined>(c.strings.length)));
+  const q = (k: number): string => (k < 0 ? 'null' : (quoted[k] ??= JSON.stringify(c.strings[k]!)));
+  const flags = c.flags[i]!;
+  const fs = c.framesStart[i]!;
+  const fe = c.framesStart[i + 1]!;
+  let frames = '[';
+  for (let k = fs; k < fe; k++) frames += k === fs ? `${c.framesValues[k]!}` : `,${c.framesValues[k]!}`;
+  frames += ']';
+  const conn = c.connection[i]!;
+  let s = `{"index":${i},"frame":${c.frame[i]!},"firstFrame":${c.firstFrame[i]!},"frames":${frames},"time":"${isoMicros(c.timeUs[i]!)}","timeUs":${num(c.timeUs[i]!)},"src":${q(c.src[i]!)},"dst":${q(c.dst[i]!)},"transport":${q(c.transport[i]!)},"connection":${conn === NULL ? 'null' : conn},"callId":${q(c.callId[i]!)},"cseq":${q(c.cseq[i]!)},"retransmission":${(flags & 1) !== 0},"encapsulation":${q(c.encapsulation[i]!)},"startLine":${q(c.startLine[i]!)},"hasSdp":${(flags & 2) !== 0}`;
+  const tx = c.transaction[i]!;
+  if (tx !== ABSENT) s += `,"transaction":${tx === NULL ? 'null' : tx}`;
+  const dialog = c.dialog[i]!;
+  if (dialog !== ABSENT) s += `,"dialog":${dialog === NULL ? 'null' : dialog}`;
+  const rt = c.retransmissionOf[i]!;
+  if (rt !== ABSENT) s += `,"retransmissionOf":${rt === NULL ? 'null' : rt}`;
+  // A null method or reason is left out, as messageAt sets it undefined.
+  const method = c.method[i]!;
+  if (method >= 0) s += `,"method":${q(method)}`;
+  const status = c.status[i]!;
+  if (status !== ABSENT) s += `,"status":${status}`;
+  const reason = c.reason[i]!;
+  if (reason >= 0) s += `,"reason":${q(reason)}`;
+  if ((flags & 4) !== 0) s += `,"malformed":${(flags & 8) !== 0}`;
+  const capture = c.capture[i]!;
+  if (capture !== ABSENT) s += `,"capture":${capture}`;
+  return s + '}';
+}
+
+/** A number as JSON writes it (non-finite ones as null). */
+function num(n: number): string {
+  return Number.isFinite(n) ? String(n) : 'null';
+}
+
 /** What the call list reads of each message (view/call-rows.ts). */
 export type RowFields = Pick<ReportMessage, 'index' | 'method' | 'status' | 'src' | 'dst' | 'transport' | 'cseq' | 'timeUs'>;
 
