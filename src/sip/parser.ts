@@ -306,7 +306,8 @@ function parseBytes(bytes: Uint8Array): ParseResult {
     if (code.length !== 3) return fail(`status line ${quote(firstLine)} has a status code that is not three digits`);
     status = Number(code);
     if (status < 100 || status > 699) notes.push(`status code ${status} is outside 100–699`);
-    reason = firstLine.slice(ce).trim();
+    // One copy of each reason phrase ("OK", "Ringing"): kept per response, repeated by all.
+    reason = intern(firstLine.slice(ce).trim());
   } else {
     kind = 'request';
     const sp1 = indexOfWs(firstLine, 0);
@@ -321,7 +322,7 @@ function parseBytes(bytes: Uint8Array): ParseResult {
     if (sp1 <= 0 || sp2 < 0 || version.slice(0, 4).toUpperCase() !== 'SIP/') {
       return fail(`no SIP start line: first line is ${quote(firstLine)}`);
     }
-    method = firstLine.slice(0, sp1);
+    method = intern(firstLine.slice(0, sp1));
     if (!isToken(method)) return fail(`request line ${quote(firstLine)} has an invalid method`);
     requestUriRaw = firstLine.slice(sp1 + 1, sp2).trim();
     if (!requestUriRaw) return fail(`request line ${quote(firstLine)} has no Request-URI`);
@@ -461,7 +462,7 @@ function parseBytes(bytes: Uint8Array): ParseResult {
         break;
       }
       case 'Content-Type':
-        if (contentType === null) contentType = lines.value(k, text);
+        if (contentType === null) contentType = intern(lines.value(k, text));
         break;
       case 'Max-Forwards':
         seenMaxForwards = true;
@@ -510,6 +511,8 @@ function parseBytes(bytes: Uint8Array): ParseResult {
   if (kind === 'request') {
     const requestUri = recentUri.get(requestUriRaw);
     if (!requestUri) notes.push(`Request-URI ${quote(requestUriRaw)} could not be parsed`);
+    // The shared URI's text where it is the same text (a dialog's requests repeat their target).
+    else if (requestUri.raw === requestUriRaw) requestUriRaw = requestUri.raw;
     message = new ParsedRequest(
       method, requestUri, requestUriRaw, via, from, to, contact, contactStar, recordRoute, route,
       callId, cseq, contentLength, contentType, body, sdp, notes.length === 0 ? NO_NOTES : notes, raw, headerLength, lines,

@@ -23,6 +23,16 @@ export const detectRequestLoop: Detector = {
     const flow = getFlow(ctx.messages);
     const out: Finding[] = [];
     for (const [callId, list] of flow.calls) {
+      // Most calls cannot hold a loop: fewer requests than a loop's crossings and no 482/483.
+      // Said without building anything (this runs for every call).
+      let requests = 0;
+      let loopAnswer = false;
+      for (const x of list) {
+        if (x.isReq) {
+          if (!x.retransmission && !x.duplicate && x.method !== 'ACK') requests++;
+        } else if (x.status === 482 || x.status === 483) loopAnswer = true;
+      }
+      if (requests < LOOP_CROSSINGS && !loopAnswer) continue;
       // Requests by "method CSeq": every first transmission on every hop.
       const byReq = new Map<string, Msg[]>();
       for (const x of list) {

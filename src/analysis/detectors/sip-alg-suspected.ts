@@ -41,6 +41,16 @@ export const detectSipAlgSuspected: Detector = {
       if (!e.notes.includes(note)) e.notes.push(note);
     };
     for (const list of flow.txs) {
+      // Copies on both sides of a NAT, or nothing to compare: asked first without building
+      // anything, as most transactions are seen on one side only.
+      let lanSide = false;
+      let wanSide = false;
+      for (const x of list) {
+        if (!x.isReq || x.duplicate) continue;
+        if (!isPrivateLike(x.srcIp)) wanSide = true;
+        else if (!x.retransmission) lanSide = true;
+      }
+      if (!lanSide || !wanSide) continue;
       // Candidates: LAN-side copies (a: private source) and later WAN-side copies (b: public
       // source). Copies that look alike (duplicates of one packet, a load test's repeats) are the
       // same evidence: one per distinct look, at most MAX_VARIANTS each, so a transaction with
