@@ -15,7 +15,7 @@ import { normalizeHost } from './addr.ts';
 import type { CapturedMessage } from '../../sip/types.ts';
 import type { DetectorContext } from '../detector.ts';
 import type { Dialog, Flow } from './flow.ts';
-import { contactUri, getFlow, uriEndpoint } from './flow.ts';
+import { contactUri, dialogIps, getFlow, uriEndpoint } from './flow.ts';
 
 export interface ConnFacts {
   conn: ConnectionInfo;
@@ -163,7 +163,7 @@ function build(ctx: DetectorContext, flow: Flow): ConnIndex {
     }
     const end = d.endT ?? Infinity;
     // Candidate connections: those between two IPs of the dialog.
-    const ips = [...d.ips];
+    const ips = dialogIps(d);
     const candidates: ConnFacts[] = [];
     for (let i = 0; i < ips.length; i++) {
       for (let j = i; j < ips.length; j++) {

@@ -145,8 +145,6 @@ export interface Dialog {
   calleeUa: string;
   callerUaEp: Endpoint;
   calleeUaEp: Endpoint;
-  /** Every IP that sent or received a message of this dialog (initial INVITE included). */
-  ips: Set<string>;
 }
 
 export interface Flow {
@@ -416,14 +414,12 @@ function buildDialogs(calls: Map<string, Msg[]>): { dialogs: Dialog[]; dialogOf:
         calleeUa: '',
         callerUaEp: r.dstEp,
         calleeUaEp: r.srcEp,
-        ips: new Set(),
       };
       (created ??= []).push(d);
       dialogs.push(d);
     }
     if (!created) continue;
     const byKey = created.length > TX_SCAN ? new Map(created.map((d) => [dialogKey(d.callerTag, d.calleeTag), d])) : null;
-    for (const d of created) for (const i of d.invites) d.ips.add(i.srcIp).add(i.dstIp);
     // One pass over the call: each message with both tags belongs to the dialog of its tag pair.
     for (const x of list) {
       if (x.fromTag === null || x.toTag === null) continue;
@@ -431,7 +427,6 @@ function buildDialogs(calls: Map<string, Msg[]>): { dialogs: Dialog[]; dialogOf:
       if (!d) continue;
       d.messages.push(x);
       dialogOf.set(x, d);
-      d.ips.add(x.srcIp).add(x.dstIp);
       const inviteCseq = d.invites[0]?.cseq ?? null;
       const isInitial = inviteCseq === null ? true : x.cseq === inviteCseq;
       if (!x.isReq && x.method === 'INVITE' && x.status >= 200 && x.status < 300 && isInitial && x.fromTag === d.callerTag) d.oks.push(x);
@@ -483,6 +478,18 @@ function buildDialogs(calls: Map<string, Msg[]>): { dialogs: Dialog[]; dialogOf:
     }
   }
   return { dialogs, dialogOf: DIALOG_OF };
+}
+
+/**
+ * Every IP that sent or received a message of the dialog (initial INVITE included), in the order
+ * first seen: the INVITE copies, then the dialog's messages. Made when asked (one detector asks,
+ * for the dialogs over TCP/TLS), not kept per dialog.
+ */
+export function dialogIps(d: Dialog): string[] {
+  const ips = new Set<string>();
+  for (const i of d.invites) ips.add(i.srcIp).add(i.dstIp);
+  for (const x of d.messages) ips.add(x.srcIp).add(x.dstIp);
+  return [...ips];
 }
 
 // ---------------------------------------------------------------------------------------------
