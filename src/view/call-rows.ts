@@ -278,9 +278,11 @@ function callRow(index: number, callId: string, from: string | null, to: string 
     hasInvite,
     finalStatus: finalStatus ?? lastFinal,
     firstMessage,
-    methods,
-    statuses,
-    ips,
+    // At their length (grown by push, a list keeps room for 16 more): three per call row, and a
+    // page holds a row per call of the capture.
+    methods: methods.slice(),
+    statuses: statuses.slice(),
+    ips: ips.slice(),
     haystack: haystack.toLowerCase(),
     baseHaystack: '',
   };
