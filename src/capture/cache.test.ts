@@ -27,4 +27,14 @@ describe('PairCache', () => {
     expect(c.get(9, 8)).toBe(9008);
     expect(n).toBe(11);
   });
+
+  it('compares inner keys as a Map does: NaN finds NaN, -0 finds 0', () => {
+    let n = 0;
+    const c = new PairCache<string, number, number>(() => ++n);
+    const nan = c.get('a', NaN);
+    expect(c.get('a', NaN)).toBe(nan);
+    const zero = c.get('b', 0);
+    expect(c.get('b', -0)).toBe(zero);
+    expect(n).toBe(2);
+  });
 });

@@ -23,7 +23,8 @@ export class PairCache<A, B, V> {
       this.outer.set(a, { b, v, more: null });
       return v;
     }
-    if (slot.b === b) return slot.v;
+    // SameValueZero, as a Map compares keys (NaN equals NaN).
+    if (slot.b === b || (slot.b !== slot.b && b !== b)) return slot.v;
     let v = slot.more?.get(b);
     if (v === undefined) (slot.more ??= new Map()).set(b, (v = this.make(a, b)));
     return v;

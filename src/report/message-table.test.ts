@@ -83,10 +83,13 @@ describe('messages as columns (worker → page)', () => {
       ...(i === 2 ? { capture: 1 } : {}),
     }));
     const cols = toColumns(messages as ReportMessage[]);
+    // A string field missing (never written by the engine): left out, as JSON.stringify leaves out undefined.
+    cols.startLine[1] = -2;
+    cols.src[3] = -1;
     for (let i = 0; i < messages.length; i++) {
       const text = JSON.stringify(messageAt(cols, i));
       expect(messageJson(cols, i)).toBe(text);
-      expect(JSON.parse(text).startLine).toBe(odd[i]);
+      if (i !== 1) expect(JSON.parse(text).startLine).toBe(odd[i]);
     }
   });
 

@@ -262,7 +262,9 @@ export function messageJson(c: MessageColumns, i: number): string {
   for (let k = fs; k < fe; k++) frames += k === fs ? `${c.framesValues[k]!}` : `,${c.framesValues[k]!}`;
   frames += ']';
   const conn = c.connection[i]!;
-  let s = `{"index":${i},"frame":${c.frame[i]!},"firstFrame":${c.firstFrame[i]!},"frames":${frames},"time":"${isoMicros(c.timeUs[i]!)}","timeUs":${num(c.timeUs[i]!)},"src":${q(c.src[i]!)},"dst":${q(c.dst[i]!)},"transport":${q(c.transport[i]!)},"connection":${conn === NULL ? 'null' : conn},"callId":${q(c.callId[i]!)},"cseq":${q(c.cseq[i]!)},"retransmission":${(flags & 1) !== 0},"encapsulation":${q(c.encapsulation[i]!)},"startLine":${q(c.startLine[i]!)},"hasSdp":${(flags & 2) !== 0}`;
+  // src, dst, transport and startLine are always strings; were one missing, messageAt leaves it out.
+  const text = (name: string, k: number): string => (k < 0 ? '' : `,"${name}":${q(k)}`);
+  let s = `{"index":${i},"frame":${c.frame[i]!},"firstFrame":${c.firstFrame[i]!},"frames":${frames},"time":"${isoMicros(c.timeUs[i]!)}","timeUs":${num(c.timeUs[i]!)}${text('src', c.src[i]!)}${text('dst', c.dst[i]!)}${text('transport', c.transport[i]!)},"connection":${conn === NULL ? 'null' : conn},"callId":${q(c.callId[i]!)},"cseq":${q(c.cseq[i]!)},"retransmission":${(flags & 1) !== 0},"encapsulation":${q(c.encapsulation[i]!)}${text('startLine', c.startLine[i]!)},"hasSdp":${(flags & 2) !== 0}`;
   const tx = c.transaction[i]!;
   if (tx !== ABSENT) s += `,"transaction":${tx === NULL ? 'null' : tx}`;
   const dialog = c.dialog[i]!;
