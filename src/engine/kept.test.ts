@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeBytes } from './analyze.ts';
-import { parsedAgain, withoutParse } from './kept.ts';
+import { dropParse, parsedAgain } from './kept.ts';
 import { plainSip } from '../sip/message.ts';
 import { searchMessages } from './search.ts';
 
@@ -21,9 +21,11 @@ describe('an open capture keeps its messages without their parse', () => {
     let unparsed = 0;
     for (const p of [...samples, ...odd]) {
       const { messages } = await analyzeBytes(new Uint8Array(readFileSync(path.join(root, p))));
-      const kept = withoutParse(messages);
+      const parses = messages.map((m) => m.sip);
+      const kept = dropParse(messages);
+      expect(kept).toBe(messages);
       for (let i = 0; i < messages.length; i++) {
-        const before = messages[i]!;
+        const before = { ...messages[i]!, sip: parses[i]! };
         expect(kept[i]!.sip).toBeNull();
         const again = parsedAgain(kept[i]!);
         if (before.sip === null) {
@@ -44,6 +46,10 @@ describe('an open capture keeps its messages without their parse', () => {
 
   it('is searched as before (the header/body split comes from the text)', async () => {
     const { messages } = await analyzeBytes(new Uint8Array(readFileSync(path.join(root, 'public/samples/01-missing-ack/capture.pcap'))));
-    for (const q of ['192.168.1.10', 'Contact', 'm=audio', 'BYE']) expect(searchMessages(withoutParse(messages), q)).toEqual(searchMessages(messages, q));
+    const queries = ['192.168.1.10', 'Contact', 'm=audio', 'BYE'];
+    const parsed = queries.map((q) => searchMessages(messages, q));
+    dropParse(messages);
+    expect(messages.every((m) => m.sip === null)).toBe(true);
+    queries.forEach((q, i) => expect(searchMessages(messages, q)).toEqual(parsed[i]));
   });
 });

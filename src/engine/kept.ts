@@ -10,9 +10,16 @@
 import { parseSipText } from '../sip/parser.ts';
 import type { CapturedMessage, SipMessage } from '../sip/types.ts';
 
-/** The messages without their parse (`sip: null`; `parseError` still says which never parsed). */
-export function withoutParse(messages: readonly CapturedMessage[]): CapturedMessage[] {
-  return messages.map((m) => ({ ...m, sip: null }));
+/**
+ * Drops each message's parse in place (`sip: null`; `parseError` still says which never parsed)
+ * and returns the same list: for an analysis only its owner holds (the worker's, once its report
+ * is posted). In place, not copied: a copy of every message was made while the parses were
+ * still alive (480,000 objects on the 200 MB bench capture; the renderer's RSS when the
+ * diagnosis is done was 30–90 MB lower without it in two runs each, the peak within noise).
+ */
+export function dropParse(messages: CapturedMessage[]): CapturedMessage[] {
+  for (const m of messages) m.sip = null;
+  return messages;
 }
 
 /** The message's parse: the one it has, or the same one again from its text. */
