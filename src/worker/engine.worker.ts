@@ -106,8 +106,9 @@ function heapLimit(fromPage: number | undefined): number | undefined {
  * written, so its pages are never touched), asks for it. Without it V8, with the heap limit far
  * away, grows the heap for what comes next instead. On the bench's 200 MB signalling capture the
  * renderer's peak RSS went from 2,533–2,596 MB to 2,248–2,285 MB over five alternating runs of
- * each build (one more run of the nudged build peaked at 2.70 GB: V8 does not always follow), the
- * diagnosis no later. 96 MB buffers were not enough in Chromium, though they are in Node; nudging
+ * each build, the diagnosis no later; over all ~22 runs of nudged builds this session, about one
+ * in four still peaked at 2.56–2.70 GB (V8 does not always follow the hint), none of the unnudged
+ * ones below 2.45 GB. 96 MB buffers were not enough in Chromium, though they are in Node; nudging
  * twice more inside the model build did not lower the peak further. A runtime that refuses the
  * buffer gets no nudge.
  */
