@@ -9,7 +9,7 @@ import type { Detector } from '../detector.ts';
 import type { Finding } from '../../report/report.ts';
 import type { Msg } from '../lib/flow.ts';
 import { isPrivateLike } from '../lib/addr.ts';
-import { anyResponses, getFlow, legCopies, nattedSources, responsesTo, sawBothDirections } from '../lib/flow.ts';
+import { anyResponses, getFlow, isResponseTo, legCopies, nattedSources, responsesTo, sawBothDirections } from '../lib/flow.ts';
 import { duration, framesText, plural, uniqFrames } from '../lib/text.ts';
 
 const TIMER_B_US = 32_000_000;
@@ -35,9 +35,12 @@ export const detectInviteTimeout: Detector = {
       const legs: Array<{ first: Msg; copies: Msg[]; r408: Msg[]; lost: Msg[]; silent: boolean; trying: Msg[] }> = [];
       for (const inv of list) {
         if (!inv.isReq || inv.method !== 'INVITE' || inv.retransmission || inv.duplicate) continue;
+        // Most INVITEs ring: asked first without building the lists below (the same test as
+        // `resps.some(…)` on them).
+        if (inv.tx.some((r) => isResponseTo(r, inv) && backToSender(r, inv) && r.status > 100 && r.status < 200)) continue;
         // Only responses that reached the client count; ones sent elsewhere (wrong port) were lost.
         const allResps = responsesTo(flow, inv);
-        const resps = allResps.filter((r) => r.dst === inv.src || (inv.m.connection !== null && r.m.connection === inv.m.connection));
+        const resps = allResps.filter((r) => backToSender(r, inv));
         if (resps.some((r) => r.status > 100 && r.status < 200)) continue; // it rang: not a timeout of the request
         const finals = resps.filter((r) => r.status >= 200);
         if (finals.length === 0 && ackedAfter(inv)) continue; // a final existed, not captured
@@ -105,3 +108,8 @@ export const detectInviteTimeout: Detector = {
     return out;
   },
 };
+
+/** A response that came back to the INVITE's sender (its address, or its connection). */
+function backToSender(r: Msg, inv: Msg): boolean {
+  return r.dst === inv.src || (inv.m.connection !== null && r.m.connection === inv.m.connection);
+}

@@ -29,9 +29,27 @@ export const detectResponseToWrongPort: Detector = {
     const groups = new Map<string, Bad[]>();
     for (const resp of flow.msgs) {
       if (resp.isReq || resp.duplicate) continue;
+      // Asked first without building lists (this runs for every response): were there requests
+      // it answers (requestsAnswered: those sent to its source, else to its source's IP), and
+      // did one of them come from where it went?
+      let exact = false;
+      let exactFromDst = false;
+      let sameIp = false;
+      let sameIpFromDst = false;
+      for (const r of resp.tx) {
+        if (!r.isReq || r.method !== resp.method || r.t > resp.t) continue;
+        if (r.dst === resp.src) {
+          exact = true;
+          if (r.src === resp.dst) exactFromDst = true;
+        }
+        if (r.dstIp === resp.srcIp) {
+          sameIp = true;
+          if (r.src === resp.dst) sameIpFromDst = true;
+        }
+      }
+      if (!exact && !sameIp) continue;
+      if (exact ? exactFromDst : sameIpFromDst) continue;
       const reqs = requestsAnswered(flow, resp);
-      if (reqs.length === 0) continue;
-      if (reqs.some((r) => r.src === resp.dst)) continue;
       const req = reqs[reqs.length - 1]!;
       const v = req.topVia;
       let why: string;

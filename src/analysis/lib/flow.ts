@@ -17,6 +17,7 @@
  */
 import type { Endpoint, Transport } from '../../capture/types.ts';
 import { endpointKey } from '../../capture/types.ts';
+import { PairCache } from '../../capture/cache.ts';
 import { classifyAddress, defaultPort, isIpLiteral, isPrivateLike, maybeSpecial, normalizeHost } from './addr.ts';
 import type { CapturedMessage, NameAddr, SipMessage, SipUri, Via } from '../../sip/types.ts';
 
@@ -198,8 +199,13 @@ export function getFlow(messages: readonly CapturedMessage[]): Flow {
 }
 
 export function pairKey(a: string, b: string): string {
-  return a < b ? `${a}|${b}` : `${b}|${a}`;
+  return a < b ? pairKeys.get(a, b) : pairKeys.get(b, a);
 }
+/**
+ * One key string per pair of endpoints, however many messages ask: the detectors ask per
+ * message, and the endpoint texts are one string each, so the lookup hashes nothing new.
+ */
+const pairKeys = new PairCache<string, string, string>((a, b) => `${a}|${b}`);
 
 function tagOf(na: NameAddr | null): string | null {
   const t = na?.params['tag'];
@@ -505,7 +511,12 @@ export function requestsAnswered(_flow: Flow, resp: Msg): Msg[] {
 
 /** Responses (any copy) sent back to the sender of `req` by the node it was sent to. */
 export function responsesTo(_flow: Flow, req: Msg): Msg[] {
-  return req.tx.filter((r) => !r.isReq && r.method === req.method && r.t >= req.t && (r.src === req.dst || r.dstIp === req.srcIp || r.dst === req.src));
+  return req.tx.filter((r) => isResponseTo(r, req));
+}
+
+/** `responsesTo`'s test for one message of the request's transaction. */
+export function isResponseTo(r: Msg, req: Msg): boolean {
+  return !r.isReq && r.method === req.method && r.t >= req.t && (r.src === req.dst || r.dstIp === req.srcIp || r.dst === req.src);
 }
 
 /** Responses of the transaction seen anywhere in the capture (any leg). */

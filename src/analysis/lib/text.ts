@@ -13,7 +13,27 @@ export function ep(e: Endpoint): string {
 
 /** Sorted, deduplicated frame numbers. */
 export function uniqFrames(frames: Iterable<number>): number[] {
-  return [...new Set(frames)].filter((f) => Number.isFinite(f) && f > 0).sort((a, b) => a - b);
+  const out: number[] = [];
+  for (const f of frames) if (Number.isFinite(f) && f > 0) out.push(f);
+  // Most lists hold a handful of frames (one per finding, tens of thousands of findings): an
+  // insertion sort there, where Array.prototype.sort allocated ~1 KB per call.
+  if (out.length > 16) out.sort((a, b) => a - b);
+  else {
+    for (let i = 1; i < out.length; i++) {
+      const v = out[i]!;
+      let j = i - 1;
+      while (j >= 0 && out[j]! > v) {
+        out[j + 1] = out[j]!;
+        j--;
+      }
+      out[j + 1] = v;
+    }
+  }
+  // Sorted: a repeat is next to its first.
+  let n = 0;
+  for (let i = 0; i < out.length; i++) if (i === 0 || out[i] !== out[n - 1]) out[n++] = out[i]!;
+  out.length = n;
+  return out;
 }
 
 /** "frame 7", "frames 14–27" (when contiguous), "frames 3, 9 and 12", long lists shortened. */
