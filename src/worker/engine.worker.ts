@@ -109,8 +109,10 @@ function heapLimit(fromPage: number | undefined): number | undefined {
  * each build, the diagnosis no later; over all ~22 runs of nudged builds this session, about one
  * in four still peaked at 2.56–2.70 GB (V8 does not always follow the hint), none of the unnudged
  * ones below 2.45 GB. 96 MB buffers were not enough in Chromium, though they are in Node; nudging
- * twice more inside the model build did not lower the peak further. A runtime that refuses the
- * buffer gets no nudge.
+ * twice more inside the model build did not lower the peak further. Measured in Chromium and Node
+ * only. A runtime that refuses the buffer gets no nudge, after the collections V8 runs before it
+ * gives up an allocation (memory is tight then: a collection is what it needs); where it is
+ * granted, an OS that counts committed memory (Windows) counts it until that collection.
  */
 function nudgeCollection(): void {
   try {

@@ -17,7 +17,6 @@
  */
 import type { Endpoint, Transport } from '../../capture/types.ts';
 import { endpointKey } from '../../capture/types.ts';
-import { PairCache } from '../../capture/cache.ts';
 import { classifyAddress, defaultPort, isIpLiteral, isPrivateLike, maybeSpecial, normalizeHost } from './addr.ts';
 import type { CapturedMessage, NameAddr, SipMessage, SipUri, Via } from '../../sip/types.ts';
 
@@ -199,13 +198,8 @@ export function getFlow(messages: readonly CapturedMessage[]): Flow {
 }
 
 export function pairKey(a: string, b: string): string {
-  return a < b ? pairKeys.get(a, b) : pairKeys.get(b, a);
+  return a < b ? `${a}|${b}` : `${b}|${a}`;
 }
-/**
- * One key string per pair of endpoints, however many messages ask: the detectors ask per
- * message, and the endpoint texts are one string each, so the lookup hashes nothing new.
- */
-const pairKeys = new PairCache<string, string, string>((a, b) => `${a}|${b}`);
 
 function tagOf(na: NameAddr | null): string | null {
   const t = na?.params['tag'];
