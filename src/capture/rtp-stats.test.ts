@@ -129,7 +129,7 @@ describe('RFC 3550 A.8: interarrival jitter', () => {
 
   it('an rtpmap announced for the destination gives the clock rate (opus/48000)', () => {
     const pk: Array<[number, Uint8Array]> = [0, 1, 2, 3].map((i) => [T0 + i * 20_000 + (i === 2 ? 4000 : 0), rtp(i, i * 960, { pt: 111 })]);
-    const [s] = run(pk, (t) => t.announceCodec(B, 4000, 111, 'opus/48000/2'));
+    const [s] = run(pk, (t) => t.announceCodecs(B, 4000, [{ payload: 111, codec: 'opus/48000/2' }]));
     expect(s!.quality!.clockRate).toBe(48000);
     // D: 0, +4 ms, −4 ms → J = 4/16 = 0.25, then (15·0.25 + 4)/16
     expect(s!.quality!.jitterMaxMs).toBeCloseTo((15 * 0.25 + 4) / 16, 9);
@@ -180,7 +180,7 @@ describe('RFC 4733 telephone-events', () => {
       [T0 + 61_000, rtp(5, 160, { pt: 101, payload: ev(5, true, 480) })], // end packet repeated (§2.5.1.4)
       [T0 + 200_000, rtp(6, 1760, { pt: 101, marker: true, payload: ev(11, true, 800) })],
     ];
-    const [s] = run(packets, (t) => t.announceCodec(B, 4000, 101, 'telephone-event/8000'));
+    const [s] = run(packets, (t) => t.announceCodecs(B, 4000, [{ payload: 101, codec: 'telephone-event/8000' }]));
     expect(s!.quality!.dtmf).toEqual([
       { digit: '5', frame: 2, timeUs: T0 + 20_000, durationMs: 60 },
       { digit: '#', frame: 6, timeUs: T0 + 200_000, durationMs: 100 },

@@ -121,6 +121,13 @@ export interface RtpMap {
 /** How many rtpmaps an address's list holds before it becomes its PayloadTable. */
 const MERGED_RTPMAPS = 64;
 
+/** The PayloadTable of rtpmap lists replayed in order (the last mapping of a payload type wins). */
+function tableOf(...lists: ReadonlyArray<readonly RtpMap[]>): PayloadTable {
+  const table = new PayloadTable();
+  for (const list of lists) for (const e of list) table.map(e.payload, e.codec);
+  return table;
+}
+
 export class RtpTracker {
   private readonly bySsrc = new Map<number, RtpStream>();
   private readonly all: RtpStream[] = [];
@@ -167,18 +174,9 @@ export class RtpTracker {
     const t = this.tables.get(k);
     if (t === undefined) this.tables.set(k, codecs);
     else if (t instanceof PayloadTable) for (const c of codecs) t.map(c.payload, c.codec);
-    else if (t.length + codecs.length > MERGED_RTPMAPS) {
-      // Announced again and again (re-INVITEs of a long call): the table, no longer list.
-      const built = new PayloadTable();
-      for (const e of t) built.map(e.payload, e.codec);
-      for (const c of codecs) built.map(c.payload, c.codec);
-      this.tables.set(k, built);
-    } else this.tables.set(k, t.concat(codecs));
-  }
-
-  /** One `a=rtpmap` (see announceCodecs). */
-  announceCodec(ip: string | null, port: number, pt: number, codec: string): void {
-    this.announceCodecs(ip, port, [{ payload: pt, codec }]);
+    // Announced again and again (re-INVITEs of a long call): the table, no longer a list.
+    else if (t.length + codecs.length > MERGED_RTPMAPS) this.tables.set(k, tableOf(t, codecs));
+    else this.tables.set(k, t.concat(codecs));
   }
 
   private tableFor(dst: string, dport: number, src: string, sport: number): PayloadTable {
@@ -190,8 +188,7 @@ export class RtpTracker {
   private builtTable(k: string): PayloadTable | undefined {
     const t = this.tables.get(k);
     if (t === undefined || t instanceof PayloadTable) return t;
-    const built = new PayloadTable();
-    for (const e of t) built.map(e.payload, e.codec);
+    const built = tableOf(t);
     this.tables.set(k, built);
     return built;
   }

@@ -23,23 +23,23 @@ export type ItemJson = (array: readonly unknown[]) => ((i: number) => string) | 
 export async function writeJson(value: unknown, sink: TextSink, indent?: number, itemJson?: ItemJson): Promise<void> {
   const gap = indent !== undefined && indent > 0 ? ' '.repeat(Math.min(10, Math.floor(indent))) : '';
   let buf = '';
+  /** Hands the text so far to the sink once it is a chunk's worth (then wait for the sink). */
+  const flushWhenFull = (): Promise<void> | void => {
+    if (buf.length < CHUNK_CHARS) return;
+    const out = buf;
+    buf = '';
+    return sink(out);
+  };
   const put = async (s: string): Promise<void> => {
     buf += s;
-    if (buf.length >= CHUNK_CHARS) {
-      const out = buf;
-      buf = '';
-      await sink(out);
-    }
+    await flushWhenFull();
   };
   /** Writes an array's elements by `item` (`itemJson`): no await between elements until a chunk is full. */
   const putItems = async (length: number, item: (i: number) => string): Promise<void> => {
     for (let i = 0; i < length; i++) {
       buf += i === 0 ? item(i) : `,${item(i)}`;
-      if (buf.length >= CHUNK_CHARS) {
-        const out = buf;
-        buf = '';
-        await sink(out);
-      }
+      const wait = flushWhenFull();
+      if (wait) await wait;
     }
   };
 
