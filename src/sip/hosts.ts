@@ -22,6 +22,7 @@ import type { CapturedMessage } from './types.ts';
 import { classifyAddress, isIpLiteral, isPrivateLike, normalizeHost, sameHost } from './addresses.ts';
 import type { AddressClass } from './addresses.ts';
 import { headerValue, sentByKey } from './modelutil.ts';
+import { fit } from '../lib/lists.ts';
 
 export interface Host {
   id: number;
@@ -265,11 +266,10 @@ export function buildHosts(messages: CapturedMessage[]): HostsModel {
     return p;
   });
   for (const h of hosts) {
-    // At their length: grown by push, each list keeps room for 16 more, and an SBC's trace has a
-    // host per customer address.
-    h.ports = h.ports.sort((a, b) => a - b).slice();
-    h.agents = h.agents.slice();
-    h.advertised = h.advertised.slice();
+    // At their length (lib/lists.ts): an SBC's trace has a host per customer address.
+    h.ports = fit(h.ports.sort((a, b) => a - b));
+    h.agents = fit(h.agents);
+    h.advertised = fit(h.advertised);
   }
   return { hosts, proposals, refused };
 }

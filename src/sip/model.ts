@@ -10,6 +10,7 @@
 
 import type { ConnectionInfo, IcmpUnreachable, RtpStreamStats } from '../capture/types.ts';
 import type { ReportCall } from '../report/report.ts';
+import { fit } from '../lib/lists.ts';
 import type { CapturedMessage } from './types.ts';
 import { buildCalls } from './calls.ts';
 import type { Call } from './calls.ts';
@@ -153,14 +154,6 @@ export class AnnotationTable {
   toJSON(): MessageAnnotation[] {
     return this.toArray();
   }
-}
-
-/** The model's empty lists: one, frozen (nothing changes the lists once the model is complete). */
-const EMPTY: never[] = Object.freeze([]) as unknown as never[];
-
-/** The list at its exact length (a copy), or the one empty list. */
-function fit<T>(list: T[]): T[] {
-  return list.length === 0 ? EMPTY : list.slice();
 }
 
 /**

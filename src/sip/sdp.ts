@@ -15,6 +15,7 @@
 import { parse } from 'sdp-transform';
 import type { SdpMedia, SdpSummary } from './types.ts';
 import { intern } from './intern.ts';
+import { fit } from '../lib/lists.ts';
 
 type Direction = SdpMedia['direction'];
 
@@ -61,8 +62,7 @@ function payloadTypes(list: string | undefined): number[] {
     }
     i = e + 1;
   }
-  // At its length: grown by push, a list keeps room for 16 more, and it is kept per SDP body.
-  return out.slice();
+  return fit(out);
 }
 
 type Codec = SdpMedia['codecs'][number];
@@ -177,12 +177,12 @@ export function summariseSdp(body: string): SdpSummary | null {
     i = e + (body.charCodeAt(e) === 13 && body.charCodeAt(e + 1) === 10 ? 2 : 1);
   }
   const connection = address(sessionIp);
-  // Each list at its length (map sizes it; push leaves room for 16 more): they are kept per body.
+  // Each list at its length, kept per body (map sizes its own).
   const media = drafts.map((d): SdpMedia => {
     d.media.connection = address(d.connection) ?? connection;
     d.media.direction = d.direction ?? sessionDirection ?? 'sendrecv';
     d.media.rtcpPort = d.rtcp !== undefined && canonicalDigits(d.rtcp) ? Number(d.rtcp) : null;
-    d.media.codecs = d.media.codecs.slice();
+    d.media.codecs = fit(d.media.codecs);
     return d.media;
   });
   if (!origin && connection === null && media.length === 0) return null;

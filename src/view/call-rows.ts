@@ -17,6 +17,7 @@ import type { Finding, FindingKind, Report, ReportCall, Severity } from '../repo
 import { callIdAt, columnsOf, rowFieldsAt } from '../report/message-table.ts';
 import type { RowFields } from '../report/message-table.ts';
 import { endpointIp, shortUri } from './format.ts';
+import { fit } from '../lib/lists.ts';
 
 export interface CallRow {
   /** Position in report.calls. */
@@ -278,11 +279,10 @@ function callRow(index: number, callId: string, from: string | null, to: string 
     hasInvite,
     finalStatus: finalStatus ?? lastFinal,
     firstMessage,
-    // At their length (grown by push, a list keeps room for 16 more): three per call row, and a
-    // page holds a row per call of the capture.
-    methods: methods.slice(),
-    statuses: statuses.slice(),
-    ips: ips.slice(),
+    // At their length (lib/lists.ts): three per call row, a row per call of the capture.
+    methods: fit(methods),
+    statuses: fit(statuses),
+    ips: fit(ips),
     haystack: haystack.toLowerCase(),
     baseHaystack: '',
   };

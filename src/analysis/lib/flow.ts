@@ -17,6 +17,7 @@
  */
 import type { Endpoint, Transport } from '../../capture/types.ts';
 import { endpointKey } from '../../capture/types.ts';
+import { fit } from '../../lib/lists.ts';
 import { classifyAddress, defaultPort, isIpLiteral, isPrivateLike, maybeSpecial, normalizeHost } from './addr.ts';
 import type { CapturedMessage, NameAddr, SipMessage, SipUri, Via } from '../../sip/types.ts';
 
@@ -467,14 +468,13 @@ function buildDialogs(calls: Map<string, Msg[]>): { dialogs: Dialog[]; dialogOf:
       d.calleeUa = endpointKey(d.calleeUaEp);
       const firstOk = d.oks[0];
       if (firstOk) d.establishedT = firstOk.t;
-      // At their exact length: a list grown by push keeps room for 16 more (~150 bytes in Node),
-      // six lists per dialog, one dialog per call.
-      d.invites = d.invites.slice();
-      d.oks = d.oks.slice();
-      d.acks = d.acks.slice();
-      d.messages = d.messages.slice();
-      d.byes = d.byes.slice();
-      d.byeFinals = d.byeFinals.slice();
+      // At their length (lib/lists.ts): six lists per dialog, one dialog per call.
+      d.invites = fit(d.invites);
+      d.oks = fit(d.oks);
+      d.acks = fit(d.acks);
+      d.messages = fit(d.messages);
+      d.byes = fit(d.byes);
+      d.byeFinals = fit(d.byeFinals);
     }
   }
   return { dialogs, dialogOf: DIALOG_OF };

@@ -5,6 +5,7 @@
  */
 import type { Endpoint, RtpStreamStats } from '../../capture/types.ts';
 import { endpointKey } from '../../capture/types.ts';
+import { fit } from '../../lib/lists.ts';
 import { normalizeHost } from './addr.ts';
 import type { SdpEndpoint } from '../../sip/media.ts';
 import type { DetectorContext } from '../detector.ts';
@@ -38,10 +39,10 @@ export function callMedia(ctx: DetectorContext): Map<string, CallMedia> {
     if (cid && s.kind === 'rtp') get(cid).streams.push({ s, i });
   });
   for (const e of ctx.model.media?.sdp ?? []) get(e.callId).sdp.push(e);
-  // At their length (push leaves room for 16 more): one pair of lists per call while the detectors run.
+  // At their length (lib/lists.ts): one pair of lists per call while the detectors run.
   for (const c of out.values()) {
-    c.streams = c.streams.slice();
-    c.sdp = c.sdp.slice();
+    c.streams = fit(c.streams);
+    c.sdp = fit(c.sdp);
   }
   cache.set(ctx.model, out);
   return out;
