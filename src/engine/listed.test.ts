@@ -204,3 +204,25 @@ describe('the early reports on every capture of the corpus', () => {
     expect(early).toBeGreaterThan(100);
   }, 120_000);
 });
+
+describe('collectGarbage: where the runtime may collect', () => {
+  it('is called once, inside the model build (after the progress says "model", before "diagnosis"), for a large capture only', async () => {
+    const events: string[] = [];
+    const withIt = await analyzeBytes(bytes, {
+      listedFrom: 1,
+      collectGarbage: () => events.push('collect'),
+      onProgress: (p: Progress) => {
+        if (events.at(-1) !== p.stage) events.push(p.stage);
+      },
+    });
+    expect(events.filter((e) => e === 'collect')).toHaveLength(1);
+    expect(events.indexOf('collect')).toBeGreaterThan(events.indexOf('model'));
+    expect(events.indexOf('collect')).toBeLessThan(events.indexOf('diagnosis'));
+    // The builders dropped their working tables there; the report is the same as without it.
+    expect(JSON.stringify(withIt.report)).toBe(JSON.stringify((await analyzeBytes(bytes, { listedFrom: 1 })).report));
+
+    let small = 0;
+    await analyzeBytes(bytes, { collectGarbage: () => small++ });
+    expect(small).toBe(0);
+  });
+});

@@ -127,20 +127,31 @@ interface CalleeLearning {
 export class DialogBuilder {
   readonly dialogs: Dialog[] = [];
   /** Dialog id per message index. */
-  readonly dialogOf: (number | null)[] = [];
+  readonly dialogOf: (number | null)[];
   /** Snapshot of the sender's routing state for each in-dialog request. */
   readonly routeState = new Map<number, DialogRouteState>();
   /** Dialog ids per Call-ID (a Call-ID has a few; found by their tags). */
   private readonly byCallId = new Map<string, number[]>();
   private readonly pending = new Map<string, PendingInitial>();
-  private readonly messages: CapturedMessage[] = [];
+  private messages: CapturedMessage[];
   /** Parsed remote target and route set per dialog side (kept out of the plain-data model). */
-  private readonly parsed: Array<{ target: SipUri | null; routes: SipUri[] } | undefined> = [];
+  private parsed: Array<{ target: SipUri | null; routes: SipUri[] } | undefined> = [];
   /** Per dialog: the hosts (canonical text) that sent its responses. */
-  private readonly responderHosts: Array<Set<string> | undefined> = [];
-  private readonly learning: Array<CalleeLearning | undefined> = [];
+  private responderHosts: Array<Set<string> | undefined> = [];
+  private learning: Array<CalleeLearning | undefined> = [];
 
-  constructor(private readonly transactions: Transaction[]) {}
+  /**
+   * `capacity`: how many messages will be added. The two per-message tables are allocated at that
+   * length once, not grown by push (see TransactionBuilder: the copies a growing table leaves
+   * behind outlive the young generation).
+   */
+  constructor(
+    private readonly transactions: Transaction[],
+    capacity = 0,
+  ) {
+    this.dialogOf = new Array<number | null>(capacity);
+    this.messages = new Array<CapturedMessage>(capacity);
+  }
 
   private parsedSide(d: Dialog, side: DialogSideName): { target: SipUri | null; routes: SipUri[] } {
     const k = d.id * 2 + (side === 'caller' ? 0 : 1);
@@ -506,5 +517,12 @@ export class DialogBuilder {
         }
       }
     }
+    // The working tables go (add nothing after): what stays is the dialogs, dialogOf and routeState.
+    this.messages = [];
+    this.parsed = [];
+    this.responderHosts = [];
+    this.learning = [];
+    this.byCallId.clear();
+    this.pending.clear();
   }
 }

@@ -35,6 +35,8 @@ export interface ModelInput {
   icmp: IcmpUnreachable[];
   /** Time of the last packet of the capture (µs); defaults to the latest time seen in the input. */
   captureEndUs?: number;
+  /** Called once the transaction and dialog pass is done, its working tables garbage (the CLI collects there). */
+  afterPass?: () => void;
 }
 
 export interface MessageAnnotation {
@@ -256,8 +258,8 @@ export class HopTable {
 export function buildModel(input: ModelInput): SipModel {
   const messages = input.messages;
   const captureEndUs = captureEnd(input);
-  const tb = new TransactionBuilder();
-  const db = new DialogBuilder(tb.transactions);
+  const tb = new TransactionBuilder(messages.length);
+  const db = new DialogBuilder(tb.transactions, messages.length);
   // Each message's transaction marks go into the integer columns as they are made: the
   // annotation objects die young instead of living (and being copied) through the whole build.
   const annotations = new AnnotationTable(messages.length);
@@ -272,7 +274,8 @@ export function buildModel(input: ModelInput): SipModel {
     db.add(c, a.transaction, a.ackForNon2xx === true);
   }
   db.finish(captureEndUs, annotations);
-  const chains = tb.chains();
+  const chains = tb.finish();
+  input.afterPass?.();
   for (const c of messages) {
     const i = c.index;
     if (!(i >= 0 && i < annotations.length)) continue;
