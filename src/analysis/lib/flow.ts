@@ -224,42 +224,65 @@ function sameCopy(a: Msg, b: Msg): boolean {
 /**
  * The transactions of one call. Most calls have a handful, found by a linear scan without
  * building any key; a call with many (a long-lived Call-ID reused for refreshes) switches to a
- * Map keyed by branch and method.
+ * Map keyed by branch and method. A transaction is its id in buildFlow's tables.
  */
 interface CallTx {
-  call: Msg[];
-  list: Array<{ branch: string; method: string; msgs: Msg[] }>;
-  map: Map<string, Msg[]> | null;
+  /** Position among the calls (first appearance order). */
+  call: number;
+  list: Array<{ branch: string; method: string; tx: number }>;
+  map: Map<string, number> | null;
 }
 const TX_SCAN = 8;
 
-function findTx(e: CallTx, branch: string, method: string): Msg[] | undefined {
+function findTx(e: CallTx, branch: string, method: string): number | undefined {
   if (e.map) return e.map.get(`${branch}|${method}`);
-  for (const t of e.list) if (t.branch === branch && t.method === method) return t.msgs;
+  for (const t of e.list) if (t.branch === branch && t.method === method) return t.tx;
   return undefined;
 }
 
-function addTx(e: CallTx, branch: string, method: string, msgs: Msg[]): void {
+function addTx(e: CallTx, branch: string, method: string, tx: number): void {
   if (e.map) {
-    e.map.set(`${branch}|${method}`, msgs);
+    e.map.set(`${branch}|${method}`, tx);
     return;
   }
-  e.list.push({ branch, method, msgs });
+  e.list.push({ branch, method, tx });
   if (e.list.length > TX_SCAN) {
     e.map = new Map();
-    for (const t of e.list) e.map.set(`${t.branch}|${t.method}`, t.msgs);
+    for (const t of e.list) e.map.set(`${t.branch}|${t.method}`, t.tx);
   }
 }
 
 /** How far back in a transaction to look for an earlier copy (transactions are short; this bounds odd ones). */
 const COPY_LOOKBACK = 64;
 
+/** A message's transaction list until buildFlow gives it the real one. */
+const NO_TX: Msg[] = [];
+
+/**
+ * The flow in two passes. The first makes the flow messages and numbers their calls and
+ * transactions, linking each message to the one before it in its transaction (for the copy
+ * lookback); the second gives every transaction and call its list at its exact length. Grown by
+ * push through the whole pass and cut to length at the end instead, the lists (one per
+ * transaction and per call, a capture's transactions spanning its whole length) left ~90 bytes
+ * per message of discarded copies that outlived the young generation.
+ */
 function buildFlow(messages: readonly CapturedMessage[]): Flow {
-  const msgs: Msg[] = [];
-  const byIndex: Array<Msg | undefined> = new Array<Msg | undefined>(messages.length);
+  const n = messages.length;
+  const msgs: Msg[] = new Array<Msg>(n);
+  const byIndex: Array<Msg | undefined> = new Array<Msg | undefined>(n);
   const calls = new Map<string, Msg[]>();
+  const callIds: string[] = [];
   const txByCall = new Map<string, CallTx>();
-  const txs: Msg[][] = [];
+  // Per flow message: its transaction, its call, the message before it in its transaction.
+  const txOf = new Int32Array(n);
+  const callOf = new Int32Array(n);
+  const prevInTx = new Int32Array(n);
+  // Per transaction and per call: how many messages, and (transactions) the last one so far.
+  const txSize = new Int32Array(n);
+  const txLast = new Int32Array(n);
+  const callSize = new Int32Array(n);
+  let count = 0;
+  let txCount = 0;
 
   for (const m of messages) {
     const sip = m.sip;
@@ -274,16 +297,15 @@ function buildFlow(messages: readonly CapturedMessage[]): Flow {
     // ACK to a non-2xx shares the INVITE's branch; its own key keeps it apart from the INVITE.
     let entry = txByCall.get(sip.callId);
     if (!entry) {
-      entry = { call: [], list: [], map: null };
+      entry = { call: callIds.length, list: [], map: null };
       txByCall.set(sip.callId, entry);
-      calls.set(sip.callId, entry.call);
+      callIds.push(sip.callId);
+      calls.set(sip.callId, NO_TX);
     }
-    const call = entry.call;
     let tx = findTx(entry, branch, cseqMethod);
-    if (!tx) {
-      tx = [];
+    if (tx === undefined) {
+      tx = txCount++;
       addTx(entry, branch, cseqMethod, tx);
-      txs.push(tx);
     }
     const msg = new FlowMsg(
       m as CapturedMessage & { sip: SipMessage },
@@ -299,11 +321,13 @@ function buildFlow(messages: readonly CapturedMessage[]): Flow {
       branch,
       fromTag,
       toTag,
-      tx,
+      NO_TX,
     );
     // The latest earlier copy on the same leg.
-    for (let i = tx.length - 1, n = 0; i >= 0 && n < COPY_LOOKBACK; i--, n++) {
-      const prev = tx[i]!;
+    const k = count++;
+    const before = txSize[tx]! > 0 ? txLast[tx]! : -1;
+    for (let j = before, seen = 0; j >= 0 && seen < COPY_LOOKBACK; j = prevInTx[j]!, seen++) {
+      const prev = msgs[j]!;
       if (!sameCopy(prev, msg)) continue;
       msg.firstCopy = prev.firstCopy ?? prev;
       // Compare with the latest copy: a duplicate is within DUPLICATE_US of the one before.
@@ -311,20 +335,37 @@ function buildFlow(messages: readonly CapturedMessage[]): Flow {
       else msg.retransmission = true;
       break;
     }
-    tx.push(msg);
-    call.push(msg);
-    msgs.push(msg);
+    prevInTx[k] = before;
+    txLast[tx] = k;
+    txSize[tx] = txSize[tx]! + 1;
+    txOf[k] = tx;
+    callOf[k] = entry.call;
+    callSize[entry.call] = callSize[entry.call]! + 1;
+    msgs[k] = msg;
     byIndex[m.index] = msg;
   }
+  msgs.length = count;
 
-  // Each list at its exact length: a list that grew by push keeps room for 16 more (~150 bytes),
-  // and there is one per transaction and per call, most holding a handful of messages.
-  for (let i = 0; i < txs.length; i++) {
-    const fitted = txs[i]!.slice();
-    txs[i] = fitted;
-    for (const x of fitted) x.tx = fitted;
+  // Every transaction's and call's list at its exact length, in capture order.
+  const txs: Msg[][] = new Array<Msg[]>(txCount);
+  for (let t = 0; t < txCount; t++) txs[t] = new Array<Msg>(txSize[t]!);
+  const callLists: Msg[][] = new Array<Msg[]>(callIds.length);
+  for (let c = 0; c < callIds.length; c++) callLists[c] = new Array<Msg>(callSize[c]!);
+  const txFill = txLast.fill(0, 0, txCount);
+  const callFill = callSize.fill(0, 0, callIds.length);
+  for (let k = 0; k < count; k++) {
+    const x = msgs[k]!;
+    const t = txOf[k]!;
+    const c = callOf[k]!;
+    const list = txs[t]!;
+    list[txFill[t]!] = x;
+    txFill[t] = txFill[t]! + 1;
+    x.tx = list;
+    callLists[c]![callFill[c]!] = x;
+    callFill[c] = callFill[c]! + 1;
   }
-  for (const [callId, list] of calls) calls.set(callId, list.slice());
+  // Set again in the first-appearance order the Map already has.
+  for (let c = 0; c < callIds.length; c++) calls.set(callIds[c]!, callLists[c]!);
 
   const { dialogs, dialogOf } = buildDialogs(calls);
   const dialogsByCall = new Map<string, Dialog[]>();
