@@ -176,16 +176,31 @@ class UnionFind {
 
 export function buildCalls(input: CallInput): Call[] {
   const { messages, transactions, dialogs, chains } = input;
-  const byCallId = new Map<string, number[]>();
-  for (const c of messages) {
-    const id = c.sip?.callId;
+  // Each Call-ID's message indexes, in two passes: numbered and counted first, then each list
+  // allocated at its exact length (it becomes the call's \`messages\`). Grown by push instead, every
+  // list lives through the whole pass and leaves a discarded copy behind when cut to length.
+  const ordinal = new Map<string, number>();
+  const callIds: string[] = [];
+  const sizes: number[] = [];
+  const ordOf = new Int32Array(messages.length).fill(-1);
+  for (let k = 0; k < messages.length; k++) {
+    const id = messages[k]!.sip?.callId;
     if (!id) continue;
-    let list = byCallId.get(id);
-    if (!list) {
-      list = [];
-      byCallId.set(id, list);
+    let o = ordinal.get(id);
+    if (o === undefined) {
+      o = callIds.length;
+      ordinal.set(id, o);
+      callIds.push(id);
+      sizes.push(0);
     }
-    list.push(c.index);
+    ordOf[k] = o;
+    sizes[o]!++;
+  }
+  const lists = sizes.map((n) => new Array<number>(n));
+  const filled = new Int32Array(lists.length);
+  for (let k = 0; k < messages.length; k++) {
+    const o = ordOf[k]!;
+    if (o >= 0) lists[o]![filled[o]!++] = messages[k]!.index;
   }
   const dialogsByCallId = new Map<string, Dialog[]>();
   for (const d of dialogs) {
@@ -195,7 +210,7 @@ export function buildCalls(input: CallInput): Call[] {
   }
   const calls: Call[] = [];
   const context = { ...input, dialogsByCallId };
-  for (const [callId, idx] of byCallId) calls.push(buildOne(calls.length, callId, idx, context));
+  for (let o = 0; o < callIds.length; o++) calls.push(buildOne(calls.length, callIds[o]!, lists[o]!, context));
   // Dialog, chain cross-references.
   const callOf = new Map<string, number>(calls.map((c) => [c.callId, c.id]));
   for (const d of dialogs) {
@@ -269,7 +284,8 @@ function buildOne(id: number, callId: string, idx: number[], input: CallInput & 
     startTimeUs: first?.timeUs ?? 0,
     endTimeUs: last?.timeUs ?? 0,
     messageCount: msgs.length,
-    messages: [...idx],
+    // Its own list, at its exact length (buildCalls): kept as it is.
+    messages: idx,
     transactions: txIds,
     dialogs: [],
     attempts: [],

@@ -102,7 +102,9 @@ export function collectSdp(messages: CapturedMessage[]): SdpEndpoint[] {
 export function linkMedia(streams: RtpStreamStats[], sdp: SdpEndpoint[]): MediaModel {
   const rtpAt = new Map<string, number[]>();
   const rtcpAt = new Map<string, number[]>();
-  sdp.forEach((s, i) => {
+  // Indexed only when there are streams to tie: a signalling trace (no RTP in it) has tens of
+  // thousands of SDP addresses and nothing to look up in them.
+  if (streams.length > 0) sdp.forEach((s, i) => {
     if (s.address === '0.0.0.0' || s.address === '::') return;
     // Appended in place: a copy per SDP made many SDPs announcing one address and port quadratic.
     const k = key(s.address, s.port);
