@@ -138,15 +138,16 @@ export function memoryBudgetFor(heapLimit: number | undefined): number {
 }
 /**
  * Heap per kept SIP message at the analysis's peak (the detectors running over the model),
- * measured as the smallest Node heap (--max-old-space-size) the bench captures are analysed in
- * whole: ~3.9 KB for the 464-byte messages of sip-dense (140,000 messages in 550 MB; 520 MB since
- * the parse shares its Via and address lists, still kept as the figure) and
- * ~3.8 KB for the 357-byte messages of sip-udp-100MB, where no value repeats between calls
- * (241,059 in 850–1,000 MB). The estimate keeps ~15% above both; the rest of the heap (40%, see
+ * measured as the smallest Node heap (--max-old-space-size, MiB) the bench captures are analysed
+ * in whole, re-measured on 2026-12-04 once the builders stopped leaving grown copies behind:
+ * ~3.0 KB for the 464-byte messages of sip-dense (140,000 messages in 400 MiB, not in 375; it
+ * was 550), ~2.8 KB for the 357-byte messages of sip-udp-100MB, where no value repeats between
+ * calls (241,059 in 650 MiB, not in 600; it was 850–1,000), ~2.6 KB for sip-tcp-100MB (239,722
+ * in 600 MiB). The estimate keeps ~20% above each; the rest of the heap (40%, see
  * memoryBudgetFor) is for the report and everything else.
  */
-const MESSAGE_HEAP_BASE = 3_500;
-const MESSAGE_HEAP_PER_BYTE = 3;
+const MESSAGE_HEAP_BASE = 2_700;
+const MESSAGE_HEAP_PER_BYTE = 2;
 
 /** The analysis with everything the app needs beyond the report (raw text, the model). */
 export interface Analysis {
