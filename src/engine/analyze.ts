@@ -149,6 +149,22 @@ export function memoryBudgetFor(heapLimit: number | undefined): number {
 const MESSAGE_HEAP_BASE = 2_700;
 const MESSAGE_HEAP_PER_BYTE = 2;
 
+/** The heap a kept SIP message of this many bytes is counted for against the memory budget. */
+export function messageHeapEstimate(bytes: number): number {
+  return MESSAGE_HEAP_BASE + MESSAGE_HEAP_PER_BYTE * bytes;
+}
+
+/**
+ * The smallest budget that keeps the first `count` of these messages (their byte lengths, in the
+ * order the capture gives them) and no more: a message is kept while what those before it are
+ * counted for is under the budget. For tests that cut a capture at a chosen message.
+ */
+export function budgetForFirst(sizes: readonly number[], count: number): number {
+  let total = 0;
+  for (let i = 0; i < count && i < sizes.length; i++) total += messageHeapEstimate(sizes[i]!);
+  return total;
+}
+
 /** The analysis with everything the app needs beyond the report (raw text, the model). */
 export interface Analysis {
   report: Report;
@@ -270,7 +286,7 @@ class CapturePass {
       this.notKeptLast = Math.max(this.notKeptLast, p.frame);
       return;
     }
-    this.heapEstimate += MESSAGE_HEAP_BASE + MESSAGE_HEAP_PER_BYTE * p.bytes.length;
+    this.heapEstimate += messageHeapEstimate(p.bytes.length);
     const parsed = parseSip(p.bytes);
     // One copy of the text: the parser's when it decoded byte for byte (ASCII), else latin1.
     const same = parsed.ok && parsed.message.raw.length === p.bytes.length && !parsed.message.raw.includes('\uFFFD');

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyzeBytes } from '../engine/analyze.ts';
+import { analyzeBytes, budgetForFirst } from '../engine/analyze.ts';
 import type { Report, ReportCall } from '../report/report.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -80,9 +80,10 @@ describe('truncation is honest', () => {
     const file = 'public/samples/04-rport-good/capture.pcap';
     const full = await analyse(file);
     expect(full.messages).toHaveLength(7);
-    // A budget for six messages (3.5 KB + 3 per byte each, engine/analyze.ts): INVITE … ACK and the
-    // BYE are read; the BYE's 200 OK is past the cut.
-    const cut = await analyse(file, 28_000);
+    // A budget for six messages (engine/analyze.ts budgetForFirst): INVITE … ACK and the BYE are
+    // read; the BYE's 200 OK is past the cut.
+    const sizes = (await analyzeBytes(read(file))).messages.map((m) => m.raw.length);
+    const cut = await analyse(file, budgetForFirst(sizes, 6));
     expect(cut.messages.map((m) => m.method ?? m.status)).toEqual(['INVITE', 100, 180, 200, 'ACK', 'BYE']);
     expect(cut.capture.messagesNotKept).toBe(1);
     const c = cut.calls.find((x) => x.kind === 'call')!;
@@ -91,7 +92,7 @@ describe('truncation is honest', () => {
     const absence = ['ack-missing', 'invite-timeout', 'bye-not-delivered', 'dialog-not-terminated', 'connection-closed-mid-dialog'];
     expect(cut.findings.filter((f) => absence.includes(f.kind))).toEqual([]);
     // Cut before the answer: the call is in progress, not analysed to the end.
-    const early = (await analyse(file, 12_000)).calls.find((x) => x.kind === 'call')!;
+    const early = (await analyse(file, budgetForFirst(sizes, 3))).calls.find((x) => x.kind === 'call')!;
     expect([early.outcome, early.teardown]).toEqual(['in-progress', 'not-analysed']);
     expect(cut.warnings[0]!.message).toMatch(/memory budget reached/);
   });
