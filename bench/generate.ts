@@ -114,6 +114,29 @@ export async function writeSipUdpCapture(file: string, targetBytes: number): Pro
   return sipUdp(file, targetBytes);
 }
 
+/**
+ * A scanner's trace (SIPVicious and the like): one unanswered INVITE per Call-ID, each from
+ * another source. Per message it is the costliest shape for the analysis (every message is a
+ * call of its own), which the memory budget's estimate has to cover.
+ */
+export async function writeSipScanCapture(file: string, targetBytes: number): Promise<{ calls: number; messages: number }> {
+  const w = new PcapWriter(file);
+  let t = 1_700_000_000_000_000;
+  let i = 0;
+  while (w.bytes < targetBytes) {
+    const src = `198.51.${(i >> 8) & 255}.${i & 255}`;
+    const msg =
+      `INVITE sip:100@10.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP ${src}:5060;branch=z9hG4bK${i};rport\r\nMax-Forwards: 70\r\n` +
+      `From: "sipvicious"<sip:100@1.1.1.1>;tag=${i.toString(16)}\r\nTo: "sipvicious"<sip:100@1.1.1.1>\r\nCall-ID: ${i.toString(16).padStart(8, '0')}${((i * 2654435761) >>> 0).toString(16)}@scanner\r\n` +
+      `CSeq: 1 INVITE\r\nContact: <sip:100@${src}:5060>\r\nAccept: application/sdp\r\nUser-Agent: friendly-scanner\r\nContent-Length: 0\r\n\r\n`;
+    await w.packet(t, frame(src, '10.0.0.1', 17, 5060, 5060, enc.encode(msg)));
+    t += 200;
+    i++;
+  }
+  await w.close();
+  return { calls: i, messages: i };
+}
+
 async function sipUdp(file: string, targetBytes: number): Promise<{ calls: number; messages: number }> {
   const w = new PcapWriter(file);
   let t = 1_700_000_000_000_000;

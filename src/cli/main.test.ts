@@ -93,4 +93,21 @@ describe('sipladder analyze', () => {
     expect(w.frame).toBe(report.capture.messagesNotKeptFromFrame);
     expect(w.frame).toBeGreaterThan(report.messages[kept - 1].frame);
   }, 120_000);
+
+  it('does the same for a scanner\'s trace, one INVITE per Call-ID, the costliest shape per message', async () => {
+    // ~40,000 INVITEs, each a call of its own: ~5 KB of heap each kept, where a message of a
+    // seven-message call needs ~3 KB. An estimate fitted to the latter alone ran out of memory here.
+    const { writeSipScanCapture } = await import('../../bench/generate.ts');
+    const file = path.join(tmp, 'scan.pcap');
+    const { messages } = await writeSipScanCapture(file, 16_000_000);
+    const r = spawnSync(process.execPath, ['--max-old-space-size=128', BIN, 'analyze', file, '--json'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 << 20 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout);
+    const kept = report.messages.length;
+    expect(kept).toBeGreaterThan(1000);
+    expect(kept + report.capture.messagesNotKept).toBe(messages);
+    expect(report.calls).toHaveLength(kept);
+    expect(report.warnings[0].message).toMatch(new RegExp(`^memory budget reached after ${kept} SIP messages`));
+  }, 120_000);
 });

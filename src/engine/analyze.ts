@@ -130,38 +130,56 @@ export const READING_SNAPSHOT_MESSAGES = 2_000;
 export const DEFAULT_MEMORY_BUDGET = 1_500_000_000;
 
 /**
- * The budget for a runtime's heap limit in bytes: 60% of it (the rest is for the report, its
- * JSON or its copy to the page, and everything else), or the default when the limit is unknown.
+ * The budget for a runtime's heap limit in bytes: 60% of what is left above a fixed reserve for
+ * the runtime itself (the code, the caches, the capture layer's tables: a few tens of MB, which
+ * at a small heap is most of the margin), the rest for the report, its JSON or its copy to the
+ * page, and everything else; or the default when the limit is unknown.
  */
 export function memoryBudgetFor(heapLimit: number | undefined): number {
-  return typeof heapLimit === 'number' && Number.isFinite(heapLimit) && heapLimit > 0 ? Math.floor(heapLimit * 0.6) : DEFAULT_MEMORY_BUDGET;
+  return typeof heapLimit === 'number' && Number.isFinite(heapLimit) && heapLimit > 0 ? Math.floor(Math.max(heapLimit - HEAP_RESERVE, heapLimit * 0.25) * 0.6) : DEFAULT_MEMORY_BUDGET;
 }
-/**
- * Heap per kept SIP message at the analysis's peak (the detectors running over the model),
- * measured as the smallest Node heap (--max-old-space-size, MiB) the bench captures are analysed
- * in whole, re-measured on 2026-12-04 once the builders stopped leaving grown copies behind:
- * ~3.0 KB for the 464-byte messages of sip-dense (140,000 messages in 400 MiB, not in 375; it
- * was 550), ~2.8 KB for the 357-byte messages of sip-udp-100MB, where no value repeats between
- * calls (241,059 in 650 MiB, not in 600; it was 850–1,000), ~2.6 KB for sip-tcp-100MB (239,722
- * in 600 MiB). The estimate keeps ~20% above each; the rest of the heap (40%, see
- * memoryBudgetFor) is for the report and everything else.
- */
-const MESSAGE_HEAP_BASE = 2_700;
-const MESSAGE_HEAP_PER_BYTE = 2;
+const HEAP_RESERVE = 64 * 1024 * 1024;
 
-/** The heap a kept SIP message of this many bytes is counted for against the memory budget. */
+/**
+ * Heap per kept SIP message at the analysis's peak (the detectors running over the model), and
+ * per Call-ID (a call, its dialog, its row, its entries in the detectors' indexes), measured as
+ * the smallest Node heap (--max-old-space-size, MiB) that analyses a capture whole, on
+ * 2026-12-04 once the builders stopped leaving grown copies behind:
+ * - sip-dense, 464-byte messages, 7 per call: 140,000 messages in 400 MiB (not in 375; it was
+ *   550), ~3.0 KB each;
+ * - sip-udp-100MB, 357-byte messages, 7 per call, no value repeated between calls: 241,059 in
+ *   650 MiB (not in 600; it was 850–1,000), ~2.8 KB; sip-tcp-100MB: 239,722 in 600 MiB;
+ * - one INVITE per Call-ID (a scanner's trace, ~360 bytes each): ~4.7–5.2 KB per message, the
+ *   call's own share being what the bench files spread over seven messages.
+ * The estimate (2.3 KB + 2 per byte per message, 2.5 KB per new Call-ID) keeps 10–20% above each.
+ */
+const MESSAGE_HEAP_BASE = 2_300;
+const MESSAGE_HEAP_PER_BYTE = 2;
+const CALL_HEAP = 2_500;
+
+/** The heap a kept SIP message of this many bytes is counted for against the memory budget (its call's share apart). */
 export function messageHeapEstimate(bytes: number): number {
   return MESSAGE_HEAP_BASE + MESSAGE_HEAP_PER_BYTE * bytes;
 }
 
 /**
- * The smallest budget that keeps the first `count` of these messages (their byte lengths, in the
- * order the capture gives them) and no more: a message is kept while what those before it are
- * counted for is under the budget. For tests that cut a capture at a chosen message.
+ * The smallest budget that keeps the first `count` of these messages (in the order the capture
+ * gives them) and no more: a message is kept while what those before it are counted for (their
+ * bytes, and each new Call-ID) is under the budget. For tests that cut a capture at a chosen
+ * message.
  */
-export function budgetForFirst(sizes: readonly number[], count: number): number {
+export function budgetForFirst(messages: readonly CapturedMessage[], count: number): number {
   let total = 0;
-  for (let i = 0; i < count && i < sizes.length; i++) total += messageHeapEstimate(sizes[i]!);
+  const calls = new Set<string>();
+  for (let i = 0; i < count && i < messages.length; i++) {
+    const m = messages[i]!;
+    total += messageHeapEstimate(m.raw.length);
+    const callId = m.sip?.callId;
+    if (callId && !calls.has(callId)) {
+      calls.add(callId);
+      total += CALL_HEAP;
+    }
+  }
   return total;
 }
 
@@ -248,6 +266,8 @@ class CapturePass {
   /** Past the budget: SIP messages counted, not kept (see AnalyzeOptions.memoryBudgetBytes). */
   readonly budget: number;
   heapEstimate = 0;
+  /** The Call-IDs of the kept messages (each is counted once against the budget). */
+  private readonly callIds = new Set<string>();
   notKept = 0;
   notKeptFrom: number | null = null;
   notKeptFromUs: number | null = null;
@@ -288,6 +308,11 @@ class CapturePass {
     }
     this.heapEstimate += messageHeapEstimate(p.bytes.length);
     const parsed = parseSip(p.bytes);
+    const callId = parsed.ok ? parsed.message.callId : null;
+    if (callId && !this.callIds.has(callId)) {
+      this.callIds.add(callId);
+      this.heapEstimate += CALL_HEAP;
+    }
     // One copy of the text: the parser's when it decoded byte for byte (ASCII), else latin1.
     const same = parsed.ok && parsed.message.raw.length === p.bytes.length && !parsed.message.raw.includes('\uFFFD');
     const raw = same ? parsed.message.raw : textDecoder.decode(p.bytes);

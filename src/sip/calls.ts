@@ -177,7 +177,7 @@ class UnionFind {
 export function buildCalls(input: CallInput): Call[] {
   const { messages, transactions, dialogs, chains } = input;
   // Each Call-ID's message indexes, in two passes: numbered and counted first, then each list
-  // allocated at its exact length (it becomes the call's \`messages\`). Grown by push instead, every
+  // allocated at its exact length (it becomes the call's `messages`). Grown by push instead, every
   // list lives through the whole pass and leaves a discarded copy behind when cut to length.
   const ordinal = new Map<string, number>();
   const callIds: string[] = [];

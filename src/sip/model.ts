@@ -176,7 +176,7 @@ function fitLists(transactions: Transaction[], dialogs: Dialog[], calls: Call[])
 const TRANSACTION_LISTS = ['requests', 'responses', 'acks'] as const satisfies ReadonlyArray<keyof Transaction>;
 const DIALOG_LISTS = ['messages', 'requests', 'initialTransactions', 'targetChanges'] as const satisfies ReadonlyArray<keyof Dialog>;
 const SIDE_LISTS = ['remoteTargetSources', 'connections'] as const satisfies ReadonlyArray<keyof Dialog['caller']>;
-// A call's \`messages\` is built at its exact length (calls.ts buildCalls).
+// A call's `messages` is built at its exact length (calls.ts buildCalls).
 const CALL_LISTS = ['transactions', 'dialogs', 'attempts', 'transports', 'hosts', 'mediaStreams', 'chains'] as const satisfies ReadonlyArray<keyof Call>;
 
 function fitFields<T extends object>(o: T, keys: ReadonlyArray<keyof T>): void {

@@ -82,8 +82,8 @@ describe('truncation is honest', () => {
     expect(full.messages).toHaveLength(7);
     // A budget for six messages (engine/analyze.ts budgetForFirst): INVITE … ACK and the BYE are
     // read; the BYE's 200 OK is past the cut.
-    const sizes = (await analyzeBytes(read(file))).messages.map((m) => m.raw.length);
-    const cut = await analyse(file, budgetForFirst(sizes, 6));
+    const all = (await analyzeBytes(read(file))).messages;
+    const cut = await analyse(file, budgetForFirst(all, 6));
     expect(cut.messages.map((m) => m.method ?? m.status)).toEqual(['INVITE', 100, 180, 200, 'ACK', 'BYE']);
     expect(cut.capture.messagesNotKept).toBe(1);
     const c = cut.calls.find((x) => x.kind === 'call')!;
@@ -92,7 +92,7 @@ describe('truncation is honest', () => {
     const absence = ['ack-missing', 'invite-timeout', 'bye-not-delivered', 'dialog-not-terminated', 'connection-closed-mid-dialog'];
     expect(cut.findings.filter((f) => absence.includes(f.kind))).toEqual([]);
     // Cut before the answer: the call is in progress, not analysed to the end.
-    const early = (await analyse(file, budgetForFirst(sizes, 3))).calls.find((x) => x.kind === 'call')!;
+    const early = (await analyse(file, budgetForFirst(all, 3))).calls.find((x) => x.kind === 'call')!;
     expect([early.outcome, early.teardown]).toEqual(['in-progress', 'not-analysed']);
     expect(cut.warnings[0]!.message).toMatch(/memory budget reached/);
   });
