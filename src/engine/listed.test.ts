@@ -5,7 +5,9 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { TransactionBuilder } from '../sip/transactions.ts';
+import { DialogBuilder } from '../sip/dialogs.ts';
 import { analyzeBytes, analyzeChunks, LISTED_EARLY_MESSAGES } from './analyze.ts';
 import type { InputChunk, Progress } from './analyze.ts';
 import type { Report } from '../report/report.ts';
@@ -208,16 +210,38 @@ describe('the early reports on every capture of the corpus', () => {
 describe('collectGarbage: where the runtime may collect', () => {
   it('is called once, inside the model build (after the progress says "model", before "diagnosis"), for a large capture only', async () => {
     const events: string[] = [];
-    const withIt = await analyzeBytes(bytes, {
-      listedFrom: 1,
-      collectGarbage: () => events.push('collect'),
-      onProgress: (p: Progress) => {
-        if (events.at(-1) !== p.stage) events.push(p.stage);
-      },
+    // It comes once the transaction and dialog builders are done and have dropped their working
+    // tables (what the collection is there to free).
+    const tbFinish = TransactionBuilder.prototype.finish;
+    const dbFinish = DialogBuilder.prototype.finish;
+    const dropped = (b: object) => ((b as { messages: unknown[] }).messages.length === 0 ? 'dropped' : 'kept');
+    vi.spyOn(TransactionBuilder.prototype, 'finish').mockImplementation(function (this: TransactionBuilder) {
+      const chains = tbFinish.call(this);
+      events.push(`transactions done, tables ${dropped(this)}`);
+      return chains;
     });
+    vi.spyOn(DialogBuilder.prototype, 'finish').mockImplementation(function (this: DialogBuilder, ...args: Parameters<DialogBuilder['finish']>) {
+      dbFinish.apply(this, args);
+      events.push(`dialogs done, tables ${dropped(this)}`);
+    });
+    let withIt;
+    try {
+      withIt = await analyzeBytes(bytes, {
+        listedFrom: 1,
+        collectGarbage: () => events.push('collect'),
+        onProgress: (p: Progress) => {
+          if (events.at(-1) !== p.stage) events.push(p.stage);
+        },
+      });
+    } finally {
+      vi.restoreAllMocks();
+    }
     expect(events.filter((e) => e === 'collect')).toHaveLength(1);
-    expect(events.indexOf('collect')).toBeGreaterThan(events.indexOf('model'));
-    expect(events.indexOf('collect')).toBeLessThan(events.indexOf('diagnosis'));
+    const at = (e: string) => events.indexOf(e);
+    expect(at('model')).toBeLessThan(at('dialogs done, tables dropped'));
+    expect(at('dialogs done, tables dropped')).toBeLessThan(at('transactions done, tables dropped'));
+    expect(at('transactions done, tables dropped')).toBeLessThan(at('collect'));
+    expect(at('collect')).toBeLessThan(at('diagnosis'));
     // The builders dropped their working tables there; the report is the same as without it.
     expect(JSON.stringify(withIt.report)).toBe(JSON.stringify((await analyzeBytes(bytes, { listedFrom: 1 })).report));
 
