@@ -12,3 +12,8 @@ const EMPTY: never[] = Object.freeze([]) as unknown as never[];
 export function fit<T>(list: T[]): T[] {
   return list.length === 0 ? EMPTY : list.slice();
 }
+
+/** A new list of exactly `n` slots to fill, or the one empty list when `n` is 0. */
+export function exactList<T>(n: number): T[] {
+  return n === 0 ? EMPTY : new Array<T>(n);
+}

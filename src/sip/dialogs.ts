@@ -134,6 +134,7 @@ export class DialogBuilder {
   private readonly byCallId = new Map<string, number[]>();
   private readonly pending = new Map<string, PendingInitial>();
   private messages: CapturedMessage[];
+  private readonly transactions: Transaction[];
   /** Parsed remote target and route set per dialog side (kept out of the plain-data model). */
   private parsed: Array<{ target: SipUri | null; routes: SipUri[] } | undefined> = [];
   /** Per dialog: the hosts (canonical text) that sent its responses. */
@@ -145,10 +146,15 @@ export class DialogBuilder {
    * length once, not grown by push (see TransactionBuilder: the copies a growing table leaves
    * behind outlive the young generation).
    */
+  /**
+   * `transactions`: the transaction builder this one runs beside (its transactions, and how many
+   * requests each has had so far: their lists are filled only when it finishes).
+   */
   constructor(
-    private readonly transactions: Transaction[],
+    private readonly tb: { readonly transactions: Transaction[]; requestCount(id: number): number },
     capacity = 0,
   ) {
+    this.transactions = tb.transactions;
     this.dialogOf = new Array<number | null>(capacity);
     this.messages = new Array<CapturedMessage>(capacity);
   }
@@ -393,16 +399,17 @@ export class DialogBuilder {
     const ft = fromTag(m);
     const pk = this.pendingKey(m);
     const pending = pk ? this.pending.get(pk) : undefined;
-    const initial = tx ? !tx.inDialog && tx.requests.length > 0 : pending !== undefined;
+    const requests = tx ? this.tb.requestCount(tx.id) : 0;
+    const initial = tx ? !tx.inDialog && requests > 0 : pending !== undefined;
     let d = this.find(m);
-    if (!d && m.callId && ft !== null && tt !== null && DIALOG_CREATING.has(method) && (initial || tx === null || tx.requests.length === 0)) {
+    if (!d && m.callId && ft !== null && tt !== null && DIALOG_CREATING.has(method) && (initial || tx === null || requests === 0)) {
       const creates = (method === 'INVITE' && m.status > 100 && m.status < 300) || (m.status >= 200 && m.status < 300);
       if (creates) {
         d = this.create(m.callId, ft, tt, method, c, m.cseq?.seq ?? null, false);
         if (pending) {
           pending.dialogs.push(d.id);
           this.calleeLearnsInitial(d, pending, c.src.ip);
-        } else d.startedBeforeCapture = tx === null || tx.requests.length === 0;
+        } else d.startedBeforeCapture = tx === null || requests === 0;
       }
     }
     if (tx && initial && DIALOG_CREATING.has(method) && d && !d.initialTransactions.includes(tx.id)) d.initialTransactions.push(tx.id);

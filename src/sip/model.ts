@@ -164,8 +164,7 @@ export class AnnotationTable {
  * transaction, dialog and call, most holding one to three indexes. Copied once, when the model is
  * complete (nothing changes them after). A group's shared `legs` list is left shared.
  */
-function fitLists(transactions: Transaction[], dialogs: Dialog[], calls: Call[]): void {
-  for (const t of transactions) fitFields(t, TRANSACTION_LISTS);
+function fitLists(dialogs: Dialog[], calls: Call[]): void {
   for (const d of dialogs) {
     fitFields(d, DIALOG_LISTS);
     fitFields(d.caller, SIDE_LISTS);
@@ -173,7 +172,7 @@ function fitLists(transactions: Transaction[], dialogs: Dialog[], calls: Call[])
   }
   for (const c of calls) fitFields(c, CALL_LISTS);
 }
-const TRANSACTION_LISTS = ['requests', 'responses', 'acks'] as const satisfies ReadonlyArray<keyof Transaction>;
+// A transaction's lists are built at their exact length (transactions.ts TransactionBuilder.finish).
 const DIALOG_LISTS = ['messages', 'requests', 'initialTransactions', 'targetChanges'] as const satisfies ReadonlyArray<keyof Dialog>;
 const SIDE_LISTS = ['remoteTargetSources', 'connections'] as const satisfies ReadonlyArray<keyof Dialog['caller']>;
 // A call's `messages` is built at its exact length (calls.ts buildCalls).
@@ -260,7 +259,7 @@ export function buildModel(input: ModelInput): SipModel {
   const messages = input.messages;
   const captureEndUs = captureEnd(input);
   const tb = new TransactionBuilder(messages.length);
-  const db = new DialogBuilder(tb.transactions, messages.length);
+  const db = new DialogBuilder(tb, messages.length);
   // Each message's transaction marks go into the integer columns as they are made: the
   // annotation objects die young instead of living (and being copied) through the whole build.
   const annotations = new AnnotationTable(messages.length);
@@ -274,8 +273,9 @@ export function buildModel(input: ModelInput): SipModel {
     }
     db.add(c, a.transaction, a.ackForNon2xx === true);
   }
-  db.finish(captureEndUs, annotations);
+  // The transactions' lists first: the dialogs' finish reads them.
   const chains = tb.finish();
+  db.finish(captureEndUs, annotations);
   input.afterPass?.();
   for (const c of messages) {
     const i = c.index;
@@ -314,7 +314,7 @@ export function buildModel(input: ModelInput): SipModel {
     if (ci !== undefined && c.index >= 0 && c.index < annotations.length) annotations.call[c.index] = ci;
   }
 
-  fitLists(tb.transactions, db.dialogs, calls);
+  fitLists(db.dialogs, calls);
 
   const notes = [
     'SIP retransmissions are counted per hop: the same request (same transaction, source, destination, CSeq) or the same response (same status and To tag) sent again. Forwarding by a proxy is a new transaction, not a retransmission.',

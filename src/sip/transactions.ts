@@ -27,6 +27,7 @@ import { endpointKey } from '../capture/types.ts';
 import type { CapturedMessage, SipMessage } from './types.ts';
 import { isReliableTransport } from './addresses.ts';
 import { epText, fromTag, sentByKey, toTag } from './modelutil.ts';
+import { exactList } from '../lib/lists.ts';
 
 export const MAGIC_COOKIE = 'z9hG4bK';
 /** RFC 3261 §17.1.1.1 default timer values, in ms. */
@@ -52,6 +53,10 @@ export interface Transaction {
   /** True when the request carried a To tag (a mid-dialog request). */
   inDialog: boolean;
   /** Message indexes: every copy of the request, every response, the ACKs of a non-2xx final. */
+  /**
+   * Message indexes, in the order added. Filled when the builder finishes (TransactionBuilder.finish),
+   * each at its exact length; empty until then.
+   */
   requests: number[];
   responses: number[];
   acks: number[];
@@ -140,11 +145,27 @@ function key2543(m: SipMessage, c: CapturedMessage, method: string): string {
   return `2543|${m.callId ?? ''}|${m.cseq?.seq ?? ''}|${method}|${fromTag(m) ?? ''}|${viaText}`;
 }
 
+/** A message's role in its transaction (TransactionBuilder.role). */
+const REQUEST = 1;
+const RESPONSE = 2;
+const ACK_OF_FINAL = 3;
+const NO_INTS = new Int32Array(0);
+const NO_BYTES = new Uint8Array(0);
+const NO_FLOATS = new Float64Array(0);
+
+/** The table with room for at least `need` entries (twice as many), the new ones set to `fill`. */
+function grown<T extends Int32Array | Uint8Array | Float64Array>(a: T, need: number, fill: number): T {
+  const out = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
+  out.set(a);
+  if (fill !== 0) out.fill(fill, a.length);
+  return out;
+}
+
 /** Builds transactions in one pass over the messages in capture order. */
 export class TransactionBuilder {
   readonly transactions: Transaction[] = [];
   /** Per message index: its transaction's id (−1: none), for the chains. */
-  private txOf: number[];
+  private txOf: Int32Array;
   /**
    * RFC 3261 transactions by top-Via branch (§17.2.3: branch, sent-by, method). A branch has one
    * transaction nearly always: then the entry is its id, checked against the transaction's own
@@ -169,41 +190,69 @@ export class TransactionBuilder {
    */
   private seenWhat: Array<string | number>;
   private seenTag: string[];
-  private seenSeq: number[];
+  private seenSeq: Float64Array;
   private seenSrc: string[];
   private seenDst: string[];
-  private seenFirst: number[];
-  private seenNext: number[];
-  private seenHead: number[];
-  private seenTail: number[];
+  private seenFirst: Int32Array;
+  private seenNext: Int32Array;
+  private seenHead: Int32Array;
+  private seenTail: Int32Array;
   private seenCount = 0;
+  /**
+   * The transactions' message lists are not grown by push: each message's role in its transaction
+   * (request, response, ACK of a non-2xx) is noted here, in the order added, and `finish` gives
+   * every transaction its lists at their exact length. Grown by push, then copied to length once
+   * the model was complete, they left ~130 bytes per message of discarded arrays that outlived the
+   * young generation. The checks made during the pass read `requestCount`.
+   */
+  private role: Uint8Array;
+  private added: Int32Array;
+  private addedCount = 0;
+  private requestCounts: Int32Array;
   /** Per first-transmission index: the members of its chain. */
   private readonly chainMembers = new Map<number, number[]>();
   private messages: CapturedMessage[];
 
   /** `capacity`: how many messages will be added (more may be; the tables then grow). */
   constructor(capacity = 0) {
-    // new Array(n) is a fast (holey) array even for hundreds of thousands of slots.
-    this.txOf = new Array<number>(capacity);
+    const n = Math.max(16, capacity);
+    // new Array(n) is a fast (holey) array even for hundreds of thousands of slots; the integer
+    // tables are typed arrays (half the size, and nothing in them for the collector to trace).
+    this.txOf = new Int32Array(n).fill(-1);
+    this.role = new Uint8Array(n);
+    this.added = new Int32Array(n);
     this.messages = new Array<CapturedMessage>(capacity);
     this.seenWhat = new Array<string | number>(capacity);
     this.seenTag = new Array<string>(capacity);
-    this.seenSeq = new Array<number>(capacity);
+    this.seenSeq = new Float64Array(n);
     this.seenSrc = new Array<string>(capacity);
     this.seenDst = new Array<string>(capacity);
-    this.seenFirst = new Array<number>(capacity);
-    this.seenNext = new Array<number>(capacity);
-    this.seenHead = new Array<number>(capacity);
-    this.seenTail = new Array<number>(capacity);
+    this.seenFirst = new Int32Array(n);
+    this.seenNext = new Int32Array(n);
+    this.seenHead = new Int32Array(n);
+    this.seenTail = new Int32Array(n);
+    this.requestCounts = new Int32Array(n);
   }
 
   add(c: CapturedMessage): TransactionAnnotation {
-    this.messages[c.index] = c;
+    const i = c.index;
+    if (i >= this.txOf.length) {
+      this.txOf = grown(this.txOf, i + 1, -1);
+      this.role = grown(this.role, i + 1, 0);
+    }
+    if (this.addedCount >= this.added.length) this.added = grown(this.added, this.addedCount + 1, 0);
+    this.added[this.addedCount++] = i;
+    this.messages[i] = c;
     const m = c.sip;
     let ann: TransactionAnnotation = { transaction: null, retransmission: false, retransmissionOf: null };
     if (m) ann = m.kind === 'request' ? this.addRequest(c, m) : this.addResponse(c, m);
-    this.txOf[c.index] = ann.transaction ?? -1;
+    this.txOf[i] = ann.transaction ?? -1;
     return ann;
+  }
+
+  /** How many requests (copies and retransmissions) transaction `id` has had so far. */
+  requestCount(id: number): number {
+    return this.requestCounts[id] ?? 0;
   }
 
   /** The transaction a message belongs to for a given method (ACK is looked up as INVITE), if one is open. */
@@ -260,6 +309,11 @@ export class TransactionBuilder {
       tx.server = c.src;
     }
     this.transactions.push(tx);
+    if (tx.id >= this.seenHead.length) {
+      this.seenHead = grown(this.seenHead, tx.id + 1, 0);
+      this.seenTail = grown(this.seenTail, tx.id + 1, 0);
+      this.requestCounts = grown(this.requestCounts, tx.id + 1, 0);
+    }
     if (branch === null) this.by2543.set(key2543(m, c, method), tx.id);
     else {
       const entry = this.byBranch.get(branch);
@@ -297,6 +351,11 @@ export class TransactionBuilder {
     }
     if (first === undefined) {
       const e = this.seenCount++;
+      if (e >= this.seenFirst.length) {
+        this.seenSeq = grown(this.seenSeq, e + 1, 0);
+        this.seenFirst = grown(this.seenFirst, e + 1, 0);
+        this.seenNext = grown(this.seenNext, e + 1, 0);
+      }
       this.seenWhat[e] = what;
       this.seenTag[e] = tag;
       this.seenSeq[e] = seq;
@@ -324,7 +383,7 @@ export class TransactionBuilder {
       // ACK for a non-2xx final belongs to the INVITE transaction (§17.1.1.3); ACK for a 2xx is its own.
       const inv = this.find(m, c, 'INVITE');
       if (inv && inv.finalStatus !== null && inv.finalStatus >= 300) {
-        inv.acks.push(c.index);
+        this.role[c.index] = ACK_OF_FINAL;
         this.touch(inv, c);
         const first = this.repeatOf(inv, method, '', seq, c);
         return { transaction: inv.id, retransmission: first !== null, retransmissionOf: first, ackForNon2xx: true };
@@ -342,13 +401,14 @@ export class TransactionBuilder {
           if (invTx.cancelledBy === null) invTx.cancelledBy = tx.id;
         }
       }
-    } else if (tx.requests.length === 0) {
+    } else if (this.requestCounts[tx.id] === 0) {
       // Responses were seen before any copy of the request (capture started mid-transaction).
       tx.client = c.src;
       tx.server = c.dst;
       tx.inDialog = toTag(m) !== null;
     }
-    tx.requests.push(c.index);
+    this.role[c.index] = REQUEST;
+    this.requestCounts[tx.id] = this.requestCounts[tx.id]! + 1;
     this.touch(tx, c);
     const first = this.repeatOf(tx, method, '', seq, c);
     return { transaction: tx.id, retransmission: first !== null, retransmissionOf: first };
@@ -357,7 +417,7 @@ export class TransactionBuilder {
   private addResponse(c: CapturedMessage, m: SipMessage & { kind: 'response' }): TransactionAnnotation {
     const method = (m.cseq?.method ?? '').toUpperCase();
     const tx = this.find(m, c, method) ?? this.open(c, m, method);
-    tx.responses.push(c.index);
+    this.role[c.index] = RESPONSE;
     this.touch(tx, c);
     if (m.status >= 200 && tx.finalIndex === null) {
       tx.finalIndex = c.index;
@@ -374,22 +434,55 @@ export class TransactionBuilder {
    * by branch, the messages) are dropped: add nothing after. The transactions stay.
    */
   finish(): RetransmissionChain[] {
+    this.fillLists();
     const out = this.chains();
-    this.txOf = [];
+    this.txOf = NO_INTS;
+    this.role = NO_BYTES;
+    this.added = NO_INTS;
+    this.requestCounts = NO_INTS;
     this.messages = [];
     this.seenWhat = [];
     this.seenTag = [];
-    this.seenSeq = [];
+    this.seenSeq = NO_FLOATS;
     this.seenSrc = [];
     this.seenDst = [];
-    this.seenFirst = [];
-    this.seenNext = [];
-    this.seenHead = [];
-    this.seenTail = [];
+    this.seenFirst = NO_INTS;
+    this.seenNext = NO_INTS;
+    this.seenHead = NO_INTS;
+    this.seenTail = NO_INTS;
     this.byBranch.clear();
     this.by2543.clear();
     this.chainMembers.clear();
     return out;
+  }
+
+  /** Every transaction's requests, responses and ACKs, each list at its exact length, in the order the messages were added. */
+  private fillLists(): void {
+    const txs = this.transactions;
+    const counts = new Int32Array(txs.length * 3);
+    for (let k = 0; k < this.addedCount; k++) {
+      const i = this.added[k]!;
+      const r = this.role[i]!;
+      if (r === 0) continue;
+      const at = this.txOf[i]! * 3 + r - 1;
+      counts[at] = counts[at]! + 1;
+    }
+    for (const tx of txs) {
+      tx.requests = exactList(counts[tx.id * 3]!);
+      tx.responses = exactList(counts[tx.id * 3 + 1]!);
+      tx.acks = exactList(counts[tx.id * 3 + 2]!);
+    }
+    counts.fill(0);
+    for (let k = 0; k < this.addedCount; k++) {
+      const i = this.added[k]!;
+      const r = this.role[i]!;
+      if (r === 0) continue;
+      const tx = txs[this.txOf[i]!]!;
+      const at = tx.id * 3 + r - 1;
+      const list = r === REQUEST ? tx.requests : r === RESPONSE ? tx.responses : tx.acks;
+      list[counts[at]!] = i;
+      counts[at] = counts[at]! + 1;
+    }
   }
 
   private chains(): RetransmissionChain[] {
