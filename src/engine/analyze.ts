@@ -29,7 +29,7 @@ import { gunzipChunks } from '../capture/source.ts';
 import { concatBytes } from '../capture/bytes.ts';
 import { NetworkDecoder } from '../capture/network.ts';
 import { TransportDecoder } from '../capture/transport.ts';
-import type { AppPayload, CaptureWarning, ConnectionInfo, ContainerReader } from '../capture/types.ts';
+import type { AppPayload, CaptureWarning, ConnectionInfo, ContainerReader, IcmpUnreachable, RtpStreamStats } from '../capture/types.ts';
 import { endpointKey } from '../capture/types.ts';
 import { DSB_TLS_KEY_LOG, KeyLog } from '../capture/keylog.ts';
 import { decryptTlsSessions, decryptedPayloads } from '../capture/tls-decrypt.ts';
@@ -233,13 +233,12 @@ export async function analyzeChunks(
 /** The pipeline, stage by stage (see the header comment). */
 async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number, options: AnalyzeOptions): Promise<Analysis> {
   const pass = new CapturePass(totalBytes, options);
-  const read = await readCapture(it, pass, options);
-  await addDecryptedTls(pass, read.transport, options);
+  const read = await addDecryptedTls(pass, await readCapture(it, pass, options), options);
   if (options.signal?.aborted) throw new CancelledError();
   pass.putInCaptureOrder();
   const early = pass.messages.length >= (options.listedFrom ?? LISTED_EARLY_MESSAGES);
   const columns = messageColumns(pass.messages);
-  if (options.onRead && early) options.onRead(readReport(pass, read, columns, read.transport.connections()));
+  if (options.onRead && early) options.onRead(readReport(pass, read, columns, read.connections));
   const modelled = model(pass, read, early ? options.collectGarbage : undefined);
   const report = writeReport(pass, read, modelled, columns);
   if (options.onListed && early) options.onListed(report);
@@ -347,8 +346,8 @@ class CapturePass {
   }
 }
 
-/** What reading the capture leaves besides the pass's messages: the decoders' state and the container. */
-interface ReadCapture {
+/** What the one pass leaves besides the pass's messages: the transport decoder (for TLS decryption) and the container. */
+interface Reading {
   transport: TransportDecoder;
   format: ContainerReader['format'];
   linkTypes: number[];
@@ -356,11 +355,26 @@ interface ReadCapture {
 }
 
 /**
+ * What reading the capture leaves once TLS is decrypted: the container and the transport's tables.
+ * The decoders themselves are dropped there (their reassembly state, the media ports SDP announced
+ * — on a signalling capture a few entries per call): nothing after the reading uses them, and kept
+ * they stayed alive through the model and the detectors, where the analysis peaks.
+ */
+interface ReadCapture {
+  format: ContainerReader['format'];
+  linkTypes: number[];
+  compressed: boolean;
+  connections: ConnectionInfo[];
+  rtpStreams: RtpStreamStats[];
+  icmp: IcmpUnreachable[];
+}
+
+/**
  * Stage 1, the one streaming pass: sniff (gzip?) and open the container, then every record through
  * the network decoder (link, IP, fragments, tunnels) and the transport decoder (UDP, TCP
  * reassembly, TLS, WebSocket, HEP, SCTP, RTP, ICMP), whose SIP payloads become messages.
  */
-async function readCapture(it: AsyncIterator<InputChunk>, pass: CapturePass, options: AnalyzeOptions): Promise<ReadCapture> {
+async function readCapture(it: AsyncIterator<InputChunk>, pass: CapturePass, options: AnalyzeOptions): Promise<Reading> {
   const { signal, onReading } = options;
   const snapshotAt = options.readingSnapshotAt ?? { ms: READING_SNAPSHOT_MS, messages: READING_SNAPSHOT_MESSAGES };
   const transport = new TransportDecoder({ app: pass.onApp, warning: pass.warn }, { framer: createSipFramer, isSipStart: looksLikeSipStart });
@@ -460,20 +474,26 @@ async function readCapture(it: AsyncIterator<InputChunk>, pass: CapturePass, opt
   return { transport, format: reader.format, linkTypes: reader.linkTypes(), compressed };
 }
 
-/** Stage 2: SIP over TLS, decrypted with the key log(s) (pcapng secrets and/or `options.keyLog`). */
-async function addDecryptedTls(pass: CapturePass, transport: TransportDecoder, options: AnalyzeOptions): Promise<void> {
+/**
+ * Stage 2: SIP over TLS, decrypted with the key log(s) (pcapng secrets and/or `options.keyLog`);
+ * then the transport's tables are taken and the decoders let go (ReadCapture).
+ */
+async function addDecryptedTls(pass: CapturePass, reading: Reading, options: AnalyzeOptions): Promise<ReadCapture> {
+  const { transport, format, linkTypes, compressed } = reading;
   const added = await decryptTls(transport.tlsSessions(), pass.secrets, options.keyLog, pass.warn);
   if (options.signal?.aborted) throw new CancelledError();
   for (const p of added) pass.onApp(p);
+  pass.transport = null;
+  return { format, linkTypes, compressed, connections: transport.connections(), rtpStreams: transport.rtpStreams(), icmp: transport.icmp() };
 }
 
 /** What the model made of the messages: the model, each call's report entry (no verdict yet), and the transport's tables. */
 interface Modelled {
   model: SipModel;
   calls: ReportCall[];
-  connections: ReturnType<TransportDecoder['connections']>;
-  rtpStreams: ReturnType<TransportDecoder['rtpStreams']>;
-  icmp: ReturnType<TransportDecoder['icmp']>;
+  connections: ConnectionInfo[];
+  rtpStreams: RtpStreamStats[];
+  icmp: IcmpUnreachable[];
 }
 
 /**
@@ -482,10 +502,7 @@ interface Modelled {
  */
 function model(pass: CapturePass, read: ReadCapture, afterPass: (() => void) | undefined): Modelled {
   pass.progress('model');
-  const { transport } = read;
-  const connections = transport.connections();
-  const rtpStreams = transport.rtpStreams();
-  const icmp = transport.icmp();
+  const { connections, rtpStreams, icmp } = read;
   const messages = pass.messages;
   const model = buildModel({ messages, connections, rtpStreams, icmp, captureEndUs: pass.lastTimeUs ?? undefined, afterPass });
   const calls = reportCalls(model, pass.notKeptFromUs);
