@@ -8,9 +8,16 @@ import type { Finding, FindingKind, Severity } from '../report/report.ts';
 import type { SipModel } from '../sip/model.ts';
 import type { CapturedMessage } from '../sip/types.ts';
 
+/**
+ * What the detectors read of the SIP model: each message's routing check and the media tied to
+ * calls. Only these: the engine lets the rest of the model (its dialogs and calls, written into
+ * the report by then) go before the detectors run, where the analysis peaks.
+ */
+export type DetectorModel = Pick<SipModel, 'hops' | 'media'>;
+
 export interface DetectorContext {
   messages: readonly CapturedMessage[];
-  model: SipModel;
+  model: DetectorModel;
   connections: readonly ConnectionInfo[];
   rtpStreams: readonly RtpStreamStats[];
   icmp: readonly IcmpUnreachable[];

@@ -41,6 +41,7 @@ import type { CapturedMessage, CSeq } from '../sip/types.ts';
 import { buildModel, reportCalls, reportLegGroups } from '../sip/model.ts';
 import type { SipModel } from '../sip/model.ts';
 import { runDetectors } from '../analysis/registry.ts';
+import type { DetectorModel } from '../analysis/detector.ts';
 import { findingsBeforeCut } from '../analysis/truncation.ts';
 import { verdicts } from '../analysis/verdict.ts';
 import type { Finding, Report, ReportCall, ReportConnection, ReportMessage, ReportRtpStream, ReportWarning } from '../report/report.ts';
@@ -183,11 +184,10 @@ export function budgetForFirst(messages: readonly CapturedMessage[], count: numb
   return tally.total;
 }
 
-/** The analysis with everything the app needs beyond the report (raw text, the model). */
+/** The analysis with everything the app needs beyond the report (the messages with their text and parse). */
 export interface Analysis {
   report: Report;
   messages: CapturedMessage[];
-  model: SipModel;
   /** pcapng Decryption Secrets Blocks, kept for a later TLS-decryption step. */
   secrets: Array<{ type: number; data: Uint8Array }>;
 }
@@ -239,12 +239,24 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
   const early = pass.messages.length >= (options.listedFrom ?? LISTED_EARLY_MESSAGES);
   const columns = messageColumns(pass.messages);
   if (options.onRead && early) options.onRead(readReport(pass, read, columns, read.connections));
+  const { report, forDetectors } = modelAndReport(pass, read, columns, early, options);
+  judge(pass, forDetectors, report);
+  pass.progress('done', totalBytes);
+  return { report, messages: pass.messages, secrets: pass.secrets };
+}
+
+/**
+ * Stages 3 and 4 (model, writeReport), and what the detectors need of them. The model itself is
+ * not returned: once the report is written, only its routing checks and media are read again
+ * (DetectorModel), so its dialogs and calls (~240 bytes per message on a signalling capture) are
+ * garbage before the detectors run.
+ */
+function modelAndReport(pass: CapturePass, read: ReadCapture, columns: MessageColumns, early: boolean, options: AnalyzeOptions): { report: Report; forDetectors: ForDetectors } {
   const modelled = model(pass, read, early ? options.collectGarbage : undefined);
   const report = writeReport(pass, read, modelled, columns);
   if (options.onListed && early) options.onListed(report);
-  judge(pass, modelled, report);
-  pass.progress('done', totalBytes);
-  return { report, messages: pass.messages, model: modelled.model, secrets: pass.secrets };
+  const { model: m, calls, connections, rtpStreams, icmp } = modelled;
+  return { report, forDetectors: { model: { hops: m.hops, media: m.media }, calls, connections, rtpStreams, icmp } };
 }
 
 /**
@@ -520,13 +532,18 @@ function model(pass: CapturePass, read: ReadCapture, afterPass: (() => void) | u
   return { model, calls, connections, rtpStreams, icmp };
 }
 
+/** What the detectors run over besides the messages: the model's parts they read, the report's calls, the transport's tables. */
+interface ForDetectors extends Omit<Modelled, 'model'> {
+  model: DetectorModel;
+}
+
 /**
  * Stage 5: the detectors over the model, judged only on what was analysed, and each call's
  * verdict, written into the report (its findings, its calls' verdicts, the last warnings).
  */
-function judge(pass: CapturePass, modelled: Modelled, report: Report): void {
+function judge(pass: CapturePass, input: ForDetectors, report: Report): void {
   pass.progress('diagnosis');
-  const { model, calls, connections, rtpStreams, icmp } = modelled;
+  const { model, calls, connections, rtpStreams, icmp } = input;
   const { findings, errors } = runDetectors({ messages: pass.messages, model, connections, rtpStreams, icmp, captureEndUs: pass.lastTimeUs ?? 0 });
   for (const e of errors) pass.warn({ message: e });
   if (pass.droppedWarnings > 0) pass.warnings.push({ message: `${pass.droppedWarnings} more warnings not listed` });
