@@ -2,8 +2,9 @@
  * How a parsed SIP message is stored: the structured headers the model reads on every message
  * (Via, From, To, Contact, routes, Call-ID, CSeq, SDP summary) as fields, and every header line
  * only *located*: its canonical name, and where its value lies in the message text, in a shared
- * Int32Array arena (three integers per line). `headers` builds the `SipHeader` objects when
- * something asks (the detail view, a rare header a detector wants) and keeps nothing.
+ * typed-array arena (three integers per line, 16-bit for a message under 64 KB). `headers`
+ * builds the `SipHeader` objects when something asks (the detail view, a rare header a detector
+ * wants) and keeps nothing.
  *
  * Why: a header object with its value string is ~90 bytes; a signalling capture has a dozen per
  * message and the model never looks at most of them (measured on the bench's sip-dense file:
@@ -14,28 +15,49 @@
  */
 import type { CSeq, NameAddr, SdpSummary, SipHeader, SipMessage, SipRequest, SipResponse, SipUri, Via } from './types.ts';
 
-/** Integers per header line in the arena: value start, value end (or −k−1: folded value k), byte offset. */
+/**
+ * Integers per header line in the arena: value start + 1 (0: the line was folded, and the next
+ * integer is its folded value's number), value end, byte offset.
+ */
 const PER_LINE = 3;
 const ARENA_INTS = 1 << 15;
-let arena = new Int32Array(ARENA_INTS);
-let used = 0;
+/**
+ * Two arenas: 16-bit positions for a message under 64 KB (nearly all: 6 bytes a line instead of
+ * 12, ~70 bytes per message of a signalling capture), 32-bit for a longer one.
+ */
+type Chunk = Uint16Array | Int32Array;
+/** Messages of fewer bytes than this have their lines in the 16-bit arena. */
+const NARROW_BELOW = 0xffff;
+const arenas: { narrow: Chunk; wide: Chunk } = { narrow: new Uint16Array(ARENA_INTS), wide: new Int32Array(ARENA_INTS) };
+const used = { narrow: 0, wide: 0 };
 
 /** The header lines of the message being parsed, as the parser finds them. */
 export class HeaderLines {
-  chunk = arena;
-  start = used;
+  private readonly which: 'narrow' | 'wide';
+  chunk: Chunk;
+  start: number;
   count = 0;
   readonly names: string[] = [];
   rawNames: string[] | null = null;
   folded: string[] | null = null;
 
+  /** `bytes`: the message's length in bytes (what its positions and offsets stay below). */
+  constructor(bytes: number) {
+    this.which = bytes < NARROW_BELOW ? 'narrow' : 'wide';
+    this.chunk = arenas[this.which];
+    this.start = used[this.which];
+  }
+
   /** One header line; returns its number. Value positions index the message text. */
   add(name: string, rawName: string, valueStart: number, valueEnd: number, offset: number): number {
-    if (this.chunk !== arena || used + PER_LINE > arena.length) this.move();
-    arena[used] = valueStart;
-    arena[used + 1] = valueEnd;
-    arena[used + 2] = offset;
-    used += PER_LINE;
+    const w = this.which;
+    if (this.chunk !== arenas[w] || used[w] + PER_LINE > arenas[w].length) this.move();
+    const arena = this.chunk;
+    const at = used[w];
+    arena[at] = valueStart + 1;
+    arena[at + 1] = valueEnd;
+    arena[at + 2] = offset;
+    used[w] = at + PER_LINE;
     if (this.rawNames === null && rawName !== name) this.rawNames = this.names.slice();
     this.names.push(name);
     this.rawNames?.push(rawName);
@@ -48,11 +70,11 @@ export class HeaderLines {
     const next = current ? `${current} ${continuation}` : continuation;
     const at = this.start + k * PER_LINE;
     const folded = (this.folded ??= []);
-    const v = this.chunk[at]!;
-    if (v < 0) folded[-v - 1] = next;
+    if (this.chunk[at] === 0) folded[this.chunk[at + 1]!] = next;
     else {
+      this.chunk[at] = 0;
+      this.chunk[at + 1] = folded.length;
       folded.push(next);
-      this.chunk[at] = -folded.length;
     }
   }
 
@@ -63,10 +85,11 @@ export class HeaderLines {
   /** This message's lines continue in a fresh chunk (the arena is full, or another message used it since). */
   private move(): void {
     const ints = this.count * PER_LINE;
-    const fresh = new Int32Array(Math.max(ARENA_INTS, (ints + PER_LINE) * 2));
+    const size = Math.max(ARENA_INTS, (ints + PER_LINE) * 2);
+    const fresh = this.which === 'narrow' ? new Uint16Array(size) : new Int32Array(size);
     fresh.set(this.chunk.subarray(this.start, this.start + ints));
-    arena = fresh;
-    used = ints;
+    arenas[this.which] = fresh;
+    used[this.which] = ints;
     this.chunk = fresh;
     this.start = 0;
   }
@@ -108,13 +131,13 @@ function sharedNames(names: string[]): string[] {
   return (node.list ??= Object.freeze(names)) as string[];
 }
 
-function lineValue(chunk: Int32Array, at: number, folded: string[] | null, text: string): string {
+function lineValue(chunk: Chunk, at: number, folded: string[] | null, text: string): string {
   const v = chunk[at]!;
-  return v < 0 ? folded![-v - 1]! : text.slice(v, chunk[at + 1]);
+  return v === 0 ? folded![chunk[at + 1]!]! : text.slice(v - 1, chunk[at + 1]);
 }
 
 abstract class ParsedBase {
-  readonly #chunk: Int32Array;
+  readonly #chunk: Chunk;
   readonly #start: number;
   readonly #names: string[];
   readonly #rawNames: string[] | null;

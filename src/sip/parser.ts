@@ -340,7 +340,7 @@ function parseBytes(bytes: Uint8Array): ParseResult {
   }
 
   // ---- header lines: located, not copied (HeaderLines below; values are sliced when asked)
-  const lines = new HeaderLines();
+  const lines = new HeaderLines(n);
   let pos = eol + 1;
   let bytePos = 0; // byte index of the current line's start (used when the header part is not ASCII)
   if (!ascii) bytePos = bytes.indexOf(10, start) + 1;
