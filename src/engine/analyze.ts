@@ -145,17 +145,21 @@ const HEAP_RESERVE = 64 * 1024 * 1024;
 /**
  * Heap per kept SIP message at the analysis's peak (the detectors running over the model), and
  * per Call-ID (a call, its dialog, its row, its entries in the detectors' indexes), measured as
- * the smallest Node heap (--max-old-space-size, MiB) that analyses a capture whole, on
- * 2026-12-04 once the builders stopped leaving grown copies behind:
- * - sip-dense, 464-byte messages, 7 per call: 140,000 messages in 400 MiB (not in 375; it was
- *   550), ~3.0 KB each;
- * - sip-udp-100MB, 357-byte messages, 7 per call, no value repeated between calls: 241,059 in
- *   650 MiB (not in 600; it was 850–1,000), ~2.8 KB; sip-tcp-100MB: 239,722 in 600 MiB;
+ * the smallest Node heap (--max-old-space-size, MiB) that analyses a capture whole. On
+ * 2026-12-04, once the builders stopped leaving grown copies behind:
+ * - sip-dense, 464-byte messages, 7 per call: 140,000 messages in 400 MiB (not in 375), ~3.0 KB
+ *   each; sip-udp-100MB, 357-byte messages, 7 per call, no value repeated between calls: 241,059
+ *   in 650 MiB (not in 600), ~2.8 KB;
  * - one INVITE per Call-ID (a scanner's trace, ~360 bytes each): ~4.7–5.2 KB per message, the
  *   call's own share being what the bench files spread over seven messages.
- * The estimate (2.3 KB + 2 per byte per message, 2.5 KB per new Call-ID) keeps 10–20% above each.
+ * Later that day the model was let go before the detectors run (only its routing checks and
+ * media stay) and the header arena became 16-bit: sip-dense then ran in 350 MiB (not in 335),
+ * sip-udp-100MB in 600 (not in 550), ~2.6 KB per message each. The estimate (1.9 KB + 2 per
+ * byte per message, 2.5 KB per new Call-ID; it was 2.3 KB + 2 per byte) keeps 14–21% above
+ * them; a budget sized for 256, 512 and 1,024 MiB ran sip-dense and both scanner traces (with
+ * and without SDP) in 160, 400 and 800 MiB.
  */
-const MESSAGE_HEAP_BASE = 2_300;
+const MESSAGE_HEAP_BASE = 1_900;
 const MESSAGE_HEAP_PER_BYTE = 2;
 const CALL_HEAP = 2_500;
 
