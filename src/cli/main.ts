@@ -79,7 +79,7 @@ export async function analyzeFile(path: string, options: Pick<AnalyzeOptions, 'k
   return (await analyzeFileFull(path, options)).report;
 }
 
-/** The whole analysis of one file (report, messages, model), as the CLI runs it: the bench measures what it keeps alive. */
+/** The whole analysis of one file (report and messages), as the CLI runs it: the bench measures what it keeps alive. */
 export async function analyzeFileFull(path: string, options: Pick<AnalyzeOptions, 'keyLog' | 'onProgress' | 'memoryBudgetBytes'> = {}): Promise<Analysis> {
   const info = await stat(path);
   if (!info.isFile()) throw new NotACaptureError(`${path} is not a regular file`);

@@ -31,7 +31,7 @@ export interface CaptureInput {
 
 export interface MultiAnalysis {
   report: Report;
-  /** Each capture's own analysis (its messages' text, its model), in the order given. */
+  /** Each capture's own analysis (its report and its messages' text), in the order given. */
   parts: Analysis[];
   /** The merged messages (CapturedMessage objects of the parts, not copies), in merged order. */
   messages: CapturedMessage[];

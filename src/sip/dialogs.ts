@@ -142,13 +142,11 @@ export class DialogBuilder {
   private learning: Array<CalleeLearning | undefined> = [];
 
   /**
-   * `capacity`: how many messages will be added. The two per-message tables are allocated at that
-   * length once, not grown by push (see TransactionBuilder: the copies a growing table leaves
-   * behind outlive the young generation).
-   */
-  /**
-   * `transactions`: the transaction builder this one runs beside (its transactions, and how many
-   * requests each has had so far: their lists are filled only when it finishes).
+   * `tb`: the transaction builder this one runs beside (its transactions, and how many requests
+   * each has had so far: their lists are filled only when it finishes). `capacity`: how many
+   * messages will be added. The two per-message tables are allocated at that length once, not
+   * grown by push (see TransactionBuilder: the copies a growing table leaves behind outlive the
+   * young generation).
    */
   constructor(
     private readonly tb: { readonly transactions: Transaction[]; requestCount(id: number): number },

@@ -52,10 +52,10 @@ export interface Transaction {
   transport: Transport;
   /** True when the request carried a To tag (a mid-dialog request). */
   inDialog: boolean;
-  /** Message indexes: every copy of the request, every response, the ACKs of a non-2xx final. */
   /**
-   * Message indexes, in the order added. Filled when the builder finishes (TransactionBuilder.finish),
-   * each at its exact length; empty until then.
+   * Message indexes, in the order added: every copy of the request, every response, the ACKs of a
+   * non-2xx final. Filled when the builder finishes (TransactionBuilder.finish), each at its
+   * exact length; empty until then.
    */
   requests: number[];
   responses: number[];
@@ -462,7 +462,8 @@ export class TransactionBuilder {
     const counts = new Int32Array(txs.length * 3);
     for (let k = 0; k < this.addedCount; k++) {
       const i = this.added[k]!;
-      const r = this.role[i]!;
+      // (An index outside the tables, which the engine never gives, has no role.)
+      const r = this.role[i] ?? 0;
       if (r === 0) continue;
       const at = this.txOf[i]! * 3 + r - 1;
       counts[at] = counts[at]! + 1;
@@ -475,7 +476,7 @@ export class TransactionBuilder {
     counts.fill(0);
     for (let k = 0; k < this.addedCount; k++) {
       const i = this.added[k]!;
-      const r = this.role[i]!;
+      const r = this.role[i] ?? 0;
       if (r === 0) continue;
       const tx = txs[this.txOf[i]!]!;
       const at = tx.id * 3 + r - 1;
