@@ -38,6 +38,7 @@ import { createSipFramer } from '../sip/framing.ts';
 import { looksLikeSipStart } from '../sip/detect.ts';
 import { parseSip } from '../sip/parser.ts';
 import type { CapturedMessage, CSeq } from '../sip/types.ts';
+import { framesOf } from '../sip/types.ts';
 import { buildModel, reportCalls, reportLegGroups } from '../sip/model.ts';
 import type { SipModel } from '../sip/model.ts';
 import { runDetectors } from '../analysis/registry.ts';
@@ -330,7 +331,8 @@ class CapturePass {
       index: this.messages.length,
       frame: p.frame,
       firstFrame: p.firstFrame,
-      frames: p.frames,
+      // Absent when the message came in its one frame (CapturedMessage.frames).
+      frames: p.frames.length === 1 && p.frames[0] === p.frame ? undefined : p.frames,
       timeUs: p.timeUs,
       src: p.src,
       dst: p.dst,
@@ -786,7 +788,7 @@ function reportRow(m: CapturedMessage): Omit<ReportMessage, 'time'> {
     index: m.index,
     frame: m.frame,
     firstFrame: m.firstFrame,
-    frames: m.frames,
+    frames: framesOf(m),
     timeUs: m.timeUs,
     src: endpointKey(m.src),
     dst: endpointKey(m.dst),

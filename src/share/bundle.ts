@@ -22,6 +22,7 @@
  * packets) goes into the Section Header Block comment, so the file alone restores the view.
  */
 import type { CapturedMessage } from '../sip/types.ts';
+import { framesOf } from '../sip/types.ts';
 import type { PacketRecord } from '../capture/types.ts';
 import { endpointKey } from '../capture/types.ts';
 import { decodePacket } from '../capture/decode.ts';
@@ -228,7 +229,7 @@ export async function buildBundle(src: BundleSource, input: ViewInput, options: 
   const rawWanted = new Set<number>();
   const timeWanted = new Set<number>();
   if (!options.anonymise) {
-    for (const m of msgs) for (const f of m.frames) rawWanted.add(f);
+    for (const m of msgs) for (const f of framesOf(m)) rawWanted.add(f);
     for (const c of conns) {
       rawWanted.add(c.openedFrame);
       for (const e of c.closeEvents) rawWanted.add(e.frame);
@@ -244,7 +245,7 @@ export async function buildBundle(src: BundleSource, input: ViewInput, options: 
   // Frames of a selected connection travel too (handshakes, WebSocket upgrade, FIN/RST, bare
   // ACKs), except those that only carry other calls' messages.
   const otherFrames = new Set<number>();
-  if (!options.anonymise) for (const m of src.messages) if (!chosenIdx.has(m.index) && m.connection !== null && connIds.has(m.connection)) for (const f of m.frames) otherFrames.add(f);
+  if (!options.anonymise) for (const m of src.messages) if (!chosenIdx.has(m.index) && m.connection !== null && connIds.has(m.connection)) for (const f of framesOf(m)) otherFrames.add(f);
   for (const f of rawWanted) otherFrames.delete(f);
   const connTuples = new Map<string, ReportConnection>();
   for (const c of conns) {

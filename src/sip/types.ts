@@ -146,12 +146,21 @@ export type ParseResult = { ok: true; message: SipMessage } | { ok: false; reaso
  * One SIP message as captured: where and when it travelled, and what it said. The engine builds
  * these in capture order; the model (transactions, dialogs, calls) and the detectors read them.
  */
+/** The frames that carried a captured message, ascending (a new one-frame list when `frames` is absent). */
+export function framesOf(m: Pick<CapturedMessage, 'frame' | 'frames'>): number[] {
+  return m.frames ?? [m.frame];
+}
+
 export interface CapturedMessage {
   /** Position in capture order (0-based): the message id used everywhere. */
   index: number;
   frame: number;
   firstFrame: number;
-  frames: number[];
+  /**
+   * Every frame that carried it, ascending; absent when that is `frame` alone (most messages: one
+   * list per message was ~56 bytes of each one kept). Read it with `framesOf`.
+   */
+  frames?: number[];
   timeUs: number;
   src: Endpoint;
   dst: Endpoint;
