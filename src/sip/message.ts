@@ -28,12 +28,17 @@ const ARENA_INTS = 1 << 15;
 type Chunk = Uint16Array | Int32Array;
 /** Messages of fewer bytes than this have their lines in the 16-bit arena. */
 const NARROW_BELOW = 0xffff;
-const arenas: { narrow: Chunk; wide: Chunk } = { narrow: new Uint16Array(ARENA_INTS), wide: new Int32Array(ARENA_INTS) };
-const used = { narrow: 0, wide: 0 };
+/** An arena: the chunk lines are written to now, and how much of it is used. */
+interface Arena {
+  chunk: Chunk;
+  used: number;
+}
+const NARROW: Arena = { chunk: new Uint16Array(ARENA_INTS), used: 0 };
+const WIDE: Arena = { chunk: new Int32Array(ARENA_INTS), used: 0 };
 
 /** The header lines of the message being parsed, as the parser finds them. */
 export class HeaderLines {
-  private readonly which: 'narrow' | 'wide';
+  private readonly arena: Arena;
   chunk: Chunk;
   start: number;
   count = 0;
@@ -43,21 +48,21 @@ export class HeaderLines {
 
   /** `bytes`: the message's length in bytes (what its positions and offsets stay below). */
   constructor(bytes: number) {
-    this.which = bytes < NARROW_BELOW ? 'narrow' : 'wide';
-    this.chunk = arenas[this.which];
-    this.start = used[this.which];
+    this.arena = bytes < NARROW_BELOW ? NARROW : WIDE;
+    this.chunk = this.arena.chunk;
+    this.start = this.arena.used;
   }
 
   /** One header line; returns its number. Value positions index the message text. */
   add(name: string, rawName: string, valueStart: number, valueEnd: number, offset: number): number {
-    const w = this.which;
-    if (this.chunk !== arenas[w] || used[w] + PER_LINE > arenas[w].length) this.move();
-    const arena = this.chunk;
-    const at = used[w];
-    arena[at] = valueStart + 1;
-    arena[at + 1] = valueEnd;
-    arena[at + 2] = offset;
-    used[w] = at + PER_LINE;
+    const a = this.arena;
+    if (this.chunk !== a.chunk || a.used + PER_LINE > a.chunk.length) this.move();
+    const chunk = this.chunk;
+    const at = a.used;
+    chunk[at] = valueStart + 1;
+    chunk[at + 1] = valueEnd;
+    chunk[at + 2] = offset;
+    a.used = at + PER_LINE;
     if (this.rawNames === null && rawName !== name) this.rawNames = this.names.slice();
     this.names.push(name);
     this.rawNames?.push(rawName);
@@ -86,10 +91,10 @@ export class HeaderLines {
   private move(): void {
     const ints = this.count * PER_LINE;
     const size = Math.max(ARENA_INTS, (ints + PER_LINE) * 2);
-    const fresh = this.which === 'narrow' ? new Uint16Array(size) : new Int32Array(size);
+    const fresh = this.arena === NARROW ? new Uint16Array(size) : new Int32Array(size);
     fresh.set(this.chunk.subarray(this.start, this.start + ints));
-    arenas[this.which] = fresh;
-    used[this.which] = ints;
+    this.arena.chunk = fresh;
+    this.arena.used = ints;
     this.chunk = fresh;
     this.start = 0;
   }
