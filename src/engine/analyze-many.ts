@@ -14,6 +14,7 @@
  */
 import type { Analysis, AnalyzeOptions, Progress } from './analyze.ts';
 import { analyzeBlob, analyzeBytes, NotACaptureError } from './analyze.ts';
+import { parsedAgain } from './kept.ts';
 import type { AlignMessage } from '../analysis/alignment.ts';
 import { alignMessages, alignStreams, estimateOffset } from '../analysis/alignment.ts';
 import type { AlignStream } from '../analysis/alignment.ts';
@@ -69,8 +70,10 @@ export async function analyzeMany(inputs: readonly CaptureInput[], options: Mult
 
 /** Put analysed captures on one timeline and align them (exported for tests that already hold analyses). */
 export function mergeAnalyses(names: readonly string[], parts: readonly Analysis[]): MultiAnalysis {
+  // The alignment compares the messages' parses: an analysis lets them go, so they are parsed again.
+  const parsed = parts.map((p) => p.messages.map((m) => ({ timeUs: m.timeUs, sip: parsedAgain(m) })));
   // 1. Clock offsets against the first capture.
-  const offsets = parts.map((p, c) => (c === 0 ? { offsetUs: 0, spreadUs: 0, pairs: 0 } : estimateOffset(parts[0]!.messages, p.messages)));
+  const offsets = parts.map((_, c) => (c === 0 ? { offsetUs: 0, spreadUs: 0, pairs: 0 } : estimateOffset(parsed[0]!, parsed[c]!)));
 
   // 2. One timeline.
   // A merge, not a sort: each capture keeps its own (capture) order — a clock that steps back
@@ -134,7 +137,7 @@ export function mergeAnalyses(names: readonly string[], parts: readonly Analysis
   const ranges = parts.map((p, c) => ({ firstUs: (p.report.capture.firstTimeUs ?? 0) - offsets[c]!.offsetUs, lastUs: (p.report.capture.lastTimeUs ?? 0) - offsets[c]!.offsetUs }));
   const alignInput: AlignMessage[] = order.map((o, k) => {
     const m = captured[k]!;
-    return { capture: o.capture, frame: m.frame, timeUs: o.t, src: m.src, dst: m.dst, transport: m.transport, sip: m.sip };
+    return { capture: o.capture, frame: m.frame, timeUs: o.t, src: m.src, dst: m.dst, transport: m.transport, sip: parsed[o.capture]![o.index]!.sip };
   });
   const aligned = alignMessages(alignInput, ranges);
   // The media: the same RTP stream on both sides names the NAT's media mappings; a stream one side

@@ -14,8 +14,9 @@
  *                       outcome, on what was analysed (a budget cut is said in one warning)
  *   4. writeReport      the report (docs/REPORT.md), its findings still empty: a large capture's
  *                       call list goes to `options.onListed` here, before the detectors run
- *   5. judge            detectors ─▶ findings judged on what was analysed, one verdict per call,
- *                       written into the report
+ *   5. judge            the detectors' index of the messages, then the parses let go (a detector
+ *                       wanting more has a message parsed again), detectors ─▶ findings judged on
+ *                       what was analysed, one verdict per call, written into the report
  *
  * TLS: protected records are kept during the pass; afterwards, with a key log (pcapng Decryption
  * Secrets Blocks and/or `options.keyLog`), they are decrypted (capture/tls-decrypt.ts) and their
@@ -42,6 +43,8 @@ import { framesOf } from '../sip/types.ts';
 import { buildModel, reportCalls, reportLegGroups } from '../sip/model.ts';
 import type { SipModel } from '../sip/model.ts';
 import { runDetectors } from '../analysis/registry.ts';
+import { getFlow as indexFlow } from '../analysis/lib/flow.ts';
+import { dropParse, parsedAgain } from './kept.ts';
 import type { DetectorModel } from '../analysis/detector.ts';
 import { findingsBeforeCut } from '../analysis/truncation.ts';
 import { verdicts } from '../analysis/verdict.ts';
@@ -115,9 +118,19 @@ export interface AnalyzeOptions {
    * messages, once the transaction and dialog pass's working tables have become garbage: they
    * are older than the young generation by then, and left alone they lift the heap to its peak
    * before the detectors run (sip-dense in the CLI: peak RSS 621–629 → 594–601 MB, five
-   * alternating runs each).
+   * alternating runs each); and again once the messages' parses are let go (`keepParse`), before
+   * the detectors run (the 200 MB bench capture: peak RSS 1,487 MB without it, 1,421 with).
    */
   collectGarbage?: () => void;
+  /**
+   * Keep each message's parse (`sip`) in the analysis returned. Without it the parses go once the
+   * detectors' index is built, before the detectors run, where the analysis peaks (~0.35 KB per
+   * message on a signalling capture): a detector that needs more of a message than the index
+   * holds has it parsed again (analysis/lib/flow.ts `Msg.sip`), and so does whoever reads an
+   * analysis's messages later (`parsedAgain`; `sip` is then null, `parseError` still says which
+   * never parsed). For the alignment of several captures, which compares the messages' parses.
+   */
+  keepParse?: boolean;
 }
 
 /**
@@ -185,13 +198,14 @@ class HeapTally {
  */
 export function budgetForFirst(messages: readonly CapturedMessage[], count: number): number {
   const tally = new HeapTally();
-  for (let i = 0; i < count && i < messages.length; i++) tally.add(messages[i]!.raw.length, messages[i]!.sip?.callId);
+  for (let i = 0; i < count && i < messages.length; i++) tally.add(messages[i]!.raw.length, parsedAgain(messages[i]!)?.callId);
   return tally.total;
 }
 
-/** The analysis with everything the app needs beyond the report (the messages with their text and parse). */
+/** The analysis with everything the app needs beyond the report (the messages with their text). */
 export interface Analysis {
   report: Report;
+  /** The SIP messages in capture order; their `sip` is null unless `keepParse` (read it with `parsedAgain`). */
   messages: CapturedMessage[];
   /** pcapng Decryption Secrets Blocks, kept for a later TLS-decryption step. */
   secrets: Array<{ type: number; data: Uint8Array }>;
@@ -245,7 +259,7 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
   const columns = messageColumns(pass.messages);
   if (options.onRead && early) options.onRead(readReport(pass, read, columns, read.connections));
   const { report, forDetectors } = modelAndReport(pass, read, columns, early, options);
-  judge(pass, forDetectors, report);
+  judge(pass, forDetectors, report, options.keepParse === true, early ? options.collectGarbage : undefined);
   pass.progress('done', totalBytes);
   return { report, messages: pass.messages, secrets: pass.secrets };
 }
@@ -547,9 +561,20 @@ interface ForDetectors extends Omit<Modelled, 'model'> {
  * Stage 5: the detectors over the model, judged only on what was analysed, and each call's
  * verdict, written into the report (its findings, its calls' verdicts, the last warnings).
  */
-function judge(pass: CapturePass, input: ForDetectors, report: Report): void {
+function judge(pass: CapturePass, input: ForDetectors, report: Report, keepParse: boolean, collectGarbage: (() => void) | undefined): void {
   pass.progress('diagnosis');
   const { model, calls, connections, rtpStreams, icmp } = input;
+  if (!keepParse) {
+    // The detectors' index holds what they compare on every message: the parses can go first.
+    try {
+      indexFlow(pass.messages);
+      dropParse(pass.messages);
+      // Their parses are garbage now, in the old generation: collected before the detectors add theirs.
+      collectGarbage?.();
+    } catch {
+      // A bug: each detector meets it again, and it becomes their warnings (runDetectors).
+    }
+  }
   const { findings, errors } = runDetectors({ messages: pass.messages, model, connections, rtpStreams, icmp, captureEndUs: pass.lastTimeUs ?? 0 });
   for (const e of errors) pass.warn({ message: e });
   if (pass.droppedWarnings > 0) pass.warnings.push({ message: `${pass.droppedWarnings} more warnings not listed` });

@@ -20,7 +20,7 @@ describe('an open capture keeps its messages without their parse', () => {
     let withNotes = 0;
     let unparsed = 0;
     for (const p of [...samples, ...odd]) {
-      const { messages } = await analyzeBytes(new Uint8Array(readFileSync(path.join(root, p))));
+      const { messages } = await analyzeBytes(new Uint8Array(readFileSync(path.join(root, p))), { keepParse: true });
       const parses = messages.map((m) => m.sip);
       const kept = dropParse(messages);
       expect(kept).toBe(messages);
@@ -45,11 +45,41 @@ describe('an open capture keeps its messages without their parse', () => {
   });
 
   it('is searched as before (the header/body split comes from the text)', async () => {
-    const { messages } = await analyzeBytes(new Uint8Array(readFileSync(path.join(root, 'public/samples/01-missing-ack/capture.pcap'))));
+    const { messages } = await analyzeBytes(new Uint8Array(readFileSync(path.join(root, 'public/samples/01-missing-ack/capture.pcap'))), { keepParse: true });
     const queries = ['192.168.1.10', 'Contact', 'm=audio', 'BYE'];
     const parsed = queries.map((q) => searchMessages(messages, q));
     dropParse(messages);
     expect(messages.every((m) => m.sip === null)).toBe(true);
     queries.forEach((q, i) => expect(searchMessages(messages, q)).toEqual(parsed[i]));
+  });
+});
+
+describe('the engine lets the parses go before the detectors run', () => {
+  const files = (dir: string): string[] =>
+    readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : /\.(pcap|pcapng|cap)(\.gz)?$/.test(e.name) ? [path.join(dir, e.name)] : []));
+  const all = [...files('test/captures'), ...files('public/samples'), ...files('test/repro')];
+
+  it('and judges every capture as with them kept: the same findings, verdicts and warnings', async () => {
+    let findings = 0;
+    for (const p of all) {
+      const bytes = new Uint8Array(readFileSync(path.join(root, p)));
+      const kept = await analyzeBytes(bytes, { keepParse: true }).catch((e: unknown) => e);
+      const dropped = await analyzeBytes(bytes).catch((e: unknown) => e);
+      if (kept instanceof Error) {
+        expect(dropped, p).toBeInstanceOf(Error);
+        continue;
+      }
+      if (dropped instanceof Error) throw new Error(`${p}: ${dropped.message}`);
+      const a = kept as Awaited<ReturnType<typeof analyzeBytes>>;
+      const b = dropped as Awaited<ReturnType<typeof analyzeBytes>>;
+      expect(b.report.findings, p).toEqual(a.report.findings);
+      expect(b.report.calls.map((c) => c.verdict), p).toEqual(a.report.calls.map((c) => c.verdict));
+      expect(b.report.warnings, p).toEqual(a.report.warnings);
+      expect(b.messages.every((m) => m.sip === null), p).toBe(true);
+      expect(a.messages.some((m) => m.sip !== null) || a.messages.length === 0, p).toBe(true);
+      findings += a.report.findings.length;
+    }
+    expect(all.length).toBeGreaterThan(90);
+    expect(findings).toBeGreaterThan(200);
   });
 });

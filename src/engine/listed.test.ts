@@ -12,6 +12,8 @@ import { analyzeBytes, analyzeChunks, LISTED_EARLY_MESSAGES } from './analyze.ts
 import type { InputChunk, Progress } from './analyze.ts';
 import type { Report } from '../report/report.ts';
 import { checkReport } from './contract.ts';
+import { detectors } from '../analysis/registry.ts';
+import type { Detector } from '../analysis/detector.ts';
 import { columnsOf, markColumns, messageList, toColumns, withMarks } from '../report/message-table.ts';
 import type { MessageColumns } from '../report/message-table.ts';
 
@@ -208,7 +210,7 @@ describe('the early reports on every capture of the corpus', () => {
 });
 
 describe('collectGarbage: where the runtime may collect', () => {
-  it('is called once, inside the model build (after the progress says "model", before "diagnosis"), for a large capture only', async () => {
+  it('is called inside the model build (after the progress says "model", before "diagnosis") and once the parses are let go (before the detectors), for a large capture only', async () => {
     const events: string[] = [];
     // It comes once the transaction and dialog builders are done and have dropped their working
     // tables (what the collection is there to free).
@@ -224,6 +226,17 @@ describe('collectGarbage: where the runtime may collect', () => {
       dbFinish.apply(this, args);
       events.push(`dialogs done, tables ${dropped(this)}`);
     });
+    // The first detector notes whether the parses were gone when it ran.
+    const probe: Detector = {
+      kind: 'malformed-sip',
+      title: 'test probe',
+      severity: 'info',
+      detect: ({ messages }) => {
+        events.push(messages.every((m) => m.sip === null) ? 'detectors, parses gone' : 'detectors, parses kept');
+        return [];
+      },
+    };
+    (detectors as Detector[]).unshift(probe);
     let withIt;
     try {
       withIt = await analyzeBytes(bytes, {
@@ -235,14 +248,17 @@ describe('collectGarbage: where the runtime may collect', () => {
       });
     } finally {
       vi.restoreAllMocks();
+      (detectors as Detector[]).shift();
     }
-    expect(events.filter((e) => e === 'collect')).toHaveLength(1);
+    expect(events.filter((e) => e === 'collect')).toHaveLength(2);
     const at = (e: string) => events.indexOf(e);
     // The transactions' lists are filled when their builder finishes, and the dialogs' finish reads them.
     expect(at('model')).toBeLessThan(at('transactions done, tables dropped'));
     expect(at('transactions done, tables dropped')).toBeLessThan(at('dialogs done, tables dropped'));
     expect(at('dialogs done, tables dropped')).toBeLessThan(at('collect'));
     expect(at('collect')).toBeLessThan(at('diagnosis'));
+    expect(events.lastIndexOf('collect')).toBeGreaterThan(at('diagnosis'));
+    expect(events.lastIndexOf('collect')).toBeLessThan(at('detectors, parses gone'));
     // The builders dropped their working tables there; the report is the same as without it.
     expect(JSON.stringify(withIt.report)).toBe(JSON.stringify((await analyzeBytes(bytes, { listedFrom: 1 })).report));
 

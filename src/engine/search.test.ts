@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeBytes } from './analyze.ts';
 import type { Analysis } from './analyze.ts';
 import { searchMessages, searchPattern } from './search.ts';
+import { parsedAgain } from './kept.ts';
 import type { SearchableMessage } from './search.ts';
 
 const FILE = path.resolve(import.meta.dirname, '../../test/captures/public/sngrep/aaa.pcap');
@@ -60,7 +61,7 @@ describe('searchMessages on aaa.pcap', () => {
     const re = searchMessages(msgs, '/^CSeq: \\d+ CANCEL$/m');
     expect(re.error).toBeNull();
     expect(re.matches.length).toBeGreaterThan(0);
-    expect(re.matches.every((m) => analysis.messages[m.index]!.sip?.cseq?.method === 'CANCEL')).toBe(true);
+    expect(re.matches.every((m) => parsedAgain(analysis.messages[m.index]!)?.cseq?.method === 'CANCEL')).toBe(true);
     expect(searchMessages(msgs, '/(unclosed/').error).toMatch(/regular expression|Unterminated|group/i);
   });
 

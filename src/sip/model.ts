@@ -20,13 +20,13 @@ import { buildHosts } from './hosts.ts';
 import type { HostsModel } from './hosts.ts';
 import { collectSdp, linkMedia } from './media.ts';
 import type { MediaModel } from './media.ts';
-import { inDialogHop, initialRequestHop, responseHop, sameAsInviteHop } from './routing.ts';
-import type { DialogRouteState, HopCheck } from './routing.ts';
+import { inDialogHop, initialRequestHop, responseHop, routingFields, sameAsInviteHop } from './routing.ts';
+import type { DialogRouteState, HopCheck, RoutingFields } from './routing.ts';
 import { TransactionBuilder } from './transactions.ts';
 import type { RetransmissionChain, Transaction } from './transactions.ts';
 import { normalizeHost, sameEndpoint } from './addresses.ts';
-import { toTag } from './modelutil.ts';
 import { callOutcome } from './outcome.ts';
+import { parsedAgain } from './parser.ts';
 
 export interface ModelInput {
   messages: CapturedMessage[];
@@ -194,6 +194,15 @@ function fitFields<T extends object>(o: T, keys: ReadonlyArray<keyof T>): void {
  * transactions, the dialogs' routing snapshots, the host merge proposals — which the model keeps
  * anyway.
  */
+/**
+ * What the routing rules read of a message, from its parse: its own, or the same parse again from
+ * its text once the engine let the parses go before the detectors ran (engine/analyze.ts, `judge`).
+ */
+function fieldsOf(c: CapturedMessage): RoutingFields | null {
+  const m = c.sip ?? parsedAgain(c);
+  return m ? routingFields(m) : null;
+}
+
 export class HopTable {
   constructor(
     private readonly messages: readonly CapturedMessage[],
@@ -213,11 +222,15 @@ export class HopTable {
     return this.messages.map((_, i) => this.at(i));
   }
 
-  /** Message `index`'s check, or null when it is not a parsed message of this model. */
-  at(index: number): HopCheck | null {
+  /**
+   * Message `index`'s check, or null when it is not a parsed message of this model. `fields`: what
+   * the rules read of the message, when the caller holds them (the detectors' flow): else they are
+   * read from its parse, parsed again if the engine let it go.
+   */
+  at(index: number, fields?: RoutingFields): HopCheck | null {
     const c = this.messages[index];
     if (!c) return null;
-    const h = this.check(c);
+    const h = this.check(c, fields ?? fieldsOf(c));
     if (!h) return null;
     if (h.matches === false && h.expected) {
       const a = this.nodeOf.get(normalizeHost(h.expected.ip));
@@ -232,26 +245,24 @@ export class HopTable {
     return h;
   }
 
-  private check(c: CapturedMessage): HopCheck | null {
-    const m = c.sip;
-    if (!m) return null;
+  private check(c: CapturedMessage, f: RoutingFields | null): HopCheck | null {
+    if (!f) return null;
     const messages = this.messages;
     const t = this.annotations.transactionOf(c.index);
     const tx = t === null ? undefined : this.transactions[t];
-    if (m.kind === 'response') {
+    if (!f.isReq) {
       const req = copyOn(tx, messages, (r) => sameEndpoint(r.dst, c.src), c.index);
-      return responseHop(c, req && req.index < c.index ? req : (req ?? null));
+      return responseHop(c, f, req ?? null, req ? (fieldsOf(req)?.topVia ?? null) : null);
     }
-    const method = m.method.toUpperCase();
-    if (method === 'ACK' && this.annotations.isAckForNon2xx(c.index)) {
-      return sameAsInviteHop(c, copyOn(tx, messages, (r) => sameEndpoint(r.src, c.src), c.index), 'ack-non2xx');
+    if (f.method === 'ACK' && this.annotations.isAckForNon2xx(c.index)) {
+      return sameAsInviteHop(c, f, copyOn(tx, messages, (r) => sameEndpoint(r.src, c.src), c.index), 'ack-non2xx');
     }
-    if (method === 'CANCEL') {
+    if (f.method === 'CANCEL') {
       const inv = tx?.cancels === null || tx?.cancels === undefined ? undefined : this.transactions[tx.cancels];
-      return sameAsInviteHop(c, copyOn(inv, messages, (r) => sameEndpoint(r.src, c.src), c.index), 'cancel');
+      return sameAsInviteHop(c, f, copyOn(inv, messages, (r) => sameEndpoint(r.src, c.src), c.index), 'cancel');
     }
-    if (toTag(m) !== null) return inDialogHop(c, this.routeState.get(c.index) ?? null);
-    return initialRequestHop(c);
+    if (f.toTag !== null) return inDialogHop(c, f, this.routeState.get(c.index) ?? null);
+    return initialRequestHop(c, f);
   }
 }
 

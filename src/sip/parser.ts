@@ -22,7 +22,7 @@
 
 import { canonicalHeaderName, parseCSeq, parseVia } from './headers.ts';
 import { summariseSdp } from './sdp.ts';
-import type { CSeq, NameAddr, ParseResult, SdpSummary, SipMessage, Via } from './types.ts';
+import type { CapturedMessage, CSeq, NameAddr, ParseResult, SdpSummary, SipMessage, Via } from './types.ts';
 import { HeaderLines, ParsedRequest, ParsedResponse } from './message.ts';
 import { isTokenByte } from './detect.ts';
 import { intern } from './intern.ts';
@@ -243,6 +243,20 @@ export function parseSipText(text: string): ParseResult {
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   return parseSip(bytes);
+}
+
+/**
+ * A captured message's parse: the one it has, or the same one again from its text (the parser is
+ * deterministic and the text is the message's bytes, one character per byte), with the capture's
+ * own notes added back. Null for a message that never parsed.
+ */
+export function parsedAgain(m: Pick<CapturedMessage, 'sip' | 'parseError' | 'raw' | 'captureNotes'>): SipMessage | null {
+  if (m.sip !== null) return m.sip;
+  if (m.parseError !== null) return null;
+  const r = parseSipText(m.raw);
+  if (!r.ok) return null;
+  if (m.captureNotes) r.message.notes = [...r.message.notes, ...m.captureNotes];
+  return r.message;
 }
 
 function parseBytes(bytes: Uint8Array): ParseResult {

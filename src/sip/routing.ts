@@ -23,9 +23,38 @@
  */
 
 import type { Endpoint } from '../capture/types.ts';
-import type { CapturedMessage, SipUri } from './types.ts';
+import type { CapturedMessage, NameAddr, SipMessage, SipUri, Via } from './types.ts';
 import { defaultPort, isPrivateLike, isReliableTransport, normalizeHost, sameEndpoint, sameHost } from './addresses.ts';
-import { epText, uriTarget } from './modelutil.ts';
+import { epText, toTag, uriTarget } from './modelutil.ts';
+
+/**
+ * What the rules read of a message beside where it travelled: a few values of its parse. Read
+ * from the parse (`routingFields`), or from a record that holds the same values once the parse is
+ * gone (the detectors' flow messages, analysis/lib/flow.ts).
+ */
+export interface RoutingFields {
+  readonly isReq: boolean;
+  /** The request method, upper-case (a response: its CSeq method). */
+  readonly method: string;
+  readonly topVia: Via | null;
+  readonly route: readonly NameAddr[];
+  /** The Request-URI (null for a response, or when unreadable). */
+  readonly requestUri: SipUri | null;
+  /** The To tag: an in-dialog request has one. */
+  readonly toTag: string | null;
+}
+
+export function routingFields(m: SipMessage): RoutingFields {
+  const isReq = m.kind === 'request';
+  return {
+    isReq,
+    method: (isReq ? m.method : (m.cseq?.method ?? '')).toUpperCase(),
+    topVia: m.via[0] ?? null,
+    route: m.route,
+    requestUri: isReq ? m.requestUri : null,
+    toTag: toTag(m),
+  };
+}
 
 export type HopKind = 'response' | 'in-dialog' | 'ack-non2xx' | 'cancel' | 'initial';
 
@@ -80,10 +109,9 @@ export interface HopCheck {
 }
 
 /** Top Via sent-by against the real source of a request. */
-export function viaSourceCheck(c: CapturedMessage): ViaSourceCheck | null {
-  const m = c.sip;
-  if (!m || m.kind !== 'request') return null;
-  const v = m.via[0];
+export function viaSourceCheck(c: CapturedMessage, f: RoutingFields): ViaSourceCheck | null {
+  if (!f.isReq) return null;
+  const v = f.topVia;
   if (!v) return null;
   const eff = v.port ?? defaultPort(v.transport);
   return {
@@ -101,7 +129,7 @@ export function viaSourceCheck(c: CapturedMessage): ViaSourceCheck | null {
   };
 }
 
-function base(c: CapturedMessage, kind: HopKind): HopCheck {
+function base(c: CapturedMessage, f: RoutingFields, kind: HopKind): HopCheck {
   return {
     index: c.index,
     kind,
@@ -116,22 +144,20 @@ function base(c: CapturedMessage, kind: HopKind): HopCheck {
     requestUriMatches: null,
     viaNat: false,
     matchedBy: null,
-    via: viaSourceCheck(c),
+    via: viaSourceCheck(c, f),
   };
 }
 
 /**
  * Where a response must go (RFC 3261 §18.2.2 / RFC 3581 §4), from the request as it arrived on
- * that hop (`req`, may be null), beside where the response went.
+ * that hop (`req` and its top Via, may be null), beside where the response went.
  */
-export function responseHop(resp: CapturedMessage, req: CapturedMessage | null): HopCheck {
-  const out = base(resp, 'response');
-  const m = resp.sip;
-  if (!m) return out;
+export function responseHop(resp: CapturedMessage, f: RoutingFields, req: CapturedMessage | null, reqTopVia: Via | null): HopCheck {
+  const out = base(resp, f, 'response');
   out.request = req?.index ?? null;
   const reliable = isReliableTransport(resp.transport);
-  if (req && req.sip && req.sip.via[0]) {
-    const v = req.sip.via[0];
+  if (req && reqTopVia) {
+    const v = reqTopVia;
     if (reliable) {
       out.expected = req.src;
       out.expectedConnection = req.connection;
@@ -179,7 +205,7 @@ export function responseHop(resp: CapturedMessage, req: CapturedMessage | null):
     return out;
   }
   // The request was not captured on this hop: the response's own top Via says where it goes.
-  const v = m.via[0];
+  const v = f.topVia;
   if (!v) {
     out.rule = 'The response has no Via: nothing says where it should go.';
     return out;
@@ -202,8 +228,8 @@ export function responseHop(resp: CapturedMessage, req: CapturedMessage | null):
 }
 
 /** ACK for a non-2xx, or CANCEL: same destination as the INVITE (RFC 3261 §17.1.1.3, §9.1). */
-export function sameAsInviteHop(c: CapturedMessage, invite: CapturedMessage | null, kind: 'ack-non2xx' | 'cancel'): HopCheck {
-  const out = base(c, kind);
+export function sameAsInviteHop(c: CapturedMessage, f: RoutingFields, invite: CapturedMessage | null, kind: 'ack-non2xx' | 'cancel'): HopCheck {
+  const out = base(c, f, kind);
   const what = kind === 'cancel' ? 'A CANCEL goes to the same address as the INVITE it cancels (RFC 3261 §9.1)' : 'The ACK for a non-2xx final goes where the INVITE went (RFC 3261 §17.1.1.3)';
   if (!invite) {
     out.rule = `${what}; the INVITE was not captured on this hop.`;
@@ -217,11 +243,10 @@ export function sameAsInviteHop(c: CapturedMessage, invite: CapturedMessage | nu
 }
 
 /** Out-of-dialog request: top Route (preloaded route) if any, else local policy. */
-export function initialRequestHop(c: CapturedMessage): HopCheck {
-  const out = base(c, 'initial');
-  const m = c.sip;
-  if (!m || m.kind !== 'request') return out;
-  const top = m.route[0]?.uri;
+export function initialRequestHop(c: CapturedMessage, f: RoutingFields): HopCheck {
+  const out = base(c, f, 'initial');
+  if (!f.isReq) return out;
+  const top = f.route[0]?.uri;
   if (top) {
     const t = uriTarget(top, c.transport);
     out.expected = t.endpoint;
@@ -250,13 +275,12 @@ export interface DialogRouteState {
  * Next hop of an in-dialog request (RFC 3261 §12.2.1.1, §16.12), from the sender's perspective at
  * this capture point, beside where it went.
  */
-export function inDialogHop(c: CapturedMessage, state: DialogRouteState | null): HopCheck {
-  const out = base(c, 'in-dialog');
-  const m = c.sip;
-  if (!m || m.kind !== 'request') return out;
+export function inDialogHop(c: CapturedMessage, f: RoutingFields, state: DialogRouteState | null): HopCheck {
+  const out = base(c, f, 'in-dialog');
+  if (!f.isReq) return out;
   if (!state || state.unknown || !state.remoteTarget) {
     // Dialog set-up not captured: judge by what the message itself says (Route, else Request-URI).
-    const top = m.route[0]?.uri ?? m.requestUri;
+    const top = f.route[0]?.uri ?? f.requestUri;
     if (!top) {
       out.rule = 'Dialog set-up not captured and the request names no target.';
       return out;
@@ -265,7 +289,7 @@ export function inDialogHop(c: CapturedMessage, state: DialogRouteState | null):
     out.expected = t.endpoint;
     out.expectedHost = t.endpoint ? null : t.host;
     out.matches = t.endpoint ? sameEndpoint(c.dst, t.endpoint) : null;
-    out.rule = `Dialog set-up not captured; by the message itself the next hop is ${m.route[0] ? `the top Route ${top.raw}` : `the Request-URI ${top.raw}`} (RFC 3261 §16.12).`;
+    out.rule = `Dialog set-up not captured; by the message itself the next hop is ${f.route[0] ? `the top Route ${top.raw}` : `the Request-URI ${top.raw}`} (RFC 3261 §16.12).`;
     return out;
   }
   // Skip route-set entries already consumed: up to the last one naming the sender's own address.
@@ -308,9 +332,9 @@ export function inDialogHop(c: CapturedMessage, state: DialogRouteState | null):
     out.rule += ` It went on connection ${c.connection} to ${epText(c.dst)}, the connection the dialog was set up on (connection reuse, RFC 5923, RFC 5626, RFC 7118).`;
   }
   if (out.matches && out.matchedBy === null) out.matchedBy = 'rule';
-  if (m.requestUri && out.expectedRequestUri) {
+  if (f.requestUri && out.expectedRequestUri) {
     const want = state.routeSet.length && remaining[0] && !('lr' in remaining[0].params) ? remaining[0] : target;
-    out.requestUriMatches = sameUri(m.requestUri, want);
+    out.requestUriMatches = sameUri(f.requestUri, want);
   }
   return out;
 }

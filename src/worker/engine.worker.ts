@@ -16,7 +16,7 @@ import { scanBlob } from '../share/scan.ts';
 import { decodeStream } from '../media/extract.ts';
 import { chunkBytes, readChunks } from '../capture/source.ts';
 import { plainSip } from '../sip/message.ts';
-import { dropParse, parsedAgain } from '../engine/kept.ts';
+import { parsedAgain } from '../engine/kept.ts';
 import { columnBuffers, columnsOf, markColumns, toColumns } from '../report/message-table.ts';
 import type { Report } from '../report/report.ts';
 import { isWorkerRequest } from './protocol.ts';
@@ -31,7 +31,7 @@ const scope = self as unknown as {
 let current: { requestId: number; abort: AbortController } | null = null;
 /**
  * What later requests need of the analysis: the report, and the messages' text for detail, search
- * and share (not their parse: engine/kept.ts); the file, re-read for exports and audio; and the
+ * and share (not their parse: the engine let it go before the detectors ran, engine/kept.ts); the file, re-read for exports and audio; and the
  * TLS key log it was read with (given, or carried in the pcapng). The SIP model is not kept:
  * nothing asks for it once the report is written.
  */
@@ -163,10 +163,8 @@ async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void
         },
       });
       if (abort.signal.aborted) throw new CancelledError();
-      // The result first: the page can list the calls while the worker drops the parse (a pass
-      // over every message); no request is served in between (this runs to the end first).
       postResult(req.requestId, multi.report, inputs.map((i) => i.name).join(' + '), started);
-      loaded = { analysis: { report: multi.report, messages: dropParse(multi.messages) }, file: req.file, keyLog: req.keyLog ?? '', captures: inputs.length };
+      loaded = { analysis: { report: multi.report, messages: multi.messages }, file: req.file, keyLog: req.keyLog ?? '', captures: inputs.length };
       return;
     }
     let listed = false;
@@ -197,7 +195,7 @@ async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void
     if (abort.signal.aborted) throw new CancelledError();
     const carried = analysis.secrets.filter((x) => x.type === DSB_TLS_KEY_LOG).map((x) => new TextDecoder().decode(x.data));
     postResult(req.requestId, analysis.report, req.name, started, listed);
-    loaded = { analysis: { report: analysis.report, messages: dropParse(analysis.messages) }, file: req.file, keyLog: [req.keyLog ?? '', ...carried].join('\n'), captures: 1 };
+    loaded = { analysis: { report: analysis.report, messages: analysis.messages }, file: req.file, keyLog: [req.keyLog ?? '', ...carried].join('\n'), captures: 1 };
   } catch (e) {
     if (e instanceof CancelledError || abort.signal.aborted) post({ kind: 'error', requestId: req.requestId, code: 'cancelled', message: 'Cancelled.' });
     else if (e instanceof NotACaptureError) post({ kind: 'error', requestId: req.requestId, code: 'not-a-capture', message: e.message });

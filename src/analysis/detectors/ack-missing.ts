@@ -53,7 +53,7 @@ function judgeDialog(flow: Flow, d: Dialog): Finding | null {
     const acks = d.messages.filter((a) => a.isReq && a.method === 'ACK' && a.cseq === first.cseq);
     const S = first.src;
     const sIp = first.srcIp;
-    const recordRouted = first.sip.recordRoute.some((r) => r.uri && normalizeHost(r.uri.host) === sIp);
+    const recordRouted = first.recordRoute.some((r) => r.uri && normalizeHost(r.uri.host) === sIp);
     const isUas = S === d.calleeUa;
     if (!isUas && !recordRouted) continue;
     const reached = acks.filter((a) => (a.dst === S || (a.dstIp === sIp && a.transport !== 'udp')) && a.t >= first.t);
@@ -122,7 +122,7 @@ function judgeDialog(flow: Flow, d: Dialog): Finding | null {
         : `The Contact ${contactText} holds a private address although the 2xx came from ${S}: nobody outside that NAT can reach it, so the ACK is lost.`;
       fix =
         'Fix the Contact of 2xx replies that come directly from a NATed endpoint (e.g. fix_nated_contact() in the onreply route when the callee is known to be behind NAT) — only for replies from endpoints, not from other proxies.';
-    } else if (contact && first.sip.recordRoute.some((r) => r.uri && normalizeHost(r.uri.host) === normalizeHost(contact.host) && (r.uri.port ?? 5060) === (contact.port ?? 5060))) {
+    } else if (contact && first.recordRoute.some((r) => r.uri && normalizeHost(r.uri.host) === normalizeHost(contact.host) && (r.uri.port ?? 5060) === (contact.port ?? 5060))) {
       cause = `The Contact ${contactText} is the address of a proxy in the Record-Route set, not of the callee: a proxy rewrote it (see excessive-nat-fixup).`;
       fix = 'Fix the Contact of replies from endpoints only — not of replies that come from another proxy.';
     }

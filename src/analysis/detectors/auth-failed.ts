@@ -12,7 +12,12 @@ import { getFlow, responsesTo } from '../lib/flow.ts';
 import { headerValue } from '../../sip/modelutil.ts';
 import { framesText, plural, uniqFrames } from '../lib/text.ts';
 
-const credentials = (x: Msg): string | null => headerValue(x.sip, 'Authorization') ?? headerValue(x.sip, 'Proxy-Authorization');
+/**
+ * The credentials a request carried. Its text is looked at first: most requests carry none, and
+ * the flow keeps no header lines (a message is parsed again to read one).
+ */
+const credentials = (x: Msg): string | null => (AUTHORIZATION.test(x.m.raw) ? (headerValue(x.sip, 'Authorization') ?? headerValue(x.sip, 'Proxy-Authorization')) : null);
+const AUTHORIZATION = /authorization/i;
 const param = (v: string, name: string): string | null => new RegExp(`(?:^|[\\s,])${name}\\s*=\\s*"?([^",]*)"?`, 'i').exec(v)?.[1] ?? null;
 const challenge = (x: Msg): string | null => headerValue(x.sip, 'WWW-Authenticate') ?? headerValue(x.sip, 'Proxy-Authenticate');
 

@@ -29,7 +29,7 @@ function carriesTarget(x: Msg): boolean {
  * `x` came from; else null.
  */
 function recordRouteHop(x: Msg): string | null {
-  const rr = x.sip.recordRoute;
+  const rr = x.recordRoute;
   if (rr.length === 0) return null;
   const hop = (x.isReq ? rr[0] : rr[rr.length - 1])?.uri;
   if (!hop || unreachableFrom(hop.host, x.srcIp)) return null;
@@ -46,8 +46,8 @@ function natAwareRelay(callMsgs: readonly Msg[], mappings: readonly string[], af
   for (const y of callMsgs) {
     if (y.isReq || y.t <= after || y.status < 200 || y.status >= 300 || !mappings.includes(y.dst)) continue;
     const proxy = normalizeHost(y.srcIp);
-    const routes = y.sip.recordRoute.map((r) => (r.uri ? normalizeHost(r.uri.host) : ''));
-    const c = y.sip.sdp?.connection ?? y.sip.sdp?.media.find((m) => m.connection)?.connection ?? null;
+    const routes = y.recordRoute.map((r) => (r.uri ? normalizeHost(r.uri.host) : ''));
+    const c = y.sdp?.connection ?? y.sdp?.media.find((m) => m.connection)?.connection ?? null;
     if (routes.includes(proxy) && c !== null && normalizeHost(c) === proxy) return y;
   }
   return null;

@@ -51,7 +51,7 @@ export const detectExcessiveNatFixup: Detector = {
         seen.add(key);
         const d = flow.dialogOf.get(inCopy);
         const misdirected = (d?.messages ?? []).filter(
-          (y) => y.isReq && y.dstIp === inCopy.srcIp && y.t > outCopy.t && y.sip.kind === 'request' && y.sip.requestUri !== null && normalizeHost(y.sip.requestUri.host) === inCopy.srcIp,
+          (y) => y.isReq && y.dstIp === inCopy.srcIp && y.t > outCopy.t && y.requestUri !== null && normalizeHost(y.requestUri.host) === inCopy.srcIp,
         );
         const okRetrans = d ? d.oks.filter((o) => o.retransmission) : [];
         const what = inCopy.isReq ? 'INVITE' : `${inCopy.status} to INVITE`;

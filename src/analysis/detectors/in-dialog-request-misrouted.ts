@@ -25,7 +25,7 @@ import { framesText, uniqFrames } from '../lib/text.ts';
  */
 function firstTargetMatches(flow: Flow, x: Msg): boolean {
   const d = flow.dialogOf.get(x);
-  const ru = x.sip.kind === 'request' ? x.sip.requestUri : null;
+  const ru = x.requestUri;
   if (!d || !ru) return false;
   const ok = d.oks.find((o) => o.dst === x.src && !o.retransmission && !o.duplicate);
   const c = ok ? contactUri(ok) : null;
@@ -74,7 +74,7 @@ export const detectInDialogRequestMisrouted: Detector = {
     };
     for (const x of flow.msgs) {
       if (!x.isReq || x.toTag === null || x.duplicate || x.method === 'CANCEL') continue;
-      const hop = ctx.model.hops.at(x.index);
+      const hop = ctx.model.hops.at(x.index, x);
       if (!hop || hop.kind !== 'in-dialog') continue;
       if (noDialogLeft(flow, x)) continue;
       const reused = x.m.connection !== null && hop.expected !== null && hop.expected.ip === x.dstEp.ip && x.transport !== 'udp';

@@ -87,7 +87,7 @@ export const detectInviteTimeout: Detector = {
       else if (after >= TIMER_B_US) parts.push(`After 64·T1 = 32 s Timer B fires and the caller gives up (RFC 3261 §17.1.1.2).`);
       const hints: string[] = [];
       if (natted.has(f.dst)) hints.push(`${f.dst} is the public NAT mapping of a user agent behind NAT (its Via/Contact were private): a UDP NAT binding that expired or a port-restricted NAT drops requests toward it (see nat-binding-expired)`);
-      const contact = f.sip.contact[0]?.uri;
+      const contact = f.contact[0]?.uri;
       if (f.topVia && contact && isPrivateLike(contact.host) && !isPrivateLike(f.srcIp)) hints.push(`the INVITE's Contact ${contact.raw} is private, so responses routed by it cannot come back`);
       if (hints.length > 0) parts.push(`Likely cause: ${hints.join('; ')}.`);
       const oneSided = main.silent && !sawBothDirections(flow, f.srcIp, f.dstIp);

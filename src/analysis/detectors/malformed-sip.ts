@@ -13,7 +13,7 @@ export const detectMalformedSip: Detector = {
   detect({ messages }) {
     const findings: Finding[] = [];
     for (const m of messages) {
-      if (m.sip !== null) continue;
+      if (m.parseError === null) continue;
       // A CRLF keep-alive (RFC 5626 §4.4.1) on UDP is traffic, not a broken message.
       if (/^[\r\n\s]*$/.test(m.raw)) continue;
       const firstLine = m.raw.split(/\r?\n/, 1)[0] ?? '';

@@ -23,7 +23,7 @@ function isDeregistration(r: Msg): boolean {
   const m = r.sip;
   const expires = headerValue(m, 'Expires');
   if (expires !== null && Number(expires.trim()) === 0) return true;
-  return m.contact.length > 0 && m.contact.every((c) => c.params.expires === '0');
+  return r.contact.length > 0 && r.contact.every((c) => c.params.expires === '0');
 }
 
 /** REGISTER failures seen without their requests (a capture at the registrar's side only). */

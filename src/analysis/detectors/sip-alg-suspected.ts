@@ -13,7 +13,7 @@ import { contactUri, getFlow } from '../lib/flow.ts';
 import { framesText, uniqFrames } from '../lib/text.ts';
 
 function sdpAddr(x: Msg): string | null {
-  const s = x.sip.sdp;
+  const s = x.sdp;
   if (!s) return null;
   return s.media[0]?.connection ?? s.connection;
 }
@@ -90,7 +90,7 @@ export const detectSipAlgSuspected: Detector = {
     }
     for (const x of flow.msgs) {
       if (x.transport !== 'udp' || x.duplicate) continue;
-      const n = x.sip.notes.find((t) => /^Content-Length \d+ but/.test(t));
+      const n = x.notes.find((t) => /^Content-Length \d+ but/.test(t));
       if (!n) continue;
       // An ALG resizing an address changes the length by a few bytes; a snaplen cut or padding does not look like that.
       const cl = x.sip.contentLength ?? 0;
@@ -99,7 +99,7 @@ export const detectSipAlgSuspected: Detector = {
       if (diff === 0 || diff > 20) continue;
       // Only an SDP body an ALG would touch: sent through a NAT (public source) with the source's
       // address or a private one in c=/o= — an address rewrite is what changes the length.
-      const sdp = x.sip.sdp;
+      const sdp = x.sdp;
       const addrs = [sdp?.origin?.address, sdpAddr(x)].filter((a): a is string => typeof a === 'string');
       if (!sdp || isPrivateLike(x.srcIp) || !addrs.some((a) => a === x.srcIp || isPrivateLike(a))) continue;
       if (avail > cl && /^[\s\0]*$/.test(x.m.raw.slice(x.sip.headerLength + cl))) continue;

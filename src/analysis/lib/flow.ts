@@ -19,14 +19,14 @@ import type { Endpoint, Transport } from '../../capture/types.ts';
 import { endpointKey } from '../../capture/types.ts';
 import { fit } from '../../lib/lists.ts';
 import { classifyAddress, defaultPort, isIpLiteral, isPrivateLike, maybeSpecial, normalizeHost } from './addr.ts';
-import type { CapturedMessage, NameAddr, SipMessage, SipUri, Via } from '../../sip/types.ts';
+import type { CapturedMessage, NameAddr, SdpSummary, SipMessage, SipUri, Via } from '../../sip/types.ts';
+import { parsedAgain } from '../../sip/parser.ts';
 
 /** Two captures of the same packet closer than this are one packet seen twice, not a retransmission. */
 export const DUPLICATE_US = 100_000;
 
 export interface Msg {
   readonly m: CapturedMessage;
-  readonly sip: SipMessage;
   readonly index: number;
   readonly frame: number;
   readonly t: number;
@@ -38,6 +38,13 @@ export interface Msg {
   dstIp: string;
   readonly transport: Transport;
   readonly callId: string;
+  /**
+   * The message parsed: the parse it had, or, once the engine let the parses go before the
+   * detectors ran, the same parse again from its text (a few µs; the last few are kept). For what
+   * a detector reads rarely (a reason phrase, a header by name); what it compares on every
+   * message is in the fields below.
+   */
+  readonly sip: SipMessage;
   isReq: boolean;
   /** Request method, or the CSeq method of a response. */
   method: string;
@@ -49,6 +56,15 @@ export interface Msg {
   readonly viaCount: number;
   fromTag: string | null;
   toTag: string | null;
+  /** The Request-URI (requests; null when unreadable or a response). */
+  readonly requestUri: SipUri | null;
+  /** Route and Record-Route values, Contact values (lists the parser shares between messages). */
+  readonly route: readonly NameAddr[];
+  readonly recordRoute: readonly NameAddr[];
+  readonly contact: readonly NameAddr[];
+  readonly sdp: SdpSummary | null;
+  /** Tolerated oddities of the parse (sip/types.ts `notes`; one shared empty list for most). */
+  readonly notes: readonly string[];
   /** Every message of this transaction (top-Via branch + CSeq method within the Call-ID; all legs), capture order. */
   tx: Msg[];
   /** Earliest earlier copy of this same message on the same leg (retransmission or duplicate). */
@@ -61,15 +77,26 @@ export interface Msg {
 
 /**
  * A flow message: what the detectors compare on every message, beside the captured message it
- * reads the rest from (getters, not copies: a signalling capture has hundreds of thousands).
+ * reads the rest from (getters, not copies: a signalling capture has hundreds of thousands). The
+ * values are the parse's own (shared between messages by the parser), so the parse itself can go
+ * once the flow is built: `sip` parses the message again when a detector asks for the rest.
  */
 class FlowMsg implements Msg {
   firstCopy: Msg | null = null;
   retransmission = false;
   duplicate = false;
   dialog: Dialog | null = null;
+  readonly callId: string;
+  readonly viaCount: number;
+  readonly requestUri: SipUri | null;
+  readonly route: readonly NameAddr[];
+  readonly recordRoute: readonly NameAddr[];
+  readonly contact: readonly NameAddr[];
+  readonly sdp: SdpSummary | null;
+  readonly notes: readonly string[];
   constructor(
-    readonly m: CapturedMessage & { sip: SipMessage },
+    readonly m: CapturedMessage,
+    sip: SipMessage,
     public src: string,
     public dst: string,
     public srcIp: string,
@@ -83,9 +110,18 @@ class FlowMsg implements Msg {
     public fromTag: string | null,
     public toTag: string | null,
     public tx: Msg[],
-  ) {}
+  ) {
+    this.callId = sip.callId!;
+    this.viaCount = sip.via.length;
+    this.requestUri = sip.kind === 'request' ? sip.requestUri : null;
+    this.route = sip.route;
+    this.recordRoute = sip.recordRoute;
+    this.contact = sip.contact;
+    this.sdp = sip.sdp;
+    this.notes = sip.notes;
+  }
   get sip(): SipMessage {
-    return this.m.sip;
+    return this.m.sip ?? parsedOnDemand(this.m);
   }
   get index(): number {
     return this.m.index;
@@ -105,12 +141,21 @@ class FlowMsg implements Msg {
   get transport(): Transport {
     return this.m.transport;
   }
-  get callId(): string {
-    return this.m.sip.callId!;
+}
+
+/** Messages parsed again on demand, the latest few kept (a detector asks about one message a few times in a row). */
+const reparsed = new Map<CapturedMessage, SipMessage>();
+const REPARSED_KEPT = 64;
+
+function parsedOnDemand(m: CapturedMessage): SipMessage {
+  let p = reparsed.get(m);
+  if (p === undefined) {
+    // A flow message was made from a parse, and the parser is deterministic: it parses again.
+    p = parsedAgain(m)!;
+    if (reparsed.size >= REPARSED_KEPT) reparsed.delete(reparsed.keys().next().value!);
+    reparsed.set(m, p);
   }
-  get viaCount(): number {
-    return this.m.sip.via.length;
-  }
+  return p;
 }
 
 export interface Dialog {
@@ -187,6 +232,7 @@ const cache = new WeakMap<readonly CapturedMessage[], Flow>();
  */
 export function releaseFlow(messages: readonly CapturedMessage[]): void {
   cache.delete(messages);
+  reparsed.clear();
 }
 
 export function getFlow(messages: readonly CapturedMessage[]): Flow {
@@ -308,7 +354,8 @@ function buildFlow(messages: readonly CapturedMessage[]): Flow {
       addTx(entry, branch, cseqMethod, tx);
     }
     const msg = new FlowMsg(
-      m as CapturedMessage & { sip: SipMessage },
+      m,
+      sip,
       endpointKey(m.src),
       endpointKey(m.dst),
       normalizeHost(m.src.ip),
@@ -606,8 +653,8 @@ export function unreachableFrom(host: string, srcIp: string): boolean {
 
 /** The loose-routing next hop of a request as sent: first Route (that is not the sender), else the Request-URI. */
 export function requestNextHop(x: Msg): { ep: Endpoint; why: string } | null {
-  if (x.sip.kind !== 'request') return null;
-  for (const r of x.sip.route) {
+  if (!x.isReq) return null;
+  for (const r of x.route) {
     const u = r.uri;
     if (!u) continue;
     const e = uriEndpoint(u, x.transport);
@@ -617,7 +664,7 @@ export function requestNextHop(x: Msg): { ep: Endpoint; why: string } | null {
     if (strict) return null; // strict routing (RFC 2543) is out of scope for this judgement
     return { ep: e, why: `the first Route header <${u.raw}>` };
   }
-  const ru = x.sip.requestUri;
+  const ru = x.requestUri;
   if (!ru) return null;
   const e = uriEndpoint(ru, x.transport);
   if (!e) return null;
@@ -626,7 +673,7 @@ export function requestNextHop(x: Msg): { ep: Endpoint; why: string } | null {
 
 /** The Contact URI of a message, if exactly readable. */
 export function contactUri(x: Msg): SipUri | null {
-  return x.sip.contact[0]?.uri ?? null;
+  return x.contact[0]?.uri ?? null;
 }
 
 /**
