@@ -43,7 +43,7 @@ import { framesOf } from '../sip/types.ts';
 import { buildModel, reportCalls, reportLegGroups } from '../sip/model.ts';
 import type { SipModel } from '../sip/model.ts';
 import { runDetectors } from '../analysis/registry.ts';
-import { getFlow as indexFlow } from '../analysis/lib/flow.ts';
+import { indexFlowReleasingParses } from '../analysis/lib/flow.ts';
 import { dropParse, parsedAgain } from './kept.ts';
 import type { DetectorModel } from '../analysis/detector.ts';
 import { findingsBeforeCut } from '../analysis/truncation.ts';
@@ -172,8 +172,14 @@ const HEAP_RESERVE = 64 * 1024 * 1024;
  * byte per message, 2.5 KB per new Call-ID; it was 2.3 KB + 2 per byte) keeps 14–21% above
  * them; a budget sized for 256, 512 and 1,024 MiB ran sip-dense and both scanner traces (with
  * and without SDP) in 160, 400 and 800 MiB.
+ * The next day the parses went before the detectors run, each as the detectors' index takes
+ * what it needs of it: sip-dense then ran in 315 MiB (not in 310), sip-udp-100MB in 520 (not in
+ * 500), ~2.3 KB per message each, and the estimate became 1.5 KB + 2 per byte per message (it
+ * keeps 14–18% above them); a budget sized for 256, 512 and 1,024 MiB ran sip-dense,
+ * sip-udp-100MB and both scanner traces in 160, 400 and 800 MiB, and sip-dense and the scanner
+ * trace without SDP in 140, 350 and 700 MiB.
  */
-const MESSAGE_HEAP_BASE = 1_900;
+const MESSAGE_HEAP_BASE = 1_500;
 const MESSAGE_HEAP_PER_BYTE = 2;
 const CALL_HEAP = 2_500;
 
@@ -567,12 +573,14 @@ function judge(pass: CapturePass, input: ForDetectors, report: Report, keepParse
   if (!keepParse) {
     // The detectors' index holds what they compare on every message: the parses can go first.
     try {
-      indexFlow(pass.messages);
+      indexFlowReleasingParses(pass.messages);
       dropParse(pass.messages);
       // Their parses are garbage now, in the old generation: collected before the detectors add theirs.
       collectGarbage?.();
     } catch {
-      // A bug: each detector meets it again, and it becomes their warnings (runDetectors).
+      // A bug: each detector meets it again, and it becomes their warnings (runDetectors), on the
+      // messages as they were.
+      for (const m of pass.messages) m.sip = parsedAgain(m);
     }
   }
   const { findings, errors } = runDetectors({ messages: pass.messages, model, connections, rtpStreams, icmp, captureEndUs: pass.lastTimeUs ?? 0 });
