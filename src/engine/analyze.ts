@@ -37,7 +37,7 @@ import { decryptTlsSessions, decryptedPayloads } from '../capture/tls-decrypt.ts
 import type { TlsSession } from '../capture/tls.ts';
 import { createSipFramer } from '../sip/framing.ts';
 import { looksLikeSipStart } from '../sip/detect.ts';
-import { parseSip } from '../sip/parser.ts';
+import { latin1, parseSip } from '../sip/parser.ts';
 import type { CapturedMessage, CSeq } from '../sip/types.ts';
 import { framesOf } from '../sip/types.ts';
 import { buildModel, reportCalls, reportLegGroups } from '../sip/model.ts';
@@ -231,7 +231,6 @@ export class CancelledError extends Error {
 
 const MAX_WARNINGS = 1000;
 const GENERATOR = 'sipladder 0.1.0';
-const textDecoder = new TextDecoder('latin1');
 
 /** One input chunk and how far into the (compressed) input it reaches. */
 export interface InputChunk {
@@ -342,9 +341,12 @@ class CapturePass {
     }
     const parsed = parseSip(p.bytes);
     this.heap.add(p.bytes.length, parsed.ok ? parsed.message.callId : null);
-    // One copy of the text: the parser's when it decoded byte for byte (ASCII), else latin1.
+    // One copy of the text: the parser's when it decoded byte for byte (ASCII), else one character
+    // per byte (ISO-8859-1, the same in every runtime: a browser's TextDecoder('latin1') is
+    // windows-1252, which turns 0x80–0x9F into other characters, and the message would not parse
+    // again into the same bytes).
     const same = parsed.ok && parsed.message.raw.length === p.bytes.length && !parsed.message.raw.includes('\uFFFD');
-    const raw = same ? parsed.message.raw : textDecoder.decode(p.bytes);
+    const raw = same ? parsed.message.raw : latin1(p.bytes);
     const captureNotes = p.notes || p.incomplete ? [...(p.notes ?? []), ...(p.incomplete ? [`incomplete: ${p.incomplete}`] : [])] : undefined;
     if (parsed.ok && captureNotes) parsed.message.notes = [...parsed.message.notes, ...captureNotes];
     this.messages.push({
