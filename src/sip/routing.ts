@@ -40,7 +40,10 @@ export interface RoutingFields {
   readonly route: readonly NameAddr[];
   /** The Request-URI (null for a response, or when unreadable). */
   readonly requestUri: SipUri | null;
-  /** The To tag: an in-dialog request has one. */
+  /**
+   * The To tag: an in-dialog request has one. From a parse an empty `tag=` is '' (in dialog);
+   * the detectors' flow gives null for it, and judges only requests with a tag it counts.
+   */
   readonly toTag: string | null;
 }
 

@@ -73,7 +73,7 @@ function judgeDialog(flow: Flow, d: Dialog): Finding | null {
     const parts: string[] = [];
     let selfCause = '';
     parts.push(
-      `The ${first.status} (${first.sip.kind === 'response' ? first.sip.reason : ''}) to the INVITE (frame ${first.frame}) went from ${S} to ${D} and was ` +
+      `The ${first.status} (${first.reason}) to the INVITE (frame ${first.frame}) went from ${S} to ${D} and was ` +
         `retransmitted ${plural(leg.length - 1, 'time')} over ${duration(span)} (${framesText(leg.map((x) => x.frame))}), which is what a ` +
         `UAS does while it waits for the ACK (RFC 3261 §13.3.1.4).`,
     );

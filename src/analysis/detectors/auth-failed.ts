@@ -34,14 +34,20 @@ export const detectAuthFailed: Detector = {
       let succeededAfter = false;
       for (const req of list) {
         if (!req.isReq || req.retransmission || req.duplicate || req.method === 'ACK' || req.method === 'CANCEL') continue;
-        const creds = credentials(req);
-        if (creds === null) continue;
+        // What was answered first (the flow has it), the credentials only when that can matter:
+        // reading a header means parsing the message again, and an authenticated registration
+        // trace has credentials on every other request.
         const finals = responsesTo(flow, req).filter((r) => r.status >= 200 && r.dst === req.src);
-        const refused = finals.find((r) => r.status === 403 || ((r.status === 401 || r.status === 407) && !/stale\s*=\s*"?true/i.test(challenge(r) ?? '')));
+        const refusable = finals.some((r) => r.status === 403 || r.status === 401 || r.status === 407);
+        const accepted = finals.some((r) => r.status < 300);
+        // A success matters only after a failure (it resets succeededAfter, which starts false).
+        if (!refusable && !(accepted && failures.length > 0)) continue;
+        if (credentials(req) === null) continue;
+        const refused = refusable ? finals.find((r) => r.status === 403 || ((r.status === 401 || r.status === 407) && !/stale\s*=\s*"?true/i.test(challenge(r) ?? ''))) : undefined;
         if (refused) {
           failures.push({ req, resp: refused });
           succeededAfter = false;
-        } else if (finals.some((r) => r.status < 300)) succeededAfter = true;
+        } else if (accepted) succeededAfter = true;
       }
       if (failures.length === 0) continue;
       const first = failures[0]!;
@@ -49,7 +55,7 @@ export const detectAuthFailed: Detector = {
       const user = param(creds, 'username');
       const realm = param(creds, 'realm');
       const again = failures.length > 1 ? ` It failed ${plural(failures.length, 'time')} in all (${framesText(failures.map((f) => f.resp.frame))}).` : '';
-      const reason = first.resp.sip.kind === 'response' ? first.resp.sip.reason : '';
+      const reason = first.resp.reason;
       out.push({
         kind: 'auth-failed',
         severity: succeededAfter ? 'info' : 'error',

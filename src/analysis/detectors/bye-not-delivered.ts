@@ -57,7 +57,7 @@ export const detectByeNotDelivered: Detector = {
       const upstream = undelivered.filter((u) => u !== b);
       if (timeouts.length > 0) {
         const t = timeouts[0]!;
-        const reason = t.sip.kind === 'response' ? t.sip.reason : '';
+        const reason = t.reason;
         const meaning =
           t.status === 408 ? 'a 408 means the BYE timed out (RFC 3261 §16.7, §17.1.2.2), not that it reached the far end'
           : t.status === 481 ? 'a 481 means whoever answered holds no such dialog (RFC 3261 §15.1.2): the BYE went to the wrong place, or the far end had already dropped the call'

@@ -33,7 +33,7 @@ function responsesOnly(list: Msg[]): Finding | null {
   const refused = resps.filter((x) => x.status >= 300 && x.status !== 401 && x.status !== 407 && x.t > lastOk);
   if (refused.length === 0) return null;
   const r = refused[refused.length - 1]!;
-  const reason = r.sip.kind === 'response' ? r.sip.reason : '';
+  const reason = r.reason;
   return {
     kind: 'registration-failed',
     severity: 'error',
@@ -75,7 +75,7 @@ export const detectRegistrationFailed: Detector = {
       let severity: Finding['severity'] = 'error';
       const lastFinal = lastFinals[lastFinals.length - 1];
       if (lastFinal && lastFinal.status !== 401 && lastFinal.status !== 407) {
-        what = `it was refused with ${lastFinal.status} ${lastFinal.sip.kind === 'response' ? lastFinal.sip.reason : ''} (frame ${lastFinal.frame})`;
+        what = `it was refused with ${lastFinal.status} ${lastFinal.reason} (frame ${lastFinal.frame})`;
       } else if (lastFinal) {
         if (since < TIMER_F_US) continue; // the UA may still answer the challenge
         what = `it was challenged with ${lastFinal.status} (frame ${lastFinal.frame}) and the user agent never sent it again with credentials in the ${duration(since)} the capture went on`;

@@ -64,7 +64,7 @@ export const detectRequestLoop: Detector = {
         else parts.push(`The ${method} (CSeq ${cseq}) from ${first.src} (frame ${first.frame}) crossed ${plural(reqs.length, 'hop')}.`);
         if (loopAnswers.length > 0) {
           const a = loopAnswers[0]!;
-          parts.push(`${a.src} answered ${a.status} ${a.sip.kind === 'response' ? a.sip.reason : ''} (frame ${a.frame})${a.status === 483 ? ': Max-Forwards ran down to 0, which only a loop (or a very long chain) does' : ': a proxy found its own Via in the request'}.`);
+          parts.push(`${a.src} answered ${a.status} ${a.reason} (frame ${a.frame})${a.status === 483 ? ': Max-Forwards ran down to 0, which only a loop (or a very long chain) does' : ': a proxy found its own Via in the request'}.`);
         }
         out.push({
           kind: 'request-loop',

@@ -83,7 +83,7 @@ export const detectResponseToWrongPort: Detector = {
       const anyRportIgnored = list.some((x) => x.rportIgnored);
       const severity: Finding['severity'] = retransAfter.length > 0 || anyRportIgnored ? 'error' : 'warning';
       const parts = [
-        `${list.length === 1 ? `The ${b.resp.status} ${b.resp.sip.kind === 'response' ? b.resp.sip.reason : ''} in frame ${b.resp.frame}` : `${list.length} responses (${framesText(list.map((x) => x.resp.frame))})`} from ${b.resp.src} answered ${b.req.method} requests that came from ${b.req.src}. ${b.why}`,
+        `${list.length === 1 ? `The ${b.resp.status} ${b.resp.reason} in frame ${b.resp.frame}` : `${list.length} responses (${framesText(list.map((x) => x.resp.frame))})`} from ${b.resp.src} answered ${b.req.method} requests that came from ${b.req.src}. ${b.why}`,
       ];
       if (retransAfter.length > 0) parts.push(`The client never got it: it kept retransmitting the ${b.req.method} (${framesText(retransAfter.map((r) => r.frame))}).`);
       out.push({

@@ -92,16 +92,17 @@ export const detectSipAlgSuspected: Detector = {
       if (x.transport !== 'udp' || x.duplicate) continue;
       const n = x.notes.find((t) => /^Content-Length \d+ but/.test(t));
       if (!n) continue;
+      // Only an SDP body an ALG would touch: sent through a NAT (public source) with the source's
+      // address or a private one in c=/o= — an address rewrite is what changes the length. (Asked
+      // first: the lengths below mean parsing the message again.)
+      const sdp = x.sdp;
+      const addrs = [sdp?.origin?.address, sdpAddr(x)].filter((a): a is string => typeof a === 'string');
+      if (!sdp || isPrivateLike(x.srcIp) || !addrs.some((a) => a === x.srcIp || isPrivateLike(a))) continue;
       // An ALG resizing an address changes the length by a few bytes; a snaplen cut or padding does not look like that.
       const cl = x.sip.contentLength ?? 0;
       const avail = x.m.raw.length - x.sip.headerLength;
       const diff = Math.abs(avail - cl);
       if (diff === 0 || diff > 20) continue;
-      // Only an SDP body an ALG would touch: sent through a NAT (public source) with the source's
-      // address or a private one in c=/o= — an address rewrite is what changes the length.
-      const sdp = x.sdp;
-      const addrs = [sdp?.origin?.address, sdpAddr(x)].filter((a): a is string => typeof a === 'string');
-      if (!sdp || isPrivateLike(x.srcIp) || !addrs.some((a) => a === x.srcIp || isPrivateLike(a))) continue;
       if (avail > cl && /^[\s\0]*$/.test(x.m.raw.slice(x.sip.headerLength + cl))) continue;
       add(x.callId, [x.frame], `Frame ${x.frame} (${x.isReq ? x.method : x.status}, from ${x.src}): ${n} — over UDP this happens when something rewrote addresses in the body or headers without fixing Content-Length.`);
     }

@@ -65,6 +65,8 @@ export interface Msg {
   readonly sdp: SdpSummary | null;
   /** Tolerated oddities of the parse (sip/types.ts `notes`; one shared empty list for most). */
   readonly notes: readonly string[];
+  /** A response's reason phrase (one string per distinct phrase), '' for a request. */
+  readonly reason: string;
   /** Every message of this transaction (top-Via branch + CSeq method within the Call-ID; all legs), capture order. */
   tx: Msg[];
   /** Earliest earlier copy of this same message on the same leg (retransmission or duplicate). */
@@ -94,6 +96,7 @@ class FlowMsg implements Msg {
   readonly contact: readonly NameAddr[];
   readonly sdp: SdpSummary | null;
   readonly notes: readonly string[];
+  readonly reason: string;
   constructor(
     readonly m: CapturedMessage,
     sip: SipMessage,
@@ -119,6 +122,7 @@ class FlowMsg implements Msg {
     this.contact = sip.contact;
     this.sdp = sip.sdp;
     this.notes = sip.notes;
+    this.reason = sip.kind === 'response' ? sip.reason : '';
   }
   get sip(): SipMessage {
     return this.m.sip ?? parsedOnDemand(this.m);
