@@ -11,7 +11,7 @@ import { statSync } from 'node:fs';
 
 const file = process.argv[2]!;
 const bytes = statSync(file).size;
-const { messages } = await analyzeChunks(fileChunks(file), bytes);
+const { messages } = await analyzeChunks(fileChunks(file), bytes, { keepParse: true });
 const bodies: string[] = [];
 for (const m of messages) if (m.sip?.sdp) bodies.push(m.sip.body);
 const count = messages.length;

@@ -284,7 +284,7 @@ test('export: the selected call as pcap loads again and shows the same call', as
 test('a SIP header becomes a call-list column, filled lazily from the first INVITE', async ({ page }) => {
   const file = 'sngrep/aaa.pcap';
   const { analyzeBlob } = await import('../src/engine/analyze.ts');
-  const analysis = await analyzeBlob(await fs.openAsBlob(path.join(PUBLIC_CAPTURES, file)));
+  const analysis = await analyzeBlob(await fs.openAsBlob(path.join(PUBLIC_CAPTURES, file)), { keepParse: true });
   const report = analysis.report;
   const first = [...report.calls].sort((a, b) => a.startFrame - b.startFrame)[0]!;
   const invite = analysis.messages.find((m) => m.sip?.callId === first.callId && m.sip.kind === 'request' && m.sip.method === 'INVITE') ?? analysis.messages.find((m) => m.sip?.callId === first.callId)!;
