@@ -1,6 +1,6 @@
 // One benchmark measurement in its own process, so peak RSS belongs to this analysis alone. Run
 // with --expose-gc: after the timing, the heap the finished analysis keeps alive (its messages
-// with their text and parse, and the report), measured after a full collection, which unlike the
+// with their text, and the report), measured after a full collection, which unlike the
 // peak RSS does not depend on when V8 chose to collect (`analysis`, a module binding, is alive).
 import { analyzeFileFull } from '../src/cli/main.ts';
 

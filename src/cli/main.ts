@@ -27,8 +27,9 @@ import type { ItemJson } from './json-stream.ts';
  *   file the peak RSS drops from 2.64 to 2.15 GB, on sip-dense from 0.88 to 0.74 GB, for about
  *   0.2–0.8 s of collection, within the machine's noise on the whole run;
  * - once the detectors' index is built and the messages' parses are let go (the engine calls it):
- *   on the 200 MB file the peak RSS was 1,487 MB without it, 1,421 MB with it (1,456 MB before
- *   the parses were let go), one run each at the same time;
+ *   on the 200 MB file the peak RSS was 1,489–1,491 MB without it, 1,418–1,423 MB with it (two
+ *   alternating runs each; 1,456 MB before the parses were let go), the time within the noise;
+ *   on sip-dense, whose peak comes earlier, it costs ~0.24 s for nothing;
  * - between the analysis and the printing of its report (what was left of the model and the
  *   detectors' index are garbage by then): on sip-dense the peak RSS dropped from 1.12 to 0.91 GB when it came.
  * (The same way Jest's leak detector reaches `gc` without --expose-gc.)

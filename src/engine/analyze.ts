@@ -119,7 +119,8 @@ export interface AnalyzeOptions {
    * are older than the young generation by then, and left alone they lift the heap to its peak
    * before the detectors run (sip-dense in the CLI: peak RSS 621–629 → 594–601 MB, five
    * alternating runs each); and again once the messages' parses are let go (`keepParse`), before
-   * the detectors run (the 200 MB bench capture: peak RSS 1,487 MB without it, 1,421 with).
+   * the detectors run (the 200 MB bench capture: peak RSS 1,489–1,491 MB without it,
+   * 1,418–1,423 with).
    */
   collectGarbage?: () => void;
   /**
