@@ -49,6 +49,7 @@ export class ReusedRecord implements PacketRecord {
   linkType = 0;
   origLen = 0;
   fileOffset = 0;
+  dataOffset = 0;
   interfaceId = 0;
   buf: Uint8Array = new Uint8Array(0);
   start = 0;

@@ -121,6 +121,7 @@ export class PcapReader extends RecordStream implements ContainerReader {
       rec.timeUs = sec * 1e6 + (div === 1 ? frac : Math.floor(frac / div));
       rec.origLen = view.getUint32(p + 12, le);
       rec.fileOffset = base + p;
+      rec.dataOffset = base + p + hl;
       rec.buf = buf;
       rec.start = p + hl;
       rec.end = p + hl + caplen;

@@ -108,6 +108,7 @@ export class PcapngReader extends RecordStream implements ContainerReader {
             rec.end = p + 28 + caplen;
             rec.origLen = view.getUint32(p + 24, le);
             rec.fileOffset = base + p;
+            rec.dataOffset = base + p + 28;
             rec.interfaceId = view.getUint32(p + 8, le);
             this.sink.packet(rec);
             p += len;
@@ -155,7 +156,7 @@ export class PcapngReader extends RecordStream implements ContainerReader {
           return;
         }
         const timeUs = toMicros(ifc, view.getUint32(p + 12, le), view.getUint32(p + 16, le));
-        this.emit(frame, timeUs, ifc.linkType, buf.subarray(p + 28, p + 28 + caplen), origLen, off, iface);
+        this.emit(frame, timeUs, ifc.linkType, buf.subarray(p + 28, p + 28 + caplen), origLen, off, iface, off + 28);
         return;
       }
       case BT_SPB: {
@@ -173,7 +174,7 @@ export class PcapngReader extends RecordStream implements ContainerReader {
         let caplen = Math.min(origLen, len - 16);
         if (ifc.snaplen > 0) caplen = Math.min(caplen, ifc.snaplen);
         // An SPB has no timestamp: it gets the time of the packet before it.
-        this.emit(frame, this.lastTimeUs, ifc.linkType, buf.subarray(p + 12, p + 12 + caplen), origLen, off, 0);
+        this.emit(frame, this.lastTimeUs, ifc.linkType, buf.subarray(p + 12, p + 12 + caplen), origLen, off, 0, off + 12);
         return;
       }
       case PCAPNG_SHB: {
@@ -226,7 +227,7 @@ export class PcapngReader extends RecordStream implements ContainerReader {
     }
   }
 
-  private emit(frame: number, timeUs: number, linkType: number, data: Uint8Array, origLen: number, off: number, iface: number): void {
+  private emit(frame: number, timeUs: number, linkType: number, data: Uint8Array, origLen: number, off: number, iface: number, dataOff: number): void {
     const rec = this.rec;
     rec.frame = frame;
     rec.timeUs = timeUs;
@@ -235,6 +236,7 @@ export class PcapngReader extends RecordStream implements ContainerReader {
     rec.data = data;
     rec.origLen = origLen;
     rec.fileOffset = off;
+    rec.dataOffset = dataOff;
     rec.interfaceId = iface;
     this.sink.packet(rec);
   }

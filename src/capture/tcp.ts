@@ -207,6 +207,8 @@ export interface TcpTrackerOptions {
   warning(w: CaptureWarning): void;
   framer: StreamFramerFactory;
   isSipStart: (bytes: Uint8Array, offset?: number) => boolean;
+  /** Where a view into the packet being decoded lies in the input, or -1 (TransportOptions.locate). */
+  locate?: (bytes: Uint8Array) => number;
   /** 1 at index p when p is a SIP port. */
   sipPorts: Uint8Array;
   /** Encapsulation string of the current packet's tunnels (null when none). */
@@ -366,7 +368,7 @@ class Connection {
       case 'sip': {
         const cons = this.consumers[side];
         cons.framer ??= this.opts.framer();
-        const msgs = cons.framer.push(bytes, frame, timeUs);
+        const msgs = cons.framer.push(bytes, frame, timeUs, this.opts.locate?.(bytes) ?? -1);
         for (let i = 0; i < msgs.length; i++) this.emit(side, msgs[i]!, false);
         break;
       }
@@ -433,6 +435,7 @@ class Connection {
     };
     if (m.incomplete !== undefined) p.incomplete = m.incomplete;
     if (m.notes !== undefined && m.notes.length > 0) p.notes = m.notes;
+    if (m.at !== undefined) p.at = m.at;
     this.opts.app(p);
   }
 

@@ -41,6 +41,11 @@ export interface TransportOptions {
   framer: StreamFramerFactory;
   /** Cheap SIP start-line check, injected. */
   isSipStart: (bytes: Uint8Array, offset?: number) => boolean;
+  /**
+   * Where a view into the packet being decoded lies in the input, or -1 (the engine knows its
+   * record): TCP payloads are framed into copies, which carry it on as AppPayload.at.
+   */
+  locate?: (bytes: Uint8Array) => number;
   /** Ports where SIP is expected (default 5060–5070, 5080, 5081). */
   sipPorts?: number[];
 }
@@ -85,6 +90,7 @@ export class TransportDecoder {
       warning: (w) => sink.warning(w),
       framer: options.framer,
       isSipStart: options.isSipStart,
+      ...(options.locate ? { locate: options.locate } : {}),
       sipPorts: this.sipPortTable,
       encapsulation: (p) => encapsulationOf(p, null),
     });

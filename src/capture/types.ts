@@ -35,6 +35,11 @@ export interface PacketRecord {
   /** pcapng interface id (0 for classic pcap). */
   interfaceId: number;
   /**
+   * Offset of data[0] in the decompressed stream, when the reader knows it (the file offset for an
+   * uncompressed file): a SIP message that lies whole in one record can be read again from there.
+   */
+  dataOffset?: number;
+  /**
    * Where `data` lives, when the reader can say so without making a view: data is
    * buf[start, end). The network decoder's hot path reads these and never builds `data`.
    */
@@ -141,6 +146,11 @@ export interface AppPayload {
   frames: number[];
   /** What the stream framer noticed about this message (resync, missing Content-Length …). */
   notes?: string[];
+  /**
+   * Where `bytes` are in the input, for stream-framed bytes that were one segment's (the framer
+   * copies them); a view into the reader's buffer says it by itself (TransportOptions.locate).
+   */
+  at?: number;
 }
 
 /**
@@ -149,8 +159,11 @@ export interface AppPayload {
  * the capture layer only feeds it bytes in order.
  */
 export interface StreamFramer {
-  /** In-order bytes that arrived in `frame`. Returns complete messages (possibly none). */
-  push(bytes: Uint8Array, frame: number, timeUs: number): FramedMessage[];
+  /**
+   * In-order bytes that arrived in `frame`. Returns complete messages (possibly none). `at`: where
+   * bytes[0] is in the input, when they are there as they are (a segment's payload), else -1.
+   */
+  push(bytes: Uint8Array, frame: number, timeUs: number, at?: number): FramedMessage[];
   /** A gap in the stream (lost segment): the framer drops partial state and resynchronises. */
   gap(frame: number, missingBytes: number): void;
   /** End of stream: whatever is buffered, as an incomplete message if it looks like one. */
@@ -165,6 +178,8 @@ export interface FramedMessage {
   incomplete?: string;
   /** Framing oddities of a complete message, in plain words (e.g. "no Content-Length on a stream: taken as 0"). Optional; added by the SIP framer. */
   notes?: string[];
+  /** Where the message is in the input, when it lies whole in bytes pushed with their `at` (one segment). */
+  at?: number;
 }
 export type StreamFramerFactory = () => StreamFramer;
 

@@ -9,6 +9,7 @@ import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { analyzeChunks, memoryBudgetFor, NotACaptureError } from '../engine/analyze.ts';
 import type { Analysis, AnalyzeOptions, InputChunk } from '../engine/analyze.ts';
+import type { ReadAt } from '../capture/reread.ts';
 import { mergeAnalyses } from '../engine/analyze-many.ts';
 import type { Report, ReportMessage } from '../report/report.ts';
 import { columnsOf, messageJson } from '../report/message-table.ts';
@@ -54,6 +55,31 @@ const USAGE = `usage: sipladder analyze <capture-file> [<capture-file> …] [--j
   --pretty        indent the JSON
   --keylog FILE   TLS key log (SSLKEYLOGFILE format) to decrypt SIP over TLS`;
 
+/** Closes a file once the analysis reading it again is garbage. */
+const openFiles = new FinalizationRegistry<number>((fd) => {
+  try {
+    closeSync(fd);
+  } catch {
+    // Already closed.
+  }
+});
+
+/**
+ * The file read again by offset (AnalyzeOptions.readAt: messages' text). Through a descriptor
+ * opened now, so that a capture renamed or rotated meanwhile is still the one analysed; closed
+ * when the analysis no longer needs it.
+ */
+export function fileReadAt(path: string): ReadAt {
+  const fd = openSync(path, 'r');
+  const readAt: ReadAt = (offset, length) => {
+    const buf = new Uint8Array(length);
+    const n = readSync(fd, buf, 0, length, offset);
+    return n === length ? buf : buf.subarray(0, n);
+  };
+  openFiles.register(readAt, fd);
+  return readAt;
+}
+
 /**
  * Read a file in slices without holding all of it. The reads are synchronous: from the page cache
  * a 2 MiB read takes well under a millisecond, and an await per slice through the thread pool
@@ -91,6 +117,7 @@ export async function analyzeFileFull(path: string, options: Pick<AnalyzeOptions
   let collected = false;
   return analyzeChunks(fileChunks(path), info.size, {
     memoryBudgetBytes: memoryBudgetFor(getHeapStatistics().heap_size_limit),
+    readAt: fileReadAt(path),
     ...options,
     collectGarbage,
     onProgress: (p) => {

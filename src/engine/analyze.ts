@@ -33,11 +33,16 @@ import { TransportDecoder } from '../capture/transport.ts';
 import type { AppPayload, CaptureWarning, ConnectionInfo, ContainerReader, IcmpUnreachable, RtpStreamStats } from '../capture/types.ts';
 import { endpointKey } from '../capture/types.ts';
 import { DSB_TLS_KEY_LOG, KeyLog } from '../capture/keylog.ts';
+import { Reread } from '../capture/reread.ts';
+import type { ReadAt } from '../capture/reread.ts';
+import type { PacketRecord } from '../capture/types.ts';
+import { Captured, startLineOf, startLineOfBytes } from '../sip/captured.ts';
 import { decryptTlsSessions, decryptedPayloads } from '../capture/tls-decrypt.ts';
 import type { TlsSession } from '../capture/tls.ts';
 import { createSipFramer } from '../sip/framing.ts';
 import { looksLikeSipStart } from '../sip/detect.ts';
 import { latin1, parseSip } from '../sip/parser.ts';
+import type { ParsedRequest, ParsedResponse } from '../sip/message.ts';
 import type { CapturedMessage, CSeq } from '../sip/types.ts';
 import { framesOf } from '../sip/types.ts';
 import { buildModel, reportCalls, reportLegGroups } from '../sip/model.ts';
@@ -132,6 +137,14 @@ export interface AnalyzeOptions {
    * never parsed). For the alignment of several captures, which compares the messages' parses.
    */
   keepParse?: boolean;
+  /**
+   * Random access to the input's bytes, for an uncompressed file (the file itself, as it stays
+   * while the analysis is used: the CLI reads it with `readSync`, the worker the dropped File with
+   * FileReaderSync). With it, a message that lies whole in one packet record of the file keeps its
+   * offset rather than its text, which is read again from here when asked (capture/reread.ts): on
+   * a signalling capture the text is a fifth of what the analysis holds. Ignored for gzip input.
+   */
+  readAt?: ReadAt;
 }
 
 /**
@@ -308,12 +321,52 @@ class CapturePass {
   notKeptLast = 0;
   /** Set once the transport decoder exists: SDP announces media ports to it. */
   transport: TransportDecoder | null = null;
+  /** The input read again (AnalyzeOptions.readAt), or null: then every message keeps its text. */
+  reread: Reread | null;
+  /** The packet record being decoded (null outside the reading, e.g. for decrypted TLS). */
+  record: PacketRecord | null = null;
+  /** One string per distinct start line recently seen ("SIP/2.0 200 OK" is most of them). */
+  private startLines = new Map<string, string>();
 
   constructor(
     readonly totalBytes: number,
     private readonly options: AnalyzeOptions,
   ) {
     this.budget = options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
+    this.reread = options.readAt ? new Reread(options.readAt) : null;
+  }
+
+  /**
+   * Where these bytes are in the input, when they lie whole in the data of the record being
+   * decoded (a view into it: UDP, one TCP segment, HEP, a tunnel), or -1 (a copy: reassembled,
+   * decrypted, unmasked; or no record, or no way to read the input again).
+   */
+  readonly offsetInInput = (bytes: Uint8Array): number => {
+    const r = this.record;
+    if (r === null || this.reread === null || r.dataOffset === undefined) return -1;
+    let data: Uint8Array;
+    let from: number;
+    let to: number;
+    if (r.buf !== undefined && r.start !== undefined && r.end !== undefined) {
+      data = r.buf;
+      from = r.buf.byteOffset + r.start;
+      to = r.buf.byteOffset + r.end;
+    } else {
+      data = r.data;
+      from = data.byteOffset;
+      to = from + data.length;
+    }
+    if (bytes.buffer !== data.buffer || bytes.byteOffset < from || bytes.byteOffset + bytes.length > to) return -1;
+    return r.dataOffset + (bytes.byteOffset - from);
+  };
+
+  private startLine(bytes: Uint8Array): string {
+    const line = startLineOfBytes(bytes);
+    const seen = this.startLines.get(line);
+    if (seen !== undefined) return seen;
+    if (this.startLines.size >= 4096) this.startLines.clear();
+    this.startLines.set(line, line);
+    return line;
   }
 
   /** The memory-budget warning, put first once the pass is done: not one of the MAX_WARNINGS. */
@@ -347,26 +400,36 @@ class CapturePass {
     // windows-1252, which turns 0x80–0x9F into other characters, and the message would not parse
     // again into the same bytes).
     const same = parsed.ok && parsed.message.raw.length === p.bytes.length && !parsed.message.raw.includes('\uFFFD');
-    const raw = same ? parsed.message.raw : latin1(p.bytes);
+    // Where the input can be read again and the message lies whole in this record, its text is
+    // not kept (capture/reread.ts): read again, it is these bytes one character per byte.
+    const at = p.at ?? this.offsetInInput(p.bytes);
+    const raw = at >= 0 ? null : same ? parsed.message.raw : latin1(p.bytes);
     const captureNotes = p.notes || p.incomplete ? [...(p.notes ?? []), ...(p.incomplete ? [`incomplete: ${p.incomplete}`] : [])] : undefined;
     if (parsed.ok && captureNotes) parsed.message.notes = [...parsed.message.notes, ...captureNotes];
-    this.messages.push({
-      index: this.messages.length,
-      frame: p.frame,
-      firstFrame: p.firstFrame,
+    const m = new Captured(
+      this.messages.length,
+      p.frame,
+      p.firstFrame,
       // Absent when the message came in its one frame (CapturedMessage.frames).
-      frames: p.frames.length === 1 && p.frames[0] === p.frame ? undefined : p.frames,
-      timeUs: p.timeUs,
-      src: p.src,
-      dst: p.dst,
-      transport: p.transport,
-      connection: p.connection,
-      encapsulation: p.encapsulation,
-      sip: parsed.ok ? parsed.message : null,
-      parseError: parsed.ok ? null : parsed.reason + (p.incomplete ? ` (${p.incomplete})` : ''),
-      raw,
+      p.frames.length === 1 && p.frames[0] === p.frame ? undefined : p.frames,
+      p.timeUs,
+      p.src,
+      p.dst,
+      p.transport,
+      p.connection,
+      p.encapsulation,
+      parsed.ok ? parsed.message : null,
+      parsed.ok ? null : parsed.reason + (p.incomplete ? ` (${p.incomplete})` : ''),
       captureNotes,
-    });
+      this.startLine(p.bytes),
+      raw,
+      this.reread,
+      at,
+      p.bytes.length,
+    );
+    // The parse then does not keep the text either, when its text is the same.
+    if (raw === null && same) (parsed.message as ParsedRequest | ParsedResponse).textFrom(m);
+    this.messages.push(m);
     if (parsed.ok && parsed.message.sdp && this.transport) {
       for (const m of parsed.message.sdp.media) {
         if (m.connection && m.port > 0) this.transport.announceMedia(m.connection, m.port, 'rtp');
@@ -418,7 +481,7 @@ interface ReadCapture {
 async function readCapture(it: AsyncIterator<InputChunk>, pass: CapturePass, options: AnalyzeOptions): Promise<Reading> {
   const { signal, onReading } = options;
   const snapshotAt = options.readingSnapshotAt ?? { ms: READING_SNAPSHOT_MS, messages: READING_SNAPSHOT_MESSAGES };
-  const transport = new TransportDecoder({ app: pass.onApp, warning: pass.warn }, { framer: createSipFramer, isSipStart: looksLikeSipStart });
+  const transport = new TransportDecoder({ app: pass.onApp, warning: pass.warn }, { framer: createSipFramer, isSipStart: looksLikeSipStart, locate: pass.offsetInInput });
   pass.transport = transport;
   const network = new NetworkDecoder({ ip: (ip) => transport.packet(ip), warning: pass.warn });
 
@@ -429,6 +492,8 @@ async function readCapture(it: AsyncIterator<InputChunk>, pass: CapturePass, opt
   const sniff = sniffContainer(head);
   if (sniff.kind === 'unknown') throw new NotACaptureError(sniff.reason);
   const compressed = sniff.kind === 'gzip';
+  // Offsets in the decompressed stream are not offsets in the file: every message keeps its text.
+  if (compressed) pass.reread = null;
 
   async function* raw(): AsyncGenerator<Uint8Array> {
     pass.bytesRead = first.value!.end;
@@ -458,8 +523,11 @@ async function readCapture(it: AsyncIterator<InputChunk>, pass: CapturePass, opt
       pass.packets = rec.frame;
       if (pass.firstTimeUs === null) pass.firstTimeUs = rec.timeUs;
       pass.lastTimeUs = rec.timeUs;
-      // `rec` is the full PacketRecord; NetworkDecoder reads it during this call only.
+      // `rec` is the full PacketRecord; NetworkDecoder reads it during this call only, and so
+      // does the pass (where a message's bytes lie in the input).
+      pass.record = rec as PacketRecord;
       network.packet(rec as Parameters<NetworkDecoder['packet']>[0]);
+      pass.record = null;
     },
     warning: pass.warn,
     secrets: (type: number, data: Uint8Array) => pass.secrets.push({ type, data: data.slice() }),
@@ -588,6 +656,10 @@ function judge(pass: CapturePass, input: ForDetectors, report: Report, keepParse
   }
   const { findings, errors } = runDetectors({ messages: pass.messages, model, connections, rtpStreams, icmp, captureEndUs: pass.lastTimeUs ?? 0 });
   for (const e of errors) pass.warn({ message: e });
+  const reread = pass.reread;
+  if (reread !== null && reread.failures > 0) {
+    pass.warnings.push({ message: `the capture file could not be read again for ${reread.failures} message text${reread.failures === 1 ? '' : 's'} (${reread.firstFailure ?? 'unknown reason'}): has it changed since it was opened? Those messages were judged without their text` });
+  }
   if (pass.droppedWarnings > 0) pass.warnings.push({ message: `${pass.droppedWarnings} more warnings not listed` });
   report.findings = judgedOnWhatWasRead(findings, calls, pass.notKeptFrom);
 }
@@ -816,10 +888,6 @@ function cseqText(c: CSeq): string {
  */
 function reportRow(m: CapturedMessage): Omit<ReportMessage, 'time'> {
   const sip = m.sip;
-  const raw = m.raw;
-  let lineEnd = raw.indexOf('\n');
-  if (lineEnd < 0) lineEnd = raw.length;
-  if (lineEnd > 0 && raw.charCodeAt(lineEnd - 1) === 13) lineEnd--;
   const out: Omit<ReportMessage, 'time'> = {
     index: m.index,
     frame: m.frame,
@@ -834,7 +902,7 @@ function reportRow(m: CapturedMessage): Omit<ReportMessage, 'time'> {
     cseq: sip?.cseq ? cseqText(sip.cseq) : null,
     retransmission: false,
     encapsulation: m.encapsulation,
-    startLine: raw.slice(0, Math.min(lineEnd, 300)),
+    startLine: m.startLine ?? startLineOf(m.raw),
     hasSdp: sip?.sdp != null,
     transaction: null,
     dialog: null,

@@ -30,6 +30,8 @@ interface Chunk {
   end: number;
   frame: number;
   timeUs: number;
+  /** Where these bytes are in the input, or -1. */
+  at: number;
 }
 
 const LF = 10, CR = 13;
@@ -115,8 +117,8 @@ class SipStreamFramer implements StreamFramer {
   private skipped = 0;
   private pending: FramedMessage[] = [];
 
-  push(bytes: Uint8Array, frame: number, timeUs: number): FramedMessage[] {
-    if (bytes.length > 0) this.append(bytes, frame, timeUs);
+  push(bytes: Uint8Array, frame: number, timeUs: number, at = -1): FramedMessage[] {
+    if (bytes.length > 0) this.append(bytes, frame, timeUs, at);
     const out = this.pending;
     this.pending = [];
     this.process(out);
@@ -157,7 +159,7 @@ class SipStreamFramer implements StreamFramer {
     return out;
   }
 
-  private append(bytes: Uint8Array, frame: number, timeUs: number): void {
+  private append(bytes: Uint8Array, frame: number, timeUs: number, at: number): void {
     const len = bytes.length;
     if (this.wp + len > this.buf.length) {
       const live = this.wp - this.rp;
@@ -175,7 +177,7 @@ class SipStreamFramer implements StreamFramer {
       this.rp = 0;
     }
     this.buf.set(bytes, this.wp);
-    this.chunks.push({ start: this.base + this.wp, end: this.base + this.wp + len, frame, timeUs });
+    this.chunks.push({ start: this.base + this.wp, end: this.base + this.wp + len, frame, timeUs, at });
     this.wp += len;
   }
 
@@ -221,10 +223,13 @@ class SipStreamFramer implements StreamFramer {
     let firstFrame = -1;
     let frame = -1;
     let timeUs = 0;
+    // Where the message is in the input: when it lies whole in one chunk that came with its place.
+    let at = -1;
     for (let k = this.chunkHead; k < this.chunks.length; k++) {
       const c = this.chunks[k]!;
       if (c.start >= endAbs) break;
       if (c.end <= startAbs || c.end === c.start) continue;
+      at = firstFrame < 0 && c.at >= 0 && c.start <= startAbs && endAbs <= c.end ? c.at + (startAbs - c.start) : -1;
       if (firstFrame < 0) firstFrame = c.frame;
       if (frames.length === 0 || frames[frames.length - 1] !== c.frame) frames.push(c.frame);
       frame = c.frame;
@@ -239,6 +244,7 @@ class SipStreamFramer implements StreamFramer {
       frames: frames.filter((f, i) => i === 0 || f !== frames[i - 1]),
     };
     if (incomplete) msg.incomplete = incomplete;
+    if (at >= 0) msg.at = at;
     if (this.skipped > 0) {
       this.notes.push(`${this.skipped} bytes that were not SIP skipped before this message`);
       this.skipped = 0;

@@ -109,7 +109,7 @@ export function buildHosts(messages: CapturedMessage[]): HostsModel {
     }
     const m = c.sip;
     if (!m) continue;
-    const agent = headerValue(m, m.kind === 'request' ? 'User-Agent' : 'Server') ?? headerValue(m, 'User-Agent');
+    const agent = m.agent !== undefined ? m.agent : (headerValue(m, m.kind === 'request' ? 'User-Agent' : 'Server') ?? headerValue(m, 'User-Agent'));
     if (agent && !s.agents.includes(agent)) s.agents.push(agent);
     if (m.kind !== 'request') continue;
     const v0 = m.via[0];

@@ -15,6 +15,24 @@ export function intern(s: string): string {
   if (hit !== undefined) return hit;
   // Unbounded variety (random tags, fuzzing): start over rather than grow without limit.
   if (table.size >= LIMIT) table.clear();
-  table.set(s, s);
-  return s;
+  const o = own(s);
+  table.set(o, o);
+  return o;
+}
+
+/**
+ * SlicedString::kMinLength in V8: a shorter substring is always copied, a longer one is a slice
+ * that keeps the whole string it was cut from alive.
+ */
+const SLICE_MIN = 13;
+
+/**
+ * The same characters in storage of their own. A header value cut out of a message's text is a
+ * slice of it, and kept — as a shared parsed value, a map key, an interned string — it keeps the
+ * whole text alive, which is what the engine no longer keeps for a message it can read again from
+ * the file (capture/reread.ts). The concatenation is flattened into a new string when sliced:
+ * what is kept then is a copy one character longer than the value, not the message.
+ */
+export function own(s: string): string {
+  return s.length < SLICE_MIN ? s : (' ' + s).slice(1);
 }

@@ -141,12 +141,21 @@ function lineValue(chunk: Chunk, at: number, folded: string[] | null, text: stri
   return v === 0 ? folded![chunk[at + 1]!]! : text.slice(v - 1, chunk[at + 1]);
 }
 
+/** Where a parsed message's text is, once the parse no longer keeps it (`ParsedBase.textFrom`). */
+export interface TextHolder {
+  readonly raw: string;
+}
+
 abstract class ParsedBase {
   readonly #chunk: Chunk;
   readonly #start: number;
   readonly #names: string[];
   readonly #rawNames: string[] | null;
   readonly #folded: string[] | null;
+  #raw: string | null;
+  #holder: TextHolder | null = null;
+  readonly #bodyStart: number;
+  readonly #bodyLength: number;
 
   constructor(
     public via: readonly Via[],
@@ -160,18 +169,50 @@ abstract class ParsedBase {
     public cseq: CSeq | null,
     public contentLength: number | null,
     public contentType: string | null,
-    public body: string,
+    /** Where the body is in `raw`: it is read from there when asked. */
+    bodyStart: number,
+    bodyLength: number,
     public sdp: SdpSummary | null,
     public notes: readonly string[],
-    public raw: string,
+    raw: string,
     public headerLength: number,
     lines: HeaderLines,
+    /** The User-Agent (a request) or Server (a response; else its User-Agent) value, or null: the hosts' agents. */
+    public agent: string | null,
   ) {
+    this.#raw = raw;
+    this.#bodyStart = bodyStart;
+    this.#bodyLength = bodyLength;
     this.#chunk = lines.chunk;
     this.#start = lines.start;
     this.#names = sharedNames(lines.names);
     this.#rawNames = lines.rawNames;
     this.#folded = lines.folded;
+  }
+
+  /** The full message text: kept, or asked of the holder `textFrom` gave (which may read it again from the file). */
+  get raw(): string {
+    return this.#raw ?? this.#holder!.raw;
+  }
+
+  set raw(text: string) {
+    this.#raw = text;
+    this.#holder = null;
+  }
+
+  /** The body as text ("" when none), from `raw`. */
+  get body(): string {
+    return this.#bodyLength === 0 ? '' : this.raw.slice(this.#bodyStart, this.#bodyStart + this.#bodyLength);
+  }
+
+  /**
+   * The text is not kept here any more: `holder.raw` gives the same text when asked (the captured
+   * message, whose text can be read again from the file). What the parse holds besides (its shared
+   * values, copied out of the text when first parsed) then keeps no message text alive.
+   */
+  textFrom(holder: TextHolder): void {
+    this.#holder = holder;
+    this.#raw = null;
   }
 
   /** Every header line in order, built on each call (nothing is kept). */
@@ -226,7 +267,8 @@ export class ParsedResponse extends ParsedBase implements SipResponse {
 /** The message as plain data with its `headers` (to post to the page, or to print). */
 export function plainSip(m: SipMessage): SipMessage {
   if (!(m instanceof ParsedBase)) return m;
-  return { ...m, headers: m.headers } as SipMessage;
+  // raw and body are getters (not own properties): written out like headers.
+  return { ...m, raw: m.raw, body: m.body, headers: m.headers } as SipMessage;
 }
 
 /** Canonical names of a message's header lines (parsed: no copy). */

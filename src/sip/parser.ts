@@ -25,7 +25,7 @@ import { summariseSdp } from './sdp.ts';
 import type { CapturedMessage, CSeq, NameAddr, ParseResult, SdpSummary, SipMessage, Via } from './types.ts';
 import { HeaderLines, ParsedRequest, ParsedResponse } from './message.ts';
 import { isTokenByte } from './detect.ts';
-import { intern } from './intern.ts';
+import { intern, own } from './intern.ts';
 import { parseNameAddr, parseParams, parseUri, splitHeaderValues } from './uri.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
@@ -129,16 +129,19 @@ class Recent<T> {
   get(value: string): T {
     let v = this.current.get(value);
     if (v !== undefined) return v;
+    // What is kept (the key, the parse made of it) is made of a copy of the value: the value is a
+    // slice of a message's text, which it would keep alive (intern.ts, `own`).
+    const key = own(value);
     v = this.previous.get(value);
     if (v === undefined) {
-      v = this.make(value);
+      v = this.make(key);
       if (freezeShared) deepFreeze(v);
     }
     if (this.current.size >= this.limit) {
       this.previous = this.current;
       this.current = new Map();
     }
-    this.current.set(value, v);
+    this.current.set(key, v);
     return v;
   }
 }
@@ -169,6 +172,8 @@ const recentSdp = new Recent(1024, summariseSdp);
 const recentCallId = new Recent(8192, (value: string) => value);
 /** CSeq values repeat across calls ("1 INVITE", "2 BYE"): one object per distinct value. */
 const recentCSeq = new Recent(1024, parseCSeq);
+/** User-Agent and Server values: a few per capture, one string each (the hosts' agents). */
+const recentAgent = new Recent(1024, (value: string) => value);
 /**
  * The list a message has when it has no value of that header (most have no Route, many no
  * Record-Route or Contact, most no notes): one frozen empty list instead of one per message.
@@ -418,6 +423,8 @@ function parseBytes(bytes: Uint8Array): ParseResult {
   let cseq: CSeq | null = null;
   let contentLength: number | null = null;
   let contentType: string | null = null;
+  let userAgent: string | null = null;
+  let server: string | null = null;
   let seenMaxForwards = false;
   for (let k = 0; k < lines.count; k++) {
     const name = lines.names[k]!;
@@ -481,6 +488,12 @@ function parseBytes(bytes: Uint8Array): ParseResult {
       case 'Max-Forwards':
         seenMaxForwards = true;
         break;
+      case 'User-Agent':
+        if (userAgent === null) userAgent = recentAgent.get(lines.value(k, text));
+        break;
+      case 'Server':
+        if (server === null) server = recentAgent.get(lines.value(k, text));
+        break;
       default:
         break;
     }
@@ -519,6 +532,9 @@ function parseBytes(bytes: Uint8Array): ParseResult {
   const sdp = body ? findSdp(body, contentType, notes) : null;
   const raw = whole ?? text + bodyAll;
   const headerLength = headerEnd;
+  // The body is where it ends the text; the message gives it from there when asked.
+  const bodyStart = raw.length - bodyAll.length;
+  const agent = kind === 'request' ? userAgent : (server ?? userAgent);
 
   // Both shapes written out in full (no spread): one object allocation, one hidden class each.
   let message: SipMessage;
@@ -527,14 +543,15 @@ function parseBytes(bytes: Uint8Array): ParseResult {
     if (!requestUri) notes.push(`Request-URI ${quote(requestUriRaw)} could not be parsed`);
     // The shared URI's text where it is the same text (a dialog's requests repeat their target).
     else if (requestUri.raw === requestUriRaw) requestUriRaw = requestUri.raw;
+    if (requestUriRaw !== requestUri?.raw) requestUriRaw = own(requestUriRaw);
     message = new ParsedRequest(
       method, requestUri, requestUriRaw, via, from, to, contact, contactStar, recordRoute, route,
-      callId, cseq, contentLength, contentType, body, sdp, notes.length === 0 ? NO_NOTES : notes, raw, headerLength, lines,
+      callId, cseq, contentLength, contentType, bodyStart, body.length, sdp, notes.length === 0 ? NO_NOTES : notes, raw, headerLength, lines, agent,
     );
   } else {
     message = new ParsedResponse(
       status, reason, via, from, to, contact, contactStar, recordRoute, route,
-      callId, cseq, contentLength, contentType, body, sdp, notes.length === 0 ? NO_NOTES : notes, raw, headerLength, lines,
+      callId, cseq, contentLength, contentType, bodyStart, body.length, sdp, notes.length === 0 ? NO_NOTES : notes, raw, headerLength, lines, agent,
     );
   }
   return { ok: true, message };

@@ -123,6 +123,11 @@ export interface SipMessageBase {
   raw: string;
   /** Byte length of the header part (up to and including the blank line). */
   headerLength: number;
+  /**
+   * What the parser read for the hosts' agents: a request's User-Agent, a response's Server (else
+   * its User-Agent), or null; absent on a message not made by the parser (read the headers then).
+   */
+  agent?: string | null;
 }
 export interface SipRequest extends SipMessageBase {
   kind: 'request';
@@ -170,8 +175,10 @@ export interface CapturedMessage {
   /** The parsed message, or null when it could not be parsed (see parseError). */
   sip: SipMessage | null;
   parseError: string | null;
-  /** The raw text (kept even when parsing failed). */
+  /** The raw text (kept even when parsing failed; read again from the file when asked, for a message the engine did not keep it for: sip/captured.ts). */
   raw: string;
+  /** Its start line as the report writes it (sip/captured.ts `startLineOf`), when the engine kept it apart from the text. */
+  startLine?: string;
   /**
    * What the capture layer noted about this message (reassembly, a cut), also appended to
    * `sip.notes`: kept apart so that a message parsed again from `raw` gets them back.

@@ -10,6 +10,7 @@ import { extractFrames } from '../engine/extract.ts';
 import { tlsKeysFor } from '../engine/tls-export.ts';
 import { mediaForFrames } from '../engine/call-export.ts';
 import { DSB_TLS_KEY_LOG } from '../capture/keylog.ts';
+import type { ReadAt } from '../capture/reread.ts';
 import { buildBundle } from '../share/bundle.ts';
 import { searchMessages } from '../engine/search.ts';
 import { scanBlob } from '../share/scan.ts';
@@ -27,6 +28,17 @@ const scope = self as unknown as {
   addEventListener(type: 'message', fn: (e: MessageEvent) => void): void;
   addEventListener(type: 'error' | 'unhandledrejection', fn: (e: Event) => void): void;
 };
+
+/**
+ * The dropped file read again by offset: a message's text that lies whole in one of its packet
+ * records is not kept but read from the file when asked (capture/reread.ts). FileReaderSync is a
+ * worker's: a read is synchronous, as a detector's or the detail view's question is.
+ */
+function readAtOf(file: Blob): ReadAt | undefined {
+  if (typeof FileReaderSync === 'undefined') return undefined;
+  const reader = new FileReaderSync();
+  return (offset, length) => new Uint8Array(reader.readAsArrayBuffer(file.slice(offset, offset + length)));
+}
 
 let current: { requestId: number; abort: AbortController } | null = null;
 /**
@@ -168,8 +180,10 @@ async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void
       return;
     }
     let listed = false;
+    const readAt = readAtOf(req.file);
     const analysis = await analyzeBlob(req.file, {
       signal: abort.signal,
+      ...(readAt ? { readAt } : {}),
       memoryBudgetBytes: budget,
       ...(req.keyLog !== undefined ? { keyLog: req.keyLog } : {}),
       onProgress,
@@ -248,7 +262,7 @@ function handle(req: WorkerRequest): void {
         break;
       }
       // Several captures: their messages' own indices are per capture; search by merged position.
-      const msgs = loaded.captures > 1 ? loaded.analysis.messages.map((m, index) => ({ ...m, index })) : loaded.analysis.messages;
+      const msgs = loaded.captures > 1 ? loaded.analysis.messages.map((m, index) => ({ ...m, raw: m.raw, index })) : loaded.analysis.messages;
       post({ kind: 'search', requestId: req.requestId, result: searchMessages(msgs, req.query, req.limit) });
       break;
     }

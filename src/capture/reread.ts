@@ -1,0 +1,63 @@
+/**
+ * Reading the input again: the bytes of an uncompressed capture, by offset, after the one pass.
+ *
+ * Why: on a signalling capture the SIP messages' text is the largest thing an analysis holds
+ * (sip-dense: ~480 bytes of every message's ~2.3 KB at the heap's peak), yet after the parse
+ * almost nothing reads it: the detail view, a search, a shared call, a message parsed again for a
+ * finding's sentence. A message that lies whole in one packet record of the file is therefore not
+ * kept: its offset and length are, and its text is read again from the file when asked (the CLI
+ * reads the file, the worker the dropped File with FileReaderSync). Reassembled, decrypted,
+ * unmasked or decompressed messages are not in the file as they were parsed: they keep their text.
+ *
+ * Reads go through one window of WINDOW_BYTES starting at the offset asked for, so the messages
+ * that follow come out of memory: a search or an export walks the messages in capture order,
+ * which is file order, and reads the file about once.
+ */
+
+/** Reads `length` bytes at `offset` of the input (fewer at its end); may throw when the input can no longer be read. */
+export type ReadAt = (offset: number, length: number) => Uint8Array;
+
+const WINDOW_BYTES = 256 << 10;
+const EMPTY = new Uint8Array(0);
+
+export class Reread {
+  private window: Uint8Array = EMPTY;
+  private windowAt = 0;
+  /** Reads that failed or came back short (the file changed or went away since the pass). */
+  failures = 0;
+  /** Why the first failed read failed. */
+  firstFailure: string | null = null;
+
+  constructor(
+    private readonly readAt: ReadAt,
+    private readonly windowBytes = WINDOW_BYTES,
+  ) {}
+
+  /** The `length` bytes at `offset`, or null when the input no longer gives them (counted in `failures`). */
+  bytes(offset: number, length: number): Uint8Array | null {
+    const w = this.window;
+    const from = offset - this.windowAt;
+    if (from >= 0 && from + length <= w.length) return w.subarray(from, from + length);
+    let got: Uint8Array;
+    try {
+      got = this.readAt(offset, Math.max(length, this.windowBytes));
+    } catch (e) {
+      return this.failed(e instanceof Error ? e.message : String(e));
+    }
+    if (got.length < length) return this.failed(`${length} bytes at offset ${offset} asked, ${got.length} read: the file is shorter than it was`);
+    this.window = got;
+    this.windowAt = offset;
+    return got.subarray(0, length);
+  }
+
+  /** What was read at `offset` is not what was there during the pass (the caller checked). */
+  mismatch(offset: number): void {
+    this.failed(`the bytes at offset ${offset} are not the message read there before`);
+  }
+
+  private failed(why: string): null {
+    this.failures++;
+    this.firstFailure ??= why;
+    return null;
+  }
+}

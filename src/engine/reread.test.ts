@@ -1,0 +1,158 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { analyzeBytes } from './analyze.ts';
+import type { Analysis } from './analyze.ts';
+import { Reread } from '../capture/reread.ts';
+import type { ReadAt } from '../capture/reread.ts';
+import { Captured } from '../sip/captured.ts';
+import { plainSip } from '../sip/message.ts';
+import { parsedAgain } from './kept.ts';
+import { searchMessages } from './search.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const files = (dir: string): string[] =>
+  readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : /\.(pcap|pcapng|cap)$/.test(e.name) ? [path.join(dir, e.name)] : []));
+const corpus = [...files('test/captures'), ...files('public/samples'), ...files('test/repro')].filter((p) => existsSync(path.join(root, p)));
+
+/** The file's bytes read again by offset, from a copy of its own (as the CLI reads the file), counting the reads. */
+function reader(bytes: Uint8Array): { readAt: ReadAt; reads: number } {
+  const file = bytes.slice();
+  const r = {
+    reads: 0,
+    readAt: (offset: number, length: number) => {
+      r.reads++;
+      return file.slice(offset, offset + length);
+    },
+  };
+  return r;
+}
+
+const notKept = (a: Analysis): number => a.messages.filter((m) => m instanceof Captured && !m.textKept).length;
+
+describe('a message that lies whole in one record is read again from the file, not kept', () => {
+  it('gives every capture of the corpus the same report, the same texts and the same parses', async () => {
+    let readAgain = 0;
+    let kept = 0;
+    for (const p of corpus) {
+      const bytes = new Uint8Array(readFileSync(path.join(root, p)));
+      const before = await analyzeBytes(bytes, { keepParse: true }).catch((e: unknown) => e);
+      const src = reader(bytes);
+      const after = await analyzeBytes(bytes, { keepParse: true, readAt: src.readAt }).catch((e: unknown) => e);
+      if (before instanceof Error) {
+        expect(after, p).toBeInstanceOf(Error);
+        continue;
+      }
+      const a = before as Analysis;
+      const b = after as Analysis;
+      expect(JSON.stringify(b.report), p).toBe(JSON.stringify(a.report));
+      expect(b.messages.length, p).toBe(a.messages.length);
+      for (let i = 0; i < a.messages.length; i++) {
+        const x = a.messages[i]!;
+        const y = b.messages[i]!;
+        expect(y.raw, `${p} message ${i}`).toBe(x.raw);
+        // The parse's text, body and header values come from the file too.
+        expect(y.sip && plainSip(y.sip), `${p} message ${i}`).toEqual(x.sip && plainSip(x.sip));
+      }
+      // Without the parses kept, the detectors have messages parsed again from the file's text.
+      const dropped = await analyzeBytes(bytes, { readAt: reader(bytes).readAt });
+      expect(JSON.stringify(dropped.report), p).toBe(JSON.stringify(a.report));
+      readAgain += notKept(b);
+      kept += b.messages.length - notKept(b);
+    }
+    expect(corpus.length).toBeGreaterThan(90);
+    // Most messages are single datagrams or segments; reassembled, decrypted and cut ones keep their text.
+    expect(readAgain).toBeGreaterThan(1_000);
+    expect(kept).toBeGreaterThan(50);
+    console.log(`corpus: ${readAgain} messages read again from the file, ${kept} kept`);
+  });
+
+  it('keeps the text of a reassembled or compressed message, which is not in the file as parsed', async () => {
+    const frag = new Uint8Array(readFileSync(path.join(root, 'test/captures/public/sngrep/ipv6frag.pcap')));
+    const a = await analyzeBytes(frag, { readAt: reader(frag).readAt });
+    const fragmented = a.messages.filter((m) => m.frames !== undefined && m.frames.length > 1);
+    expect(fragmented.length).toBeGreaterThan(0);
+    for (const m of fragmented) expect((m as Captured).textKept).toBe(true);
+
+    const bytes = new Uint8Array(readFileSync(path.join(root, 'public/samples/01-missing-ack/capture.pcap')));
+    const gz = await analyzeBytes(new Uint8Array(gzipSync(bytes)), { readAt: reader(bytes).readAt });
+    expect(gz.messages.length).toBeGreaterThan(0);
+    expect(notKept(gz)).toBe(0);
+    const plain = await analyzeBytes(bytes, { readAt: reader(bytes).readAt });
+    expect(notKept(plain)).toBe(plain.messages.length);
+  });
+
+  it('reads a search through the messages in a few windows, not once per message', async () => {
+    const bytes = new Uint8Array(readFileSync(path.join(root, 'public/samples/01-missing-ack/capture.pcap')));
+    const src = reader(bytes);
+    const a = await analyzeBytes(bytes, { readAt: src.readAt });
+    const before = src.reads;
+    const hits = searchMessages(a.messages, 'INVITE', 1000);
+    expect(hits.matches.length).toBeGreaterThan(0);
+    expect(a.messages.length).toBeGreaterThan(5);
+    expect(src.reads - before).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('a file that changed since it was read', () => {
+  it('gives no text rather than another message’s, and the analysis says so in a warning', async () => {
+    const bytes = new Uint8Array(readFileSync(path.join(root, 'public/samples/01-missing-ack/capture.pcap')));
+    const src = reader(bytes);
+    const a = await analyzeBytes(bytes, { readAt: src.readAt });
+    const kept = await analyzeBytes(bytes);
+    expect(a.messages[0]!.raw).toBe(kept.messages[0]!.raw);
+    expect(a.messages[0]!.raw).toMatch(/^[A-Z]+ sip:/);
+    // Overwritten in place: the bytes at the message's offset are not the message any more.
+    const shifted: ReadAt = (offset, length) => bytes.slice(offset + 40, offset + 40 + length);
+    const b = await analyzeBytes(bytes, { readAt: shifted });
+    expect(b.messages[0]!.raw).toBe('');
+    expect(parsedAgain(b.messages[0]!)).toBeNull();
+  });
+
+  it('warns once the detectors could not read a text they asked for', async () => {
+    // A capture with messages that are not SIP: the malformed-sip detector reads their text.
+    const bytes = new Uint8Array(readFileSync(path.join(root, 'test/captures/public/ndpi/fuzz-2006-06-26-2594.pcap')));
+    const good = await analyzeBytes(bytes, { readAt: reader(bytes).readAt });
+    expect(good.messages.some((m) => m.parseError !== null && !(m as Captured).textKept)).toBe(true);
+    expect(good.report.warnings.some((w) => /could not be read again/.test(w.message))).toBe(false);
+    const gone: ReadAt = () => {
+      throw new Error('NotReadableError: the file was changed');
+    };
+    const bad = await analyzeBytes(bytes, { readAt: gone });
+    const w = bad.report.warnings.find((x) => /could not be read again/.test(x.message));
+    expect(w?.message).toMatch(/NotReadableError: the file was changed/);
+  });
+});
+
+describe('Reread', () => {
+  it('serves what follows an offset from one window, and reads again outside it', () => {
+    const file = new Uint8Array(1000).map((_, i) => i & 0xff);
+    const asked: Array<[number, number]> = [];
+    const r = new Reread((o, l) => {
+      asked.push([o, l]);
+      return file.slice(o, o + l);
+    }, 100);
+    expect([...r.bytes(10, 5)!]).toEqual([10, 11, 12, 13, 14]);
+    expect([...r.bytes(50, 3)!]).toEqual([50, 51, 52]);
+    expect(asked).toEqual([[10, 100]]);
+    expect([...r.bytes(105, 10)!]).toEqual([105, 106, 107, 108, 109, 110, 111, 112, 113, 114]);
+    expect([...r.bytes(5, 2)!]).toEqual([5, 6]);
+    expect(asked).toEqual([[10, 100], [105, 100], [5, 100]]);
+    // Longer than a window: read at its length.
+    expect(r.bytes(0, 300)!.length).toBe(300);
+    expect(asked.at(-1)).toEqual([0, 300]);
+  });
+
+  it('counts a short read or a failing one, and says why', () => {
+    const r = new Reread((o, l) => new Uint8Array(Math.max(0, Math.min(l, 50 - o))), 10);
+    expect(r.bytes(45, 10)).toBeNull();
+    expect(r.failures).toBe(1);
+    expect(r.firstFailure).toMatch(/10 bytes at offset 45 asked, 5 read/);
+    const t = new Reread(() => {
+      throw new Error('gone');
+    });
+    expect(t.bytes(0, 1)).toBeNull();
+    expect(t.firstFailure).toBe('gone');
+  });
+});
