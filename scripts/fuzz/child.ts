@@ -1,6 +1,7 @@
 /**
  * The fuzzer's child process: takes inputs from the parent over IPC, one at a time, runs the
- * engine exactly as the CLI and the worker do (`analyzeBytes`; share links through
+ * engine exactly as the CLI and the worker do (`analyzeBytes`, messages' text read again from the
+ * input by offset; share links through
  * `decodeShareFragment` first), checks the report's contract, streams it through the CLI's JSON
  * writer, and answers with the outcome. The parent enforces the time limit (it kills a child
  * that hangs) and the heap limit (`--max-old-space-size`: a blow-up kills the child).
@@ -60,8 +61,13 @@ async function run(job: Job): Promise<Omit<Result, 'id' | 'ms' | 'retainedMB'> &
     bytes = d.value.capture.bytes;
   }
   try {
-    const { report } = await analyzeBytes(bytes);
+    // Read again by offset from the input, as the CLI reads its file and the worker its File.
+    const input = bytes;
+    const { report, messages } = await analyzeBytes(input, { readAt: (offset, length) => input.slice(offset, offset + length) });
     const problems = await check(report);
+    // Every message's text comes back, kept or read again from the input.
+    const lost = messages.filter((m) => m.raw.length === 0).length;
+    if (lost > 0) problems.push(`${lost} message${lost === 1 ? '' : 's'} without their text`);
     if (problems.length > 0) return { outcome: 'contract', detail: problems.join('\n'), stack: '', report };
     return { outcome: 'report', detail: '', stack: '', report };
   } catch (e) {

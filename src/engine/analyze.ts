@@ -192,8 +192,15 @@ const HEAP_RESERVE = 64 * 1024 * 1024;
  * keeps 14–18% above them); a budget sized for 256, 512 and 1,024 MiB ran sip-dense,
  * sip-udp-100MB and both scanner traces in 160, 400 and 800 MiB, and sip-dense and the scanner
  * trace without SDP in 140, 350 and 700 MiB.
+ * Then a message that lies whole in one record of the file stopped keeping its text (read again
+ * from the file when asked: capture/reread.ts): sip-dense ran in 275 MiB (not in 270),
+ * sip-udp-100MB in 460 (not in 440), ~2.0 KB per message each, and the estimate became 1.6 KB +
+ * 1 per byte for such a message, 2 per byte for one that keeps its text (16–18% above them); a
+ * budget sized for 256, 512 and 1,024 MiB ran the same four captures in 160, 400 and 800 MiB,
+ * and sip-dense and the scanner trace in 140, 350 and 700 MiB.
  */
-const MESSAGE_HEAP_BASE = 1_500;
+const MESSAGE_HEAP_BASE = 1_600;
+/** Per byte of a message whose text is kept; one whose text is read again from the file (capture/reread.ts) counts half. */
 const MESSAGE_HEAP_PER_BYTE = 2;
 const CALL_HEAP = 2_500;
 
@@ -202,8 +209,8 @@ class HeapTally {
   total = 0;
   private readonly calls = new Set<string>();
 
-  add(bytes: number, callId: string | null | undefined): void {
-    this.total += MESSAGE_HEAP_BASE + MESSAGE_HEAP_PER_BYTE * bytes;
+  add(bytes: number, textKept: boolean, callId: string | null | undefined): void {
+    this.total += MESSAGE_HEAP_BASE + (textKept ? MESSAGE_HEAP_PER_BYTE : MESSAGE_HEAP_PER_BYTE / 2) * bytes;
     if (callId && !this.calls.has(callId)) {
       this.calls.add(callId);
       this.total += CALL_HEAP;
@@ -218,7 +225,11 @@ class HeapTally {
  */
 export function budgetForFirst(messages: readonly CapturedMessage[], count: number): number {
   const tally = new HeapTally();
-  for (let i = 0; i < count && i < messages.length; i++) tally.add(messages[i]!.raw.length, parsedAgain(messages[i]!)?.callId);
+  for (let i = 0; i < count && i < messages.length; i++) {
+    const m = messages[i]!;
+    const readAgain = m instanceof Captured && !m.textKept;
+    tally.add(readAgain ? m.rawLength : m.raw.length, !readAgain, parsedAgain(m)?.callId);
+  }
   return tally.total;
 }
 
@@ -394,15 +405,15 @@ class CapturePass {
       return;
     }
     const parsed = parseSip(p.bytes);
-    this.heap.add(p.bytes.length, parsed.ok ? parsed.message.callId : null);
+    // Where the input can be read again and the message lies whole in this record, its text is
+    // not kept (capture/reread.ts): read again, it is these bytes one character per byte.
+    const at = p.at ?? this.offsetInInput(p.bytes);
+    this.heap.add(p.bytes.length, at < 0, parsed.ok ? parsed.message.callId : null);
     // One copy of the text: the parser's when it decoded byte for byte (ASCII), else one character
     // per byte (ISO-8859-1, the same in every runtime: a browser's TextDecoder('latin1') is
     // windows-1252, which turns 0x80–0x9F into other characters, and the message would not parse
     // again into the same bytes).
     const same = parsed.ok && parsed.message.raw.length === p.bytes.length && !parsed.message.raw.includes('\uFFFD');
-    // Where the input can be read again and the message lies whole in this record, its text is
-    // not kept (capture/reread.ts): read again, it is these bytes one character per byte.
-    const at = p.at ?? this.offsetInInput(p.bytes);
     const raw = at >= 0 ? null : same ? parsed.message.raw : latin1(p.bytes);
     const captureNotes = p.notes || p.incomplete ? [...(p.notes ?? []), ...(p.incomplete ? [`incomplete: ${p.incomplete}`] : [])] : undefined;
     if (parsed.ok && captureNotes) parsed.message.notes = [...parsed.message.notes, ...captureNotes];
