@@ -23,7 +23,9 @@
  * SIP joins the messages in capture order before the model is built.
  *
  * No DOM and no Node built-ins here: the Web Worker and the CLI run exactly this code. Memory
- * stays flat as the file grows because packets are not kept: RTP is counted, SIP text is kept.
+ * stays flat as the file grows because packets are not kept: RTP is counted, SIP text is kept, or
+ * for a message that lies whole in one record of an uncompressed file (`options.readAt`), read
+ * again from the file when asked (capture/reread.ts).
  */
 import { openContainer, sniffContainer } from '../capture/sniff.ts';
 import { gunzipChunks } from '../capture/source.ts';
@@ -233,7 +235,7 @@ export function budgetForFirst(messages: readonly CapturedMessage[], count: numb
   return tally.total;
 }
 
-/** The analysis with everything the app needs beyond the report (the messages with their text). */
+/** The analysis with everything the app needs beyond the report (the messages with their text, kept or read again from the file). */
 export interface Analysis {
   report: Report;
   /** The SIP messages in capture order; their `sip` is null unless `keepParse` (read it with `parsedAgain`). */
