@@ -36,3 +36,54 @@ test('a UTF-8 display name with bytes 0x80–0x9F is shown as written in the mes
   await expect(detail).toContainText('frame 1');
   await expect(detail.locator('dl.parsed')).toContainText(`"${name}" <sip:renee@192.0.2.10>`);
 });
+
+test('a capture changed on disk after it was opened: the detail says its text cannot be read, never shows other bytes', async ({ page }, info) => {
+  // The worker keeps no copy of a message's text that lies whole in one packet record: it reads
+  // it again from the dropped file (FileReaderSync, through a window of 256 KiB from the offset
+  // asked), which Chromium refuses once the file changed. Two calls ~400 KB apart: the second is
+  // outside the window the first one's text was read through.
+  const invite = (call: string, from: string) => new TextEncoder().encode([
+    `INVITE sip:bob@198.51.100.7 SIP/2.0`,
+    `Via: SIP/2.0/UDP ${from}:5060;branch=z9hG4bK-${call};rport`,
+    `From: <sip:alice@${from}>;tag=${call}`,
+    'To: <sip:bob@198.51.100.7>',
+    `Call-ID: ${call}@${from}`,
+    'CSeq: 1 INVITE',
+    `Contact: <sip:alice@${from}:5060>`,
+    'Max-Forwards: 70',
+    'Content-Length: 0',
+    '',
+    '',
+  ].join('\r\n'));
+  const t0 = 1_700_000_000_000_000;
+  const filler = Array.from({ length: 2_000 }, (_, k) => ({ timeUs: t0 + 1_000 + k, data: ethUdp4({ src: '192.0.2.50', dst: '192.0.2.60', sport: 40000, dport: 40002, payload: new Uint8Array(180) }) }));
+  const bytes = pcapFile(1, [
+    { timeUs: t0, data: ethUdp4({ src: '192.0.2.10', dst: '198.51.100.7', sport: 5060, dport: 5060, payload: invite('first-call', '192.0.2.10') }) },
+    ...filler,
+    { timeUs: t0 + 10_000, data: ethUdp4({ src: '192.0.2.11', dst: '198.51.100.7', sport: 5060, dport: 5060, payload: invite('second-call', '192.0.2.11') }) },
+  ]);
+  expect(bytes.length).toBeGreaterThan(400_000);
+  const file = info.outputPath('changing.pcap');
+  fs.writeFileSync(file, bytes);
+  await page.goto('/');
+  await page.getByTestId('file-input').setInputFiles(file);
+  const detail = page.getByTestId('message-detail');
+  const open = async (callId: string) => {
+    await page.locator(`tr[data-callid="${callId}"]`).click();
+    await page.locator('.ladder g.arrow').first().click();
+    await page.getByRole('tab', { name: 'Message' }).click();
+  };
+  await open('first-call@192.0.2.10');
+  await expect(page.getByTestId('raw-message')).toContainText('Call-ID: first-call@192.0.2.10');
+  await expect(page.getByTestId('text-unreadable')).toHaveCount(0);
+
+  // Overwritten in place: the same size, other bytes.
+  fs.writeFileSync(file, Buffer.alloc(bytes.length, 0x41));
+  await open('second-call@192.0.2.11');
+  await expect(detail).toContainText('frame 2002');
+  await expect(page.getByTestId('text-unreadable')).toContainText('could not be read again');
+  await expect(detail).toContainText('Open it again');
+  await expect(page.getByTestId('raw-message')).not.toContainText('AAAA');
+  await expect(page.getByTestId('raw-message')).not.toContainText('Call-ID');
+  await page.screenshot({ path: info.outputPath('text-unreadable.png') });
+});

@@ -32,6 +32,8 @@ export interface MessageDetail {
   raw: string;
   sip: SipMessage | null;
   parseError: string | null;
+  /** The text could not be read again from the file (worker/protocol.ts): why, in words. */
+  unreadable?: string;
 }
 
 interface Pending {
@@ -169,7 +171,7 @@ export class EngineClient {
 
   async detail(index: number): Promise<MessageDetail> {
     const ev = await this.request<Extract<WorkerEvent, { kind: 'detail' }>>((requestId) => ({ kind: 'detail', requestId, index })).promise;
-    return { index: ev.index, raw: ev.raw, sip: ev.sip, parseError: ev.parseError };
+    return { index: ev.index, raw: ev.raw, sip: ev.sip, parseError: ev.parseError, ...(ev.unreadable !== undefined ? { unreadable: ev.unreadable } : {}) };
   }
 
   /**

@@ -11,6 +11,7 @@ import { tlsKeysFor } from '../engine/tls-export.ts';
 import { mediaForFrames } from '../engine/call-export.ts';
 import { DSB_TLS_KEY_LOG } from '../capture/keylog.ts';
 import type { ReadAt } from '../capture/reread.ts';
+import { Captured } from '../sip/captured.ts';
 import { buildBundle } from '../share/bundle.ts';
 import { searchMessages } from '../engine/search.ts';
 import { scanBlob } from '../share/scan.ts';
@@ -251,8 +252,13 @@ function handle(req: WorkerRequest): void {
       const m = loaded?.analysis.messages[req.index];
       if (!m) post({ kind: 'error', requestId: req.requestId, code: 'internal', message: `no message ${req.index}` });
       else {
+        const raw = m.raw;
         const sip = parsedAgain(m);
-        post({ kind: 'detail', requestId: req.requestId, index: req.index, raw: m.raw, sip: sip && plainSip(sip), parseError: m.parseError });
+        // Its text was left in the file, and the file no longer gives it (changed, moved, deleted).
+        const unreadable = raw === '' && m instanceof Captured && !m.textKept
+          ? 'The capture file could not be read again: it was changed, moved or deleted since it was opened. Open it again to see this message.'
+          : undefined;
+        post({ kind: 'detail', requestId: req.requestId, index: req.index, raw, sip: sip && plainSip(sip), parseError: m.parseError, ...(unreadable ? { unreadable } : {}) });
       }
       break;
     }

@@ -56,7 +56,16 @@ export type WorkerEvent =
   /** The diagnosis of a `listed` report: its findings, each call's verdict (report.calls order), and its warnings now complete. */
   | { kind: 'diagnosed'; requestId: number; findings: Finding[]; verdicts: Array<ReportCall['verdict']>; warnings: ReportWarning[]; elapsedMs: number }
   | { kind: 'error'; requestId: number; code: 'not-a-capture' | 'cancelled' | 'internal'; message: string }
-  | { kind: 'detail'; requestId: number; index: number; raw: string; sip: SipMessage | null; parseError: string | null }
+  | {
+      kind: 'detail';
+      requestId: number;
+      index: number;
+      raw: string;
+      sip: SipMessage | null;
+      parseError: string | null;
+      /** Set when the message's text, read again from the file, could not be (the file changed, moved or went away): in words. */
+      unreadable?: string;
+    }
   | { kind: 'export'; requestId: number; bytes: Uint8Array; format: 'pcap' | 'pcapng' }
   | { kind: 'share'; requestId: number; bundle: Bundle }
   | { kind: 'search'; requestId: number; result: SearchResult }

@@ -291,6 +291,7 @@ export function MessageDetailPane() {
         </p>
       ) : (
         <>
+          {d.d?.unreadable && <p className="error-inline" data-testid="text-unreadable">{d.d.unreadable}</p>}
           {d.d?.parseError && <p className="error-inline">Not fully parsed: {d.d.parseError}</p>}
           <RawMessage raw={d.d?.raw ?? ''} hitLine={hitLine} />
           {d.d?.sip && <Parsed sip={d.d.sip} />}
