@@ -10,6 +10,7 @@ import { Captured } from '../sip/captured.ts';
 import { plainSip } from '../sip/message.ts';
 import { parsedAgain } from './kept.ts';
 import { searchMessages } from './search.ts';
+import { ethUdp4, pcapFile } from '../capture/testing/packets.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const files = (dir: string): string[] =>
@@ -122,6 +123,32 @@ describe('a file that changed since it was read', () => {
     const bad = await analyzeBytes(bytes, { readAt: gone });
     const w = bad.report.warnings.find((x) => /could not be read again/.test(x.message));
     expect(w?.message).toMatch(/NotReadableError: the file was changed/);
+  });
+});
+
+describe('a search over texts the file no longer gives', () => {
+  it('counts the messages it could not search instead of calling them no match', async () => {
+    // Two INVITEs ~400 KB apart (RTP-like filler between): more than one read window.
+    const invite = (call: string) => new TextEncoder().encode(`INVITE sip:bob@198.51.100.7 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-${call}\r\nFrom: <sip:a@192.0.2.10>;tag=${call}\r\nTo: <sip:bob@198.51.100.7>\r\nCall-ID: ${call}\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`);
+    const t0 = 1_700_000_000_000_000;
+    const sip = (k: number, call: string) => ({ timeUs: t0 + k, data: ethUdp4({ src: '192.0.2.10', dst: '198.51.100.7', sport: 5060, dport: 5060, payload: invite(call) }) });
+    const filler = Array.from({ length: 2_000 }, (_, k) => ({ timeUs: t0 + 10 + k, data: ethUdp4({ src: '192.0.2.50', dst: '192.0.2.60', sport: 40000, dport: 40002, payload: new Uint8Array(180) }) }));
+    const bytes = pcapFile(1, [sip(0, 'one'), ...filler, sip(5_000, 'two')]);
+    let gone = false;
+    const a = await analyzeBytes(bytes, {
+      readAt: (offset, length) => {
+        if (gone) throw new Error('NotReadableError');
+        return bytes.slice(offset, offset + length);
+      },
+    });
+    expect(a.messages).toHaveLength(2);
+    expect(searchMessages(a.messages, 'INVITE')).toMatchObject({ messages: 2, unreadable: 0 });
+    gone = true;
+    const r = searchMessages(a.messages, 'INVITE');
+    // The window read last still holds the second message; the first is outside it.
+    expect(r.unreadable).toBe(1);
+    expect(r.messages).toBe(1);
+    expect(r.matches.map((m) => m.index)).toEqual([1]);
   });
 });
 

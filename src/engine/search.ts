@@ -43,6 +43,11 @@ export interface SearchResult {
   truncated: boolean;
   /** Why the query could not run (a bad regular expression), else null. */
   error: string | null;
+  /**
+   * Messages not searched because their text, left in the file, could not be read again (the file
+   * changed, moved or went away since it was opened: sip/captured.ts gives "" then).
+   */
+  unreadable: number;
 }
 
 const SNIPPET = 160;
@@ -75,7 +80,7 @@ function lineBounds(raw: string, at: number): { start: number; end: number; line
 
 /** Search the messages (in the order given); at most `limit` matching messages are listed. */
 export function searchMessages(messages: readonly SearchableMessage[], query: string, limit = 5000): SearchResult {
-  const result: SearchResult = { query, matches: [], messages: 0, occurrences: 0, truncated: false, error: null };
+  const result: SearchResult = { query, matches: [], messages: 0, occurrences: 0, truncated: false, error: null, unreadable: 0 };
   if (query.trim() === '') return result;
   const pattern = searchPattern(query);
   if (typeof pattern === 'string') {
@@ -83,8 +88,14 @@ export function searchMessages(messages: readonly SearchableMessage[], query: st
     return result;
   }
   for (const m of messages) {
+    // Read once: a text left in the file is read again (and decoded) each time it is asked for.
+    const raw = m.raw;
+    if (raw.length === 0) {
+      result.unreadable++;
+      continue;
+    }
     pattern.lastIndex = 0;
-    const first = pattern.exec(m.raw);
+    const first = pattern.exec(raw);
     if (!first) continue;
     result.messages++;
     if (result.matches.length >= limit) {
@@ -94,19 +105,19 @@ export function searchMessages(messages: readonly SearchableMessage[], query: st
     // A regular expression that matches the empty string would loop: step past such matches.
     let count = 1;
     if (first[0].length === 0) pattern.lastIndex = first.index + 1;
-    for (let x = pattern.exec(m.raw); x; x = pattern.exec(m.raw)) {
+    for (let x = pattern.exec(raw); x; x = pattern.exec(raw)) {
       count++;
       if (x[0].length === 0) pattern.lastIndex = x.index + 1;
     }
     const at = first.index;
-    const { start, end, line } = lineBounds(m.raw, at);
-    const headerEnd = m.sip ? m.sip.headerLength : headerLengthOf(m.raw);
+    const { start, end, line } = lineBounds(raw, at);
+    const headerEnd = m.sip ? m.sip.headerLength : headerLengthOf(raw);
     let where: SearchMatch['where'];
     let header: string | null = null;
     if (line === 1) where = 'start-line';
     else if (at < headerEnd) {
       where = 'header';
-      const text = m.raw.slice(start, end);
+      const text = raw.slice(start, end);
       const colon = text.indexOf(':');
       // A folded continuation line (starts with white space) belongs to the header above it.
       header = colon > 0 && !/^[ \t]/.test(text) ? text.slice(0, colon).trim() : null;
@@ -120,9 +131,9 @@ export function searchMessages(messages: readonly SearchableMessage[], query: st
       where,
       header,
       line,
-      before: (from > start ? '…' : '') + m.raw.slice(from, at),
-      match: m.raw.slice(at, at + len),
-      after: m.raw.slice(at + len, Math.max(at + len, to)) + (to < end ? '…' : ''),
+      before: (from > start ? '…' : '') + raw.slice(from, at),
+      match: raw.slice(at, at + len),
+      after: raw.slice(at + len, Math.max(at + len, to)) + (to < end ? '…' : ''),
       count,
     });
     result.occurrences += count;

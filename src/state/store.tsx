@@ -490,7 +490,7 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
       } catch (e) {
         if (loadSeq !== loadedFor) return;
         const message = e instanceof Error ? e.message : String(e);
-        set({ search: { query, running: false, result: { query, matches: [], messages: 0, occurrences: 0, truncated: false, error: message }, pos: -1 } });
+        set({ search: { query, running: false, result: { query, matches: [], messages: 0, occurrences: 0, truncated: false, error: message, unreadable: 0 }, pos: -1 } });
       }
     },
     stepSearch(delta) {

@@ -34,9 +34,10 @@ export function SearchBox() {
     : r?.error
       ? r.error
       : r
-        ? r.messages === 0
-          ? 'no match'
-          : `${search.pos >= 0 ? `${search.pos + 1} / ` : ''}${r.messages.toLocaleString('en-US')} message${r.messages === 1 ? '' : 's'}`
+        ? (r.messages === 0
+            ? 'no match'
+            : `${search.pos >= 0 ? `${search.pos + 1} / ` : ''}${r.messages.toLocaleString('en-US')} message${r.messages === 1 ? '' : 's'}`) +
+          (r.unreadable > 0 ? ` · ${r.unreadable.toLocaleString('en-US')} not searched: the file changed since it was opened` : '')
         : '';
   return (
     <div className="search-box" role="search" aria-label="Search the capture text">
