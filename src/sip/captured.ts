@@ -29,73 +29,107 @@ export function startLineOfBytes(bytes: Uint8Array): string {
   return latin1(bytes, 0, Math.min(lineEnd, START_LINE_MAX));
 }
 
+/** What most messages do not have (one frame, no tunnel, parsed, no capture notes): one object for the few that do. */
+interface Rare {
+  firstFrame: number;
+  frames: number[] | undefined;
+  encapsulation: string | null;
+  parseError: string | null;
+  captureNotes: string[] | undefined;
+}
+
 /**
  * One captured SIP message (CapturedMessage). `raw` is the kept text, or, for a message that lies
  * whole in one record of an uncompressed file, read again from the file (`Reread`) each time it
  * is asked: "" if the file can no longer be read (the Reread counts it, the engine warns).
+ *
+ * A signalling capture has hundreds of thousands of these, alive from the reading to the end, so
+ * the fields most messages leave empty share one `Rare` object, absent for most (~40 bytes less
+ * per message), and the text or its place is one field.
  */
 export class Captured implements CapturedMessage {
-  #text: string | null;
+  /** The text, or where it starts in the input (read again from `#source`). */
+  #where: string | number;
   readonly #source: Reread | null;
-  readonly #at: number;
   readonly #length: number;
+  readonly #rare: Rare | null;
 
   constructor(
     public index: number,
     public frame: number,
-    public firstFrame: number,
-    public frames: number[] | undefined,
+    firstFrame: number,
+    frames: number[] | undefined,
     public timeUs: number,
     public src: Endpoint,
     public dst: Endpoint,
     public transport: Transport,
     public connection: number | null,
-    public encapsulation: string | null,
+    encapsulation: string | null,
     public sip: SipMessage | null,
-    public parseError: string | null,
-    public captureNotes: string[] | undefined,
+    parseError: string | null,
+    captureNotes: string[] | undefined,
     public startLine: string,
     text: string | null,
     source: Reread | null,
     at: number,
     length: number,
   ) {
-    this.#text = text;
+    this.#where = text ?? at;
     this.#source = text === null ? source : null;
-    this.#at = at;
     this.#length = length;
+    this.#rare = firstFrame !== frame || frames !== undefined || encapsulation !== null || parseError !== null || captureNotes !== undefined
+      ? { firstFrame, frames, encapsulation, parseError, captureNotes }
+      : null;
+  }
+
+  get firstFrame(): number {
+    return this.#rare?.firstFrame ?? this.frame;
+  }
+  get frames(): number[] | undefined {
+    return this.#rare?.frames;
+  }
+  get encapsulation(): string | null {
+    return this.#rare?.encapsulation ?? null;
+  }
+  get parseError(): string | null {
+    return this.#rare?.parseError ?? null;
+  }
+  get captureNotes(): string[] | undefined {
+    return this.#rare?.captureNotes;
   }
 
   get raw(): string {
-    if (this.#text !== null) return this.#text;
+    const where = this.#where;
+    if (typeof where === 'string') return where;
     const source = this.#source!;
-    const b = source.bytes(this.#at, this.#length);
+    const b = source.bytes(where, this.#length);
     if (b === null) return '';
     const text = latin1(b);
     // The file changed under us (overwritten, rotated in place): not this message's text.
     if (!text.startsWith(this.startLine)) {
-      source.mismatch(this.#at);
+      source.mismatch(where);
       return '';
     }
     return text;
   }
 
   set raw(text: string) {
-    this.#text = text;
+    this.#where = text;
   }
 
   /** True when the text is kept in memory rather than read again from the file. */
   get textKept(): boolean {
-    return this.#text !== null;
+    return typeof this.#where === 'string';
   }
 
   /** Its length in bytes (= characters of `raw`), without reading it. */
   get rawLength(): number {
-    return this.#text !== null ? this.#text.length : this.#length;
+    return typeof this.#where === 'string' ? this.#where.length : this.#length;
   }
 
-  /** Plain data, the text included (a getter is not an own property: JSON and spreads would lose it). */
+  /** Plain data, the text included (getters are not own properties: JSON and spreads would lose them). */
   toJSON(): CapturedMessage {
-    return { ...this, raw: this.raw };
+    const { index, frame, firstFrame, frames, timeUs, src, dst, transport, connection, encapsulation, sip, parseError, captureNotes, startLine } = this;
+    return { index, frame, firstFrame, ...(frames !== undefined ? { frames } : {}), timeUs, src, dst, transport, connection, encapsulation, sip, parseError, raw: this.raw, ...(captureNotes !== undefined ? { captureNotes } : {}), startLine };
   }
 }
