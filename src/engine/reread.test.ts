@@ -126,6 +126,25 @@ describe('a file that changed since it was read', () => {
   });
 });
 
+describe('detectors over texts the file no longer gives', () => {
+  it('judge every capture of the corpus without failing: what the flow holds stands in for the text', async () => {
+    let asked = 0;
+    for (const p of corpus) {
+      const bytes = new Uint8Array(readFileSync(path.join(root, p)));
+      const r = await analyzeBytes(bytes, {
+        readAt: () => {
+          throw new Error('EIO');
+        },
+      }).catch(() => null);
+      if (r === null) continue;
+      expect(r.report.warnings.filter((w) => /^detector .* failed/.test(w.message)), p).toEqual([]);
+      if (r.report.warnings.some((w) => /could not be read again/.test(w.message))) asked++;
+    }
+    // Captures where a detector asked for a text (before: 11 of them lost a detector's findings).
+    expect(asked).toBeGreaterThan(10);
+  });
+});
+
 describe('a search over texts the file no longer gives', () => {
   it('counts the messages it could not search instead of calling them no match', async () => {
     // Two INVITEs ~400 KB apart (RTP-like filler between): more than one read window.
@@ -145,10 +164,11 @@ describe('a search over texts the file no longer gives', () => {
     expect(searchMessages(a.messages, 'INVITE')).toMatchObject({ messages: 2, unreadable: 0 });
     gone = true;
     const r = searchMessages(a.messages, 'INVITE');
-    // The window read last still holds the second message; the first is outside it.
+    // The window read for the first message still holds it; the second, ~400 KB on, was read
+    // alone (a jump), so it is asked of the file again, which no longer answers.
     expect(r.unreadable).toBe(1);
     expect(r.messages).toBe(1);
-    expect(r.matches.map((m) => m.index)).toEqual([1]);
+    expect(r.matches.map((m) => m.index)).toEqual([0]);
   });
 });
 
@@ -163,12 +183,19 @@ describe('Reread', () => {
     expect([...r.bytes(10, 5)!]).toEqual([10, 11, 12, 13, 14]);
     expect([...r.bytes(50, 3)!]).toEqual([50, 51, 52]);
     expect(asked).toEqual([[10, 100]]);
+    // Just past the window, in file order: the next window.
     expect([...r.bytes(105, 10)!]).toEqual([105, 106, 107, 108, 109, 110, 111, 112, 113, 114]);
+    expect(asked).toEqual([[10, 100], [105, 100]]);
+    // A jump back, or far ahead: just the bytes asked, the window kept.
     expect([...r.bytes(5, 2)!]).toEqual([5, 6]);
-    expect(asked).toEqual([[10, 100], [105, 100], [5, 100]]);
-    // Longer than a window: read at its length.
+    expect([...r.bytes(900, 4)!]).toEqual([900, 901, 902, 903].map((x) => x & 0xff));
+    expect(asked).toEqual([[10, 100], [105, 100], [5, 2], [900, 4]]);
+    expect([...r.bytes(150, 1)!]).toEqual([150]);
+    expect(asked).toHaveLength(4);
+    // Far from the last bytes asked: just what is asked, however long.
+    expect(r.bytes(904, 96)!.length).toBe(96);
     expect(r.bytes(0, 300)!.length).toBe(300);
-    expect(asked.at(-1)).toEqual([0, 300]);
+    expect(asked.slice(-2)).toEqual([[904, 96], [0, 300]]);
   });
 
   it('counts a short read or a failing one, and says why', () => {

@@ -13,11 +13,10 @@ import { headerValue } from '../../sip/modelutil.ts';
 import { framesText, plural, uniqFrames } from '../lib/text.ts';
 
 /**
- * The credentials a request carried. Its text is looked at first: most requests carry none, and
- * the flow keeps no header lines (a message is parsed again to read one).
+ * The credentials a request carried. The flow says first whether it has any (most requests carry
+ * none, and the flow keeps no header values: a message is parsed again to read one).
  */
-const credentials = (x: Msg): string | null => (AUTHORIZATION.test(x.m.raw) ? (headerValue(x.sip, 'Authorization') ?? headerValue(x.sip, 'Proxy-Authorization')) : null);
-const AUTHORIZATION = /authorization/i;
+const credentials = (x: Msg): string | null => (x.hasCredentials ? (headerValue(x.sip, 'Authorization') ?? headerValue(x.sip, 'Proxy-Authorization')) : null);
 const param = (v: string, name: string): string | null => new RegExp(`(?:^|[\\s,])${name}\\s*=\\s*"?([^",]*)"?`, 'i').exec(v)?.[1] ?? null;
 const challenge = (x: Msg): string | null => headerValue(x.sip, 'WWW-Authenticate') ?? headerValue(x.sip, 'Proxy-Authenticate');
 

@@ -21,6 +21,7 @@ import { fit } from '../../lib/lists.ts';
 import { classifyAddress, defaultPort, isIpLiteral, isPrivateLike, maybeSpecial, normalizeHost } from './addr.ts';
 import type { CapturedMessage, NameAddr, SdpSummary, SipMessage, SipUri, Via } from '../../sip/types.ts';
 import { parsedAgain } from '../../sip/parser.ts';
+import { headerNamesOf } from '../../sip/message.ts';
 
 /** Two captures of the same packet closer than this are one packet seen twice, not a retransmission. */
 export const DUPLICATE_US = 100_000;
@@ -67,6 +68,8 @@ export interface Msg {
   readonly notes: readonly string[];
   /** A response's reason phrase (one string per distinct phrase), '' for a request. */
   readonly reason: string;
+  /** It carries an Authorization or Proxy-Authorization header (RFC 3261 §22.2, §22.3). */
+  readonly hasCredentials: boolean;
   /** Every message of this transaction (top-Via branch + CSeq method within the Call-ID; all legs), capture order. */
   tx: Msg[];
   /** Earliest earlier copy of this same message on the same leg (retransmission or duplicate). */
@@ -97,6 +100,7 @@ class FlowMsg implements Msg {
   readonly sdp: SdpSummary | null;
   readonly notes: readonly string[];
   readonly reason: string;
+  readonly hasCredentials: boolean;
   constructor(
     readonly m: CapturedMessage,
     sip: SipMessage,
@@ -123,9 +127,11 @@ class FlowMsg implements Msg {
     this.sdp = sip.sdp;
     this.notes = sip.notes;
     this.reason = sip.kind === 'response' ? sip.reason : '';
+    const names = headerNamesOf(sip);
+    this.hasCredentials = names.includes('Authorization') || names.includes('Proxy-Authorization');
   }
   get sip(): SipMessage {
-    return this.m.sip ?? parsedOnDemand(this.m);
+    return this.m.sip ?? parsedOnDemand(this);
   }
   get index(): number {
     return this.m.index;
@@ -151,15 +157,44 @@ class FlowMsg implements Msg {
 const reparsed = new Map<CapturedMessage, SipMessage>();
 const REPARSED_KEPT = 64;
 
-function parsedOnDemand(m: CapturedMessage): SipMessage {
+function parsedOnDemand(x: FlowMsg): SipMessage {
+  const m = x.m;
   let p = reparsed.get(m);
   if (p === undefined) {
-    // A flow message was made from a parse, and the parser is deterministic: it parses again.
-    p = parsedAgain(m)!;
+    // A flow message was made from a parse, and the parser is deterministic: it parses again —
+    // unless its text, left in the file, can no longer be read (the file changed under the
+    // analysis; the engine warns): then what the flow holds of it, without the rest.
+    p = parsedAgain(m) ?? fromFlow(x);
     if (reparsed.size >= REPARSED_KEPT) reparsed.delete(reparsed.keys().next().value!);
     reparsed.set(m, p);
   }
   return p;
+}
+
+/** The message as far as its flow fields say: no text, no other headers, only the top Via. */
+function fromFlow(x: FlowMsg): SipMessage {
+  const base = {
+    headers: [],
+    via: x.topVia ? [x.topVia] : [],
+    from: null,
+    to: null,
+    contact: x.contact,
+    contactStar: false,
+    recordRoute: x.recordRoute,
+    route: x.route,
+    callId: x.callId,
+    cseq: { seq: x.cseq, method: x.method },
+    contentLength: null,
+    contentType: null,
+    body: '',
+    sdp: x.sdp,
+    notes: x.notes,
+    raw: '',
+    headerLength: 0,
+  };
+  return x.isReq
+    ? { ...base, kind: 'request', method: x.method, requestUri: x.requestUri, requestUriRaw: x.requestUri?.raw ?? '' }
+    : { ...base, kind: 'response', status: x.status, reason: x.reason };
 }
 
 export interface Dialog {
