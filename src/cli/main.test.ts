@@ -3,7 +3,7 @@
  * process, on real captures and on files that are not captures.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -111,4 +111,27 @@ describe('sipladder analyze', () => {
     const { report, kept } = await analyzeInSmallHeap('scan.pcap', writeSipScanCapture);
     expect(report.calls).toHaveLength(kept);
   }, 120_000);
+});
+
+describe('the capture read again by offset (fileReadAt)', () => {
+  it('keeps at most 32 captures open, opens one again when read, and refuses a file put in its place', async () => {
+    const { fileReadAt } = await import('./main.ts');
+    const dir = mkdtempSync(path.join(tmpdir(), 'sipladder-reread-'));
+    const bytes = new Uint8Array(4096).map((_, i) => i & 0xff);
+    const paths = Array.from({ length: 40 }, (_, k) => path.join(dir, `c${k}.pcap`));
+    for (const p of paths) writeFileSync(p, bytes);
+    const fds = (): number => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const readers = paths.map((p) => fileReadAt(p));
+    expect(fds() - before).toBeLessThanOrEqual(32);
+    // The first was closed by the 33rd; read, it is opened again and gives the same bytes.
+    expect([...readers[0]!(100, 4)]).toEqual([100, 101, 102, 103]);
+    expect(fds() - before).toBeLessThanOrEqual(32);
+    // Another file renamed into the place of one that was closed: not read as if it were it.
+    const other = path.join(dir, 'other.pcap');
+    writeFileSync(other, new Uint8Array(4096));
+    renameSync(other, paths[1]!);
+    expect(() => readers[1]!(0, 4)).toThrow(/no longer the file that was analysed/);
+    expect(readers.length).toBe(40);
+  });
 });

@@ -3,7 +3,7 @@
  * Exit 0 when the file was read (findings or not); exit 2 with one line on stderr when the input
  * is not a capture (wrong magic, empty, unreadable); never a stack trace for bad input.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -55,28 +55,86 @@ const USAGE = `usage: sipladder analyze <capture-file> [<capture-file> …] [--j
   --pretty        indent the JSON
   --keylog FILE   TLS key log (SSLKEYLOGFILE format) to decrypt SIP over TLS`;
 
+/** A capture file read again by offset: which file it was, and its descriptor while open. */
+interface Held {
+  path: string;
+  dev: number;
+  ino: number;
+  size: number;
+  fd: number | null;
+}
+
+/**
+ * At most this many captures stay open for reading again (least recently read closed first):
+ * `analyze` of a thousand files kept a thousand descriptors, past the usual limit of 256 or 1,024.
+ */
+const OPEN_MAX = 32;
+/** The open ones, least recently read first. */
+const held = new Set<Held>();
+
 /** Closes a file once the analysis reading it again is garbage. */
-const openFiles = new FinalizationRegistry<number>((fd) => {
+const openFiles = new FinalizationRegistry<Held>((h) => {
+  held.delete(h);
+  if (h.fd === null) return;
   try {
-    closeSync(fd);
+    closeSync(h.fd);
   } catch {
     // Already closed.
   }
 });
 
+function descriptor(h: Held): number {
+  if (h.fd !== null) {
+    held.delete(h);
+    held.add(h);
+    return h.fd;
+  }
+  const fd = openSync(h.path, 'r');
+  const st = fstatSync(fd);
+  // Opened again by its name: still the same file, not cut shorter (a capture still being
+  // written grows, which is fine; one rotated into its place is another file).
+  if (st.dev !== h.dev || st.ino !== h.ino || st.size < h.size) {
+    closeSync(fd);
+    throw new Error(`${h.path} is no longer the file that was analysed (replaced or cut short)`);
+  }
+  h.fd = fd;
+  keepOpen(h);
+  return fd;
+}
+
+/** h is the most recently read; the least recently read one closes past OPEN_MAX. */
+function keepOpen(h: Held): void {
+  held.add(h);
+  if (held.size <= OPEN_MAX) return;
+  const oldest = held.values().next().value!;
+  held.delete(oldest);
+  if (oldest.fd !== null) closeSync(oldest.fd);
+  oldest.fd = null;
+}
+
 /**
- * The file read again by offset (AnalyzeOptions.readAt: messages' text). Through a descriptor
- * opened now, so that a capture renamed or rotated meanwhile is still the one analysed; closed
- * when the analysis no longer needs it.
+ * The file read again by offset (AnalyzeOptions.readAt: messages' text). Its identity (device,
+ * inode) and size are taken now; it stays open while read (a capture renamed meanwhile is still
+ * the one read), and is opened again by name, and checked, once the OPEN_MAX most recently read
+ * captures have pushed it out.
  */
 export function fileReadAt(path: string): ReadAt {
   const fd = openSync(path, 'r');
+  const st = fstatSync(fd);
+  const h: Held = { path, dev: st.dev, ino: st.ino, size: st.size, fd };
+  keepOpen(h);
   const readAt: ReadAt = (offset, length) => {
+    const fd = descriptor(h);
     const buf = new Uint8Array(length);
-    const n = readSync(fd, buf, 0, length, offset);
+    let n = 0;
+    while (n < length) {
+      const got = readSync(fd, buf, n, length - n, offset + n);
+      if (got === 0) break;
+      n += got;
+    }
     return n === length ? buf : buf.subarray(0, n);
   };
-  openFiles.register(readAt, fd);
+  openFiles.register(readAt, h);
   return readAt;
 }
 

@@ -351,7 +351,7 @@ class CapturePass {
 
   /**
    * Where these bytes are in the input, when they lie whole in the data of the record being
-   * decoded (a view into it: UDP, one TCP segment, HEP, a tunnel), or -1 (a copy: reassembled,
+   * decoded (a view into it: UDP, one TCP segment, a tunnel), or -1 (a copy: reassembled, HEP,
    * decrypted, unmasked; or no record, or no way to read the input again).
    */
   readonly offsetInInput = (bytes: Uint8Array): number => {

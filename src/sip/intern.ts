@@ -10,7 +10,8 @@ const table = new Map<string, string>();
 const LIMIT = 200_000;
 
 export function intern(s: string): string {
-  if (s.length > 64) return s;
+  // Not shared, but still a copy: the caller keeps it, and a slice would keep the whole text.
+  if (s.length > 64) return own(s);
   const hit = table.get(s);
   if (hit !== undefined) return hit;
   // Unbounded variety (random tags, fuzzing): start over rather than grow without limit.

@@ -13,6 +13,7 @@
  * The arena positions and names are private (#) fields, so a message still structured-clones
  * and JSON-serialises as plain data: `toJSON()` and `plainSip()` add `headers` back.
  */
+import { own } from './intern.ts';
 import type { CSeq, NameAddr, SdpSummary, SipHeader, SipMessage, SipRequest, SipResponse, SipUri, Via } from './types.ts';
 
 /**
@@ -72,7 +73,8 @@ export class HeaderLines {
   /** A continuation line (RFC 3261 §7.3.1) appended to line k's value with one space. */
   fold(k: number, text: string, continuation: string): void {
     const current = this.value(k, text);
-    const next = current ? `${current} ${continuation}` : continuation;
+    // A copy of its own: kept with the message, a concatenation of slices keeps the whole text.
+    const next = own(current ? `${current} ${continuation}` : continuation);
     const at = this.start + k * PER_LINE;
     const folded = (this.folded ??= []);
     if (this.chunk[at] === 0) folded[this.chunk[at + 1]!] = next;

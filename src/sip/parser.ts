@@ -546,12 +546,12 @@ function parseBytes(bytes: Uint8Array): ParseResult {
     if (requestUriRaw !== requestUri?.raw) requestUriRaw = own(requestUriRaw);
     message = new ParsedRequest(
       method, requestUri, requestUriRaw, via, from, to, contact, contactStar, recordRoute, route,
-      callId, cseq, contentLength, contentType, bodyStart, body.length, sdp, notes.length === 0 ? NO_NOTES : notes, raw, headerLength, lines, agent,
+      callId, cseq, contentLength, contentType, bodyStart, body.length, sdp, notes.length === 0 ? NO_NOTES : notes.map(own), raw, headerLength, lines, agent,
     );
   } else {
     message = new ParsedResponse(
       status, reason, via, from, to, contact, contactStar, recordRoute, route,
-      callId, cseq, contentLength, contentType, bodyStart, body.length, sdp, notes.length === 0 ? NO_NOTES : notes, raw, headerLength, lines, agent,
+      callId, cseq, contentLength, contentType, bodyStart, body.length, sdp, notes.length === 0 ? NO_NOTES : notes.map(own), raw, headerLength, lines, agent,
     );
   }
   return { ok: true, message };
