@@ -39,6 +39,7 @@ import { Reread } from '../capture/reread.ts';
 import type { ReadAt } from '../capture/reread.ts';
 import type { PacketRecord } from '../capture/types.ts';
 import { Captured, startLineOf, startLineOfBytes } from '../sip/captured.ts';
+import { intern } from '../sip/intern.ts';
 import { decryptTlsSessions, decryptedPayloads } from '../capture/tls-decrypt.ts';
 import type { TlsSession } from '../capture/tls.ts';
 import { createSipFramer } from '../sip/framing.ts';
@@ -338,8 +339,6 @@ class CapturePass {
   reread: Reread | null;
   /** The packet record being decoded (null outside the reading, e.g. for decrypted TLS). */
   record: PacketRecord | null = null;
-  /** One string per distinct start line recently seen ("SIP/2.0 200 OK" is most of them). */
-  private startLines = new Map<string, string>();
 
   constructor(
     readonly totalBytes: number,
@@ -373,14 +372,6 @@ class CapturePass {
     return r.dataOffset + (bytes.byteOffset - from);
   };
 
-  private startLine(bytes: Uint8Array): string {
-    const line = startLineOfBytes(bytes);
-    const seen = this.startLines.get(line);
-    if (seen !== undefined) return seen;
-    if (this.startLines.size >= 4096) this.startLines.clear();
-    this.startLines.set(line, line);
-    return line;
-  }
 
   /** The memory-budget warning, put first once the pass is done: not one of the MAX_WARNINGS. */
   budgetWarned = false;
@@ -434,7 +425,8 @@ class CapturePass {
       parsed.ok ? parsed.message : null,
       parsed.ok ? null : parsed.reason + (p.incomplete ? ` (${p.incomplete})` : ''),
       captureNotes,
-      this.startLine(p.bytes),
+      // One string per repeated start line ("SIP/2.0 200 OK" is most of them).
+      intern(startLineOfBytes(p.bytes)),
       raw,
       this.reread,
       at,
