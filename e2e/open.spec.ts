@@ -126,6 +126,8 @@ test('a large capture shows its first calls while it is read, all of them once r
   await expect(page.getByTestId('read-in')).toContainText('(calls listed after');
   expect(Number(await page.getByTestId('finding-count').textContent())).toBeGreaterThan(0);
   await expect(page.getByTestId('call-row').first().locator('td.c-state')).toContainText('answered');
+  // Its tooltip, made from the diagnosed call as the cell is drawn: the outcome with its code and the teardown.
+  await expect(page.getByTestId('call-row').first().locator('td.c-state')).toHaveAttribute('title', /^Outcome: answered \(200\)\. Teardown: /);
   // The call clicked while diagnosing is still the one selected, now with its findings.
   await expect(page.getByTestId('call-row').nth(1)).toHaveAttribute('aria-selected', 'true');
   await page.getByRole('tab', { name: 'Findings' }).click();

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeBytes } from '../engine/analyze.ts';
-import { defaultCallFilter, filterCalls, indexCalls, sortCalls, stateWords, withDiagnosis } from './call-rows.ts';
+import { defaultCallFilter, filterCalls, haystackOf, indexCalls, sortCalls, stateTitleOf, stateWords, withDiagnosis } from './call-rows.ts';
 import type { CallFilter } from './call-rows.ts';
 
 const T0 = Date.UTC(2024, 4, 1, 12) * 1000;
@@ -77,6 +77,18 @@ describe('filterCalls', () => {
     expect(ids(filterCalls(idx.rows, f({ text: 'to:1002 method:INVITE from:100' })))).toEqual(['a', 'b']);
     expect(ids(filterCalls(idx.rows, f({ text: 'nothing-matches' })))).toEqual([]);
   });
+
+  it('makes a row\'s haystack when a text filter first asks, from the full From/To URIs, every endpoint, methods and statuses', () => {
+    const rows = indexCalls({ calls: [{ ...calls[2]!, kind: 'call', outcome: 'answered', outcomeCode: 200, teardown: null }], messages, findings: [{ ...finding, callId: 'c' }] }).rows;
+    const c = rows[0]!;
+    filterCalls(rows, f({ quick: { failed: true, withFindings: false, unanswered: false, long: false } }));
+    expect(c.haystack).toBeNull();
+    expect(ids(filterCalls(rows, f({ text: 'EXAMPLE.ORG' })))).toEqual(['c']);
+    expect(c.haystack).toBe('c sip:alice@example.org sip:1002@example.com completed udp 10.0.0.4:5060 10.0.0.2:5060 invite 407 200 call answered invite-timeout');
+    expect(haystackOf(c)).toBe(c.haystack);
+    expect(ids(filterCalls(rows, f({ text: 'ip:10.0.0.4' })))).toEqual(['c']);
+    expect(ids(filterCalls(rows, f({ text: 'ip:10.0.0.9' })))).toEqual([]);
+  });
 });
 
 describe('sortCalls', () => {
@@ -116,7 +128,7 @@ describe('scale', () => {
     const failed = filterCalls(big.rows, f({ text: '486 10.0.7.' }));
     const sorted = sortCalls(big.rows, { key: 'from', dir: 'desc' });
     const t2 = performance.now();
-    expect(failed.every((r) => r.statuses.includes(486) && r.ips.some((ip) => ip.startsWith('10.0.7.')))).toBe(true);
+    expect(failed.every((r) => r.statuses.includes(486) && r.eps.some((ep) => ep.startsWith('10.0.7.')))).toBe(true);
     expect(failed.length).toBeGreaterThan(0);
     const maxFrom = big.rows.reduce((m, r) => (r.from > m ? r.from : m), '');
     expect(sorted[0]!.from).toBe(maxFrom); // '9999@…' (text order, as a user reading From expects)
@@ -192,6 +204,15 @@ describe('State column from the diagnosis (outcome, teardown)', () => {
     expect(stateWords(diag({ outcome: 'in-progress', teardown: 'still-up' }))).toMatchObject({ label: 'in progress · still up', failed: false, answered: false });
   });
 
+  it('makes the State tooltip from the call when the cell is drawn: the verdict once diagnosed, else the model\'s state', () => {
+    const answered = { ...calls[0]!, outcome: 'answered', outcomeCode: 200, teardown: 'normal', endedBy: 'caller', verdict: null };
+    const [row] = indexCalls({ calls: [answered], messages, findings: [] }).rows;
+    expect(stateTitleOf(row!, answered)).toBe('Outcome: answered (200). Teardown: normal, ended by caller.');
+    expect(stateTitleOf(row!, { ...answered, verdict: { text: 'The caller hung up.', rootCause: 0, symptoms: [] } })).toBe('Outcome: answered (200). Teardown: normal, ended by caller. The caller hung up.');
+    expect(stateTitleOf(idx.rows[1]!, calls[1])).toBe('rejected');
+    expect(stateTitleOf(idx.rows[1]!, undefined)).toBe('rejected');
+  });
+
   it('keeps the model\'s state when the report has no known outcome, and filters and sorts on the words shown', () => {
     expect(stateWords(diag({}))).toBeNull();
     const kinds = indexCalls({ calls: [{ ...calls[0]!, kind: 'call' }, { ...calls[1]!, kind: 'registration' }], messages, findings: [] }).rows;
@@ -244,7 +265,7 @@ describe('withDiagnosis: the rows of calls listed before their diagnosis, then d
       expect(listed.rows.every((r) => r.findings === 0 && r.infos === 0 && r.kinds.length === 0)).toBe(true);
       const rows = withDiagnosis(listed, final);
       expect(rows).toEqual(indexCalls(final));
-      expect(rows.rows.some((r) => r.kinds.length > 0 && r.haystack.endsWith(r.kinds.join(' ')))).toBe(true);
+      expect(rows.rows.some((r) => r.kinds.length > 0 && haystackOf(r).endsWith(r.kinds.join(' ')))).toBe(true);
       // The free-text filter finds a call by its finding kind once diagnosed.
       const kind = final.findings.find((f) => f.callId !== null)!.kind;
       expect(filterCalls(rows.rows, { ...defaultCallFilter, text: kind }).length).toBeGreaterThan(0);

@@ -35,8 +35,6 @@ export interface CallRow {
   kind: string | null;
   /** What the State column shows: the outcome and teardown words when the report has them, else `state`. */
   stateLabel: string;
-  /** Longer words for the State cell's tooltip (outcome with code, teardown, who ended it, verdict). */
-  stateTitle: string;
   startUs: number;
   durationUs: number;
   messages: number;
@@ -56,10 +54,16 @@ export interface CallRow {
   firstMessage: number;
   methods: string[];
   statuses: number[];
-  ips: string[];
-  haystack: string;
-  /** The haystack without the finding kinds (what `withDiagnosis` adds them to). */
-  baseHaystack: string;
+  /** Every endpoint ("ip:port") the call's messages came from or went to, in order of appearance. */
+  eps: string[];
+  /** The call's From and To URIs as the report has them (the same strings), for the free-text filter. */
+  fromUri: string | null;
+  toUri: string | null;
+  /**
+   * The free-text filter's lower-case haystack, made the first time a filter asks (`haystackOf`):
+   * a capture whose list is never filtered by text never makes one (~230 bytes a call).
+   */
+  haystack: string | null;
 }
 
 export interface CallIndex {
@@ -108,9 +112,7 @@ export function withDiagnosis(listed: CallIndex, report: Pick<Report, 'calls' | 
   const { findingsByCall, captureFindings } = findingsIndex(report.findings);
   const rows = listed.rows.map((r) => {
     const c = report.calls[r.index]!;
-    const row: CallRow = { ...r, haystack: r.baseHaystack, findings: 0, infos: 0, worst: null, kinds: [] };
-    const w = stateWords(c);
-    if (w) row.stateTitle = w.title;
+    const row: CallRow = { ...r, haystack: null, findings: 0, infos: 0, worst: null, kinds: [] };
     addFindings(row, findingsByCall.get(c.callId), report.findings);
     return row;
   });
@@ -132,9 +134,8 @@ function findingsIndex(findings: readonly Finding[]): Pick<CallIndex, 'findingsB
   return { findingsByCall, captureFindings };
 }
 
-/** The row's finding counts, worst severity and kinds (the kinds also join the filter's haystack, last). */
+/** The row's finding counts, worst severity and kinds. */
 function addFindings(row: CallRow, indices: readonly number[] | undefined, findings: readonly Finding[]): void {
-  row.baseHaystack = row.haystack;
   if (!indices) return;
   for (const i of indices) {
     const f = findings[i]!;
@@ -143,7 +144,27 @@ function addFindings(row: CallRow, indices: readonly number[] | undefined, findi
     addTo(row.kinds, f.kind);
     if (row.worst === null || rank[f.severity] > rank[row.worst]) row.worst = f.severity;
   }
-  if (row.kinds.length) row.haystack += ` ${row.kinds.join(' ')}`;
+}
+
+/**
+ * What the free-text filter searches in a row, lower case: the Call-ID, From and To URIs, state,
+ * transports, endpoints, methods and statuses, then the call's kind, its State words and its
+ * finding kinds. Made once per row, when a filter first asks.
+ */
+export function haystackOf(row: CallRow): string {
+  if (row.haystack !== null) return row.haystack;
+  let h = `${row.callId} ${row.fromUri ?? ''} ${row.toUri ?? ''} ${row.state} ${row.transports} ${row.eps.join(' ')} ${row.methods.join(' ')} ${row.statuses.join(' ')}`;
+  if (row.kind !== null) h += ` ${row.kind}`;
+  // The State words when the report has them (else the label is the state, already in).
+  if (row.stateLabel !== row.state) h += ` ${row.stateLabel}`;
+  h = h.toLowerCase();
+  if (row.kinds.length) h += ` ${row.kinds.join(' ')}`;
+  return (row.haystack = h);
+}
+
+/** The State cell's tooltip: the outcome with its code, the teardown, who ended the call and the verdict, or the model's state. */
+export function stateTitleOf(row: CallRow, call: ReportCall | undefined): string {
+  return (call && stateWords(call)?.title) ?? row.state;
 }
 
 const FAILED_OUTCOMES: ReadonlySet<string> = new Set(['busy', 'rejected', 'cancelled', 'timed-out', 'no-response']);
@@ -186,18 +207,13 @@ export function stateWords(c: ReportCall): StateWords | null {
 
 /** Fill the row's kind and State words from the call's diagnosis fields, when the report has them. */
 function applyDiagnosis(row: CallRow, c: ReportCall): void {
-  if (typeof c.kind === 'string') {
-    row.kind = c.kind;
-    row.haystack += ` ${c.kind.toLowerCase()}`;
-  }
+  if (typeof c.kind === 'string') row.kind = c.kind;
   const w = stateWords(c);
   if (!w) return;
   row.stateLabel = w.label;
-  row.stateTitle = w.title;
   row.finalStatus = w.code;
   row.failed = w.failed;
   row.answered = w.answered;
-  row.haystack += ` ${w.label.toLowerCase()}`;
 }
 
 const rank: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
@@ -210,7 +226,6 @@ function addTo<T>(list: T[], x: T): void {
 function callRow(index: number, callId: string, from: string | null, to: string | null, state: string, ms: RowFields[], messageCount: number): CallRow {
   const methods: string[] = [];
   const statuses: number[] = [];
-  const ips: string[] = [];
   const eps: string[] = [];
   const transports: string[] = [];
   let inviteCseq: string | null = null;
@@ -226,14 +241,8 @@ function callRow(index: number, callId: string, from: string | null, to: string 
       if (firstRequest === null) firstRequest = m;
     }
     if (m.status !== undefined) addTo(statuses, m.status);
-    if (!eps.includes(m.src)) {
-      eps.push(m.src);
-      addTo(ips, endpointIp(m.src));
-    }
-    if (!eps.includes(m.dst)) {
-      eps.push(m.dst);
-      addTo(ips, endpointIp(m.dst));
-    }
+    addTo(eps, m.src);
+    addTo(eps, m.dst);
     addTo(transports, m.transport);
     if (m.method === 'INVITE' && inviteCseq === null) {
       inviteCseq = m.cseq;
@@ -253,7 +262,6 @@ function callRow(index: number, callId: string, from: string | null, to: string 
   const toS = shortUri(to);
   const tr = transports.length === 1 ? transports[0]! : transports.sort().join('/');
   const head = firstRequest ?? ms[0];
-  const haystack = `${callId} ${from ?? ''} ${to ?? ''} ${state} ${tr} ${eps.join(' ')} ${methods.join(' ')} ${statuses.join(' ')}`;
   return {
     index,
     callId,
@@ -265,7 +273,6 @@ function callRow(index: number, callId: string, from: string | null, to: string 
     dst: head?.dst ?? '',
     kind: null,
     stateLabel: state,
-    stateTitle: state,
     startUs,
     durationUs: endUs - startUs,
     messages: messageCount || ms.length,
@@ -282,9 +289,10 @@ function callRow(index: number, callId: string, from: string | null, to: string 
     // At their length (lib/lists.ts): three per call row, a row per call of the capture.
     methods: fit(methods),
     statuses: fit(statuses),
-    ips: fit(ips),
-    haystack: haystack.toLowerCase(),
-    baseHaystack: '',
+    eps: fit(eps),
+    fromUri: from,
+    toUri: to,
+    haystack: null,
   };
 }
 
@@ -337,7 +345,7 @@ function parseTerms(text: string): Term[] {
         break;
       case 'ip':
       case 'host':
-        test = (r) => r.ips.some((ip) => ip.toLowerCase().includes(v));
+        test = (r) => r.eps.some((ep) => endpointIp(ep).toLowerCase().includes(v));
         break;
       case 'from':
         test = (r) => r.from.toLowerCase().includes(v);
@@ -364,9 +372,9 @@ function parseTerms(text: string): Term[] {
           const n = Number(all);
           test = (r) => r.statuses.includes(n) || r.from.includes(all) || r.to.includes(all) || r.callId.includes(all);
         } else if (/^[A-Z]{3,}$/.test(all)) {
-          test = (r) => r.methods.includes(all) || r.haystack.includes(lower);
+          test = (r) => r.methods.includes(all) || haystackOf(r).includes(lower);
         } else {
-          test = (r) => r.haystack.includes(lower);
+          test = (r) => haystackOf(r).includes(lower);
         }
       }
     }

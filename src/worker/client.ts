@@ -9,6 +9,7 @@ import type { Bundle, BundleOptions, ViewInput } from '../share/bundle.ts';
 import type { SearchResult } from '../engine/search.ts';
 import type { StreamSelector } from '../media/extract.ts';
 import { messageList, withMarks } from '../report/message-table.ts';
+import { shareReportStrings, StringPool } from '../report/shared-strings.ts';
 import type { MessageColumns } from '../report/message-table.ts';
 import { isWorkerEvent } from './protocol.ts';
 import type { WorkerEvent, WorkerRequest } from './protocol.ts';
@@ -118,6 +119,8 @@ export class EngineClient {
     const listed: { current: OpenResult | null } = { current: null };
     /** The message columns of the `read` event, which `listed` marks. */
     let readColumns: MessageColumns | null = null;
+    /** One copy of each repeated string of this open's reports (report/shared-strings.ts), for as long as it runs. */
+    const strings = new StringPool();
     const { id, promise } = this.request<Extract<WorkerEvent, { kind: 'result' | 'diagnosed' }>>(
       (requestId) => ({
         kind: 'open',
@@ -130,6 +133,7 @@ export class EngineClient {
       }),
       onProgress,
       (ev) => {
+        shareReportStrings(ev.report.calls, ev.report.findings, strings);
         if (ev.kind === 'reading' || ev.kind === 'read') {
           if (ev.kind === 'read') readColumns = ev.messages;
           (ev.kind === 'reading' ? opts?.onReading : opts?.onRead)?.({ report: { ...ev.report, messages: messageList(ev.messages) }, name: ev.name, elapsedMs: ev.elapsedMs });
@@ -147,6 +151,7 @@ export class EngineClient {
     this.openId = id;
     try {
       const ev = await promise;
+      shareReportStrings(ev.kind === 'result' ? ev.report.calls : [], ev.kind === 'result' ? ev.report.findings : ev.findings, strings);
       if (ev.kind === 'result') return { report: { ...ev.report, messages: messageList(ev.messages) }, name: ev.name, elapsedMs: ev.elapsedMs };
       const early = listed.current;
       if (!early) throw new EngineError('internal', 'the diagnosis arrived without the calls it diagnoses');

@@ -32,6 +32,7 @@ import {
 import type { FindingKind } from '../../report/report.ts';
 import { dateTimeUs, durationUs, clockUs } from '../../view/format.ts';
 import type { CallRow, SortKey } from '../../view/call-rows.ts';
+import { stateTitleOf } from '../../view/call-rows.ts';
 
 const ROW_H = 28;
 
@@ -141,7 +142,7 @@ export function CallFilterBar({ filterRef }: { filterRef: React.RefObject<HTMLIn
   );
 }
 
-const CallTr = memo(function CallTr({ row, selected, marked, cursor, headerColumns, headers }: { row: CallRow; selected: boolean; marked: boolean; cursor: boolean; headerColumns: string[]; headers: Record<string, string> | undefined }) {
+const CallTr = memo(function CallTr({ row, stateTitle, selected, marked, cursor, headerColumns, headers }: { row: CallRow; stateTitle: string; selected: boolean; marked: boolean; cursor: boolean; headerColumns: string[]; headers: Record<string, string> | undefined }) {
   return (
     <tr
       className={`data${row.failed ? ' failed' : ''}${row.worst ? ` sev-${row.worst}` : ''}${cursor ? ' cursor' : ''}${marked ? ' marked' : ''}`}
@@ -175,7 +176,7 @@ const CallTr = memo(function CallTr({ row, selected, marked, cursor, headerColum
       <td className="c-dst" title={row.dst}>
         {row.dst}
       </td>
-      <td className="c-state" title={row.stateTitle}>
+      <td className="c-state" title={stateTitle}>
         <span className={`state${row.failed ? ' bad' : row.answered ? ' good' : ''}`}>{row.stateLabel}</span>
         {row.finalStatus !== null && <span className="final"> {row.finalStatus}</span>}
       </td>
@@ -365,6 +366,7 @@ export function CallList() {
                 <CallTr
                   key={r.callId}
                   row={r}
+                  stateTitle={stateTitleOf(r, report?.calls[r.index])}
                   selected={selectedSet.has(r.callId)}
                   marked={markedSet.has(r.callId)}
                   cursor={it.index === (cursorPos < 0 ? 0 : cursorPos)}
