@@ -96,7 +96,7 @@ describe('CANCEL crossing a 200', () => {
     const bye = f.messages()[6]?.raw ?? '';
     f.send(B, A, 'udp', 5.12, reply(bye, 200, 'OK'));
     const model = f.model();
-    const [tInv, tCancel] = model.transactions;
+    const [tInv, tCancel] = model.transactions.toArray();
     expect(tInv?.method).toBe('INVITE');
     expect(tCancel?.method).toBe('CANCEL');
     expect(tCancel?.cancels).toBe(tInv?.id);
@@ -130,7 +130,7 @@ describe('CANCEL crossing a 200', () => {
       .send(A, B, 'udp', 2.03, request({ ...inviteSpec({ uri: 'sip:bob@203.0.113.20' }), method: 'ACK', to: `${BOB};tag=b1`, cseq: '1 ACK', contact: undefined }));
     const model = f.model();
     expect(model.annotations.at(5)).toMatchObject({ transaction: 0, ackForNon2xx: true });
-    expect(model.transactions[0]?.acks).toEqual([5]);
+    expect(model.transactions.at(0)?.acks).toEqual([5]);
     expect(model.hops.at(5)).toMatchObject({ kind: 'ack-non2xx', matches: true });
     expect(model.calls[0]?.state).toBe('cancelled');
     expect(model.calls[0]?.finalStatus).toBe(487);
@@ -280,7 +280,7 @@ describe('retransmission chains', () => {
     // The same agent's REGISTER again, same branch: a retransmission in its own transaction.
     f.send(agents[1]!, P, 'udp', 0.5, regs[1]!);
     const model = f.model();
-    expect(model.transactions.map((t) => [t.sentBy, t.requests, t.responses])).toEqual([
+    expect(model.transactions.toArray().map((t) => [t.sentBy, t.requests, t.responses])).toEqual([
       ['192.0.2.31:5060', [0], [5]],
       ['192.0.2.32:5060', [1, 6], [4]],
       ['192.0.2.33:5060', [2], [3]],
@@ -294,7 +294,7 @@ describe('retransmission chains', () => {
     f.send(A, B, 'udp', 0.7, request({ ...inviteSpec({ uri: 'sip:bob@203.0.113.20', via: 'SIP/2.0/UDP 192.0.2.10:5060' }), method: 'ACK', to: `${BOB};tag=b1`, cseq: '1 ACK', contact: undefined }));
     const model = f.model();
     expect(model.transactions).toHaveLength(1);
-    expect(model.transactions[0]).toMatchObject({ rfc2543: true, requests: [0, 1], responses: [2], acks: [3] });
+    expect(model.transactions.at(0)).toMatchObject({ rfc2543: true, requests: [0, 1], responses: [2], acks: [3] });
     expect(model.calls[0]).toMatchObject({ state: 'busy', finalStatus: 486 });
   });
 });
@@ -431,7 +431,7 @@ describe('in-dialog routing (RFC 3261 §12.2.1.1, §16.12)', () => {
     expect(model.hops.at(2)?.matches).toBe(true);
     expect(model.hops.at(3)?.matches).toBe(true);
     // The INVITE on two hops: two transactions, one call, one dialog.
-    expect(model.transactions.filter((t) => t.method === 'INVITE')).toHaveLength(2);
+    expect(model.transactions.toArray().filter((t) => t.method === 'INVITE')).toHaveLength(2);
     expect(model.dialogs).toHaveLength(1);
     expect(model.dialogs[0]?.initialTransactions).toEqual([0, 1]);
   });
@@ -758,9 +758,11 @@ describe('calls', () => {
   it('the model is plain JSON; its annotation columns and its routing checks, made when asked, serialise as one per message', () => {
     const inv = request(inviteSpec());
     const model = flow().send(A, P, 'udp', 0, inv).send(P, A, 'udp', 0.1, reply(inv, 180, 'Ringing', { toTag: 'b1' })).model();
-    const { hops, annotations, ...plain } = model;
+    const { hops, annotations, transactions, ...plain } = model;
     expect(JSON.parse(JSON.stringify(plain))).toEqual(plain);
-    const json = JSON.parse(JSON.stringify(model)) as { hops: unknown[]; annotations: unknown[] };
+    const json = JSON.parse(JSON.stringify(model)) as { hops: unknown[]; annotations: unknown[]; transactions: unknown[] };
+    expect(json.transactions).toEqual(transactions.toArray());
+    expect(json.transactions[0]).toMatchObject({ method: 'INVITE', requests: [0], responses: [1] });
     expect(json.annotations).toEqual(annotations.toArray());
     expect(json.annotations[1]).toMatchObject({ transaction: 0, call: 0, retransmission: false });
     expect(json.hops).toHaveLength(2);

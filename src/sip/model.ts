@@ -23,7 +23,8 @@ import type { MediaModel } from './media.ts';
 import { inDialogHop, initialRequestHop, responseHop, routingFields, sameAsInviteHop } from './routing.ts';
 import type { DialogRouteState, HopCheck, RoutingFields } from './routing.ts';
 import { TransactionBuilder } from './transactions.ts';
-import type { RetransmissionChain, Transaction } from './transactions.ts';
+import type { RetransmissionChain } from './transactions.ts';
+import { TransactionTable } from './transactions.ts';
 import { normalizeHost, sameEndpoint } from './addresses.ts';
 import { callOutcome } from './outcome.ts';
 import { parsedAgain } from './parser.ts';
@@ -60,7 +61,8 @@ export interface SipModel {
   frames: number[];
   /** Per message index (`at(i)`), as integer columns. */
   annotations: AnnotationTable;
-  transactions: Transaction[];
+  /** The transactions as columns (TransactionTable): `at(id)` for one as an object, `toArray()` for all. */
+  transactions: TransactionTable;
   chains: RetransmissionChain[];
   dialogs: Dialog[];
   calls: Call[];
@@ -83,16 +85,16 @@ function captureEnd(input: ModelInput): number {
 }
 
 /** The copy of a request in a transaction that the given endpoint sent (or received), nearest before `before`. */
-function copyOn(tx: Transaction | undefined, messages: readonly CapturedMessage[], match: (c: CapturedMessage) => boolean, before: number): CapturedMessage | null {
-  if (!tx) return null;
+function copyOn(requests: Int32Array | null, messages: readonly CapturedMessage[], match: (c: CapturedMessage) => boolean, before: number): CapturedMessage | null {
+  if (!requests) return null;
   let best: CapturedMessage | null = null;
-  for (const i of tx.requests) {
+  for (const i of requests) {
     const c = messages[i];
     if (!c || i > before) continue;
     if (match(c)) best = c;
   }
   if (best) return best;
-  const first = tx.requests[0];
+  const first = requests[0];
   return first === undefined ? null : (messages[first] ?? null);
 }
 
@@ -207,7 +209,7 @@ export class HopTable {
   constructor(
     private readonly messages: readonly CapturedMessage[],
     private readonly annotations: AnnotationTable,
-    private readonly transactions: readonly Transaction[],
+    private readonly transactions: TransactionTable,
     private readonly routeState: ReadonlyMap<number, DialogRouteState>,
     private readonly hosts: HostsModel,
     private readonly nodeOf: ReadonlyMap<string, number>,
@@ -249,17 +251,18 @@ export class HopTable {
     if (!f) return null;
     const messages = this.messages;
     const t = this.annotations.transactionOf(c.index);
-    const tx = t === null ? undefined : this.transactions[t];
+    const requests = t === null || t >= this.transactions.length ? null : this.transactions.requestsOf(t);
     if (!f.isReq) {
-      const req = copyOn(tx, messages, (r) => sameEndpoint(r.dst, c.src), c.index);
+      const req = copyOn(requests, messages, (r) => sameEndpoint(r.dst, c.src), c.index);
       return responseHop(c, f, req ?? null, req ? (fieldsOf(req)?.topVia ?? null) : null);
     }
     if (f.method === 'ACK' && this.annotations.isAckForNon2xx(c.index)) {
-      return sameAsInviteHop(c, f, copyOn(tx, messages, (r) => sameEndpoint(r.src, c.src), c.index), 'ack-non2xx');
+      return sameAsInviteHop(c, f, copyOn(requests, messages, (r) => sameEndpoint(r.src, c.src), c.index), 'ack-non2xx');
     }
     if (f.method === 'CANCEL') {
-      const inv = tx?.cancels === null || tx?.cancels === undefined ? undefined : this.transactions[tx.cancels];
-      return sameAsInviteHop(c, f, copyOn(inv, messages, (r) => sameEndpoint(r.src, c.src), c.index), 'cancel');
+      const inv = t === null ? null : this.transactions.cancelsOf(t);
+      const invRequests = inv === null || inv >= this.transactions.length ? null : this.transactions.requestsOf(inv);
+      return sameAsInviteHop(c, f, copyOn(invRequests, messages, (r) => sameEndpoint(r.src, c.src), c.index), 'cancel');
     }
     if (f.toTag !== null) return inDialogHop(c, f, this.routeState.get(c.index) ?? null);
     return initialRequestHop(c, f);
@@ -300,7 +303,6 @@ export function buildModel(input: ModelInput): SipModel {
   const hosts = buildHosts(messages);
   const nodeOf = new Map<string, number>();
   for (const p of hosts.proposals) for (const ip of p.ips) nodeOf.set(ip, p.id);
-  const hops = new HopTable(messages, annotations, tb.transactions, db.routeState, hosts, nodeOf);
 
   const calls = buildCalls({
     messages,
@@ -326,6 +328,9 @@ export function buildModel(input: ModelInput): SipModel {
   }
 
   fitLists(db.dialogs, calls);
+  // What the rest of the analysis reads of the transactions, as columns: the objects go now.
+  const transactions = new TransactionTable(tb.transactions);
+  const hops = new HopTable(messages, annotations, transactions, db.routeState, hosts, nodeOf);
 
   const notes = [
     'SIP retransmissions are counted per hop: the same request (same transaction, source, destination, CSeq) or the same response (same status and To tag) sent again. Forwarding by a proxy is a new transaction, not a retransmission.',
@@ -340,7 +345,7 @@ export function buildModel(input: ModelInput): SipModel {
     messageCount: messages.length,
     frames: messages.map((c) => c.frame),
     annotations,
-    transactions: tb.transactions,
+    transactions,
     chains,
     dialogs: db.dialogs,
     calls,

@@ -19,7 +19,7 @@
  *   the memory budget, so how the call ended was not read); `endedBy` "caller"/"callee".
  */
 import type { Call, CallKind } from './calls.ts';
-import type { Transaction } from './transactions.ts';
+import type { Transaction, TransactionTable } from './transactions.ts';
 import { TIMER_B_MS } from './transactions.ts';
 
 export type ReportCallKind = 'call' | 'registration' | 'keepalive' | 'subscription' | 'other';
@@ -57,7 +57,7 @@ const KIND: Record<CallKind, ReportCallKind> = {
  * `cutUs`: time of the first SIP message that was counted but not analysed (memory budget), or
  * null when every message was analysed.
  */
-export function callOutcome(call: Call, transactions: readonly Transaction[], captureEndUs: number, cutUs: number | null): CallOutcome {
+export function callOutcome(call: Call, transactions: TransactionTable, captureEndUs: number, cutUs: number | null): CallOutcome {
   const kind = KIND[call.kind];
   const code = call.finalStatus;
   let outcome: Outcome;
@@ -95,7 +95,7 @@ export function callOutcome(call: Call, transactions: readonly Transaction[], ca
   let teardownCode: number | null = null;
   if (kind === 'call' && outcome === 'answered') {
     const byes = call.transactions
-      .map((t) => transactions[t])
+      .map((t) => transactions.at(t))
       .filter((t): t is Transaction => t !== undefined && t.method === 'BYE' && t.finalStatus !== 401 && t.finalStatus !== 407)
       .sort((a, b) => a.firstTimeUs - b.firstTimeUs);
     // The first BYE decides: if it was not delivered, the call's teardown failed even when the
@@ -120,9 +120,9 @@ export function callOutcome(call: Call, transactions: readonly Transaction[], ca
   return { kind, outcome, outcomeCode: outcome === 'in-progress' || outcome === 'no-response' ? null : code, teardown, teardownCode, endedBy: call.endedBy, cut };
 }
 
-function anyResponse(call: Call, transactions: readonly Transaction[]): boolean {
+function anyResponse(call: Call, transactions: TransactionTable): boolean {
   for (const t of call.transactions) {
-    const tx = transactions[t];
+    const tx = transactions.at(t);
     if (tx && tx.method !== 'ACK' && tx.method !== 'BYE' && tx.responses.length > 0) return true;
   }
   return false;

@@ -552,3 +552,147 @@ export function isBackoff(intervalsMs: number[], capped: boolean): boolean {
   }
   return true;
 }
+
+const NULL_INT = -1;
+const RFC2543 = 1;
+const IN_DIALOG = 2;
+/** Integers per transaction in `TransactionTable.ints`. */
+const INTS = 7;
+const [CANCELLED_BY, CANCELS, FINAL_INDEX, FINAL_STATUS, FIRST_PROVISIONAL, FIRST_INDEX, LAST_INDEX] = [0, 1, 2, 3, 4, 5, 6] as const;
+
+/**
+ * The transactions once the model is built: what the rest of the analysis reads of them (the
+ * calls' outcomes, the routing checks, the model's JSON), as columns. Built once from the
+ * builder's objects, which then go: as objects (~20 fields, three lists and two boxed times
+ * each) the 60,000 transactions of the bench's sip-dense file held ~26 MB from the model's build
+ * to the detectors' end, as columns ~6 MB (strings are the messages' own, shared).
+ *
+ * `at(id)` makes a `Transaction` object again, equal to the builder's, for a caller that reads
+ * many of its fields (a call's outcome reads a few transactions); `requestsOf`/`cancelsOf` read
+ * one field without making anything.
+ */
+export class TransactionTable {
+  readonly length: number;
+  private readonly method: string[];
+  private readonly branch: Array<string | null>;
+  private readonly sentBy: Array<string | null>;
+  private readonly callId: Array<string | null>;
+  private readonly client: Array<Endpoint | null>;
+  private readonly server: Array<Endpoint | null>;
+  private readonly transport: Transport[];
+  private readonly flags: Uint8Array;
+  /** CSeq number; NaN: none. */
+  private readonly cseq: Float64Array;
+  /** First and last time of each transaction (µs), two per transaction. */
+  private readonly times: Float64Array;
+  /** INTS integers per transaction (NULL_INT: null). */
+  private readonly ints: Int32Array;
+  /** Where each transaction's requests, responses and ACKs start in `members` (three lists per transaction, then the end). */
+  private readonly listStart: Int32Array;
+  private readonly members: Int32Array;
+
+  constructor(txs: readonly Transaction[]) {
+    const n = txs.length;
+    this.length = n;
+    this.method = new Array<string>(n);
+    this.branch = new Array<string | null>(n);
+    this.sentBy = new Array<string | null>(n);
+    this.callId = new Array<string | null>(n);
+    this.client = new Array<Endpoint | null>(n);
+    this.server = new Array<Endpoint | null>(n);
+    this.transport = new Array<Transport>(n);
+    this.flags = new Uint8Array(n);
+    this.cseq = new Float64Array(n);
+    this.times = new Float64Array(n * 2);
+    this.ints = new Int32Array(n * INTS);
+    this.listStart = new Int32Array(n * 3 + 1);
+    let total = 0;
+    for (const t of txs) total += t.requests.length + t.responses.length + t.acks.length;
+    this.members = new Int32Array(total);
+    let at = 0;
+    for (let id = 0; id < n; id++) {
+      const t = txs[id]!;
+      this.method[id] = t.method;
+      this.branch[id] = t.branch;
+      this.sentBy[id] = t.sentBy;
+      this.callId[id] = t.callId;
+      this.client[id] = t.client;
+      this.server[id] = t.server;
+      this.transport[id] = t.transport;
+      this.flags[id] = (t.rfc2543 ? RFC2543 : 0) | (t.inDialog ? IN_DIALOG : 0);
+      this.cseq[id] = t.cseq ?? NaN;
+      this.times[id * 2] = t.firstTimeUs;
+      this.times[id * 2 + 1] = t.lastTimeUs;
+      const ints = [t.cancelledBy, t.cancels, t.finalIndex, t.finalStatus, t.firstProvisionalIndex, t.firstIndex, t.lastIndex];
+      for (let k = 0; k < INTS; k++) this.ints[id * INTS + k] = ints[k] ?? NULL_INT;
+      const lists = [t.requests, t.responses, t.acks];
+      for (let l = 0; l < 3; l++) {
+        this.listStart[id * 3 + l] = at;
+        for (const i of lists[l]!) this.members[at++] = i;
+      }
+    }
+    this.listStart[n * 3] = at;
+  }
+
+  private int(id: number, k: number): number | null {
+    const v = this.ints[id * INTS + k]!;
+    return v === NULL_INT ? null : v;
+  }
+
+  private list(id: number, l: number): Int32Array {
+    return this.members.subarray(this.listStart[id * 3 + l]!, this.listStart[id * 3 + l + 1]!);
+  }
+
+  /** The indexes of every copy of transaction `id`'s request, in the order added (empty for an unknown id). */
+  requestsOf(id: number): Int32Array {
+    return id >= 0 && id < this.length ? this.list(id, 0) : NO_INTS;
+  }
+
+  /** For an INVITE: the CANCEL transaction that cancelled it's id is `cancelledBy`; for a CANCEL, the INVITE transaction it cancels. */
+  cancelsOf(id: number): number | null {
+    return id >= 0 && id < this.length ? this.int(id, CANCELS) : null;
+  }
+
+  /** Transaction `id` as the builder made it, or undefined for an unknown id. */
+  at(id: number): Transaction | undefined {
+    if (!(id >= 0 && id < this.length)) return undefined;
+    const cseq = this.cseq[id]!;
+    const flags = this.flags[id]!;
+    return {
+      id,
+      method: this.method[id]!,
+      branch: this.branch[id]!,
+      rfc2543: (flags & RFC2543) !== 0,
+      sentBy: this.sentBy[id]!,
+      callId: this.callId[id]!,
+      cseq: Number.isNaN(cseq) ? null : cseq,
+      client: this.client[id]!,
+      server: this.server[id]!,
+      transport: this.transport[id]!,
+      inDialog: (flags & IN_DIALOG) !== 0,
+      requests: Array.from(this.list(id, 0)),
+      responses: Array.from(this.list(id, 1)),
+      acks: Array.from(this.list(id, 2)),
+      cancelledBy: this.int(id, CANCELLED_BY),
+      cancels: this.int(id, CANCELS),
+      finalIndex: this.int(id, FINAL_INDEX),
+      finalStatus: this.int(id, FINAL_STATUS),
+      firstProvisionalIndex: this.int(id, FIRST_PROVISIONAL),
+      firstIndex: this.int(id, FIRST_INDEX)!,
+      lastIndex: this.int(id, LAST_INDEX)!,
+      firstTimeUs: this.times[id * 2]!,
+      lastTimeUs: this.times[id * 2 + 1]!,
+    };
+  }
+
+  /** Every transaction as an object (the model's JSON, tests). */
+  toArray(): Transaction[] {
+    const out: Transaction[] = [];
+    for (let id = 0; id < this.length; id++) out.push(this.at(id)!);
+    return out;
+  }
+
+  toJSON(): Transaction[] {
+    return this.toArray();
+  }
+}
