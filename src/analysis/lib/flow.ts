@@ -86,21 +86,37 @@ export interface Msg {
  * values are the parse's own (shared between messages by the parser), so the parse itself can go
  * once the flow is built: `sip` parses the message again when a detector asks for the rest.
  */
+/** FlowMsg.#bits: four flags, then the Via count, then the status. */
+const IS_REQ = 1;
+const RETRANSMISSION = 2;
+const DUPLICATE = 4;
+const HAS_CREDENTIALS = 8;
+const VIA_SHIFT = 4;
+const VIA_MAX = 0xfff;
+const STATUS_SHIFT = 16;
+/** Route, Record-Route and notes, for the few messages that have any (one object instead of three fields each). */
+interface FlowLists {
+  route: readonly NameAddr[];
+  recordRoute: readonly NameAddr[];
+  notes: readonly string[];
+}
+const NO_NAME_ADDRS: readonly NameAddr[] = Object.freeze([]);
+const NO_NOTES: readonly string[] = Object.freeze([]);
+
 class FlowMsg implements Msg {
   firstCopy: Msg | null = null;
-  retransmission = false;
-  duplicate = false;
   dialog: Dialog | null = null;
   readonly callId: string;
-  readonly viaCount: number;
   readonly requestUri: SipUri | null;
-  readonly route: readonly NameAddr[];
-  readonly recordRoute: readonly NameAddr[];
   readonly contact: readonly NameAddr[];
   readonly sdp: SdpSummary | null;
-  readonly notes: readonly string[];
   readonly reason: string;
-  readonly hasCredentials: boolean;
+  /**
+   * Flags (request, retransmission, duplicate, credentials), the Via count (up to 4,095) and the
+   * status, in one small integer: seven fields of 8 bytes were ~1 MB per 20,000 messages.
+   */
+  #bits: number;
+  #lists: FlowLists | null;
   constructor(
     readonly m: CapturedMessage,
     sip: SipMessage,
@@ -108,9 +124,9 @@ class FlowMsg implements Msg {
     public dst: string,
     public srcIp: string,
     public dstIp: string,
-    public isReq: boolean,
+    isReq: boolean,
     public method: string,
-    public status: number,
+    status: number,
     public cseq: number,
     public topVia: Via | null,
     public branch: string,
@@ -119,16 +135,47 @@ class FlowMsg implements Msg {
     public tx: Msg[],
   ) {
     this.callId = sip.callId!;
-    this.viaCount = sip.via.length;
     this.requestUri = sip.kind === 'request' ? sip.requestUri : null;
-    this.route = sip.route;
-    this.recordRoute = sip.recordRoute;
     this.contact = sip.contact;
     this.sdp = sip.sdp;
-    this.notes = sip.notes;
     this.reason = sip.kind === 'response' ? sip.reason : '';
     const names = headerNamesOf(sip);
-    this.hasCredentials = names.includes('Authorization') || names.includes('Proxy-Authorization');
+    const credentials = names.includes('Authorization') || names.includes('Proxy-Authorization');
+    this.#bits = (isReq ? IS_REQ : 0) | (credentials ? HAS_CREDENTIALS : 0) | (Math.min(sip.via.length, VIA_MAX) << VIA_SHIFT) | (status << STATUS_SHIFT);
+    this.#lists = sip.route.length > 0 || sip.recordRoute.length > 0 || sip.notes.length > 0 ? { route: sip.route, recordRoute: sip.recordRoute, notes: sip.notes } : null;
+  }
+  get isReq(): boolean {
+    return (this.#bits & IS_REQ) !== 0;
+  }
+  get status(): number {
+    return this.#bits >>> STATUS_SHIFT;
+  }
+  get viaCount(): number {
+    return (this.#bits >>> VIA_SHIFT) & VIA_MAX;
+  }
+  get hasCredentials(): boolean {
+    return (this.#bits & HAS_CREDENTIALS) !== 0;
+  }
+  get retransmission(): boolean {
+    return (this.#bits & RETRANSMISSION) !== 0;
+  }
+  set retransmission(v: boolean) {
+    this.#bits = v ? this.#bits | RETRANSMISSION : this.#bits & ~RETRANSMISSION;
+  }
+  get duplicate(): boolean {
+    return (this.#bits & DUPLICATE) !== 0;
+  }
+  set duplicate(v: boolean) {
+    this.#bits = v ? this.#bits | DUPLICATE : this.#bits & ~DUPLICATE;
+  }
+  get route(): readonly NameAddr[] {
+    return this.#lists?.route ?? NO_NAME_ADDRS;
+  }
+  get recordRoute(): readonly NameAddr[] {
+    return this.#lists?.recordRoute ?? NO_NAME_ADDRS;
+  }
+  get notes(): readonly string[] {
+    return this.#lists?.notes ?? NO_NOTES;
   }
   get sip(): SipMessage {
     return this.m.sip ?? parsedOnDemand(this);
