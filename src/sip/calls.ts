@@ -20,7 +20,7 @@
 import type { Transport } from '../capture/types.ts';
 import type { CapturedMessage, SipMessage } from './types.ts';
 import type { Dialog } from './dialogs.ts';
-import type { RetransmissionChain, Transaction } from './transactions.ts';
+import type { RetransmissionChain, Transaction, TransactionTable } from './transactions.ts';
 import { TIMER_B_MS } from './transactions.ts';
 import { headerValue, toTag } from './modelutil.ts';
 import { headerNamesOf, headerValueAt } from './message.ts';
@@ -92,7 +92,8 @@ export interface Call {
 
 export interface CallInput {
   messages: CapturedMessage[];
-  transactions: Transaction[];
+  /** The model's transactions, as columns (a call reads its own few as objects: `at`). */
+  transactions: TransactionTable;
   /** Each message's transaction (the model's annotation table). */
   annotations: { transactionOf(i: number): number | null };
   dialogs: Dialog[];
@@ -218,7 +219,7 @@ export function buildCalls(input: CallInput): Call[] {
     if (ci !== undefined) calls[ci]?.dialogs.push(d.id);
   }
   for (const ch of chains) {
-    const cid = transactions[ch.transaction]?.callId;
+    const cid = transactions.at(ch.transaction)?.callId;
     const ci = cid ? callOf.get(cid) : undefined;
     if (ci !== undefined) calls[ci]?.chains.push(ch.id);
   }
@@ -260,7 +261,7 @@ function buildOne(id: number, callId: string, idx: number[], input: CallInput & 
   const txIds = [...txSet];
   const txs: Transaction[] = [];
   for (const t of txIds) {
-    const tx = transactions[t];
+    const tx = transactions.at(t);
     if (tx !== undefined) txs.push(tx);
   }
   const transports: Transport[] = [...transportSet];
@@ -341,7 +342,7 @@ function buildOne(id: number, callId: string, idx: number[], input: CallInput & 
     const lastAttempt = attempts[attempts.length - 1];
     const attemptTxs = initial.filter((t) => (t.cseq ?? -1) === lastAttempt).sort((a, b) => a.firstTimeUs - b.firstTimeUs);
     const cancels = attemptTxs.map((t) => t.cancelledBy).filter((t): t is number => t !== null);
-    call.cancelIndex = cancels.map((t) => transactions[t]?.requests[0]).filter((i): i is number => i !== undefined).sort((a, b) => a - b)[0] ?? null;
+    call.cancelIndex = cancels.map((t) => transactions.requestsOf(t)[0]).filter((i): i is number => i !== undefined).sort((a, b) => a - b)[0] ?? null;
     const attemptAnswer = attemptTxs.flatMap((t) => t.responses).find((i) => {
       const s = msg(i)?.sip;
       return s?.kind === 'response' && s.status >= 200 && s.status < 300;

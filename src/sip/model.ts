@@ -290,6 +290,9 @@ export function buildModel(input: ModelInput): SipModel {
   // The transactions' lists first: the dialogs' finish reads them.
   const chains = tb.finish();
   db.finish(captureEndUs, annotations);
+  // What the rest of the analysis reads of the transactions, as columns: the builder's objects go
+  // before the collection below, which sizes the heap the rest of the model grows into.
+  const transactions = tb.table();
   input.afterPass?.();
   for (const c of messages) {
     const i = c.index;
@@ -306,7 +309,7 @@ export function buildModel(input: ModelInput): SipModel {
 
   const calls = buildCalls({
     messages,
-    transactions: tb.transactions,
+    transactions,
     annotations,
     dialogs: db.dialogs,
     dialogOf: db.dialogOf,
@@ -328,8 +331,6 @@ export function buildModel(input: ModelInput): SipModel {
   }
 
   fitLists(db.dialogs, calls);
-  // What the rest of the analysis reads of the transactions, as columns: the objects go now.
-  const transactions = new TransactionTable(tb.transactions);
   const hops = new HopTable(messages, annotations, transactions, db.routeState, hosts, nodeOf);
 
   const notes = [

@@ -456,6 +456,16 @@ export class TransactionBuilder {
     return out;
   }
 
+  /**
+   * The transactions as columns, once `finish` (and whatever reads the objects: the dialogs'
+   * finish) is done; the builder lets go of its objects.
+   */
+  table(): TransactionTable {
+    const table = new TransactionTable(this.transactions);
+    this.transactions.length = 0;
+    return table;
+  }
+
   /** Every transaction's requests, responses and ACKs, each list at its exact length, in the order the messages were added. */
   private fillLists(): void {
     const txs = this.transactions;
