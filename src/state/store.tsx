@@ -66,6 +66,11 @@ export interface AppState {
   headerColumns: string[];
   /** Header values of messages fetched so far: message index → lower-case name → value. */
   headerValues: ReadonlyMap<number, Record<string, string>>;
+  /**
+   * Explanations of the report's findings fetched so far (finding index → text): findings reach
+   * the page without them (worker/protocol.ts `explain`). For `report` only: another report, none.
+   */
+  explanations: { report: Report | null; texts: ReadonlyMap<number, string> };
   /** Frames selected as a finding's evidence (highlighted in the ladder). */
   evidence: { finding: number; frames: number[] } | null;
   /** Whether the detail pane is open on the selected message. */
@@ -95,6 +100,8 @@ export interface AppState {
   detail(index: number): Promise<MessageDetail>;
   /** Fetch (once) the headers of these messages into `headerValues`. */
   loadHeaders(indices: number[]): void;
+  /** Fetch (once) the explanations of these findings of the current report into `explanations`. */
+  explain(indices: number[]): void;
 
   // view-state setters
   selectCalls(callIds: string[]): void;
@@ -146,6 +153,8 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
   const getClient = (): EngineClient => (client ??= makeClient());
   let details = new Map<number, Promise<MessageDetail>>();
   const headerPending = new Set<number>();
+  /** Explanations asked for, per report (a new report starts again). */
+  const explainPending = new WeakMap<Report, Set<number>>();
   let loadSeq = 0;
 
   return createStore<AppState>()((set, get) => ({
@@ -158,6 +167,7 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
     sort: { key: 'start', dir: 'asc' },
     headerColumns: [],
     headerValues: new Map(),
+    explanations: { report: null, texts: new Map() },
     evidence: null,
     detailOpen: false,
     pane: 'list',
@@ -327,6 +337,33 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
         p.catch(() => details.delete(index));
       }
       return p;
+    },
+
+    explain(indices) {
+      const report = get().report;
+      if (!report) return;
+      let pending = explainPending.get(report);
+      if (!pending) explainPending.set(report, (pending = new Set()));
+      const have = get().explanations;
+      const todo = indices.filter((i) => report.findings[i] !== undefined && report.findings[i]!.explanation === '' && !pending.has(i) && !(have.report === report && have.texts.has(i)));
+      if (todo.length === 0) return;
+      for (const i of todo) pending.add(i);
+      getClient()
+        .explain(todo)
+        .then(
+          (texts) => {
+            // Another report since: these words are not its findings'.
+            if (get().report !== report) return;
+            const now = get().explanations;
+            const next = new Map(now.report === report ? now.texts : []);
+            todo.forEach((i, k) => next.set(i, texts[k] ?? ''));
+            set({ explanations: { report, texts: next } });
+          },
+          () => {
+            // Asked again when the panel next shows them.
+            for (const i of todo) pending.delete(i);
+          },
+        );
     },
 
     loadHeaders(indices) {

@@ -194,6 +194,12 @@ export class EngineClient {
     return ev.bundle;
   }
 
+  /** The explanations of these findings of the loaded capture (they cross without them), in the same order. */
+  async explain(indices: number[]): Promise<string[]> {
+    const { promise } = this.request<Extract<WorkerEvent, { kind: 'explain' }>>((requestId) => ({ kind: 'explain', requestId, indices }));
+    return (await promise).texts;
+  }
+
   /** Search the loaded capture's message text in the worker (only the matches come back). */
   async search(query: string, limit?: number): Promise<SearchResult> {
     const ev = await this.request<Extract<WorkerEvent, { kind: 'search' }>>((requestId) => ({ kind: 'search', requestId, query, ...(limit !== undefined ? { limit } : {}) })).promise;

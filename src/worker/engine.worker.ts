@@ -20,7 +20,7 @@ import { chunkBytes, readChunks } from '../capture/source.ts';
 import { plainSip } from '../sip/message.ts';
 import { parsedAgain } from '../engine/kept.ts';
 import { columnBuffers, columnsOf, markColumns, toColumns } from '../report/message-table.ts';
-import type { Report } from '../report/report.ts';
+import type { Finding, Report } from '../report/report.ts';
 import { isWorkerRequest } from './protocol.ts';
 import type { WorkerEvent, WorkerRequest } from './protocol.ts';
 
@@ -72,16 +72,25 @@ function post(ev: WorkerEvent, transfer?: Transferable[]): void {
 /**
  * The report crosses to the page without its message objects: they go as columns whose buffers
  * are moved, not cloned (report/message-table.ts). The worker's own report keeps its messages.
+ * Its findings cross without their explanations, each a few hundred words of its own (one finding
+ * per call on a signalling capture: ~30 MB of the page's heap on the 200 MB bench file): the
+ * findings panel asks for those it shows (`explain`).
  */
 function postResult(requestId: number, report: Report, name: string, started: number, listed = false): void {
   const elapsedMs = performance.now() - started;
+  const findings = unexplained(report.findings);
   if (listed) {
     // The page has the rest since `listed`: only what the diagnosis wrote crosses again.
-    post({ kind: 'diagnosed', requestId, findings: report.findings, verdicts: report.calls.map((c) => c.verdict), warnings: report.warnings, elapsedMs });
+    post({ kind: 'diagnosed', requestId, findings, verdicts: report.calls.map((c) => c.verdict), warnings: report.warnings, elapsedMs });
     return;
   }
   const messages = toColumns(report.messages);
-  post({ kind: 'result', requestId, report: { ...report, messages: [] }, messages, name, elapsedMs }, columnBuffers(messages));
+  post({ kind: 'result', requestId, report: { ...report, messages: [], findings }, messages, name, elapsedMs }, columnBuffers(messages));
+}
+
+/** The findings as they cross to the page: `explanation` empty (asked for with `explain`). */
+function unexplained(findings: readonly Finding[]): Finding[] {
+  return findings.map((f) => (f.explanation === '' ? f : { ...f, explanation: '' }));
 }
 
 /**
@@ -248,6 +257,11 @@ function handle(req: WorkerRequest): void {
     case 'cancel':
       if (current && (current.requestId === req.requestId || req.requestId < 0)) current.abort.abort();
       break;
+    case 'explain': {
+      const findings = loaded?.analysis.report.findings ?? [];
+      post({ kind: 'explain', requestId: req.requestId, texts: req.indices.map((i) => findings[i]?.explanation ?? '') });
+      break;
+    }
     case 'detail': {
       const m = loaded?.analysis.messages[req.index];
       if (!m) post({ kind: 'error', requestId: req.requestId, code: 'internal', message: `no message ${req.index}` });

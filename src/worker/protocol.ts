@@ -28,7 +28,9 @@ export type WorkerRequest =
   /** Search the loaded capture's message text (headers and bodies); the text stays in the worker. */
   | { kind: 'search'; requestId: number; query: string; limit?: number }
   /** One RTP stream's audio, re-read from the loaded file (src/media/extract.ts). */
-  | { kind: 'audio'; requestId: number; stream: StreamSelector };
+  | { kind: 'audio'; requestId: number; stream: StreamSelector }
+  /** The explanations of these findings (by index in the report's `findings`), which cross without them. */
+  | { kind: 'explain'; requestId: number; indices: number[] };
 
 export type WorkerEvent =
   | { kind: 'progress'; requestId: number; progress: Progress }
@@ -53,7 +55,10 @@ export type WorkerEvent =
   | { kind: 'read'; requestId: number; report: Report; messages: MessageColumns; name: string; elapsedMs: number }
   /** While reading (engine AnalyzeOptions.onReading): the calls read so far, once; `read` follows. */
   | { kind: 'reading'; requestId: number; report: Report; messages: MessageColumns; name: string; elapsedMs: number }
-  /** The diagnosis of a `listed` report: its findings, each call's verdict (report.calls order), and its warnings now complete. */
+  /**
+   * The diagnosis of a `listed` report: its findings, each call's verdict (report.calls order), and its warnings now complete.
+   * Findings cross here and in `result` with `explanation: ''`: their long words stay in the worker until the page asks (`explain`).
+   */
   | { kind: 'diagnosed'; requestId: number; findings: Finding[]; verdicts: Array<ReportCall['verdict']>; warnings: ReportWarning[]; elapsedMs: number }
   | { kind: 'error'; requestId: number; code: 'not-a-capture' | 'cancelled' | 'internal'; message: string }
   | {
@@ -69,11 +74,13 @@ export type WorkerEvent =
   | { kind: 'export'; requestId: number; bytes: Uint8Array; format: 'pcap' | 'pcapng' }
   | { kind: 'share'; requestId: number; bundle: Bundle }
   | { kind: 'search'; requestId: number; result: SearchResult }
+  /** The explanations asked for, in the order of the request's indices ('' for an index the report does not have). */
+  | { kind: 'explain'; requestId: number; texts: string[] }
   /** Mono 16-bit PCM (transferred); empty with a warning when the codec is not decoded. */
   | { kind: 'audio'; requestId: number; codec: AudioCodec; sampleRate: number; pcm: Int16Array; startUs: number | null; packets: number; placed: number; warnings: MediaWarning[] };
 
-const requestKinds = new Set(['open', 'cancel', 'detail', 'export', 'share', 'search', 'audio']);
-const eventKinds = new Set(['progress', 'reading', 'read', 'listed', 'diagnosed', 'result', 'error', 'detail', 'export', 'share', 'search', 'audio']);
+const requestKinds = new Set(['open', 'cancel', 'detail', 'export', 'share', 'search', 'audio', 'explain']);
+const eventKinds = new Set(['progress', 'reading', 'read', 'listed', 'diagnosed', 'result', 'error', 'detail', 'export', 'share', 'search', 'audio', 'explain']);
 
 export function isWorkerRequest(x: unknown): x is WorkerRequest {
   return typeof x === 'object' && x !== null && requestKinds.has((x as { kind?: unknown }).kind as string) && typeof (x as { requestId?: unknown }).requestId === 'number';

@@ -4,7 +4,7 @@
  * it breaks the call, the fix and the RFC references; clicking it selects its evidence frames in
  * the ladder (bringing its call in when needed).
  */
-import { useMemo } from 'react';
+import { useEffect, useMemo } from 'react';
 import type { Finding } from '../../report/report.ts';
 import { useAppStore, useAppStoreApi } from '../../state/store.tsx';
 import { selectCalls, selectEvidence, selectReport, selectSelectedCalls } from '../../state/selectors.ts';
@@ -19,6 +19,9 @@ function FindingItem({ f, i, active }: { f: Finding; i: number; active: boolean 
   const note = useAppStore((s) => s.view.findingNotes[key] ?? '');
   // Several captures: frames are per file, so say whose.
   const captureName = useAppStore((s) => (f.capture !== undefined ? s.report?.captures?.[f.capture]?.file : undefined));
+  // The explanation stays in the worker until shown (worker/protocol.ts `explain`): the panel asks for it.
+  const fetched = useAppStore((s) => (s.explanations.report === s.report ? s.explanations.texts.get(i) : undefined));
+  const explanation = f.explanation || fetched;
   return (
     <li className={`finding sev-${f.severity}${active ? ' active' : ''}`} data-testid="finding" data-kind={f.kind}>
       <button type="button" className="finding-title" aria-pressed={active} onClick={() => api.getState().showEvidence(active ? null : i)}>
@@ -27,7 +30,13 @@ function FindingItem({ f, i, active }: { f: Finding; i: number; active: boolean 
         {f.title}
       </button>
       <div className="finding-body">
-        <p>{f.explanation}</p>
+        {explanation !== undefined ? (
+          <p>{explanation}</p>
+        ) : (
+          <p className="muted" aria-busy="true" data-testid="finding-explanation-pending">
+            …
+          </p>
+        )}
         {f.fix && (
           <p>
             <strong>Fix:</strong> {f.fix}
@@ -74,6 +83,9 @@ export function FindingsPanel() {
   }, [report, calls, selected]);
   const verdictCalls = useMemo(() => (report ? selected.map((c) => report.calls.find((x) => x.callId === c)).filter((c) => c !== undefined).slice(0, 20) : []), [report, selected]);
   const global = useMemo(() => (report && calls ? calls.captureFindings.map((i) => [report.findings[i]!, i] as [Finding, number]) : []), [report, calls]);
+  useEffect(() => {
+    if (mine.length > 0 || global.length > 0) api.getState().explain([...mine.map(([, i]) => i), ...global.map(([, i]) => i)]);
+  }, [api, mine, global]);
   const tally = useMemo(() => {
     const m = new Map<string, { n: number; severity: Finding['severity'] }>();
     for (const f of report?.findings ?? []) {
