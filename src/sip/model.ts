@@ -165,12 +165,15 @@ export class AnnotationTable {
  * transaction, dialog and call, most holding one to three indexes. Copied once, when the model is
  * complete (nothing changes them after). A group's shared `legs` list is left shared.
  */
-function fitLists(dialogs: Dialog[], calls: Call[]): void {
+function fitDialogLists(dialogs: Dialog[]): void {
   for (const d of dialogs) {
     fitFields(d, DIALOG_LISTS);
     fitFields(d.caller, SIDE_LISTS);
     fitFields(d.callee, SIDE_LISTS);
   }
+}
+
+function fitCallLists(calls: Call[]): void {
   for (const c of calls) fitFields(c, CALL_LISTS);
 }
 // A transaction's lists are built at their exact length (transactions.ts TransactionBuilder.finish).
@@ -292,6 +295,8 @@ export function buildModel(input: ModelInput): SipModel {
   // What the rest of the analysis reads of the transactions, as columns: the builder's objects go
   // before the collection below, which sizes the heap the rest of the model grows into.
   const transactions = tb.table();
+  // The dialogs' lists are complete: at their length before that collection too.
+  fitDialogLists(db.dialogs);
   input.afterPass?.();
   for (const c of messages) {
     const i = c.index;
@@ -329,7 +334,7 @@ export function buildModel(input: ModelInput): SipModel {
     if (ci !== undefined && c.index >= 0 && c.index < annotations.length) annotations.call[c.index] = ci;
   }
 
-  fitLists(db.dialogs, calls);
+  fitCallLists(calls);
   const hops = new HopTable(messages, annotations, transactions, db.routeState, hosts, nodeOf);
 
   const notes = [
