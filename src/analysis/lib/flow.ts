@@ -86,19 +86,25 @@ export interface Msg {
  * values are the parse's own (shared between messages by the parser), so the parse itself can go
  * once the flow is built: `sip` parses the message again when a detector asks for the rest.
  */
-/** FlowMsg.#bits: four flags, then the Via count, then the status. */
+/** FlowMsg.#bits: four flags, then the status (three digits), then the Via count. */
 const IS_REQ = 1;
 const RETRANSMISSION = 2;
 const DUPLICATE = 4;
 const HAS_CREDENTIALS = 8;
-const VIA_SHIFT = 4;
-const VIA_MAX = 0xfff;
-const STATUS_SHIFT = 16;
-/** Route, Record-Route and notes, for the few messages that have any (one object instead of three fields each). */
+const STATUS_SHIFT = 4;
+const STATUS_MASK = 0x3ff;
+const VIA_SHIFT = 14;
+/** The largest Via count the bits hold (18 bits); a message with more keeps its count in `FlowLists`. */
+const VIA_MAX = 0x3ffff;
+/**
+ * Route, Record-Route and notes, for the few messages that have any (one object instead of three
+ * fields each), and the Via count of a message with more than VIA_MAX Vias.
+ */
 interface FlowLists {
   route: readonly NameAddr[];
   recordRoute: readonly NameAddr[];
   notes: readonly string[];
+  viaCount?: number;
 }
 const NO_NAME_ADDRS: readonly NameAddr[] = Object.freeze([]);
 const NO_NOTES: readonly string[] = Object.freeze([]);
@@ -112,8 +118,8 @@ class FlowMsg implements Msg {
   readonly sdp: SdpSummary | null;
   readonly reason: string;
   /**
-   * Flags (request, retransmission, duplicate, credentials), the Via count (up to 4,095) and the
-   * status, in one small integer: seven fields of 8 bytes were ~1 MB per 20,000 messages.
+   * Flags (request, retransmission, duplicate, credentials), the status and the Via count, in one
+   * 32-bit integer: seven fields of 8 bytes were ~1 MB per 20,000 messages.
    */
   #bits: number;
   #lists: FlowLists | null;
@@ -141,17 +147,21 @@ class FlowMsg implements Msg {
     this.reason = sip.kind === 'response' ? sip.reason : '';
     const names = headerNamesOf(sip);
     const credentials = names.includes('Authorization') || names.includes('Proxy-Authorization');
-    this.#bits = (isReq ? IS_REQ : 0) | (credentials ? HAS_CREDENTIALS : 0) | (Math.min(sip.via.length, VIA_MAX) << VIA_SHIFT) | (status << STATUS_SHIFT);
-    this.#lists = sip.route.length > 0 || sip.recordRoute.length > 0 || sip.notes.length > 0 ? { route: sip.route, recordRoute: sip.recordRoute, notes: sip.notes } : null;
+    const vias = sip.via.length;
+    this.#bits = (isReq ? IS_REQ : 0) | (credentials ? HAS_CREDENTIALS : 0) | ((status & STATUS_MASK) << STATUS_SHIFT) | (Math.min(vias, VIA_MAX) << VIA_SHIFT);
+    this.#lists =
+      sip.route.length > 0 || sip.recordRoute.length > 0 || sip.notes.length > 0 || vias >= VIA_MAX
+        ? { route: sip.route, recordRoute: sip.recordRoute, notes: sip.notes, ...(vias >= VIA_MAX ? { viaCount: vias } : {}) }
+        : null;
   }
   get isReq(): boolean {
     return (this.#bits & IS_REQ) !== 0;
   }
   get status(): number {
-    return this.#bits >>> STATUS_SHIFT;
+    return (this.#bits >>> STATUS_SHIFT) & STATUS_MASK;
   }
   get viaCount(): number {
-    return (this.#bits >>> VIA_SHIFT) & VIA_MAX;
+    return this.#lists?.viaCount ?? this.#bits >>> VIA_SHIFT;
   }
   get hasCredentials(): boolean {
     return (this.#bits & HAS_CREDENTIALS) !== 0;
