@@ -411,3 +411,38 @@ describe('robustness', () => {
     expect(perSecond).toBeGreaterThan(1000); // a sanity bound: shared CI machines are slow
   });
 });
+
+describe('cost per header line stays flat', () => {
+  /**
+   * One INVITE with `n` Via lines and `n` Record-Route lines, each its own line; `tag` keeps the
+   * values of two storms apart (a value seen before is not parsed again: the parser shares it).
+   */
+  function storm(n: number, tag: string): string {
+    const lines = ['INVITE sip:bob@198.51.100.2 SIP/2.0'];
+    for (let k = 0; k < n; k++) lines.push(`Via: SIP/2.0/TCP 10.0.${(k >> 8) & 255}.${k & 255}:5060;branch=z9hG4bK-${tag}-${k}`);
+    for (let k = 0; k < n; k++) lines.push(`Record-Route: <sip:${tag}@10.1.${(k >> 8) & 255}.${k & 255};lr>`);
+    lines.push('From: <sip:alice@192.0.2.1>;tag=a1', 'To: <sip:bob@198.51.100.2>', 'Call-ID: storm@test', 'CSeq: 1 INVITE', 'Content-Length: 0', '', '');
+    return lines.join('\r\n');
+  }
+  /** Best of three storms of `n` lines each, all values new (a loaded machine slows single runs). */
+  function ms(n: number, tag: string): number {
+    let best = Infinity;
+    for (let r = 0; r < 3; r++) {
+      const text = storm(n, `${tag}${r}`);
+      const t0 = performance.now();
+      const p = parseSipText(text);
+      best = Math.min(best, performance.now() - t0);
+      expect(p.ok).toBe(true);
+    }
+    return best;
+  }
+  it('8× as many Via and Record-Route lines in one message cost < 3× as much per line (they were concatenated line by line: n²)', () => {
+    const p = parseSipText(storm(32_000, 'check'));
+    expect(p.ok && p.message.via.length).toBe(32_000);
+    expect(p.ok && p.message.recordRoute.length).toBe(32_000);
+    expect(p.ok && p.message.via[31_999]!.branch).toBe('z9hG4bK-check-31999');
+    const small = ms(4_000, 'small');
+    const ratio = ms(32_000, 'big') / 32_000 / (small / 4_000);
+    expect(ratio).toBeLessThan(3);
+  });
+});

@@ -221,8 +221,21 @@ const recentViaLine = new Recent(4096, (value: string) => lineValues(value, (v, 
 const recentAddrLine = new Recent(4096, (value: string) => lineValues(value, (v, alone) => (alone ? parseNameAddr(v) : recentNameAddr.get(v)), (na) => na.uri !== null, true));
 
 /** A message's list of one header: the first line's shared list, later lines added into a copy. */
-function joined<T>(list: T[], more: T[]): T[] {
-  return more.length === 0 ? list : list.length === 0 ? more : list.concat(more);
+/**
+ * The values of several header lines of one kind (Via, Contact, Route, Record-Route): the first
+ * line's own list (shared with every message that repeats the line) while it is the only one;
+ * from the second line on the lists are gathered and copied once, at their exact length, when the
+ * message's headers are done (`flatList`). Concatenated line by line, a message of n Via lines
+ * cost n²: 40,000 took 4.8 s to parse, 300,000 minutes.
+ */
+/** The lists one after the other, in one list at its exact length. */
+function flatList<T>(parts: readonly T[][]): T[] {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Array<T>(n);
+  let k = 0;
+  for (const p of parts) for (const x of p) out[k++] = x;
+  return out;
 }
 
 const REQUEST_MANDATORY = ['To', 'From', 'CSeq', 'Call-ID', 'Max-Forwards', 'Via'] as const;
@@ -416,6 +429,11 @@ function parseBytes(bytes: Uint8Array): ParseResult {
   let contact: NameAddr[] = NO_VALUES;
   let route: NameAddr[] = NO_VALUES;
   let recordRoute: NameAddr[] = NO_VALUES;
+  // The second and further lines of a kind (see flatList), made only when there are some.
+  let viaParts: Via[][] | null = null;
+  let contactParts: NameAddr[][] | null = null;
+  let routeParts: NameAddr[][] | null = null;
+  let recordRouteParts: NameAddr[][] | null = null;
   let from: NameAddr | null = null;
   let to: NameAddr | null = null;
   let contactStar = false;
@@ -432,7 +450,10 @@ function parseBytes(bytes: Uint8Array): ParseResult {
       case 'Via': {
         const line = recentViaLine.get(lines.value(k, text));
         for (const v of line.bad) notes.push(`Via value ${quote(v)} could not be parsed`);
-        via = joined(via, line.list);
+        if (line.list.length > 0) {
+          if (via.length === 0) via = line.list;
+          else (viaParts ??= [via]).push(line.list);
+        }
         break;
       }
       case 'From':
@@ -453,9 +474,15 @@ function parseBytes(bytes: Uint8Array): ParseResult {
         const line = recentAddrLine.get(lines.value(k, text));
         if (line.star) contactStar = true;
         for (const v of line.bad) notes.push(`${name} value ${quote(v)} has no readable URI`);
-        if (name === 'Contact') contact = joined(contact, line.list);
-        else if (name === 'Route') route = joined(route, line.list);
-        else recordRoute = joined(recordRoute, line.list);
+        if (line.list.length === 0) break;
+        if (name === 'Contact') {
+          if (contact.length === 0) contact = line.list;
+          else (contactParts ??= [contact]).push(line.list);
+        } else if (name === 'Route') {
+          if (route.length === 0) route = line.list;
+          else (routeParts ??= [route]).push(line.list);
+        } else if (recordRoute.length === 0) recordRoute = line.list;
+        else (recordRouteParts ??= [recordRoute]).push(line.list);
         break;
       }
       case 'Call-ID': {
@@ -498,6 +525,10 @@ function parseBytes(bytes: Uint8Array): ParseResult {
         break;
     }
   }
+  if (viaParts !== null) via = flatList(viaParts);
+  if (contactParts !== null) contact = flatList(contactParts);
+  if (routeParts !== null) route = flatList(routeParts);
+  if (recordRouteParts !== null) recordRoute = flatList(recordRouteParts);
   const present = (name: string): boolean => {
     switch (name) {
       case 'To': return to !== null;
