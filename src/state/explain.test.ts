@@ -55,4 +55,27 @@ describe('explanations asked for when shown', () => {
     expect(asked).toEqual([[0, 1], [0]]);
     expect(store.getState().explanations.report).toBe(store.getState().report);
   });
+
+  it('does not keep an empty answer (the worker held another capture): the finding is asked for again', async () => {
+    const { report: full } = await analyzeBytes(file);
+    const posted = (): Report => ({ ...structuredClone({ ...full, messages: [] }), messages: full.messages, findings: full.findings.map((f) => ({ ...f, explanation: '' })) });
+    const asked: number[][] = [];
+    const client = {
+      open: async (_f: Blob, name: string): Promise<OpenResult> => ({ report: posted(), name, elapsedMs: 1 }),
+      explain: async (indices: number[]) => {
+        asked.push(indices);
+        return indices.map((i) => (asked.length === 1 ? '' : (full.findings[i]?.explanation ?? '')));
+      },
+      cancel: () => {},
+    } as unknown as EngineClient;
+    const store = createAppStore(() => client);
+    await store.getState().openFile(new Blob([file]), 'capture.pcap');
+    store.getState().explain([0]);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(store.getState().explanations.texts.has(0)).toBe(false);
+    store.getState().explain([0]);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(asked).toEqual([[0], [0]]);
+    expect(store.getState().explanations.texts.get(0)).toBe(full.findings[0]!.explanation);
+  });
 });

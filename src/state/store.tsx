@@ -356,7 +356,12 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
             if (get().report !== report) return;
             const now = get().explanations;
             const next = new Map(now.report === report ? now.texts : []);
-            todo.forEach((i, k) => next.set(i, texts[k] ?? ''));
+            todo.forEach((i, k) => {
+              const text = texts[k];
+              // No words for it (the worker holds another capture): not kept, asked again when shown.
+              if (text) next.set(i, text);
+              else pending.delete(i);
+            });
             set({ explanations: { report, texts: next } });
           },
           () => {

@@ -258,7 +258,11 @@ function handle(req: WorkerRequest): void {
       if (current && (current.requestId === req.requestId || req.requestId < 0)) current.abort.abort();
       break;
     case 'explain': {
-      const findings = loaded?.analysis.report.findings ?? [];
+      if (!loaded) {
+        post({ kind: 'error', requestId: req.requestId, code: 'internal', message: 'no capture loaded' });
+        break;
+      }
+      const findings = loaded.analysis.report.findings;
       post({ kind: 'explain', requestId: req.requestId, texts: req.indices.map((i) => findings[i]?.explanation ?? '') });
       break;
     }
