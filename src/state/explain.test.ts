@@ -14,22 +14,30 @@ import { createAppStore } from './store.tsx';
 
 const file = new Uint8Array(readFileSync(path.resolve(import.meta.dirname, '../../public/samples/03-408-behind-nat/capture.pcap')));
 
+/**
+ * A store over a client that stands in for the worker: `open` gives the report as the worker
+ * posts it (every explanation left out), `explain` answers from the full report, or with `answer`
+ * when given. `asked` lists the indices of each explain request.
+ */
+async function setUp(answer?: (i: number, call: number, full: Report) => string) {
+  const { report: full } = await analyzeBytes(file);
+  const posted = (): Report => ({ ...structuredClone({ ...full, messages: [] }), messages: full.messages, findings: full.findings.map((f) => ({ ...f, explanation: '' })) });
+  const asked: number[][] = [];
+  const client = {
+    open: async (_f: Blob, name: string): Promise<OpenResult> => ({ report: posted(), name, elapsedMs: 1 }),
+    explain: async (indices: number[]) => {
+      asked.push(indices);
+      return indices.map((i) => (answer ? answer(i, asked.length, full) : (full.findings[i]?.explanation ?? '')));
+    },
+    cancel: () => {},
+  } as unknown as EngineClient;
+  return { full, asked, store: createAppStore(() => client) };
+}
+
 describe('explanations asked for when shown', () => {
   it('asks once per finding, keeps the words for the report they are for, and starts again with another report', async () => {
-    const { report: full } = await analyzeBytes(file);
+    const { full, asked, store } = await setUp();
     expect(full.findings.length).toBeGreaterThan(1);
-    // As the worker posts it: every explanation left out.
-    const posted = (): Report => ({ ...structuredClone({ ...full, messages: [] }), messages: full.messages, findings: full.findings.map((f) => ({ ...f, explanation: '' })) });
-    const asked: number[][] = [];
-    const client = {
-      open: async (_f: Blob, name: string): Promise<OpenResult> => ({ report: posted(), name, elapsedMs: 1 }),
-      explain: async (indices: number[]) => {
-        asked.push(indices);
-        return indices.map((i) => full.findings[i]?.explanation ?? '');
-      },
-      cancel: () => {},
-    } as unknown as EngineClient;
-    const store = createAppStore(() => client);
     await store.getState().openFile(new Blob([file]), 'capture.pcap');
     const first = store.getState().report!;
     expect(first.findings.every((f) => f.explanation === '')).toBe(true);
@@ -57,18 +65,8 @@ describe('explanations asked for when shown', () => {
   });
 
   it('does not keep an empty answer (the worker held another capture): the finding is asked for again', async () => {
-    const { report: full } = await analyzeBytes(file);
-    const posted = (): Report => ({ ...structuredClone({ ...full, messages: [] }), messages: full.messages, findings: full.findings.map((f) => ({ ...f, explanation: '' })) });
-    const asked: number[][] = [];
-    const client = {
-      open: async (_f: Blob, name: string): Promise<OpenResult> => ({ report: posted(), name, elapsedMs: 1 }),
-      explain: async (indices: number[]) => {
-        asked.push(indices);
-        return indices.map((i) => (asked.length === 1 ? '' : (full.findings[i]?.explanation ?? '')));
-      },
-      cancel: () => {},
-    } as unknown as EngineClient;
-    const store = createAppStore(() => client);
+    // The first answer is empty, as from a worker holding another capture.
+    const { full, asked, store } = await setUp((i, call, report) => (call === 1 ? '' : (report.findings[i]?.explanation ?? '')));
     await store.getState().openFile(new Blob([file]), 'capture.pcap');
     store.getState().explain([0]);
     await new Promise((r) => setTimeout(r, 0));
