@@ -253,7 +253,7 @@ export class HopTable {
     if (!f) return null;
     const messages = this.messages;
     const t = this.annotations.transactionOf(c.index);
-    const requests = t === null || t >= this.transactions.length ? null : this.transactions.requestsOf(t);
+    const requests = t === null ? null : this.transactions.requestsOf(t);
     if (!f.isReq) {
       const req = copyOn(requests, messages, (r) => sameEndpoint(r.dst, c.src), c.index);
       return responseHop(c, f, req ?? null, req ? (fieldsOf(req)?.topVia ?? null) : null);
@@ -263,7 +263,7 @@ export class HopTable {
     }
     if (f.method === 'CANCEL') {
       const inv = t === null ? null : this.transactions.cancelsOf(t);
-      const invRequests = inv === null || inv >= this.transactions.length ? null : this.transactions.requestsOf(inv);
+      const invRequests = inv === null ? null : this.transactions.requestsOf(inv);
       return sameAsInviteHop(c, f, copyOn(invRequests, messages, (r) => sameEndpoint(r.src, c.src), c.index), 'cancel');
     }
     if (f.toTag !== null) return inDialogHop(c, f, this.routeState.get(c.index) ?? null);
