@@ -11,11 +11,17 @@ import type { ReportMessage } from '../report/report.ts';
 const PUBLIC = path.resolve(import.meta.dirname, '../../test/captures/public');
 
 async function streamed(value: unknown, indent?: number, itemJson?: ItemJson): Promise<{ text: string; pieces: number[] }> {
-  const parts: string[] = [];
-  await writeJson(value, (s) => {
-    parts.push(s);
+  const parts: Uint8Array[] = [];
+  await writeJson(value, (b) => {
+    parts.push(b);
   }, indent, itemJson);
-  return { text: parts.join(''), pieces: parts.map((p) => p.length) };
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  return { text: new TextDecoder('utf-8', { fatal: true }).decode(all), pieces: parts.map((p) => p.length) };
 }
 
 describe('writeJson', () => {
@@ -42,6 +48,22 @@ describe('writeJson', () => {
     expect(text.length).toBeGreaterThan(40_000_000);
     expect(Math.max(...pieces)).toBeLessThan(1.1 * (1 << 20));
     expect(text).toBe(JSON.stringify(big));
+  });
+
+  it('writes the UTF-8 of every character across chunk edges, and a piece longer than a chunk whole', async () => {
+    // Two-, three- and four-byte characters (and a lone surrogate, which JSON.stringify escapes)
+    // in pieces that end near and across the 1 MiB edges; then one 3 MB member among small ones.
+    const wide = { list: Array.from({ length: 60_000 }, (_, i) => `é€😀\ud800${'x'.repeat(i % 37)}`) };
+    const big = { a: [1, { long: `${'ü'.repeat(1_500_000)}€` }, 'z'], b: 'tail' };
+    for (const value of [wide, big]) {
+      const { text, pieces } = await streamed(value);
+      expect(text).toBe(JSON.stringify(value));
+      expect(pieces.length).toBeGreaterThan(1);
+    }
+    // The long member went out alone (3 MB), the pieces around it within a chunk.
+    const { pieces } = await streamed(big);
+    // '{"long":"' 9 bytes, 1,500,000 × 'ü' 2 bytes, '€' 3, '"}' 2.
+    expect(pieces.filter((n) => n > 1 << 20)).toEqual([3_000_014]);
   });
 
   it('writes arrays that can write their own elements through them: the same text, still in pieces', async () => {

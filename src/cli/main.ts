@@ -214,7 +214,7 @@ const messagesJson: ItemJson = (array) => {
 };
 
 /** Writes to stdout; resolves once the text is handed to the OS (so a slow pipe holds us back). */
-function writeStdout(text: string): Promise<void> {
+function writeStdout(text: string | Uint8Array): Promise<void> {
   return new Promise<void>((resolve) => {
     process.stdout.write(text, () => resolve());
   });

@@ -118,8 +118,8 @@ async function cost(bytes: Uint8Array): Promise<{ ms: number; bytes: number; mes
     const t0 = performance.now();
     const analysis = await analyzeBytes(bytes);
     let chars = 0;
-    await writeJson(analysis.report, (s) => {
-      chars += s.length;
+    await writeJson(analysis.report, (b) => {
+      chars += b.length;
     });
     best = Math.min(best, performance.now() - t0);
     expect(chars).toBeGreaterThan(0);
