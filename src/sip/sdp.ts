@@ -40,10 +40,35 @@ function canonicalDigits(v: string): boolean {
   return n === 1 || v.charCodeAt(0) !== 48; // no leading zero
 }
 
-/** The m= line's format list: numbers of 1–3 digits (RTP payload types), others skipped. */
+/**
+ * Lists shared by every SDP body that has the same one, frozen: bodies differ (session ids,
+ * ports), their format lists and rtpmap lines mostly do not, and a list of a few numbers or
+ * codecs is ~70 bytes per body otherwise (~5 MB of the model on the bench's sip-dense file).
+ * Bounded: past the limit each table starts over.
+ */
+const SHARED_LISTS = 4096;
+const payloadLists = new Map<string, readonly number[]>();
+const codecLists = new Map<string, readonly Codec[]>();
+const NO_PAYLOADS: readonly number[] = Object.freeze([]);
+const NO_CODECS: readonly Codec[] = Object.freeze([]);
+
+function shared<T>(table: Map<string, readonly T[]>, key: string, list: T[]): T[] {
+  const hit = table.get(key);
+  if (hit !== undefined) return hit as T[];
+  if (table.size >= SHARED_LISTS) table.clear();
+  const frozen = Object.freeze(fit(list));
+  table.set(key, frozen);
+  return frozen as T[];
+}
+
+/** The m= line's format list: numbers of 1–3 digits (RTP payload types), others skipped (shared, frozen). */
 function payloadTypes(list: string | undefined): number[] {
+  if (list === undefined || list === '') return NO_PAYLOADS as number[];
+  return payloadLists.get(list) as number[] | undefined ?? shared(payloadLists, list, readPayloadTypes(list));
+}
+
+function readPayloadTypes(list: string): number[] {
   const out: number[] = [];
-  if (list === undefined) return out;
   const n = list.length;
   let i = 0;
   while (i <= n) {
@@ -62,7 +87,15 @@ function payloadTypes(list: string | undefined): number[] {
     }
     i = e + 1;
   }
-  return fit(out);
+  return out;
+}
+
+/** A media section's codec list (entries from `codecEntry`), shared with every other section that has the same one. */
+function codecList(codecs: Codec[]): Codec[] {
+  if (codecs.length === 0) return NO_CODECS as Codec[];
+  let key = '';
+  for (const c of codecs) key += `${c.payload} ${c.codec}\n`;
+  return shared(codecLists, key, codecs);
 }
 
 type Codec = SdpMedia['codecs'][number];
@@ -182,7 +215,7 @@ export function summariseSdp(body: string): SdpSummary | null {
     d.media.connection = address(d.connection) ?? connection;
     d.media.direction = d.direction ?? sessionDirection ?? 'sendrecv';
     d.media.rtcpPort = d.rtcp !== undefined && canonicalDigits(d.rtcp) ? Number(d.rtcp) : null;
-    d.media.codecs = fit(d.media.codecs);
+    d.media.codecs = codecList(d.media.codecs);
     return d.media;
   });
   if (!origin && connection === null && media.length === 0) return null;

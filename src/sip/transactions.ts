@@ -653,6 +653,15 @@ export class TransactionTable {
     return this.members.subarray(this.listStart[id * 3 + l]!, this.listStart[id * 3 + l + 1]!);
   }
 
+  /** List l of transaction id as an array of its own (a loop: no view, no iterator). */
+  private listArray(id: number, l: number): number[] {
+    const from = this.listStart[id * 3 + l]!;
+    const to = this.listStart[id * 3 + l + 1]!;
+    const out = new Array<number>(to - from);
+    for (let k = from; k < to; k++) out[k - from] = this.members[k]!;
+    return out;
+  }
+
   /** The indexes of every copy of transaction `id`'s request, in the order added (empty for an unknown id). */
   requestsOf(id: number): Int32Array {
     return id >= 0 && id < this.length ? this.list(id, 0) : NO_INTS;
@@ -680,9 +689,9 @@ export class TransactionTable {
       server: this.server[id]!,
       transport: this.transport[id]!,
       inDialog: (flags & IN_DIALOG) !== 0,
-      requests: Array.from(this.list(id, 0)),
-      responses: Array.from(this.list(id, 1)),
-      acks: Array.from(this.list(id, 2)),
+      requests: this.listArray(id, 0),
+      responses: this.listArray(id, 1),
+      acks: this.listArray(id, 2),
       cancelledBy: this.int(id, CANCELLED_BY),
       cancels: this.int(id, CANCELS),
       finalIndex: this.int(id, FINAL_INDEX),
