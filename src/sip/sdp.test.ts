@@ -77,6 +77,24 @@ describe('summariseSdp', () => {
  * sdp-transform's full parse gives (the previous implementation, kept here as the oracle) must
  * equal ours on every SDP body of the public corpus and the lab samples, and on mutated bodies.
  */
+describe('summariseSdp shares what bodies repeat', () => {
+  const body = (session: number, port: number, formats: string, rtpmaps: string[]) =>
+    [`v=0`, `o=- ${session} 1 IN IP4 10.0.0.${session % 250}`, 's=-', `c=IN IP4 10.0.0.${session % 250}`, 't=0 0', `m=audio ${port} RTP/AVP ${formats}`, ...rtpmaps.map((r) => `a=rtpmap:${r}`), ''].join('\r\n');
+  it('one frozen format list and codec list for every body with the same ones; different ones stay apart', () => {
+    const a = summariseSdp(body(11, 4000, '0 8 101', ['0 PCMU/8000', '8 PCMA/8000', '101 telephone-event/8000']))!.media[0]!;
+    const b = summariseSdp(body(12, 4002, '0 8 101', ['0 PCMU/8000', '8 PCMA/8000', '101 telephone-event/8000']))!.media[0]!;
+    const c = summariseSdp(body(13, 4004, '8 0 101', ['8 PCMA/8000', '0 PCMU/8000', '101 telephone-event/8000']))!.media[0]!;
+    expect(a.port).not.toBe(b.port);
+    expect(b.payloads).toBe(a.payloads);
+    expect(b.codecs).toBe(a.codecs);
+    expect(Object.isFrozen(a.payloads) && Object.isFrozen(a.codecs)).toBe(true);
+    expect(a.payloads).toEqual([0, 8, 101]);
+    expect(c.payloads).toEqual([8, 0, 101]);
+    expect(c.codecs.map((x) => x.codec)).toEqual(['PCMA/8000', 'PCMU/8000', 'telephone-event/8000']);
+    expect(a.codecs.map((x) => x.codec)).toEqual(['PCMU/8000', 'PCMA/8000', 'telephone-event/8000']);
+  });
+});
+
 describe('summariseSdp agrees with sdp-transform', () => {
   const asDirection = (d: unknown) => (d === 'sendrecv' || d === 'sendonly' || d === 'recvonly' || d === 'inactive' ? d : null);
   const address = (ip: unknown) => (typeof ip !== 'string' || !ip ? null : ip.includes('/') ? ip.slice(0, ip.indexOf('/')) : ip);
