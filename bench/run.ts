@@ -42,10 +42,10 @@ if (!process.argv.includes('--no-compare')) {
 // In Chromium, on the production build (npx vite build first): drop to first call-list row, the
 // page's heap and the renderer's RSS (page and worker). --browser, when dist/ and chromium exist.
 if (process.argv.includes('--browser') && existsSync(path.join(root, 'dist/index.html')) && existsSync(process.env.SIPLADDER_CHROMIUM ?? '/usr/bin/chromium')) {
-  const { browserRows } = await import('./browser.ts');
+  const { browserRows, BROWSER_HEADER, BROWSER_RULE } = await import('./browser.ts');
   const picks = files.filter((f) => f.kind === 'sip-dense' || f.name === 'sip-udp-100MB' || f.name === 'rtp-1GB').map((f) => f.file);
   if (!process.argv.includes('--rtp-only')) picks.push(await ensureBrowserSignallingFile());
   const rows = await browserRows(picks);
-  process.stdout.write(['', '| capture (Chromium) | MB | SIP msgs kept | first row (s) | all calls (s) | diagnosis done (s) | worker analysis | page heap (MB) | peak renderer RSS, page + worker (MB) | warning |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|', ...rows].join('\n') + '\n');
+  process.stdout.write(['', BROWSER_HEADER.replace('| capture |', '| capture (Chromium) |'), BROWSER_RULE, ...rows].join('\n') + '\n');
 }
 process.stdout.write(`\nnode ${process.version}, ${(await import('node:os')).cpus()[0]?.model ?? 'cpu'}; analysis time only (process start and TypeScript loading excluded)\n`);
