@@ -20,6 +20,7 @@ import { chunkBytes, readChunks } from '../capture/source.ts';
 import { plainSip } from '../sip/message.ts';
 import { parsedAgain } from '../engine/kept.ts';
 import { columnBuffers, columnsOf, markColumns, toColumns } from '../report/message-table.ts';
+import { PackedExplanations } from './explanations.ts';
 import type { Finding, Report } from '../report/report.ts';
 import { isWorkerRequest } from './protocol.ts';
 import type { WorkerEvent, WorkerRequest } from './protocol.ts';
@@ -48,7 +49,14 @@ let current: { requestId: number; abort: AbortController } | null = null;
  * TLS key log it was read with (given, or carried in the pcapng). The SIP model is not kept:
  * nothing asks for it once the report is written.
  */
-let loaded: { analysis: Pick<Analysis, 'report' | 'messages'>; file: Blob; keyLog: string; captures: number } | null = null;
+let loaded: {
+  analysis: Pick<Analysis, 'report' | 'messages'>;
+  file: Blob;
+  keyLog: string;
+  captures: number;
+  /** The findings' explanations once packed (`settleAfterResult`); until then they are the findings' own. */
+  explanations?: PackedExplanations;
+} | null = null;
 
 /**
  * The open whose calls the page already has (an early report: `reading`, `read`, `listed`) while
@@ -155,19 +163,36 @@ function nudgeCollection(): void {
 const NUDGE_BYTES = 512 * 1024 * 1024;
 const NUDGE_MAX_BYTES = 4 * 1024 * 1024 * 1024;
 let nudgeBytes = NUDGE_BYTES;
-/** How long after posting a result the worker nudges a collection (the page's first questions come first). */
+/** How long after posting a result the worker packs and nudges (the page's first questions come first). */
 const NUDGE_AFTER_RESULT_MS = 1000;
 /** From how many SIP messages the worker nudges a collection (as the CLI's collection). */
 const NUDGE_FROM_MESSAGES = 20_000;
 
-/** The nudge once a large capture's result is posted and `loaded` (skipped if another capture is loaded by then). */
-function nudgeAfterResult(messages: number): void {
-  if (messages < NUDGE_FROM_MESSAGES) return;
+/**
+ * Once a capture's result is posted and `loaded`, and the page's first questions answered: its
+ * findings' explanations packed (worker/explanations.ts; the findings keep `explanation: ""`),
+ * then, for a large capture, the nudge (skipped if another capture is loaded by then).
+ */
+function settleAfterResult(): void {
   const mine = loaded;
+  if (!mine) return;
+  const findings = mine.analysis.report.findings;
+  const messages = mine.analysis.report.messages.length;
+  if (findings.length < PACK_FROM_FINDINGS && messages < NUDGE_FROM_MESSAGES) return;
   setTimeout(() => {
-    if (loaded === mine) nudgeCollection();
+    if (loaded !== mine) return;
+    if (findings.length >= PACK_FROM_FINDINGS) {
+      mine.explanations = new PackedExplanations(findings.map((f) => f.explanation));
+      for (const f of findings) f.explanation = '';
+    }
+    if (messages >= NUDGE_FROM_MESSAGES) nudgeCollection();
   }, NUDGE_AFTER_RESULT_MS);
 }
+/**
+ * From how many findings their explanations are packed: below it they are a few hundred KB.
+ * On the 200 MB bench capture (68,582 findings) they were ~40 MB of the worker's heap.
+ */
+const PACK_FROM_FINDINGS = 1_000;
 
 async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void> {
   current?.abort.abort();
@@ -210,7 +235,7 @@ async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void
       if (abort.signal.aborted) throw new CancelledError();
       postResult(req.requestId, multi.report, inputs.map((i) => i.name).join(' + '), started);
       loaded = { analysis: { report: multi.report, messages: multi.messages }, file: req.file, keyLog: req.keyLog ?? '', captures: inputs.length };
-      nudgeAfterResult(multi.report.messages.length);
+      settleAfterResult();
       return;
     }
     let listed = false;
@@ -249,7 +274,7 @@ async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void
     // renderer settled at ~1,270 MB without this, ~825 MB with it). Nudged once the result is
     // posted and the page's first questions (the shown findings' explanations) are answered: the
     // collection takes ~2 s, and before the result it delayed the diagnosis on the page by that.
-    nudgeAfterResult(analysis.report.messages.length);
+    settleAfterResult();
   } catch (e) {
     if (e instanceof CancelledError || abort.signal.aborted) post({ kind: 'error', requestId: req.requestId, code: 'cancelled', message: 'Cancelled.' });
     else if (e instanceof NotACaptureError) post({ kind: 'error', requestId: req.requestId, code: 'not-a-capture', message: e.message });
@@ -293,7 +318,8 @@ function handle(req: WorkerRequest): void {
         break;
       }
       const findings = loaded.analysis.report.findings;
-      post({ kind: 'explain', requestId: req.requestId, texts: req.indices.map((i) => findings[i]?.explanation ?? '') });
+      const packed = loaded.explanations;
+      post({ kind: 'explain', requestId: req.requestId, texts: req.indices.map((i) => (packed ? packed.at(i) : (findings[i]?.explanation ?? ''))) });
       break;
     }
     case 'detail': {

@@ -1,0 +1,79 @@
+/**
+ * The findings' explanations as the worker keeps them once a capture's result is posted: a few
+ * hundred words each, one finding per call on a signalling capture (~40 MB of strings in the
+ * worker on the bench's 200 MB capture), read only when the page asks for the ones it shows
+ * (`explain`). Deflated in blocks of BLOCK explanations: a block is inflated when one of its
+ * explanations is asked for, and the last one inflated is kept (the findings panel asks for a
+ * call's few findings, which lie close together).
+ *
+ * A block: the explanations' UTF-8 byte lengths (u32 each, little-endian), then their bytes,
+ * deflated (level 1: the words repeat from one finding of a kind to the next, so even the fastest
+ * level takes them to a tenth or less). A text UTF-8 cannot carry as it is (a lone surrogate) is
+ * kept as a string beside the blocks, so every text comes back exactly.
+ */
+import { deflateSync, inflateSync } from 'fflate';
+
+/** Explanations per deflated block. */
+const BLOCK = 256;
+/** A UTF-16 surrogate without its pair (TextEncoder would write U+FFFD for it). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+export class PackedExplanations {
+  readonly length: number;
+  readonly #blocks: Uint8Array[] = [];
+  /** Texts kept as they are (see above), by index. */
+  readonly #kept = new Map<number, string>();
+  #last: { block: number; texts: string[] } | null = null;
+
+  constructor(texts: readonly string[]) {
+    this.length = texts.length;
+    const encoder = new TextEncoder();
+    for (let start = 0; start < texts.length; start += BLOCK) {
+      const parts = texts.slice(start, start + BLOCK).map((t, k) => {
+        if (!LONE_SURROGATE.test(t)) return encoder.encode(t);
+        this.#kept.set(start + k, t);
+        return new Uint8Array(0);
+      });
+      const head = 4 * parts.length;
+      const raw = new Uint8Array(head + parts.reduce((n, p) => n + p.length, 0));
+      const view = new DataView(raw.buffer);
+      let at = head;
+      parts.forEach((p, k) => {
+        view.setUint32(4 * k, p.length, true);
+        raw.set(p, at);
+        at += p.length;
+      });
+      this.#blocks.push(deflateSync(raw, { level: 1 }));
+    }
+  }
+
+  /** Bytes the deflated blocks hold. */
+  get packedBytes(): number {
+    return this.#blocks.reduce((n, b) => n + b.length, 0);
+  }
+
+  /** Explanation i ('' for an index it does not have). */
+  at(i: number): string {
+    if (!Number.isInteger(i) || i < 0 || i >= this.length) return '';
+    const kept = this.#kept.get(i);
+    if (kept !== undefined) return kept;
+    const block = Math.floor(i / BLOCK);
+    if (this.#last?.block !== block) this.#last = { block, texts: this.#unpack(block) };
+    return this.#last.texts[i - block * BLOCK]!;
+  }
+
+  #unpack(block: number): string[] {
+    const raw = inflateSync(this.#blocks[block]!);
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    const n = Math.min(BLOCK, this.length - block * BLOCK);
+    const decoder = new TextDecoder();
+    const texts: string[] = [];
+    let at = 4 * n;
+    for (let k = 0; k < n; k++) {
+      const len = view.getUint32(4 * k, true);
+      texts.push(decoder.decode(raw.subarray(at, at + len)));
+      at += len;
+    }
+    return texts;
+  }
+}
