@@ -205,8 +205,10 @@ describe('two capture points of one NAT, aligned', () => {
   it('CLI: sipladder analyze a b --json prints captures[] and alignment', async () => {
     const chunks: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((s: string, cb?: () => void) => {
-      chunks.push(s);
+    // The JSON comes as UTF-8 chunks (cli/json-stream.ts), the rest as text.
+    const decoder = new TextDecoder();
+    process.stdout.write = ((s: string | Uint8Array, cb?: () => void) => {
+      chunks.push(typeof s === 'string' ? s : decoder.decode(s, { stream: true }));
       cb?.();
       return true;
     }) as typeof process.stdout.write;
