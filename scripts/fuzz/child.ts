@@ -41,11 +41,11 @@ function used(): number {
 
 async function check(report: Report): Promise<string[]> {
   const problems = checkReport(report);
-  let chars = 0;
-  await writeJson(report, (s) => {
-    chars += s.length;
+  let bytes = 0;
+  await writeJson(report, (b) => {
+    bytes += b.length;
   });
-  if (chars === 0) problems.push('the JSON writer wrote nothing');
+  if (bytes === 0) problems.push('the JSON writer wrote nothing');
   return problems;
 }
 
