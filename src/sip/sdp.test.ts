@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { parse } from 'sdp-transform';
 import { describe, expect, it } from 'vitest';
 import { analyzeBytes } from '../engine/analyze.ts';
@@ -92,6 +94,28 @@ describe('summariseSdp shares what bodies repeat', () => {
     expect(c.payloads).toEqual([8, 0, 101]);
     expect(c.codecs.map((x) => x.codec)).toEqual(['PCMA/8000', 'PCMU/8000', 'telephone-event/8000']);
     expect(a.codecs.map((x) => x.codec)).toEqual(['PCMU/8000', 'PCMA/8000', 'telephone-event/8000']);
+  });
+});
+
+describe('summariseSdp keeps no body alive', () => {
+  it('its shared tables (format lists, rtpmap lines, codec lists) hold copies, not slices of the bodies', () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    // 2,000 bodies of ~20 KB, each with its own long format list and rtpmap line: a kept slice of
+    // either keeps its body (~40 MB in all); copies keep a few hundred bytes each.
+    const pad = `a=x-pad:${'p'.repeat(20_000)}\r\n`;
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    let media = 0;
+    for (let i = 0; i < 2_000; i++) {
+      // A flat string of its own each time, like a message's text read from a packet.
+      const body = JSON.parse(JSON.stringify(`v=0\r\no=- ${i} 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio ${4000 + i} RTP/AVP 0 8 18 96 97 ${i % 128}\r\na=rtpmap:96 codec-${i}/8000\r\n${pad}`)) as string;
+      media += summariseSdp(body)?.media.length ?? 0;
+    }
+    gc();
+    const grownMB = (process.memoryUsage().heapUsed - before) / 1e6;
+    expect(media).toBe(2_000);
+    expect(grownMB).toBeLessThan(8);
   });
 });
 

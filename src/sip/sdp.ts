@@ -14,7 +14,7 @@
 
 import { parse } from 'sdp-transform';
 import type { SdpMedia, SdpSummary } from './types.ts';
-import { intern } from './intern.ts';
+import { intern, own } from './intern.ts';
 import { fit } from '../lib/lists.ts';
 
 type Direction = SdpMedia['direction'];
@@ -64,7 +64,8 @@ function shared<T>(table: Map<string, readonly T[]>, key: string, list: T[]): T[
 /** The m= line's format list: numbers of 1–3 digits (RTP payload types), others skipped (shared, frozen). */
 function payloadTypes(list: string | undefined): number[] {
   if (list === undefined || list === '') return NO_PAYLOADS as number[];
-  return payloadLists.get(list) as number[] | undefined ?? shared(payloadLists, list, readPayloadTypes(list));
+  // The key kept is a copy: the list is a slice of the body, which a kept key would keep alive.
+  return (payloadLists.get(list) as number[] | undefined) ?? shared(payloadLists, own(list), readPayloadTypes(list));
 }
 
 function readPayloadTypes(list: string): number[] {
@@ -116,10 +117,11 @@ function codecEntry(line: string): Codec | null {
     let codec = m[2]!;
     if (m[3] !== undefined) codec += `/${m[3]}`;
     if (m[4] !== undefined && m[4] !== '') codec += `/${m[4]}`;
-    entry = { payload: Number(m[1]), codec };
+    // Its own copy: the captured name is a slice of the body, which a kept entry would keep alive.
+    entry = { payload: Number(m[1]), codec: intern(codec) };
   }
   if (codecEntries.size >= CODEC_ENTRIES) codecEntries.clear();
-  codecEntries.set(line, entry);
+  codecEntries.set(own(line), entry);
   return entry;
 }
 

@@ -66,7 +66,8 @@ export class PackedExplanations {
     const raw = inflateSync(this.#blocks[block]!);
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     const n = Math.min(BLOCK, this.length - block * BLOCK);
-    const decoder = new TextDecoder();
+    // ignoreBOM: a text that starts with U+FEFF keeps it (the decoder drops it by default).
+    const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
     const texts: string[] = [];
     let at = 4 * n;
     for (let k = 0; k < n; k++) {
