@@ -147,7 +147,7 @@ function heapLimit(fromPage: number | undefined): number | undefined {
  * V8 sets that limit at each full collection from what ArrayBuffers held then, the nudge's own
  * buffer included: a second nudge of the same size, with no collection of V8's own in between,
  * asks for nothing (the one after the result did nothing at 512 MB). So each nudge of an analysis
- * is twice the one before (512 MB, 1 GB, 2 GB; at most 4 GB). Tried and left out: nudges inside
+ * is twice the one before (512 MB, 1 GB, 2 GB at most). Tried and left out: nudges inside
  * the model build and once the parses are let go as well (the engine's `collectGarbage`): the
  * renderer's peak on the 200 MB capture went from ~1.42 to ~1.34 GB, but the diagnosis came ~5 s
  * later (V8 then collected much more often).
@@ -161,7 +161,12 @@ function nudgeCollection(): void {
   }
 }
 const NUDGE_BYTES = 512 * 1024 * 1024;
-const NUDGE_MAX_BYTES = 4 * 1024 * 1024 * 1024;
+/**
+ * The largest nudge: one capture's three nudges (512 MB, 1 GB, 2 GB) all ask; several captures
+ * opened together nudge per capture, and past this their later nudges may ask for nothing rather
+ * than have an OS that counts committed memory (Windows) count 4 GB and more.
+ */
+const NUDGE_MAX_BYTES = 2 * 1024 * 1024 * 1024;
 let nudgeBytes = NUDGE_BYTES;
 /** How long after posting a result the worker packs and nudges (the page's first questions come first). */
 const NUDGE_AFTER_RESULT_MS = 1000;

@@ -28,7 +28,7 @@ describe('PackedExplanations', () => {
   });
 
   it('keeps non-ASCII words, empty texts and lone surrogates exactly; out of range gives ""', () => {
-    const odd = ['', 'RFC 3261 §18.2.2 → “received”', 'a\uD800b', '\uDC00', 'emoji 😀 pair', 'é'.repeat(70_000)];
+    const odd = ['', 'RFC 3261 §18.2.2 → “received”', 'a\uD800b', '\uDC00', 'emoji 😀 pair', '\uFEFF', '\uFEFFstarts with a BOM', 'é'.repeat(70_000)];
     const packed = new PackedExplanations(odd);
     odd.forEach((t, i) => expect(packed.at(i)).toBe(t));
     expect([packed.at(-1), packed.at(odd.length), packed.at(1.5)]).toEqual(['', '', '']);
