@@ -218,7 +218,7 @@ test('?url= opens a capture served from the same origin', async ({ page }) => {
   await page.route((url) => url.pathname === '/captures/sample.pcap', (route) => route.fulfill({ status: 200, body: fs.readFileSync(path.join(PUBLIC_CAPTURES, file)), contentType: 'application/vnd.tcpdump.pcap' }));
   await page.goto('/?url=/captures/sample.pcap');
   await page.waitForFunction(() => typeof window.__sipladderIdle === 'function');
-  await page.evaluate(() => window.__sipladderIdle!());
+  await page.evaluate(() => window.__sipladderIdle!().then(() => true)); // see helpers.ts waitIdle
   await expect(page.getByRole('heading', { name: 'sample.pcap' })).toBeVisible();
   await expect(ui.callCount(page)).toHaveText(`${report.calls.length} of ${report.calls.length} calls`);
   // IPv6 hosts are shown shortened, with the full address on hover.

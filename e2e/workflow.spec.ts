@@ -150,7 +150,7 @@ test('a TLS capture without its key log opens on its connections: opener, handsh
   // With the key log the same connection carries the call: Enter on it shows the call's ladder.
   await page.getByTestId('file-input').setInputFiles([path.join(SAMPLE05, 'keylog.txt'), path.join(SAMPLE05, 'capture.pcap')]);
   await page.waitForFunction(() => typeof window.__sipladderIdle === 'function');
-  await page.evaluate(() => window.__sipladderIdle!());
+  await page.evaluate(() => window.__sipladderIdle!().then(() => true)); // see helpers.ts waitIdle
   await expect(page.getByTestId('sip-count')).not.toHaveText('0');
   await page.getByRole('tab', { name: /^Connections/ }).click();
   const carrying = page.locator(`tr[data-conn="${report.connections[0]!.id}"]`);
