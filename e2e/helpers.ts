@@ -26,7 +26,7 @@ export async function waitIdle(page: Page): Promise<void> {
   await page.waitForFunction(() => typeof window.__sipladderIdle === 'function');
   // Awaited through a promise of its own (`then`): Chromium 150 drops the page's own promise,
   // once settled, before Playwright reads it ("Resulting promise was garbage collected": 8 of 18
-  // runs of training.spec.ts on this build and the one before; 0 of 12 with `then`).
+  // runs of training.spec.ts on this build and the one before; 0 of 18 with `then`).
   await page.evaluate(() => window.__sipladderIdle!().then(() => true));
 }
 
