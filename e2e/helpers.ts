@@ -21,13 +21,17 @@ export async function openCapture(page: Page, file: string): Promise<void> {
   await expect(page.getByRole('region', { name: 'Capture summary' })).toBeVisible({ timeout: 30_000 });
 }
 
-/** Wait until no analysis is running (the app's test hook). */
+/**
+ * Wait until no analysis is running (the app's test hook), by polling `__sipladderBusy` rather than
+ * awaiting the page's own promise (`__sipladderIdle`): on Chromium 150, `page.evaluate` of that
+ * promise, or of one made from it, failed now and then with "Resulting promise was garbage
+ * collected" (8 of 18 training runs on this build and the one before).
+ */
 export async function waitIdle(page: Page): Promise<void> {
-  await page.waitForFunction(() => typeof window.__sipladderIdle === 'function');
-  // Awaited through a promise of its own (`then`): Chromium 150 drops the page's own promise,
-  // once settled, before Playwright reads it ("Resulting promise was garbage collected": 8 of 18
-  // runs of training.spec.ts on this build and the one before; 0 of 18 with `then`).
-  await page.evaluate(() => window.__sipladderIdle!().then(() => true));
+  await page.waitForFunction(() => typeof window.__sipladderBusy === 'function');
+  // Let a just-dispatched open (input change, drop) reach the store first.
+  await page.waitForTimeout(20);
+  await page.waitForFunction(() => !window.__sipladderBusy!(), null, { polling: 50 });
 }
 
 /** Open a capture through the file input and wait for the analysis to finish. */

@@ -11,7 +11,7 @@ import { test, expect } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import { analyzeFile } from '../src/cli/main.ts';
 import type { Report, ReportMessage } from '../src/report/report.ts';
-import { arrowLabels, dropCapture, manifest, PUBLIC_CAPTURES, ui } from './helpers.ts';
+import { arrowLabels, dropCapture, manifest, PUBLIC_CAPTURES, ui, waitIdle } from './helpers.ts';
 
 const reports = new Map<string, Promise<Report | Error>>();
 function reportOf(file: string): Promise<Report | Error> {
@@ -217,8 +217,7 @@ test('?url= opens a capture served from the same origin', async ({ page }) => {
   const report = (await reportOf(file)) as Report;
   await page.route((url) => url.pathname === '/captures/sample.pcap', (route) => route.fulfill({ status: 200, body: fs.readFileSync(path.join(PUBLIC_CAPTURES, file)), contentType: 'application/vnd.tcpdump.pcap' }));
   await page.goto('/?url=/captures/sample.pcap');
-  await page.waitForFunction(() => typeof window.__sipladderIdle === 'function');
-  await page.evaluate(() => window.__sipladderIdle!().then(() => true)); // see helpers.ts waitIdle
+  await waitIdle(page);
   await expect(page.getByRole('heading', { name: 'sample.pcap' })).toBeVisible();
   await expect(ui.callCount(page)).toHaveText(`${report.calls.length} of ${report.calls.length} calls`);
   // IPv6 hosts are shown shortened, with the full address on hover.

@@ -12,7 +12,7 @@ import { test, expect } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import { analyzeFile } from '../src/cli/main.ts';
 import type { Report } from '../src/report/report.ts';
-import { dropCapture, PUBLIC_CAPTURES, ui } from './helpers.ts';
+import { dropCapture, PUBLIC_CAPTURES, ui, waitIdle } from './helpers.ts';
 
 const AAA = path.join(PUBLIC_CAPTURES, 'sngrep/aaa.pcap');
 const SAMPLE05 = path.resolve(import.meta.dirname, '../public/samples/05-bye-new-tls-connection');
@@ -149,8 +149,7 @@ test('a TLS capture without its key log opens on its connections: opener, handsh
 
   // With the key log the same connection carries the call: Enter on it shows the call's ladder.
   await page.getByTestId('file-input').setInputFiles([path.join(SAMPLE05, 'keylog.txt'), path.join(SAMPLE05, 'capture.pcap')]);
-  await page.waitForFunction(() => typeof window.__sipladderIdle === 'function');
-  await page.evaluate(() => window.__sipladderIdle!().then(() => true)); // see helpers.ts waitIdle
+  await waitIdle(page);
   await expect(page.getByTestId('sip-count')).not.toHaveText('0');
   await page.getByRole('tab', { name: /^Connections/ }).click();
   const carrying = page.locator(`tr[data-conn="${report.connections[0]!.id}"]`);

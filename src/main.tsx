@@ -1,7 +1,8 @@
 /**
  * Entry: build the store, render the app, open `?url=` (same-origin captures only), and expose
- * `window.__sipladderIdle()` — a promise that resolves once no analysis is running — so tests
- * (and scripts driving the page) can wait for a capture to be read.
+ * `window.__sipladderIdle()` — a promise that resolves once no analysis is running — and
+ * `window.__sipladderBusy()`, the same question answered at once, so tests (and scripts driving the
+ * page) can wait for a capture to be read.
  */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -12,16 +13,18 @@ import './ui/styles.css';
 declare global {
   interface Window {
     __sipladderIdle?: () => Promise<void>;
+    __sipladderBusy?: () => boolean;
   }
 }
 
 const store = createAppStore();
 
+const busy = (kind: string): boolean => kind === 'loading' || kind === 'reading' || kind === 'modelling' || kind === 'diagnosing';
+window.__sipladderBusy = () => busy(store.getState().status.kind);
 window.__sipladderIdle = () =>
   new Promise<void>((resolve) => {
     // Let a just-dispatched open (input change, drop) reach the store first.
     setTimeout(() => {
-      const busy = (kind: string): boolean => kind === 'loading' || kind === 'reading' || kind === 'modelling' || kind === 'diagnosing';
       if (!busy(store.getState().status.kind)) return resolve();
       const unsubscribe = store.subscribe((s) => {
         if (!busy(s.status.kind)) {
