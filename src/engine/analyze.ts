@@ -442,7 +442,8 @@ class CapturePass {
     if (raw === null && same) (parsed.message as ParsedRequest | ParsedResponse).textFrom(m);
     this.messages.push(m);
     if (parsed.ok && parsed.message.sdp && this.transport) {
-      for (const m of parsed.message.sdp.media) {
+      for (let mAt = 0; mAt < parsed.message.sdp.media.length; mAt++) {
+        const m = parsed.message.sdp.media[mAt]!;
         if (m.connection && m.port > 0) this.transport.announceMedia(m.connection, m.port, 'rtp');
         this.transport.announceCodecs(m.connection, m.port, m.codecs);
       }
@@ -602,7 +603,10 @@ async function addDecryptedTls(pass: CapturePass, reading: Reading, options: Ana
   const { transport, format, linkTypes, compressed } = reading;
   const added = await decryptTls(transport.tlsSessions(), pass.secrets, options.keyLog, pass.warn);
   if (options.signal?.aborted) throw new CancelledError();
-  for (const p of added) pass.onApp(p);
+  for (let pAt = 0; pAt < added.length; pAt++) {
+    const p = added[pAt]!;
+    pass.onApp(p);
+  }
   pass.transport = null;
   return { format, linkTypes, compressed, connections: transport.connections(), rtpStreams: transport.rtpStreams(), icmp: transport.icmp() };
 }
@@ -662,11 +666,17 @@ function judge(pass: CapturePass, input: ForDetectors, report: Report, keepParse
     } catch {
       // A bug: each detector meets it again, and it becomes their warnings (runDetectors), on the
       // messages as they were.
-      for (const m of pass.messages) m.sip = parsedAgain(m);
+      for (let mAt = 0; mAt < pass.messages.length; mAt++) {
+        const m = pass.messages[mAt]!;
+        m.sip = parsedAgain(m);
+      }
     }
   }
   const { findings, errors } = runDetectors({ messages: pass.messages, model, connections, rtpStreams, icmp, captureEndUs: pass.lastTimeUs ?? 0 });
-  for (const e of errors) pass.warn({ message: e });
+  for (let eAt = 0; eAt < errors.length; eAt++) {
+    const e = errors[eAt]!;
+    pass.warn({ message: e });
+  }
   const reread = pass.reread;
   if (reread !== null && reread.failures > 0) {
     pass.warnings.push({ message: `the capture file could not be read again for ${reread.failures} message text${reread.failures === 1 ? '' : 's'} (${reread.firstFailure ?? 'unknown reason'}): has it changed since it was opened? Those messages were judged without their text` });
@@ -684,7 +694,10 @@ function writeReport(pass: CapturePass, read: ReadCapture, modelled: Modelled, c
   const { model, connections, rtpStreams, icmp } = modelled;
   // The model's marks into the message columns written after the pass.
   const annotations = model.annotations;
-  for (const m of messages) annotate(columns, m.index, annotations.at(m.index));
+  for (let mAt = 0; mAt < messages.length; mAt++) {
+    const m = messages[mAt]!;
+    annotate(columns, m.index, annotations.at(m.index));
+  }
   const quality = rtpQualityFields(rtpStreams, streamCodecs(rtpStreams, model.media));
   const reportRtp: ReportRtpStream[] = rtpStreams.map((s, i) => ({
     ssrc: s.ssrc,
@@ -744,7 +757,10 @@ function writeReport(pass: CapturePass, read: ReadCapture, modelled: Modelled, c
  */
 function messageColumns(messages: readonly CapturedMessage[]): MessageColumns {
   const rows = new ColumnsBuilder(messages.length);
-  for (const m of messages) rows.push(reportRow(m));
+  for (let mAt = 0; mAt < messages.length; mAt++) {
+    const m = messages[mAt]!;
+    rows.push(reportRow(m));
+  }
   return rows.done();
 }
 
@@ -755,7 +771,8 @@ function messageColumns(messages: readonly CapturedMessage[]): MessageColumns {
 function readReport(pass: CapturePass, read: Pick<ReadCapture, 'format' | 'linkTypes' | 'compressed'>, columns: MessageColumns, connections: ConnectionInfo[], done = true): Report {
   const byCallId = new Map<string, ReportCall>();
   const firstRequest = new Set<string>();
-  for (const m of pass.messages) {
+  for (let mAt = 0; mAt < pass.messages.length; mAt++) {
+    const m = pass.messages[mAt]!;
     const sip = m.sip;
     const callId = sip?.callId;
     if (!callId) continue;
@@ -790,7 +807,8 @@ function reportFrame(
   const warnings = done ? pass.warnings : pass.warnings.map((w) => ({ ...w }));
   if (done) for (const w of warnings) if (w.frame !== undefined && (w.frame > pass.packets || w.frame < 1)) delete w.frame;
   const byConnection = new Map<number, number[]>();
-  for (const m of messages) {
+  for (let mAt = 0; mAt < messages.length; mAt++) {
+    const m = messages[mAt]!;
     if (m.connection === null) continue;
     let frames = byConnection.get(m.connection);
     if (!frames) byConnection.set(m.connection, (frames = []));
@@ -857,7 +875,10 @@ function reportFrame(
 function judgedOnWhatWasRead(findings: Finding[], calls: ReportCall[], cutFrame: number | null): Finding[] {
   const kept = cutFrame === null ? findings : findingsBeforeCut(findings, new Set(calls.filter((c) => c.notAnalysedToEnd === true).map((c) => c.callId)), cutFrame);
   const byCall = verdicts(kept);
-  for (const c of calls) c.verdict = byCall.get(c.callId) ?? null;
+  for (let cAt = 0; cAt < calls.length; cAt++) {
+    const c = calls[cAt]!;
+    c.verdict = byCall.get(c.callId) ?? null;
+  }
   return kept;
 }
 
@@ -876,7 +897,10 @@ async function decryptTls(
   if (sessions.every((s) => s.capture.records[0].length + s.capture.records[1].length === 0)) return [];
   const keyLog = new KeyLog();
   const utf8 = new TextDecoder();
-  for (const s of secrets) if (s.type === DSB_TLS_KEY_LOG) keyLog.addText(utf8.decode(s.data));
+  for (let sAt = 0; sAt < secrets.length; sAt++) {
+    const s = secrets[sAt]!;
+    if (s.type === DSB_TLS_KEY_LOG) keyLog.addText(utf8.decode(s.data));
+  }
   if (keyLogText) keyLog.addText(keyLogText);
   const decrypted = await decryptTlsSessions(sessions, keyLog, warn);
   return decryptedPayloads(decrypted, createSipFramer);

@@ -18,7 +18,10 @@ import type { CapturedMessage } from '../sip/types.ts';
  * the parses were still alive (480,000 objects on the 200 MB bench capture).
  */
 export function dropParse(messages: CapturedMessage[]): CapturedMessage[] {
-  for (const m of messages) m.sip = null;
+  for (let mAt = 0; mAt < messages.length; mAt++) {
+    const m = messages[mAt]!;
+    m.sip = null;
+  }
   return messages;
 }
 

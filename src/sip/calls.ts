@@ -204,7 +204,8 @@ export function buildCalls(input: CallInput): Call[] {
     if (o >= 0) lists[o]![filled[o]!++] = messages[k]!.index;
   }
   const dialogsByCallId = new Map<string, Dialog[]>();
-  for (const d of dialogs) {
+  for (let dAt = 0; dAt < dialogs.length; dAt++) {
+    const d = dialogs[dAt]!;
     const list = dialogsByCallId.get(d.callId);
     if (list) list.push(d);
     else dialogsByCallId.set(d.callId, [d]);
@@ -214,11 +215,13 @@ export function buildCalls(input: CallInput): Call[] {
   for (let o = 0; o < callIds.length; o++) calls.push(buildOne(calls.length, callIds[o]!, lists[o]!, context));
   // Dialog, chain cross-references.
   const callOf = new Map<string, number>(calls.map((c) => [c.callId, c.id]));
-  for (const d of dialogs) {
+  for (let dAt = 0; dAt < dialogs.length; dAt++) {
+    const d = dialogs[dAt]!;
     const ci = callOf.get(d.callId);
     if (ci !== undefined) calls[ci]?.dialogs.push(d.id);
   }
-  for (const ch of chains) {
+  for (let chAt = 0; chAt < chains.length; chAt++) {
+    const ch = chains[chAt]!;
     const cid = transactions.at(ch.transaction)?.callId;
     const ci = cid ? callOf.get(cid) : undefined;
     if (ci !== undefined) calls[ci]?.chains.push(ch.id);
@@ -238,7 +241,8 @@ function buildOne(id: number, callId: string, idx: number[], input: CallInput & 
   let firstReq: SipMessage | null = null;
   let startFrame = Infinity;
   let endFrame = 0;
-  for (const i of idx) {
+  for (let k = 0; k < idx.length; k++) {
+    const i = idx[k]!;
     const c = messages[i];
     if (c === undefined) continue;
     msgs.push(c);
@@ -260,8 +264,8 @@ function buildOne(id: number, callId: string, idx: number[], input: CallInput & 
   const kind = kindOf(methods);
   const txIds = [...txSet];
   const txs: Transaction[] = [];
-  for (const t of txIds) {
-    const tx = transactions.at(t);
+  for (let k = 0; k < txIds.length; k++) {
+    const tx = transactions.at(txIds[k]!);
     if (tx !== undefined) txs.push(tx);
   }
   const transports: Transport[] = [...transportSet];
@@ -492,8 +496,10 @@ function joinLegs(calls: Call[], messages: CapturedMessage[]): void {
   const reason = new Map<number, string>();
   const byCallId = new Map<string, number>(calls.map((c) => [c.callId, c.id]));
   const sessionIds = new Map<string, number[]>();
-  for (const call of calls) {
-    for (const i of call.messages) {
+  for (let callAt = 0; callAt < calls.length; callAt++) {
+    const call = calls[callAt]!;
+    for (let iAt = 0; iAt < call.messages.length; iAt++) {
+      const i = call.messages[iAt]!;
       const m = messages[i]?.sip;
       if (!m) continue;
       // One pass over the headers (most messages carry none of these).
@@ -516,7 +522,8 @@ function joinLegs(calls: Call[], messages: CapturedMessage[]): void {
         const ids = [local ?? '', ...params.filter((p) => /^\s*remote\s*=/i.test(p)).map((p) => p.split('=')[1] ?? '')]
           .map((s) => s.trim().toLowerCase())
           .filter((s) => /^[0-9a-f]{32}$/.test(s) && !/^0+$/.test(s));
-        for (const sid of ids) {
+        for (let sidAt = 0; sidAt < ids.length; sidAt++) {
+          const sid = ids[sidAt]!;
           const list = sessionIds.get(sid) ?? [];
           if (list[list.length - 1] !== call.id) list.push(call.id); // a call's messages come together
           sessionIds.set(sid, list);
@@ -541,7 +548,8 @@ function joinLegs(calls: Call[], messages: CapturedMessage[]): void {
     return n !== null ? n.slice(-6) : (u ?? '').toLowerCase();
   };
   const buckets = new Map<string, Array<{ call: Call; t: number }>>();
-  for (const c of calls) {
+  for (let cAt = 0; cAt < calls.length; cAt++) {
+    const c = calls[cAt]!;
     if (c.kind !== 'call' || c.inviteIndex === null || c.fromUser === null || c.toUser === null) continue;
     const key = `${suffix(c.fromUser)}\u0000${suffix(c.toUser)}`;
     const list = buckets.get(key) ?? [];
@@ -581,7 +589,8 @@ function joinLegs(calls: Call[], messages: CapturedMessage[]): void {
     }
   }
   const groups = new Map<number, Call[]>();
-  for (const c of calls) {
+  for (let cAt = 0; cAt < calls.length; cAt++) {
+    const c = calls[cAt]!;
     const r = uf.find(c.id);
     const g = groups.get(r) ?? [];
     g.push(c);
@@ -593,7 +602,8 @@ function joinLegs(calls: Call[], messages: CapturedMessage[]): void {
     g.sort((a, b) => a.startTimeUs - b.startTimeUs);
     const legs = g.map((c) => c.callId);
     const by = g.some((c) => reason.get(c.id) !== 'guess' && reason.has(c.id)) ? (g.map((c) => reason.get(c.id)).find((r) => r && r !== 'guess') ?? 'guess') : 'guess';
-    for (const c of g) {
+    for (let cAt = 0; cAt < g.length; cAt++) {
+      const c = g[cAt]!;
       c.legs = legs;
       c.legGroup = gid;
       c.joinedBy = by;

@@ -23,6 +23,7 @@ import type { DialogRouteState } from './routing.ts';
 import type { Transaction } from './transactions.ts';
 import { fromTag, headerValue, toTag } from './modelutil.ts';
 import { normalizeHost } from './addresses.ts';
+import { sortAscending } from '../lib/lists.ts';
 
 export type DialogState = 'early' | 'confirmed' | 'terminated';
 export type DialogSideName = 'caller' | 'callee';
@@ -478,6 +479,17 @@ export class DialogBuilder {
     }
   }
 
+  /** The messages of `list` that have no dialog join `owner`'s. */
+  private joinOwner(owner: Dialog, list: readonly number[]): void {
+    for (let k = 0; k < list.length; k++) {
+      const i = list[k]!;
+      if (this.dialogOf[i] === null || this.dialogOf[i] === undefined) {
+        this.dialogOf[i] = owner.id;
+        owner.messages.push(i);
+      }
+    }
+  }
+
   /**
    * End of capture: attach each initial request (and its tag-less responses) to the dialog it
    * created (the confirmed one when forked), end early dialogs whose INVITE another branch
@@ -501,33 +513,28 @@ export class DialogBuilder {
       }
       // The initial request's transactions: every message in them without a dialog joins the owner.
       const txs = new Set<number>();
-      for (const i of p.copies) {
-        const t = annotations.transactionOf(i);
+      for (let k = 0; k < p.copies.length; k++) {
+        const t = annotations.transactionOf(p.copies[k]!);
         if (t !== null) txs.add(t);
       }
-      for (const t of txs) {
+      txs.forEach((t) => {
         const tx = this.transactions[t];
-        if (!tx) continue;
-        for (const i of [...tx.requests, ...tx.responses, ...tx.acks]) {
-          if (this.dialogOf[i] === null || this.dialogOf[i] === undefined) {
-            this.dialogOf[i] = owner.id;
-            owner.messages.push(i);
-          }
-        }
+        if (!tx) return;
+        this.joinOwner(owner, tx.requests);
+        this.joinOwner(owner, tx.responses);
+        this.joinOwner(owner, tx.acks);
         if (tx.cancelledBy !== null) {
           const ctx = this.transactions[tx.cancelledBy];
-          for (const i of [...(ctx?.requests ?? []), ...(ctx?.responses ?? [])]) {
-            if (this.dialogOf[i] === null || this.dialogOf[i] === undefined) {
-              this.dialogOf[i] = owner.id;
-              owner.messages.push(i);
-            }
+          if (ctx) {
+            this.joinOwner(owner, ctx.requests);
+            this.joinOwner(owner, ctx.responses);
           }
         }
-      }
+      });
     }
     for (const d of this.dialogs) {
-      d.messages.sort((a, b) => a - b);
-      d.initialTransactions.sort((a, b) => a - b);
+      sortAscending(d.messages);
+      sortAscending(d.initialTransactions);
       d.firstIndex = d.messages[0] ?? d.firstIndex;
       d.lastIndex = d.messages[d.messages.length - 1] ?? d.lastIndex;
       if (d.byeIndex !== null && d.byeStatus === null && d.state !== 'terminated' && d.method === 'INVITE') {

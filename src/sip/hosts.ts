@@ -98,7 +98,9 @@ export function buildHosts(messages: CapturedMessage[]): HostsModel {
   const topVia = new Map<string, CapturedMessage[]>();
   // Which host pairs exchange SIP directly (host ids, low·high), with the first frame that shows it.
   const talks = new Map<number, number>();
-  for (const c of messages) {
+  // Indexed: this runs once, mostly unoptimised, where `for…of` allocates per step (model.ts).
+  for (let k = 0; k < messages.length; k++) {
+    const c = messages[k]!;
     const s = hostFor(c.src.ip, c.src.port, c.index);
     s.messageCount++;
     const d = hostFor(c.dst.ip, c.dst.port, c.index);

@@ -63,7 +63,8 @@ export function collectSdp(messages: CapturedMessage[]): SdpEndpoint[] {
   const out: SdpEndpoint[] = [];
   // Offer/answer: the first SDP in a transaction-less sense per Call-ID+CSeq is the offer.
   const offered = new Set<string>();
-  for (const c of messages) {
+  for (let cAt = 0; cAt < messages.length; cAt++) {
+    const c = messages[cAt]!;
     const m = c.sip;
     if (!m?.sdp || !m.callId) continue;
     const oaKey = `${m.callId}|${m.cseq?.seq ?? ''}|${m.cseq?.method ?? ''}`;
@@ -74,7 +75,8 @@ export function collectSdp(messages: CapturedMessage[]): SdpEndpoint[] {
       kind = 'offer';
       offered.add(oaKey);
     } else if (m.kind === 'response') kind = 'answer';
-    for (const media of m.sdp.media) {
+    for (let mediaAt = 0; mediaAt < m.sdp.media.length; mediaAt++) {
+      const media = m.sdp.media[mediaAt]!;
       const addr = media.connection ?? m.sdp.connection;
       if (!addr || media.port === 0) continue;
       out.push({
@@ -120,7 +122,8 @@ export function linkMedia(streams: RtpStreamStats[], sdp: SdpEndpoint[]): MediaM
     if (!cands || cands.length === 0) return null;
     let best: number | null = null;
     // Latest SDP at or before the stream start (2 s slack for early media racing the answer).
-    for (const i of cands) {
+    for (let iAt = 0; iAt < cands.length; iAt++) {
+      const i = cands[iAt]!;
       const s = sdp[i];
       if (s && s.timeUs <= t + 2_000_000 && (best === null || (sdp[best]?.timeUs ?? 0) <= s.timeUs)) best = i;
     }
@@ -176,9 +179,13 @@ export function linkMedia(streams: RtpStreamStats[], sdp: SdpEndpoint[]): MediaM
  */
 export function streamCodecs(streams: RtpStreamStats[], media: MediaModel): (string | null)[] {
   const linkSdp = new Map<number, number>();
-  for (const l of media.links) if (l.sdp !== null) linkSdp.set(l.stream, l.sdp);
+  for (let lAt = 0; lAt < media.links.length; lAt++) {
+    const l = media.links[lAt]!;
+    if (l.sdp !== null) linkSdp.set(l.stream, l.sdp);
+  }
   const byCall = new Map<string, SdpEndpoint[]>();
-  for (const s of media.sdp) {
+  for (let sAt = 0; sAt < media.sdp.length; sAt++) {
+    const s = media.sdp[sAt]!;
     let list = byCall.get(s.callId);
     if (!list) byCall.set(s.callId, (list = []));
     list.push(s);

@@ -37,18 +37,29 @@ interface Arena {
 const NARROW: Arena = { chunk: new Uint16Array(ARENA_INTS), used: 0 };
 const WIDE: Arena = { chunk: new Int32Array(ARENA_INTS), used: 0 };
 
-/** The header lines of the message being parsed, as the parser finds them. */
+/**
+ * The names of the message being parsed, one list used again for each message: a list grown by
+ * push for every message was ~250 bytes of garbage each (a message keeps a shared copy,
+ * `sharedNames`).
+ */
+const scratchNames: string[] = [];
+
+/**
+ * The header lines of the message being parsed, as the parser finds them. Valid until the next
+ * one is made: its `names` list is used again (the parse keeps `sharedNames`' copy).
+ */
 export class HeaderLines {
   private readonly arena: Arena;
   chunk: Chunk;
   start: number;
   count = 0;
-  readonly names: string[] = [];
+  readonly names: string[] = scratchNames;
   rawNames: string[] | null = null;
   folded: string[] | null = null;
 
   /** `bytes`: the message's length in bytes (what its positions and offsets stay below). */
   constructor(bytes: number) {
+    scratchNames.length = 0;
     this.arena = bytes < NARROW_BELOW ? NARROW : WIDE;
     this.chunk = this.arena.chunk;
     this.start = this.arena.used;
@@ -108,7 +119,7 @@ export class HeaderLines {
  * a dozen names is ~200 bytes per message otherwise. Found through a tree keyed by name (the
  * names are interned constants, so each step is one lookup of an already hashed string); the tree
  * is dropped and begun again past NAMES_NODES nodes, so odd header orders cannot grow it without
- * bound. Shared lists are frozen.
+ * bound. Shared lists are frozen copies (the parser uses its list again for the next message).
  */
 interface NamesNode {
   next: Map<string, NamesNode> | null;
@@ -127,7 +138,7 @@ function sharedNames(names: string[]): string[] {
       if (namesNodes >= NAMES_NODES) {
         namesRoot = { next: null, list: null };
         namesNodes = 0;
-        return Object.freeze(names) as string[];
+        return Object.freeze(names.slice()) as string[];
       }
       next = { next: null, list: null };
       (node.next ??= new Map()).set(name, next);
@@ -135,7 +146,7 @@ function sharedNames(names: string[]): string[] {
     }
     node = next;
   }
-  return (node.list ??= Object.freeze(names)) as string[];
+  return (node.list ??= Object.freeze(names.slice())) as string[];
 }
 
 function lineValue(chunk: Chunk, at: number, folded: string[] | null, text: string): string {

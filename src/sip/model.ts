@@ -279,7 +279,11 @@ export function buildModel(input: ModelInput): SipModel {
   // Each message's transaction marks go into the integer columns as they are made: the
   // annotation objects die young instead of living (and being copied) through the whole build.
   const annotations = new AnnotationTable(messages.length);
-  for (const c of messages) {
+  // Indexed loops over the messages here and below: a function that runs once spends its loop in
+  // unoptimised code, where `for…of` allocates an iterator result per step (~40 bytes; ~250 MB
+  // of garbage across the analysis of sip-dense, the largest single source) and runs ~3× slower.
+  for (let k = 0; k < messages.length; k++) {
+    const c = messages[k]!;
     const a = tb.add(c);
     const i = c.index;
     if (i >= 0 && i < annotations.length) {
@@ -298,8 +302,8 @@ export function buildModel(input: ModelInput): SipModel {
   // The dialogs' lists are complete: at their length before that collection too.
   fitDialogLists(db.dialogs);
   input.afterPass?.();
-  for (const c of messages) {
-    const i = c.index;
+  for (let k = 0; k < messages.length; k++) {
+    const i = messages[k]!.index;
     if (!(i >= 0 && i < annotations.length)) continue;
     const d = db.dialogOf[i];
     if (d !== undefined && d !== null) annotations.dialog[i] = d;
@@ -328,7 +332,8 @@ export function buildModel(input: ModelInput): SipModel {
     if (ci !== undefined) calls[ci]?.mediaStreams.push(i);
   });
 
-  for (const c of messages) {
+  for (let k = 0; k < messages.length; k++) {
+    const c = messages[k]!;
     const cid = c.sip?.callId;
     const ci = cid ? callIndex.get(cid) : undefined;
     if (ci !== undefined && c.index >= 0 && c.index < annotations.length) annotations.call[c.index] = ci;

@@ -478,7 +478,8 @@ export class TransactionBuilder {
       const at = this.txOf[i]! * 3 + r - 1;
       counts[at] = counts[at]! + 1;
     }
-    for (const tx of txs) {
+    for (let k = 0; k < txs.length; k++) {
+      const tx = txs[k]!;
       tx.requests = exactList(counts[tx.id * 3]!);
       tx.responses = exactList(counts[tx.id * 3 + 1]!);
       tx.acks = exactList(counts[tx.id * 3 + 2]!);
@@ -564,6 +565,12 @@ export function isBackoff(intervalsMs: number[], capped: boolean): boolean {
 }
 
 const NULL_INT = -1;
+
+/** `list` copied into `into` from `at`; returns where it ends. */
+function copyInto(into: Int32Array, at: number, list: readonly number[]): number {
+  for (let k = 0; k < list.length; k++) into[at++] = list[k]!;
+  return at;
+}
 const RFC2543 = 1;
 const IN_DIALOG = 2;
 /** Integers per transaction in `TransactionTable.ints`. */
@@ -616,8 +623,13 @@ export class TransactionTable {
     this.times = new Float64Array(n * 2);
     this.ints = new Int32Array(n * INTS);
     this.listStart = new Int32Array(n * 3 + 1);
+    // Indexed loops, no per-transaction arrays: this runs once, mostly unoptimised, where `for…of`
+    // allocates an iterator result per step (model.ts, buildModel).
     let total = 0;
-    for (const t of txs) total += t.requests.length + t.responses.length + t.acks.length;
+    for (let id = 0; id < n; id++) {
+      const t = txs[id]!;
+      total += t.requests.length + t.responses.length + t.acks.length;
+    }
     this.members = new Int32Array(total);
     let at = 0;
     for (let id = 0; id < n; id++) {
@@ -633,13 +645,20 @@ export class TransactionTable {
       this.cseq[id] = t.cseq ?? NaN;
       this.times[id * 2] = t.firstTimeUs;
       this.times[id * 2 + 1] = t.lastTimeUs;
-      const ints = [t.cancelledBy, t.cancels, t.finalIndex, t.finalStatus, t.firstProvisionalIndex, t.firstIndex, t.lastIndex];
-      for (let k = 0; k < INTS; k++) this.ints[id * INTS + k] = ints[k] ?? NULL_INT;
-      const lists = [t.requests, t.responses, t.acks];
-      for (let l = 0; l < 3; l++) {
-        this.listStart[id * 3 + l] = at;
-        for (const i of lists[l]!) this.members[at++] = i;
-      }
+      const base = id * INTS;
+      this.ints[base + CANCELLED_BY] = t.cancelledBy ?? NULL_INT;
+      this.ints[base + CANCELS] = t.cancels ?? NULL_INT;
+      this.ints[base + FINAL_INDEX] = t.finalIndex ?? NULL_INT;
+      this.ints[base + FINAL_STATUS] = t.finalStatus ?? NULL_INT;
+      this.ints[base + FIRST_PROVISIONAL] = t.firstProvisionalIndex ?? NULL_INT;
+      this.ints[base + FIRST_INDEX] = t.firstIndex ?? NULL_INT;
+      this.ints[base + LAST_INDEX] = t.lastIndex ?? NULL_INT;
+      this.listStart[id * 3] = at;
+      at = copyInto(this.members, at, t.requests);
+      this.listStart[id * 3 + 1] = at;
+      at = copyInto(this.members, at, t.responses);
+      this.listStart[id * 3 + 2] = at;
+      at = copyInto(this.members, at, t.acks);
     }
     this.listStart[n * 3] = at;
   }

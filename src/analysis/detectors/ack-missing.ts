@@ -24,7 +24,8 @@ export const detectAckMissing: Detector = {
   detect({ messages }) {
     const flow = getFlow(messages);
     const out: Finding[] = [];
-    for (const d of flow.dialogs) {
+    for (let dAt = 0; dAt < flow.dialogs.length; dAt++) {
+      const d = flow.dialogs[dAt]!;
       const f = judgeDialog(flow, d);
       if (f) out.push(f);
     }
@@ -38,7 +39,8 @@ const STUCK_AFTER_US = 1_000_000;
 function judgeDialog(flow: Flow, d: Dialog): Finding | null {
   // Every 2xx to an INVITE of this dialog (initial or re-INVITE), per leg and CSeq.
   const legs = new Map<string, Msg[]>();
-  for (const o of d.messages) {
+  for (let oAt = 0; oAt < d.messages.length; oAt++) {
+    const o = d.messages[oAt]!;
     if (o.isReq || o.method !== 'INVITE' || o.status < 200 || o.status >= 300 || o.duplicate) continue;
     const k = `${o.src}>${o.dst}|${o.cseq}|${o.toTag ?? ''}`;
     let l = legs.get(k);
@@ -47,7 +49,8 @@ function judgeDialog(flow: Flow, d: Dialog): Finding | null {
   }
   // The leg closest to the callee first (most Vias).
   const ordered = [...legs.values()].sort((a, b) => b[0]!.viaCount - a[0]!.viaCount);
-  for (const leg of ordered) {
+  for (let legAt = 0; legAt < ordered.length; legAt++) {
+    const leg = ordered[legAt]!;
     if (!leg.some((o) => o.retransmission)) continue;
     const first = leg[0]!;
     const acks = d.messages.filter((a) => a.isReq && a.method === 'ACK' && a.cseq === first.cseq);

@@ -31,7 +31,8 @@ export const detectAuthFailed: Detector = {
       const failures: Array<{ req: Msg; resp: Msg }> = [];
       // Whether the last request sent with credentials went through (the user agent recovered).
       let succeededAfter = false;
-      for (const req of list) {
+      for (let reqAt = 0; reqAt < list.length; reqAt++) {
+        const req = list[reqAt]!;
         if (!req.isReq || req.retransmission || req.duplicate || req.method === 'ACK' || req.method === 'CANCEL') continue;
         // What was answered first (the flow has it), the credentials only when that can matter:
         // reading a header means parsing the message again, and an authenticated registration

@@ -24,7 +24,8 @@ export const detectByeNotDelivered: Detector = {
   detect(ctx) {
     const flow = getFlow(ctx.messages);
     const out: Finding[] = [];
-    for (const d of flow.dialogs) {
+    for (let dAt = 0; dAt < flow.dialogs.length; dAt++) {
+      const d = flow.dialogs[dAt]!;
       if (d.byes.length === 0) continue;
       // The first transmission of each BYE leg; only a 2xx delivers it (a challenge asks for a new BYE).
       const firsts = d.byes.filter((b) => !b.retransmission && !b.duplicate);

@@ -20,7 +20,8 @@ export const detectCancelUnanswered: Detector = {
     const flow = getFlow(ctx.messages);
     const out: Finding[] = [];
     for (const [callId, list] of flow.calls) {
-      for (const c of list) {
+      for (let cAt = 0; cAt < list.length; cAt++) {
+        const c = list[cAt]!;
         if (!c.isReq || c.method !== 'CANCEL' || c.retransmission || c.duplicate) continue;
         const answers = responsesTo(flow, c).filter((r) => (r.status >= 200 && r.status < 300) || r.status === 481);
         if (answers.length > 0) continue;

@@ -20,9 +20,11 @@ export const detectConnectionClosedMidDialog: Detector = {
     const flow = getFlow(ctx.messages);
     const idx = getConnIndex(ctx);
     const out: Finding[] = [];
-    for (const d of flow.dialogs) {
+    for (let dAt = 0; dAt < flow.dialogs.length; dAt++) {
+      const d = flow.dialogs[dAt]!;
       const ids = idx.byDialog.get(d) ?? [];
-      for (const id of ids) {
+      for (let idAt = 0; idAt < ids.length; idAt++) {
+        const id = ids[idAt]!;
         const f = idx.facts.get(id);
         if (!f) continue;
         const c = f.conn;

@@ -27,7 +27,8 @@ export const detectContactMissingPort: Detector = {
     const flow = getFlow(ctx.messages);
     const conns = getConnIndex(ctx);
     const groups = new Map<string, Msg[]>();
-    for (const x of flow.msgs) {
+    for (let xAt = 0; xAt < flow.msgs.length; xAt++) {
+      const x = flow.msgs[xAt]!;
       if (x.duplicate || x.retransmission) continue;
       const creating = x.isReq ? DIALOG_CREATING.has(x.method) && x.toTag === null : x.method === 'INVITE' && x.status >= 200 && x.status < 300;
       if (!creating) continue;

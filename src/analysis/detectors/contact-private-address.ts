@@ -43,7 +43,8 @@ function recordRouteHop(x: Msg): string | null {
  * Returns that 2xx, or null.
  */
 function natAwareRelay(callMsgs: readonly Msg[], mappings: readonly string[], after: number): Msg | null {
-  for (const y of callMsgs) {
+  for (let yAt = 0; yAt < callMsgs.length; yAt++) {
+    const y = callMsgs[yAt]!;
     if (y.isReq || y.t <= after || y.status < 200 || y.status >= 300 || !mappings.includes(y.dst)) continue;
     const proxy = normalizeHost(y.srcIp);
     const routes = y.recordRoute.map((r) => (r.uri ? normalizeHost(r.uri.host) : ''));
@@ -62,7 +63,8 @@ export const detectContactPrivateAddress: Detector = {
     const out: Finding[] = [];
     // Group: one finding per call and private Contact host.
     const groups = new Map<string, Msg[]>();
-    for (const x of flow.msgs) {
+    for (let xAt = 0; xAt < flow.msgs.length; xAt++) {
+      const x = flow.msgs[xAt]!;
       if (x.duplicate || !carriesTarget(x)) continue;
       const c = contactUri(x);
       if (!c || !unreachableFrom(c.host, x.srcIp)) continue;
@@ -78,7 +80,10 @@ export const detectContactPrivateAddress: Detector = {
       const callMsgs = flow.calls.get(first.callId) ?? [];
       // The user agent's own copies: requests whose top Via is that host, responses with the most Vias.
       let maxVia = 0;
-      for (const x of list) if (!x.isReq && x.viaCount > maxVia) maxVia = x.viaCount;
+      for (let xAt = 0; xAt < list.length; xAt++) {
+        const x = list[xAt]!;
+        if (!x.isReq && x.viaCount > maxVia) maxVia = x.viaCount;
+      }
       const direct = list.filter((x) => (x.isReq ? x.topVia !== null && normalizeHost(x.topVia.host) === host : x.viaCount === maxVia));
       const mappings = [...new Set((direct.length > 0 ? direct : list).map((x) => x.src))];
       const forwarded = list.filter((x) => !mappings.includes(x.src));

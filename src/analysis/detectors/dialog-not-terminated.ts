@@ -22,7 +22,8 @@ export const detectDialogNotTerminated: Detector = {
     const flow = getFlow(ctx.messages);
     const conns = getConnIndex(ctx);
     const out: Finding[] = [];
-    for (const d of flow.dialogs) {
+    for (let dAt = 0; dAt < flow.dialogs.length; dAt++) {
+      const d = flow.dialogs[dAt]!;
       if (d.byeDeliveredT !== null || d.oks.length === 0) continue;
       if (d.acks.length === 0 && d.confirmedT === null) continue; // never confirmed: ack-missing's business
       const upFor = ctx.captureEndUs - d.establishedT;

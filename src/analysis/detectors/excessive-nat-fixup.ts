@@ -27,7 +27,8 @@ export const detectExcessiveNatFixup: Detector = {
     const out: Finding[] = [];
     const seen = new Set<string>();
     for (const [callId, list] of flow.calls) {
-      for (const inCopy of list) {
+      for (let inCopyAt = 0; inCopyAt < list.length; inCopyAt++) {
+        const inCopy = list[inCopyAt]!;
         if (!isTargetCarrier(inCopy) || inCopy.duplicate || inCopy.retransmission) continue;
         const c1 = contactUri(inCopy);
         if (!c1) continue;

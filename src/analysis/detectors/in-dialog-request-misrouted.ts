@@ -67,12 +67,16 @@ export const detectInDialogRequestMisrouted: Detector = {
       let m = connSeen.get(d);
       if (!m) {
         m = new Map();
-        for (const y of d.messages) if (y.m.connection !== null && !m.has(y.m.connection)) m.set(y.m.connection, y.t);
+        for (let yAt = 0; yAt < d.messages.length; yAt++) {
+          const y = d.messages[yAt]!;
+          if (y.m.connection !== null && !m.has(y.m.connection)) m.set(y.m.connection, y.t);
+        }
         connSeen.set(d, m);
       }
       return x.m.connection === null ? undefined : m.get(x.m.connection);
     };
-    for (const x of flow.msgs) {
+    for (let xAt = 0; xAt < flow.msgs.length; xAt++) {
+      const x = flow.msgs[xAt]!;
       if (!x.isReq || x.toTag === null || x.duplicate || x.method === 'CANCEL') continue;
       const hop = ctx.model.hops.at(x.index, x);
       if (!hop || hop.kind !== 'in-dialog') continue;
@@ -91,7 +95,8 @@ export const detectInDialogRequestMisrouted: Detector = {
         });
       }
     }
-    for (const m of conns.mid) {
+    for (let mAt = 0; mAt < conns.mid.length; mAt++) {
+      const m = conns.mid[mAt]!;
       if (!m.facts.failed || !m.portMismatch || m.facts.messages.length > 0) continue;
       entry(m.dialog.callId).conns.push(m);
     }
@@ -133,7 +138,8 @@ export const detectInDialogRequestMisrouted: Detector = {
           expected = { messageFrame: x.frame, from: x.src, to: exp, reason: rule };
         }
       }
-      for (const m of e.conns) {
+      for (let mAt = 0; mAt < e.conns.length; mAt++) {
+        const m = e.conns[mAt]!;
         bump('error');
         const c = m.facts.conn;
         frames.push(c.openedFrame, ...m.facts.failureFrames);

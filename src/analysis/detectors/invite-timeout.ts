@@ -28,12 +28,16 @@ export const detectInviteTimeout: Detector = {
       const ackedAfter = (inv: Msg): boolean => {
         if (!ackAt) {
           ackAt = new Map();
-          for (const a of list) if (a.isReq && a.method === 'ACK') ackAt.set(`${a.cseq}|${a.srcIp}`, Math.max(a.t, ackAt.get(`${a.cseq}|${a.srcIp}`) ?? -Infinity));
+          for (let aAt = 0; aAt < list.length; aAt++) {
+            const a = list[aAt]!;
+            if (a.isReq && a.method === 'ACK') ackAt.set(`${a.cseq}|${a.srcIp}`, Math.max(a.t, ackAt.get(`${a.cseq}|${a.srcIp}`) ?? -Infinity));
+          }
         }
         return (ackAt.get(`${inv.cseq}|${inv.srcIp}`) ?? -Infinity) > inv.t;
       };
       const legs: Array<{ first: Msg; copies: Msg[]; r408: Msg[]; lost: Msg[]; silent: boolean; trying: Msg[] }> = [];
-      for (const inv of list) {
+      for (let invAt = 0; invAt < list.length; invAt++) {
+        const inv = list[invAt]!;
         if (!inv.isReq || inv.method !== 'INVITE' || inv.retransmission || inv.duplicate) continue;
         // Most INVITEs ring: asked first without building the lists below (the same test as
         // `resps.some(…)` on them).

@@ -12,7 +12,8 @@ export const detectMalformedSip: Detector = {
   severity: 'warning',
   detect({ messages }) {
     const findings: Finding[] = [];
-    for (const m of messages) {
+    for (let mAt = 0; mAt < messages.length; mAt++) {
+      const m = messages[mAt]!;
       if (m.parseError === null) continue;
       // A CRLF keep-alive (RFC 5626 §4.4.1) on UDP is traffic, not a broken message.
       if (/^[\r\n\s]*$/.test(m.raw)) continue;

@@ -42,7 +42,8 @@ export const detectNatBindingExpired: Detector = {
     const out: Finding[] = idleFromInside(ctx, flow);
     if (natted.size === 0) return out;
     const pt = pairTraffic(flow);
-    for (const x of flow.msgs) {
+    for (let xAt = 0; xAt < flow.msgs.length; xAt++) {
+      const x = flow.msgs[xAt]!;
       if (!x.isReq || x.retransmission || x.duplicate || x.transport !== 'udp' || !natted.has(x.dst)) continue;
       const traffic = pt.byPair.get(pairKey(x.src, x.dst)) ?? [];
       // The packet before this one on the pair (capture order; skip same-instant copies).
@@ -100,7 +101,8 @@ export const detectNatBindingExpired: Detector = {
 function idleFromInside(ctx: DetectorContext, flow: Flow): Finding[] {
   const out: Finding[] = [];
   const pt = pairTraffic(flow);
-  for (const d of flow.dialogs) {
+  for (let dAt = 0; dAt < flow.dialogs.length; dAt++) {
+    const d = flow.dialogs[dAt]!;
     if (d.byeDeliveredT !== null || d.byes.length > 0 || d.oks.length === 0) continue;
     if (d.acks.length === 0 && d.confirmedT === null) continue;
     for (const ua of [d.calleeUaEp, d.callerUaEp]) {

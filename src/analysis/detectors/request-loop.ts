@@ -27,7 +27,8 @@ export const detectRequestLoop: Detector = {
       // Said without building anything (this runs for every call).
       let requests = 0;
       let loopAnswer = false;
-      for (const x of list) {
+      for (let xAt = 0; xAt < list.length; xAt++) {
+        const x = list[xAt]!;
         if (x.isReq) {
           if (!x.retransmission && !x.duplicate && x.method !== 'ACK') requests++;
         } else if (x.status === 482 || x.status === 483) loopAnswer = true;
@@ -35,7 +36,8 @@ export const detectRequestLoop: Detector = {
       if (requests < LOOP_CROSSINGS && !loopAnswer) continue;
       // Requests by "method CSeq": every first transmission on every hop.
       const byReq = new Map<string, Msg[]>();
-      for (const x of list) {
+      for (let xAt = 0; xAt < list.length; xAt++) {
+        const x = list[xAt]!;
         if (!x.isReq || x.retransmission || x.duplicate || x.method === 'ACK') continue;
         const k = `${x.method} ${x.cseq}`;
         let l = byReq.get(k);
@@ -48,7 +50,8 @@ export const detectRequestLoop: Detector = {
         const loopAnswers = list.filter((x) => !x.isReq && x.method === method && x.cseq === cseq && (x.status === 482 || x.status === 483));
         // Crossings of one host pair with distinct branches.
         const pairs = new Map<string, Msg[]>();
-        for (const r of reqs) {
+        for (let rAt = 0; rAt < reqs.length; rAt++) {
+          const r = reqs[rAt]!;
           const p = `${r.srcIp}>${r.dstIp}`;
           let l = pairs.get(p);
           if (!l) pairs.set(p, (l = []));

@@ -27,7 +27,8 @@ export const detectResponseToWrongPort: Detector = {
   detect({ messages }) {
     const flow = getFlow(messages);
     const groups = new Map<string, Bad[]>();
-    for (const resp of flow.msgs) {
+    for (let respAt = 0; respAt < flow.msgs.length; respAt++) {
+      const resp = flow.msgs[respAt]!;
       if (resp.isReq || resp.duplicate) continue;
       // Asked first without building lists (this runs for every response): were there requests
       // it answers (requestsAnswered: those sent to its source, else to its source's IP), and
@@ -36,7 +37,8 @@ export const detectResponseToWrongPort: Detector = {
       let exactFromDst = false;
       let sameIp = false;
       let sameIpFromDst = false;
-      for (const r of resp.tx) {
+      for (let rAt = 0; rAt < resp.tx.length; rAt++) {
+        const r = resp.tx[rAt]!;
         if (!r.isReq || r.method !== resp.method || r.t > resp.t) continue;
         if (r.dst === resp.src) {
           exact = true;

@@ -19,7 +19,10 @@ import { uniqFrames } from '../lib/text.ts';
 /** Every source a stream was seen from (first source, then each new one), with the frame it first appeared in. */
 function sources(s: RtpStreamStats): Array<{ ep: Endpoint; frame: number }> {
   const out = [{ ep: s.src, frame: s.firstFrame }];
-  for (const c of s.sourceChanges) if (!out.some((o) => sameEndpoint(o.ep, c.to))) out.push({ ep: c.to, frame: c.frame });
+  for (let cAt = 0; cAt < s.sourceChanges.length; cAt++) {
+    const c = s.sourceChanges[cAt]!;
+    if (!out.some((o) => sameEndpoint(o.ep, c.to))) out.push({ ep: c.to, frame: c.frame });
+  }
   return out;
 }
 
@@ -46,7 +49,8 @@ export const detectRtpToUnlatchedAddress: Detector = {
       // SDP endpoint per address:port, and each stream's public sources by (its destination IP,
       // source IP), in stream order then source order.
       const sdpAt = new Map<string, (typeof cm.sdp)[number]>();
-      for (const e of cm.sdp) {
+      for (let eAt = 0; eAt < cm.sdp.length; eAt++) {
+        const e = cm.sdp[eAt]!;
         const k = `${normalizeHost(e.address)}|${e.port}`;
         if (!sdpAt.has(k)) sdpAt.set(k, e);
       }
@@ -68,7 +72,8 @@ export const detectRtpToUnlatchedAddress: Detector = {
           list.push({ q, qi, ord, ep: o.ep, frame: o.frame });
         });
       });
-      for (const r of cm.streams) {
+      for (let rAt = 0; rAt < cm.streams.length; rAt++) {
+        const r = cm.streams[rAt]!;
         // r: B → D, where D is an SDP address of the call.
         const sdp = sdpAt.get(`${normalizeHost(r.s.dst.ip)}|${r.s.dst.port}`);
         if (!sdp) continue;

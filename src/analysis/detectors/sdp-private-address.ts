@@ -26,7 +26,8 @@ export const detectSdpPrivateAddress: Detector = {
     const sdpAll = ctx.model.media?.sdp ?? [];
     const media = callMedia(ctx);
     const groups = new Map<string, SdpEndpoint[]>();
-    for (const e of sdpAll) {
+    for (let eAt = 0; eAt < sdpAll.length; eAt++) {
+      const e = sdpAll[eAt]!;
       if (!e.privateAddress || isPrivateLike(e.signallingSource.ip)) continue;
       if (e.address === '0.0.0.0' || e.address === '::') continue;
       const k = `${e.callId}|${e.address}`;

@@ -37,15 +37,20 @@ export const detectSipAlgSuspected: Detector = {
     const add = (callId: string, frames: number[], note: string) => {
       let e = byCall.get(callId);
       if (!e) byCall.set(callId, (e = { frames: [], notes: [] }));
-      for (const f of frames) e.frames.push(f);
+      for (let fAt = 0; fAt < frames.length; fAt++) {
+        const f = frames[fAt]!;
+        e.frames.push(f);
+      }
       if (!e.notes.includes(note)) e.notes.push(note);
     };
-    for (const list of flow.txs) {
+    for (let listAt = 0; listAt < flow.txs.length; listAt++) {
+      const list = flow.txs[listAt]!;
       // Copies on both sides of a NAT, or nothing to compare: asked first without building
       // anything, as most transactions are seen on one side only.
       let lanSide = false;
       let wanSide = false;
-      for (const x of list) {
+      for (let xAt = 0; xAt < list.length; xAt++) {
+        const x = list[xAt]!;
         if (!x.isReq || x.duplicate) continue;
         if (!isPrivateLike(x.srcIp)) wanSide = true;
         else if (!x.retransmission) lanSide = true;
@@ -88,7 +93,8 @@ export const detectSipAlgSuspected: Detector = {
         }
       }
     }
-    for (const x of flow.msgs) {
+    for (let xAt = 0; xAt < flow.msgs.length; xAt++) {
+      const x = flow.msgs[xAt]!;
       if (x.transport !== 'udp' || x.duplicate) continue;
       const n = x.notes.find((t) => /^Content-Length \d+ but/.test(t));
       if (!n) continue;

@@ -25,7 +25,8 @@ export const detectViaMissingRport: Detector = {
   detect({ messages }) {
     const flow = getFlow(messages);
     const groups = new Map<string, Msg[]>();
-    for (const x of flow.msgs) {
+    for (let xAt = 0; xAt < flow.msgs.length; xAt++) {
+      const x = flow.msgs[xAt]!;
       if (!x.isReq || x.duplicate || !x.topVia || x.transport !== 'udp') continue;
       if (x.topVia.rport !== undefined || x.topVia.transport !== 'UDP') continue;
       if (!privateBehindPublic(x.topVia.host, x.srcIp) && !lanToPublic(x)) continue;

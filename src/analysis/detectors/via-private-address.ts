@@ -20,7 +20,8 @@ export const detectViaPrivateAddress: Detector = {
   detect({ messages }) {
     const flow = getFlow(messages);
     const groups = new Map<string, Msg[]>();
-    for (const x of flow.msgs) {
+    for (let xAt = 0; xAt < flow.msgs.length; xAt++) {
+      const x = flow.msgs[xAt]!;
       if (!x.isReq || x.duplicate || !x.topVia) continue;
       if (!privateBehindPublic(x.topVia.host, x.srcIp)) continue;
       const k = `${x.src}|${normalizeHost(x.topVia.host)}`;

@@ -81,7 +81,8 @@ export function getConnIndex(ctx: DetectorContext): ConnIndex {
 }
 
 function messageSides(conn: ConnectionInfo, messages: number[], all: readonly CapturedMessage[]): 'client-only' | 'both' {
-  for (const i of messages) {
+  for (let iAt = 0; iAt < messages.length; iAt++) {
+    const i = messages[iAt]!;
     const m = all[i];
     if (m && normalizeHost(m.src.ip) === normalizeHost(conn.server.ip) && m.src.port === conn.server.port) return 'both';
   }
@@ -101,7 +102,10 @@ function judge(conn: ConnectionInfo, messages: number[], captureEndUs: number, a
     } else if (firstClose) {
       failure = `the ${firstClose.side} ${firstClose.flag === 'rst' ? 'reset (RST)' : 'closed (FIN)'} the connection ${tls.serverHelloFrame === null ? 'before any ServerHello' : 'before the handshake finished'}`;
     } else failure = 'the TLS handshake failed';
-    for (const e of conn.closeEvents) frames.push(e.frame);
+    for (let eAt = 0; eAt < conn.closeEvents.length; eAt++) {
+      const e = conn.closeEvents[eAt]!;
+      frames.push(e.frame);
+    }
   } else if (tls && tls.handshake === 'partial' && tls.clientHelloFrame !== null && tls.serverHelloFrame === null && captureEndUs - conn.lastTimeUs > HANDSHAKE_SILENCE_US) {
     failure = 'the ClientHello was never answered';
     frames.push(tls.clientHelloFrame);
@@ -117,7 +121,8 @@ function judge(conn: ConnectionInfo, messages: number[], captureEndUs: number, a
 
 function build(ctx: DetectorContext, flow: Flow): ConnIndex {
   const carried = new Map<number, number[]>();
-  for (const m of ctx.messages) {
+  for (let mAt = 0; mAt < ctx.messages.length; mAt++) {
+    const m = ctx.messages[mAt]!;
     if (m.connection === null) continue;
     let l = carried.get(m.connection);
     if (!l) carried.set(m.connection, (l = []));
@@ -125,7 +130,8 @@ function build(ctx: DetectorContext, flow: Flow): ConnIndex {
   }
   const facts = new Map<number, ConnFacts>();
   const byIpPair = new Map<string, ConnFacts[]>();
-  for (const c of ctx.connections) {
+  for (let cAt = 0; cAt < ctx.connections.length; cAt++) {
+    const c = ctx.connections[cAt]!;
     const f = judge(c, carried.get(c.id) ?? [], ctx.captureEndUs, ctx.messages);
     facts.set(c.id, f);
     const k = ipPair(normalizeHost(c.client.ip), normalizeHost(c.server.ip));
@@ -138,21 +144,35 @@ function build(ctx: DetectorContext, flow: Flow): ConnIndex {
   const mid: MidDialogConn[] = [];
   const midByDialog = new Map<Dialog, MidDialogConn[]>();
   const midByConn = new Map<number, MidDialogConn>();
-  for (const d of flow.dialogs) {
+  for (let dAt = 0; dAt < flow.dialogs.length; dAt++) {
+    const d = flow.dialogs[dAt]!;
     // Most dialogs of a big capture are UDP-only: settle those without allocating.
     let any = false;
-    for (const x of d.invites) if (x.m.connection !== null) any = true;
-    for (const x of d.messages) if (x.m.connection !== null || x.transport !== 'udp') any = true;
+    for (let xAt = 0; xAt < d.invites.length; xAt++) {
+      const x = d.invites[xAt]!;
+      if (x.m.connection !== null) any = true;
+    }
+    for (let xAt = 0; xAt < d.messages.length; xAt++) {
+      const x = d.messages[xAt]!;
+      if (x.m.connection !== null || x.transport !== 'udp') any = true;
+    }
     if (!any) {
       byDialog.set(d, []);
       continue;
     }
     const ids = new Set<number>();
     const inviteConns = new Set<number>();
-    for (const x of d.invites) if (x.m.connection !== null) inviteConns.add(x.m.connection);
+    for (let xAt = 0; xAt < d.invites.length; xAt++) {
+      const x = d.invites[xAt]!;
+      if (x.m.connection !== null) inviteConns.add(x.m.connection);
+    }
     let reliable = false;
-    for (const x of d.invites) if (x.m.connection !== null) ids.add(x.m.connection);
-    for (const x of d.messages) {
+    for (let xAt = 0; xAt < d.invites.length; xAt++) {
+      const x = d.invites[xAt]!;
+      if (x.m.connection !== null) ids.add(x.m.connection);
+    }
+    for (let xAt = 0; xAt < d.messages.length; xAt++) {
+      const x = d.messages[xAt]!;
       if (x.m.connection !== null) ids.add(x.m.connection);
       if (x.transport !== 'udp') reliable = true;
     }
@@ -172,7 +192,8 @@ function build(ctx: DetectorContext, flow: Flow): ConnIndex {
       }
     }
     candidates.sort((a, b) => a.conn.id - b.conn.id);
-    for (const f of candidates) {
+    for (let fAt = 0; fAt < candidates.length; fAt++) {
+      const f = candidates[fAt]!;
       const c = f.conn;
       if (ids.has(c.id) && inviteConns.has(c.id)) continue;
       if (c.openedTimeUs <= d.establishedT || c.openedTimeUs > end) continue;

@@ -389,7 +389,10 @@ const TX_SCAN = 8;
 
 function findTx(e: CallTx, branch: string, method: string): number | undefined {
   if (e.map) return e.map.get(`${branch}|${method}`);
-  for (const t of e.list) if (t.branch === branch && t.method === method) return t.tx;
+  for (let tAt = 0; tAt < e.list.length; tAt++) {
+    const t = e.list[tAt]!;
+    if (t.branch === branch && t.method === method) return t.tx;
+  }
   return undefined;
 }
 
@@ -401,7 +404,10 @@ function addTx(e: CallTx, branch: string, method: string, tx: number): void {
   e.list.push({ branch, method, tx });
   if (e.list.length > TX_SCAN) {
     e.map = new Map();
-    for (const t of e.list) e.map.set(`${t.branch}|${t.method}`, t.tx);
+    for (let tAt = 0; tAt < e.list.length; tAt++) {
+      const t = e.list[tAt]!;
+      e.map.set(`${t.branch}|${t.method}`, t.tx);
+    }
   }
 }
 
@@ -437,7 +443,8 @@ function buildFlow(messages: readonly CapturedMessage[], releaseParses: boolean)
   let count = 0;
   let txCount = 0;
 
-  for (const m of messages) {
+  for (let mAt = 0; mAt < messages.length; mAt++) {
+    const m = messages[mAt]!;
     const sip = m.sip;
     if (!sip || !sip.callId || !sip.cseq) continue;
     const isReq = sip.kind === 'request';
@@ -524,7 +531,8 @@ function buildFlow(messages: readonly CapturedMessage[], releaseParses: boolean)
 
   const { dialogs, dialogOf } = buildDialogs(calls);
   const dialogsByCall = new Map<string, Dialog[]>();
-  for (const d of dialogs) {
+  for (let dAt = 0; dAt < dialogs.length; dAt++) {
+    const d = dialogs[dAt]!;
     let l = dialogsByCall.get(d.callId);
     if (!l) dialogsByCall.set(d.callId, (l = []));
     l.push(d);
@@ -537,7 +545,8 @@ export function pairTraffic(flow: Flow): PairTraffic {
   if (flow.lazy.traffic) return flow.lazy.traffic;
   const byPair = new Map<string, CapturedMessage[]>();
   const pos = new Int32Array(flow.messages.length);
-  for (const m of flow.messages) {
+  for (let mAt = 0; mAt < flow.messages.length; mAt++) {
+    const m = flow.messages[mAt]!;
     const pk = pairKey(endpointKey(m.src), endpointKey(m.dst));
     let tr = byPair.get(pk);
     if (!tr) byPair.set(pk, (tr = []));
@@ -552,7 +561,8 @@ export function requestsToIp(flow: Flow, ip: string): Msg[] {
   let idx = flow.lazy.requestsToIp;
   if (!idx) {
     idx = new Map();
-    for (const x of flow.msgs) {
+    for (let xAt = 0; xAt < flow.msgs.length; xAt++) {
+      const x = flow.msgs[xAt]!;
       if (!x.isReq) continue;
       let r = idx.get(x.dstIp);
       if (!r) idx.set(x.dstIp, (r = []));
@@ -565,7 +575,10 @@ export function requestsToIp(flow: Flow, ip: string): Msg[] {
 
 /** The dialog of a tag pair (either order) among a call's few dialogs. */
 function findDialog(ds: Dialog[], a: string, b: string): Dialog | undefined {
-  for (const d of ds) if ((d.callerTag === a && d.calleeTag === b) || (d.callerTag === b && d.calleeTag === a)) return d;
+  for (let dAt = 0; dAt < ds.length; dAt++) {
+    const d = ds[dAt]!;
+    if ((d.callerTag === a && d.calleeTag === b) || (d.callerTag === b && d.calleeTag === a)) return d;
+  }
   return undefined;
 }
 
@@ -583,7 +596,8 @@ function buildDialogs(calls: Map<string, Msg[]>): { dialogs: Dialog[]; dialogOf:
   for (const [callId, list] of calls) {
     // Dialog-creating 2xx first: most calls have none or one, so nothing is allocated before.
     let created: Dialog[] | null = null;
-    for (const r of list) {
+    for (let rAt = 0; rAt < list.length; rAt++) {
+      const r = list[rAt]!;
       if (r.isReq || r.method !== 'INVITE' || r.status < 200 || r.status >= 300 || !r.fromTag || !r.toTag) continue;
       if (created && findDialog(created, r.fromTag, r.toTag)) continue;
       // The initial INVITE: same CSeq, no To-tag, same From-tag.
@@ -618,7 +632,8 @@ function buildDialogs(calls: Map<string, Msg[]>): { dialogs: Dialog[]; dialogOf:
     if (!created) continue;
     const byKey = created.length > TX_SCAN ? new Map(created.map((d) => [dialogKey(d.callerTag, d.calleeTag), d])) : null;
     // One pass over the call: each message with both tags belongs to the dialog of its tag pair.
-    for (const x of list) {
+    for (let xAt = 0; xAt < list.length; xAt++) {
+      const x = list[xAt]!;
       if (x.fromTag === null || x.toTag === null) continue;
       const d = byKey ? byKey.get(dialogKey(x.fromTag, x.toTag)) : findDialog(created, x.fromTag, x.toTag);
       if (!d) continue;
@@ -639,11 +654,16 @@ function buildDialogs(calls: Map<string, Msg[]>): { dialogs: Dialog[]; dialogOf:
         if (d.byeDeliveredT === null && x.status !== 408) d.byeDeliveredT = x.t;
       }
     }
-    for (const d of created) {
-      for (const i of d.invites) dialogOf.set(i, d);
+    for (let dAt = 0; dAt < created.length; dAt++) {
+      const d = created[dAt]!;
+      for (let iAt = 0; iAt < d.invites.length; iAt++) {
+        const i = d.invites[iAt]!;
+        dialogOf.set(i, d);
+      }
       let minVia = Infinity;
       let callerUa: Msg | null = null;
-      for (const i of d.invites) {
+      for (let iAt = 0; iAt < d.invites.length; iAt++) {
+        const i = d.invites[iAt]!;
         if (i.viaCount < minVia) {
           minVia = i.viaCount;
           callerUa = i;
@@ -651,7 +671,8 @@ function buildDialogs(calls: Map<string, Msg[]>): { dialogs: Dialog[]; dialogOf:
       }
       let maxVia = -1;
       let calleeUa: Msg | null = null;
-      for (const o of d.oks) {
+      for (let oAt = 0; oAt < d.oks.length; oAt++) {
+        const o = d.oks[oAt]!;
         if (o.viaCount > maxVia) {
           maxVia = o.viaCount;
           calleeUa = o;
@@ -683,8 +704,14 @@ function buildDialogs(calls: Map<string, Msg[]>): { dialogs: Dialog[]; dialogOf:
  */
 export function dialogIps(d: Dialog): string[] {
   const ips = new Set<string>();
-  for (const i of d.invites) ips.add(i.srcIp).add(i.dstIp);
-  for (const x of d.messages) ips.add(x.srcIp).add(x.dstIp);
+  for (let iAt = 0; iAt < d.invites.length; iAt++) {
+    const i = d.invites[iAt]!;
+    ips.add(i.srcIp).add(i.dstIp);
+  }
+  for (let xAt = 0; xAt < d.messages.length; xAt++) {
+    const x = d.messages[xAt]!;
+    ips.add(x.srcIp).add(x.dstIp);
+  }
   return [...ips];
 }
 
@@ -762,7 +789,9 @@ export function unreachableFrom(host: string, srcIp: string): boolean {
 /** The loose-routing next hop of a request as sent: first Route (that is not the sender), else the Request-URI. */
 export function requestNextHop(x: Msg): { ep: Endpoint; why: string } | null {
   if (!x.isReq) return null;
-  for (const r of x.route) {
+  const route = x.route;
+  for (let rAt = 0; rAt < route.length; rAt++) {
+    const r = route[rAt]!;
     const u = r.uri;
     if (!u) continue;
     const e = uriEndpoint(u, x.transport);
@@ -798,7 +827,8 @@ export function natMappings(flow: Flow): Map<string, Set<string>> {
     if (!s) out.set(k, (s = new Set()));
     s.add(x.src);
   };
-  for (const x of flow.msgs) {
+  for (let xAt = 0; xAt < flow.msgs.length; xAt++) {
+    const x = flow.msgs[xAt]!;
     if (x.isReq && x.topVia) add(x.topVia.host, x);
     const c = contactUri(x);
     if (c) add(c.host, x);
@@ -822,7 +852,8 @@ function directionIndex(flow: Flow): { directions: Set<string>; sources: Set<str
     const sources = new Set<string>();
     let lastSrc = '';
     let lastDst = '';
-    for (const x of flow.msgs) {
+    for (let xAt = 0; xAt < flow.msgs.length; xAt++) {
+      const x = flow.msgs[xAt]!;
       if (x.srcIp === lastSrc && x.dstIp === lastDst) continue;
       lastSrc = x.srcIp;
       lastDst = x.dstIp;
