@@ -3,13 +3,15 @@
  * `analyze` on each in a fresh Node process, printing throughput (MB/s, packets/s) and peak RSS.
  * Then, in the same run, the whole CLI process against sngrep and tshark on the same files
  * (bench/compare.ts), as ratios (`--no-compare` skips it); with `--browser`, the app in Chromium on
- * the production build (bench/browser.ts). The README quotes the tables.
+ * the production build (bench/browser.ts). For sip-dense it also prints the time per engine
+ * stage with the collector's pauses (bench/where.ts). The README quotes the tables.
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { ensureBenchFiles, ensureBrowserSignallingFile } from './generate.ts';
 import { compareTools, comparisonRows } from './compare.ts';
+import { stageShares, stageTable } from './where.ts';
 
 const arg = process.argv.indexOf('--sizes');
 const sizes = arg > 0 ? process.argv[arg + 1]!.split(',') : ['10MB', '100MB', '1GB'];
@@ -32,6 +34,9 @@ const dense = files.find((f) => f.name.startsWith('sip-dense'));
 if (dense) {
   const floor = execFileSync(process.execPath, ['--import', 'tsx', path.join(root, 'bench/floor.ts'), dense.file, '150'], { cwd: root, encoding: 'utf8' });
   process.stdout.write('\n' + floor);
+  // Where its time goes: each engine stage's wall time and the collector's pauses in it.
+  const where = execFileSync(process.execPath, ['--trace-gc', '--import', 'tsx', path.join(root, 'bench/where.ts'), dense.file], { cwd: root, encoding: 'utf8', maxBuffer: 16 << 20 });
+  process.stdout.write(`\n${dense.name}, by stage (one run, analysis only; pauses on the main thread, --trace-gc):\n\n${stageTable(stageShares(where))}\n`);
 }
 if (!process.argv.includes('--no-compare')) {
   // Whole processes, back to back on the same file: the ratios are what to read.
