@@ -16,7 +16,7 @@ import type { Progress } from '../engine/analyze.ts';
 import type { Report } from '../report/report.ts';
 import { EngineClient, EngineError } from '../worker/client.ts';
 import type { MessageDetail } from '../worker/client.ts';
-import { indexCalls, defaultCallFilter, withDiagnosis } from '../view/call-rows.ts';
+import { indexCalls, defaultCallFilter, withDiagnosis, withListed } from '../view/call-rows.ts';
 import type { CallFilter, CallIndex, CallSort } from '../view/call-rows.ts';
 import { proposedHosts } from '../view/hosts.ts';
 import type { HostProposal } from '../view/hosts.ts';
@@ -248,8 +248,11 @@ export function createAppStore(makeClient: () => EngineClient = () => new Engine
           if (readMs === null) show(early.report, status);
           else {
             // The model's report of the calls listed as read: the same Call-IDs, messages and
-            // order, so what the user selected, marked or opened meanwhile stays.
-            set({ status, report: early.report, calls: indexCalls(early.report), proposals: proposedHosts(early.report as Report & { hosts?: unknown }) });
+            // order, so what the user selected, marked or opened meanwhile stays, and the rows
+            // keep what the messages said (no second pass over them).
+            const read = get().calls;
+            const calls = (read && withListed(read, early.report)) ?? indexCalls(early.report);
+            set({ status, report: early.report, calls, proposals: proposedHosts(early.report as Report & { hosts?: unknown }) });
           }
         };
         // Progress after the calls are on screen (model, diagnosis) leaves them there.

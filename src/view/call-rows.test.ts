@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeBytes } from '../engine/analyze.ts';
-import { defaultCallFilter, filterCalls, haystackOf, indexCalls, sortCalls, stateTitleOf, stateWords, withDiagnosis } from './call-rows.ts';
+import { defaultCallFilter, filterCalls, haystackOf, indexCalls, sortCalls, stateTitleOf, stateWords, withDiagnosis, withListed } from './call-rows.ts';
 import type { CallFilter } from './call-rows.ts';
 
 const T0 = Date.UTC(2024, 4, 1, 12) * 1000;
@@ -272,4 +272,42 @@ describe('withDiagnosis: the rows of calls listed before their diagnosis, then d
       expect(filterCalls(listed.rows, { ...defaultCallFilter, text: kind }).length).toBe(0);
     });
   }
+});
+
+describe('withListed: the rows of calls read before the model, then listed by it', () => {
+  const captures = [
+    'public/samples/01-missing-ack/capture.pcap',
+    'public/samples/03-408-behind-nat/capture.pcap',
+    'public/samples/12-sip-alg/capture.pcap',
+    'test/captures/public/heplify/sip_ipv4_tcp_fragmented.pcap',
+    'test/captures/public/wireshark-wiki/wireuploaded.pcap',
+    'test/captures/public/ndpi/fuzz-2006-06-26-2594.pcap',
+  ];
+  for (const name of captures) {
+    it(`${name}: the same rows as an index of the listed report`, async () => {
+      const bytes = new Uint8Array(readFileSync(path.resolve(import.meta.dirname, '../..', name)));
+      type Early = Parameters<typeof indexCalls>[0];
+      const page = (r: Early): Early => structuredClone({ calls: r.calls, messages: [...r.messages], findings: r.findings });
+      let read: Early | null = null;
+      let listed: Early | null = null;
+      // Copies as the page gets them (the engine goes on with the same objects).
+      await analyzeBytes(bytes, { listedFrom: 1, onRead: (r) => (read = page(r)), onListed: (r) => (listed = page(r)) });
+      const readIndex = indexCalls(read!);
+      const expected = indexCalls(listed!);
+      const rows = withListed(readIndex, listed!);
+      expect(rows).toEqual(expected);
+      // The model's words, not the reading's: at least one call's State changed between the two.
+      expect(expected.rows.some((r, i) => r.stateLabel !== readIndex.rows[i]!.stateLabel || r.state !== readIndex.rows[i]!.state)).toBe(true);
+      // The messages are not indexed again.
+      expect(rows!.messagesByCall).toBe(readIndex.messagesByCall);
+    });
+  }
+
+  it('gives up (null) when the calls are not the same ones in the same order', () => {
+    const index = indexCalls({ calls, messages, findings: [] });
+    expect(withListed(index, { calls: [...calls].reverse(), findings: [] })).toBeNull();
+    expect(withListed(index, { calls: calls.slice(1), findings: [] })).toBeNull();
+    const same = withListed(index, { calls, findings: [finding, info] });
+    expect(same).toEqual(indexCalls({ calls, messages, findings: [finding, info] }));
+  });
 });
