@@ -310,6 +310,23 @@ export function rowFieldsAt(c: MessageColumns, i: number): RowFields {
   return f;
 }
 
+/**
+ * Message i's `RowFields` written into `into` (returned; `method` and `status` are undefined
+ * where absent): a loop over every message reads them into one object instead of making one per
+ * message (~480,000 on the 200 MB bench capture).
+ */
+export function rowFieldsInto(c: MessageColumns, i: number, into: RowFields): RowFields {
+  into.index = i;
+  into.timeUs = c.timeUs[i]!;
+  into.src = c.strings[c.src[i]!]!;
+  into.dst = c.strings[c.dst[i]!]!;
+  into.transport = c.strings[c.transport[i]!] as ReportMessage['transport'];
+  into.cseq = str(c, c.cseq[i]!);
+  into.method = c.method[i]! !== ABSENT ? (str(c, c.method[i]!) ?? undefined) : undefined;
+  into.status = c.status[i]! !== ABSENT ? c.status[i]! : undefined;
+  return into;
+}
+
 /** Call-ID of message i without building it (hot loops over every message). */
 export function callIdAt(c: MessageColumns, i: number): string | null {
   return str(c, c.callId[i]!);

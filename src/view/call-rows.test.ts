@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeBytes } from '../engine/analyze.ts';
+import { messageList, toColumns } from '../report/message-table.ts';
 import { defaultCallFilter, filterCalls, haystackOf, indexCalls, sortCalls, stateTitleOf, stateWords, withDiagnosis, withListed } from './call-rows.ts';
 import type { CallFilter } from './call-rows.ts';
 
@@ -294,6 +295,8 @@ describe('withListed: the rows of calls read before the model, then listed by it
       await analyzeBytes(bytes, { listedFrom: 1, onRead: (r) => (read = page(r)), onListed: (r) => (listed = page(r)) });
       const readIndex = indexCalls(read!);
       const expected = indexCalls(listed!);
+      // The same rows from the messages as columns, as the worker sends them.
+      expect(indexCalls({ ...listed!, messages: messageList(toColumns(listed!.messages)) })).toEqual(expected);
       const rows = withListed(readIndex, listed!);
       expect(rows).toEqual(expected);
       // The model's words, not the reading's: at least one call's State changed between the two.

@@ -14,7 +14,7 @@
  * exactly, so "486" finds the busy calls without matching every number containing 486.
  */
 import type { Finding, FindingKind, Report, ReportCall, Severity } from '../report/report.ts';
-import { callIdAt, columnsOf, rowFieldsAt } from '../report/message-table.ts';
+import { callIdAt, columnsOf, rowFieldsInto } from '../report/message-table.ts';
 import type { RowFields } from '../report/message-table.ts';
 import { endpointIp, shortUri } from './format.ts';
 import { fit } from '../lib/lists.ts';
@@ -101,10 +101,15 @@ export function indexCalls(report: Pick<Report, 'calls' | 'messages' | 'findings
     l.push(i);
   }
   const { findingsByCall, captureFindings } = findingsIndex(report.findings);
+  // Messages sent as columns are read into one object, message after message (callRow keeps
+  // none of them): not an object per message of the capture.
+  const scratch: RowFields = { index: 0, timeUs: 0, src: '', dst: '', transport: 'udp', cseq: null };
+  const NO_MESSAGES: number[] = [];
+  let mi = NO_MESSAGES;
+  const field = cols ? (k: number): RowFields => rowFieldsInto(cols, mi[k]!, scratch) : (k: number): RowFields => msgs[mi[k]!]!;
   const rows: CallRow[] = report.calls.map((c, index) => {
-    const mi = messagesByCall.get(c.callId) ?? [];
-    const ms: RowFields[] = cols ? mi.map((i) => rowFieldsAt(cols, i)) : mi.map((i) => msgs[i]!);
-    const row = callRow(index, c.callId, c.from, c.to, c.state, ms, c.messageCount);
+    mi = messagesByCall.get(c.callId) ?? NO_MESSAGES;
+    const row = callRow(index, c.callId, c.from, c.to, c.state, mi.length, field, c.messageCount);
     applyDiagnosis(row, c);
     addFindings(row, findingsByCall.get(c.callId), report.findings);
     return row;
@@ -278,7 +283,11 @@ function addTo<T>(list: T[], x: T): void {
   if (!list.includes(x)) list.push(x);
 }
 
-function callRow(index: number, callId: string, from: string | null, to: string | null, state: string, ms: RowFields[], messageCount: number): CallRow {
+/**
+ * A call's row from its `count` messages, message k read with `field(k)`, which may give the same
+ * object each time (it is read at once, never kept).
+ */
+function callRow(index: number, callId: string, from: string | null, to: string | null, state: string, count: number, field: (k: number) => RowFields, messageCount: number): CallRow {
   const methods: string[] = [];
   const statuses: number[] = [];
   const eps: string[] = [];
@@ -288,12 +297,30 @@ function callRow(index: number, callId: string, from: string | null, to: string 
   // A challenge (401/407) answered by a new INVITE is not a failure; the call's last final is.
   let lastFinal: number | null = null;
   let answered = false;
-  let firstMessage = ms[0]?.index ?? -1;
-  let firstRequest: RowFields | null = null;
-  for (const m of ms) {
+  let firstMessage = -1;
+  // The first request's method and endpoints (else the first message's): the Method, Source and
+  // Destination columns.
+  let method = '';
+  let src = '';
+  let dst = '';
+  let startUs = 0;
+  let endUs = 0;
+  for (let k = 0; k < count; k++) {
+    const m = field(k);
+    if (k === 0) {
+      firstMessage = m.index;
+      src = m.src;
+      dst = m.dst;
+      startUs = m.timeUs;
+    }
+    if (k === count - 1) endUs = m.timeUs;
     if (m.method) {
       addTo(methods, m.method);
-      if (firstRequest === null) firstRequest = m;
+      if (method === '') {
+        method = m.method;
+        src = m.src;
+        dst = m.dst;
+      }
     }
     if (m.status !== undefined) addTo(statuses, m.status);
     addTo(eps, m.src);
@@ -312,26 +339,23 @@ function callRow(index: number, callId: string, from: string | null, to: string 
   const hasInvite = methods.includes('INVITE');
   const msgFailed = hasInvite && !answered && lastFinal !== null && lastFinal >= 300;
   const failed = FAILED_STATE.test(state) || msgFailed;
-  const startUs = ms[0]?.timeUs ?? 0;
-  const endUs = ms.at(-1)?.timeUs ?? startUs;
   const fromS = shortUri(from);
   const toS = shortUri(to);
   const tr = transports.length === 1 ? transports[0]! : transports.sort().join('/');
-  const head = firstRequest ?? ms[0];
   return {
     index,
     callId,
     from: fromS,
     to: toS,
     state,
-    method: firstRequest?.method ?? '',
-    src: head?.src ?? '',
-    dst: head?.dst ?? '',
+    method,
+    src,
+    dst,
     kind: null,
     stateLabel: state,
     startUs,
     durationUs: endUs - startUs,
-    messages: messageCount || ms.length,
+    messages: messageCount || count,
     findings: 0,
     infos: 0,
     worst: null,
@@ -349,7 +373,7 @@ function callRow(index: number, callId: string, from: string | null, to: string 
     fromUri: from,
     toUri: to,
     haystack: null,
-    msgCount: ms.length,
+    msgCount: count,
     msgFailed,
     msgAnswered: answered,
     msgFinalStatus: finalStatus ?? lastFinal,
