@@ -3,8 +3,9 @@
  * the production build in Debian's Chromium, the way a user drops it, and prints the time from
  * choosing the file to the first call-list row (for a large capture, the calls read in the first
  * 1.5 s, shown while the rest is read), to all its calls on screen (as read, before the model),
- * to the diagnosis done (the summary's SIP count), the page's JS heap (performance.memory) and
- * the renderer process's RSS (page and worker share it). `npm run bench -- --browser` runs it on
+ * to the diagnosis done (the summary's SIP count), the page's JS heap (performance.memory), the
+ * renderer process's RSS (page and worker share it) and the page's longest long task (the UI
+ * frozen, from the file chosen to 6 s after the diagnosis). `npm run bench -- --browser` runs it on
  * the bench files. Not a timed test.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -49,8 +50,17 @@ function rendererRssKiB(field: 'VmHWM' | 'VmRSS'): number {
  */
 const SETTLE_MS = 6000;
 
-export const BROWSER_HEADER = '| capture | MB | SIP msgs kept | first row (s) | all calls (s) | diagnosis done (s) | worker analysis | page heap (MB) | peak renderer RSS, page + worker (MB) | renderer RSS 6 s later (MB) | warning |';
-export const BROWSER_RULE = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|';
+export const BROWSER_HEADER = '| capture | MB | SIP msgs kept | first row (s) | all calls (s) | diagnosis done (s) | worker analysis | page heap (MB) | peak renderer RSS, page + worker (MB) | renderer RSS 6 s later (MB) | longest page freeze (ms) | warning |';
+export const BROWSER_RULE = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|';
+
+/** The page's long tasks (its main thread busy > 50 ms: the UI frozen), recorded from the start. */
+function watchLongTasks(): void {
+  const w = window as unknown as { __longTasks: number[] };
+  w.__longTasks = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) w.__longTasks.push(e.duration);
+  }).observe({ type: 'longtask', buffered: true });
+}
 
 export async function browserRows(files: string[]): Promise<string[]> {
   const server = spawn(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { cwd: root, stdio: 'ignore' });
@@ -72,6 +82,7 @@ export async function browserRows(files: string[]): Promise<string[]> {
       });
       const page = await browser.newPage();
       await page.goto(`http://127.0.0.1:${PORT}/`);
+      await page.evaluate(watchLongTasks);
       const t0 = Date.now();
       await page.getByTestId('file-input').setInputFiles(file);
       await page.getByTestId('call-row').first().waitFor({ timeout: 300_000 });
@@ -90,7 +101,8 @@ export async function browserRows(files: string[]): Promise<string[]> {
       const mb = readFileSync(file).length / 1e6;
       await new Promise((r) => setTimeout(r, SETTLE_MS));
       const settledRss = rendererRssKiB('VmRSS');
-      rows.push(`| ${path.basename(file)} | ${mb.toFixed(0)} | ${sip} | ${firstRow.toFixed(1)} | ${allCalls.toFixed(1)} | ${done.toFixed(1)} | ${readIn} | ${(heap / 1e6).toFixed(0)} | ${(peakRss / 1024).toFixed(0)} | ${(settledRss / 1024).toFixed(0)} | ${warning || '—'} |`);
+      const longest = await page.evaluate(() => Math.max(0, ...(window as unknown as { __longTasks: number[] }).__longTasks));
+      rows.push(`| ${path.basename(file)} | ${mb.toFixed(0)} | ${sip} | ${firstRow.toFixed(1)} | ${allCalls.toFixed(1)} | ${done.toFixed(1)} | ${readIn} | ${(heap / 1e6).toFixed(0)} | ${(peakRss / 1024).toFixed(0)} | ${(settledRss / 1024).toFixed(0)} | ${longest.toFixed(0)} | ${warning || '—'} |`);
       await browser.close();
     }
   } finally {
