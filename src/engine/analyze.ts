@@ -442,8 +442,7 @@ class CapturePass {
     if (raw === null && same) (parsed.message as ParsedRequest | ParsedResponse).textFrom(m);
     this.messages.push(m);
     if (parsed.ok && parsed.message.sdp && this.transport) {
-      for (let mAt = 0; mAt < parsed.message.sdp.media.length; mAt++) {
-        const m = parsed.message.sdp.media[mAt]!;
+      for (const m of parsed.message.sdp.media) {
         if (m.connection && m.port > 0) this.transport.announceMedia(m.connection, m.port, 'rtp');
         this.transport.announceCodecs(m.connection, m.port, m.codecs);
       }
@@ -603,10 +602,7 @@ async function addDecryptedTls(pass: CapturePass, reading: Reading, options: Ana
   const { transport, format, linkTypes, compressed } = reading;
   const added = await decryptTls(transport.tlsSessions(), pass.secrets, options.keyLog, pass.warn);
   if (options.signal?.aborted) throw new CancelledError();
-  for (let pAt = 0; pAt < added.length; pAt++) {
-    const p = added[pAt]!;
-    pass.onApp(p);
-  }
+  for (const p of added) pass.onApp(p);
   pass.transport = null;
   return { format, linkTypes, compressed, connections: transport.connections(), rtpStreams: transport.rtpStreams(), icmp: transport.icmp() };
 }
@@ -666,17 +662,11 @@ function judge(pass: CapturePass, input: ForDetectors, report: Report, keepParse
     } catch {
       // A bug: each detector meets it again, and it becomes their warnings (runDetectors), on the
       // messages as they were.
-      for (let mAt = 0; mAt < pass.messages.length; mAt++) {
-        const m = pass.messages[mAt]!;
-        m.sip = parsedAgain(m);
-      }
+      for (const m of pass.messages) m.sip = parsedAgain(m);
     }
   }
   const { findings, errors } = runDetectors({ messages: pass.messages, model, connections, rtpStreams, icmp, captureEndUs: pass.lastTimeUs ?? 0 });
-  for (let eAt = 0; eAt < errors.length; eAt++) {
-    const e = errors[eAt]!;
-    pass.warn({ message: e });
-  }
+  for (const e of errors) pass.warn({ message: e });
   const reread = pass.reread;
   if (reread !== null && reread.failures > 0) {
     pass.warnings.push({ message: `the capture file could not be read again for ${reread.failures} message text${reread.failures === 1 ? '' : 's'} (${reread.firstFailure ?? 'unknown reason'}): has it changed since it was opened? Those messages were judged without their text` });
@@ -897,10 +887,7 @@ async function decryptTls(
   if (sessions.every((s) => s.capture.records[0].length + s.capture.records[1].length === 0)) return [];
   const keyLog = new KeyLog();
   const utf8 = new TextDecoder();
-  for (let sAt = 0; sAt < secrets.length; sAt++) {
-    const s = secrets[sAt]!;
-    if (s.type === DSB_TLS_KEY_LOG) keyLog.addText(utf8.decode(s.data));
-  }
+  for (const s of secrets) if (s.type === DSB_TLS_KEY_LOG) keyLog.addText(utf8.decode(s.data));
   if (keyLogText) keyLog.addText(keyLogText);
   const decrypted = await decryptTlsSessions(sessions, keyLog, warn);
   return decryptedPayloads(decrypted, createSipFramer);

@@ -297,16 +297,10 @@ export type RowFields = Pick<ReportMessage, 'index' | 'method' | 'status' | 'src
  * a whole message (its ISO time, its frames list) for each of hundreds of thousands cost seconds.
  */
 export function rowFieldsAt(c: MessageColumns, i: number): RowFields {
-  const f: RowFields = {
-    index: i,
-    timeUs: c.timeUs[i]!,
-    src: c.strings[c.src[i]!]!,
-    dst: c.strings[c.dst[i]!]!,
-    transport: c.strings[c.transport[i]!] as ReportMessage['transport'],
-    cseq: str(c, c.cseq[i]!),
-  };
-  if (c.method[i]! !== ABSENT) f.method = str(c, c.method[i]!) ?? undefined;
-  if (c.status[i]! !== ABSENT) f.status = c.status[i]!;
+  const f = rowFieldsInto(c, i, { index: i, timeUs: 0, src: '', dst: '', transport: 'udp', cseq: null });
+  // A message without a method or status has no such field (as the report's own message).
+  if (f.method === undefined) delete f.method;
+  if (f.status === undefined) delete f.status;
   return f;
 }
 

@@ -122,8 +122,7 @@ export function linkMedia(streams: RtpStreamStats[], sdp: SdpEndpoint[]): MediaM
     if (!cands || cands.length === 0) return null;
     let best: number | null = null;
     // Latest SDP at or before the stream start (2 s slack for early media racing the answer).
-    for (let iAt = 0; iAt < cands.length; iAt++) {
-      const i = cands[iAt]!;
+    for (const i of cands) {
       const s = sdp[i];
       if (s && s.timeUs <= t + 2_000_000 && (best === null || (sdp[best]?.timeUs ?? 0) <= s.timeUs)) best = i;
     }

@@ -565,17 +565,17 @@ export function isBackoff(intervalsMs: number[], capped: boolean): boolean {
 }
 
 const NULL_INT = -1;
+const RFC2543 = 1;
+const IN_DIALOG = 2;
+/** Integers per transaction in `TransactionTable.ints`. */
+const INTS = 7;
+const [CANCELLED_BY, CANCELS, FINAL_INDEX, FINAL_STATUS, FIRST_PROVISIONAL, FIRST_INDEX, LAST_INDEX] = [0, 1, 2, 3, 4, 5, 6] as const;
 
 /** `list` copied into `into` from `at`; returns where it ends. */
 function copyInto(into: Int32Array, at: number, list: readonly number[]): number {
   for (let k = 0; k < list.length; k++) into[at++] = list[k]!;
   return at;
 }
-const RFC2543 = 1;
-const IN_DIALOG = 2;
-/** Integers per transaction in `TransactionTable.ints`. */
-const INTS = 7;
-const [CANCELLED_BY, CANCELS, FINAL_INDEX, FINAL_STATUS, FIRST_PROVISIONAL, FIRST_INDEX, LAST_INDEX] = [0, 1, 2, 3, 4, 5, 6] as const;
 
 /**
  * The transactions once the model is built: what the rest of the analysis reads of them (the

@@ -39,8 +39,7 @@ const STUCK_AFTER_US = 1_000_000;
 function judgeDialog(flow: Flow, d: Dialog): Finding | null {
   // Every 2xx to an INVITE of this dialog (initial or re-INVITE), per leg and CSeq.
   const legs = new Map<string, Msg[]>();
-  for (let oAt = 0; oAt < d.messages.length; oAt++) {
-    const o = d.messages[oAt]!;
+  for (const o of d.messages) {
     if (o.isReq || o.method !== 'INVITE' || o.status < 200 || o.status >= 300 || o.duplicate) continue;
     const k = `${o.src}>${o.dst}|${o.cseq}|${o.toTag ?? ''}`;
     let l = legs.get(k);
@@ -49,8 +48,7 @@ function judgeDialog(flow: Flow, d: Dialog): Finding | null {
   }
   // The leg closest to the callee first (most Vias).
   const ordered = [...legs.values()].sort((a, b) => b[0]!.viaCount - a[0]!.viaCount);
-  for (let legAt = 0; legAt < ordered.length; legAt++) {
-    const leg = ordered[legAt]!;
+  for (const leg of ordered) {
     if (!leg.some((o) => o.retransmission)) continue;
     const first = leg[0]!;
     const acks = d.messages.filter((a) => a.isReq && a.method === 'ACK' && a.cseq === first.cseq);

@@ -43,8 +43,7 @@ function recordRouteHop(x: Msg): string | null {
  * Returns that 2xx, or null.
  */
 function natAwareRelay(callMsgs: readonly Msg[], mappings: readonly string[], after: number): Msg | null {
-  for (let yAt = 0; yAt < callMsgs.length; yAt++) {
-    const y = callMsgs[yAt]!;
+  for (const y of callMsgs) {
     if (y.isReq || y.t <= after || y.status < 200 || y.status >= 300 || !mappings.includes(y.dst)) continue;
     const proxy = normalizeHost(y.srcIp);
     const routes = y.recordRoute.map((r) => (r.uri ? normalizeHost(r.uri.host) : ''));

@@ -25,8 +25,7 @@ interface Direction { key: string; from: string; to: string; streams: RtpStreamS
 /** Packets the streams sent from `t` on (µs), by their per-second counts (whole seconds after t). */
 function packetsAfter(streams: RtpStreamStats[], t: number): number {
   let n = 0;
-  for (let sAt = 0; sAt < streams.length; sAt++) {
-    const s = streams[sAt]!;
+  for (const s of streams) {
     const ps = s.quality?.perSecond;
     if (!ps) {
       if (s.firstTimeUs >= t) n += s.packets;

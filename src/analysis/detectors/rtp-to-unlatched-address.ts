@@ -19,10 +19,7 @@ import { uniqFrames } from '../lib/text.ts';
 /** Every source a stream was seen from (first source, then each new one), with the frame it first appeared in. */
 function sources(s: RtpStreamStats): Array<{ ep: Endpoint; frame: number }> {
   const out = [{ ep: s.src, frame: s.firstFrame }];
-  for (let cAt = 0; cAt < s.sourceChanges.length; cAt++) {
-    const c = s.sourceChanges[cAt]!;
-    if (!out.some((o) => sameEndpoint(o.ep, c.to))) out.push({ ep: c.to, frame: c.frame });
-  }
+  for (const c of s.sourceChanges) if (!out.some((o) => sameEndpoint(o.ep, c.to))) out.push({ ep: c.to, frame: c.frame });
   return out;
 }
 

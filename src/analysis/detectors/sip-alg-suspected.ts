@@ -37,10 +37,7 @@ export const detectSipAlgSuspected: Detector = {
     const add = (callId: string, frames: number[], note: string) => {
       let e = byCall.get(callId);
       if (!e) byCall.set(callId, (e = { frames: [], notes: [] }));
-      for (let fAt = 0; fAt < frames.length; fAt++) {
-        const f = frames[fAt]!;
-        e.frames.push(f);
-      }
+      for (const f of frames) e.frames.push(f);
       if (!e.notes.includes(note)) e.notes.push(note);
     };
     for (let listAt = 0; listAt < flow.txs.length; listAt++) {

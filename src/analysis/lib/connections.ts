@@ -81,8 +81,7 @@ export function getConnIndex(ctx: DetectorContext): ConnIndex {
 }
 
 function messageSides(conn: ConnectionInfo, messages: number[], all: readonly CapturedMessage[]): 'client-only' | 'both' {
-  for (let iAt = 0; iAt < messages.length; iAt++) {
-    const i = messages[iAt]!;
+  for (const i of messages) {
     const m = all[i];
     if (m && normalizeHost(m.src.ip) === normalizeHost(conn.server.ip) && m.src.port === conn.server.port) return 'both';
   }
@@ -102,10 +101,7 @@ function judge(conn: ConnectionInfo, messages: number[], captureEndUs: number, a
     } else if (firstClose) {
       failure = `the ${firstClose.side} ${firstClose.flag === 'rst' ? 'reset (RST)' : 'closed (FIN)'} the connection ${tls.serverHelloFrame === null ? 'before any ServerHello' : 'before the handshake finished'}`;
     } else failure = 'the TLS handshake failed';
-    for (let eAt = 0; eAt < conn.closeEvents.length; eAt++) {
-      const e = conn.closeEvents[eAt]!;
-      frames.push(e.frame);
-    }
+    for (const e of conn.closeEvents) frames.push(e.frame);
   } else if (tls && tls.handshake === 'partial' && tls.clientHelloFrame !== null && tls.serverHelloFrame === null && captureEndUs - conn.lastTimeUs > HANDSHAKE_SILENCE_US) {
     failure = 'the ClientHello was never answered';
     frames.push(tls.clientHelloFrame);

@@ -389,10 +389,7 @@ const TX_SCAN = 8;
 
 function findTx(e: CallTx, branch: string, method: string): number | undefined {
   if (e.map) return e.map.get(`${branch}|${method}`);
-  for (let tAt = 0; tAt < e.list.length; tAt++) {
-    const t = e.list[tAt]!;
-    if (t.branch === branch && t.method === method) return t.tx;
-  }
+  for (const t of e.list) if (t.branch === branch && t.method === method) return t.tx;
   return undefined;
 }
 
@@ -404,10 +401,7 @@ function addTx(e: CallTx, branch: string, method: string, tx: number): void {
   e.list.push({ branch, method, tx });
   if (e.list.length > TX_SCAN) {
     e.map = new Map();
-    for (let tAt = 0; tAt < e.list.length; tAt++) {
-      const t = e.list[tAt]!;
-      e.map.set(`${t.branch}|${t.method}`, t.tx);
-    }
+    for (const t of e.list) e.map.set(`${t.branch}|${t.method}`, t.tx);
   }
 }
 
@@ -561,8 +555,7 @@ export function requestsToIp(flow: Flow, ip: string): Msg[] {
   let idx = flow.lazy.requestsToIp;
   if (!idx) {
     idx = new Map();
-    for (let xAt = 0; xAt < flow.msgs.length; xAt++) {
-      const x = flow.msgs[xAt]!;
+    for (const x of flow.msgs) {
       if (!x.isReq) continue;
       let r = idx.get(x.dstIp);
       if (!r) idx.set(x.dstIp, (r = []));
@@ -575,10 +568,7 @@ export function requestsToIp(flow: Flow, ip: string): Msg[] {
 
 /** The dialog of a tag pair (either order) among a call's few dialogs. */
 function findDialog(ds: Dialog[], a: string, b: string): Dialog | undefined {
-  for (let dAt = 0; dAt < ds.length; dAt++) {
-    const d = ds[dAt]!;
-    if ((d.callerTag === a && d.calleeTag === b) || (d.callerTag === b && d.calleeTag === a)) return d;
-  }
+  for (const d of ds) if ((d.callerTag === a && d.calleeTag === b) || (d.callerTag === b && d.calleeTag === a)) return d;
   return undefined;
 }
 
@@ -704,14 +694,8 @@ function buildDialogs(calls: Map<string, Msg[]>): { dialogs: Dialog[]; dialogOf:
  */
 export function dialogIps(d: Dialog): string[] {
   const ips = new Set<string>();
-  for (let iAt = 0; iAt < d.invites.length; iAt++) {
-    const i = d.invites[iAt]!;
-    ips.add(i.srcIp).add(i.dstIp);
-  }
-  for (let xAt = 0; xAt < d.messages.length; xAt++) {
-    const x = d.messages[xAt]!;
-    ips.add(x.srcIp).add(x.dstIp);
-  }
+  for (const i of d.invites) ips.add(i.srcIp).add(i.dstIp);
+  for (const x of d.messages) ips.add(x.srcIp).add(x.dstIp);
   return [...ips];
 }
 
@@ -789,9 +773,7 @@ export function unreachableFrom(host: string, srcIp: string): boolean {
 /** The loose-routing next hop of a request as sent: first Route (that is not the sender), else the Request-URI. */
 export function requestNextHop(x: Msg): { ep: Endpoint; why: string } | null {
   if (!x.isReq) return null;
-  const route = x.route;
-  for (let rAt = 0; rAt < route.length; rAt++) {
-    const r = route[rAt]!;
+  for (const r of x.route) {
     const u = r.uri;
     if (!u) continue;
     const e = uriEndpoint(u, x.transport);
@@ -827,8 +809,7 @@ export function natMappings(flow: Flow): Map<string, Set<string>> {
     if (!s) out.set(k, (s = new Set()));
     s.add(x.src);
   };
-  for (let xAt = 0; xAt < flow.msgs.length; xAt++) {
-    const x = flow.msgs[xAt]!;
+  for (const x of flow.msgs) {
     if (x.isReq && x.topVia) add(x.topVia.host, x);
     const c = contactUri(x);
     if (c) add(c.host, x);
@@ -852,8 +833,7 @@ function directionIndex(flow: Flow): { directions: Set<string>; sources: Set<str
     const sources = new Set<string>();
     let lastSrc = '';
     let lastDst = '';
-    for (let xAt = 0; xAt < flow.msgs.length; xAt++) {
-      const x = flow.msgs[xAt]!;
+    for (const x of flow.msgs) {
       if (x.srcIp === lastSrc && x.dstIp === lastDst) continue;
       lastSrc = x.srcIp;
       lastDst = x.dstIp;
