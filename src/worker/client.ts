@@ -3,16 +3,21 @@
  * `open` cancels the previous one and stale replies (older requestIds) are dropped.
  */
 import type { Progress } from '../engine/analyze.ts';
-import type { Report } from '../report/report.ts';
+import type { Finding, Report, ReportCall } from '../report/report.ts';
 import type { SipMessage } from '../sip/types.ts';
 import type { Bundle, BundleOptions, ViewInput } from '../share/bundle.ts';
 import type { SearchResult } from '../engine/search.ts';
 import type { StreamSelector } from '../media/extract.ts';
 import { messageList, withMarks } from '../report/message-table.ts';
-import { shareReportStrings, StringPool } from '../report/shared-strings.ts';
+import { unpackAll } from '../report/packed.ts';
 import type { MessageColumns } from '../report/message-table.ts';
 import { isWorkerEvent } from './protocol.ts';
-import type { WorkerEvent, WorkerRequest } from './protocol.ts';
+import type { PackedReport, WorkerEvent, WorkerRequest } from './protocol.ts';
+
+/** A report that crossed with its calls and findings packed (worker/protocol.ts `PackedReport`), whole again. */
+function unpacked(report: Report, packed: PackedReport): Report {
+  return { ...report, calls: unpackAll<ReportCall>(packed.calls), findings: unpackAll<Finding>(packed.findings) };
+}
 
 export class EngineError extends Error {
   constructor(readonly code: 'not-a-capture' | 'cancelled' | 'internal', message: string) {
@@ -119,8 +124,6 @@ export class EngineClient {
     const listed: { current: OpenResult | null } = { current: null };
     /** The message columns of the `read` event, which `listed` marks. */
     let readColumns: MessageColumns | null = null;
-    /** One copy of each repeated string of this open's reports (report/shared-strings.ts), for as long as it runs. */
-    const strings = new StringPool();
     const { id, promise } = this.request<Extract<WorkerEvent, { kind: 'result' | 'diagnosed' }>>(
       (requestId) => ({
         kind: 'open',
@@ -133,17 +136,17 @@ export class EngineClient {
       }),
       onProgress,
       (ev) => {
-        shareReportStrings(ev.report.calls, ev.report.findings, strings);
+        const report = unpacked(ev.report, ev.packed);
         if (ev.kind === 'reading' || ev.kind === 'read') {
           if (ev.kind === 'read') readColumns = ev.messages;
-          (ev.kind === 'reading' ? opts?.onReading : opts?.onRead)?.({ report: { ...ev.report, messages: messageList(ev.messages) }, name: ev.name, elapsedMs: ev.elapsedMs });
+          (ev.kind === 'reading' ? opts?.onReading : opts?.onRead)?.({ report: { ...report, messages: messageList(ev.messages) }, name: ev.name, elapsedMs: ev.elapsedMs });
           return;
         }
         // `listed` brings only the model's marks for the messages `read` brought.
         // (Never without them: the engine calls onRead before onListed. If it did, the
         // diagnosis that follows would end the open with an error: see below.)
         if (readColumns === null) return;
-        const early = { report: { ...ev.report, messages: messageList(withMarks(readColumns, ev.marks)) }, name: ev.name, elapsedMs: ev.elapsedMs };
+        const early = { report: { ...report, messages: messageList(withMarks(readColumns, ev.marks)) }, name: ev.name, elapsedMs: ev.elapsedMs };
         listed.current = early;
         opts?.onListed?.(early);
       },
@@ -151,13 +154,12 @@ export class EngineClient {
     this.openId = id;
     try {
       const ev = await promise;
-      shareReportStrings(ev.kind === 'result' ? ev.report.calls : [], ev.kind === 'result' ? ev.report.findings : ev.findings, strings);
-      if (ev.kind === 'result') return { report: { ...ev.report, messages: messageList(ev.messages) }, name: ev.name, elapsedMs: ev.elapsedMs };
+      if (ev.kind === 'result') return { report: { ...unpacked(ev.report, ev.packed), messages: messageList(ev.messages) }, name: ev.name, elapsedMs: ev.elapsedMs };
       const early = listed.current;
       if (!early) throw new EngineError('internal', 'the diagnosis arrived without the calls it diagnoses');
-      const { verdicts } = ev;
+      const verdicts = unpackAll<ReportCall['verdict']>(ev.verdicts);
       const calls = early.report.calls.map((c, i) => (verdicts[i] ? { ...c, verdict: verdicts[i] } : c));
-      return { report: { ...early.report, calls, findings: ev.findings, warnings: ev.warnings }, name: early.name, elapsedMs: ev.elapsedMs, diagnosisOfListed: true };
+      return { report: { ...early.report, calls, findings: unpackAll<Finding>(ev.findings), warnings: ev.warnings }, name: early.name, elapsedMs: ev.elapsedMs, diagnosisOfListed: true };
     } finally {
       if (this.openId === id) this.openId = null;
     }

@@ -20,10 +20,11 @@ import { chunkBytes, readChunks } from '../capture/source.ts';
 import { plainSip } from '../sip/message.ts';
 import { parsedAgain } from '../engine/kept.ts';
 import { columnBuffers, columnsOf, markColumns, toColumns } from '../report/message-table.ts';
+import { packAll, packedBuffers } from '../report/packed.ts';
 import { PackedExplanations } from './explanations.ts';
 import type { Finding, Report } from '../report/report.ts';
 import { isWorkerRequest } from './protocol.ts';
-import type { WorkerEvent, WorkerRequest } from './protocol.ts';
+import type { PackedReport, WorkerEvent, WorkerRequest } from './protocol.ts';
 
 const scope = self as unknown as {
   postMessage(msg: WorkerEvent, transfer?: Transferable[]): void;
@@ -79,21 +80,33 @@ function post(ev: WorkerEvent, transfer?: Transferable[]): void {
 
 /**
  * The report crosses to the page without its message objects: they go as columns whose buffers
- * are moved, not cloned (report/message-table.ts). The worker's own report keeps its messages.
- * Its findings cross without their explanations, each a few hundred words of its own (one finding
- * per call on a signalling capture: ~30 MB of the page's heap on the 200 MB bench file): the
- * findings panel asks for those it shows (`explain`).
+ * are moved, not cloned (report/message-table.ts). Its calls and findings go packed
+ * (report/packed.ts): each distinct string once, the rest in moved buffers. The worker's own
+ * report keeps all of them. Its findings cross without their explanations, each a few hundred
+ * words of its own (one finding per call on a signalling capture: ~30 MB of the page's heap on the
+ * 200 MB bench file): the findings panel asks for those it shows (`explain`).
  */
 function postResult(requestId: number, report: Report, name: string, started: number, listed = false): void {
   const elapsedMs = performance.now() - started;
-  const findings = unexplained(report.findings);
+  const findings = packAll(unexplained(report.findings));
   if (listed) {
     // The page has the rest since `listed`: only what the diagnosis wrote crosses again.
-    post({ kind: 'diagnosed', requestId, findings, verdicts: report.calls.map((c) => c.verdict), warnings: report.warnings, elapsedMs });
+    const verdicts = packAll(report.calls.map((c) => c.verdict));
+    post({ kind: 'diagnosed', requestId, findings, verdicts, warnings: report.warnings, elapsedMs }, [...packedBuffers(findings), ...packedBuffers(verdicts)]);
     return;
   }
   const messages = toColumns(report.messages);
-  post({ kind: 'result', requestId, report: { ...report, messages: [], findings }, messages, name, elapsedMs }, columnBuffers(messages));
+  const packed: PackedReport = { calls: packAll(report.calls), findings };
+  post({ kind: 'result', requestId, report: bare(report), packed, messages, name, elapsedMs }, [...columnBuffers(messages), ...reportBuffers(packed)]);
+}
+
+/** The report as it crosses beside its columns and packed parts: no messages, calls or findings of its own. */
+function bare(report: Report): Report {
+  return { ...report, messages: [], calls: [], findings: [] };
+}
+
+function reportBuffers(p: PackedReport): ArrayBuffer[] {
+  return [...packedBuffers(p.calls), ...packedBuffers(p.findings)];
 }
 
 /** The findings as they cross to the page: `explanation` empty (asked for with `explain`). */
@@ -107,14 +120,15 @@ function unexplained(findings: readonly Finding[]): Finding[] {
  * diagnosis (`listed`, onListed); `diagnosed` follows.
  */
 function postEarly(kind: 'reading' | 'read' | 'listed', requestId: number, report: Report, name: string, started: number): void {
+  const packed: PackedReport = { calls: packAll(report.calls), findings: packAll(report.findings) };
   if (kind === 'listed') {
     // The page has these messages since `read`: only the columns the model marked cross again.
     const marks = markColumns(columnsOf(report.messages) ?? toColumns(report.messages));
-    post({ kind, requestId, report: { ...report, messages: [] }, marks, name, elapsedMs: performance.now() - started }, [marks.transaction.buffer, marks.dialog.buffer, marks.retransmissionOf.buffer, marks.flags.buffer]);
+    post({ kind, requestId, report: bare(report), packed, marks, name, elapsedMs: performance.now() - started }, [marks.transaction.buffer, marks.dialog.buffer, marks.retransmissionOf.buffer, marks.flags.buffer, ...reportBuffers(packed)]);
     return;
   }
   const messages = toColumns(report.messages);
-  post({ kind, requestId, report: { ...report, messages: [] }, messages, name, elapsedMs: performance.now() - started }, columnBuffers(messages));
+  post({ kind, requestId, report: bare(report), packed, messages, name, elapsedMs: performance.now() - started }, [...columnBuffers(messages), ...reportBuffers(packed)]);
 }
 
 /**

@@ -3,8 +3,9 @@
  * carries a requestId that its replies echo; an unknown `kind` is an error on both sides.
  */
 import type { Progress } from '../engine/analyze.ts';
-import type { Finding, Report, ReportCall, ReportWarning } from '../report/report.ts';
+import type { Report, ReportWarning } from '../report/report.ts';
 import type { MarkColumns, MessageColumns } from '../report/message-table.ts';
+import type { Packed } from '../report/packed.ts';
 import type { SipMessage } from '../sip/types.ts';
 import type { Bundle, BundleOptions, ViewInput } from '../share/bundle.ts';
 import type { SearchResult } from '../engine/search.ts';
@@ -32,14 +33,24 @@ export type WorkerRequest =
   /** The explanations of these findings (by index in the report's `findings`), which cross without them. */
   | { kind: 'explain'; requestId: number; indices: number[] };
 
+/**
+ * A report's calls and findings as they cross (report/packed.ts): the event's `report` has them
+ * empty, and the page unpacks them into it.
+ */
+export interface PackedReport {
+  calls: Packed;
+  findings: Packed;
+}
+
 export type WorkerEvent =
   | { kind: 'progress'; requestId: number; progress: Progress }
   /**
    * The report with `messages: []`, and its messages as columns whose buffers are transferred
-   * (report/message-table.ts); the worker keeps the analysis and answers detail, search, export,
+   * (report/message-table.ts), its calls and findings packed (`packed`, the same for every event
+   * that carries a report); the worker keeps the analysis and answers detail, search, export,
    * share and audio requests from it.
    */
-  | { kind: 'result'; requestId: number; report: Report; messages: MessageColumns; name: string; elapsedMs: number }
+  | { kind: 'result'; requestId: number; report: Report; packed: PackedReport; messages: MessageColumns; name: string; elapsedMs: number }
   /**
    * A large capture's report before its diagnosis (engine AnalyzeOptions.onListed): no findings
    * and no verdicts yet. Its messages are those of the `read` event before it, in the same order:
@@ -47,19 +58,21 @@ export type WorkerEvent =
    * columns it has (report/message-table.ts `withMarks`). `diagnosed` follows instead of `result`,
    * with only what the diagnosis wrote.
    */
-  | { kind: 'listed'; requestId: number; report: Report; marks: MarkColumns; name: string; elapsedMs: number }
+  | { kind: 'listed'; requestId: number; report: Report; packed: PackedReport; marks: MarkColumns; name: string; elapsedMs: number }
   /**
    * Earlier still (engine AnalyzeOptions.onRead): the calls as read, before the model — no
    * outcomes, RTP streams, hosts or findings yet. `listed` follows with the whole report but its findings.
    */
-  | { kind: 'read'; requestId: number; report: Report; messages: MessageColumns; name: string; elapsedMs: number }
+  | { kind: 'read'; requestId: number; report: Report; packed: PackedReport; messages: MessageColumns; name: string; elapsedMs: number }
   /** While reading (engine AnalyzeOptions.onReading): the calls read so far, once; `read` follows. */
-  | { kind: 'reading'; requestId: number; report: Report; messages: MessageColumns; name: string; elapsedMs: number }
+  | { kind: 'reading'; requestId: number; report: Report; packed: PackedReport; messages: MessageColumns; name: string; elapsedMs: number }
   /**
-   * The diagnosis of a `listed` report: its findings, each call's verdict (report.calls order), and its warnings now complete.
-   * Findings cross here and in `result` with `explanation: ''`: their long words stay in the worker until the page asks (`explain`).
+   * The diagnosis of a `listed` report: its findings (packed: Finding), each call's verdict
+   * (packed: ReportCall['verdict'], report.calls order), and its warnings now complete. Findings
+   * cross here and in `result` with `explanation: ''`: their long words stay in the worker until
+   * the page asks (`explain`).
    */
-  | { kind: 'diagnosed'; requestId: number; findings: Finding[]; verdicts: Array<ReportCall['verdict']>; warnings: ReportWarning[]; elapsedMs: number }
+  | { kind: 'diagnosed'; requestId: number; findings: Packed; verdicts: Packed; warnings: ReportWarning[]; elapsedMs: number }
   | { kind: 'error'; requestId: number; code: 'not-a-capture' | 'cancelled' | 'internal'; message: string }
   | {
       kind: 'detail';
