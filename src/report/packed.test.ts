@@ -77,6 +77,12 @@ describe('packed values (a report\'s calls and findings, worker → page)', () =
     expect(back.slice(2)).toEqual(['a string', 7, null]);
   });
 
+  it('grows its streams past their first size', () => {
+    const long = Array.from({ length: 20_000 }, (_, k) => (k % 3 === 0 ? k + 0.5 : k % 3 === 1 ? `s${k % 50}` : { k }));
+    const back = across([long]);
+    expect(back[0]).toStrictEqual(long);
+  });
+
   it('refuses what it cannot give back the same (rather than change it quietly)', () => {
     expect(() => packAll([new Map()])).toThrow(/Map/);
     expect(() => packAll([{ at: new Date(0) }])).toThrow(/Date/);

@@ -53,22 +53,20 @@ class Streams {
   numsUsed = 0;
 
   op(v: number): void {
-    if (this.opsUsed === this.ops.length) {
-      const next = new Int32Array(this.ops.length * 2);
-      next.set(this.ops);
-      this.ops = next;
-    }
+    if (this.opsUsed === this.ops.length) this.ops = doubled(this.ops, new Int32Array(this.ops.length * 2));
     this.ops[this.opsUsed++] = v;
   }
 
   num(v: number): void {
-    if (this.numsUsed === this.nums.length) {
-      const next = new Float64Array(this.nums.length * 2);
-      next.set(this.nums);
-      this.nums = next;
-    }
+    if (this.numsUsed === this.nums.length) this.nums = doubled(this.nums, new Float64Array(this.nums.length * 2));
     this.nums[this.numsUsed++] = v;
   }
+}
+
+/** `into` (twice the length) with `from` copied to its start. */
+function doubled<T extends Int32Array | Float64Array>(from: T, into: T): T {
+  into.set(from);
+  return into;
 }
 
 /** Object shapes found by their keys one at a time (the keys are property names, hashed once). */
@@ -113,7 +111,7 @@ class Packer {
       case 'undefined':
         s.op(UNDEFINED);
         return;
-      case 'object':
+      case 'object': {
         if (v === null) {
           s.op(NULL);
           return;
@@ -138,6 +136,7 @@ class Packer {
           return;
         }
         throw new Error(`cannot pack a ${(v as object).constructor?.name ?? 'non-plain object'}`);
+      }
       default:
         throw new Error(`cannot pack a ${typeof v}`);
     }
