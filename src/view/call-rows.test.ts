@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeBytes } from '../engine/analyze.ts';
 import { messageList, toColumns } from '../report/message-table.ts';
-import { defaultCallFilter, filterCalls, haystackOf, indexCalls, sortCalls, stateTitleOf, stateWords, withDiagnosis, withListed } from './call-rows.ts';
+import { defaultCallFilter, filterCalls, haystackOf, indexCalls, MessagesByCall, sortCalls, stateTitleOf, stateWords, withDiagnosis, withListed } from './call-rows.ts';
 import type { CallFilter } from './call-rows.ts';
 
 const T0 = Date.UTC(2024, 4, 1, 12) * 1000;
@@ -52,6 +52,38 @@ describe('indexCalls', () => {
     expect(d).toMatchObject({ findings: 1, worst: 'error', kinds: ['invite-timeout'], transports: 'tcp', answered: false, failed: false });
     expect(idx.captureFindings).toEqual([2]);
     expect(idx.messagesByCall.get('c')).toEqual([5, 6, 7, 8]);
+  });
+});
+
+describe('MessagesByCall', () => {
+  it('groups each Call-ID\'s messages in capture order, from the columns as from the message objects (real captures)', async () => {
+    const pub = path.resolve(import.meta.dirname, '../../test/captures/public');
+    let several = 0;
+    for (const file of ['sngrep/aaa.pcap', 'callflow/register.pcap', 'zeek/sip-junk-before-request.pcap', 'ndpi/fuzz-2006-06-26-2594.pcap']) {
+      const { report } = await analyzeBytes(new Uint8Array(readFileSync(path.join(pub, file))));
+      const expected = new Map<string, number[]>();
+      for (const msg of report.messages) if (msg.callId !== null) expected.set(msg.callId, [...(expected.get(msg.callId) ?? []), msg.index]);
+      for (const byCall of [MessagesByCall.of(report.messages), MessagesByCall.of(messageList(toColumns(report.messages)))]) {
+        expect(byCall.callIds, file).toEqual([...expected.keys()]);
+        for (const [callId, indices] of expected) expect(byCall.get(callId), `${file} ${callId}`).toEqual(indices);
+        expect(byCall.get('no such call')).toBeUndefined();
+        // A wrong hint is checked, not trusted.
+        const last = byCall.callIds.length - 1;
+        if (last < 1) continue;
+        several++;
+        expect(byCall.group(byCall.callIds[last]!, 0)).toBe(last);
+        expect(byCall.group(byCall.callIds[0]!, last)).toBe(0);
+      }
+    }
+    expect(several).toBeGreaterThanOrEqual(4);
+  });
+
+  it('leaves out messages without a Call-ID', () => {
+    const ms = messages.map((x, i) => (i === 1 ? { ...x, callId: null } : x));
+    const byCall = MessagesByCall.of(messageList(toColumns(ms)));
+    expect(byCall.get('a')).toEqual([0, 2]);
+    expect(byCall.count(byCall.group('a'))).toBe(2);
+    expect(byCall.count(-1)).toBe(0);
   });
 });
 
