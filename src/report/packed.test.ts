@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeBytes } from '../engine/analyze.ts';
 import { analyzeMany } from '../engine/analyze-many.ts';
-import { packAll, packedBuffers, unpackAll } from './packed.ts';
+import { packAll, packedBuffers, Strings, unpackAll } from './packed.ts';
 import type { Report } from './report.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -61,6 +61,25 @@ describe('packed values (a report\'s calls and findings, worker → page)', () =
     const back = unpackAll<typeof copies[number]>(p);
     expect(back[2]).toStrictEqual(report.calls[0]);
     expect(back[0]).not.toBe(back[1]);
+  });
+
+  it('sends a string once per open: the later values refer to the strings the earlier ones brought', async () => {
+    const report = (await analyzeBytes(read('public/samples/03-408-behind-nat/capture.pcap'))).report;
+    const sender = new Strings();
+    const receiver = new Strings();
+    const calls = packAll(report.calls, sender);
+    const findings = packAll(report.findings, sender);
+    // The findings name their calls' Call-IDs: those are not sent again.
+    for (const f of report.findings) if (f.callId !== null) expect(findings.strings).not.toContain(f.callId);
+    expect(report.findings.some((f) => f.callId !== null)).toBe(true);
+    expect(findings.stringsFrom).toBe(calls.strings.length);
+    const crossedCalls = structuredClone(calls);
+    const crossedFindings = structuredClone(findings);
+    // Out of order, the table cannot resolve them: refused, not misread.
+    expect(() => unpackAll(crossedFindings, new Strings())).toThrow(/strings start at/);
+    expect(unpackAll(crossedCalls, receiver)).toStrictEqual(structuredClone(report.calls));
+    expect(unpackAll(crossedFindings, receiver)).toStrictEqual(structuredClone(report.findings));
+    expect(receiver.list).toEqual(sender.list);
   });
 
   it('keeps every number, undefined fields, nesting, and an own "__proto__" key', () => {

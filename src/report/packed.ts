@@ -10,6 +10,12 @@
  * ~0.35 s sharing its strings, ~0.5 s collecting the copies. Packed, each distinct string crosses
  * once and every field that holds it gets that one copy, by index, with nothing to hash.
  *
+ * One open's events (the calls as read, as listed, then the findings) share one string table on
+ * each side (`Strings`): an event sends only the strings the page does not have yet, the page
+ * appends them to its table, and a string seen again (a call's Call-ID in its findings, its From
+ * and To from one event to the next) is the same copy on the page, and a lookup of a string the
+ * worker has hashed before.
+ *
  * Exact for what JSON and a structured clone of such data keep: objects (own enumerable string
  * keys, in order; `undefined` values too, as a clone keeps them), arrays (dense), strings, numbers
  * (every double: NaN, ±Infinity, -0), booleans, null. Anything else (a Map, a Date, a typed array, a
@@ -36,8 +42,23 @@ export interface Packed {
   count: number;
   ops: Int32Array;
   nums: Float64Array;
+  /** The strings the receiving table does not have yet, in id order from `stringsFrom`. */
   strings: string[];
+  /** The id of `strings[0]`: how many strings the receiving table had when this was packed. */
+  stringsFrom: number;
   shapes: string[][];
+}
+
+/**
+ * A string table kept across several packed values, on each side of the crossing: the sender's
+ * gives each distinct string an id, the receiver's holds them by id. Values must be unpacked in
+ * the order they were packed (as one worker's messages arrive), each exactly once.
+ */
+export class Strings {
+  /** Sender: each string's id. */
+  readonly ids = new Map<string, number>();
+  /** Both: the strings by id (the sender's are all it gave ids to; the receiver's all it was sent). */
+  readonly list: string[] = [];
 }
 
 /** The buffers to transfer with a packed value (postMessage's transfer list). */
@@ -77,20 +98,21 @@ interface ShapeNode {
 
 class Packer {
   readonly s = new Streams();
-  readonly strings: string[] = [];
   readonly shapes: string[][] = [];
-  private readonly stringIds = new Map<string, number>();
   private readonly root: ShapeNode = { next: null, id: -1 };
+
+  constructor(readonly table: Strings) {}
 
   value(v: unknown, depth: number): void {
     const s = this.s;
     switch (typeof v) {
       case 'string': {
-        let id = this.stringIds.get(v);
+        const t = this.table;
+        let id = t.ids.get(v);
         if (id === undefined) {
-          id = this.strings.length;
-          this.strings.push(v);
-          this.stringIds.set(v, id);
+          id = t.list.length;
+          t.list.push(v);
+          t.ids.set(v, id);
         }
         s.op(STR);
         s.op(id);
@@ -161,16 +183,23 @@ class Packer {
 /** Deeper than this is not a report (and would overflow the stack on the way back). */
 const MAX_DEPTH = 64;
 
-/** Each of `values`, packed into one stream. */
-export function packAll(values: readonly unknown[]): Packed {
-  const p = new Packer();
+/** Each of `values`, packed into one stream; the strings `table` has given ids before are not sent again. */
+export function packAll(values: readonly unknown[], table = new Strings()): Packed {
+  const stringsFrom = table.list.length;
+  const p = new Packer(table);
   for (let k = 0; k < values.length; k++) p.value(values[k], 0);
-  return { count: values.length, ops: p.s.ops.slice(0, p.s.opsUsed), nums: p.s.nums.slice(0, p.s.numsUsed), strings: p.strings, shapes: p.shapes };
+  return { count: values.length, ops: p.s.ops.slice(0, p.s.opsUsed), nums: p.s.nums.slice(0, p.s.numsUsed), strings: table.list.slice(stringsFrom), stringsFrom, shapes: p.shapes };
 }
 
-/** The values `packAll` packed, in order: new objects and arrays, each distinct string once. */
-export function unpackAll<T>(p: Packed): T[] {
-  const { ops, nums, strings, shapes } = p;
+/**
+ * The values `packAll` packed, in order: new objects and arrays, each distinct string once.
+ * `table`: the receiving side of the sender's table (its earlier values unpacked into it first).
+ */
+export function unpackAll<T>(p: Packed, table = new Strings()): T[] {
+  const strings = table.list;
+  if (p.stringsFrom !== strings.length) throw new Error(`packed value: its strings start at ${p.stringsFrom}, the table has ${strings.length}`);
+  for (let k = 0; k < p.strings.length; k++) strings.push(p.strings[k]!);
+  const { ops, nums, shapes } = p;
   // One object per shape with its keys in order, made by JSON.parse (which lays its properties
   // out inside the object, at their exact number) and copied for each object of that shape: the
   // values are then written over existing properties. Objects grown key by key from {} keep

@@ -9,14 +9,19 @@ import type { Bundle, BundleOptions, ViewInput } from '../share/bundle.ts';
 import type { SearchResult } from '../engine/search.ts';
 import type { StreamSelector } from '../media/extract.ts';
 import { messageList, withMarks } from '../report/message-table.ts';
-import { unpackAll } from '../report/packed.ts';
+import { Strings, unpackAll } from '../report/packed.ts';
 import type { MessageColumns } from '../report/message-table.ts';
 import { isWorkerEvent } from './protocol.ts';
 import type { PackedReport, WorkerEvent, WorkerRequest } from './protocol.ts';
 
-/** A report that crossed with its calls and findings packed (worker/protocol.ts `PackedReport`), whole again. */
-function unpacked(report: Report, packed: PackedReport): Report {
-  return { ...report, calls: unpackAll<ReportCall>(packed.calls), findings: unpackAll<Finding>(packed.findings) };
+/**
+ * A report that crossed with its calls and findings packed (worker/protocol.ts `PackedReport`),
+ * whole again: the calls first, then the findings, as the worker packed them with the open's
+ * string table (`strings`, this side's copy).
+ */
+function unpacked(report: Report, packed: PackedReport, strings: Strings): Report {
+  const calls = unpackAll<ReportCall>(packed.calls, strings);
+  return { ...report, calls, findings: unpackAll<Finding>(packed.findings, strings) };
 }
 
 export class EngineError extends Error {
@@ -120,6 +125,8 @@ export class EngineClient {
     const keyLog = opts?.keyLog;
     const more = opts?.more;
     const heapLimit = (performance as unknown as { memory?: { jsHeapSizeLimit?: number } }).memory?.jsHeapSizeLimit;
+    /** The strings this open's events have brought (report/packed.ts): the later events' refer to them. */
+    const strings = new Strings();
     /** The report of a `listed` event, which `diagnosed` then completes. */
     const listed: { current: OpenResult | null } = { current: null };
     /** The message columns of the `read` event, which `listed` marks. */
@@ -136,7 +143,7 @@ export class EngineClient {
       }),
       onProgress,
       (ev) => {
-        const report = unpacked(ev.report, ev.packed);
+        const report = unpacked(ev.report, ev.packed, strings);
         if (ev.kind === 'reading' || ev.kind === 'read') {
           if (ev.kind === 'read') readColumns = ev.messages;
           (ev.kind === 'reading' ? opts?.onReading : opts?.onRead)?.({ report: { ...report, messages: messageList(ev.messages) }, name: ev.name, elapsedMs: ev.elapsedMs });
@@ -154,12 +161,14 @@ export class EngineClient {
     this.openId = id;
     try {
       const ev = await promise;
-      if (ev.kind === 'result') return { report: { ...unpacked(ev.report, ev.packed), messages: messageList(ev.messages) }, name: ev.name, elapsedMs: ev.elapsedMs };
+      if (ev.kind === 'result') return { report: { ...unpacked(ev.report, ev.packed, strings), messages: messageList(ev.messages) }, name: ev.name, elapsedMs: ev.elapsedMs };
       const early = listed.current;
       if (!early) throw new EngineError('internal', 'the diagnosis arrived without the calls it diagnoses');
-      const verdicts = unpackAll<ReportCall['verdict']>(ev.verdicts);
+      // The findings, then the verdicts: the worker's order.
+      const findings = unpackAll<Finding>(ev.findings, strings);
+      const verdicts = unpackAll<ReportCall['verdict']>(ev.verdicts, strings);
       const calls = early.report.calls.map((c, i) => (verdicts[i] ? { ...c, verdict: verdicts[i] } : c));
-      return { report: { ...early.report, calls, findings: unpackAll<Finding>(ev.findings), warnings: ev.warnings }, name: early.name, elapsedMs: ev.elapsedMs, diagnosisOfListed: true };
+      return { report: { ...early.report, calls, findings, warnings: ev.warnings }, name: early.name, elapsedMs: ev.elapsedMs, diagnosisOfListed: true };
     } finally {
       if (this.openId === id) this.openId = null;
     }

@@ -20,7 +20,7 @@ import { chunkBytes, readChunks } from '../capture/source.ts';
 import { plainSip } from '../sip/message.ts';
 import { parsedAgain } from '../engine/kept.ts';
 import { columnBuffers, columnsOf, markColumns, toColumns } from '../report/message-table.ts';
-import { packAll, packedBuffers } from '../report/packed.ts';
+import { packAll, packedBuffers, Strings } from '../report/packed.ts';
 import { PackedExplanations } from './explanations.ts';
 import type { Finding, Report } from '../report/report.ts';
 import { isWorkerRequest } from './protocol.ts';
@@ -86,18 +86,27 @@ function post(ev: WorkerEvent, transfer?: Transferable[]): void {
  * words of its own (one finding per call on a signalling capture: ~30 MB of the page's heap on the
  * 200 MB bench file): the findings panel asks for those it shows (`explain`).
  */
-function postResult(requestId: number, report: Report, name: string, started: number, listed = false): void {
+function postResult(requestId: number, report: Report, name: string, started: number, strings: Strings, listed = false): void {
   const elapsedMs = performance.now() - started;
-  const findings = packAll(unexplained(report.findings));
   if (listed) {
     // The page has the rest since `listed`: only what the diagnosis wrote crosses again.
-    const verdicts = packAll(report.calls.map((c) => c.verdict));
+    const findings = packAll(unexplained(report.findings), strings);
+    const verdicts = packAll(report.calls.map((c) => c.verdict), strings);
     post({ kind: 'diagnosed', requestId, findings, verdicts, warnings: report.warnings, elapsedMs }, [...packedBuffers(findings), ...packedBuffers(verdicts)]);
     return;
   }
   const messages = toColumns(report.messages);
-  const packed: PackedReport = { calls: packAll(report.calls), findings };
+  const packed = packReport(report.calls, unexplained(report.findings), strings);
   post({ kind: 'result', requestId, report: bare(report), packed, messages, name, elapsedMs }, [...columnBuffers(messages), ...reportBuffers(packed)]);
+}
+
+/**
+ * The calls, then the findings, packed with the open's string table: the page unpacks them in
+ * this order (worker/client.ts), and `diagnosed` its findings, then its verdicts.
+ */
+function packReport(calls: Report['calls'], findings: Report['findings'], strings: Strings): PackedReport {
+  const packedCalls = packAll(calls, strings);
+  return { calls: packedCalls, findings: packAll(findings, strings) };
 }
 
 /** The report as it crosses beside its columns and packed parts: no messages, calls or findings of its own. */
@@ -119,8 +128,8 @@ function unexplained(findings: readonly Finding[]): Finding[] {
  * AnalyzeOptions.onReading), all of them before the model (`read`, onRead), and before the
  * diagnosis (`listed`, onListed); `diagnosed` follows.
  */
-function postEarly(kind: 'reading' | 'read' | 'listed', requestId: number, report: Report, name: string, started: number): void {
-  const packed: PackedReport = { calls: packAll(report.calls), findings: packAll(report.findings) };
+function postEarly(kind: 'reading' | 'read' | 'listed', requestId: number, report: Report, name: string, started: number, strings: Strings): void {
+  const packed = packReport(report.calls, report.findings, strings);
   if (kind === 'listed') {
     // The page has these messages since `read`: only the columns the model marked cross again.
     const marks = markColumns(columnsOf(report.messages) ?? toColumns(report.messages));
@@ -252,12 +261,14 @@ async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void
         },
       });
       if (abort.signal.aborted) throw new CancelledError();
-      postResult(req.requestId, multi.report, inputs.map((i) => i.name).join(' + '), started);
+      postResult(req.requestId, multi.report, inputs.map((i) => i.name).join(' + '), started, new Strings());
       loaded = { analysis: { report: multi.report, messages: multi.messages }, file: req.file, keyLog: req.keyLog ?? '', captures: inputs.length };
       settleAfterResult();
       return;
     }
     let listed = false;
+    /** The strings this open's events have sent the page (report/packed.ts), for the ones after. */
+    const strings = new Strings();
     const readAt = readAtOf(req.file);
     const analysis = await analyzeBlob(req.file, {
       signal: abort.signal,
@@ -270,23 +281,23 @@ async function open(req: Extract<WorkerRequest, { kind: 'open' }>): Promise<void
       onReading: (report) => {
         if (abort.signal.aborted) return;
         earlyOpen = req.requestId;
-        postEarly('reading', req.requestId, report, req.name, started);
+        postEarly('reading', req.requestId, report, req.name, started, strings);
       },
       onRead: (report) => {
         if (abort.signal.aborted) return;
         earlyOpen = req.requestId;
-        postEarly('read', req.requestId, report, req.name, started);
+        postEarly('read', req.requestId, report, req.name, started, strings);
       },
       onListed: (report) => {
         if (abort.signal.aborted) return;
         listed = true;
         earlyOpen = req.requestId;
-        postEarly('listed', req.requestId, report, req.name, started);
+        postEarly('listed', req.requestId, report, req.name, started, strings);
       },
     });
     if (abort.signal.aborted) throw new CancelledError();
     const carried = analysis.secrets.filter((x) => x.type === DSB_TLS_KEY_LOG).map((x) => new TextDecoder().decode(x.data));
-    postResult(req.requestId, analysis.report, req.name, started, listed);
+    postResult(req.requestId, analysis.report, req.name, started, strings, listed);
     loaded = { analysis: { report: analysis.report, messages: analysis.messages }, file: req.file, keyLog: [req.keyLog ?? '', ...carried].join('\n'), captures: 1 };
     // What the model and the detectors left behind, hundreds of MB on a signalling capture, would
     // stay in the worker's heap for as long as the page is open (the 200 MB bench capture: the
