@@ -231,7 +231,7 @@ export function withListed(read: CallIndex, report: Pick<Report, 'calls' | 'find
       findings: 0,
       infos: 0,
       worst: null,
-      kinds: [],
+      kinds: NO_KINDS,
       failed: FAILED_STATE.test(c.state) || r.msgFailed,
       answered: r.msgAnswered,
       finalStatus: r.msgFinalStatus,
@@ -256,7 +256,7 @@ export function withDiagnosis(listed: CallIndex, report: Pick<Report, 'calls' | 
   const { findingsByCall, captureFindings } = findingsIndex(report.findings);
   const rows = listed.rows.map((r) => {
     const c = report.calls[r.index]!;
-    const row: CallRow = { ...r, haystack: null, findings: 0, infos: 0, worst: null, kinds: [] };
+    const row: CallRow = { ...r, haystack: null, findings: 0, infos: 0, worst: null, kinds: NO_KINDS };
     addFindings(row, findingsByCall.get(c.callId), report.findings);
     return row;
   });
@@ -285,6 +285,7 @@ function addFindings(row: CallRow, indices: readonly number[] | undefined, findi
     const f = findings[i]!;
     if (f.severity === 'info') row.infos++;
     else row.findings++;
+    if (row.kinds === NO_KINDS) row.kinds = [];
     addTo(row.kinds, f.kind);
     if (row.worst === null || rank[f.severity] > rank[row.worst]) row.worst = f.severity;
   }
@@ -361,6 +362,32 @@ function applyDiagnosis(row: CallRow, c: ReportCall): void {
 }
 
 const rank: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
+
+/**
+ * A row's finding kinds while it has none: one frozen empty list for all of them (a list is made
+ * when its first finding is added), not an empty list per row of a 68,582-call capture.
+ */
+const NO_KINDS: FindingKind[] = Object.freeze([]) as unknown as FindingKind[];
+
+/**
+ * The rows' method and status lists, one frozen copy per distinct list: a signalling capture's
+ * calls have a handful of them. Bounded: past SHARED_LISTS distinct lists it starts over.
+ */
+const methodLists = new Map<string, string[]>();
+const statusLists = new Map<string, number[]>();
+const SHARED_LISTS = 4096;
+
+function sharedList<T extends string | number>(lists: Map<string, T[]>, list: T[]): T[] {
+  if (list.length === 0) return fit(list);
+  const key = list.join(' ');
+  let shared = lists.get(key);
+  if (shared === undefined) {
+    if (lists.size >= SHARED_LISTS) lists.clear();
+    shared = Object.freeze(list.slice()) as T[];
+    lists.set(key, shared);
+  }
+  return shared;
+}
 
 /** Push when absent: the lists here hold a handful of items, where an array beats a Set. */
 function addTo<T>(list: T[], x: T): void {
@@ -443,16 +470,17 @@ function callRow(index: number, callId: string, from: string | null, to: string 
     findings: 0,
     infos: 0,
     worst: null,
-    kinds: [],
+    kinds: NO_KINDS,
     transports: tr,
     failed,
     answered,
     hasInvite,
     finalStatus: finalStatus ?? lastFinal,
     firstMessage,
-    // At their length (lib/lists.ts): three per call row, a row per call of the capture.
-    methods: fit(methods),
-    statuses: fit(statuses),
+    // The method and status lists repeat from call to call ("INVITE ACK BYE", "100 180 200"):
+    // one shared copy of each; the endpoints at their length (lib/lists.ts).
+    methods: sharedList(methodLists, methods),
+    statuses: sharedList(statusLists, statuses),
     eps: fit(eps),
     fromUri: from,
     toUri: to,
