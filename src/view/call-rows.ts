@@ -334,26 +334,57 @@ export interface StateWords {
  * reports: the column keeps the model's `state`).
  */
 export function stateWords(c: ReportCall): StateWords | null {
-  const outcome = c.outcome;
-  if (typeof outcome !== 'string' || !KNOWN_OUTCOMES.has(outcome)) return null;
-  const code = typeof c.outcomeCode === 'number' ? c.outcomeCode : null;
+  const cell = stateCell(c);
+  if (cell === null) return null;
+  const outcome = c.outcome as string;
   const teardown = typeof c.teardown === 'string' ? c.teardown : null;
   const endedBy = typeof c.endedBy === 'string' && c.endedBy ? c.endedBy : null;
   const verdict = c.verdict && typeof c.verdict === 'object' && typeof (c.verdict as { text?: unknown }).text === 'string' ? (c.verdict as { text: string }).text : null;
   const word = outcome.replace('-', ' ');
-  const td = teardown ? TEARDOWN_WORDS[teardown] : undefined;
-  const label = td ? `${word} · ${td}` : word;
-  let title = `Outcome: ${word}${code !== null ? ` (${code})` : ''}.`;
+  let title = `Outcome: ${word}${cell.code !== null ? ` (${cell.code})` : ''}.`;
   if (teardown) title += ` Teardown: ${teardown.replace('-', ' ')}${endedBy ? `, ended by ${endedBy}` : ''}.`;
   else if (endedBy) title += ` Ended by ${endedBy}.`;
   if (verdict) title += ` ${verdict}`;
-  return { label, title, code, failed: FAILED_OUTCOMES.has(outcome) || teardown === 'failed', answered: outcome === 'answered' };
+  return { ...cell, title };
+}
+
+/**
+ * The State cell without its tooltip (what every row needs; the tooltip is made when a row is
+ * drawn, `stateTitleOf`), its label one shared string per outcome and teardown.
+ */
+function stateCell(c: ReportCall): Omit<StateWords, 'title'> | null {
+  const outcome = c.outcome;
+  if (typeof outcome !== 'string' || !KNOWN_OUTCOMES.has(outcome)) return null;
+  const teardown = typeof c.teardown === 'string' ? c.teardown : null;
+  return {
+    label: stateLabel(outcome, teardown),
+    code: typeof c.outcomeCode === 'number' ? c.outcomeCode : null,
+    failed: FAILED_OUTCOMES.has(outcome) || teardown === 'failed',
+    answered: outcome === 'answered',
+  };
+}
+
+/** "answered · ended": one string per outcome and teardown (a few per capture), not one per row. */
+const stateLabels = new Map<string, Map<string, string>>();
+function stateLabel(outcome: string, teardown: string | null): string {
+  let byTeardown = stateLabels.get(outcome);
+  if (byTeardown === undefined) stateLabels.set(outcome, (byTeardown = new Map()));
+  const key = teardown ?? '';
+  let label = byTeardown.get(key);
+  if (label === undefined) {
+    const word = outcome.replace('-', ' ');
+    const td = teardown ? TEARDOWN_WORDS[teardown] : undefined;
+    label = td ? `${word} · ${td}` : word;
+    // Bounded: the teardowns are a handful of words (REPORT.md), but a report is data.
+    if (byTeardown.size < 64) byTeardown.set(key, label);
+  }
+  return label;
 }
 
 /** Fill the row's kind and State words from the call's diagnosis fields, when the report has them. */
 function applyDiagnosis(row: CallRow, c: ReportCall): void {
   if (typeof c.kind === 'string') row.kind = c.kind;
-  const w = stateWords(c);
+  const w = stateCell(c);
   if (!w) return;
   row.stateLabel = w.label;
   row.finalStatus = w.code;
