@@ -5,8 +5,8 @@
  * most holding one to three items.
  */
 
-/** The one empty list, frozen (nothing changes a list once it is fitted). */
-const EMPTY: never[] = Object.freeze([]) as unknown as never[];
+/** The one empty list, frozen (nothing changes a list once it is fitted; a list that may grow is replaced, not pushed into). */
+export const EMPTY: never[] = Object.freeze([]) as unknown as never[];
 
 /** The list at its exact length (a copy), or the one empty list. Call it once the list is complete. */
 export function fit<T>(list: T[]): T[] {

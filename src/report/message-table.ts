@@ -321,11 +321,6 @@ export function rowFieldsInto(c: MessageColumns, i: number, into: RowFields): Ro
   return into;
 }
 
-/** Call-ID of message i without building it (hot loops over every message). */
-export function callIdAt(c: MessageColumns, i: number): string | null {
-  return str(c, c.callId[i]!);
-}
-
 const COLUMNS = Symbol('message columns');
 
 /** The columns behind a `messageList`, or null for a plain array (hot loops read them directly). */

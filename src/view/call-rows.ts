@@ -17,7 +17,7 @@ import type { Finding, FindingKind, Report, ReportCall, Severity } from '../repo
 import { columnsOf, rowFieldsInto } from '../report/message-table.ts';
 import type { RowFields } from '../report/message-table.ts';
 import { endpointIp, shortUri } from './format.ts';
-import { fit } from '../lib/lists.ts';
+import { EMPTY, fit } from '../lib/lists.ts';
 
 export interface CallRow {
   /** Position in report.calls. */
@@ -231,7 +231,7 @@ export function withListed(read: CallIndex, report: Pick<Report, 'calls' | 'find
       findings: 0,
       infos: 0,
       worst: null,
-      kinds: NO_KINDS,
+      kinds: EMPTY,
       failed: FAILED_STATE.test(c.state) || r.msgFailed,
       answered: r.msgAnswered,
       finalStatus: r.msgFinalStatus,
@@ -256,7 +256,7 @@ export function withDiagnosis(listed: CallIndex, report: Pick<Report, 'calls' | 
   const { findingsByCall, captureFindings } = findingsIndex(report.findings);
   const rows = listed.rows.map((r) => {
     const c = report.calls[r.index]!;
-    const row: CallRow = { ...r, haystack: null, findings: 0, infos: 0, worst: null, kinds: NO_KINDS };
+    const row: CallRow = { ...r, haystack: null, findings: 0, infos: 0, worst: null, kinds: EMPTY };
     addFindings(row, findingsByCall.get(c.callId), report.findings);
     return row;
   });
@@ -285,7 +285,8 @@ function addFindings(row: CallRow, indices: readonly number[] | undefined, findi
     const f = findings[i]!;
     if (f.severity === 'info') row.infos++;
     else row.findings++;
-    if (row.kinds === NO_KINDS) row.kinds = [];
+    // A row without findings has the one frozen empty list (lib/lists.ts), not its own.
+    if (row.kinds === EMPTY) row.kinds = [];
     addTo(row.kinds, f.kind);
     if (row.worst === null || rank[f.severity] > rank[row.worst]) row.worst = f.severity;
   }
@@ -395,12 +396,6 @@ function applyDiagnosis(row: CallRow, c: ReportCall): void {
 const rank: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
 
 /**
- * A row's finding kinds while it has none: one frozen empty list for all of them (a list is made
- * when its first finding is added), not an empty list per row of a 68,582-call capture.
- */
-const NO_KINDS: FindingKind[] = Object.freeze([]) as unknown as FindingKind[];
-
-/**
  * The rows' method and status lists, one frozen copy per distinct list: a signalling capture's
  * calls have a handful of them. Bounded: past SHARED_LISTS distinct lists it starts over.
  */
@@ -409,7 +404,7 @@ const statusLists = new Map<string, number[]>();
 const SHARED_LISTS = 4096;
 
 function sharedList<T extends string | number>(lists: Map<string, T[]>, list: T[]): T[] {
-  if (list.length === 0) return fit(list);
+  if (list.length === 0) return EMPTY;
   const key = list.join(' ');
   let shared = lists.get(key);
   if (shared === undefined) {
@@ -501,7 +496,7 @@ function callRow(index: number, callId: string, from: string | null, to: string 
     findings: 0,
     infos: 0,
     worst: null,
-    kinds: NO_KINDS,
+    kinds: EMPTY,
     transports: tr,
     failed,
     answered,

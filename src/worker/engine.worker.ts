@@ -105,8 +105,7 @@ function postResult(requestId: number, report: Report, name: string, started: nu
  * this order (worker/client.ts), and `diagnosed` its findings, then its verdicts.
  */
 function packReport(calls: Report['calls'], findings: Report['findings'], strings: Strings): PackedReport {
-  const packedCalls = packAll(calls, strings);
-  return { calls: packedCalls, findings: packAll(findings, strings) };
+  return { calls: packAll(calls, strings), findings: packAll(findings, strings) };
 }
 
 /** The report as it crosses beside its columns and packed parts: no messages, calls or findings of its own. */
