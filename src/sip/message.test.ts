@@ -50,6 +50,53 @@ describe('header lines are located, and built only when asked', () => {
     expect(headerValue(m, 'Content-Length')).toBe('0');
   });
 
+  it('keeps each message its lengths, body and unusual fields, in the arena and the shared ones, across thousands of messages', () => {
+    // Bodies of varied length, some with a Content-Length that is not the body's, Contact: *,
+    // compact names, folded lines: what the parse keeps apart from its fields must stay its own.
+    const make = (n: number): string => {
+      const body = 'x'.repeat(n % 37);
+      const declared = n % 5 === 0 ? body.length + 3 : n % 7 === 0 ? null : body.length;
+      const star = n % 11 === 0 ? 'Contact: *\r\n' : '';
+      const folded = n % 13 === 0 ? `Subject: s${n}\r\n more\r\n` : '';
+      const type = n % 3 === 0 ? 'Content-Type: text/plain\r\n' : n % 3 === 1 ? 'c: application/x-test\r\n' : '';
+      const head = OPTIONS(n, `${star}${folded}${type}`).replace('Content-Length: 0\r\n\r\n', declared === null ? '\r\n' : `Content-Length: ${declared}\r\n\r\n`);
+      return head + body;
+    };
+    const texts = Array.from({ length: 12_000 }, (_, n) => make(n));
+    const msgs = texts.map(parse);
+    for (let n = 0; n < msgs.length; n += 97) {
+      const m = msgs[n]!;
+      const again = parse(texts[n]!);
+      expect(plainSip(m)).toEqual(plainSip(again));
+      expect(m.body).toBe('x'.repeat(n % 37));
+      expect(m.headerLength).toBe(texts[n]!.indexOf('\r\n\r\n') + 4);
+      expect(m.contentLength).toBe(n % 5 === 0 ? (n % 37) + 3 : n % 7 === 0 ? null : n % 37);
+      expect(m.contactStar).toBe(n % 11 === 0);
+      expect(m.contentType).toBe(n % 3 === 0 ? 'text/plain' : n % 3 === 1 ? 'application/x-test' : null);
+      if (n % 13 === 0) expect(headerValue(m, 'Subject')).toBe(`s${n} more`);
+      expect(m.headers.some((h) => h.rawName === 'c')).toBe(n % 3 === 1);
+      expect(m.notes.some((x) => x.startsWith('Content-Length'))).toBe(n % 5 === 0);
+    }
+    // Notes added later (the capture layer's) are this message's alone, not its shared fields'.
+    const [a, b] = [parse(OPTIONS(1)), parse(OPTIONS(2))];
+    a.notes = [...a.notes, 'reassembled from 2 segments'];
+    expect(a.notes).toEqual(['reassembled from 2 segments']);
+    expect(b.notes).toEqual([]);
+    expect(b.contentType).toBe(null);
+  });
+
+  it('writes a plain message with its kind and every field, in the parse order', () => {
+    const req = plainSip(parse(OPTIONS(5)));
+    expect(Object.keys(req)).toEqual([
+      'via', 'from', 'to', 'contact', 'contactStar', 'recordRoute', 'route', 'callId', 'cseq', 'contentLength', 'contentType', 'sdp', 'notes', 'headerLength', 'agent',
+      'method', 'requestUri', 'requestUriRaw', 'kind', 'raw', 'body', 'headers',
+    ]);
+    expect(req.kind).toBe('request');
+    const res = plainSip(parse(OPTIONS(5).replace('OPTIONS sip:b@example.net SIP/2.0', 'SIP/2.0 404 Not Found')));
+    expect(res.kind).toBe('response');
+    expect(res.kind === 'response' && [res.status, res.reason]).toEqual([404, 'Not Found']);
+  });
+
   it('crosses to the page and to JSON as plain data with its headers', () => {
     const m = parse(OPTIONS(3, 'User-Agent: ua/1\r\n'));
     const plain = structuredClone(plainSip(m));

@@ -51,6 +51,7 @@ const scratchNames: string[] = [];
 export class HeaderLines {
   private readonly arena: Arena;
   chunk: Chunk;
+  /** Where this message's ints begin: its lengths (one line's worth, `setLengths`), then its header lines. */
   start: number;
   count = 0;
   readonly names: string[] = scratchNames;
@@ -60,21 +61,44 @@ export class HeaderLines {
   /** `bytes`: the message's length in bytes (what its positions and offsets stay below). */
   constructor(bytes: number) {
     scratchNames.length = 0;
-    this.arena = bytes < NARROW_BELOW ? NARROW : WIDE;
-    this.chunk = this.arena.chunk;
-    this.start = this.arena.used;
+    const a = (this.arena = bytes < NARROW_BELOW ? NARROW : WIDE);
+    if (a.used + PER_LINE > a.chunk.length) {
+      a.chunk = a === NARROW ? new Uint16Array(ARENA_INTS) : new Int32Array(ARENA_INTS);
+      a.used = 0;
+    }
+    this.chunk = a.chunk;
+    this.start = a.used;
+    a.used += PER_LINE;
+  }
+
+  /** Room for one more line at the arena's end, moving this message's lines to a fresh chunk if needed. */
+  private reserve(): number {
+    const a = this.arena;
+    if (this.chunk !== a.chunk || a.used + PER_LINE > a.chunk.length) this.move();
+    const at = a.used;
+    a.used = at + PER_LINE;
+    return at;
+  }
+
+  /**
+   * The message's header length, where its body starts in its text and the body's length: kept
+   * in the arena with the lines (each below the message's length, so 16-bit for most), not as
+   * three fields of every parse.
+   */
+  setLengths(headerLength: number, bodyStart: number, bodyLength: number): void {
+    const at = this.start;
+    this.chunk[at] = headerLength;
+    this.chunk[at + 1] = bodyStart;
+    this.chunk[at + 2] = bodyLength;
   }
 
   /** One header line; returns its number. Value positions index the message text. */
   add(name: string, rawName: string, valueStart: number, valueEnd: number, offset: number): number {
-    const a = this.arena;
-    if (this.chunk !== a.chunk || a.used + PER_LINE > a.chunk.length) this.move();
+    const at = this.reserve();
     const chunk = this.chunk;
-    const at = a.used;
     chunk[at] = valueStart + 1;
     chunk[at + 1] = valueEnd;
     chunk[at + 2] = offset;
-    a.used = at + PER_LINE;
     if (this.rawNames === null && rawName !== name) this.rawNames = this.names.slice();
     this.names.push(name);
     this.rawNames?.push(rawName);
@@ -86,7 +110,7 @@ export class HeaderLines {
     const current = this.value(k, text);
     // A copy of its own: kept with the message, a concatenation of slices keeps the whole text.
     const next = own(current ? `${current} ${continuation}` : continuation);
-    const at = this.start + k * PER_LINE;
+    const at = this.start + (k + 1) * PER_LINE;
     const folded = (this.folded ??= []);
     if (this.chunk[at] === 0) folded[this.chunk[at + 1]!] = next;
     else {
@@ -97,12 +121,12 @@ export class HeaderLines {
   }
 
   value(k: number, text: string): string {
-    return lineValue(this.chunk, this.start + k * PER_LINE, this.folded, text);
+    return lineValue(this.chunk, this.start + (k + 1) * PER_LINE, this.folded, text);
   }
 
   /** This message's lines continue in a fresh chunk (the arena is full, or another message used it since). */
   private move(): void {
-    const ints = this.count * PER_LINE;
+    const ints = (this.count + 1) * PER_LINE;
     const size = Math.max(ARENA_INTS, (ints + PER_LINE) * 2);
     const fresh = this.arena === NARROW ? new Uint16Array(size) : new Int32Array(size);
     fresh.set(this.chunk.subarray(this.start, this.start + ints));
@@ -159,63 +183,134 @@ export interface TextHolder {
   readonly raw: string;
 }
 
+/**
+ * What a parse holds that most messages have nothing unusual in: `Contact: *`, the
+ * Content-Type, the notes, header names written other than canonically, folded lines, and a
+ * Content-Length that is not the body's length. One shared frozen object per Content-Type for
+ * the messages with nothing else (RARE_SHARED), a fresh one for the others: on the bench's
+ * sip-dense file five fields of every parse (40 bytes each) became one.
+ */
+interface Rare {
+  readonly contactStar: boolean;
+  readonly contentType: string | null;
+  readonly notes: readonly string[];
+  readonly rawNames: string[] | null;
+  readonly folded: string[] | null;
+  /** The Content-Length header's value (null: none) where it is not the body's length; undefined where it is. */
+  readonly contentLength: number | null | undefined;
+}
+const NO_NOTES: readonly string[] = Object.freeze([]);
+/** The shared Rare per Content-Type (a few in a capture; begun again past RARE_SHARED_MAX). */
+const rareShared = new Map<string | null, Rare>();
+const RARE_SHARED_MAX = 256;
+
+function rareOf(contactStar: boolean, contentType: string | null, notes: readonly string[], rawNames: string[] | null, folded: string[] | null, contentLength: number | null | undefined): Rare {
+  if (!contactStar && notes.length === 0 && rawNames === null && folded === null && contentLength === undefined) {
+    let r = rareShared.get(contentType);
+    if (r === undefined) {
+      if (rareShared.size >= RARE_SHARED_MAX) rareShared.clear();
+      r = Object.freeze({ contactStar, contentType, notes: NO_NOTES, rawNames, folded, contentLength });
+      rareShared.set(contentType, r);
+    }
+    return r;
+  }
+  return { contactStar, contentType, notes, rawNames, folded, contentLength };
+}
+
+/**
+ * The fields every message has are fields; the message's lengths are in the header arena
+ * (`HeaderLines.setLengths`), the rarely unusual ones in one `Rare`, and `kind` on the prototype:
+ * a parse was 27 fields (240 bytes) and is 17 (160 bytes) — it lives through the reading and the
+ * model build, one per message.
+ */
 abstract class ParsedBase {
   readonly #chunk: Chunk;
   readonly #start: number;
   readonly #names: string[];
-  readonly #rawNames: string[] | null;
-  readonly #folded: string[] | null;
-  #raw: string | null;
-  #holder: TextHolder | null = null;
-  readonly #bodyStart: number;
-  readonly #bodyLength: number;
+  #rare: Rare;
+  /** The full text, or where to ask for it once it is not kept here (`textFrom`). */
+  #text: string | TextHolder;
 
   constructor(
     public via: readonly Via[],
     public from: NameAddr | null,
     public to: NameAddr | null,
     public contact: readonly NameAddr[],
-    public contactStar: boolean,
+    contactStar: boolean,
     public recordRoute: readonly NameAddr[],
     public route: readonly NameAddr[],
     public callId: string | null,
     public cseq: CSeq | null,
-    public contentLength: number | null,
-    public contentType: string | null,
+    contentLength: number | null,
+    contentType: string | null,
     /** Where the body is in `raw`: it is read from there when asked. */
     bodyStart: number,
     bodyLength: number,
     public sdp: SdpSummary | null,
-    public notes: readonly string[],
+    notes: readonly string[],
     raw: string,
-    public headerLength: number,
+    headerLength: number,
     lines: HeaderLines,
     /** The User-Agent (a request) or Server (a response; else its User-Agent) value, or null: the hosts' agents. */
     public agent: string | null,
   ) {
-    this.#raw = raw;
-    this.#bodyStart = bodyStart;
-    this.#bodyLength = bodyLength;
+    this.#text = raw;
+    lines.setLengths(headerLength, bodyStart, bodyLength);
     this.#chunk = lines.chunk;
     this.#start = lines.start;
     this.#names = sharedNames(lines.names);
-    this.#rawNames = lines.rawNames;
-    this.#folded = lines.folded;
+    this.#rare = rareOf(contactStar, contentType, notes, lines.rawNames, lines.folded, contentLength === bodyLength ? undefined : contentLength);
+  }
+
+  abstract get kind(): 'request' | 'response';
+
+  /** True for `Contact: *`. */
+  get contactStar(): boolean {
+    return this.#rare.contactStar;
+  }
+
+  get contentType(): string | null {
+    return this.#rare.contentType;
+  }
+
+  /** The Content-Length header's value, or null when the message has none. */
+  get contentLength(): number | null {
+    const c = this.#rare.contentLength;
+    return c === undefined ? this.#chunk[this.#start + 2]! : c;
+  }
+
+  /** Tolerated oddities, in plain words. */
+  get notes(): readonly string[] {
+    return this.#rare.notes;
+  }
+
+  set notes(notes: readonly string[]) {
+    const r = this.#rare;
+    this.#rare = rareOf(r.contactStar, r.contentType, notes, r.rawNames, r.folded, r.contentLength);
+  }
+
+  /** Byte length of the header part (up to and including the blank line). */
+  get headerLength(): number {
+    return this.#chunk[this.#start]!;
   }
 
   /** The full message text: kept, or asked of the holder `textFrom` gave (which may read it again from the file). */
   get raw(): string {
-    return this.#raw ?? this.#holder!.raw;
+    const t = this.#text;
+    return typeof t === 'string' ? t : t.raw;
   }
 
   set raw(text: string) {
-    this.#raw = text;
-    this.#holder = null;
+    this.#text = text;
   }
 
   /** The body as text ("" when none), from `raw`. */
   get body(): string {
-    return this.#bodyLength === 0 ? '' : this.raw.slice(this.#bodyStart, this.#bodyStart + this.#bodyLength);
+    const at = this.#start;
+    const length = this.#chunk[at + 2]!;
+    if (length === 0) return '';
+    const start = this.#chunk[at + 1]!;
+    return this.raw.slice(start, start + length);
   }
 
   /**
@@ -224,17 +319,19 @@ abstract class ParsedBase {
    * values, copied out of the text when first parsed) then keeps no message text alive.
    */
   textFrom(holder: TextHolder): void {
-    this.#holder = holder;
-    this.#raw = null;
+    this.#text = holder;
   }
 
   /** Every header line in order, built on each call (nothing is kept). */
   get headers(): SipHeader[] {
     const names = this.#names;
+    const rawNames = this.#rare.rawNames;
+    const folded = this.#rare.folded;
+    const raw = this.raw;
     const out: SipHeader[] = new Array<SipHeader>(names.length);
     for (let k = 0; k < names.length; k++) {
-      const at = this.#start + k * PER_LINE;
-      out[k] = { name: names[k]!, rawName: this.#rawNames?.[k] ?? names[k]!, value: lineValue(this.#chunk, at, this.#folded, this.raw), offset: this.#chunk[at + 2]! };
+      const at = this.#start + (k + 1) * PER_LINE;
+      out[k] = { name: names[k]!, rawName: rawNames?.[k] ?? names[k]!, value: lineValue(this.#chunk, at, folded, raw), offset: this.#chunk[at + 2]! };
     }
     return out;
   }
@@ -246,7 +343,7 @@ abstract class ParsedBase {
 
   /** The value of header line k (folding undone, trimmed). */
   headerValueAt(k: number): string {
-    return lineValue(this.#chunk, this.#start + k * PER_LINE, this.#folded, this.raw);
+    return lineValue(this.#chunk, this.#start + (k + 1) * PER_LINE, this.#rare.folded, this.raw);
   }
 
   toJSON(): SipMessage {
@@ -255,7 +352,6 @@ abstract class ParsedBase {
 }
 
 export class ParsedRequest extends ParsedBase implements SipRequest {
-  readonly kind = 'request' as const;
   constructor(
     public method: string,
     public requestUri: SipUri | null,
@@ -264,10 +360,12 @@ export class ParsedRequest extends ParsedBase implements SipRequest {
   ) {
     super(...rest);
   }
+  get kind(): 'request' {
+    return 'request';
+  }
 }
 
 export class ParsedResponse extends ParsedBase implements SipResponse {
-  readonly kind = 'response' as const;
   constructor(
     public status: number,
     public reason: string,
@@ -275,13 +373,23 @@ export class ParsedResponse extends ParsedBase implements SipResponse {
   ) {
     super(...rest);
   }
+  get kind(): 'response' {
+    return 'response';
+  }
 }
 
 /** The message as plain data with its `headers` (to post to the page, or to print). */
 export function plainSip(m: SipMessage): SipMessage {
   if (!(m instanceof ParsedBase)) return m;
-  // raw and body are getters (not own properties): written out like headers.
-  return { ...m, raw: m.raw, body: m.body, headers: m.headers } as SipMessage;
+  // The getters (not own properties) written out like headers, in the order a plain message has them.
+  const p = m as ParsedBase & SipMessage;
+  const base = {
+    via: p.via, from: p.from, to: p.to, contact: p.contact, contactStar: p.contactStar, recordRoute: p.recordRoute, route: p.route, callId: p.callId, cseq: p.cseq,
+    contentLength: p.contentLength, contentType: p.contentType, sdp: p.sdp, notes: p.notes, headerLength: p.headerLength, agent: p.agent ?? null,
+  };
+  return p.kind === 'request'
+    ? { ...base, method: p.method, requestUri: p.requestUri, requestUriRaw: p.requestUriRaw, kind: 'request', raw: p.raw, body: p.body, headers: p.headers }
+    : { ...base, status: p.status, reason: p.reason, kind: 'response', raw: p.raw, body: p.body, headers: p.headers };
 }
 
 /** Canonical names of a message's header lines (parsed: no copy). */
