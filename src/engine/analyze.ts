@@ -44,7 +44,7 @@ import { decryptTlsSessions, decryptedPayloads } from '../capture/tls-decrypt.ts
 import type { TlsSession } from '../capture/tls.ts';
 import { createSipFramer } from '../sip/framing.ts';
 import { looksLikeSipStart } from '../sip/detect.ts';
-import { latin1, parseSip } from '../sip/parser.ts';
+import { forgetRecentValues, latin1, parseSip } from '../sip/parser.ts';
 import type { ParsedRequest, ParsedResponse } from '../sip/message.ts';
 import type { CapturedMessage, CSeq } from '../sip/types.ts';
 import { framesOf } from '../sip/types.ts';
@@ -298,6 +298,8 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
   const read = await addDecryptedTls(pass, await readCapture(it, pass, options), options);
   if (options.signal?.aborted) throw new CancelledError();
   pass.putInCaptureOrder();
+  // Every message is parsed: the parser's caches of recent values now hold only their keys.
+  forgetRecentValues();
   const early = pass.messages.length >= (options.listedFrom ?? LISTED_EARLY_MESSAGES);
   const columns = messageColumns(pass.messages);
   if (options.onRead && early) options.onRead(readReport(pass, read, columns, read.connections));

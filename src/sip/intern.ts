@@ -21,6 +21,11 @@ export function intern(s: string): string {
   return o;
 }
 
+/** Forget the interned strings (those handed out stay what they are; later ones are new copies). */
+export function forgetInterned(): void {
+  table.clear();
+}
+
 /**
  * SlicedString::kMinLength in V8: a shorter substring is always copied, a longer one is a slice
  * that keeps the whole string it was cut from alive.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSipText } from './parser.ts';
+import { forgetRecentValues, parseSipText } from './parser.ts';
 import { headerNamesOf, headerValueAt, plainSip } from './message.ts';
 import { headerValue, headerValues } from './modelutil.ts';
 import type { SipMessage } from './types.ts';
@@ -127,5 +127,16 @@ describe('repeated values are parsed once and shared, read-only', () => {
     expect(again.via[0]).not.toBe(first.via[0]);
     expect(again.via[0]).toEqual(first.via[0]);
     expect(again.from?.params['tag']).toBe('1000001');
+  });
+
+  it('forgets the recent values when told (the engine, once every message is parsed), and parses the same again', () => {
+    const first = parse(OPTIONS(77, 'Content-Type: text/plain\r\n'));
+    expect(parse(OPTIONS(77, 'Content-Type: text/plain\r\n')).via).toBe(first.via);
+    forgetRecentValues();
+    const again = parse(OPTIONS(77, 'Content-Type: text/plain\r\n'));
+    expect(again.via).not.toBe(first.via);
+    expect(again.from).not.toBe(first.from);
+    expect(plainSip(again)).toEqual(plainSip(first));
+    expect(first.via[0]!.branch).toBe('z9hG4bK-77');
   });
 });

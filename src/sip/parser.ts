@@ -25,7 +25,7 @@ import { summariseSdp } from './sdp.ts';
 import type { CapturedMessage, CSeq, NameAddr, ParseResult, SdpSummary, SipMessage, Via } from './types.ts';
 import { HeaderLines, ParsedRequest, ParsedResponse } from './message.ts';
 import { isTokenByte } from './detect.ts';
-import { intern, own } from './intern.ts';
+import { forgetInterned, intern, own } from './intern.ts';
 import { parseNameAddr, parseParams, parseUri, splitHeaderValues } from './uri.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
@@ -144,6 +144,11 @@ class Recent<T> {
     this.current.set(key, v);
     return v;
   }
+
+  forget(): void {
+    this.current = new Map();
+    this.previous = new Map();
+  }
 }
 let freezeShared = false;
 /**
@@ -237,6 +242,18 @@ function flatList<T>(parts: readonly T[][]): T[] {
 }
 
 /** Parses one SIP message given as bytes. Never throws. */
+/**
+ * Forget the recently seen values (the parses stay shared by the messages that have them). The
+ * engine calls it once a capture's messages are all parsed: what the caches keep then is their
+ * keys, copies of header lines and SDP bodies that nothing else holds, alive through the model
+ * and the detectors for the few messages parsed again; and a worker's caches would otherwise keep
+ * the last capture's values for as long as the page is open.
+ */
+export function forgetRecentValues(): void {
+  for (const r of [recentVia, recentNameAddr, recentUri, recentSdp, recentCallId, recentCSeq, recentAgent, recentViaLine, recentAddrLine]) r.forget();
+  forgetInterned();
+}
+
 export function parseSip(bytes: Uint8Array): ParseResult {
   try {
     return parseBytes(bytes);
