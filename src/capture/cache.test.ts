@@ -37,4 +37,17 @@ describe('PairCache', () => {
     expect(c.get('b', -0)).toBe(zero);
     expect(n).toBe(2);
   });
+
+  it('makes values again after clear, and the ones handed out stay', () => {
+    const c = new PairCache<string, number, { k: string }>((a, b) => ({ k: `${a}:${b}` }));
+    const first = c.get('h', 1);
+    const second = c.get('h', 2);
+    expect(c.get('h', 1)).toBe(first);
+    c.clear();
+    const again = c.get('h', 1);
+    expect(again).not.toBe(first);
+    expect(again).toEqual(first);
+    expect(c.get('h', 2)).not.toBe(second);
+    expect(first.k).toBe('h:1');
+  });
 });

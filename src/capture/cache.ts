@@ -29,6 +29,11 @@ export class PairCache<A, B, V> {
     if (v === undefined) (slot.more ??= new Map()).set(b, (v = this.make(a, b)));
     return v;
   }
+
+  /** Forget every value (those handed out stay what they are; later ones are made again). */
+  clear(): void {
+    this.outer.clear();
+  }
 }
 
 interface Slot<B, V> {

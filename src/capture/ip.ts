@@ -52,6 +52,11 @@ export function newIpHeader(): IpHeader {
 const v4Cache = new Map<number, string>();
 const V4_CACHE_MAX = 1 << 16;
 
+/** Forget the addresses' strings (the engine, once the capture is read; the strings handed out stay). */
+export function forgetAddressStrings(): void {
+  v4Cache.clear();
+}
+
 // In front of the map, a direct-mapped table: an RTP-heavy capture asks for the same few
 // addresses millions of times, and a typed-array probe is cheaper than a Map lookup.
 const FRONT_BITS = 10;

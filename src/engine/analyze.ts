@@ -49,6 +49,8 @@ import type { ParsedRequest, ParsedResponse } from '../sip/message.ts';
 import type { CapturedMessage, CSeq } from '../sip/types.ts';
 import { framesOf } from '../sip/types.ts';
 import { buildModel, reportCalls, reportLegGroups } from '../sip/model.ts';
+import { forgetSentByKeys } from '../sip/modelutil.ts';
+import { forgetAddressStrings } from '../capture/ip.ts';
 import type { SipModel } from '../sip/model.ts';
 import { runDetectors } from '../analysis/registry.ts';
 import { indexFlowReleasingParses } from '../analysis/lib/flow.ts';
@@ -220,7 +222,7 @@ const CALL_HEAP = 2_500;
 /** What the kept SIP messages are counted for against the memory budget: each by its bytes, each new Call-ID once. */
 class HeapTally {
   total = 0;
-  private readonly calls = new Set<string>();
+  private calls = new Set<string>();
 
   add(bytes: number, textKept: boolean, callId: string | null | undefined): void {
     this.total += MESSAGE_HEAP_BASE + (textKept ? MESSAGE_HEAP_PER_BYTE : MESSAGE_HEAP_PER_BYTE / 2) * bytes;
@@ -228,6 +230,11 @@ class HeapTally {
       this.calls.add(callId);
       this.total += CALL_HEAP;
     }
+  }
+
+  /** The Call-IDs seen are not needed once every message is counted (the total stays). */
+  forgetCalls(): void {
+    this.calls = new Set();
   }
 }
 
@@ -299,7 +306,7 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
   if (options.signal?.aborted) throw new CancelledError();
   pass.putInCaptureOrder();
   // Every message is parsed: the parser's caches of recent values now hold only their keys.
-  forgetRecentValues();
+  pass.readDone();
   const early = pass.messages.length >= (options.listedFrom ?? LISTED_EARLY_MESSAGES);
   const columns = messageColumns(pass.messages);
   if (options.onRead && early) options.onRead(readReport(pass, read, columns, read.connections));
@@ -358,6 +365,13 @@ class CapturePass {
   ) {
     this.budget = options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
     this.reread = options.readAt ? new Reread(options.readAt) : null;
+  }
+
+  /** Every message is read, counted and parsed: what only the reading needed goes. */
+  readDone(): void {
+    this.heap.forgetCalls();
+    forgetRecentValues();
+    forgetAddressStrings();
   }
 
   /**
@@ -632,6 +646,8 @@ function model(pass: CapturePass, read: ReadCapture, afterPass: (() => void) | u
   const messages = pass.messages;
   const model = buildModel({ messages, connections, rtpStreams, icmp, captureEndUs: pass.lastTimeUs ?? undefined, afterPass });
   const calls = reportCalls(model, pass.notKeptFromUs);
+  // Only the model's build asked for them.
+  forgetSentByKeys();
   if (pass.notKept > 0) {
     pass.budgetWarned = true;
     pass.warnings.unshift({

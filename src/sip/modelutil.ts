@@ -48,6 +48,11 @@ export function sentByKey(v: Via): string {
 }
 const sentByKeys = new PairCache<string, number, string>((host, port) => `${normalizeHost(host)}:${port}`);
 
+/** Forget the sent-by keys: the engine, once the model that asks for them is built (~2 MB on sip-dense through the detectors otherwise). */
+export function forgetSentByKeys(): void {
+  sentByKeys.clear();
+}
+
 /** The URI's transport: `transport=` parameter, else TLS for sips:, else null (unspecified). */
 export function uriTransport(uri: SipUri): string | null {
   const t = uri.params['transport'];
