@@ -35,8 +35,8 @@ export interface Msg {
   dst: string;
   readonly srcEp: Endpoint;
   readonly dstEp: Endpoint;
-  srcIp: string;
-  dstIp: string;
+  readonly srcIp: string;
+  readonly dstIp: string;
   readonly transport: Transport;
   readonly callId: string;
   /**
@@ -53,7 +53,7 @@ export interface Msg {
   status: number;
   cseq: number;
   topVia: Via | null;
-  branch: string;
+  readonly branch: string;
   readonly viaCount: number;
   fromTag: string | null;
   toTag: string | null;
@@ -113,10 +113,10 @@ class FlowMsg implements Msg {
   firstCopy: Msg | null = null;
   dialog: Dialog | null = null;
   readonly callId: string;
-  readonly requestUri: SipUri | null;
   readonly contact: readonly NameAddr[];
   readonly sdp: SdpSummary | null;
-  readonly reason: string;
+  /** A request's Request-URI (an object, or null), a response's reason phrase (a string): one field for the two. */
+  readonly #word: SipUri | string | null;
   /**
    * Flags (request, retransmission, duplicate, credentials), the status and the Via count, in one
    * 32-bit integer: seven fields of 8 bytes were ~1 MB per 20,000 messages.
@@ -128,23 +128,19 @@ class FlowMsg implements Msg {
     sip: SipMessage,
     public src: string,
     public dst: string,
-    public srcIp: string,
-    public dstIp: string,
     isReq: boolean,
     public method: string,
     status: number,
     public cseq: number,
     public topVia: Via | null,
-    public branch: string,
     public fromTag: string | null,
     public toTag: string | null,
     public tx: Msg[],
   ) {
     this.callId = sip.callId!;
-    this.requestUri = sip.kind === 'request' ? sip.requestUri : null;
+    this.#word = sip.kind === 'request' ? sip.requestUri : sip.reason;
     this.contact = sip.contact;
     this.sdp = sip.sdp;
-    this.reason = sip.kind === 'response' ? sip.reason : '';
     const names = headerNamesOf(sip);
     const credentials = names.includes('Authorization') || names.includes('Proxy-Authorization');
     const vias = sip.via.length;
@@ -156,6 +152,27 @@ class FlowMsg implements Msg {
   }
   get isReq(): boolean {
     return (this.#bits & IS_REQ) !== 0;
+  }
+  /**
+   * What is derived from other fields rather than kept (8 bytes a field a message): the
+   * addresses from the captured message's endpoints, the transaction's branch from the top Via.
+   */
+  get srcIp(): string {
+    return normalizeHost(this.m.src.ip);
+  }
+  get dstIp(): string {
+    return normalizeHost(this.m.dst.ip);
+  }
+  get branch(): string {
+    return flowBranch(this.topVia, this.cseq, this.fromTag);
+  }
+  get requestUri(): SipUri | null {
+    const w = this.#word;
+    return typeof w === 'string' ? null : w;
+  }
+  get reason(): string {
+    const w = this.#word;
+    return typeof w === 'string' ? w : '';
   }
   get status(): number {
     return (this.#bits >>> STATUS_SHIFT) & STATUS_MASK;
@@ -208,6 +225,11 @@ class FlowMsg implements Msg {
   get transport(): Transport {
     return this.m.transport;
   }
+}
+
+/** A message's transaction branch: its top Via's, or one made of its CSeq number and From tag when it has none. */
+function flowBranch(topVia: Via | null, cseq: number, fromTag: string | null): string {
+  return topVia?.branch ?? `nobranch:${cseq}:${fromTag ?? ''}`;
 }
 
 /** Messages parsed again on demand, the latest few kept (a detector asks about one message a few times in a row). */
@@ -447,7 +469,7 @@ function buildFlow(messages: readonly CapturedMessage[], releaseParses: boolean)
     const topVia = sip.via[0] ?? null;
     const fromTag = tagOf(sip.from);
     const toTag = tagOf(sip.to);
-    const branch = topVia?.branch ?? `nobranch:${sip.cseq.seq}:${fromTag ?? ''}`;
+    const branch = flowBranch(topVia, sip.cseq.seq, fromTag);
     // ACK to a non-2xx shares the INVITE's branch; its own key keeps it apart from the INVITE.
     let entry = txByCall.get(sip.callId);
     if (!entry) {
@@ -466,14 +488,11 @@ function buildFlow(messages: readonly CapturedMessage[], releaseParses: boolean)
       sip,
       endpointKey(m.src),
       endpointKey(m.dst),
-      normalizeHost(m.src.ip),
-      normalizeHost(m.dst.ip),
       isReq,
       method,
       isReq ? 0 : sip.status,
       sip.cseq.seq,
       topVia,
-      branch,
       fromTag,
       toTag,
       NO_TX,
