@@ -305,7 +305,7 @@ async function analyzeIterator(it: AsyncIterator<InputChunk>, totalBytes: number
   const read = await addDecryptedTls(pass, await readCapture(it, pass, options), options);
   if (options.signal?.aborted) throw new CancelledError();
   pass.putInCaptureOrder();
-  // Every message is parsed: the parser's caches of recent values now hold only their keys.
+  // Every message is read and parsed: the reading's caches and tallies go (CapturePass.readDone).
   pass.readDone();
   const early = pass.messages.length >= (options.listedFrom ?? LISTED_EARLY_MESSAGES);
   const columns = messageColumns(pass.messages);

@@ -14,6 +14,7 @@
  * and JSON-serialises as plain data: `toJSON()` and `plainSip()` add `headers` back.
  */
 import { own } from './intern.ts';
+import { EMPTY } from '../lib/lists.ts';
 import type { CSeq, NameAddr, SdpSummary, SipHeader, SipMessage, SipRequest, SipResponse, SipUri, Via } from './types.ts';
 
 /**
@@ -187,8 +188,8 @@ export interface TextHolder {
  * What a parse holds that most messages have nothing unusual in: `Contact: *`, the
  * Content-Type, the notes, header names written other than canonically, folded lines, and a
  * Content-Length that is not the body's length. One shared frozen object per Content-Type for
- * the messages with nothing else (RARE_SHARED), a fresh one for the others: on the bench's
- * sip-dense file five fields of every parse (40 bytes each) became one.
+ * the messages with nothing else (`rareShared`), a fresh one for the others: five fields of
+ * every parse (40 bytes) became one.
  */
 interface Rare {
   readonly contactStar: boolean;
@@ -199,7 +200,6 @@ interface Rare {
   /** The Content-Length header's value (null: none) where it is not the body's length; undefined where it is. */
   readonly contentLength: number | null | undefined;
 }
-const NO_NOTES: readonly string[] = Object.freeze([]);
 /** The shared Rare per Content-Type (a few in a capture; begun again past RARE_SHARED_MAX). */
 const rareShared = new Map<string | null, Rare>();
 const RARE_SHARED_MAX = 256;
@@ -209,7 +209,7 @@ function rareOf(contactStar: boolean, contentType: string | null, notes: readonl
     let r = rareShared.get(contentType);
     if (r === undefined) {
       if (rareShared.size >= RARE_SHARED_MAX) rareShared.clear();
-      r = Object.freeze({ contactStar, contentType, notes: NO_NOTES, rawNames, folded, contentLength });
+      r = Object.freeze({ contactStar, contentType, notes: EMPTY, rawNames, folded, contentLength });
       rareShared.set(contentType, r);
     }
     return r;
@@ -385,7 +385,7 @@ export function plainSip(m: SipMessage): SipMessage {
   const p = m as ParsedBase & SipMessage;
   const base = {
     via: p.via, from: p.from, to: p.to, contact: p.contact, contactStar: p.contactStar, recordRoute: p.recordRoute, route: p.route, callId: p.callId, cseq: p.cseq,
-    contentLength: p.contentLength, contentType: p.contentType, sdp: p.sdp, notes: p.notes, headerLength: p.headerLength, agent: p.agent ?? null,
+    contentLength: p.contentLength, contentType: p.contentType, sdp: p.sdp, notes: p.notes, headerLength: p.headerLength, agent: p.agent,
   };
   return p.kind === 'request'
     ? { ...base, method: p.method, requestUri: p.requestUri, requestUriRaw: p.requestUriRaw, kind: 'request', raw: p.raw, body: p.body, headers: p.headers }

@@ -241,7 +241,6 @@ function flatList<T>(parts: readonly T[][]): T[] {
   return out;
 }
 
-/** Parses one SIP message given as bytes. Never throws. */
 /**
  * Forget the recently seen values (the parses stay shared by the messages that have them). The
  * engine calls it once a capture's messages are all parsed: what the caches keep then is their
@@ -254,6 +253,7 @@ export function forgetRecentValues(): void {
   forgetInterned();
 }
 
+/** Parses one SIP message given as bytes. Never throws. */
 export function parseSip(bytes: Uint8Array): ParseResult {
   try {
     return parseBytes(bytes);
