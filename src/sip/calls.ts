@@ -20,8 +20,8 @@
 import type { Transport } from '../capture/types.ts';
 import type { CapturedMessage, SipMessage } from './types.ts';
 import type { Dialog } from './dialogs.ts';
-import type { RetransmissionChain, Transaction, TransactionTable } from './transactions.ts';
-import { TIMER_B_MS } from './transactions.ts';
+import type { RetransmissionChain, TransactionTable } from './transactions.ts';
+import { REQUESTS, RESPONSES, TIMER_B_MS } from './transactions.ts';
 import { headerValue, toTag } from './modelutil.ts';
 import { headerNamesOf, headerValueAt } from './message.ts';
 import { canonicalHeaderName } from './headers.ts';
@@ -106,16 +106,6 @@ const CORRELATION_HEADERS = ['X-Call-ID', 'X-CID', 'X-Orig-Call-ID', 'X-Original
 /** Parsed headers carry canonical names: canonical name → the name the join reason gives. */
 const CORRELATION_BY_CANONICAL = new Map(CORRELATION_HEADERS.map((h) => [canonicalHeaderName(h), h]));
 const SESSION_ID = canonicalHeaderName('Session-ID');
-
-function kindOf(methods: Set<string>): CallKind {
-  if (methods.has('INVITE')) return 'call';
-  if (methods.has('REGISTER')) return 'registration';
-  if (methods.has('OPTIONS')) return 'options';
-  if (methods.has('SUBSCRIBE') || methods.has('NOTIFY') || methods.has('REFER') || methods.has('PUBLISH')) return 'subscription';
-  if (methods.has('MESSAGE')) return 'message';
-  if (methods.has('BYE') || methods.has('ACK') || methods.has('UPDATE') || methods.has('PRACK') || methods.has('INFO')) return 'call';
-  return 'other';
-}
 
 function userOf(m: SipMessage | null | undefined, which: 'from' | 'to'): string | null {
   const na = m?.[which];
@@ -211,7 +201,7 @@ export function buildCalls(input: CallInput): Call[] {
     else dialogsByCallId.set(d.callId, [d]);
   }
   const calls: Call[] = [];
-  const context = { ...input, dialogsByCallId };
+  const context: BuildContext = { ...input, dialogsByCallId, txMark: new Int32Array(transactions.length) };
   for (let o = 0; o < callIds.length; o++) calls.push(buildOne(calls.length, callIds[o]!, lists[o]!, context));
   // Dialog, chain cross-references.
   const callOf = new Map<string, number>(calls.map((c) => [c.callId, c.id]));
@@ -222,7 +212,7 @@ export function buildCalls(input: CallInput): Call[] {
   }
   for (let chAt = 0; chAt < chains.length; chAt++) {
     const ch = chains[chAt]!;
-    const cid = transactions.at(ch.transaction)?.callId;
+    const cid = transactions.callIdOf(ch.transaction);
     const ci = cid ? callOf.get(cid) : undefined;
     if (ci !== undefined) calls[ci]?.chains.push(ch.id);
   }
@@ -230,46 +220,110 @@ export function buildCalls(input: CallInput): Call[] {
   return calls;
 }
 
-function buildOne(id: number, callId: string, idx: number[], input: CallInput & { dialogsByCallId: Map<string, Dialog[]> }): Call {
-  const { messages, transactions, annotations, captureEndUs } = input;
+/** Methods seen in a Call-ID, as bits (kindOf). */
+const M_INVITE = 1;
+const M_REGISTER = 2;
+const M_OPTIONS = 4;
+const M_SUBSCRIPTION = 8;
+const M_MESSAGE = 16;
+const M_IN_CALL = 32;
+const M_CANCEL = 64;
+const METHOD_BITS = new Map<string, number>([
+  ['INVITE', M_INVITE],
+  ['REGISTER', M_REGISTER],
+  ['OPTIONS', M_OPTIONS],
+  ['SUBSCRIBE', M_SUBSCRIPTION],
+  ['NOTIFY', M_SUBSCRIPTION],
+  ['REFER', M_SUBSCRIPTION],
+  ['PUBLISH', M_SUBSCRIPTION],
+  ['MESSAGE', M_MESSAGE],
+  ['BYE', M_IN_CALL],
+  ['ACK', M_IN_CALL],
+  ['UPDATE', M_IN_CALL],
+  ['PRACK', M_IN_CALL],
+  ['INFO', M_IN_CALL],
+  ['CANCEL', M_CANCEL],
+]);
+/** A method's bit, its case ignored as the call's kind has always been read (0: none of these). */
+function methodBit(method: string): number {
+  return METHOD_BITS.get(method) ?? METHOD_BITS.get(method.toUpperCase()) ?? 0;
+}
+
+function kindOf(methods: number): CallKind {
+  if (methods & M_INVITE) return 'call';
+  if (methods & M_REGISTER) return 'registration';
+  if (methods & M_OPTIONS) return 'options';
+  if (methods & M_SUBSCRIPTION) return 'subscription';
+  if (methods & M_MESSAGE) return 'message';
+  if (methods & M_IN_CALL) return 'call';
+  return 'other';
+}
+
+/** Hosts of a call past this many are deduplicated with a Set (a call has two to four). */
+const FEW_HOSTS = 16;
+function addHost(hosts: string[], seen: Set<string> | null, ip: string): Set<string> | null {
+  if (seen !== null) {
+    if (!seen.has(ip)) {
+      seen.add(ip);
+      hosts.push(ip);
+    }
+    return seen;
+  }
+  if (hosts.includes(ip)) return null;
+  hosts.push(ip);
+  return hosts.length > FEW_HOSTS ? new Set(hosts) : null;
+}
+
+interface BuildContext extends CallInput {
+  dialogsByCallId: Map<string, Dialog[]>;
+  /** Per transaction: 1 + the ordinal of the last call that listed it (a call's transactions without a Set). */
+  txMark: Int32Array;
+}
+
+/**
+ * One Call-ID's call. It reads its transactions from the table's columns and keeps what it
+ * decides: on the bench's sip-dense file, made of transaction objects, sets and sorted copies,
+ * the calls' summaries allocated ~170 MB (of the model's ~600 MB) that was garbage at once.
+ */
+function buildOne(id: number, callId: string, idx: number[], input: BuildContext): Call {
+  const { messages, transactions: T, annotations, captureEndUs, txMark } = input;
   // One pass over the call's messages for what the summary needs (this runs once per Call-ID).
-  const msgs: CapturedMessage[] = [];
-  const methods = new Set<string>();
-  const txSet = new Set<number>();
-  const transportSet = new Set<Transport>();
-  const seenHosts = new Set<string>();
+  let methods = 0;
+  const txIds: number[] = [];
+  const transports: Transport[] = [];
+  const hosts: string[] = [];
+  let seenHosts: Set<string> | null = null;
   let firstReq: SipMessage | null = null;
+  let first: CapturedMessage | undefined;
+  let last: CapturedMessage | undefined;
+  let count = 0;
   let startFrame = Infinity;
   let endFrame = 0;
+  const mark = id + 1;
   for (let k = 0; k < idx.length; k++) {
     const i = idx[k]!;
     const c = messages[i];
     if (c === undefined) continue;
-    msgs.push(c);
+    first ??= c;
+    last = c;
+    count++;
     const sip = c.sip;
     const mm = sip === null ? undefined : sip.kind === 'request' ? sip.method : sip.cseq?.method;
-    if (mm) methods.add(mm.toUpperCase());
+    if (mm) methods |= methodBit(mm);
     if (firstReq === null && sip?.kind === 'request') firstReq = sip;
     const t = annotations.transactionOf(i);
-    if (t !== null) txSet.add(t);
-    transportSet.add(c.transport);
-    seenHosts.add(c.src.ip);
-    seenHosts.add(c.dst.ip);
+    if (t !== null && txMark[t] !== mark) {
+      txMark[t] = mark;
+      txIds.push(t);
+    }
+    if (!transports.includes(c.transport)) transports.push(c.transport);
+    seenHosts = addHost(hosts, seenHosts, c.src.ip);
+    seenHosts = addHost(hosts, seenHosts, c.dst.ip);
     if (c.frame < startFrame) startFrame = c.frame;
     if (c.frame > endFrame) endFrame = c.frame;
   }
-  const first = msgs[0];
-  const last = msgs[msgs.length - 1];
   if (firstReq === null) firstReq = first?.sip ?? null;
   const kind = kindOf(methods);
-  const txIds = [...txSet];
-  const txs: Transaction[] = [];
-  for (let k = 0; k < txIds.length; k++) {
-    const tx = transactions.at(txIds[k]!);
-    if (tx !== undefined) txs.push(tx);
-  }
-  const transports: Transport[] = [...transportSet];
-  const hosts = [...seenHosts];
   const call: Call = {
     id,
     callId,
@@ -288,7 +342,7 @@ function buildOne(id: number, callId: string, idx: number[], input: CallInput & 
     endFrame,
     startTimeUs: first?.timeUs ?? 0,
     endTimeUs: last?.timeUs ?? 0,
-    messageCount: msgs.length,
+    messageCount: count,
     // Its own list, at its exact length (buildCalls): kept as it is.
     messages: idx,
     transactions: txIds,
@@ -318,6 +372,10 @@ function buildOne(id: number, callId: string, idx: number[], input: CallInput & 
     chains: [],
   };
   const msg = (i: number | null): CapturedMessage | undefined => (i === null ? undefined : messages[i]);
+  const statusOf = (i: number): number => {
+    const s = messages[i]?.sip;
+    return s?.kind === 'response' ? s.status : 0;
+  };
   const setFinal = (i: number | null): void => {
     const m = msg(i)?.sip;
     if (m?.kind !== 'response') return;
@@ -325,34 +383,84 @@ function buildOne(id: number, callId: string, idx: number[], input: CallInput & 
     call.finalStatus = m.status;
     call.finalReason = m.reason;
   };
+  const byFirstTime = (a: number, b: number): number => T.firstTimeOf(a) - T.firstTimeOf(b);
   if (kind === 'call') {
-    const initial = txs.filter((t) => t.method === 'INVITE' && !t.inDialog && (t.requests.length > 0 || !responseInExistingDialog(t, input)));
-    if (initial.length === 0) {
-      call.startedBeforeCapture = true;
+    // The initial INVITE transactions; their attempts (CSeq numbers; -1: none); the first INVITE
+    // and the first 18x and 2xx to any of them.
+    const initial: number[] = [];
+    let firstInvite: number | null = null;
+    let ringing: number | null = null;
+    let answer: number | null = null;
+    for (let k = 0; k < txIds.length; k++) {
+      const t = txIds[k]!;
+      if (T.methodOf(t) !== 'INVITE' || T.inDialogOf(t) || (T.countOf(t, REQUESTS) === 0 && responseInExistingDialog(t, input))) continue;
+      initial.push(t);
+      for (let r = 0, n = T.countOf(t, REQUESTS); r < n; r++) {
+        const i = T.memberOf(t, REQUESTS, r);
+        if (firstInvite === null || i < firstInvite) firstInvite = i;
+      }
+      for (let r = 0, n = T.countOf(t, RESPONSES); r < n; r++) {
+        const i = T.memberOf(t, RESPONSES, r);
+        const st = statusOf(i);
+        if (st >= 180 && st < 190 && (ringing === null || i < ringing)) ringing = i;
+        else if (st >= 200 && st < 300 && (answer === null || i < answer)) answer = i;
+      }
     }
-    const attempts = [...new Set(initial.map((t) => t.cseq ?? -1))].sort((a, b) => a - b);
-    call.attempts = attempts.filter((a) => a >= 0);
-    const firstInvite = initial.flatMap((t) => t.requests).sort((a, b) => a - b)[0] ?? null;
+    if (initial.length === 0) call.startedBeforeCapture = true;
+    let lastAttempt: number | undefined;
+    const attempts = call.attempts;
+    for (let k = 0; k < initial.length; k++) {
+      const a = T.cseqOf(initial[k]!) ?? -1;
+      if (a >= 0) attempts.push(a);
+      if (lastAttempt === undefined || a > lastAttempt) lastAttempt = a;
+    }
+    if (attempts.length > 1) {
+      // Ascending, each once (one transaction per hop of an attempt).
+      attempts.sort((a, b) => a - b);
+      let n = 1;
+      for (let k = 1; k < attempts.length; k++) if (attempts[k] !== attempts[n - 1]) attempts[n++] = attempts[k]!;
+      attempts.length = n;
+    }
     call.inviteIndex = firstInvite;
-    const allResp = initial.flatMap((t) => t.responses).sort((a, b) => a - b);
-    call.ringingIndex = allResp.find((i) => {
-      const s = msg(i)?.sip;
-      return s?.kind === 'response' && s.status >= 180 && s.status < 190;
-    }) ?? null;
-    call.answerIndex = allResp.find((i) => {
-      const s = msg(i)?.sip;
-      return s?.kind === 'response' && s.status >= 200 && s.status < 300;
-    }) ?? null;
-    const lastAttempt = attempts[attempts.length - 1];
-    const attemptTxs = initial.filter((t) => (t.cseq ?? -1) === lastAttempt).sort((a, b) => a.firstTimeUs - b.firstTimeUs);
-    const cancels = attemptTxs.map((t) => t.cancelledBy).filter((t): t is number => t !== null);
-    call.cancelIndex = cancels.map((t) => transactions.requestsOf(t)[0]).filter((i): i is number => i !== undefined).sort((a, b) => a - b)[0] ?? null;
-    const attemptAnswer = attemptTxs.flatMap((t) => t.responses).find((i) => {
-      const s = msg(i)?.sip;
-      return s?.kind === 'response' && s.status >= 200 && s.status < 300;
-    });
-    const callDialogs = (input.dialogsByCallId.get(callId) ?? []).filter((d) => d.method === 'INVITE');
-    const byeDialog = callDialogs.filter((d) => d.byeIndex !== null).sort((a, b) => (a.byeIndex ?? 0) - (b.byeIndex ?? 0))[0];
+    call.ringingIndex = ringing;
+    call.answerIndex = answer;
+    // The last attempt's transactions (one per hop), first seen first.
+    const attemptTxs = initial.length === 1 ? initial : initial.filter((t) => (T.cseqOf(t) ?? -1) === lastAttempt).sort(byFirstTime);
+    let attemptAnswer: number | undefined;
+    let decisive: number | undefined;
+    let anyResponse = false;
+    for (let k = 0; k < attemptTxs.length; k++) {
+      const t = attemptTxs[k]!;
+      const by = T.cancelledByOf(t);
+      if (by !== null && T.countOf(by, REQUESTS) > 0) {
+        const i = T.memberOf(by, REQUESTS, 0);
+        if (call.cancelIndex === null || i < call.cancelIndex) call.cancelIndex = i;
+      }
+      const n = T.countOf(t, RESPONSES);
+      if (n > 0) anyResponse = true;
+      for (let r = 0; r < n && attemptAnswer === undefined; r++) {
+        const i = T.memberOf(t, RESPONSES, r);
+        const st = statusOf(i);
+        if (st >= 200 && st < 300) attemptAnswer = i;
+      }
+      if (decisive === undefined && T.finalIndexOf(t) !== null) decisive = t;
+    }
+    // The INVITE dialogs' first BYE; the methods of their in-dialog requests.
+    let byeDialog: Dialog | undefined;
+    let inDialogBye = false;
+    let inDialogAck = false;
+    for (const d of input.dialogsByCallId.get(callId) ?? []) {
+      if (d.method !== 'INVITE') continue;
+      if (d.byeIndex !== null && (byeDialog === undefined || d.byeIndex < byeDialog.byeIndex!)) byeDialog = d;
+      for (const i of d.requests) {
+        const m = msg(i)?.sip;
+        if (m?.kind !== 'request') continue;
+        if (m.method.length !== 3) continue;
+        const up = m.method === 'BYE' || m.method === 'ACK' ? m.method : m.method.toUpperCase();
+        if (up === 'BYE') inDialogBye = true;
+        else if (up === 'ACK') inDialogAck = true;
+      }
+    }
     if (byeDialog) {
       call.byeIndex = byeDialog.byeIndex;
       call.byeStatus = byeDialog.byeStatus;
@@ -365,39 +473,34 @@ function buildOne(id: number, callId: string, idx: number[], input: CallInput & 
         return c !== undefined && c.timeUs >= answerTime && c.sip?.kind === 'request' && c.sip.method.toUpperCase() === 'ACK' && toTag(c.sip) !== null;
       }) ?? null;
     }
-    if (attemptAnswer !== undefined || (call.startedBeforeCapture && attemptTxs.length === 0 && !(methods.has('CANCEL') && call.byeIndex === null))) {
+    const cancelSeen = (methods & M_CANCEL) !== 0;
+    if (attemptAnswer !== undefined || (call.startedBeforeCapture && attemptTxs.length === 0 && !(cancelSeen && call.byeIndex === null))) {
       if (attemptAnswer !== undefined) setFinal(attemptAnswer);
       call.state = call.byeIndex !== null ? 'completed' : 'answered';
+    } else if (decisive !== undefined) {
+      // Final of the hop nearest the caller (earliest transaction with a final).
+      setFinal(T.finalIndexOf(decisive));
+      const st = T.finalStatusOf(decisive) ?? 0;
+      if (st === 487 || (call.cancelIndex !== null && st >= 400 && st !== 408)) call.state = 'cancelled';
+      else if (st === 486 || st === 600) call.state = 'busy';
+      else if (st === 408) {
+        call.state = 'timed-out';
+        call.timeout = '408 Request Timeout';
+      } else if (st >= 300 && st < 400) call.state = 'redirected';
+      else call.state = 'rejected';
     } else {
-      // Final of the hop nearest the caller (earliest transaction with a final), else any.
-      const withFinal = attemptTxs.filter((t) => t.finalIndex !== null);
-      const decisive = withFinal[0];
-      if (decisive) {
-        setFinal(decisive.finalIndex);
-        const st = decisive.finalStatus ?? 0;
-        if (st === 487 || (call.cancelIndex !== null && st >= 400 && st !== 408)) call.state = 'cancelled';
-        else if (st === 486 || st === 600) call.state = 'busy';
-        else if (st === 408) {
-          call.state = 'timed-out';
-          call.timeout = '408 Request Timeout';
-        } else if (st >= 300 && st < 400) call.state = 'redirected';
-        else call.state = 'rejected';
-      } else {
-        const started = attemptTxs[0]?.firstTimeUs ?? call.startTimeUs;
-        const anyResponse = attemptTxs.some((t) => t.responses.length > 0);
-        // In-dialog ACK/BYE prove a 2xx that the capture missed (one direction only captured).
-        // (An ACK after a CANCEL more likely acknowledges an uncaptured 487.)
-        const inDialog = callDialogs.flatMap((d) => d.requests).map((i) => msg(i)?.sip).map((m) => (m?.kind === 'request' ? m.method.toUpperCase() : ''));
-        const answeredUnseen = inDialog.includes('BYE') || (inDialog.includes('ACK') && call.cancelIndex === null && !methods.has('CANCEL'));
-        if (answeredUnseen) {
-          call.state = call.byeIndex !== null ? 'completed' : 'answered';
-          call.answerNotCaptured = true;
-        } else if (call.cancelIndex !== null || (attemptTxs.length === 0 && methods.has('CANCEL'))) call.state = 'cancelled';
-        else if (!anyResponse && captureEndUs - started >= TIMER_B_MS * 1000) {
-          call.state = 'timed-out';
-          call.timeout = 'Timer B: no response to the INVITE within 64·T1 = 32 s (RFC 3261 §17.1.1.2)';
-        } else call.state = 'in-progress';
-      }
+      const started = attemptTxs.length > 0 ? T.firstTimeOf(attemptTxs[0]!) : call.startTimeUs;
+      // In-dialog ACK/BYE prove a 2xx that the capture missed (one direction only captured).
+      // (An ACK after a CANCEL more likely acknowledges an uncaptured 487.)
+      const answeredUnseen = inDialogBye || (inDialogAck && call.cancelIndex === null && !cancelSeen);
+      if (answeredUnseen) {
+        call.state = call.byeIndex !== null ? 'completed' : 'answered';
+        call.answerNotCaptured = true;
+      } else if (call.cancelIndex !== null || (attemptTxs.length === 0 && cancelSeen)) call.state = 'cancelled';
+      else if (!anyResponse && captureEndUs - started >= TIMER_B_MS * 1000) {
+        call.state = 'timed-out';
+        call.timeout = 'Timer B: no response to the INVITE within 64·T1 = 32 s (RFC 3261 §17.1.1.2)';
+      } else call.state = 'in-progress';
     }
     const t0 = msg(call.inviteIndex)?.timeUs;
     if (t0 !== undefined) {
@@ -417,24 +520,24 @@ function buildOne(id: number, callId: string, idx: number[], input: CallInput & 
     return call;
   }
   // Non-INVITE Call-IDs: the last transaction (by first time) decides.
-  const main = txs.filter((t) => t.method !== 'ACK' && t.method !== 'CANCEL').sort((a, b) => a.firstTimeUs - b.firstTimeUs);
+  const main = txIds.filter((t) => T.methodOf(t) !== 'ACK' && T.methodOf(t) !== 'CANCEL').sort(byFirstTime);
   const lastTx = main[main.length - 1];
-  if (!lastTx) {
+  if (lastTx === undefined) {
     call.state = 'other';
     return call;
   }
   // Of the transactions of the last request (one per hop), the one nearest the sender with a final.
-  const lastSeq = lastTx.cseq;
-  const sameReq = main.filter((t) => t.cseq === lastSeq && t.method === lastTx.method);
-  const decisive = sameReq.find((t) => t.finalIndex !== null);
-  if (decisive) {
-    setFinal(decisive.finalIndex);
-    const st = decisive.finalStatus ?? 0;
+  const lastSeq = T.cseqOf(lastTx);
+  const lastMethod = T.methodOf(lastTx);
+  const decisive = main.find((t) => T.cseqOf(t) === lastSeq && T.methodOf(t) === lastMethod && T.finalIndexOf(t) !== null);
+  if (decisive !== undefined) {
+    setFinal(T.finalIndexOf(decisive));
+    const st = T.finalStatusOf(decisive) ?? 0;
     if (st === 408) {
       call.state = 'timed-out';
       call.timeout = '408 Request Timeout';
     } else if (kind === 'registration') {
-      if (st >= 200 && st < 300) call.state = isDeregistration(msg(decisive.requests[0] ?? null)?.sip) ? 'unregistered' : 'registered';
+      if (st >= 200 && st < 300) call.state = isDeregistration(T.countOf(decisive, REQUESTS) > 0 ? msg(T.memberOf(decisive, REQUESTS, 0))?.sip : undefined) ? 'unregistered' : 'registered';
       else if (st === 401 || st === 407) call.state = 'auth-challenged';
       else call.state = 'failed';
     } else if (st >= 200 && st < 300) {
@@ -442,7 +545,7 @@ function buildOne(id: number, callId: string, idx: number[], input: CallInput & 
       call.state = terminated ? 'terminated' : 'ok';
     } else call.state = 'failed';
   } else {
-    const started = lastTx.firstTimeUs;
+    const started = T.firstTimeOf(lastTx);
     if (captureEndUs - started >= TIMER_B_MS * 1000) {
       call.state = 'timed-out';
       call.timeout = 'Timer F: no final response within 64·T1 = 32 s (RFC 3261 §17.1.2.2)';
@@ -452,13 +555,13 @@ function buildOne(id: number, callId: string, idx: number[], input: CallInput & 
 }
 
 /** A response-only INVITE transaction whose response belongs to a dialog set up earlier (a re-INVITE). */
-function responseInExistingDialog(t: Transaction, input: CallInput): boolean {
-  const r = t.responses[0];
-  if (r === undefined) return false;
+function responseInExistingDialog(t: number, input: CallInput): boolean {
+  if (input.transactions.countOf(t, RESPONSES) === 0) return false;
+  const r = input.transactions.memberOf(t, RESPONSES, 0);
   const d = input.dialogOf[r];
   if (d === null || d === undefined) return false;
   const dialog = input.dialogs[d];
-  return dialog !== undefined && !dialog.initialTransactions.includes(t.id) && dialog.firstIndex < r;
+  return dialog !== undefined && !dialog.initialTransactions.includes(t) && dialog.firstIndex < r;
 }
 
 /** REGISTER removing bindings: Expires: 0, every Contact with expires=0, or Contact: * (RFC 3261 §10.2.2). */

@@ -7,6 +7,8 @@ import { flow, reply, request, sdp } from './testing/flows.ts';
 import type { RequestSpec } from './testing/flows.ts';
 import { reportCalls } from './model.ts';
 import { expectedHop } from './routing.ts';
+import { ACKS, REQUESTS, RESPONSES } from './transactions.ts';
+import type { TxList } from './transactions.ts';
 
 const A = '192.0.2.10:5060'; // caller
 const P = '198.51.100.1:5060'; // proxy
@@ -734,6 +736,62 @@ describe('calls', () => {
     const model = f.model();
     expect(model.calls[0]).toMatchObject({ state: 'rejected', finalStatus: 603, attempts: [1, 2], pddMs: 1200 });
     expect(model.dialogs[0]).toMatchObject({ calleeTag: 'b1', state: 'terminated', terminationReason: 'rejected' });
+  });
+
+  it('an attempt seen on two hops is one attempt; the hop nearest the caller decides', () => {
+    const viaP = 'SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bK-p';
+    const inv1 = request(inviteSpec());
+    const inv2 = request(inviteSpec({ cseq: 2, via: 'SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-inv2;rport' }));
+    const inv2b = request(inviteSpec({ cseq: 2, via: `${viaP}2, SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-inv2;rport` }));
+    const f = flow()
+      .send(A, P, 'udp', 0, inv1)
+      .send(P, A, 'udp', 0.1, reply(inv1, 407, 'Proxy Authentication Required', { toTag: 'x1' }))
+      .send(A, P, 'udp', 0.2, inv2)
+      .send(P, B, 'udp', 0.25, inv2b)
+      .send(B, P, 'udp', 1.0, reply(inv2b, 486, 'Busy Here', { toTag: 'b1' }))
+      .send(P, A, 'udp', 1.05, reply(inv2, 480, 'Temporarily Unavailable', { toTag: 'b1' }));
+    const model = f.model();
+    expect(model.calls[0]?.transactions.length).toBe(3);
+    expect(model.calls[0]).toMatchObject({ attempts: [1, 2], inviteIndex: 0, state: 'rejected', finalStatus: 480, finalIndex: 5 });
+  });
+
+  it("the transaction table's field readers say what at() says, for every transaction", () => {
+    const inv = request(inviteSpec({ uri: 'sip:bob@203.0.113.20' }));
+    const cancel = request({ ...inviteSpec({ uri: 'sip:bob@203.0.113.20' }), method: 'CANCEL', cseq: 1, contact: undefined });
+    const f = flow()
+      .send(A, B, 'udp', 0, inv)
+      .send(A, B, 'udp', 0.5, inv)
+      .send(B, A, 'udp', 0.6, reply(inv, 180, 'Ringing', { toTag: 'b1' }))
+      .send(A, B, 'udp', 2, cancel)
+      .send(B, A, 'udp', 2.01, reply(cancel, 200, 'OK', { toTag: 'b1' }))
+      .send(B, A, 'udp', 2.02, reply(inv, 487, 'Request Terminated', { toTag: 'b1' }))
+      .send(A, B, 'udp', 2.03, request({ ...inviteSpec({ uri: 'sip:bob@203.0.113.20' }), method: 'ACK', to: `${BOB};tag=b1`, cseq: '1 ACK', contact: undefined }));
+    const t = f.model().transactions;
+    expect(t.length).toBe(2);
+    for (let id = 0; id < t.length; id++) {
+      const tx = t.at(id)!;
+      const list = (l: TxList) => Array.from({ length: t.countOf(id, l) }, (_, k) => t.memberOf(id, l, k));
+      expect({
+        method: t.methodOf(id),
+        callId: t.callIdOf(id),
+        cseq: t.cseqOf(id),
+        inDialog: t.inDialogOf(id),
+        cancelledBy: t.cancelledByOf(id),
+        finalIndex: t.finalIndexOf(id),
+        finalStatus: t.finalStatusOf(id),
+        firstTimeUs: t.firstTimeOf(id),
+        lastTimeUs: t.lastTimeOf(id),
+        requests: list(REQUESTS),
+        responses: list(RESPONSES),
+        acks: list(ACKS),
+      }).toEqual({ method: tx.method, callId: tx.callId, cseq: tx.cseq, inDialog: tx.inDialog, cancelledBy: tx.cancelledBy, finalIndex: tx.finalIndex, finalStatus: tx.finalStatus, firstTimeUs: tx.firstTimeUs, lastTimeUs: tx.lastTimeUs, requests: tx.requests, responses: tx.responses, acks: tx.acks });
+    }
+    // The INVITE: two copies, a 180 and the 487, the ACK of the 487, cancelled by transaction 1.
+    expect(t.countOf(0, REQUESTS)).toBe(2);
+    expect(t.memberOf(0, RESPONSES, 1)).toBe(5);
+    expect(t.memberOf(0, ACKS, 0)).toBe(6);
+    expect(t.cancelledByOf(0)).toBe(1);
+    expect(t.callIdOf(99)).toBeNull();
   });
 
   it('OPTIONS and a de-registration get their own kinds and states', () => {

@@ -19,8 +19,8 @@
  *   the memory budget, so how the call ended was not read); `endedBy` "caller"/"callee".
  */
 import type { Call, CallKind } from './calls.ts';
-import type { Transaction, TransactionTable } from './transactions.ts';
-import { TIMER_B_MS } from './transactions.ts';
+import type { TransactionTable } from './transactions.ts';
+import { RESPONSES, TIMER_B_MS } from './transactions.ts';
 
 export type ReportCallKind = 'call' | 'registration' | 'keepalive' | 'subscription' | 'other';
 export type Outcome = 'answered' | 'busy' | 'rejected' | 'cancelled' | 'timed-out' | 'no-response' | 'in-progress';
@@ -94,25 +94,31 @@ export function callOutcome(call: Call, transactions: TransactionTable, captureE
   let teardown: Teardown | null = null;
   let teardownCode: number | null = null;
   if (kind === 'call' && outcome === 'answered') {
-    const byes = call.transactions
-      .map((t) => transactions.at(t))
-      .filter((t): t is Transaction => t !== undefined && t.method === 'BYE' && t.finalStatus !== 401 && t.finalStatus !== 407)
-      .sort((a, b) => a.firstTimeUs - b.firstTimeUs);
-    // The first BYE decides: if it was not delivered, the call's teardown failed even when the
-    // other side's BYE ended the call later (a challenged BYE, answered 401/407, is sent again).
-    const first = byes[0];
-    const ok = (t: Transaction) => (t.finalStatus ?? 0) >= 200 && (t.finalStatus ?? 0) < 300;
-    if (!first) teardown = cut ? 'not-analysed' : 'still-up';
+    // The call's BYE transactions but the challenged ones (answered 401/407, the BYE is sent
+    // again); the first (by first time, then as listed) decides: if it was not delivered, the
+    // call's teardown failed even when the other side's BYE ended the call later.
+    const status = (t: number) => transactions.finalStatusOf(t) ?? 0;
+    const ok = (t: number) => status(t) >= 200 && status(t) < 300;
+    let first = -1;
+    let anyOk = false;
+    for (const t of call.transactions) {
+      if (!isBye(transactions, t)) continue;
+      if (first < 0 || transactions.firstTimeOf(t) < transactions.firstTimeOf(first)) first = t;
+      if (ok(t)) anyOk = true;
+    }
+    const firstUs = first < 0 ? 0 : transactions.firstTimeOf(first);
+    const okLater = () => call.transactions.some((t) => t !== first && isBye(transactions, t) && ok(t) && transactions.firstTimeOf(t) > firstUs + 1_000_000);
+    if (first < 0) teardown = cut ? 'not-analysed' : 'still-up';
     else if (ok(first)) teardown = 'normal';
-    else if ((first.finalStatus ?? 0) >= 300) {
+    else if (status(first) >= 300) {
       teardown = 'failed';
-      teardownCode = first.finalStatus;
-    } else if (byes.some((t) => t !== first && ok(t) && t.firstTimeUs > first.firstTimeUs + 1_000_000)) teardown = 'failed';
-    else if (byes.some(ok)) teardown = 'normal';
-    else if (captureEndUs - first.firstTimeUs >= TIMER_B_MS * 1000) teardown = 'failed';
+      teardownCode = transactions.finalStatusOf(first);
+    } else if (okLater()) teardown = 'failed';
+    else if (anyOk) teardown = 'normal';
+    else if (captureEndUs - firstUs >= TIMER_B_MS * 1000) teardown = 'failed';
     // Retransmitted and still unanswered seconds later (a BYE is answered in milliseconds): it is
     // not getting through, even if the capture ends before the sender gives up (Timer F, 32 s).
-    else if (!cut && first.lastTimeUs - first.firstTimeUs >= BYE_RESENT_US && captureEndUs - first.firstTimeUs >= BYE_UNANSWERED_US) teardown = 'failed';
+    else if (!cut && transactions.lastTimeOf(first) - firstUs >= BYE_RESENT_US && captureEndUs - firstUs >= BYE_UNANSWERED_US) teardown = 'failed';
     else teardown = cut ? 'not-analysed' : 'normal';
   } else if (kind === 'call' && outcome === 'in-progress' && cut) {
     teardown = 'not-analysed';
@@ -122,8 +128,16 @@ export function callOutcome(call: Call, transactions: TransactionTable, captureE
 
 function anyResponse(call: Call, transactions: TransactionTable): boolean {
   for (const t of call.transactions) {
-    const tx = transactions.at(t);
-    if (tx && tx.method !== 'ACK' && tx.method !== 'BYE' && tx.responses.length > 0) return true;
+    if (t < 0 || t >= transactions.length) continue;
+    const method = transactions.methodOf(t);
+    if (method !== 'ACK' && method !== 'BYE' && transactions.countOf(t, RESPONSES) > 0) return true;
   }
   return false;
+}
+
+/** A BYE transaction of the table that was not challenged (401/407). */
+function isBye(transactions: TransactionTable, t: number): boolean {
+  if (t < 0 || t >= transactions.length || transactions.methodOf(t) !== 'BYE') return false;
+  const st = transactions.finalStatusOf(t);
+  return st !== 401 && st !== 407;
 }

@@ -588,6 +588,12 @@ function copyInto(into: Int32Array, at: number, list: readonly number[]): number
  * many of its fields (a call's outcome reads a few transactions); `requestsOf`/`cancelsOf` read
  * one field without making anything.
  */
+/** A transaction's lists in the table: its request copies, its responses, its ACKs (of a non-2xx final). */
+export const REQUESTS = 0;
+export const RESPONSES = 1;
+export const ACKS = 2;
+export type TxList = typeof REQUESTS | typeof RESPONSES | typeof ACKS;
+
 export class TransactionTable {
   readonly length: number;
   private readonly method: string[];
@@ -689,6 +695,45 @@ export class TransactionTable {
   /** For an INVITE: the CANCEL transaction that cancelled it's id is `cancelledBy`; for a CANCEL, the INVITE transaction it cancels. */
   cancelsOf(id: number): number | null {
     return id >= 0 && id < this.length ? this.int(id, CANCELS) : null;
+  }
+
+  // One field of transaction `id` (a known id), without making anything: what a call's summary
+  // and outcome read of each of its transactions (calls.ts, outcome.ts).
+  methodOf(id: number): string {
+    return this.method[id]!;
+  }
+  callIdOf(id: number): string | null {
+    return id >= 0 && id < this.length ? this.callId[id]! : null;
+  }
+  cseqOf(id: number): number | null {
+    const v = this.cseq[id]!;
+    return Number.isNaN(v) ? null : v;
+  }
+  inDialogOf(id: number): boolean {
+    return (this.flags[id]! & IN_DIALOG) !== 0;
+  }
+  cancelledByOf(id: number): number | null {
+    return this.int(id, CANCELLED_BY);
+  }
+  finalIndexOf(id: number): number | null {
+    return this.int(id, FINAL_INDEX);
+  }
+  finalStatusOf(id: number): number | null {
+    return this.int(id, FINAL_STATUS);
+  }
+  firstTimeOf(id: number): number {
+    return this.times[id * 2]!;
+  }
+  lastTimeOf(id: number): number {
+    return this.times[id * 2 + 1]!;
+  }
+  /** How many requests (REQUESTS), responses (RESPONSES) or ACKs (ACKS) transaction `id` has. */
+  countOf(id: number, list: TxList): number {
+    return this.listStart[id * 3 + list + 1]! - this.listStart[id * 3 + list]!;
+  }
+  /** The k-th message index of that list (k < countOf). */
+  memberOf(id: number, list: TxList, k: number): number {
+    return this.members[this.listStart[id * 3 + list]! + k]!;
   }
 
   /** Transaction `id` as the builder made it, or undefined for an unknown id. */
