@@ -14,6 +14,19 @@ describe('lists', () => {
     expect(sortAscending([])).toEqual([]);
   });
 
+  it('sortAscending sorts short and long lists alike (by insertion up to 64 items, else by Array sort)', () => {
+    let seed = 7;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) % 1000;
+    for (const n of [2, 3, 10, 63, 64, 65, 200]) {
+      const list = Array.from({ length: n }, rand);
+      const want = [...list].sort((a, b) => a - b);
+      expect(sortAscending(list)).toBe(list);
+      expect(list).toEqual(want);
+    }
+    // Nearly in order: a dialog's messages with its first ones appended last.
+    expect(sortAscending([3, 4, 7, 9, 0, 1])).toEqual([0, 1, 3, 4, 7, 9]);
+  });
+
   it('fit and exactList give the one frozen empty list for nothing', () => {
     expect(Object.isFrozen(fit([]))).toBe(true);
     expect(fit([]) === exactList(0)).toBe(true);

@@ -25,7 +25,28 @@ export function exactList<T>(n: number): T[] {
  */
 export function sortAscending(list: number[]): number[] {
   for (let k = 1; k < list.length; k++) {
-    if (list[k - 1]! > list[k]!) return list.sort(ascending);
+    if (list[k - 1]! > list[k]!) return list.length <= SHORT_LIST ? insertionSort(list, k) : list.sort(ascending);
+  }
+  return list;
+}
+
+/**
+ * Up to this length an unsorted list is sorted in place by insertion: a dialog's few messages
+ * with its initial request's copies put back in front. `Array.prototype.sort` copies the list
+ * into a work array first (sip-dense's 20,000 dialogs: ~15 MB of garbage).
+ */
+const SHORT_LIST = 64;
+
+/** Sorts list in place, its first `from` items already in order. */
+function insertionSort(list: number[], from: number): number[] {
+  for (let k = from; k < list.length; k++) {
+    const x = list[k]!;
+    let j = k - 1;
+    while (j >= 0 && list[j]! > x) {
+      list[j + 1] = list[j]!;
+      j--;
+    }
+    list[j + 1] = x;
   }
   return list;
 }

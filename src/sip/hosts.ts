@@ -18,7 +18,7 @@
  * user apply and undo them.
  */
 
-import type { CapturedMessage } from './types.ts';
+import type { CapturedMessage, NameAddr } from './types.ts';
 import { classifyAddress, isIpLiteral, isPrivateLike, normalizeHost, sameHost } from './addresses.ts';
 import type { AddressClass } from './addresses.ts';
 import { headerValue, sentByKey } from './modelutil.ts';
@@ -63,13 +63,22 @@ export interface HostsModel {
 }
 
 /** The last of these requests whose top Via has this sent-by. */
-function lastWithSentBy(list: CapturedMessage[] | undefined, sentBy: string): CapturedMessage | undefined {
+function lastWithSentBy(list: CapturedMessage | CapturedMessage[] | undefined, sentBy: string): CapturedMessage | undefined {
   if (list === undefined) return undefined;
+  if (!Array.isArray(list)) {
+    const v = list.sip?.via[0];
+    return v && sentByKey(v) === sentBy ? list : undefined;
+  }
   for (let i = list.length - 1; i >= 0; i--) {
     const v = list[i]!.sip?.via[0];
     if (v && sentByKey(v) === sentBy) return list[i];
   }
   return undefined;
+}
+
+/** A Record-Route entry's host (its maddr where it has one), '' when its URI could not be read. */
+function recordRouteHost(r: NameAddr): string {
+  return r.uri ? normalizeHost(r.uri.params['maddr'] ?? r.uri.host) : '';
 }
 
 export function buildHosts(messages: CapturedMessage[]): HostsModel {
@@ -93,9 +102,10 @@ export function buildHosts(messages: CapturedMessage[]): HostsModel {
   };
   // Evidence pairs: [ipA, ipB, kind, reason, index].
   const pairs: Array<[string, string, 'multihomed-proxy' | 'multihomed-host' | 'nat', string, number]> = [];
-  // Request top Via branch → messages that carried it on top (the sent-by is compared on lookup;
-  // keying by the branch alone saves building a key string per message).
-  const topVia = new Map<string, CapturedMessage[]>();
+  // Request top Via branch → the message that carried it on top, or the messages when several did
+  // (retransmissions, the same request seen on two hops); the sent-by is compared on lookup:
+  // keying by the branch alone saves building a key string per message.
+  const topVia = new Map<string, CapturedMessage | CapturedMessage[]>();
   // Which host pairs exchange SIP directly (host ids, low·high), with the first frame that shows it.
   const talks = new Map<number, number>();
   // Indexed: this runs once, mostly unoptimised, where `for…of` allocates per step (model.ts).
@@ -118,9 +128,10 @@ export function buildHosts(messages: CapturedMessage[]): HostsModel {
     if (v0) {
       advertise(s, v0.host, 'via', c.index);
       if (v0.branch) {
-        const list = topVia.get(v0.branch);
-        if (list === undefined) topVia.set(v0.branch, [c]);
-        else list.push(c);
+        const seen = topVia.get(v0.branch);
+        if (seen === undefined) topVia.set(v0.branch, c);
+        else if (Array.isArray(seen)) seen.push(c);
+        else topVia.set(v0.branch, [seen, c]);
       }
     }
     if (m.via.length === 1) for (const ct of m.contact) if (ct.uri) advertise(s, ct.uri.host, 'contact', c.index);
@@ -140,10 +151,9 @@ export function buildHosts(messages: CapturedMessage[]): HostsModel {
     }
     // Double Record-Route (RFC 5658): the sender's own entry on top and, right below it, an
     // address that is no other hop's Via sent-by (else it is the previous proxy's entry).
-    const rr = m.recordRoute.map((r) => (r.uri ? normalizeHost(r.uri.params['maddr'] ?? r.uri.host) : ''));
-    const top = rr[0] ?? '';
-    const below = rr[1] ?? '';
-    if (sameHost(top, c.src.ip) && below && isIpLiteral(below) && !sameHost(below, c.src.ip) && !m.via.some((v) => sameHost(v.host, below))) {
+    const top = m.recordRoute.length > 0 ? recordRouteHost(m.recordRoute[0]!) : '';
+    const below = m.recordRoute.length > 1 ? recordRouteHost(m.recordRoute[1]!) : '';
+    if (top !== '' && sameHost(top, c.src.ip) && below && isIpLiteral(below) && !sameHost(below, c.src.ip) && !m.via.some((v) => sameHost(v.host, below))) {
       advertise(s, below, 'record-route', c.index);
       pairs.push([normalizeHost(c.src.ip), below, 'multihomed-proxy', `${c.src.ip} record-routes itself twice, as ${top} and ${below} (double Record-Route, RFC 5658, frame ${c.frame}): one proxy bridging two interfaces.`, c.index]);
     }
