@@ -78,7 +78,7 @@ export async function browserRows(files: string[]): Promise<string[]> {
       // A browser per file: its renderer processes are then this page's alone (the peak below).
       const browser = await chromium.launch({
         executablePath: process.env.SIPLADDER_CHROMIUM ?? '/usr/bin/chromium',
-        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--enable-precise-memory-info'],
+        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--enable-precise-memory-info', ...(process.env.BENCH_JS_FLAGS ? [`--js-flags=${process.env.BENCH_JS_FLAGS}`] : [])],
       });
       const page = await browser.newPage();
       await page.goto(`http://127.0.0.1:${PORT}/`);

@@ -92,7 +92,7 @@ export interface Call {
 
 export interface CallInput {
   messages: CapturedMessage[];
-  /** The model's transactions, as columns (a call reads its own few as objects: `at`). */
+  /** The model's transactions, as columns (a call reads its own with the field readers). */
   transactions: TransactionTable;
   /** Each message's transaction (the model's annotation table). */
   annotations: { transactionOf(i: number): number | null };

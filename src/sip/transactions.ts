@@ -577,6 +577,12 @@ function copyInto(into: Int32Array, at: number, list: readonly number[]): number
   return at;
 }
 
+/** A transaction's lists in the table: its request copies, its responses, its ACKs (of a non-2xx final). */
+export const REQUESTS = 0;
+export const RESPONSES = 1;
+export const ACKS = 2;
+export type TxList = typeof REQUESTS | typeof RESPONSES | typeof ACKS;
+
 /**
  * The transactions once the model is built: what the rest of the analysis reads of them (the
  * calls' outcomes, the routing checks, the model's JSON), as columns. Built once from the
@@ -584,16 +590,10 @@ function copyInto(into: Int32Array, at: number, list: readonly number[]): number
  * each) the 60,000 transactions of the bench's sip-dense file held ~26 MB from the model's build
  * to the detectors' end, as columns ~6 MB (strings are the messages' own, shared).
  *
- * `at(id)` makes a `Transaction` object again, equal to the builder's, for a caller that reads
- * many of its fields (a call's outcome reads a few transactions); `requestsOf`/`cancelsOf` read
- * one field without making anything.
+ * The field readers (`methodOf`, `countOf`, `memberOf`, …) read one field without making
+ * anything: what the calls' summaries and outcomes read of every transaction. `at(id)` makes a
+ * `Transaction` object again, equal to the builder's, for the model's JSON and the tests.
  */
-/** A transaction's lists in the table: its request copies, its responses, its ACKs (of a non-2xx final). */
-export const REQUESTS = 0;
-export const RESPONSES = 1;
-export const ACKS = 2;
-export type TxList = typeof REQUESTS | typeof RESPONSES | typeof ACKS;
-
 export class TransactionTable {
   readonly length: number;
   private readonly method: string[];
