@@ -6,7 +6,9 @@
  * to the diagnosis done (the summary's SIP count), the page's JS heap (performance.memory), the
  * renderer process's RSS (page and worker share it) and the page's longest long task (the UI
  * frozen, from the file chosen to 6 s after the diagnosis). `npm run bench -- --browser` runs it on
- * the bench files. Not a timed test.
+ * the bench files. Not a timed test. BENCH_JS_FLAGS passes V8 flags to Chromium: with
+ * `BENCH_JS_FLAGS=--trace-gc DEBUG=pw:browser` the page's and the worker's collections show
+ * (one isolate address each) with their heap before and after.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
