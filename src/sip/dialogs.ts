@@ -20,7 +20,8 @@
 import type { Endpoint } from '../capture/types.ts';
 import type { CapturedMessage, SipMessage, SipUri } from './types.ts';
 import type { DialogRouteState } from './routing.ts';
-import type { Transaction } from './transactions.ts';
+import type { TransactionTable, TxList } from './transactions.ts';
+import { ACKS, REQUESTS, RESPONSES } from './transactions.ts';
 import { fromTag, headerValue, toTag } from './modelutil.ts';
 import { normalizeHost } from './addresses.ts';
 import { sortAscending } from '../lib/lists.ts';
@@ -149,7 +150,6 @@ export class DialogBuilder {
   private readonly byCallId = new Map<string, number[]>();
   private readonly pending = new Map<string, PendingInitial>();
   private messages: CapturedMessage[];
-  private readonly transactions: Transaction[];
   /** Parsed remote target and route set per dialog side (kept out of the plain-data model). */
   private parsed: Array<ParsedSide | undefined> = [];
   /** Per dialog: the hosts (canonical text) that sent its responses. */
@@ -157,17 +157,16 @@ export class DialogBuilder {
   private learning: Array<CalleeLearning | undefined> = [];
 
   /**
-   * `tb`: the transaction builder this one runs beside (its transactions, and how many requests
-   * each has had so far: their lists are filled only when it finishes). `capacity`: how many
+   * `tb`: the transaction builder this one runs beside (how many requests each transaction has
+   * had so far, whether it is mid-dialog; its table, with the lists, once it has finished). `capacity`: how many
    * messages will be added. The two per-message tables are allocated at that length once, not
    * grown by push (see TransactionBuilder: the copies a growing table leaves behind outlive the
    * young generation).
    */
   constructor(
-    private readonly tb: { readonly transactions: Transaction[]; requestCount(id: number): number },
+    private readonly tb: { requestCount(id: number): number; inDialogOf(id: number): boolean; table(): TransactionTable },
     capacity = 0,
   ) {
-    this.transactions = tb.transactions;
     this.dialogOf = new Array<number | null>(capacity);
     this.messages = new Array<CapturedMessage>(capacity);
   }
@@ -410,13 +409,13 @@ export class DialogBuilder {
 
   private addResponse(c: CapturedMessage, m: SipMessage & { kind: 'response' }, transaction: number | null): void {
     const method = (m.cseq?.method ?? '').toUpperCase();
-    const tx = transaction === null ? null : (this.transactions[transaction] ?? null);
+    const tx = transaction;
     const tt = toTag(m);
     const ft = fromTag(m);
     const pk = this.pendingKey(m);
     const pending = pk ? this.pending.get(pk) : undefined;
-    const requests = tx ? this.tb.requestCount(tx.id) : 0;
-    const initial = tx ? !tx.inDialog && requests > 0 : pending !== undefined;
+    const requests = tx !== null ? this.tb.requestCount(tx) : 0;
+    const initial = tx !== null ? !this.tb.inDialogOf(tx) && requests > 0 : pending !== undefined;
     let d = this.find(m);
     if (!d && m.callId && ft !== null && tt !== null && DIALOG_CREATING.has(method) && (initial || tx === null || requests === 0)) {
       const creates = (method === 'INVITE' && m.status > 100 && m.status < 300) || (m.status >= 200 && m.status < 300);
@@ -428,7 +427,7 @@ export class DialogBuilder {
         } else d.startedBeforeCapture = tx === null || requests === 0;
       }
     }
-    if (tx && initial && DIALOG_CREATING.has(method) && d && !d.initialTransactions.includes(tx.id)) d.initialTransactions.push(tx.id);
+    if (tx !== null && initial && DIALOG_CREATING.has(method) && d && !d.initialTransactions.includes(tx)) d.initialTransactions.push(tx);
     if (!d) {
       // A non-2xx final to an initial INVITE kills every early dialog of that INVITE (§12.3 / §13.2.2.3).
       if (pending && m.status >= 300) this.killEarly(pending, c, m);
@@ -479,10 +478,10 @@ export class DialogBuilder {
     }
   }
 
-  /** The messages of `list` that have no dialog join `owner`'s. */
-  private joinOwner(owner: Dialog, list: readonly number[]): void {
-    for (let k = 0; k < list.length; k++) {
-      const i = list[k]!;
+  /** The messages of transaction t's list that have no dialog join `owner`'s. */
+  private joinOwner(owner: Dialog, table: TransactionTable, t: number, list: TxList): void {
+    for (let k = 0, n = table.countOf(t, list); k < n; k++) {
+      const i = table.memberOf(t, list, k);
       if (this.dialogOf[i] === null || this.dialogOf[i] === undefined) {
         this.dialogOf[i] = owner.id;
         owner.messages.push(i);
@@ -496,6 +495,8 @@ export class DialogBuilder {
    * answered, and time out BYEs never answered within 64·T1.
    */
   finish(captureEndUs: number, annotations: { transactionOf(i: number): number | null }): void {
+    // The transactions' lists are filled once the transaction builder has finished.
+    const table = this.tb.table();
     for (const p of this.pending.values()) {
       const ds = p.dialogs.map((id) => this.dialogs[id]).filter((d): d is Dialog => d !== undefined);
       if (ds.length === 0) continue;
@@ -518,17 +519,14 @@ export class DialogBuilder {
         if (t !== null) txs.add(t);
       }
       txs.forEach((t) => {
-        const tx = this.transactions[t];
-        if (!tx) return;
-        this.joinOwner(owner, tx.requests);
-        this.joinOwner(owner, tx.responses);
-        this.joinOwner(owner, tx.acks);
-        if (tx.cancelledBy !== null) {
-          const ctx = this.transactions[tx.cancelledBy];
-          if (ctx) {
-            this.joinOwner(owner, ctx.requests);
-            this.joinOwner(owner, ctx.responses);
-          }
+        if (t < 0 || t >= table.length) return;
+        this.joinOwner(owner, table, t, REQUESTS);
+        this.joinOwner(owner, table, t, RESPONSES);
+        this.joinOwner(owner, table, t, ACKS);
+        const by = table.cancelledByOf(t);
+        if (by !== null && by >= 0 && by < table.length) {
+          this.joinOwner(owner, table, by, REQUESTS);
+          this.joinOwner(owner, table, by, RESPONSES);
         }
       });
     }

@@ -176,7 +176,7 @@ function fitDialogLists(dialogs: Dialog[]): void {
 function fitCallLists(calls: Call[]): void {
   for (const c of calls) fitFields(c, CALL_LISTS);
 }
-// A transaction's lists are built at their exact length (transactions.ts TransactionBuilder.finish).
+// A transaction's lists are one integer table (transactions.ts TransactionTable).
 const DIALOG_LISTS = ['messages', 'requests', 'initialTransactions', 'targetChanges'] as const satisfies ReadonlyArray<keyof Dialog>;
 const SIDE_LISTS = ['remoteTargetSources', 'connections'] as const satisfies ReadonlyArray<keyof Dialog['caller']>;
 // A call's `messages` is built at its exact length (calls.ts buildCalls).
@@ -293,11 +293,10 @@ export function buildModel(input: ModelInput): SipModel {
     }
     db.add(c, a.transaction, a.ackForNon2xx === true);
   }
-  // The transactions' lists first: the dialogs' finish reads them.
+  // The transactions' table, with their lists, first: the dialogs' finish reads it.
   const chains = tb.finish();
   db.finish(captureEndUs, annotations);
-  // What the rest of the analysis reads of the transactions, as columns: the builder's objects go
-  // before the collection below, which sizes the heap the rest of the model grows into.
+  // What the rest of the analysis reads of the transactions: the builder wrote them as columns.
   const transactions = tb.table();
   // The dialogs' lists are complete: at their length before that collection too.
   fitDialogLists(db.dialogs);

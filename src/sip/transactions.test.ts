@@ -65,7 +65,7 @@ describe('TransactionTable: the transactions as columns once the model is built'
   });
 
   it('answers nothing for an id it does not have', () => {
-    const table = new TransactionTable([]);
+    const table = TransactionTable.fromTransactions([]);
     expect(table.at(0)).toBeUndefined();
     expect(table.at(-1)).toBeUndefined();
     expect(table.requestsOf(3)).toHaveLength(0);

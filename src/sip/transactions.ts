@@ -27,7 +27,6 @@ import { endpointKey } from '../capture/types.ts';
 import type { CapturedMessage, SipMessage } from './types.ts';
 import { isReliableTransport } from './addresses.ts';
 import { epText, fromTag, sentByKey, toTag } from './modelutil.ts';
-import { exactList } from '../lib/lists.ts';
 
 export const MAGIC_COOKIE = 'z9hG4bK';
 /** RFC 3261 §17.1.1.1 default timer values, in ms. */
@@ -149,6 +148,12 @@ function key2543(m: SipMessage, c: CapturedMessage, method: string): string {
 const REQUEST = 1;
 const RESPONSE = 2;
 const ACK_OF_FINAL = 3;
+const NULL_INT = -1;
+const RFC2543 = 1;
+const IN_DIALOG = 2;
+/** Integers per transaction in `TransactionTable.ints`. */
+const INTS = 7;
+const [CANCELLED_BY, CANCELS, FINAL_INDEX, FINAL_STATUS, FIRST_PROVISIONAL, FIRST_INDEX, LAST_INDEX] = [0, 1, 2, 3, 4, 5, 6] as const;
 const NO_INTS = new Int32Array(0);
 const NO_BYTES = new Uint8Array(0);
 const NO_FLOATS = new Float64Array(0);
@@ -161,9 +166,33 @@ function grown<T extends Int32Array | Uint8Array | Float64Array>(a: T, need: num
   return out;
 }
 
-/** Builds transactions in one pass over the messages in capture order. */
+/**
+ * Builds transactions in one pass over the messages in capture order, straight into the columns
+ * the table keeps (`TxColumns`): no object per transaction. As objects (~20 fields, three lists,
+ * two boxed times) the builder's transactions lived through the whole pass and were garbage once
+ * the table was made: on sip-dense ~40 MB that outlived the young generation (a sampling heap
+ * profile of the model stage), which the browser's worker, with no full collection of its own in
+ * the pass, carried to the model's peak.
+ */
 export class TransactionBuilder {
-  readonly transactions: Transaction[] = [];
+  /** How many transactions so far (their ids are 0 … count − 1). */
+  private count = 0;
+  private method: string[];
+  private branch: Array<string | null>;
+  private sentBy: Array<string | null>;
+  private callId: Array<string | null>;
+  private client: Array<Endpoint | null>;
+  private server: Array<Endpoint | null>;
+  private transport: Transport[];
+  private flags: Uint8Array;
+  /** CSeq number; NaN: none. */
+  private cseq: Float64Array;
+  /** First and last time (µs), two per transaction. */
+  private times: Float64Array;
+  /** INTS integers per transaction (NULL_INT: null). */
+  private ints: Int32Array;
+  /** The table, once `finish` has made it. */
+  private done: TransactionTable | null = null;
   /** Per message index: its transaction's id (−1: none), for the chains. */
   private txOf: Int32Array;
   /**
@@ -232,6 +261,18 @@ export class TransactionBuilder {
     this.seenHead = new Int32Array(n);
     this.seenTail = new Int32Array(n);
     this.requestCounts = new Int32Array(n);
+    // A transaction per message at most: its columns are allocated once too.
+    this.method = new Array<string>(capacity);
+    this.branch = new Array<string | null>(capacity);
+    this.sentBy = new Array<string | null>(capacity);
+    this.callId = new Array<string | null>(capacity);
+    this.client = new Array<Endpoint | null>(capacity);
+    this.server = new Array<Endpoint | null>(capacity);
+    this.transport = new Array<Transport>(capacity);
+    this.flags = new Uint8Array(n);
+    this.cseq = new Float64Array(n);
+    this.times = new Float64Array(n * 2);
+    this.ints = new Int32Array(n * INTS);
   }
 
   add(c: CapturedMessage): TransactionAnnotation {
@@ -255,95 +296,98 @@ export class TransactionBuilder {
     return this.requestCounts[id] ?? 0;
   }
 
-  /** The transaction a message belongs to for a given method (ACK is looked up as INVITE), if one is open. */
-  private find(m: SipMessage, c: CapturedMessage, method: string): Transaction | undefined {
-    const branch = cookieBranch(m);
-    if (branch === null) {
-      const id = this.by2543.get(key2543(m, c, method));
-      return id === undefined ? undefined : this.transactions[id];
-    }
-    const entry = this.byBranch.get(branch);
-    if (entry === undefined) return undefined;
-    const sentBy = sentByKey(m.via[0]!);
-    if (typeof entry === 'number') {
-      const tx = this.transactions[entry]!;
-      return tx.method === method && tx.sentBy === sentBy ? tx : undefined;
-    }
-    const id = entry.get(sentByMethod(sentBy, method));
-    return id === undefined ? undefined : this.transactions[id];
+  /** Whether transaction `id`'s request carried a To tag (a mid-dialog request), as known so far. */
+  inDialogOf(id: number): boolean {
+    return id >= 0 && id < this.count && (this.flags[id]! & IN_DIALOG) !== 0;
   }
 
-  private open(c: CapturedMessage, m: SipMessage, method: string): Transaction {
-    const t = topViaKey(m);
+  private int(id: number, k: number): number {
+    return this.ints[id * INTS + k]!;
+  }
+
+  private setInt(id: number, k: number, v: number): void {
+    this.ints[id * INTS + k] = v;
+  }
+
+  /** The transaction a message belongs to for a given method (ACK is looked up as INVITE), if one is open; −1 if none. */
+  private find(m: SipMessage, c: CapturedMessage, method: string): number {
     const branch = cookieBranch(m);
-    const rfc2543 = branch === null;
+    if (branch === null) return this.by2543.get(key2543(m, c, method)) ?? -1;
+    const entry = this.byBranch.get(branch);
+    if (entry === undefined) return -1;
+    const sentBy = sentByKey(m.via[0]!);
+    if (typeof entry === 'number') return this.method[entry] === method && this.sentBy[entry] === sentBy ? entry : -1;
+    return entry.get(sentByMethod(sentBy, method)) ?? -1;
+  }
+
+  private open(c: CapturedMessage, m: SipMessage, method: string): number {
+    const id = this.count++;
+    if (id >= this.flags.length) {
+      this.flags = grown(this.flags, id + 1, 0);
+      this.cseq = grown(this.cseq, id + 1, 0);
+      this.times = grown(this.times, (id + 1) * 2, 0);
+      this.ints = grown(this.ints, (id + 1) * INTS, 0);
+    }
+    if (id >= this.seenHead.length) {
+      this.seenHead = grown(this.seenHead, id + 1, 0);
+      this.seenTail = grown(this.seenTail, id + 1, 0);
+      this.requestCounts = grown(this.requestCounts, id + 1, 0);
+    }
+    const v = m.via[0];
+    const branch = v?.branch ?? null;
+    const sentBy = v ? sentByKey(v) : null;
+    const cookie = cookieBranch(m);
+    const request = m.kind === 'request';
     // Matched per hop (see the module comment) through the builder's maps (byBranch, by2543).
-    const tx: Transaction = {
-      id: this.transactions.length,
-      method,
-      branch: t.branch,
-      rfc2543,
-      sentBy: t.sentBy,
-      callId: m.callId,
-      cseq: m.cseq?.seq ?? null,
-      client: m.kind === 'request' ? c.src : c.dst,
-      server: m.kind === 'request' ? c.dst : c.src,
-      transport: c.transport,
-      inDialog: m.kind === 'request' ? toTag(m) !== null : false,
-      requests: [],
-      responses: [],
-      acks: [],
-      cancelledBy: null,
-      cancels: null,
-      finalIndex: null,
-      finalStatus: null,
-      firstProvisionalIndex: null,
-      firstIndex: c.index,
-      lastIndex: c.index,
-      firstTimeUs: c.timeUs,
-      lastTimeUs: c.timeUs,
-    };
-    if (m.kind === 'response') {
-      // Only the response was captured: the endpoints are still known from it.
-      tx.client = c.dst;
-      tx.server = c.src;
-    }
-    this.transactions.push(tx);
-    if (tx.id >= this.seenHead.length) {
-      this.seenHead = grown(this.seenHead, tx.id + 1, 0);
-      this.seenTail = grown(this.seenTail, tx.id + 1, 0);
-      this.requestCounts = grown(this.requestCounts, tx.id + 1, 0);
-    }
-    if (branch === null) this.by2543.set(key2543(m, c, method), tx.id);
+    this.method[id] = method;
+    this.branch[id] = branch;
+    this.sentBy[id] = sentBy;
+    this.callId[id] = m.callId;
+    this.cseq[id] = m.cseq?.seq ?? NaN;
+    // Only the response was captured: the endpoints are still known from it.
+    this.client[id] = request ? c.src : c.dst;
+    this.server[id] = request ? c.dst : c.src;
+    this.transport[id] = c.transport;
+    this.flags[id] = (cookie === null ? RFC2543 : 0) | (request && toTag(m) !== null ? IN_DIALOG : 0);
+    const base = id * INTS;
+    this.ints[base + CANCELLED_BY] = NULL_INT;
+    this.ints[base + CANCELS] = NULL_INT;
+    this.ints[base + FINAL_INDEX] = NULL_INT;
+    this.ints[base + FINAL_STATUS] = NULL_INT;
+    this.ints[base + FIRST_PROVISIONAL] = NULL_INT;
+    this.ints[base + FIRST_INDEX] = c.index;
+    this.ints[base + LAST_INDEX] = c.index;
+    this.times[id * 2] = c.timeUs;
+    this.times[id * 2 + 1] = c.timeUs;
+    if (cookie === null) this.by2543.set(key2543(m, c, method), id);
     else {
-      const entry = this.byBranch.get(branch);
-      if (entry === undefined) this.byBranch.set(branch, tx.id);
+      const entry = this.byBranch.get(cookie);
+      if (entry === undefined) this.byBranch.set(cookie, id);
       else {
         let map = entry;
         if (typeof map === 'number') {
-          const other = this.transactions[map]!;
-          map = new Map([[sentByMethod(other.sentBy!, other.method), other.id]]);
-          this.byBranch.set(branch, map);
+          map = new Map([[sentByMethod(this.sentBy[map]!, this.method[map]!), map]]);
+          this.byBranch.set(cookie, map);
         }
-        map.set(sentByMethod(tx.sentBy!, method), tx.id);
+        map.set(sentByMethod(sentBy!, method), id);
       }
     }
-    this.seenHead[tx.id] = -1;
-    this.seenTail[tx.id] = -1;
-    return tx;
+    this.seenHead[id] = -1;
+    this.seenTail[id] = -1;
+    return id;
   }
 
-  private touch(tx: Transaction, c: CapturedMessage): void {
-    tx.lastIndex = c.index;
-    tx.lastTimeUs = c.timeUs;
+  private touch(tx: number, c: CapturedMessage): void {
+    this.ints[tx * INTS + LAST_INDEX] = c.index;
+    this.times[tx * 2 + 1] = c.timeUs;
   }
 
   /** Records a transmission; returns the first index when it repeats an earlier one on this hop. */
-  private repeatOf(tx: Transaction, what: string | number, tag: string, seq: number, c: CapturedMessage): number | null {
+  private repeatOf(tx: number, what: string | number, tag: string, seq: number, c: CapturedMessage): number | null {
     const src = endpointKey(c.src);
     const dst = endpointKey(c.dst);
     let first: number | undefined;
-    for (let e = this.seenHead[tx.id]!; e >= 0; e = this.seenNext[e]!) {
+    for (let e = this.seenHead[tx]!; e >= 0; e = this.seenNext[e]!) {
       if (this.seenWhat[e] === what && this.seenTag[e] === tag && this.seenSeq[e] === seq && this.seenSrc[e] === src && this.seenDst[e] === dst) {
         first = this.seenFirst[e]!;
         break;
@@ -363,10 +407,10 @@ export class TransactionBuilder {
       this.seenDst[e] = dst;
       this.seenFirst[e] = c.index;
       this.seenNext[e] = -1;
-      const tail = this.seenTail[tx.id]!;
-      if (tail < 0) this.seenHead[tx.id] = e;
+      const tail = this.seenTail[tx]!;
+      if (tail < 0) this.seenHead[tx] = e;
       else this.seenNext[tail] = e;
-      this.seenTail[tx.id] = e;
+      this.seenTail[tx] = e;
       return null;
     }
     const members = this.chainMembers.get(first);
@@ -382,59 +426,60 @@ export class TransactionBuilder {
     if (method === 'ACK') {
       // ACK for a non-2xx final belongs to the INVITE transaction (§17.1.1.3); ACK for a 2xx is its own.
       const inv = this.find(m, c, 'INVITE');
-      if (inv && inv.finalStatus !== null && inv.finalStatus >= 300) {
+      const finalStatus = inv < 0 ? NULL_INT : this.int(inv, FINAL_STATUS);
+      if (finalStatus !== NULL_INT && finalStatus >= 300) {
         this.role[c.index] = ACK_OF_FINAL;
         this.touch(inv, c);
         const first = this.repeatOf(inv, method, '', seq, c);
-        return { transaction: inv.id, retransmission: first !== null, retransmissionOf: first, ackForNon2xx: true };
+        return { transaction: inv, retransmission: first !== null, retransmissionOf: first, ackForNon2xx: true };
       }
     }
     let tx = this.find(m, c, method);
-    if (!tx) {
+    if (tx < 0) {
       tx = this.open(c, m, method);
-      tx.client = c.src;
-      tx.server = c.dst;
       if (method === 'CANCEL') {
         const invTx = this.find(m, c, 'INVITE');
-        if (invTx !== undefined) {
-          tx.cancels = invTx.id;
-          if (invTx.cancelledBy === null) invTx.cancelledBy = tx.id;
+        if (invTx >= 0) {
+          this.setInt(tx, CANCELS, invTx);
+          if (this.int(invTx, CANCELLED_BY) === NULL_INT) this.setInt(invTx, CANCELLED_BY, tx);
         }
       }
-    } else if (this.requestCounts[tx.id] === 0) {
+    } else if (this.requestCounts[tx] === 0) {
       // Responses were seen before any copy of the request (capture started mid-transaction).
-      tx.client = c.src;
-      tx.server = c.dst;
-      tx.inDialog = toTag(m) !== null;
+      this.client[tx] = c.src;
+      this.server[tx] = c.dst;
+      this.flags[tx] = (this.flags[tx]! & ~IN_DIALOG) | (toTag(m) !== null ? IN_DIALOG : 0);
     }
     this.role[c.index] = REQUEST;
-    this.requestCounts[tx.id] = this.requestCounts[tx.id]! + 1;
+    this.requestCounts[tx] = this.requestCounts[tx]! + 1;
     this.touch(tx, c);
     const first = this.repeatOf(tx, method, '', seq, c);
-    return { transaction: tx.id, retransmission: first !== null, retransmissionOf: first };
+    return { transaction: tx, retransmission: first !== null, retransmissionOf: first };
   }
 
   private addResponse(c: CapturedMessage, m: SipMessage & { kind: 'response' }): TransactionAnnotation {
     const method = (m.cseq?.method ?? '').toUpperCase();
-    const tx = this.find(m, c, method) ?? this.open(c, m, method);
+    let tx = this.find(m, c, method);
+    if (tx < 0) tx = this.open(c, m, method);
     this.role[c.index] = RESPONSE;
     this.touch(tx, c);
-    if (m.status >= 200 && tx.finalIndex === null) {
-      tx.finalIndex = c.index;
-      tx.finalStatus = m.status;
-    } else if (m.status < 200 && tx.firstProvisionalIndex === null) tx.firstProvisionalIndex = c.index;
+    if (m.status >= 200 && this.int(tx, FINAL_INDEX) === NULL_INT) {
+      this.setInt(tx, FINAL_INDEX, c.index);
+      this.setInt(tx, FINAL_STATUS, m.status);
+    } else if (m.status < 200 && this.int(tx, FIRST_PROVISIONAL) === NULL_INT) this.setInt(tx, FIRST_PROVISIONAL, c.index);
     // A transmission on this hop: status, To tag, source, destination.
     const first = this.repeatOf(tx, m.status, toTag(m) ?? '', -1, c);
-    return { transaction: tx.id, retransmission: first !== null, retransmissionOf: first };
+    return { transaction: tx, retransmission: first !== null, retransmissionOf: first };
   }
 
   /**
    * The retransmission chains (every transmission that was repeated at least once), once every
-   * message is added. Then the builder's working tables (the transmissions per hop, the lookups
-   * by branch, the messages) are dropped: add nothing after. The transactions stay.
+   * message is added; the transactions become the table (`table()`), their lists filled. Then the
+   * builder's working tables (the transmissions per hop, the lookups by branch, the messages) are
+   * dropped: add nothing after.
    */
   finish(): RetransmissionChain[] {
-    this.fillLists();
+    this.done = this.makeTable();
     const out = this.chains();
     this.txOf = NO_INTS;
     this.role = NO_BYTES;
@@ -456,45 +501,69 @@ export class TransactionBuilder {
     return out;
   }
 
-  /**
-   * The transactions as columns, once `finish` (and whatever reads the objects: the dialogs'
-   * finish) is done; the builder lets go of its objects.
-   */
+  /** The transactions as columns, once `finish` is done (an empty table before). */
   table(): TransactionTable {
-    const table = new TransactionTable(this.transactions);
-    this.transactions.length = 0;
-    return table;
+    return this.done ?? TransactionTable.fromTransactions([]);
   }
 
-  /** Every transaction's requests, responses and ACKs, each list at its exact length, in the order the messages were added. */
-  private fillLists(): void {
-    const txs = this.transactions;
-    const counts = new Int32Array(txs.length * 3);
+  /**
+   * The table: the columns at their length, and every transaction's requests, responses and ACKs,
+   * each list in the order the messages were added. The builder lets go of its columns.
+   */
+  private makeTable(): TransactionTable {
+    const n = this.count;
+    const listStart = new Int32Array(n * 3 + 1);
     for (let k = 0; k < this.addedCount; k++) {
       const i = this.added[k]!;
       // (An index outside the tables, which the engine never gives, has no role.)
       const r = this.role[i] ?? 0;
       if (r === 0) continue;
       const at = this.txOf[i]! * 3 + r - 1;
-      counts[at] = counts[at]! + 1;
+      listStart[at + 1] = listStart[at + 1]! + 1;
     }
-    for (let k = 0; k < txs.length; k++) {
-      const tx = txs[k]!;
-      tx.requests = exactList(counts[tx.id * 3]!);
-      tx.responses = exactList(counts[tx.id * 3 + 1]!);
-      tx.acks = exactList(counts[tx.id * 3 + 2]!);
-    }
-    counts.fill(0);
+    for (let j = 1; j <= n * 3; j++) listStart[j] = listStart[j]! + listStart[j - 1]!;
+    const members = new Int32Array(listStart[n * 3]!);
+    const next = listStart.slice(0, n * 3);
     for (let k = 0; k < this.addedCount; k++) {
       const i = this.added[k]!;
       const r = this.role[i] ?? 0;
       if (r === 0) continue;
-      const tx = txs[this.txOf[i]!]!;
-      const at = tx.id * 3 + r - 1;
-      const list = r === REQUEST ? tx.requests : r === RESPONSE ? tx.responses : tx.acks;
-      list[counts[at]!] = i;
-      counts[at] = counts[at]! + 1;
+      const at = this.txOf[i]! * 3 + r - 1;
+      members[next[at]!] = i;
+      next[at] = next[at]! + 1;
     }
+    const strings = <T>(a: T[]): T[] => {
+      a.length = n;
+      return a;
+    };
+    const table = new TransactionTable({
+      length: n,
+      method: strings(this.method),
+      branch: strings(this.branch),
+      sentBy: strings(this.sentBy),
+      callId: strings(this.callId),
+      client: strings(this.client),
+      server: strings(this.server),
+      transport: strings(this.transport),
+      flags: this.flags.slice(0, n),
+      cseq: this.cseq.slice(0, n),
+      times: this.times.slice(0, n * 2),
+      ints: this.ints.slice(0, n * INTS),
+      listStart,
+      members,
+    });
+    this.method = [];
+    this.branch = [];
+    this.sentBy = [];
+    this.callId = [];
+    this.client = [];
+    this.server = [];
+    this.transport = [];
+    this.flags = NO_BYTES;
+    this.cseq = NO_FLOATS;
+    this.times = NO_FLOATS;
+    this.ints = NO_INTS;
+    return table;
   }
 
   private chains(): RetransmissionChain[] {
@@ -564,17 +633,33 @@ export function isBackoff(intervalsMs: number[], capped: boolean): boolean {
   return true;
 }
 
-const NULL_INT = -1;
-const RFC2543 = 1;
-const IN_DIALOG = 2;
-/** Integers per transaction in `TransactionTable.ints`. */
-const INTS = 7;
-const [CANCELLED_BY, CANCELS, FINAL_INDEX, FINAL_STATUS, FIRST_PROVISIONAL, FIRST_INDEX, LAST_INDEX] = [0, 1, 2, 3, 4, 5, 6] as const;
 
 /** `list` copied into `into` from `at`; returns where it ends. */
 function copyInto(into: Int32Array, at: number, list: readonly number[]): number {
   for (let k = 0; k < list.length; k++) into[at++] = list[k]!;
   return at;
+}
+
+/** The transactions' fields as columns: what TransactionBuilder writes and TransactionTable reads. */
+export interface TxColumns {
+  length: number;
+  method: string[];
+  branch: Array<string | null>;
+  sentBy: Array<string | null>;
+  callId: Array<string | null>;
+  client: Array<Endpoint | null>;
+  server: Array<Endpoint | null>;
+  transport: Transport[];
+  flags: Uint8Array;
+  /** CSeq number; NaN: none. */
+  cseq: Float64Array;
+  /** First and last time of each transaction (µs), two per transaction. */
+  times: Float64Array;
+  /** INTS integers per transaction (NULL_INT: null). */
+  ints: Int32Array;
+  /** Where each transaction's requests, responses and ACKs start in `members` (three lists per transaction, then the end). */
+  listStart: Int32Array;
+  members: Int32Array;
 }
 
 /** A transaction's lists in the table: its request copies, its responses, its ACKs (of a non-2xx final). */
@@ -614,59 +699,79 @@ export class TransactionTable {
   private readonly listStart: Int32Array;
   private readonly members: Int32Array;
 
-  constructor(txs: readonly Transaction[]) {
+  constructor(c: TxColumns) {
+    this.length = c.length;
+    this.method = c.method;
+    this.branch = c.branch;
+    this.sentBy = c.sentBy;
+    this.callId = c.callId;
+    this.client = c.client;
+    this.server = c.server;
+    this.transport = c.transport;
+    this.flags = c.flags;
+    this.cseq = c.cseq;
+    this.times = c.times;
+    this.ints = c.ints;
+    this.listStart = c.listStart;
+    this.members = c.members;
+  }
+
+  /** The table of these transactions (as `at` gives them back): tests, and a model read from JSON. */
+  static fromTransactions(txs: readonly Transaction[]): TransactionTable {
     const n = txs.length;
-    this.length = n;
-    this.method = new Array<string>(n);
-    this.branch = new Array<string | null>(n);
-    this.sentBy = new Array<string | null>(n);
-    this.callId = new Array<string | null>(n);
-    this.client = new Array<Endpoint | null>(n);
-    this.server = new Array<Endpoint | null>(n);
-    this.transport = new Array<Transport>(n);
-    this.flags = new Uint8Array(n);
-    this.cseq = new Float64Array(n);
-    this.times = new Float64Array(n * 2);
-    this.ints = new Int32Array(n * INTS);
-    this.listStart = new Int32Array(n * 3 + 1);
-    // Indexed loops, no per-transaction arrays: this runs once, mostly unoptimised, where `for…of`
-    // allocates an iterator result per step (model.ts, buildModel).
+    const c: TxColumns = {
+      length: n,
+      method: new Array<string>(n),
+      branch: new Array<string | null>(n),
+      sentBy: new Array<string | null>(n),
+      callId: new Array<string | null>(n),
+      client: new Array<Endpoint | null>(n),
+      server: new Array<Endpoint | null>(n),
+      transport: new Array<Transport>(n),
+      flags: new Uint8Array(n),
+      cseq: new Float64Array(n),
+      times: new Float64Array(n * 2),
+      ints: new Int32Array(n * INTS),
+      listStart: new Int32Array(n * 3 + 1),
+      members: NO_INTS,
+    };
     let total = 0;
     for (let id = 0; id < n; id++) {
       const t = txs[id]!;
       total += t.requests.length + t.responses.length + t.acks.length;
     }
-    this.members = new Int32Array(total);
+    c.members = new Int32Array(total);
     let at = 0;
     for (let id = 0; id < n; id++) {
       const t = txs[id]!;
-      this.method[id] = t.method;
-      this.branch[id] = t.branch;
-      this.sentBy[id] = t.sentBy;
-      this.callId[id] = t.callId;
-      this.client[id] = t.client;
-      this.server[id] = t.server;
-      this.transport[id] = t.transport;
-      this.flags[id] = (t.rfc2543 ? RFC2543 : 0) | (t.inDialog ? IN_DIALOG : 0);
-      this.cseq[id] = t.cseq ?? NaN;
-      this.times[id * 2] = t.firstTimeUs;
-      this.times[id * 2 + 1] = t.lastTimeUs;
+      c.method[id] = t.method;
+      c.branch[id] = t.branch;
+      c.sentBy[id] = t.sentBy;
+      c.callId[id] = t.callId;
+      c.client[id] = t.client;
+      c.server[id] = t.server;
+      c.transport[id] = t.transport;
+      c.flags[id] = (t.rfc2543 ? RFC2543 : 0) | (t.inDialog ? IN_DIALOG : 0);
+      c.cseq[id] = t.cseq ?? NaN;
+      c.times[id * 2] = t.firstTimeUs;
+      c.times[id * 2 + 1] = t.lastTimeUs;
       const base = id * INTS;
-      this.ints[base + CANCELLED_BY] = t.cancelledBy ?? NULL_INT;
-      this.ints[base + CANCELS] = t.cancels ?? NULL_INT;
-      this.ints[base + FINAL_INDEX] = t.finalIndex ?? NULL_INT;
-      this.ints[base + FINAL_STATUS] = t.finalStatus ?? NULL_INT;
-      this.ints[base + FIRST_PROVISIONAL] = t.firstProvisionalIndex ?? NULL_INT;
-      this.ints[base + FIRST_INDEX] = t.firstIndex ?? NULL_INT;
-      this.ints[base + LAST_INDEX] = t.lastIndex ?? NULL_INT;
-      this.listStart[id * 3] = at;
-      at = copyInto(this.members, at, t.requests);
-      this.listStart[id * 3 + 1] = at;
-      at = copyInto(this.members, at, t.responses);
-      this.listStart[id * 3 + 2] = at;
-      at = copyInto(this.members, at, t.acks);
+      c.ints[base + CANCELLED_BY] = t.cancelledBy ?? NULL_INT;
+      c.ints[base + CANCELS] = t.cancels ?? NULL_INT;
+      c.ints[base + FINAL_INDEX] = t.finalIndex ?? NULL_INT;
+      c.ints[base + FINAL_STATUS] = t.finalStatus ?? NULL_INT;
+      c.ints[base + FIRST_PROVISIONAL] = t.firstProvisionalIndex ?? NULL_INT;
+      c.ints[base + FIRST_INDEX] = t.firstIndex ?? NULL_INT;
+      c.ints[base + LAST_INDEX] = t.lastIndex ?? NULL_INT;
+      c.listStart[id * 3] = at;
+      at = copyInto(c.members, at, t.requests);
+      c.listStart[id * 3 + 1] = at;
+      at = copyInto(c.members, at, t.responses);
+      c.listStart[id * 3 + 2] = at;
+      at = copyInto(c.members, at, t.acks);
     }
-    this.listStart[n * 3] = at;
+    c.listStart[n * 3] = at;
+    return new TransactionTable(c);
   }
 
   private int(id: number, k: number): number | null {
