@@ -24,7 +24,7 @@ import type { TransactionTable, TxList } from './transactions.ts';
 import { ACKS, REQUESTS, RESPONSES } from './transactions.ts';
 import { fromTag, headerValue, toTag } from './modelutil.ts';
 import { normalizeHost } from './addresses.ts';
-import { sortAscending } from '../lib/lists.ts';
+import { EMPTY, sortAscending } from '../lib/lists.ts';
 
 export type DialogState = 'early' | 'confirmed' | 'terminated';
 export type DialogSideName = 'caller' | 'callee';
@@ -120,11 +120,37 @@ function emptySide(): DialogSide {
   return { remoteTarget: null, remoteTargetFrom: null, remoteTargetSources: [], routeSet: [], routeSetFrom: null, connections: [] };
 }
 
+/**
+ * A few distinct values in a list, a Set once there are more than FEW: what the dialog builder
+ * keeps per dialog and per initial request (its copies, the hosts that answered, the copies'
+ * sources) has one to three values nearly always, and lives through the whole model pass. A Set
+ * or a Map each was ~14 MB on sip-dense that outlived the young generation; membership stays one
+ * step however many there are.
+ */
+type Few<T> = T[] | Set<T>;
+const FEW = 8;
+function fewHas<T>(f: Few<T>, x: T): boolean {
+  return Array.isArray(f) ? f.includes(x) : f.has(x);
+}
+/** `f` with `x` added (the same list, or a Set made of it once it holds more than FEW). */
+function fewAdd<T>(f: Few<T>, x: T): Few<T> {
+  if (!Array.isArray(f)) {
+    f.add(x);
+    return f;
+  }
+  if (f.includes(x)) return f;
+  f.push(x);
+  return f.length > FEW ? new Set(f) : f;
+}
+function fewSize<T>(f: Few<T>): number {
+  return Array.isArray(f) ? f.length : f.size;
+}
+
 /** The initial request (no To tag) as seen on each hop, per Call-ID + From tag + CSeq. */
 interface PendingInitial {
   copies: number[];
   /** The same indices, for membership tests. */
-  copySet: Set<number>;
+  copySet: Few<number>;
   dialogs: number[];
 }
 
@@ -136,8 +162,27 @@ interface CalleeLearning {
   responders: number;
   /** The last copy sent to a host that answered in this dialog. */
   reaching: CapturedMessage | null;
-  /** Every copy's source so far, once each ("ip port" keys). */
-  sources: Map<string, Endpoint>;
+  /** Every copy's source so far, once each (by address and port). */
+  sources: Endpoint[];
+  /** Their "ip port" keys, once there are more than FEW. */
+  sourceKeys: Set<string> | null;
+}
+
+/** `e` added to the learning's sources unless one with its address and port is there. */
+function addSource(l: CalleeLearning, e: Endpoint): void {
+  if (l.sourceKeys !== null) {
+    const key = `${e.ip} ${e.port}`;
+    if (l.sourceKeys.has(key)) return;
+    l.sourceKeys.add(key);
+    l.sources.push(e);
+    return;
+  }
+  for (let k = 0; k < l.sources.length; k++) {
+    const s = l.sources[k]!;
+    if (s.ip === e.ip && s.port === e.port) return;
+  }
+  l.sources.push(e);
+  if (l.sources.length > FEW) l.sourceKeys = new Set(l.sources.map((s) => `${s.ip} ${s.port}`));
 }
 
 export class DialogBuilder {
@@ -153,7 +198,7 @@ export class DialogBuilder {
   /** Parsed remote target and route set per dialog side (kept out of the plain-data model). */
   private parsed: Array<ParsedSide | undefined> = [];
   /** Per dialog: the hosts (canonical text) that sent its responses. */
-  private responderHosts: Array<Set<string> | undefined> = [];
+  private responderHosts: Array<Few<string> | undefined> = [];
   private learning: Array<CalleeLearning | undefined> = [];
 
   /**
@@ -232,13 +277,16 @@ export class DialogBuilder {
     this.dialogOf[c.index] = d.id;
     d.messages.push(c.index);
     d.lastIndex = c.index;
-    if (c.sip?.kind === 'response') this.responders(d).add(normalizeHost(c.src.ip));
+    if (c.sip?.kind === 'response') this.addResponder(d, normalizeHost(c.src.ip));
   }
 
-  private responders(d: Dialog): Set<string> {
-    let set = this.responderHosts[d.id];
-    if (!set) this.responderHosts[d.id] = set = new Set();
-    return set;
+  private responders(d: Dialog): Few<string> {
+    return this.responderHosts[d.id] ?? EMPTY;
+  }
+
+  private addResponder(d: Dialog, host: string): void {
+    const f = this.responderHosts[d.id];
+    this.responderHosts[d.id] = f === undefined ? [host] : fewAdd(f, host);
   }
 
   /** Which side sent this message: a request's From tag is its sender's, a response's To tag is. */
@@ -305,10 +353,15 @@ export class DialogBuilder {
       // Initial request: remember its copies until a response creates the dialog.
       const k = this.pendingKey(m);
       if (k && DIALOG_CREATING.has(method)) {
-        const p = this.pending.get(k) ?? { copies: [], copySet: new Set<number>(), dialogs: [] };
+        let p = this.pending.get(k);
+        if (p === undefined) {
+          const copies: number[] = [];
+          this.pending.set(k, (p = { copies, copySet: copies, dialogs: [] }));
+        }
         p.copies.push(c.index);
-        p.copySet.add(c.index);
-        this.pending.set(k, p);
+        // The copies list itself while it is short (its indexes are distinct), then a Set.
+        if (!Array.isArray(p.copySet)) p.copySet.add(c.index);
+        else if (p.copies.length > FEW) p.copySet = new Set(p.copies);
         // A copy seen after the dialog exists (retransmission, or next hop): refresh the callee's view.
         for (const id of p.dialogs) {
           const d = this.dialogs[id];
@@ -366,22 +419,22 @@ export class DialogBuilder {
    */
   private calleeLearnsInitial(d: Dialog, p: PendingInitial, extraResponder: string | null): void {
     const prev = d.callee.remoteTargetFrom;
-    if (prev !== null && !p.copySet.has(prev)) return; // a target refresh has replaced it since
+    if (prev !== null && !fewHas(p.copySet, prev)) return; // a target refresh has replaced it since
+    if (extraResponder) this.addResponder(d, normalizeHost(extraResponder));
     const responders = this.responders(d);
-    if (extraResponder) responders.add(normalizeHost(extraResponder));
+    const responderCount = fewSize(responders);
     // Each call looks only at the copies it has not seen, unless a new responder may make an
     // earlier copy the one that reached the UAS: then all of them again (a few times per dialog).
     let l = this.learning[d.id];
-    if (!l || l.responders !== responders.size) this.learning[d.id] = l = { seen: 0, responders: responders.size, reaching: null, sources: l?.sources ?? new Map() };
+    if (!l || l.responders !== responderCount) this.learning[d.id] = l = { seen: 0, responders: responderCount, reaching: null, sources: l?.sources ?? [], sourceKeys: l?.sourceKeys ?? null };
     const from = l.seen;
     let last: CapturedMessage | null = null;
     for (let k = from; k < p.copies.length; k++) {
       const x = this.messages[p.copies[k]!];
       if (!x?.sip) continue;
       last = x;
-      const key = `${x.src.ip} ${x.src.port}`;
-      if (!l.sources.has(key)) l.sources.set(key, x.src);
-      if (responders.has(normalizeHost(x.dst.ip))) l.reaching = x;
+      addSource(l, x.src);
+      if (fewHas(responders, normalizeHost(x.dst.ip))) l.reaching = x;
     }
     l.seen = p.copies.length;
     if (from > 0 && last === null) return; // nothing new to learn from
@@ -393,9 +446,14 @@ export class DialogBuilder {
     // the wire; setTarget keeps the list for another copy of the same message and starts it afresh
     // otherwise, so only what it lacks is added.
     const side = d.callee;
-    if (side.remoteTargetSources.length < l.sources.size) {
-      const have = new Set(side.remoteTargetSources.map((e) => `${e.ip} ${e.port}`));
-      for (const [key, e] of l.sources) if (!have.has(key)) side.remoteTargetSources.push(e);
+    const have = side.remoteTargetSources;
+    if (have.length < l.sources.length) {
+      if (l.sourceKeys === null && have.length <= FEW) {
+        for (const e of l.sources) if (!have.some((x) => x.ip === e.ip && x.port === e.port)) have.push(e);
+      } else {
+        const keys = new Set(have.map((e) => `${e.ip} ${e.port}`));
+        for (const e of l.sources) if (!keys.has(`${e.ip} ${e.port}`)) have.push(e);
+      }
     }
   }
 

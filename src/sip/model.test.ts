@@ -755,6 +755,21 @@ describe('calls', () => {
     expect(model.calls[0]).toMatchObject({ attempts: [1, 2], inviteIndex: 0, state: 'rejected', finalStatus: 480, finalIndex: 5 });
   });
 
+  it("the callee learns every source of the INVITE's copies once each, past a few of them: the one that reached the UAS first, then the others in order", () => {
+    // The same INVITE captured from twelve sources (NAT rewrites between capture points), the
+    // third and the fifth twice; then the answer. Past eight sources and copies, the builder
+    // keeps them in sets: the result must not change.
+    const inv = request(inviteSpec({ uri: 'sip:bob@203.0.113.20' }));
+    const sources = Array.from({ length: 12 }, (_, k) => `198.51.100.${k + 10}:${5060 + k}`);
+    const order = [0, 1, 2, 2, 3, 4, 4, 5, 6, 7, 8, 9, 10, 11];
+    let f = flow();
+    order.forEach((k, n) => (f = f.send(sources[k]!, B, 'udp', n * 0.01, inv)));
+    f = f.send(B, sources[11]!, 'udp', 1, reply(inv, 200, 'OK', { toTag: 'b1', contact: '<sip:bob@203.0.113.20>' }));
+    const d = f.model().dialogs[0]!;
+    expect(d.callee.remoteTargetSources.map((e) => `${e.ip}:${e.port}`)).toEqual([sources[11], ...sources.slice(0, 11)]);
+    expect(d.callee.remoteTarget).toBe('sip:alice@192.0.2.10:5060');
+  });
+
   it("the transaction table's field readers say what at() says, for every transaction", () => {
     const inv = request(inviteSpec({ uri: 'sip:bob@203.0.113.20' }));
     const cancel = request({ ...inviteSpec({ uri: 'sip:bob@203.0.113.20' }), method: 'CANCEL', cseq: 1, contact: undefined });
