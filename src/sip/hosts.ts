@@ -91,9 +91,9 @@ export function buildHosts(messages: CapturedMessage[]): HostsModel {
   // short (nearly always), a Set of keys per host once it is longer — a client whose every TCP
   // connection or request has a new source port has thousands, and scanning them per message
   // was quadratic (40,000 messages from one host: 0.6 s here, 80,000: ~2.4 s).
-  const seen = new Map<Host, Set<string | number>>();
+  const valueKeys = new Map<Host, Set<string | number>>();
   const firstTime = (h: Host, list: readonly unknown[], key: string | number, inList: () => boolean): boolean => {
-    const keys = seen.get(h);
+    const keys = valueKeys.get(h);
     if (keys !== undefined) {
       if (keys.has(key)) return false;
       keys.add(key);
@@ -101,7 +101,7 @@ export function buildHosts(messages: CapturedMessage[]): HostsModel {
     }
     if (list.length >= FEW_VALUES) {
       if (inList()) return false;
-      seen.set(h, new Set([...h.ports, ...h.agents.map((a) => `agent ${a}`), ...h.advertised.map((x) => `${x.where} ${x.address}`), key]));
+      valueKeys.set(h, new Set([...h.ports, ...h.agents.map((a) => `agent ${a}`), ...h.advertised.map((x) => `${x.where} ${x.address}`), key]));
       return true;
     }
     return !inList();
@@ -128,7 +128,15 @@ export function buildHosts(messages: CapturedMessage[]): HostsModel {
   const pairs: Array<[string, string, 'multihomed-proxy' | 'multihomed-host' | 'nat', string, number]> = [];
   // Request top Via branch → the message that carried it on top, or the messages when several did
   // (retransmissions, the same request seen on two hops); the sent-by is compared on lookup:
-  // keying by the branch alone saves building a key string per message.
+  // keying by the branch alone saves building a key string per message. Only the branches some
+  // request carries as its second Via are ever looked up: only those are kept (a capture taken
+  // between user agents has none, and kept a map entry per request for nothing).
+  const forwarded = new Set<string>();
+  for (let k = 0; k < messages.length; k++) {
+    const m = messages[k]!.sip;
+    const b = m?.kind === 'request' ? m.via[1]?.branch : undefined;
+    if (b) forwarded.add(b);
+  }
   const topVia = new Map<string, CapturedMessage | CapturedMessage[]>();
   // Which host pairs exchange SIP directly (host ids, low·high), with the first frame that shows it.
   const talks = new Map<number, number>();
@@ -151,7 +159,7 @@ export function buildHosts(messages: CapturedMessage[]): HostsModel {
     const v0 = m.via[0];
     if (v0) {
       advertise(s, v0.host, 'via', c.index);
-      if (v0.branch) {
+      if (v0.branch && forwarded.has(v0.branch)) {
         const seen = topVia.get(v0.branch);
         if (seen === undefined) topVia.set(v0.branch, c);
         else if (Array.isArray(seen)) seen.push(c);
