@@ -179,8 +179,9 @@ function fitCallLists(calls: Call[]): void {
 // A transaction's lists are one integer table (transactions.ts TransactionTable).
 const DIALOG_LISTS = ['messages', 'requests', 'initialTransactions', 'targetChanges'] as const satisfies ReadonlyArray<keyof Dialog>;
 const SIDE_LISTS = ['remoteTargetSources', 'connections'] as const satisfies ReadonlyArray<keyof Dialog['caller']>;
-// A call's `messages` is built at its exact length (calls.ts buildCalls).
-const CALL_LISTS = ['transactions', 'dialogs', 'attempts', 'transports', 'hosts', 'mediaStreams', 'chains'] as const satisfies ReadonlyArray<keyof Call>;
+// A call's `messages` is built at its exact length (calls.ts buildCalls). Of its other lists, the
+// report's call keeps these (reportCalls); the rest go with the model once the report is written.
+const CALL_LISTS = ['transports', 'hosts', 'mediaStreams'] as const satisfies ReadonlyArray<keyof Call>;
 
 function fitFields<T extends object>(o: T, keys: ReadonlyArray<keyof T>): void {
   const r = o as Record<keyof T, unknown>;
