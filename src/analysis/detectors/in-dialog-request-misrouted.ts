@@ -42,8 +42,25 @@ function firstTargetMatches(flow: Flow, x: Msg): boolean {
 function noDialogLeft(flow: Flow, x: Msg): boolean {
   const d = flow.dialogOf.get(x);
   if (d && d.oks.length > 0) return false;
-  const list = flow.calls.get(x.callId) ?? [];
-  return list.some((y) => !y.isReq && y.method === 'INVITE' && y.status >= 300 && y.t <= x.t);
+  return firstInviteFailure(flow, x.callId) <= x.t;
+}
+
+/**
+ * Per flow and call: the time of its first final 3xx–6xx to an INVITE (Infinity: none), worked out
+ * once per call — scanned per request, a capture that starts mid-call cost a scan of the call for
+ * each of its in-dialog requests.
+ */
+const inviteFailures = new WeakMap<Flow, Map<string, number>>();
+function firstInviteFailure(flow: Flow, callId: string): number {
+  let byCall = inviteFailures.get(flow);
+  if (!byCall) inviteFailures.set(flow, (byCall = new Map()));
+  let t = byCall.get(callId);
+  if (t === undefined) {
+    t = Infinity;
+    for (const y of flow.calls.get(callId) ?? []) if (!y.isReq && y.method === 'INVITE' && y.status >= 300 && y.t < t) t = y.t;
+    byCall.set(callId, t);
+  }
+  return t;
 }
 
 export const detectInDialogRequestMisrouted: Detector = {

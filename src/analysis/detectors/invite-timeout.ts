@@ -48,7 +48,8 @@ export const detectInviteTimeout: Detector = {
         if (resps.some((r) => r.status > 100 && r.status < 200)) continue; // it rang: not a timeout of the request
         const finals = resps.filter((r) => r.status >= 200);
         if (finals.length === 0 && ackedAfter(inv)) continue; // a final existed, not captured
-        const lost = allResps.filter((r) => !resps.includes(r));
+        const reached = new Set(resps);
+        const lost = allResps.filter((r) => !reached.has(r));
         const copies = legCopies(flow, inv);
         const r408 = finals.filter((r) => r.status === 408);
         if (finals.length > 0 && r408.length === 0) continue;

@@ -44,18 +44,36 @@ export const detectRequestLoop: Detector = {
         if (!l) byReq.set(k, (l = []));
         l.push(x);
       }
+      // The 482/483 answers by the same "method CSeq", gathered once: looked up per request of a
+      // long call, a scan of the call each was quadratic.
+      const answersByReq = new Map<string, Msg[]>();
+      if (loopAnswer) {
+        for (let xAt = 0; xAt < list.length; xAt++) {
+          const x = list[xAt]!;
+          if (x.isReq || (x.status !== 482 && x.status !== 483) || Number.isNaN(x.cseq)) continue;
+          const k = `${x.method} ${x.cseq}`;
+          const l = answersByReq.get(k);
+          if (l) l.push(x);
+          else answersByReq.set(k, [x]);
+        }
+      }
       for (const [k, reqs] of byReq) {
         const method = k.split(' ')[0]!;
         const cseq = reqs[0]!.cseq;
-        const loopAnswers = list.filter((x) => !x.isReq && x.method === method && x.cseq === cseq && (x.status === 482 || x.status === 483));
+        const loopAnswers = answersByReq.get(k) ?? [];
         // Crossings of one host pair with distinct branches.
         const pairs = new Map<string, Msg[]>();
+        const seenBranches = new Set<string>();
         for (let rAt = 0; rAt < reqs.length; rAt++) {
           const r = reqs[rAt]!;
           const p = `${r.srcIp}>${r.dstIp}`;
           let l = pairs.get(p);
           if (!l) pairs.set(p, (l = []));
-          if (!l.some((y) => y.branch === r.branch)) l.push(r);
+          const b = `${p} ${r.branch}`;
+          if (!seenBranches.has(b)) {
+            seenBranches.add(b);
+            l.push(r);
+          }
         }
         const looping = [...pairs.values()].filter((l) => l.length >= LOOP_CROSSINGS).sort((a, b) => b.length - a.length)[0];
         if (loopAnswers.length === 0 && !looping) continue;
