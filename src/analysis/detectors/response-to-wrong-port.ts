@@ -20,6 +20,17 @@ interface Bad {
   rportIgnored: boolean;
 }
 
+/**
+ * A transaction's requests (its list holds every response too), made once per transaction: a 2xx
+ * retransmitted thousands of times scanned all of its copies for each copy.
+ */
+const txRequests = new WeakMap<readonly Msg[], Msg[]>();
+function requestsOfTx(tx: readonly Msg[]): Msg[] {
+  let reqs = txRequests.get(tx);
+  if (reqs === undefined) txRequests.set(tx, (reqs = tx.filter((r) => r.isReq)));
+  return reqs;
+}
+
 export const detectResponseToWrongPort: Detector = {
   kind: 'response-to-wrong-port',
   title: 'A response went to an address:port other than the source of its request',
@@ -37,9 +48,10 @@ export const detectResponseToWrongPort: Detector = {
       let exactFromDst = false;
       let sameIp = false;
       let sameIpFromDst = false;
-      for (let rAt = 0; rAt < resp.tx.length; rAt++) {
-        const r = resp.tx[rAt]!;
-        if (!r.isReq || r.method !== resp.method || r.t > resp.t) continue;
+      const txRequests = requestsOfTx(resp.tx);
+      for (let rAt = 0; rAt < txRequests.length; rAt++) {
+        const r = txRequests[rAt]!;
+        if (r.method !== resp.method || r.t > resp.t) continue;
         if (r.dst === resp.src) {
           exact = true;
           if (r.src === resp.dst) exactFromDst = true;
