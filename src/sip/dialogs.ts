@@ -168,6 +168,11 @@ interface CalleeLearning {
   sourceKeys: Set<string> | null;
 }
 
+/** A Call-ID and two tags, either way round, as one key. */
+function tagPairKey(callId: string, a: string, b: string): string {
+  return a < b ? `${callId}\u0000${a}\u0000${b}` : `${callId}\u0000${b}\u0000${a}`;
+}
+
 /** `e` added to the learning's sources unless one with its address and port is there. */
 function addSource(l: CalleeLearning, e: Endpoint): void {
   if (l.sourceKeys !== null) {
@@ -193,6 +198,8 @@ export class DialogBuilder {
   readonly routeState = new Map<number, DialogRouteState>();
   /** Dialog ids per Call-ID (a Call-ID has a few; found by their tags). */
   private readonly byCallId = new Map<string, number[]>();
+  /** The dialogs of Call-IDs with more than FEW, by Call-ID and tag pair (`tagPairKey`). */
+  private readonly byTags = new Map<string, number>();
   private readonly pending = new Map<string, PendingInitial>();
   private messages: CapturedMessage[];
   /** Parsed remote target and route set per dialog side (kept out of the plain-data model). */
@@ -232,7 +239,13 @@ export class DialogBuilder {
     if (!m.callId || f === null || t === null) return null;
     const ids = this.byCallId.get(m.callId);
     if (ids === undefined) return null;
-    // The latest dialog with these two tags (either way round).
+    // The latest dialog with these two tags (either way round): a scan of the Call-ID's few
+    // dialogs, or, for a Call-ID with many (a fork storm, a Call-ID reused call after call), the
+    // map by tag pair, where a scan per message was quadratic.
+    if (ids.length > FEW) {
+      const id = this.byTags.get(tagPairKey(m.callId, f, t));
+      return id === undefined ? null : (this.dialogs[id] ?? null);
+    }
     for (let k = ids.length - 1; k >= 0; k--) {
       const d = this.dialogs[ids[k]!];
       if (d && ((d.callerTag === f && d.calleeTag === t) || (d.callerTag === t && d.calleeTag === f))) return d;
@@ -270,7 +283,17 @@ export class DialogBuilder {
     const ids = this.byCallId.get(callId);
     if (ids) ids.push(d.id);
     else this.byCallId.set(callId, [d.id]);
+    if (ids && ids.length > FEW) {
+      // From the first time past FEW on, every dialog of this Call-ID is in the map (the latest
+      // of a tag pair wins, as the scan finds it).
+      if (ids.length === FEW + 1) for (let k = 0; k < FEW; k++) this.indexTags(this.dialogs[ids[k]!]!);
+      this.indexTags(d);
+    }
     return d;
+  }
+
+  private indexTags(d: Dialog): void {
+    this.byTags.set(tagPairKey(d.callId, d.callerTag, d.calleeTag), d.id);
   }
 
   private attach(d: Dialog, c: CapturedMessage): void {
@@ -608,6 +631,7 @@ export class DialogBuilder {
     this.responderHosts = [];
     this.learning = [];
     this.byCallId.clear();
+    this.byTags.clear();
     this.pending.clear();
   }
 }

@@ -770,6 +770,22 @@ describe('calls', () => {
     expect(d.callee.remoteTarget).toBe('sip:alice@192.0.2.10:5060');
   });
 
+  it('a forked INVITE with twelve early dialogs: the 2xx and the ACK find the dialog of their tags (past the few scanned, by tag pair)', () => {
+    const inv = request(inviteSpec({ uri: 'sip:bob@203.0.113.20' }));
+    let f = flow().send(A, B, 'udp', 0, inv);
+    for (let k = 0; k < 12; k++) f = f.send(B, A, 'udp', 0.1 + k * 0.01, reply(inv, 180, 'Ringing', { toTag: `fork${k}`, contact: `<sip:bob${k}@203.0.113.20>` }));
+    f = f
+      .send(B, A, 'udp', 1, reply(inv, 200, 'OK', { toTag: 'fork5', contact: '<sip:bob5@203.0.113.20>' }))
+      .send(A, B, 'udp', 1.05, request({ ...inviteSpec({ uri: 'sip:bob5@203.0.113.20' }), method: 'ACK', to: `${BOB};tag=fork5`, cseq: '1 ACK', via: 'SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-ack5', contact: undefined }));
+    const model = f.model();
+    expect(model.dialogs).toHaveLength(12);
+    const five = model.dialogs.find((d) => d.calleeTag === 'fork5')!;
+    expect(five).toMatchObject({ state: 'confirmed', confirmedIndex: 13 });
+    expect(five.messages).toContain(14);
+    expect(five.requests).toEqual([14]);
+    expect(model.dialogs.filter((d) => d.state === 'terminated' && d.terminationReason === 'other-branch-answered')).toHaveLength(11);
+  });
+
   it("the transaction table's field readers say what at() says, for every transaction", () => {
     const inv = request(inviteSpec({ uri: 'sip:bob@203.0.113.20' }));
     const cancel = request({ ...inviteSpec({ uri: 'sip:bob@203.0.113.20' }), method: 'CANCEL', cseq: 1, contact: undefined });
