@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { exactList, fit, sortAscending } from './lists.ts';
+import { exactList, FEW, fewAdd, fewHas, fewList, fewSize, fit, sortAscending } from './lists.ts';
+import type { Few } from './lists.ts';
 
 describe('lists', () => {
   it('sortAscending sorts in place, and leaves a list in order as it is', () => {
@@ -25,6 +26,19 @@ describe('lists', () => {
     }
     // Nearly in order: a dialog's messages with its first ones appended last.
     expect(sortAscending([3, 4, 7, 9, 0, 1])).toEqual([0, 1, 3, 4, 7, 9]);
+  });
+
+  it('Few keeps distinct values in the order added: a list up to FEW, then a Set', () => {
+    let f: Few<number> = [];
+    for (const x of [3, 1, 3, 2, 1]) f = fewAdd(f, x);
+    expect(Array.isArray(f)).toBe(true);
+    expect(fewList(f)).toEqual([3, 1, 2]);
+    for (let x = 10; x < 10 + FEW; x++) f = fewAdd(f, x);
+    expect(f).toBeInstanceOf(Set);
+    f = fewAdd(f, 3);
+    expect(fewSize(f)).toBe(3 + FEW);
+    expect(fewHas(f, 2) && fewHas(f, 10 + FEW - 1) && !fewHas(f, 99)).toBe(true);
+    expect(fewList(f).slice(0, 4)).toEqual([3, 1, 2, 10]);
   });
 
   it('fit and exactList give the one frozen empty list for nothing', () => {

@@ -54,3 +54,36 @@ function insertionSort(list: number[], from: number): number[] {
 function ascending(a: number, b: number): number {
   return a - b;
 }
+
+/**
+ * A few distinct values: a list while there are at most FEW (a scan of a handful is cheaper than a
+ * Set, which costs ~200 bytes even for one value), a Set once there are more, so that membership
+ * stays one step however many there are. For per-dialog and per-call working sets that hold one
+ * to three values nearly always but may, on a hostile or odd capture, hold thousands.
+ */
+export type Few<T> = T[] | Set<T>;
+export const FEW = 8;
+
+export function fewHas<T>(f: Few<T>, x: T): boolean {
+  return Array.isArray(f) ? f.includes(x) : f.has(x);
+}
+
+/** `f` with `x` added unless it is there (the same list, or a Set made of it once it holds more than FEW; insertion order kept). */
+export function fewAdd<T>(f: Few<T>, x: T): Few<T> {
+  if (!Array.isArray(f)) {
+    f.add(x);
+    return f;
+  }
+  if (f.includes(x)) return f;
+  f.push(x);
+  return f.length > FEW ? new Set(f) : f;
+}
+
+export function fewSize<T>(f: Few<T>): number {
+  return Array.isArray(f) ? f.length : f.size;
+}
+
+/** The values, in the order added, as a list (the list itself while it is one). */
+export function fewList<T>(f: Few<T>): T[] {
+  return Array.isArray(f) ? f : [...f];
+}

@@ -26,6 +26,8 @@ import { headerValue, toTag } from './modelutil.ts';
 import { headerNamesOf, headerValueAt } from './message.ts';
 import { canonicalHeaderName } from './headers.ts';
 import { sameHost } from './addresses.ts';
+import { fewAdd, fewList } from '../lib/lists.ts';
+import type { Few } from '../lib/lists.ts';
 
 export type CallKind = 'call' | 'registration' | 'options' | 'subscription' | 'message' | 'other';
 
@@ -259,21 +261,6 @@ function kindOf(methods: number): CallKind {
   return 'other';
 }
 
-/** Hosts of a call past this many are deduplicated with a Set (a call has two to four). */
-const FEW_HOSTS = 16;
-function addHost(hosts: string[], seen: Set<string> | null, ip: string): Set<string> | null {
-  if (seen !== null) {
-    if (!seen.has(ip)) {
-      seen.add(ip);
-      hosts.push(ip);
-    }
-    return seen;
-  }
-  if (hosts.includes(ip)) return null;
-  hosts.push(ip);
-  return hosts.length > FEW_HOSTS ? new Set(hosts) : null;
-}
-
 interface BuildContext extends CallInput {
   dialogsByCallId: Map<string, Dialog[]>;
   /** Per transaction: 1 + the ordinal of the last call that listed it (a call's transactions without a Set). */
@@ -291,8 +278,8 @@ function buildOne(id: number, callId: string, idx: number[], input: BuildContext
   let methods = 0;
   const txIds: number[] = [];
   const transports: Transport[] = [];
-  const hosts: string[] = [];
-  let seenHosts: Set<string> | null = null;
+  // Its hosts in order of appearance, each once (two to four, nearly always).
+  let hosts: Few<string> = [];
   let firstReq: SipMessage | null = null;
   let first: CapturedMessage | undefined;
   let last: CapturedMessage | undefined;
@@ -317,8 +304,7 @@ function buildOne(id: number, callId: string, idx: number[], input: BuildContext
       txIds.push(t);
     }
     if (!transports.includes(c.transport)) transports.push(c.transport);
-    seenHosts = addHost(hosts, seenHosts, c.src.ip);
-    seenHosts = addHost(hosts, seenHosts, c.dst.ip);
+    hosts = fewAdd(fewAdd(hosts, c.src.ip), c.dst.ip);
     if (c.frame < startFrame) startFrame = c.frame;
     if (c.frame > endFrame) endFrame = c.frame;
   }
@@ -364,7 +350,7 @@ function buildOne(id: number, callId: string, idx: number[], input: BuildContext
     startedBeforeCapture: false,
     answerNotCaptured: false,
     transports,
-    hosts,
+    hosts: fewList(hosts),
     legs: [callId],
     legGroup: null,
     joinedBy: null,

@@ -24,7 +24,8 @@ import type { TransactionTable, TxList } from './transactions.ts';
 import { ACKS, REQUESTS, RESPONSES } from './transactions.ts';
 import { fromTag, headerValue, toTag } from './modelutil.ts';
 import { normalizeHost } from './addresses.ts';
-import { EMPTY, sortAscending } from '../lib/lists.ts';
+import { EMPTY, FEW, fewAdd, fewHas, fewSize, sortAscending } from '../lib/lists.ts';
+import type { Few } from '../lib/lists.ts';
 
 export type DialogState = 'early' | 'confirmed' | 'terminated';
 export type DialogSideName = 'caller' | 'callee';
@@ -120,32 +121,10 @@ function emptySide(): DialogSide {
   return { remoteTarget: null, remoteTargetFrom: null, remoteTargetSources: [], routeSet: [], routeSetFrom: null, connections: [] };
 }
 
-/**
- * A few distinct values in a list, a Set once there are more than FEW: what the dialog builder
- * keeps per dialog and per initial request (its copies, the hosts that answered, the copies'
- * sources) has one to three values nearly always, and lives through the whole model pass. A Set
- * or a Map each was ~14 MB on sip-dense that outlived the young generation; membership stays one
- * step however many there are.
- */
-type Few<T> = T[] | Set<T>;
-const FEW = 8;
-function fewHas<T>(f: Few<T>, x: T): boolean {
-  return Array.isArray(f) ? f.includes(x) : f.has(x);
-}
-/** `f` with `x` added (the same list, or a Set made of it once it holds more than FEW). */
-function fewAdd<T>(f: Few<T>, x: T): Few<T> {
-  if (!Array.isArray(f)) {
-    f.add(x);
-    return f;
-  }
-  if (f.includes(x)) return f;
-  f.push(x);
-  return f.length > FEW ? new Set(f) : f;
-}
-function fewSize<T>(f: Few<T>): number {
-  return Array.isArray(f) ? f.length : f.size;
-}
-
+// What the builder keeps per dialog and per initial request (its copies, the hosts that
+// answered, the copies' sources) has one to three values nearly always and lives through the
+// whole model pass: short lists (lib/lists.ts `Few`), not a Set or Map each (~14 MB on sip-dense
+// that outlived the young generation).
 /** The initial request (no To tag) as seen on each hop, per Call-ID + From tag + CSeq. */
 interface PendingInitial {
   copies: number[];

@@ -48,9 +48,9 @@ export const detectResponseToWrongPort: Detector = {
       let exactFromDst = false;
       let sameIp = false;
       let sameIpFromDst = false;
-      const txRequests = requestsOfTx(resp.tx);
-      for (let rAt = 0; rAt < txRequests.length; rAt++) {
-        const r = txRequests[rAt]!;
+      const txReqs = requestsOfTx(resp.tx);
+      for (let rAt = 0; rAt < txReqs.length; rAt++) {
+        const r = txReqs[rAt]!;
         if (r.method !== resp.method || r.t > resp.t) continue;
         if (r.dst === resp.src) {
           exact = true;
