@@ -9,7 +9,7 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { ethUdp4, pcapFile } from '../capture/testing/packets.ts';
+import { ethTcp4, ethUdp4, pcapFile } from '../capture/testing/packets.ts';
 import { rtpPacket } from '../analysis/testing/capture.ts';
 import { writeJson } from '../cli/json-stream.ts';
 import { analyzeBytes } from './analyze.ts';
@@ -130,6 +130,45 @@ function okStorm(n: number): Uint8Array {
   return pcapFile(1, frames);
 }
 
+/**
+ * A call over TCP whose n re-INVITEs each came on a new TCP connection, closed after its ACK (a
+ * UA that never reuses connections): each new connection was judged against every earlier one of
+ * the dialog, each finding listed them all, and each routing snapshot copied the dialog's
+ * connection list.
+ */
+function newConnections(n: number): Uint8Array {
+  const frames: Frame[] = [];
+  const B = { ip: '198.51.100.1', port: 5060 };
+  const head = ['From: <sip:alice@example.com>;tag=a', 'Call-ID: new-conn-each', 'Content-Type: application/sdp'];
+  const sdp = (v: number) => `v=0\r\no=- 1 ${v} IN IP4 203.0.113.5\r\ns=-\r\nc=IN IP4 203.0.113.5\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n`;
+  for (let i = 0; i <= n; i++) {
+    const A = { ip: '203.0.113.5', port: 10_000 + i };
+    const t = T0 + i * 20_000;
+    let seqA = 1000;
+    let seqB = 5000;
+    const tcp = (time: number, fromA: boolean, flags: { syn?: boolean; ack?: boolean; fin?: boolean }, payload?: string): void => {
+      const [s, d] = fromA ? [A, B] : [B, A];
+      frames.push({ timeUs: time, data: ethTcp4({ src: s.ip, dst: d.ip, sport: s.port, dport: d.port, seq: fromA ? seqA : seqB, ack: fromA ? seqB : seqA, flags, payload }) });
+      const len = (payload?.length ?? 0) + (flags.syn || flags.fin ? 1 : 0);
+      if (fromA) seqA += len;
+      else seqB += len;
+    };
+    tcp(t, true, { syn: true });
+    tcp(t + 1, false, { syn: true, ack: true });
+    tcp(t + 2, true, { ack: true });
+    const via = `Via: SIP/2.0/TCP 203.0.113.5:${A.port};branch=z9hG4bK-n${i}`;
+    const to = i === 0 ? 'To: <sip:bob@example.com>' : 'To: <sip:bob@example.com>;tag=b';
+    tcp(t + 10, true, {}, message('INVITE sip:bob@198.51.100.1;transport=tcp SIP/2.0', [via, ...head, to, `CSeq: ${i + 1} INVITE`, `Contact: <sip:alice@203.0.113.5:${A.port};transport=tcp>`], sdp(i + 1)));
+    tcp(t + 500, false, {}, message('SIP/2.0 200 OK', [via, ...head, 'To: <sip:bob@example.com>;tag=b', `CSeq: ${i + 1} INVITE`, 'Contact: <sip:bob@198.51.100.1:5060;transport=tcp>'], sdp(i + 1)));
+    tcp(t + 600, true, {}, message('ACK sip:bob@198.51.100.1:5060;transport=tcp SIP/2.0', [`Via: SIP/2.0/TCP 203.0.113.5:${A.port};branch=z9hG4bK-a${i}`, ...head.slice(0, 2), 'To: <sip:bob@example.com>;tag=b', `CSeq: ${i + 1} ACK`]));
+    if (i > 0) {
+      tcp(t + 800, true, { fin: true, ack: true });
+      tcp(t + 801, false, { fin: true, ack: true });
+    }
+  }
+  return pcapFile(1, frames);
+}
+
 /** Time (best of three: a loaded machine slows single runs) and retained heap of analysing `bytes` and writing its JSON. */
 async function cost(bytes: Uint8Array): Promise<{ ms: number; bytes: number; messages: number }> {
   let best = Infinity;
@@ -172,6 +211,7 @@ const FAMILIES: Array<{ name: string; unit: string; base: number; make: (n: numb
   { name: 'Record-Routes per message', unit: 'Record-Route', base: 20, make: (k) => headerStorm(k, 'Record-Route') },
   { name: 'REGISTER refreshes on one Call-ID', unit: 'refresh', base: 4000, make: refreshes, bound: 2 },
   { name: '200 OK retransmissions of one INVITE', unit: 'copy', base: 4000, make: okStorm, bound: 1 },
+  { name: 're-INVITEs each on a new TCP connection', unit: 're-INVITE', base: 500, make: newConnections, bound: 2 },
 ];
 
 describe('cost per unit stays flat from 1× to 8×', () => {

@@ -35,6 +35,8 @@ interface ParsedSide {
   target: SipUri | null;
   routes: SipUri[];
   snapshot: DialogRouteState | null;
+  /** Where each id sits in the side's `connections`, once that holds more than FEW. */
+  connectionAt: Map<number, number> | null;
 }
 
 /** Same length, same items (===). */
@@ -206,7 +208,7 @@ export class DialogBuilder {
     const k = d.id * 2 + (side === 'caller' ? 0 : 1);
     let p = this.parsed[k];
     if (!p) {
-      p = { target: null, routes: [], snapshot: null };
+      p = { target: null, routes: [], snapshot: null, connectionAt: null };
       this.parsed[k] = p;
     }
     return p;
@@ -308,7 +310,17 @@ export class DialogBuilder {
     s.remoteTargetFrom = c.index;
     if (!sameMessageCopy) s.remoteTargetSources = [];
     if (!s.remoteTargetSources.some((e) => e.ip === c.src.ip && e.port === c.src.port)) s.remoteTargetSources.push(c.src);
-    if (c.connection !== null && !s.connections.includes(c.connection)) s.connections.push(c.connection);
+    if (c.connection !== null) this.addConnection(d, side, c.connection);
+  }
+
+  /** A connection that carried a message setting this side's target or routes, unless listed. */
+  private addConnection(d: Dialog, side: DialogSideName, id: number): void {
+    const list = d[side].connections;
+    const p = this.parsedSide(d, side);
+    if (p.connectionAt ? p.connectionAt.has(id) : list.includes(id)) return;
+    list.push(id);
+    if (p.connectionAt) p.connectionAt.set(id, list.length - 1);
+    else if (list.length > FEW) p.connectionAt = new Map(list.map((x, i) => [x, i]));
   }
 
   /** True when the message at index i and c are copies of one message (same start line, CSeq, tags). */
@@ -329,7 +341,7 @@ export class DialogBuilder {
     this.parsedSide(d, side).routes = routes;
     s.routeSet = routes.map((u) => u.raw);
     s.routeSetFrom = c.index;
-    if (c.connection !== null && !s.connections.includes(c.connection)) s.connections.push(c.connection);
+    if (c.connection !== null) this.addConnection(d, side, c.connection);
   }
 
   private pendingKey(m: SipMessage): string | null {
@@ -393,8 +405,9 @@ export class DialogBuilder {
     const p = this.parsedSide(d, side);
     const unknown = d.startedBeforeCapture && s.remoteTarget === null;
     let snap = p.snapshot;
-    if (snap === null || snap.remoteTarget !== p.target || snap.routeSet !== p.routes || snap.unknown !== unknown || !sameItems(snap.remoteTargetSources, s.remoteTargetSources) || !sameItems(snap.connections, s.connections)) {
-      snap = { remoteTarget: p.target, routeSet: p.routes, remoteTargetSources: [...s.remoteTargetSources], connections: [...s.connections], unknown };
+    if (snap === null || snap.remoteTarget !== p.target || snap.routeSet !== p.routes || snap.unknown !== unknown || !sameItems(snap.remoteTargetSources, s.remoteTargetSources) || snap.connections.count !== s.connections.length) {
+      const connections = { list: s.connections, count: s.connections.length, position: p.connectionAt };
+      snap = { remoteTarget: p.target, routeSet: p.routes, remoteTargetSources: [...s.remoteTargetSources], connections, unknown };
       p.snapshot = snap;
     }
     this.routeState.set(c.index, snap);

@@ -548,6 +548,24 @@ describe('routing: route set order, strict routing, connection reuse', () => {
     expect(g.model().hops.at(2)).toMatchObject({ matches: false, matchedBy: null });
   });
 
+  it('connection reuse is judged by the connections as they were at the request, past the short list', () => {
+    // Ten re-INVITEs from the caller, each on a new connection, each refreshing the callee's
+    // remote target: the callee's side lists eleven connections (one id lookup, not a scan).
+    const inv = request(inviteSpec({ via: 'SIP/2.0/TCP 192.0.2.10:5060;branch=z9hG4bK-t1', contact: '<sip:alice@192.0.2.10:5060;transport=tcp>' }));
+    const reinvite = (cseq: number) => fromCaller('INVITE', 'sip:bob@203.0.113.20;transport=tcp', cseq, `z9hG4bK-re${cseq}`, { via: `SIP/2.0/TCP 192.0.2.10:5060;branch=z9hG4bK-re${cseq}`, contact: '<sip:alice@192.0.2.10:5060;transport=tcp>' });
+    const fromCallee = (method: string, cseq: number) => request({ method, uri: 'sip:alice@192.0.2.10:5060;transport=tcp', via: `SIP/2.0/TCP 203.0.113.20:5060;branch=z9hG4bK-c${cseq}`, from: `${BOB};tag=b1`, to: ALICE, callId: 'call-1@192.0.2.10', cseq });
+    const f = flow().send('192.0.2.10:40100', B, 'tcp', 0, inv).send(B, '192.0.2.10:40100', 'tcp', 1, reply(inv, 200, 'OK', { toTag: 'b1', contact: '<sip:bob@203.0.113.20;transport=tcp>' }));
+    for (let i = 1; i <= 10; i++) f.send(`192.0.2.10:${40100 + i}`, B, 'tcp', 1 + i, reinvite(1 + i));
+    f.send(B, '192.0.2.10:40110', 'tcp', 20, fromCallee('INFO', 1)); // 12: on the tenth re-INVITE's connection
+    f.send(B, '192.0.2.10:40200', 'tcp', 21, fromCallee('INFO', 2)); // 13: a new connection, toward an ephemeral port
+    f.send('192.0.2.10:40200', B, 'tcp', 22, reinvite(20)); // 14: the caller then uses that connection for a re-INVITE
+    f.send(B, '192.0.2.10:40200', 'tcp', 23, fromCallee('BYE', 3)); // 15: and the callee's BYE on it is reuse
+    const model = f.model();
+    expect(model.hops.at(12)).toMatchObject({ matches: true, matchedBy: 'connection-reuse' });
+    expect(model.hops.at(13)).toMatchObject({ matches: false, matchedBy: null });
+    expect(model.hops.at(15)).toMatchObject({ matches: true, matchedBy: 'connection-reuse' });
+  });
+
   it('a request sent to another interface of the same proxy counts as reaching it', () => {
     const inv = request(inviteSpec());
     const fwd = request(inviteSpec({ uri: 'sip:bob@10.0.0.20', via: ['SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-p1', 'SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-inv1;rport=5060'], recordRoute: ['<sip:10.0.0.1;lr>'] }));

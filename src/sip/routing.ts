@@ -262,6 +262,28 @@ export function initialRequestHop(c: CapturedMessage, f: RoutingFields): HopChec
   return out;
 }
 
+/**
+ * A dialog side's connections as they were at a request: the first `count` of its list, which
+ * only grows (one list per side shared by every snapshot, not a copy per request: a dialog whose
+ * every re-INVITE came on a new connection made the copies quadratic). `position` finds an id in
+ * one step once the list is long; while it is null the list is short.
+ */
+export interface ConnectionsAsOf {
+  list: readonly number[];
+  count: number;
+  position: ReadonlyMap<number, number> | null;
+}
+
+/** True when connection `id` was among them. */
+export function includesConnection(c: ConnectionsAsOf, id: number): boolean {
+  if (c.position) {
+    const at = c.position.get(id);
+    return at !== undefined && at < c.count;
+  }
+  for (let i = 0; i < c.count; i++) if (c.list[i] === id) return true;
+  return false;
+}
+
 /** The dialog state a sender uses for an in-dialog request (a snapshot at the time of the request). */
 export interface DialogRouteState {
   remoteTarget: SipUri | null;
@@ -269,7 +291,7 @@ export interface DialogRouteState {
   /** Where the messages that set the remote target came from (NAT-observed sources of the peer). */
   remoteTargetSources: Endpoint[];
   /** Connections that carried the messages setting the remote target / route set. */
-  connections: number[];
+  connections: ConnectionsAsOf;
   /** True when the dialog was not seen being set up (capture started mid-dialog). */
   unknown: boolean;
 }
@@ -329,7 +351,7 @@ export function inDialogHop(c: CapturedMessage, f: RoutingFields, state: DialogR
       }
     }
   }
-  if (out.matches === false && c.connection !== null && state.connections.includes(c.connection)) {
+  if (out.matches === false && c.connection !== null && includesConnection(state.connections, c.connection)) {
     out.matches = true;
     out.matchedBy = 'connection-reuse';
     out.rule += ` It went on connection ${c.connection} to ${epText(c.dst)}, the connection the dialog was set up on (connection reuse, RFC 5923, RFC 5626, RFC 7118).`;

@@ -8,7 +8,7 @@
  */
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../report/report.ts';
-import { connText, getConnIndex } from '../lib/connections.ts';
+import { connText, getConnIndex, laterMid } from '../lib/connections.ts';
 import { getFlow } from '../lib/flow.ts';
 import { duration, uniqFrames } from '../lib/text.ts';
 
@@ -34,9 +34,9 @@ export const detectConnectionClosedMidDialog: Detector = {
         if (confirmedT === null || close.timeUs < confirmedT) continue;
         if (d.byeT !== null && d.byeT <= close.timeUs) continue;
         // Did the teardown get through later?
-        const later = (idx.midByDialog.get(d) ?? []).filter((m) => m.facts.conn.openedTimeUs >= close.timeUs);
+        // Later connections of the dialog (the first few named; a dialog may open thousands).
+        const { later, failed: failedLater, failedCount } = laterMid(idx, d, close.timeUs);
         const byeOk = d.endT !== null && d.byeFinals.some((r) => r.status >= 200 && r.status < 300);
-        const failedLater = later.filter((m) => m.facts.failed);
         let severity: Finding['severity'];
         const parts: string[] = [
           `${connText(c)} carried the dialog of call ${d.callId} (confirmed at ${duration(confirmedT - d.establishedT)} after the 2xx) and was ` +
@@ -46,7 +46,7 @@ export const detectConnectionClosedMidDialog: Detector = {
           severity = 'error';
           parts.push(
             failedLater.length > 0
-              ? `A later attempt to reach the peer on a new connection (#${failedLater.map((m) => m.facts.conn.id).join(', #')}) failed: ${failedLater[0]!.facts.failure}; the in-dialog request it carried was lost.`
+              ? `A later attempt to reach the peer on a new connection (#${failedLater.map((m) => m.facts.conn.id).join(', #')}${failedCount > failedLater.length ? ` and ${failedCount - failedLater.length} more` : ''}) failed: ${failedLater[0]!.facts.failure}; the in-dialog request it carried was lost.`
               : `The BYE sent later (frame ${d.byes[0]!.frame}) never reached the peer${d.byeFinals.some((r) => r.status === 408) ? ' (it ended in 408 Request Timeout)' : ''}: the teardown broke (see bye-not-delivered).`,
           );
         } else if (byeOk) {

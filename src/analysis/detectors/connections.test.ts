@@ -158,3 +158,78 @@ describe('tls-handshake-failed', () => {
     expect(a.report.findings.filter((x) => x.kind === 'tls-handshake-failed')).toEqual([]);
   });
 });
+
+/**
+ * Many connections in one dialog (a UA that opens a new connection for every in-dialog request):
+ * each finding names at most the eight oldest earlier or later connections and says how many
+ * more, while judging by all of them — an open one far down the list still makes the new one a
+ * needless connection, a failed one far down still makes the teardown an error.
+ */
+describe('a dialog with more connections than a finding names', () => {
+  const info = (i: number, port: number) =>
+    sipMsg([`INFO sip:bob@203.0.113.1:5060;transport=tcp SIP/2.0`, `Via: SIP/2.0/TCP 203.0.113.20:${port};branch=z9hG4bKinfo${i}`, 'Max-Forwards: 70', ...hdr(`${i + 2} INFO`, true)]);
+  const infoOk = (i: number, port: number) => sipMsg(['SIP/2.0 200 OK', `Via: SIP/2.0/TCP 203.0.113.20:${port};branch=z9hG4bKinfo${i}`, ...hdr(`${i + 2} INFO`, true)]);
+
+  it('judges each new connection against every earlier one, open or closed', async () => {
+    const c = new Capture();
+    const first = c.tcp(SBC, FAR);
+    call(c, first, '<sip:sbc@203.0.113.20:40000;transport=tcp>');
+    first.fin(1, true); // the call's own connection closes early
+    first.fin(1.001, false);
+    // Twelve INFOs, each on a new connection; the first eleven close after their answer except
+    // the tenth, which stays open: the twelfth is opened while it (the 11th connection) is open.
+    for (let i = 0; i < 12; i++) {
+      const port = 42000 + i;
+      const conn = c.tcp(`203.0.113.20:${port}`, FAR);
+      conn.open(2 + i);
+      conn.send(2 + i + 0.01, true, info(i, port));
+      conn.send(2 + i + 0.02, false, infoOk(i, port));
+      if (i !== 9 && i !== 11) {
+        conn.fin(2 + i + 0.5, true);
+        conn.fin(2 + i + 0.501, false);
+      }
+    }
+    const a = await c.analyze();
+    const conns = a.report.connections;
+    expect(conns).toHaveLength(13);
+    const f = a.report.findings.filter((x) => x.kind === 'new-connection-mid-dialog');
+    expect(f).toHaveLength(12);
+    for (const x of f) {
+      const id = x.connections![0]!;
+      const me = conns.find((k) => k.id === id)!;
+      // By brute force (frames are in time order here): every connection of the dialog opened
+      // before this one, and those still open then.
+      const earlier = conns.filter((k) => k.openedFrame < me.openedFrame).sort((p, q) => p.id - q.id);
+      const open = earlier.filter((k) => k.closedFrame === null || k.closedFrame > me.openedFrame);
+      expect(x.connections!.slice(1), `connection #${id}`).toEqual(earlier.slice(0, 8).map((k) => k.id));
+      if (open.length > 0) {
+        expect(x.explanation).toContain('was still open');
+        expect(x.explanation).toContain(`connection #${open[0]!.id} `);
+      } else expect(x.explanation).toContain(`had been closed at frame ${earlier[0]!.closedFrame}`);
+    }
+    const last = f.find((x) => x.connections![0] === conns[12]!.id)!;
+    expect(last.explanation).toContain(`#${conns[10]!.id} 203.0.113.20:42009`); // the open one, eleventh of twelve earlier
+  });
+
+  it('counts every later failed connection when the call\'s connection closed mid-call', async () => {
+    const c = new Capture();
+    const first = c.tcp(SBC, FAR);
+    call(c, first, '<sip:sbc@203.0.113.20:40000;transport=tcp>');
+    first.fin(10, true);
+    first.fin(10.001, false);
+    // The far end tries its BYE on eleven new connections; the SBC resets each.
+    for (let i = 0; i < 11; i++) {
+      const conn = c.tcp(`203.0.113.1:${41000 + i}`, '203.0.113.20:40000');
+      conn.open(20 + i);
+      conn.send(20 + i + 0.01, true, byeText('203.0.113.20:40000'));
+      conn.rst(20 + i + 0.02, false);
+    }
+    const a = await c.analyze();
+    const f = a.report.findings.filter((x) => x.kind === 'connection-closed-mid-dialog');
+    expect(f).toHaveLength(1);
+    expect(f[0]!.severity).toBe('error');
+    const later = a.report.connections.slice(1).map((k) => k.id);
+    expect(f[0]!.connections).toEqual([a.report.connections[0]!.id, ...later.slice(0, 8)]);
+    expect(f[0]!.explanation).toContain(`(#${later.slice(0, 8).join(', #')} and 3 more) failed`);
+  });
+});

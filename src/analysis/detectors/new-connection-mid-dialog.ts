@@ -11,8 +11,14 @@ import type { Detector } from '../detector.ts';
 import type { Finding } from '../../report/report.ts';
 import { endpointKey } from '../../capture/types.ts';
 import { connText, getConnIndex, openSiblings } from '../lib/connections.ts';
+import type { ConnFacts } from '../lib/connections.ts';
 import { getFlow } from '../lib/flow.ts';
 import { framesText, msgShort, uniqFrames } from '../lib/text.ts';
+
+/** A connection that carried no readable SIP over an established TLS session. */
+function silentTls(o: ConnFacts): boolean {
+  return o.messages.length === 0 && o.conn.tls?.handshake === 'complete';
+}
 
 export const detectNewConnectionMidDialog: Detector = {
   kind: 'new-connection-mid-dialog',
@@ -24,7 +30,7 @@ export const detectNewConnectionMidDialog: Detector = {
     const out: Finding[] = [];
     for (const m of idx.mid) {
       const c = m.facts.conn;
-      if (m.earlier.length === 0) continue;
+      if (m.earlierCount === 0) continue;
       const carried = m.facts.messages.map((i) => flow.byIndex[i]).filter((x) => x !== undefined);
       const first = carried[0];
       let severity: Finding['severity'];
@@ -67,7 +73,7 @@ export const detectNewConnectionMidDialog: Detector = {
     for (const f of idx.facts.values()) {
       const c = f.conn;
       if (covered.has(c.id) || f.messages.length > 0) continue;
-      const sib = openSiblings(idx, c).filter((o) => o.messages.length === 0 && o.conn.tls?.handshake === 'complete');
+      const sib = openSiblings(idx, c, silentTls);
       if (sib.length === 0) continue;
       const o = sib[0]!.conn;
       out.push({

@@ -10,7 +10,13 @@ import type { Detector } from '../detector.ts';
 import type { Finding } from '../../report/report.ts';
 import { endpointKey } from '../../capture/types.ts';
 import { connText, getConnIndex, openSiblings } from '../lib/connections.ts';
+import type { ConnFacts } from '../lib/connections.ts';
 import { framesText, uniqFrames } from '../lib/text.ts';
+
+/** A sibling worth naming: a TLS connection, or one that carried no readable SIP. */
+function tlsOrSilent(o: ConnFacts): boolean {
+  return o.messages.length === 0 || o.conn.tls !== null;
+}
 
 export const detectTlsHandshakeFailed: Detector = {
   kind: 'tls-handshake-failed',
@@ -38,7 +44,7 @@ export const detectTlsHandshakeFailed: Detector = {
         const d = mid.dialog;
         parts.push(
           `This connection was opened while the dialog of call ${d.callId} was up between ${endpointKey(c.client)} and ${c.server.ip}, ` +
-            `${mid.earlierOpen.length > 0 ? `although connection #${mid.earlierOpen.map((e) => e.conn.id).join(', #')} to that peer was still open` : mid.earlier.length > 0 ? `after the connection that carried the dialog (#${mid.earlier.map((e) => e.conn.id).join(', #')}) had closed` : 'and carried no SIP message'}.`,
+            `${mid.earlierOpen.length > 0 ? `although connection #${mid.earlierOpen.map((e) => e.conn.id).join(', #')} to that peer was still open` : mid.earlierCount > 0 ? `after the connection that carried the dialog (#${mid.earlier.map((e) => e.conn.id).join(', #')}${mid.earlierCount > mid.earlier.length ? ` and ${mid.earlierCount - mid.earlier.length} more` : ''}) had closed` : 'and carried no SIP message'}.`,
         );
         if (mid.portMismatch && mid.target) {
           parts.push(
@@ -53,7 +59,7 @@ export const detectTlsHandshakeFailed: Detector = {
           fix = 'Reuse the existing connection for in-dialog requests (RFC 5923 alias, RFC 5626 outbound) or keep it open for the dialog\'s lifetime; then check the server\'s TLS policy for new connections from this peer.';
         }
       }
-      const siblings = mid ? [] : openSiblings(idx, c).filter((o) => o.messages.length === 0 || o.conn.tls !== null);
+      const siblings = mid ? [] : openSiblings(idx, c, tlsOrSilent);
       if (siblings.length > 0) {
         const o = siblings[0]!.conn;
         parts.push(

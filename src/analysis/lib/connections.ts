@@ -16,6 +16,9 @@ import type { CapturedMessage } from '../../sip/types.ts';
 import type { DetectorContext } from '../detector.ts';
 import type { Dialog, Flow } from './flow.ts';
 import { contactUri, dialogIps, getFlow, uriEndpoint } from './flow.ts';
+import type { Msg } from './flow.ts';
+import { EMPTY, FEW } from '../../lib/lists.ts';
+import { OpenIntervals } from '../../lib/intervals.ts';
 
 export interface ConnFacts {
   conn: ConnectionInfo;
@@ -31,9 +34,13 @@ export interface ConnFacts {
 export interface MidDialogConn {
   dialog: Dialog;
   facts: ConnFacts;
-  /** Earlier connections between the same two hosts that carried this dialog (or its INVITE). */
+  /**
+   * Earlier connections between the same two hosts that carried this dialog (or its INVITE): the
+   * oldest LISTED of them, in the order they first carried it; `earlierCount` says how many.
+   */
   earlier: ConnFacts[];
-  /** Earlier ones still open when this one was opened. */
+  earlierCount: number;
+  /** Earlier ones still open when this one was opened (the oldest LISTED, same order). */
   earlierOpen: ConnFacts[];
   /** The endpoint the dialog's remote target (Contact) names at the server's IP, if any. */
   target: Endpoint | null;
@@ -55,7 +62,18 @@ export interface ConnIndex {
   midByConn: Map<number, MidDialogConn>;
   /** Connections by unordered IP pair ("a|b"). */
   byIpPair: Map<string, ConnFacts[]>;
+  /** Built when first asked: per dialog, its mid-dialog connections and the failed ones by opening time (laterMid). */
+  laterIndex: Map<Dialog, { all: OpenIntervals<MidDialogConn>; failed: OpenIntervals<MidDialogConn> }>;
+  /** Built when first asked: per `accept` question, per IP pair, the connections as intervals (openSiblings). */
+  siblingIndex: Map<(f: ConnFacts) => boolean, Map<string, OpenIntervals<ConnFacts>>>;
 }
+
+/**
+ * How many connections a finding names at most when it lists earlier, later or sibling
+ * connections: a dialog whose every request opened a new connection would otherwise list all the
+ * earlier ones in each finding (a report quadratic in size).
+ */
+export const LISTED = FEW;
 
 function ipPair(a: string, b: string): string {
   return a < b ? `${a}|${b}` : `${b}|${a}`;
@@ -137,6 +155,7 @@ function build(ctx: DetectorContext, flow: Flow): ConnIndex {
   }
 
   const byDialog = new Map<Dialog, number[]>();
+  const byOpening = new Map<string, OpenIntervals<ConnFacts>>();
   const mid: MidDialogConn[] = [];
   const midByDialog = new Map<Dialog, MidDialogConn[]>();
   const midByConn = new Map<number, MidDialogConn>();
@@ -178,52 +197,62 @@ function build(ctx: DetectorContext, flow: Flow): ConnIndex {
       continue;
     }
     const end = d.endT ?? Infinity;
-    // Candidate connections: those between two IPs of the dialog.
+    // Candidate connections: those between two IPs of the dialog opened while it was up (by
+    // opening time, so that many dialogs between the same two hosts, each on its own connection,
+    // do not each walk all the others).
     const ips = dialogIps(d);
     const candidates: ConnFacts[] = [];
     for (let i = 0; i < ips.length; i++) {
       for (let j = i; j < ips.length; j++) {
-        const l = byIpPair.get(ipPair(ips[i]!, ips[j]!));
-        if (l) for (const x of l) candidates.push(x);
+        const key = ipPair(ips[i]!, ips[j]!);
+        const l = byIpPair.get(key);
+        if (!l) continue;
+        let iv = byOpening.get(key);
+        if (!iv) byOpening.set(key, (iv = new OpenIntervals(l, opened, () => -Infinity)));
+        for (let k = iv.openedBefore(d.establishedT); k < iv.items.length; k++) {
+          const x = iv.items[k]!;
+          if (x.conn.openedTimeUs > end) break;
+          if (x.conn.openedTimeUs > d.establishedT) candidates.push(x);
+        }
       }
     }
     candidates.sort((a, b) => a.conn.id - b.conn.id);
+    // The dialog's connections in the order they first carried it, and per IP pair as intervals.
+    const rank = new Map<number, number>();
+    for (const id of ids) rank.set(id, rank.size);
+    const pairIntervals = new Map<string, OpenIntervals<ConnFacts>>();
+    const targets = new Map<string, RemoteTarget>();
     for (let fAt = 0; fAt < candidates.length; fAt++) {
       const f = candidates[fAt]!;
       const c = f.conn;
       if (ids.has(c.id) && inviteConns.has(c.id)) continue;
-      if (c.openedTimeUs <= d.establishedT || c.openedTimeUs > end) continue;
       const cIp = normalizeHost(c.client.ip);
       const sIp = normalizeHost(c.server.ip);
       // Only connections that carried this dialog, or carried nothing (a failed attempt).
       if (!ids.has(c.id) && f.messages.length > 0) continue;
-      const earlier: ConnFacts[] = [];
-      for (const id of ids) {
-        const o = facts.get(id);
-        if (!o || o.conn.id === c.id || o.conn.openedTimeUs >= c.openedTimeUs) continue;
-        const oc = normalizeHost(o.conn.client.ip);
-        const os = normalizeHost(o.conn.server.ip);
-        if ((oc === cIp && os === sIp) || (oc === sIp && os === cIp)) earlier.push(o);
+      const key = ipPair(cIp, sIp);
+      let iv = pairIntervals.get(key);
+      if (!iv) {
+        const mine: ConnFacts[] = [];
+        for (const id of ids) {
+          const o = facts.get(id);
+          if (o && ipPair(normalizeHost(o.conn.client.ip), normalizeHost(o.conn.server.ip)) === key) mine.push(o);
+        }
+        iv = new OpenIntervals(mine, opened, closing);
+        pairIntervals.set(key, iv);
       }
-      const earlierOpen = earlier.filter((o) => o.conn.closedTimeUs === null || o.conn.closedTimeUs > c.openedTimeUs);
-      // The remote target at the server's IP: the Contact of a message that the server's host sent in this dialog.
-      let target: Endpoint | null = null;
-      let targetUri: string | null = null;
-      let targetFrame: number | null = null;
-      for (const x of [...d.invites, ...d.oks, ...d.messages]) {
-        if (x.srcIp !== sIp) continue;
-        const u = contactUri(x);
-        if (!u) continue;
-        const e = uriEndpoint(u, x.transport);
-        if (!e || normalizeHost(e.ip) !== sIp) continue;
-        target = e;
-        targetUri = u.raw;
-        targetFrame = x.frame;
-      }
+      // Opened strictly before this one (so not this one); still open = closing after its opening.
+      const earlierCount = iv.openedBefore(c.openedTimeUs);
+      const earlier = byRank(iv.items.slice(0, Math.min(LISTED, earlierCount)), rank);
+      const earlierOpen = byRank(iv.openAt(c.openedTimeUs, LISTED), rank);
+      let t = targets.get(sIp);
+      if (!t) targets.set(sIp, (t = remoteTargetAt(d, sIp)));
+      const { target, targetUri, targetFrame } = t;
       const m: MidDialogConn = {
         dialog: d,
         facts: f,
         earlier,
+        earlierCount,
         earlierOpen,
         target,
         targetUri,
@@ -237,7 +266,71 @@ function build(ctx: DetectorContext, flow: Flow): ConnIndex {
       if (!midByConn.has(c.id)) midByConn.set(c.id, m);
     }
   }
-  return { facts, byDialog, mid, midByDialog, midByConn, byIpPair };
+  return { facts, byDialog, mid, midByDialog, midByConn, byIpPair, laterIndex: new Map(), siblingIndex: new Map() };
+}
+
+function opened(f: ConnFacts): number {
+  return f.conn.openedTimeUs;
+}
+
+function closing(f: ConnFacts): number {
+  return f.conn.closedTimeUs ?? Infinity;
+}
+
+/** The list sorted by each connection's rank (missing: by id). */
+function byRank(list: ConnFacts[], rank: ReadonlyMap<number, number> | null): ConnFacts[] {
+  if (list.length > 1) list.sort((a, b) => (rank?.get(a.conn.id) ?? a.conn.id) - (rank?.get(b.conn.id) ?? b.conn.id));
+  return list;
+}
+
+interface RemoteTarget {
+  target: Endpoint | null;
+  targetUri: string | null;
+  targetFrame: number | null;
+}
+
+/** The remote target at a host's IP: the Contact of the last message that host sent in the dialog naming its own IP. */
+function remoteTargetAt(d: Dialog, ip: string): RemoteTarget {
+  const out: RemoteTarget = { target: null, targetUri: null, targetFrame: null };
+  const see = (x: Msg): void => {
+    if (x.srcIp !== ip) return;
+    const u = contactUri(x);
+    if (!u) return;
+    const e = uriEndpoint(u, x.transport);
+    if (!e || normalizeHost(e.ip) !== ip) return;
+    out.target = e;
+    out.targetUri = u.raw;
+    out.targetFrame = x.frame;
+  };
+  for (let i = 0; i < d.invites.length; i++) see(d.invites[i]!);
+  for (let i = 0; i < d.oks.length; i++) see(d.oks[i]!);
+  for (let i = 0; i < d.messages.length; i++) see(d.messages[i]!);
+  return out;
+}
+
+/**
+ * The dialog's connections opened mid-dialog at or after t (`midByDialog` entries): the first
+ * LISTED of them and of the failed ones, in id order, and how many there are of each.
+ */
+export function laterMid(idx: ConnIndex, d: Dialog, t: number): { later: MidDialogConn[]; count: number; failed: MidDialogConn[]; failedCount: number } {
+  const list = idx.midByDialog.get(d) ?? EMPTY;
+  if (list.length === 0) return { later: EMPTY, count: 0, failed: EMPTY, failedCount: 0 };
+  let ix = idx.laterIndex.get(d);
+  if (!ix) {
+    const at = (m: MidDialogConn): number => m.facts.conn.openedTimeUs;
+    ix = { all: new OpenIntervals(list, at, () => -Infinity), failed: new OpenIntervals(list.filter((m) => m.facts.failed), at, () => -Infinity) };
+    idx.laterIndex.set(d, ix);
+  }
+  const { all, failed: bad } = ix;
+  const from = all.openedBefore(t);
+  const failedFrom = bad.openedBefore(t);
+  const byId = (a: MidDialogConn, b: MidDialogConn): number => a.facts.conn.id - b.facts.conn.id;
+  return {
+    later: all.items.slice(from, from + LISTED).sort(byId),
+    count: all.items.length - from,
+    failed: bad.items.slice(failedFrom, failedFrom + LISTED).sort(byId),
+    failedCount: bad.items.length - failedFrom,
+  };
 }
 
 export function connText(c: ConnectionInfo): string {
@@ -246,17 +339,16 @@ export function connText(c: ConnectionInfo): string {
 
 /**
  * For a connection that carried no readable SIP (encrypted TLS): earlier connections between the
- * same two hosts, in either direction, that were still open when it was opened. Without the SIP
- * this is how a capture shows "a new connection where one to that peer already existed".
+ * same two hosts, in either direction, that were still open when it was opened, did not fail and
+ * pass `accept` — the first LISTED, in id order. Without the SIP this is how a capture shows "a
+ * new connection where one to that peer already existed". `accept` should be one function per
+ * question (its index is kept per function).
  */
-export function openSiblings(idx: ConnIndex, c: ConnectionInfo): ConnFacts[] {
-  const out: ConnFacts[] = [];
-  for (const f of idx.byIpPair.get(ipPair(normalizeHost(c.client.ip), normalizeHost(c.server.ip))) ?? []) {
-    const o = f.conn;
-    if (o.id === c.id || o.openedTimeUs >= c.openedTimeUs) continue;
-    if (o.closedTimeUs !== null && o.closedTimeUs <= c.openedTimeUs) continue;
-    if (f.failed) continue;
-    out.push(f);
-  }
-  return out;
+export function openSiblings(idx: ConnIndex, c: ConnectionInfo, accept: (f: ConnFacts) => boolean): ConnFacts[] {
+  const key = ipPair(normalizeHost(c.client.ip), normalizeHost(c.server.ip));
+  let perPair = idx.siblingIndex.get(accept);
+  if (!perPair) idx.siblingIndex.set(accept, (perPair = new Map()));
+  let iv = perPair.get(key);
+  if (!iv) perPair.set(key, (iv = new OpenIntervals(idx.byIpPair.get(key) ?? EMPTY, opened, (f) => (!f.failed && accept(f) ? closing(f) : -Infinity))));
+  return byRank(iv.openAt(c.openedTimeUs, LISTED), null);
 }
