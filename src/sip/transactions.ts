@@ -166,6 +166,13 @@ function grown<T extends Int32Array | Uint8Array | Float64Array>(a: T, need: num
   return out;
 }
 
+/** Past this many distinct transmissions a transaction's are also found by key (TransactionBuilder.seenByKey). */
+const SEEN_CHAIN = 16;
+
+function seenKey(what: string | number, tag: string, seq: number, src: string, dst: string): string {
+  return `${typeof what === 'number' ? `#${what}` : what}\u0000${tag}\u0000${seq}\u0000${src}\u0000${dst}`;
+}
+
 /**
  * Builds transactions in one pass over the messages in capture order, straight into the columns
  * the table keeps (`TxColumns`): no object per transaction. As objects (~20 fields, three lists,
@@ -227,6 +234,12 @@ export class TransactionBuilder {
   private seenHead: Int32Array;
   private seenTail: Int32Array;
   private seenCount = 0;
+  /**
+   * A transaction with more than SEEN_CHAIN distinct transmissions (one INVITE forked to
+   * thousands of branches, each answering with its own To tag) also finds them by key: walking
+   * its chain for each new response was quadratic.
+   */
+  private readonly seenByKey = new Map<number, Map<string, number>>();
   /**
    * The transactions' message lists are not grown by push: each message's role in its transaction
    * (request, response, ACK of a non-2xx) is noted here, in the order added, and `finish` gives
@@ -387,10 +400,15 @@ export class TransactionBuilder {
     const src = endpointKey(c.src);
     const dst = endpointKey(c.dst);
     let first: number | undefined;
-    for (let e = this.seenHead[tx]!; e >= 0; e = this.seenNext[e]!) {
-      if (this.seenWhat[e] === what && this.seenTag[e] === tag && this.seenSeq[e] === seq && this.seenSrc[e] === src && this.seenDst[e] === dst) {
-        first = this.seenFirst[e]!;
-        break;
+    const byKey = this.seenByKey.get(tx);
+    let steps = 0;
+    if (byKey) first = byKey.get(seenKey(what, tag, seq, src, dst));
+    else {
+      for (let e = this.seenHead[tx]!; e >= 0; e = this.seenNext[e]!, steps++) {
+        if (this.seenWhat[e] === what && this.seenTag[e] === tag && this.seenSeq[e] === seq && this.seenSrc[e] === src && this.seenDst[e] === dst) {
+          first = this.seenFirst[e]!;
+          break;
+        }
       }
     }
     if (first === undefined) {
@@ -411,6 +429,12 @@ export class TransactionBuilder {
       if (tail < 0) this.seenHead[tx] = e;
       else this.seenNext[tail] = e;
       this.seenTail[tx] = e;
+      if (byKey) byKey.set(seenKey(what, tag, seq, src, dst), c.index);
+      else if (steps >= SEEN_CHAIN) {
+        const m = new Map<string, number>();
+        for (let k = this.seenHead[tx]!; k >= 0; k = this.seenNext[k]!) m.set(seenKey(this.seenWhat[k]!, this.seenTag[k]!, this.seenSeq[k]!, this.seenSrc[k]!, this.seenDst[k]!), this.seenFirst[k]!);
+        this.seenByKey.set(tx, m);
+      }
       return null;
     }
     const members = this.chainMembers.get(first);

@@ -21,6 +21,8 @@ import type { Finding } from '../../report/report.ts';
 import type { Msg } from '../lib/flow.ts';
 import type { Flow } from '../lib/flow.ts';
 import type { DetectorContext } from '../detector.ts';
+import type { IcmpUnreachable } from '../../capture/types.ts';
+import type { CapturedMessage } from '../../sip/types.ts';
 import { getFlow, legCopies, nattedSources, pairKey, pairTraffic, responsesTo } from '../lib/flow.ts';
 import { classifyAddress, isPrivateLike } from '../lib/addr.ts';
 import { endpointKey } from '../../capture/types.ts';
@@ -48,34 +50,36 @@ export const detectNatBindingExpired: Detector = {
       const traffic = pt.byPair.get(pairKey(x.src, x.dst)) ?? [];
       // The packet before this one on the pair (capture order; skip same-instant copies).
       let last: (typeof traffic)[number] | null = null;
+      let lastAt = -1;
       for (let i = (pt.pos[x.index] ?? 0) - 1; i >= 0; i--) {
         const m = traffic[i]!;
         if (m.timeUs < x.t) {
           last = m;
+          lastAt = i;
           break;
         }
       }
       if (!last) continue;
       const gap = x.t - last.timeUs;
       if (gap < NAT_IDLE_MIN_US) continue;
+      const key = `${x.callId}|${x.dst}`;
+      if (done.has(key)) continue;
       const copies: Msg[] = legCopies(flow, x);
       if (responsesTo(flow, x).some((r) => r.src === x.dst)) continue;
       if (copies.length < 2 && ctx.captureEndUs - x.t < 4_000_000) continue;
       // The NAT's own word: ICMP port unreachable from its address for this request's datagram.
-      const icmp = ctx.icmp.find(
-        (i) => i.timeUs >= x.t && i.original.protocol === 17 && i.reporter === x.dstEp.ip && i.original.dst.ip === x.dstEp.ip && i.original.dst.port === x.dstEp.port,
-      );
+      const icmp = unreachableAfter(ctx, x);
       // Not one packet from that mapping after the request, to the end of the capture.
-      const heardSince = traffic.some((m) => m.timeUs > x.t && m.src.ip === x.dstEp.ip && m.src.port === x.dstEp.port);
+      const h = sidesOf(traffic);
+      const mapping = h.firstKey === x.dst ? h.first : h.second;
+      const heardSince = mapping.lastTimeUs > x.t;
       if (gap < NAT_IDLE_US && !icmp && (heardSince || copies.length < 3)) continue;
-      // Keep-alives before the gap: how often the mapping was refreshed from inside.
-      const fromMapping = traffic.filter((m) => m.timeUs < x.t && m.src.ip === x.dstEp.ip && m.src.port === x.dstEp.port);
+      // Keep-alives before the gap (up to the packet before it): how often the mapping was refreshed from inside.
+      const sentBefore = mapping.count[lastAt + 1]!;
       const keepAlive =
-        fromMapping.length >= 2
-          ? `Before the gap the phone's side sent ${plural(fromMapping.length, 'packet')} on that flow, the last in frame ${fromMapping[fromMapping.length - 1]!.frame}; nothing refreshed it during the ${duration(gap)}.`
+        sentBefore >= 2
+          ? `Before the gap the phone's side sent ${plural(sentBefore, 'packet')} on that flow, the last in frame ${traffic[mapping.last[lastAt]!]!.frame}; nothing refreshed it during the ${duration(gap)}.`
           : 'No keep-alive (OPTIONS, CRLF or any other packet) from the phone\'s side refreshed the mapping during the gap.';
-      const key = `${x.callId}|${x.dst}`;
-      if (done.has(key)) continue;
       done.add(key);
       out.push({
         kind: 'nat-binding-expired',
@@ -97,10 +101,87 @@ export const detectNatBindingExpired: Detector = {
   },
 };
 
+/**
+ * One endpoint's packets on a pair's traffic: how many it sent before each position (`count[i]`:
+ * in positions 0..i−1), the position of its last one at or before each position (−1: none), and
+ * the time of its last one. Built once per pair that a request is judged on, so that asking
+ * about each of many requests on one flow does not scan the flow each time.
+ */
+interface SideHistory {
+  count: Int32Array;
+  last: Int32Array;
+  lastTimeUs: number;
+}
+
+const histories = new WeakMap<readonly CapturedMessage[], { firstKey: string; first: SideHistory; second: SideHistory }>();
+
+function sidesOf(traffic: readonly CapturedMessage[]): { firstKey: string; first: SideHistory; second: SideHistory } {
+  let h = histories.get(traffic);
+  if (h) return h;
+  const n = traffic.length;
+  const side = (): SideHistory => ({ count: new Int32Array(n + 1), last: new Int32Array(n), lastTimeUs: -Infinity });
+  const first = side();
+  const second = side();
+  const firstKey = n > 0 ? endpointKey(traffic[0]!.src) : '';
+  const a = traffic[0]?.src;
+  let lastFirst = -1;
+  let lastSecond = -1;
+  for (let i = 0; i < n; i++) {
+    const m = traffic[i]!;
+    const mine = a !== undefined && m.src.ip === a.ip && m.src.port === a.port;
+    first.count[i + 1] = first.count[i]! + (mine ? 1 : 0);
+    second.count[i + 1] = second.count[i]! + (mine ? 0 : 1);
+    if (mine) {
+      lastFirst = i;
+      first.lastTimeUs = Math.max(first.lastTimeUs, m.timeUs);
+    } else {
+      lastSecond = i;
+      second.lastTimeUs = Math.max(second.lastTimeUs, m.timeUs);
+    }
+    first.last[i] = lastFirst;
+    second.last[i] = lastSecond;
+  }
+  h = { firstKey, first, second };
+  histories.set(traffic, h);
+  return h;
+}
+
+/** ICMP port unreachable lists by the address they are about ("ip port"), each in time order. */
+const unreachables = new WeakMap<readonly IcmpUnreachable[], Map<string, IcmpUnreachable[]>>();
+
+/** The first ICMP port unreachable at or after the request, from its destination's address, about a UDP datagram to its destination. */
+function unreachableAfter(ctx: DetectorContext, x: Msg): IcmpUnreachable | undefined {
+  let byDst = unreachables.get(ctx.icmp);
+  if (!byDst) {
+    byDst = new Map();
+    for (const i of ctx.icmp) {
+      if (i.original.protocol !== 17 || i.reporter !== i.original.dst.ip) continue;
+      const k = `${i.original.dst.ip} ${i.original.dst.port}`;
+      let l = byDst.get(k);
+      if (!l) byDst.set(k, (l = []));
+      l.push(i);
+    }
+    for (const l of byDst.values()) l.sort((p, q) => p.timeUs - q.timeUs);
+    unreachables.set(ctx.icmp, byDst);
+  }
+  const l = byDst.get(`${x.dstEp.ip} ${x.dstEp.port}`);
+  if (!l) return undefined;
+  let lo = 0;
+  let hi = l.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (l[mid]!.timeUs < x.t) lo = mid + 1;
+    else hi = mid;
+  }
+  return l[lo];
+}
+
 /** Seen from inside the NAT: a live call whose phone's SIP flow went silent past NAT timeouts (see the header). */
 function idleFromInside(ctx: DetectorContext, flow: Flow): Finding[] {
   const out: Finding[] = [];
   const pt = pairTraffic(flow);
+  // The RTP streams of each call, by stream index (built when a dialog first needs them).
+  let streamsOfCall: Map<string, number[]> | null = null;
   for (let dAt = 0; dAt < flow.dialogs.length; dAt++) {
     const d = flow.dialogs[dAt]!;
     if (d.byeDeliveredT !== null || d.byes.length > 0 || d.oks.length === 0) continue;
@@ -117,9 +198,20 @@ function idleFromInside(ctx: DetectorContext, flow: Flow): Finding[] {
       if (!last) continue;
       // The call's media, still flowing from or to the phone's address long after that.
       let live: { frame: number; timeUs: number } | null = null;
-      for (let i = 0; i < ctx.rtpStreams.length; i++) {
+      if (streamsOfCall === null) {
+        streamsOfCall = new Map();
+        const ids = ctx.model.media.streamCallIds;
+        for (let i = 0; i < ctx.rtpStreams.length; i++) {
+          const id = ids[i];
+          if (id === null || id === undefined) continue;
+          let l = streamsOfCall.get(id);
+          if (!l) streamsOfCall.set(id, (l = []));
+          l.push(i);
+        }
+      }
+      for (const i of streamsOfCall.get(d.callId) ?? []) {
         const s = ctx.rtpStreams[i]!;
-        if (ctx.model.media.streamCallIds[i] !== d.callId || (s.src.ip !== ua.ip && s.dst.ip !== ua.ip)) continue;
+        if (s.src.ip !== ua.ip && s.dst.ip !== ua.ip) continue;
         if (live === null || s.lastTimeUs > live.timeUs) live = { frame: s.lastFrame, timeUs: s.lastTimeUs };
       }
       if (live === null) continue;

@@ -381,6 +381,19 @@ describe('nat-binding-expired', () => {
     expect(out[0]).toMatchObject({ severity: 'error', callId: 'n1' });
     expect(out[0]!.frames).toEqual([5, first, first + 1, first + 2, first + 3]);
     expect(out[0]!.explanation).toContain('203.0.113.10:5060 ↔ 203.0.113.1:40112 for 43 s');
+    // What the mapping sent before the gap (REGISTER, the 200 OK) and that nothing came since.
+    expect(out[0]!.explanation).toContain("the phone's side sent 2 packets on that flow, the last in frame 4;");
+    expect(out[0]!.explanation).toContain('Not one packet came from that mapping after the request');
+  });
+
+  it('counts the keep-alives before the gap, up to the last one, when they stopped 14 s before the lost BYE', () => {
+    const { f, first } = build(true, false);
+    const out = runFlow(f, detectNatBindingExpired, 60);
+    expect(out).toHaveLength(1);
+    // REGISTER, the 200 OK and two CRLF keep-alives (frames 6 and 7) came from the mapping.
+    expect(out[0]!.frames).toEqual([7, first, first + 1, first + 2, first + 3]);
+    expect(out[0]!.explanation).toContain('for 14 s');
+    expect(out[0]!.explanation).toContain("the phone's side sent 4 packets on that flow, the last in frame 7;");
   });
 
   it('stays silent when keep-alives hold the binding open and the BYE is answered', () => {

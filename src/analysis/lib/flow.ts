@@ -596,6 +596,33 @@ function dialogKey(a: string, b: string): string {
   return a < b ? `${a}|${b}` : `${b}|${a}`;
 }
 
+/**
+ * A call's INVITE requests, read once when its first 2xx to an INVITE needs them (a call may hold
+ * thousands of re-INVITEs answered 2xx; each scanned the call): the initial ones (no To tag) by
+ * "CSeq From-tag", in call order, and the CSeq numbers of those with a To tag.
+ */
+interface CallInvites {
+  initial: Map<string, Msg[]>;
+  inDialogCseqs: Set<Msg['cseq']>;
+}
+
+function callInvites(list: readonly Msg[]): CallInvites {
+  const initial = new Map<string, Msg[]>();
+  const inDialogCseqs = new Set<Msg['cseq']>();
+  for (let i = 0; i < list.length; i++) {
+    const x = list[i]!;
+    if (!x.isReq || x.method !== 'INVITE') continue;
+    if (x.toTag) inDialogCseqs.add(x.cseq);
+    else if (x.fromTag) {
+      const k = `${x.cseq} ${x.fromTag}`;
+      const l = initial.get(k);
+      if (l) l.push(x);
+      else initial.set(k, [x]);
+    }
+  }
+  return { initial, inDialogCseqs };
+}
+
 /** Flow.dialogOf: each flow message carries its dialog. */
 const DIALOG_OF = { get: (x: Msg): Dialog | undefined => (x as FlowMsg).dialog ?? undefined };
 
@@ -605,13 +632,15 @@ function buildDialogs(calls: Map<string, Msg[]>): { dialogs: Dialog[]; dialogOf:
   for (const [callId, list] of calls) {
     // Dialog-creating 2xx first: most calls have none or one, so nothing is allocated before.
     let created: Dialog[] | null = null;
+    let invitesOf: CallInvites | null = null;
     for (let rAt = 0; rAt < list.length; rAt++) {
       const r = list[rAt]!;
       if (r.isReq || r.method !== 'INVITE' || r.status < 200 || r.status >= 300 || !r.fromTag || !r.toTag) continue;
       if (created && findDialog(created, r.fromTag, r.toTag)) continue;
       // The initial INVITE: same CSeq, no To-tag, same From-tag.
-      const invites = list.filter((x) => x.isReq && x.method === 'INVITE' && x.cseq === r.cseq && x.fromTag === r.fromTag && !x.toTag);
-      if (invites.length === 0 && list.some((x) => x.isReq && x.method === 'INVITE' && x.toTag && x.cseq === r.cseq)) {
+      invitesOf ??= callInvites(list);
+      const invites = (invitesOf.initial.get(`${r.cseq} ${r.fromTag}`) ?? []).slice();
+      if (invites.length === 0 && invitesOf.inDialogCseqs.has(r.cseq)) {
         continue; // a 2xx to a re-INVITE of a dialog whose start was not captured: treated below
       }
       const d: Dialog = {
