@@ -155,7 +155,8 @@ function build(ctx: DetectorContext, flow: Flow): ConnIndex {
   }
 
   const byDialog = new Map<Dialog, number[]>();
-  const byOpening = new Map<string, OpenIntervals<ConnFacts>>();
+  // Per IP pair, the connections that carried no SIP message, by opening time.
+  const emptyByOpening = new Map<string, OpenIntervals<ConnFacts>>();
   const mid: MidDialogConn[] = [];
   const midByDialog = new Map<Dialog, MidDialogConn[]>();
   const midByConn = new Map<number, MidDialogConn>();
@@ -197,18 +198,24 @@ function build(ctx: DetectorContext, flow: Flow): ConnIndex {
       continue;
     }
     const end = d.endT ?? Infinity;
-    // Candidate connections: those between two IPs of the dialog opened while it was up (by
-    // opening time, so that many dialogs between the same two hosts, each on its own connection,
-    // do not each walk all the others).
-    const ips = dialogIps(d);
+    // Candidate connections, opened while the dialog was up: those that carried it, and those
+    // between two of its IPs that carried nothing (failed attempts). One that carried other
+    // dialogs' messages is not this dialog's concern; so many dialogs between the same two hosts,
+    // each on its own connection, do not each walk all the others'.
     const candidates: ConnFacts[] = [];
+    for (const id of ids) {
+      const f = facts.get(id);
+      if (f && f.conn.openedTimeUs > d.establishedT && f.conn.openedTimeUs <= end) candidates.push(f);
+    }
+    const ips = dialogIps(d);
     for (let i = 0; i < ips.length; i++) {
       for (let j = i; j < ips.length; j++) {
         const key = ipPair(ips[i]!, ips[j]!);
-        const l = byIpPair.get(key);
-        if (!l) continue;
-        let iv = byOpening.get(key);
-        if (!iv) byOpening.set(key, (iv = new OpenIntervals(l, opened, () => -Infinity)));
+        let iv = emptyByOpening.get(key);
+        if (!iv) {
+          const empty = (byIpPair.get(key) ?? EMPTY).filter((x) => x.messages.length === 0);
+          emptyByOpening.set(key, (iv = new OpenIntervals(empty, opened, () => -Infinity)));
+        }
         for (let k = iv.openedBefore(d.establishedT); k < iv.items.length; k++) {
           const x = iv.items[k]!;
           if (x.conn.openedTimeUs > end) break;

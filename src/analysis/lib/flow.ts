@@ -633,10 +633,12 @@ function buildDialogs(calls: Map<string, Msg[]>): { dialogs: Dialog[]; dialogOf:
     // Dialog-creating 2xx first: most calls have none or one, so nothing is allocated before.
     let created: Dialog[] | null = null;
     let invitesOf: CallInvites | null = null;
+    // The dialogs made so far by tag pair, once there are more than a scan's worth (a 2xx from each of many forks).
+    let createdByKey: Map<string, Dialog> | null = null;
     for (let rAt = 0; rAt < list.length; rAt++) {
       const r = list[rAt]!;
       if (r.isReq || r.method !== 'INVITE' || r.status < 200 || r.status >= 300 || !r.fromTag || !r.toTag) continue;
-      if (created && findDialog(created, r.fromTag, r.toTag)) continue;
+      if (created && (createdByKey ? createdByKey.has(dialogKey(r.fromTag, r.toTag)) : findDialog(created, r.fromTag, r.toTag))) continue;
       // The initial INVITE: same CSeq, no To-tag, same From-tag.
       invitesOf ??= callInvites(list);
       const invites = (invitesOf.initial.get(`${r.cseq} ${r.fromTag}`) ?? []).slice();
@@ -666,9 +668,11 @@ function buildDialogs(calls: Map<string, Msg[]>): { dialogs: Dialog[]; dialogOf:
       };
       (created ??= []).push(d);
       dialogs.push(d);
+      if (createdByKey) createdByKey.set(dialogKey(d.callerTag, d.calleeTag), d);
+      else if (created.length > TX_SCAN) createdByKey = new Map(created.map((x) => [dialogKey(x.callerTag, x.calleeTag), x]));
     }
     if (!created) continue;
-    const byKey = created.length > TX_SCAN ? new Map(created.map((d) => [dialogKey(d.callerTag, d.calleeTag), d])) : null;
+    const byKey = createdByKey;
     // One pass over the call: each message with both tags belongs to the dialog of its tag pair.
     for (let xAt = 0; xAt < list.length; xAt++) {
       const x = list[xAt]!;
