@@ -10,6 +10,8 @@ import { analyzeBytes, budgetForFirst } from '../engine/analyze.ts';
 import type { AnalyzeOptions } from '../engine/analyze.ts';
 import type { Report, ReportCall } from '../report/report.ts';
 import type { Verdict } from './verdict.ts';
+import { verdicts } from './verdict.ts';
+import type { Finding } from '../report/report.ts';
 
 const SAMPLES = path.resolve(import.meta.dirname, '../../public/samples');
 function verdictOf(c: ReportCall | undefined): Verdict {
@@ -46,6 +48,16 @@ describe('verdict', () => {
     const v = verdictOf(r.calls[0]);
     expect(r.findings[v.rootCause]?.kind).toBe('via-missing-rport');
     expect(v.symptoms.map((i) => r.findings[i]?.kind)).toEqual(expect.arrayContaining(['response-to-wrong-port', 'invite-timeout']));
+  });
+
+  it('several findings of one kind are one link, and the root link is the root cause itself', () => {
+    const f = (kind: Finding['kind'], title: string, frame: number): Finding => ({ kind, severity: 'error', callId: 'c', frames: [frame], title, explanation: '', references: [], fix: '' });
+    // A BYE tried on three new connections, each failing (the root kind, three times), then lost.
+    const findings = [f('bye-not-delivered', 'BYE lost', 40), f('new-connection-mid-dialog', 'new connection #2', 10), f('new-connection-mid-dialog', 'new connection #3', 20), f('new-connection-mid-dialog', 'new connection #4', 30)];
+    const v = verdicts(findings).get('c')!;
+    expect(findings[v.rootCause]!.title).toBe('new connection #2');
+    expect(v.text).toBe('BYE lost ← new connection #2');
+    expect(v.symptoms).toEqual([2, 3, 0]);
   });
 
   it('healthy calls have no verdict (samples 04, 10)', async () => {

@@ -72,16 +72,18 @@ export function verdicts(findings: readonly Finding[]): Map<string, Verdict> {
     const mediaChain = MEDIA.has(findings[worst]!.kind);
     const chain = idx.filter((i) => MEDIA.has(findings[i]!.kind) === mediaChain).sort(order);
     const rest = idx.filter((i) => MEDIA.has(findings[i]!.kind) !== mediaChain).sort(order);
-    // One title per kind in the chain (several findings of a kind are one link).
+    // One title per kind in the chain (several findings of a kind are one link): the first of
+    // each kind in chain order, so that the root's link is the root cause itself; written from
+    // the worst symptom back to the root.
     const titles: string[] = [];
     const seen = new Set<string>();
-    for (const i of [...chain].reverse()) {
+    for (const i of chain) {
       const f = findings[i]!;
       if (seen.has(f.kind)) continue;
       seen.add(f.kind);
       titles.push(f.title);
     }
-    out.set(callId, { text: titles.join(' ← '), rootCause: chain[0]!, symptoms: [...chain.slice(1), ...rest] });
+    out.set(callId, { text: titles.reverse().join(' ← '), rootCause: chain[0]!, symptoms: [...chain.slice(1), ...rest] });
   }
   return out;
 }

@@ -38,6 +38,25 @@ export function verdictRank(c: ReportCall | undefined): Map<number, number> {
   return m;
 }
 
+/**
+ * The symptoms by kind, in the verdict's order, each with its first finding and how many: a call
+ * whose BYE was tried on ten new connections explains "new-connection-mid-dialog ×10", not the
+ * name ten times.
+ */
+export function symptomKinds(report: Report, symptoms: readonly number[]): Array<{ kind: string; first: number; count: number }> {
+  const out: Array<{ kind: string; first: number; count: number }> = [];
+  const at = new Map<string, number>();
+  for (const i of symptoms) {
+    const kind = report.findings[i]?.kind ?? `finding ${i}`;
+    const k = at.get(kind);
+    if (k === undefined) {
+      at.set(kind, out.length);
+      out.push({ kind, first: i, count: 1 });
+    } else out[k]!.count++;
+  }
+  return out;
+}
+
 export function CallVerdict({ report, call }: { report: Report; call: ReportCall }) {
   const api = useAppStoreApi();
   const v = verdictOf(call);
@@ -61,14 +80,15 @@ export function CallVerdict({ report, call }: { report: Report; call: ReportCall
             </p>
           )}
           {v.symptoms.length > 0 && (
-            <p className="verdict-symptoms">
+            <p className="verdict-symptoms" data-testid="verdict-symptoms">
               <span className="muted">Explains: </span>
-              {v.symptoms.map((i, k) => (
-                <span key={i}>
+              {symptomKinds(report, v.symptoms).map((g, k) => (
+                <span key={g.first}>
                   {k > 0 ? ', ' : ''}
-                  <button type="button" className="link" onClick={() => api.getState().showEvidence(i)}>
-                    {report.findings[i]?.kind ?? `finding ${i}`}
+                  <button type="button" className="link" title={g.count > 1 ? `${g.count} findings of this kind; shows the first` : undefined} onClick={() => api.getState().showEvidence(g.first)}>
+                    {g.kind}
                   </button>
+                  {g.count > 1 ? ` ×${g.count}` : ''}
                 </span>
               ))}
             </p>
