@@ -118,15 +118,29 @@ export function linkMedia(streams: RtpStreamStats[], sdp: SdpEndpoint[]): MediaM
     if (atc) atc.push(i);
     else rtcpAt.set(kc, [i]);
   });
+  // Each address's SDPs by time (ties: the later one last), sorted when a stream first asks: a
+  // phone with a fixed RTP port, or a long call's re-offers, announce one address thousands of
+  // times, and each stream scanned them all.
+  const byTime = new Map<number[], { order: number[]; times: Float64Array }>();
   const pick = (cands: number[] | undefined, t: number): number | null => {
     if (!cands || cands.length === 0) return null;
-    let best: number | null = null;
-    // Latest SDP at or before the stream start (2 s slack for early media racing the answer).
-    for (const i of cands) {
-      const s = sdp[i];
-      if (s && s.timeUs <= t + 2_000_000 && (best === null || (sdp[best]?.timeUs ?? 0) <= s.timeUs)) best = i;
+    let sorted = byTime.get(cands);
+    if (!sorted) {
+      const order = cands.slice().sort((a, b) => (sdp[a]?.timeUs ?? 0) - (sdp[b]?.timeUs ?? 0) || a - b);
+      sorted = { order, times: Float64Array.from(order, (i) => sdp[i]?.timeUs ?? 0) };
+      byTime.set(cands, sorted);
     }
-    return best ?? cands[0] ?? null;
+    // Latest SDP at or before the stream start (2 s slack for early media racing the answer),
+    // else the first announced.
+    const limit = t + 2_000_000;
+    let lo = 0;
+    let hi = sorted.order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted.times[mid]! <= limit) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 ? sorted.order[lo - 1]! : (cands[0] ?? null);
   };
   const streamCallIds: (string | null)[] = streams.map(() => null);
   const links: MediaLink[] = [];

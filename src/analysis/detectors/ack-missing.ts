@@ -48,10 +48,21 @@ function judgeDialog(flow: Flow, d: Dialog): Finding | null {
   }
   // The leg closest to the callee first (most Vias).
   const ordered = [...legs.values()].sort((a, b) => b[0]!.viaCount - a[0]!.viaCount);
+  // The dialog's ACKs by CSeq, read once (a long call's retransmitted re-INVITE answers each filtered the dialog).
+  let acksByCseq: Map<number, Msg[]> | null = null;
   for (const leg of ordered) {
     if (!leg.some((o) => o.retransmission)) continue;
     const first = leg[0]!;
-    const acks = d.messages.filter((a) => a.isReq && a.method === 'ACK' && a.cseq === first.cseq);
+    if (acksByCseq === null) {
+      acksByCseq = new Map();
+      for (const a of d.messages) {
+        if (!a.isReq || a.method !== 'ACK') continue;
+        const l = acksByCseq.get(a.cseq);
+        if (l) l.push(a);
+        else acksByCseq.set(a.cseq, [a]);
+      }
+    }
+    const acks = acksByCseq.get(first.cseq) ?? [];
     const S = first.src;
     const sIp = first.srcIp;
     const recordRouted = first.recordRoute.some((r) => r.uri && normalizeHost(r.uri.host) === sIp);

@@ -8,6 +8,7 @@
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../report/report.ts';
 import { getFlow, legCopies, responsesTo, sawBothDirections } from '../lib/flow.ts';
+import type { Msg } from '../lib/flow.ts';
 import { duration, framesText, plural, uniqFrames } from '../lib/text.ts';
 
 const TIMER_F_US = 32_000_000;
@@ -20,6 +21,8 @@ export const detectCancelUnanswered: Detector = {
     const flow = getFlow(ctx.messages);
     const out: Finding[] = [];
     for (const [callId, list] of flow.calls) {
+      // The call's final responses to INVITEs by CSeq, in call order (built when a CANCEL first needs them).
+      let finals: Map<number, Msg[]> | null = null;
       for (let cAt = 0; cAt < list.length; cAt++) {
         const c = list[cAt]!;
         if (!c.isReq || c.method !== 'CANCEL' || c.retransmission || c.duplicate) continue;
@@ -31,7 +34,16 @@ export const detectCancelUnanswered: Detector = {
         const since = ctx.captureEndUs - c.t;
         const others = responsesTo(flow, c).filter((r) => r.status >= 300);
         // The INVITE it cancels: same Call-ID and CSeq number, and how that INVITE ended.
-        const invFinal = list.find((x) => !x.isReq && x.method === 'INVITE' && x.cseq === c.cseq && x.status >= 200 && x.t > c.t);
+        if (finals === null) {
+          finals = new Map();
+          for (const x of list) {
+            if (x.isReq || x.method !== 'INVITE' || x.status < 200) continue;
+            const l = finals.get(x.cseq);
+            if (l) l.push(x);
+            else finals.set(x.cseq, [x]);
+          }
+        }
+        const invFinal = finals.get(c.cseq)?.find((x) => x.t > c.t);
         const severity: Finding['severity'] = span >= TIMER_F_US / 2 || since >= TIMER_F_US ? (sawBothDirections(flow, c.srcIp, c.dstIp) ? 'error' : 'warning') : 'warning';
         out.push({
           kind: 'cancel-unanswered',

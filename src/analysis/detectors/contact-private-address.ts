@@ -11,8 +11,8 @@
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../report/report.ts';
 import { classifyAddress, normalizeHost } from '../lib/addr.ts';
-import type { Msg } from '../lib/flow.ts';
-import { contactUri, getFlow, requestsToIp, unreachableFrom } from '../lib/flow.ts';
+import type { Flow, Msg } from '../lib/flow.ts';
+import { contactUri, getFlow, requestsToEndpoint, requestsToIp, unreachableFrom } from '../lib/flow.ts';
 import { framesText, msgShort, uniqFrames } from '../lib/text.ts';
 
 const TARGET_METHODS = new Set(['REGISTER', 'INVITE', 'UPDATE', 'SUBSCRIBE', 'NOTIFY', 'REFER']);
@@ -53,6 +53,23 @@ function natAwareRelay(callMsgs: readonly Msg[], mappings: readonly string[], af
   return null;
 }
 
+/**
+ * The requests sent to these "ip:port" mappings, grouped by IP in the order the IPs first appear
+ * among them, each IP's in capture order.
+ */
+function requestsToMappings(flow: Flow, mappingIp: ReadonlyMap<string, string>): Msg[] {
+  const byIp = new Map<string, Msg[]>();
+  for (const [m, ip] of mappingIp) {
+    const sent = requestsToEndpoint(flow, m);
+    const l = byIp.get(ip);
+    if (l) {
+      for (const x of sent) l.push(x);
+      l.sort((a, b) => a.index - b.index);
+    } else byIp.set(ip, [...sent]);
+  }
+  return [...byIp.values()].flat();
+}
+
 export const detectContactPrivateAddress: Detector = {
   kind: 'contact-private-address',
   title: 'Contact holds a private address in a message that came from a public one',
@@ -84,8 +101,12 @@ export const detectContactPrivateAddress: Detector = {
         if (!x.isReq && x.viaCount > maxVia) maxVia = x.viaCount;
       }
       const direct = list.filter((x) => (x.isReq ? x.topVia !== null && normalizeHost(x.topVia.host) === host : x.viaCount === maxVia));
-      const mappings = [...new Set((direct.length > 0 ? direct : list).map((x) => x.src))];
-      const forwarded = list.filter((x) => !mappings.includes(x.src));
+      // The UA's public mappings ("ip:port" → its IP), in the order they first appear.
+      const mappingIp = new Map<string, string>();
+      for (const x of direct.length > 0 ? direct : list) if (!mappingIp.has(x.src)) mappingIp.set(x.src, x.srcIp);
+      const mappingSet = new Set(mappingIp.keys());
+      const mappings = [...mappingSet];
+      const forwarded = list.filter((x) => !mappingSet.has(x.src));
       const onlyRegister = list.every((x) => x.method === 'REGISTER');
       // Requests sent to the private host from the public side: for a registration, new requests of
       // any call (the registrar used the Contact as is); for a dialog, requests of this call.
@@ -93,9 +114,10 @@ export const detectContactPrivateAddress: Detector = {
         (x) => x.isReq && x.dstIp === host && x.t >= first.t && unreachableFrom(host, x.srcIp),
       );
       // Requests that reached the UA at its public mapping (NAT handled).
-      const mappingIps = [...new Set((direct.length > 0 ? direct : list).map((x) => x.srcIp))];
-      const pool = onlyRegister ? mappingIps.flatMap((ip) => requestsToIp(flow, ip)) : callMsgs;
-      const sentToMapping = pool.filter((x) => x.isReq && x.t > first.t && mappings.includes(x.dst) && x.method !== 'REGISTER');
+      // (For a registration, the requests to the mappings themselves — not all requests to their
+      // IPs: an office NAT's address takes every phone's requests.)
+      const pool = onlyRegister ? requestsToMappings(flow, mappingIp) : callMsgs;
+      const sentToMapping = pool.filter((x) => x.isReq && x.t > first.t && mappingSet.has(x.dst) && x.method !== 'REGISTER');
       // A later copy of the same message forwarded with the Contact fixed.
       const forwardedFixed = callMsgs.some(
         (y) =>

@@ -18,6 +18,25 @@ function isTargetCarrier(x: Msg): boolean {
   return (!x.isReq && x.method === 'INVITE' && x.status >= 200 && x.status < 300) || (x.isReq && x.method === 'INVITE' && x.toTag === null);
 }
 
+function copyKey(srcIp: string, isReq: boolean, method: string, status: number, cseq: number, viaCount: number): string {
+  return `${srcIp}|${isReq ? 'q' : 'r'}|${method}|${status}|${cseq}|${viaCount}`;
+}
+
+/** A call's INVITEs and 2xx answers to them by copyKey, in call order. */
+function carriersByCopyKey(list: readonly Msg[]): Map<string, Msg[]> {
+  const m = new Map<string, Msg[]>();
+  for (let i = 0; i < list.length; i++) {
+    const y = list[i]!;
+    // Only what a copy of a target carrier can be: an INVITE, or a 2xx to one.
+    if (y.method !== 'INVITE' || (!y.isReq && (y.status < 200 || y.status >= 300))) continue;
+    const k = copyKey(y.srcIp, y.isReq, y.method, y.status, y.cseq, y.viaCount);
+    const l = m.get(k);
+    if (l) l.push(y);
+    else m.set(k, [y]);
+  }
+  return m;
+}
+
 export const detectExcessiveNatFixup: Detector = {
   kind: 'excessive-nat-fixup',
   title: 'A Contact was rewritten to an intermediate proxy\'s address',
@@ -27,28 +46,30 @@ export const detectExcessiveNatFixup: Detector = {
     const out: Finding[] = [];
     const seen = new Set<string>();
     for (const [callId, list] of flow.calls) {
+      // The call's INVITEs and 2xx by what a forwarded copy shares with its original (built when
+      // the first candidate needs it: a long call's re-INVITE answers each scanned the call).
+      let copies: Map<string, Msg[]> | null = null;
       for (let inCopyAt = 0; inCopyAt < list.length; inCopyAt++) {
         const inCopy = list[inCopyAt]!;
         if (!isTargetCarrier(inCopy) || inCopy.duplicate || inCopy.retransmission) continue;
+        const key = `${callId}|${inCopy.method}|${inCopy.status}`;
+        if (seen.has(key)) continue;
         const c1 = contactUri(inCopy);
         if (!c1) continue;
         const e1 = uriEndpoint(c1, inCopy.transport);
         if (!e1 || isPrivateLike(e1.ip)) continue;
         if (normalizeHost(e1.ip) === inCopy.srcIp) continue; // came from the UA itself (or its NAT): fixing is right
-        // The copy the receiving proxy forwarded next.
-        const outCopy = list.find(
-          (y) =>
-            y !== inCopy && y.t >= inCopy.t && y.srcIp === inCopy.dstIp && y.isReq === inCopy.isReq && y.method === inCopy.method &&
-            y.status === inCopy.status && y.cseq === inCopy.cseq && (inCopy.isReq ? y.viaCount === inCopy.viaCount + 1 : y.viaCount === inCopy.viaCount - 1),
-        );
+        // The copy the receiving proxy forwarded next: sent by the receiver, one Via more (a
+        // request) or less (a response).
+        copies ??= carriersByCopyKey(list);
+        const want = copyKey(inCopy.dstIp, inCopy.isReq, inCopy.method, inCopy.status, inCopy.cseq, inCopy.isReq ? inCopy.viaCount + 1 : inCopy.viaCount - 1);
+        const outCopy = copies.get(want)?.find((y) => y !== inCopy && y.t >= inCopy.t);
         if (!outCopy) continue;
         const c2 = contactUri(outCopy);
         if (!c2) continue;
         const e2 = uriEndpoint(c2, outCopy.transport);
         if (!e2 || normalizeHost(e2.ip) !== inCopy.srcIp) continue;
         if (e2.port !== inCopy.srcEp.port && normalizeHost(e2.ip) === normalizeHost(e1.ip)) continue;
-        const key = `${callId}|${inCopy.method}|${inCopy.status}`;
-        if (seen.has(key)) continue;
         seen.add(key);
         const d = flow.dialogOf.get(inCopy);
         const misdirected = (d?.messages ?? []).filter(

@@ -9,7 +9,7 @@
 import type { Detector } from '../detector.ts';
 import type { Finding } from '../../report/report.ts';
 import { endpointKey } from '../../capture/types.ts';
-import { normalizeHost, sameEndpoint } from '../lib/addr.ts';
+import { flowKey } from '../lib/addr.ts';
 import { getFlow } from '../lib/flow.ts';
 import { duration, framesText, uniqFrames } from '../lib/text.ts';
 
@@ -24,24 +24,24 @@ export const detectRtpIcmpUnreachable: Detector = {
     const flow = getFlow(ctx.messages);
     const ids = ctx.model.media?.streamCallIds ?? [];
     const groups = new Map<string, { icmp: typeof ctx.icmp[number][]; stream: number }>();
-    // RTP streams by destination, so each ICMP finds its stream without a scan.
-    const byDst = new Map<string, number[]>();
+    // RTP streams by destination and source (each source it had, before a change too), in stream
+    // order, so each ICMP finds its stream in one step: a phone with a fixed RTP port gathers one
+    // stream per call at one destination.
+    const bySrcDst = new Map<string, number[]>();
     if (ctx.icmp.length > 0) {
       ctx.rtpStreams.forEach((s, i) => {
         if (s.kind !== 'rtp') return;
-        const k = `${normalizeHost(s.dst.ip)}|${s.dst.port}`;
-        let l = byDst.get(k);
-        if (!l) byDst.set(k, (l = []));
-        l.push(i);
+        for (const src of [s.src, ...s.sourceChanges.map((c) => c.from)]) {
+          const k = flowKey(src, s.dst);
+          const l = bySrcDst.get(k);
+          if (!l) bySrcDst.set(k, [i]);
+          else if (l[l.length - 1] !== i) l.push(i);
+        }
       });
     }
     for (const x of ctx.icmp) {
       if (x.original.protocol !== 17) continue;
-      const cands = byDst.get(`${normalizeHost(x.original.dst.ip)}|${x.original.dst.port}`) ?? [];
-      const si = cands.find((i) => {
-        const s = ctx.rtpStreams[i]!;
-        return sameEndpoint(s.src, x.original.src) || s.sourceChanges.some((c) => sameEndpoint(c.from, x.original.src));
-      }) ?? -1;
+      const si = bySrcDst.get(flowKey(x.original.src, x.original.dst))?.[0] ?? -1;
       if (si < 0) continue;
       const key = `${ids[si] ?? ''}|${endpointKey(x.original.dst)}`;
       let g = groups.get(key);

@@ -10,7 +10,7 @@ import type { Detector } from '../detector.ts';
 import type { Finding } from '../../report/report.ts';
 import { endpointKey } from '../../capture/types.ts';
 import type { RtpStreamStats } from '../../capture/types.ts';
-import { isPrivateLike, sameEndpoint } from '../lib/addr.ts';
+import { flowKey, isPrivateLike, sameEndpoint } from '../lib/addr.ts';
 import { streamText } from '../lib/media.ts';
 import { uniqFrames } from '../lib/text.ts';
 
@@ -34,10 +34,24 @@ export const detectRtpSourceChanged: Detector = {
   detect(ctx) {
     const out: Finding[] = [];
     const ids = ctx.model.media?.streamCallIds ?? [];
+    // ICMP by the flow it quotes (source > destination), in capture order, built when a stream first asks.
+    let byFlow: Map<string, number[]> | null = null;
     ctx.rtpStreams.forEach((s, i) => {
       if (s.kind !== 'rtp' || s.sourceChanges.length === 0) return;
       if (bothSidesOfNat(s)) return;
-      const icmp = ctx.icmp.filter((x) => x.timeUs <= (s.sourceChanges[0]?.timeUs ?? 0) && s.sourceChanges.some((c) => sameEndpoint(x.original.src, c.from) && sameEndpoint(x.original.dst, s.dst)));
+      if (byFlow === null) {
+        byFlow = new Map();
+        ctx.icmp.forEach((x, k) => {
+          const key = flowKey(x.original.src, x.original.dst);
+          const l = byFlow!.get(key);
+          if (l) l.push(k);
+          else byFlow!.set(key, [k]);
+        });
+      }
+      // The ICMP about RTP from a source it changed from to this destination, up to the first change.
+      const at = new Set<number>();
+      for (const c of s.sourceChanges) for (const k of byFlow.get(flowKey(c.from, s.dst)) ?? []) at.add(k);
+      const icmp = [...at].sort((a, b) => a - b).map((k) => ctx.icmp[k]!).filter((x) => x.timeUs <= (s.sourceChanges[0]?.timeUs ?? 0));
       const changes = s.sourceChanges.map((c) => `${endpointKey(c.from)} → ${endpointKey(c.to)} at frame ${c.frame}`).join('; ');
       out.push({
         kind: 'rtp-source-changed',

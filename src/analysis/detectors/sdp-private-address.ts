@@ -11,7 +11,7 @@ import type { Finding } from '../../report/report.ts';
 import { endpointKey } from '../../capture/types.ts';
 import { isPrivateLike, normalizeHost } from '../lib/addr.ts';
 import type { SdpEndpoint } from '../../sip/media.ts';
-import { callMedia, epEq, streamText } from '../lib/media.ts';
+import { callMedia, streamText } from '../lib/media.ts';
 import { framesText, uniqFrames } from '../lib/text.ts';
 
 /** One text per address and port, for Set lookups (hosts normalised as `epEq` compares them). */
@@ -39,7 +39,9 @@ export const detectSdpPrivateAddress: Detector = {
       const e = list[0]!;
       const cm = media.get(e.callId);
       const streams = cm?.streams ?? [];
-      const toPrivate = streams.filter((x) => list.some((p) => epEq(x.s.dst, p.address, p.port)));
+      // The announced address:ports as keys (a long call re-offers it thousands of times).
+      const announced = new Set(list.map((p) => epKey(p.address, p.port)));
+      const toPrivate = streams.filter((x) => announced.has(epKey(x.s.dst.ip, x.s.dst.port)));
       // Media the NATed side really sent (from its public address) and media returned to that address.
       const fromNat = streams.filter((x) => x.s.src.ip === e.signallingSource.ip);
       // Endpoint keys in Sets: a call may carry thousands of streams (no pairwise scans).

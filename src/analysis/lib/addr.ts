@@ -64,6 +64,11 @@ export function isPrivateLike(host: string): boolean {
 }
 
 /** Same IP (canonical text) and port. */
+/** A flow (source → destination) as one key, hosts normalised as `sameEndpoint` compares them. */
+export function flowKey(src: Endpoint, dst: Endpoint): string {
+  return `${normalizeHost(src.ip)}|${src.port}>${normalizeHost(dst.ip)}|${dst.port}`;
+}
+
 export function sameEndpoint(a: Endpoint | null | undefined, b: Endpoint | null | undefined): boolean {
   if (!a || !b) return false;
   return a.port === b.port && (a.ip === b.ip || normalizeHost(a.ip) === normalizeHost(b.ip));

@@ -328,6 +328,7 @@ export interface Flow {
   lazy: {
     traffic?: PairTraffic;
     requestsToIp?: Map<string, Msg[]>;
+    requestsToEndpoint?: Map<string, Msg[]>;
     directions?: Set<string>;
     sources?: Set<string>;
     nat?: Map<string, Set<string>>;
@@ -583,6 +584,22 @@ export function requestsToIp(flow: Flow, ip: string): Msg[] {
     flow.lazy.requestsToIp = idx;
   }
   return idx.get(ip) ?? [];
+}
+
+/** Requests per destination "ip:port" (`Msg.dst`), in capture order. */
+export function requestsToEndpoint(flow: Flow, dst: string): Msg[] {
+  let idx = flow.lazy.requestsToEndpoint;
+  if (!idx) {
+    idx = new Map();
+    for (const x of flow.msgs) {
+      if (!x.isReq) continue;
+      let r = idx.get(x.dst);
+      if (!r) idx.set(x.dst, (r = []));
+      r.push(x);
+    }
+    flow.lazy.requestsToEndpoint = idx;
+  }
+  return idx.get(dst) ?? [];
 }
 
 /** The dialog of a tag pair (either order) among a call's few dialogs. */
