@@ -11,22 +11,12 @@ import { describe, expect, it } from 'vitest';
 import { ethUdp4, pcapFile } from '../capture/testing/packets.ts';
 import { analyzeBytes, budgetForFirst, NotACaptureError } from './analyze.ts';
 import type { Report } from '../report/report.ts';
+// A deterministic generator, so that a failure can be replayed.
+import { mulberry32 as rng } from '../lib/random.ts';
 
 const PUBLIC = path.resolve(import.meta.dirname, '../../test/captures/public');
 const load = (f: string) => new Uint8Array(readFileSync(path.join(PUBLIC, f)));
 const FILES = ['sngrep/aaa.pcap', 'heplify/sip_ipv4_tcp_fragmented.pcap', 'heplify/sip_tcp_websocket.pcap', 'sngrep/ipv6frag.pcap', 'ndpi/sip_hello.pcapng', 'heplify/erspan_sip_ipv4_udp.pcapng'];
-
-/** Deterministic PRNG (mulberry32) so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A report, or null when the engine said "not a capture"; anything else fails the test. */
 async function analyseOrRefuse(bytes: Uint8Array): Promise<Report | null> {

@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from './random.ts';
 import { OpenIntervals } from './intervals.ts';
-
-/** A small deterministic generator (tests repeat exactly). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 describe('OpenIntervals', () => {
   it('answers like a scan of every interval, on random sets with ties, never-closed and excluded items', () => {
-    const r = rng(7);
+    const r = mulberry32(7);
     for (let round = 0; round < 200; round++) {
       const n = Math.floor(r() * 40);
       const items = Array.from({ length: n }, (_, id) => {

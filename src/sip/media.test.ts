@@ -4,21 +4,14 @@
  * slack for early media), else the first announced. Checked against that rule written as a scan.
  */
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../lib/random.ts';
 import type { RtpStreamStats } from '../capture/types.ts';
 import { linkMedia } from './media.ts';
 import type { SdpEndpoint } from './media.ts';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
 describe('linkMedia picks the SDP a stream answers to', () => {
   it('the latest announcing SDP by the stream start (+2 s), ties to the later one, else the first: as a scan would', () => {
-    const r = rng(11);
+    const r = mulberry32(11);
     for (let round = 0; round < 50; round++) {
       const ports = [4000, 4002, 4004];
       const sdp = Array.from({ length: 40 }, (_, i) => ({

@@ -572,34 +572,24 @@ export function pairTraffic(flow: Flow): PairTraffic {
 
 /** Requests per destination IP (capture order). */
 export function requestsToIp(flow: Flow, ip: string): Msg[] {
-  let idx = flow.lazy.requestsToIp;
-  if (!idx) {
-    idx = new Map();
-    for (const x of flow.msgs) {
-      if (!x.isReq) continue;
-      let r = idx.get(x.dstIp);
-      if (!r) idx.set(x.dstIp, (r = []));
-      r.push(x);
-    }
-    flow.lazy.requestsToIp = idx;
-  }
-  return idx.get(ip) ?? [];
+  return (flow.lazy.requestsToIp ??= requestsBy(flow, (x) => x.dstIp)).get(ip) ?? [];
 }
 
 /** Requests per destination "ip:port" (`Msg.dst`), in capture order. */
 export function requestsToEndpoint(flow: Flow, dst: string): Msg[] {
-  let idx = flow.lazy.requestsToEndpoint;
-  if (!idx) {
-    idx = new Map();
-    for (const x of flow.msgs) {
-      if (!x.isReq) continue;
-      let r = idx.get(x.dst);
-      if (!r) idx.set(x.dst, (r = []));
-      r.push(x);
-    }
-    flow.lazy.requestsToEndpoint = idx;
+  return (flow.lazy.requestsToEndpoint ??= requestsBy(flow, (x) => x.dst)).get(dst) ?? [];
+}
+
+function requestsBy(flow: Flow, keyOf: (x: Msg) => string): Map<string, Msg[]> {
+  const idx = new Map<string, Msg[]>();
+  for (const x of flow.msgs) {
+    if (!x.isReq) continue;
+    const k = keyOf(x);
+    const r = idx.get(k);
+    if (r) r.push(x);
+    else idx.set(k, [x]);
   }
-  return idx.get(dst) ?? [];
+  return idx;
 }
 
 /** The dialog of a tag pair (either order) among a call's few dialogs. */

@@ -5,6 +5,9 @@
  * not always first. Shuffle: Fisher–Yates driven by mulberry32 seeded with FNV-1a of the seed.
  */
 import { kindWords } from './kinds.ts';
+import { mulberry32 } from '../../lib/random.ts';
+
+export { mulberry32 };
 
 export interface QuizOption {
   kind: string;
@@ -20,18 +23,6 @@ export function fnv1a(s: string): number {
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h >>> 0;
-}
-
-/** mulberry32: a small seeded generator of floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A copy of `items` in a seed-determined order. */
