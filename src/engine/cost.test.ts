@@ -13,6 +13,7 @@ import { concat, ethTcp4, ethUdp4, ip4Packet, ipv4, pcapFile, u16, u32, udp as u
 import { rtpPacket } from '../analysis/testing/capture.ts';
 import { writeJson } from '../cli/json-stream.ts';
 import { analyzeBytes } from './analyze.ts';
+import type { Analysis } from './analyze.ts';
 import { checkReport } from './contract.ts';
 
 v8.setFlagsFromString('--expose-gc');
@@ -346,6 +347,28 @@ function officeNat(n: number): Uint8Array {
   return pcapFile(1, frames);
 }
 
+/**
+ * n phones behind n different NATs, all given the same private address, each registered with its
+ * private Contact and sent an INVITE to that address as is (a NAT-unaware registrar): each
+ * registration was compared with every request to the address, and named them all.
+ */
+function samePrivateAddress(n: number): Uint8Array {
+  const R = '192.0.2.1:5060';
+  const lan = '192.168.1.20:5060';
+  const frames: Frame[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = T0 + i * 20_000;
+    const ip = `198.51.${100 + (i >> 12)}.${(i >> 4) & 255}`;
+    const port = 10_000 + (i & 15);
+    const nat = `${ip}:${port}`;
+    const reg = [`Via: SIP/2.0/UDP ${lan};branch=z9hG4bK-r${i};rport`, `From: <sip:u${i}@example.com>;tag=r${i}`, `To: <sip:u${i}@example.com>`, `Call-ID: reg-${i}`, 'CSeq: 1 REGISTER', `Contact: <sip:u${i}@${lan}>`];
+    frames.push({ timeUs: t, data: sip(nat, R, message('REGISTER sip:example.com SIP/2.0', reg)) });
+    frames.push({ timeUs: t + 500, data: sip(R, nat, message('SIP/2.0 200 OK', [`${reg[0]};received=${ip};rport=${port}`, reg[1]!, `${reg[2]};tag=x`, ...reg.slice(3)])) });
+    frames.push({ timeUs: t + 5000, data: sip(R, lan, message(`INVITE sip:u${i}@${lan} SIP/2.0`, [`Via: SIP/2.0/UDP ${R};branch=z9hG4bK-i${i}`, `From: <sip:c@example.com>;tag=c${i}`, `To: <sip:u${i}@example.com>`, `Call-ID: inv-${i}`, 'CSeq: 1 INVITE', 'Contact: <sip:c@192.0.2.1:5060>'])) });
+  }
+  return pcapFile(1, frames);
+}
+
 /** ICMP port unreachable from `reporter` about a UDP datagram src:sport → dst:dport. */
 function portUnreachable(reporter: string, src: string, sport: number, dst: string, dport: number): Uint8Array {
   const original = ipv4({ src, dst, protocol: 17, payload: udpSegment({ sport, dport, payload: rtpPacket(1, 1) }) });
@@ -390,16 +413,32 @@ function fixedPortCalls(n: number): Uint8Array {
   return pcapFile(1, frames);
 }
 
-/** Time (best of three: a loaded machine slows single runs) and retained heap of analysing `bytes` and writing its JSON. */
+/** Full collections until the heap stops shrinking (at most four). */
+function settle(): void {
+  let last = Infinity;
+  for (let k = 0; k < 4; k++) {
+    gc();
+    const now = process.memoryUsage().heapUsed;
+    if (now >= last - 100_000) return;
+    last = now;
+  }
+}
+
+/**
+ * Time (best of three: a loaded machine slows single runs) and retained heap of analysing `bytes`
+ * and writing its JSON. The heap it retains is read as the heap with the analysis minus the heap
+ * once it is let go, both after it: a "before" taken ahead of it also counted what the previous
+ * analysis left in module state, which this one replaced, and a 1× run after another family's 8×
+ * read ~1 MB where it holds 7–16 MB.
+ */
 async function cost(bytes: Uint8Array): Promise<{ ms: number; bytes: number; messages: number }> {
   let best = Infinity;
   let held = 0;
   let messages = 0;
   for (let round = 0; round < 3; round++) {
-    gc();
-    const before = process.memoryUsage().heapUsed;
+    settle();
     const t0 = performance.now();
-    const analysis = await analyzeBytes(bytes);
+    let analysis: Analysis | null = await analyzeBytes(bytes);
     let chars = 0;
     await writeJson(analysis.report, (b) => {
       chars += b.length;
@@ -408,9 +447,11 @@ async function cost(bytes: Uint8Array): Promise<{ ms: number; bytes: number; mes
     expect(chars).toBeGreaterThan(0);
     expect(checkReport(analysis.report)).toEqual([]);
     messages = analysis.report.messages.length;
-    gc();
-    held = Math.max(held, process.memoryUsage().heapUsed - before);
-    void analysis.report.capture; // keep it alive until measured
+    settle();
+    const withIt = process.memoryUsage().heapUsed;
+    analysis = null;
+    settle();
+    held = Math.max(held, withIt - process.memoryUsage().heapUsed);
   }
   // Below 1 MB the retained-heap reading is GC noise, not cost: a tiny base case made ratios swing.
   return { ms: best, bytes: Math.max(held, 1_000_000), messages };
@@ -424,10 +465,18 @@ async function cost(bytes: Uint8Array): Promise<{ ms: number; bytes: number; mes
  * (the 1× run's fixed costs weigh more), so its bound is 1. So are the forked INVITE's 180s and the
  * mid-call re-INVITEs' (old code ~1.5×, now ~0.4×), its 2xx answers' 1.2 (old 1.8×, now 0.65×); the NAT pings' and the new connections' 2
  * (old ~2.5× and ~3.8×, now ~0.6× and ~0.7×). The relayed re-INVITE answers, media re-offers,
- * office NAT, fixed-port calls and concurrent TCP calls: 1.2 (old 4.2, 2.4, 2.3, 1.9 and 1.4×;
- * now 0.5–0.7×).
+ * office NAT, fixed-port calls, concurrent TCP calls and one private address behind many NATs:
+ * 1.2 (old 4.2, 2.4, 2.3, 1.9, 1.4 and 4.4×; now 0.5–0.75×).
  */
-const FAMILIES: Array<{ name: string; unit: string; base: number; make: (n: number) => Uint8Array; bound?: number; memoryBound?: number }> = [
+/**
+ * The retained heap of a linear analysis reads ~1.0× per unit (what it keeps grows with the
+ * input; the 1× run's fixed part pulls it a little below), so a time bound of 1 would make the
+ * memory check a coin toss: memory is held to at least 1.5×, which a retained structure growing
+ * with the square of the input (8× at these sizes) still fails.
+ */
+const MEMORY_BOUND_MIN = 1.5;
+
+const FAMILIES: Array<{ name: string; unit: string; base: number; make: (n: number) => Uint8Array; bound?: number }> = [
   { name: 'duplicate copies of one message', unit: 'copy', base: 2000, make: duplicates },
   { name: 'INVITE copies after the dialog exists', unit: 'copy', base: 1000, make: copiesAfterAnswer },
   { name: 'RTP streams of one call', unit: 'stream', base: 1000, make: streams },
@@ -442,23 +491,23 @@ const FAMILIES: Array<{ name: string; unit: string; base: number; make: (n: numb
   { name: 're-INVITEs answered through a proxy with the far UA\'s Contact', unit: 're-INVITE', base: 1000, make: relayedAnswers, bound: 1.2 },
   { name: 're-offers of a NATed phone\'s media, new SSRCs each time', unit: 're-offer', base: 1000, make: reofferedMedia, bound: 1.2 },
   { name: 'phones registered behind one office NAT', unit: 'phone', base: 750, make: officeNat, bound: 1.2 },
-  // Its quadratic paths cost time, not memory; the 1× run's retained heap read 4–16 MB from run to run.
-  { name: 'calls from a phone with a fixed RTP port, ICMP and NAT remaps in each', unit: 'call', base: 1000, make: fixedPortCalls, bound: 1.2, memoryBound: 3 },
+  { name: 'calls from a phone with a fixed RTP port, ICMP and NAT remaps in each', unit: 'call', base: 1000, make: fixedPortCalls, bound: 1.2 },
   { name: 'unanswered pings toward a NAT mapping', unit: 'ping', base: 3000, make: natPings, bound: 2 },
   { name: 'concurrent calls between two hosts, each on its own TCP connection', unit: 'call', base: 600, make: callsOnOwnConnections, bound: 1.2 },
   { name: 're-INVITEs each on a new TCP connection', unit: 're-INVITE', base: 1000, make: newConnections, bound: 2 },
+  { name: 'phones behind different NATs with one private address, each sent an INVITE there', unit: 'phone', base: 1000, make: samePrivateAddress, bound: 1.2 },
 ];
 
 describe('cost per unit stays flat from 1× to 8×', () => {
   for (const f of FAMILIES) {
-    it(`${f.name}: 8× as many costs < ${f.bound ?? 3}× as much per ${f.unit}, in time and memory${f.memoryBound ? ` (< ${f.memoryBound}×)` : ''}`, async () => {
+    it(`${f.name}: 8× as many costs < ${f.bound ?? 3}× as much per ${f.unit}, in time and memory`, async () => {
       const small = await cost(f.make(f.base));
       const big = await cost(f.make(8 * f.base));
       const timeRatio = big.ms / (8 * f.base) / (small.ms / f.base);
       const memRatio = big.bytes / (8 * f.base) / (small.bytes / f.base);
       console.log(`${f.name}: ${f.base} → ${small.ms.toFixed(0)} ms ${(small.bytes / 1e6).toFixed(1)} MB; ${8 * f.base} → ${big.ms.toFixed(0)} ms ${(big.bytes / 1e6).toFixed(1)} MB; per-unit ratios time ${timeRatio.toFixed(2)}, memory ${memRatio.toFixed(2)}`);
       expect(timeRatio).toBeLessThan(f.bound ?? 3);
-      expect(memRatio).toBeLessThan(f.memoryBound ?? f.bound ?? 3);
+      expect(memRatio).toBeLessThan(Math.max(f.bound ?? 3, MEMORY_BOUND_MIN));
     });
   }
 });

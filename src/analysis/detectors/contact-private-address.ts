@@ -53,6 +53,30 @@ function natAwareRelay(callMsgs: readonly Msg[], mappings: readonly string[], af
   return null;
 }
 
+/** New requests (no To tag) to an IP, by the Request-URI's user ("" for none), built per IP when first asked. */
+const newRequestsByUser = new WeakMap<Flow, Map<string, Map<string, Msg[]>>>();
+
+function newRequestsTo(flow: Flow, ip: string): Msg[] {
+  return requestsToIp(flow, ip).filter((x) => x.toTag === null);
+}
+
+function newRequestsToUser(flow: Flow, ip: string, user: string | null): Msg[] {
+  let perIp = newRequestsByUser.get(flow);
+  if (!perIp) newRequestsByUser.set(flow, (perIp = new Map()));
+  let byUser = perIp.get(ip);
+  if (!byUser) {
+    byUser = new Map();
+    for (const x of newRequestsTo(flow, ip)) {
+      const k = x.requestUri?.user ?? '';
+      const l = byUser.get(k);
+      if (l) l.push(x);
+      else byUser.set(k, [x]);
+    }
+    perIp.set(ip, byUser);
+  }
+  return byUser.get(user ?? '') ?? [];
+}
+
 /**
  * The requests sent to these "ip:port" mappings, grouped by IP in the order the IPs first appear
  * among them, each IP's in capture order.
@@ -89,6 +113,15 @@ export const detectContactPrivateAddress: Detector = {
       if (!g) groups.set(k, (g = []));
       g.push(x);
     }
+    // Registrations per private host: phones behind different NATs are often given the same
+    // private address (192.168.1.x); what is sent to it then belongs to one of them, told apart by
+    // the Request-URI's user (a registrar sends to the Contact as registered).
+    const registrationsAt = new Map<string, number>();
+    for (const list of groups.values()) {
+      if (!list.every((x) => x.method === 'REGISTER')) continue;
+      const h = normalizeHost(contactUri(list[0]!)!.host);
+      registrationsAt.set(h, (registrationsAt.get(h) ?? 0) + 1);
+    }
     for (const list of groups.values()) {
       const first = list[0]!;
       const c = contactUri(first)!;
@@ -110,9 +143,8 @@ export const detectContactPrivateAddress: Detector = {
       const onlyRegister = list.every((x) => x.method === 'REGISTER');
       // Requests sent to the private host from the public side: for a registration, new requests of
       // any call (the registrar used the Contact as is); for a dialog, requests of this call.
-      const sentToPrivate = (onlyRegister ? requestsToIp(flow, host).filter((x) => x.toTag === null) : callMsgs).filter(
-        (x) => x.isReq && x.dstIp === host && x.t >= first.t && unreachableFrom(host, x.srcIp),
-      );
+      const toHost = !onlyRegister ? callMsgs : (registrationsAt.get(host) ?? 0) > 1 ? newRequestsToUser(flow, host, c.user) : newRequestsTo(flow, host);
+      const sentToPrivate = toHost.filter((x) => x.isReq && x.dstIp === host && x.t >= first.t && unreachableFrom(host, x.srcIp));
       // Requests that reached the UA at its public mapping (NAT handled).
       // (For a registration, the requests to the mappings themselves — not all requests to their
       // IPs: an office NAT's address takes every phone's requests.)

@@ -65,6 +65,32 @@ describe('contact-private-address', () => {
   });
 });
 
+describe('contact-private-address: phones behind different NATs with the same private address', () => {
+  // Alice behind 203.0.113.1 and Bob behind 203.0.113.2 both registered sip:…@192.168.1.20; the
+  // registrar then sent an INVITE for Bob to the private address as is (lost).
+  const build = () => {
+    const f = new FlowBuilder();
+    for (const [user, nat, cid] of [['alice', '203.0.113.1:40112', 'ra'], ['bob', '203.0.113.2:40200', 'rb']] as const) {
+      const via = `SIP/2.0/UDP 192.168.1.20:5060;branch=z9hG4bK${cid};rport`;
+      const hdrs = [`From: <sip:${user}@example.com>;tag=${cid}`, `To: <sip:${user}@example.com>`, `Call-ID: ${cid}`, 'CSeq: 1 REGISTER'];
+      f.add(0, nat, PROXY, ['REGISTER sip:example.com SIP/2.0', `Via: ${via}`, 'Max-Forwards: 70', ...hdrs, `Contact: <sip:${user}@192.168.1.20:5060>`]);
+      f.add(0.01, PROXY, nat, ['SIP/2.0 200 OK', `Via: ${via};received=${nat.split(':')[0]};rport=${nat.split(':')[1]}`, ...hdrs.map((h) => (h.startsWith('To') ? `${h};tag=x` : h)), `Contact: <sip:${user}@192.168.1.20:5060>;expires=3600`]);
+    }
+    f.add(5, PROXY, '192.168.1.20:5060', ['INVITE sip:bob@192.168.1.20:5060 SIP/2.0', 'Via: SIP/2.0/UDP 203.0.113.10:5060;branch=z9hG4bKinv', 'Max-Forwards: 70', 'From: <sip:carol@example.com>;tag=c1', 'To: <sip:bob@example.com>', 'Call-ID: inv1', 'CSeq: 1 INVITE', 'Contact: <sip:carol@198.51.100.7:5060>']);
+    return f;
+  };
+
+  it('blames the INVITE on the registration it was meant for, not on every phone with that address', () => {
+    const out = build().run(detectContactPrivateAddress);
+    const bob = out.find((x) => x.callId === 'rb')!;
+    const alice = out.find((x) => x.callId === 'ra')!;
+    expect(bob.severity).toBe('error');
+    expect(bob.frames).toContain(5);
+    expect(alice.severity).not.toBe('error');
+    expect(alice.frames).not.toContain(5);
+  });
+});
+
 function register(rport: boolean, answerTo: string): FlowBuilder {
   const f = new FlowBuilder();
   const via = `SIP/2.0/UDP 192.168.1.20:5060;branch=z9hG4bKr1${rport ? ';rport' : ''}`;
