@@ -289,19 +289,37 @@ const sdpAt = (ip: string, port: number, version: number) =>
  * (excessive-nat-fixup).
  */
 function relayedAnswers(n: number): Uint8Array {
-  const A = '203.0.113.5:5060';
-  const P = '198.51.100.1:5060';
-  const tags = ['From: <sip:alice@example.com>;tag=a', 'Call-ID: natfixup'];
   const frames: Frame[] = [];
   for (let i = 0; i < n; i++) {
-    const t = T0 + i * 100_000;
-    const via = `Via: SIP/2.0/UDP ${A};branch=z9hG4bK-${i}`;
-    const to = i === 0 ? 'To: <sip:bob@example.com>' : 'To: <sip:bob@example.com>;tag=b';
-    frames.push({ timeUs: t, data: sip(A, P, message('INVITE sip:bob@198.51.100.1 SIP/2.0', [via, ...tags, to, `CSeq: ${i + 1} INVITE`, `Contact: <sip:alice@${A}>`, 'Content-Type: application/sdp'], sdpAt('203.0.113.5', 4000, i + 1))) });
-    frames.push({ timeUs: t + 500, data: sip(P, A, message('SIP/2.0 200 OK', [via, ...tags, 'To: <sip:bob@example.com>;tag=b', `CSeq: ${i + 1} INVITE`, 'Contact: <sip:bob@192.0.2.77:5060>', 'Content-Type: application/sdp'], sdpAt('192.0.2.77', 5000, i + 1))) });
-    frames.push({ timeUs: t + 700, data: sip(A, P, message('ACK sip:bob@192.0.2.77:5060 SIP/2.0', [`Via: SIP/2.0/UDP ${A};branch=z9hG4bK-${i}-ack`, ...tags, 'To: <sip:bob@example.com>;tag=b', `CSeq: ${i + 1} ACK`])) });
+    inviteRound(frames, T0 + i * 100_000, i, {
+      caller: '203.0.113.5:5060',
+      callee: '198.51.100.1:5060',
+      tags: ['From: <sip:alice@example.com>;tag=a', 'Call-ID: natfixup'],
+      viaParams: '',
+      offer: sdpAt('203.0.113.5', 4000, i + 1),
+      answerContact: 'sip:bob@192.0.2.77:5060',
+      answer: sdpAt('192.0.2.77', 5000, i + 1),
+    });
   }
   return pcapFile(1, frames);
+}
+
+/**
+ * An INVITE (the initial one at i = 0, a re-INVITE after) from caller to callee over UDP at t,
+ * its 200 OK (Contact answerContact) and the ACK sent to that Contact.
+ */
+function inviteRound(
+  frames: Frame[],
+  t: number,
+  i: number,
+  o: { caller: string; callee: string; tags: string[]; viaParams: string; offer: string; answerContact: string; answer: string },
+): void {
+  const via = `Via: SIP/2.0/UDP ${o.caller};branch=z9hG4bK-${i}${o.viaParams}`;
+  const toTagged = 'To: <sip:bob@example.com>;tag=b';
+  const ct = 'Content-Type: application/sdp';
+  frames.push({ timeUs: t, data: sip(o.caller, o.callee, message('INVITE sip:bob@198.51.100.1 SIP/2.0', [via, ...o.tags, i === 0 ? 'To: <sip:bob@example.com>' : toTagged, `CSeq: ${i + 1} INVITE`, `Contact: <sip:alice@${o.caller}>`, ct], o.offer)) });
+  frames.push({ timeUs: t + 500, data: sip(o.callee, o.caller, message('SIP/2.0 200 OK', [via, ...o.tags, toTagged, `CSeq: ${i + 1} INVITE`, `Contact: <${o.answerContact}>`, ct], o.answer)) });
+  frames.push({ timeUs: t + 700, data: sip(o.caller, o.callee, message(`ACK ${o.answerContact} SIP/2.0`, [`Via: SIP/2.0/UDP ${o.caller};branch=z9hG4bK-${i}-ack${o.viaParams}`, ...o.tags, toTagged, `CSeq: ${i + 1} ACK`])) });
 }
 
 /**
@@ -310,17 +328,18 @@ function relayedAnswers(n: number): Uint8Array {
  * (sdp-private-address), and each stream scanned every SDP announcing its address (linkMedia).
  */
 function reofferedMedia(n: number): Uint8Array {
-  const A = '203.0.113.5:5060';
-  const B = '198.51.100.1:5060';
-  const tags = ['From: <sip:alice@example.com>;tag=a', 'Call-ID: ssrc-churn'];
   const frames: Frame[] = [];
   for (let i = 0; i < n; i++) {
     const t = T0 + i * 100_000;
-    const via = `Via: SIP/2.0/UDP ${A};branch=z9hG4bK-${i};rport`;
-    const to = i === 0 ? 'To: <sip:bob@example.com>' : 'To: <sip:bob@example.com>;tag=b';
-    frames.push({ timeUs: t, data: sip(A, B, message('INVITE sip:bob@198.51.100.1 SIP/2.0', [via, ...tags, to, `CSeq: ${i + 1} INVITE`, `Contact: <sip:alice@${A}>`, 'Content-Type: application/sdp'], sdpAt('192.168.1.10', 4000, i + 1))) });
-    frames.push({ timeUs: t + 500, data: sip(B, A, message('SIP/2.0 200 OK', [via, ...tags, 'To: <sip:bob@example.com>;tag=b', `CSeq: ${i + 1} INVITE`, `Contact: <sip:bob@${B}>`, 'Content-Type: application/sdp'], sdpAt('198.51.100.1', 5000, i + 1))) });
-    frames.push({ timeUs: t + 700, data: sip(A, B, message('ACK sip:bob@198.51.100.1 SIP/2.0', [`Via: SIP/2.0/UDP ${A};branch=z9hG4bK-${i}-ack;rport`, ...tags, 'To: <sip:bob@example.com>;tag=b', `CSeq: ${i + 1} ACK`])) });
+    inviteRound(frames, t, i, {
+      caller: '203.0.113.5:5060',
+      callee: '198.51.100.1:5060',
+      tags: ['From: <sip:alice@example.com>;tag=a', 'Call-ID: ssrc-churn'],
+      viaParams: ';rport',
+      offer: sdpAt('192.168.1.10', 4000, i + 1),
+      answerContact: 'sip:bob@198.51.100.1:5060',
+      answer: sdpAt('198.51.100.1', 5000, i + 1),
+    });
     for (let k = 0; k < 3; k++) {
       frames.push({ timeUs: t + 1000 + k * 20_000, data: ethUdp4({ src: '203.0.113.5', dst: '198.51.100.1', sport: 4000, dport: 5000, payload: rtpPacket(3 * i + k + 1, 0x1000 + i) }) });
       frames.push({ timeUs: t + 1001 + k * 20_000, data: ethUdp4({ src: '198.51.100.1', dst: '203.0.113.5', sport: 5000, dport: 4000, payload: rtpPacket(3 * i + k + 1, 0x900000 + i) }) });

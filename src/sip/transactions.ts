@@ -519,6 +519,7 @@ export class TransactionBuilder {
     this.seenNext = NO_INTS;
     this.seenHead = NO_INTS;
     this.seenTail = NO_INTS;
+    this.seenByKey.clear();
     this.byBranch.clear();
     this.by2543.clear();
     this.chainMembers.clear();

@@ -317,11 +317,11 @@ function remoteTargetAt(d: Dialog, ip: string): RemoteTarget {
 
 /**
  * The dialog's connections opened mid-dialog at or after t (`midByDialog` entries): the first
- * LISTED of them and of the failed ones, in id order, and how many there are of each.
+ * LISTED of them and of the failed ones, in id order, and how many failed.
  */
-export function laterMid(idx: ConnIndex, d: Dialog, t: number): { later: MidDialogConn[]; count: number; failed: MidDialogConn[]; failedCount: number } {
+export function laterMid(idx: ConnIndex, d: Dialog, t: number): { later: MidDialogConn[]; failed: MidDialogConn[]; failedCount: number } {
   const list = idx.midByDialog.get(d) ?? EMPTY;
-  if (list.length === 0) return { later: EMPTY, count: 0, failed: EMPTY, failedCount: 0 };
+  if (list.length === 0) return { later: EMPTY, failed: EMPTY, failedCount: 0 };
   let ix = idx.laterIndex.get(d);
   if (!ix) {
     const at = (m: MidDialogConn): number => m.facts.conn.openedTimeUs;
@@ -334,7 +334,6 @@ export function laterMid(idx: ConnIndex, d: Dialog, t: number): { later: MidDial
   const byId = (a: MidDialogConn, b: MidDialogConn): number => a.facts.conn.id - b.facts.conn.id;
   return {
     later: all.items.slice(from, from + LISTED).sort(byId),
-    count: all.items.length - from,
     failed: bad.items.slice(failedFrom, failedFrom + LISTED).sort(byId),
     failedCount: bad.items.length - failedFrom,
   };

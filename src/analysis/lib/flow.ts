@@ -679,12 +679,11 @@ function buildDialogs(calls: Map<string, Msg[]>): { dialogs: Dialog[]; dialogOf:
       else if (created.length > TX_SCAN) createdByKey = new Map(created.map((x) => [dialogKey(x.callerTag, x.calleeTag), x]));
     }
     if (!created) continue;
-    const byKey = createdByKey;
     // One pass over the call: each message with both tags belongs to the dialog of its tag pair.
     for (let xAt = 0; xAt < list.length; xAt++) {
       const x = list[xAt]!;
       if (x.fromTag === null || x.toTag === null) continue;
-      const d = byKey ? byKey.get(dialogKey(x.fromTag, x.toTag)) : findDialog(created, x.fromTag, x.toTag);
+      const d = createdByKey ? createdByKey.get(dialogKey(x.fromTag, x.toTag)) : findDialog(created, x.fromTag, x.toTag);
       if (!d) continue;
       d.messages.push(x);
       dialogOf.set(x, d);
