@@ -966,15 +966,58 @@ function reportRow(m: CapturedMessage): Omit<ReportMessage, 'time'> {
  * the runtime has `Blob.stream()`: in Chromium the 1 GB RTP bench file reached the call list in
  * 4.0 s this way against 4.8–5.3 s read as 16 MiB `slice().arrayBuffer()`s (the browser hands a
  * stream's chunks over as it reads, where each slice waited for a whole copy). Else in slices.
+ *
+ * Where the stream lets the reader bring its own buffer (a byte stream: Chromium's and Node's),
+ * two buffers of `BYOB_CHUNK` take turns, as in the CLI's `fileChunks`: the engine is done with
+ * a chunk by the time it asks for the next one but one (the container reader copies a partial
+ * record's tail; what outlives its record — out-of-order TCP, IP fragments, TLS records, pcapng
+ * secrets — is copied). Each chunk the stream hands over otherwise is an ArrayBuffer of its own,
+ * garbage as soon as it is read, that V8 frees only when it next collects: on the bench's 200 MB
+ * signalling capture the worker held up to ~250 MB of them while it read.
  */
-export async function analyzeBlob(blob: Blob, options: AnalyzeOptions = {}, chunkSize = 16 << 20): Promise<Analysis> {
+export async function analyzeBlob(blob: Blob, options: AnalyzeOptions = {}, chunkSize?: number): Promise<Analysis> {
   async function* streamed(): AsyncGenerator<InputChunk> {
-    const reader = blob.stream().getReader();
+    const stream = blob.stream();
+    let byob: ReadableStreamBYOBReader | null = null;
+    try {
+      byob = stream.getReader({ mode: 'byob' });
+    } catch {
+      // Not a byte stream: the stream's own chunks.
+    }
+    const reader = byob ?? stream.getReader();
     let end = 0;
     try {
+      if (byob !== null) {
+        const buffers = [new ArrayBuffer(chunkSize ?? BYOB_CHUNK), new ArrayBuffer(chunkSize ?? BYOB_CHUNK)];
+        for (let turn = 0; ; turn ^= 1) {
+          let buf = buffers[turn]!;
+          let filled = 0;
+          let done = false;
+          // A read fills part of the buffer (what the source had ready) and hands it back, moved.
+          while (filled < buf.byteLength) {
+            if (options.signal?.aborted) throw new CancelledError();
+            const r = await byob.read(new Uint8Array(buf, filled));
+            if (r.value !== undefined) {
+              buf = r.value.buffer as ArrayBuffer;
+              filled += r.value.byteLength;
+            }
+            if (r.done || r.value === undefined) {
+              done = true;
+              break;
+            }
+          }
+          buffers[turn] = buf;
+          if (filled > 0) {
+            end += filled;
+            yield { bytes: new Uint8Array(buf, 0, filled), end };
+          }
+          if (done) return;
+        }
+      }
+      const chunks = reader as ReadableStreamDefaultReader<Uint8Array>;
       for (;;) {
         if (options.signal?.aborted) throw new CancelledError();
-        const r = await reader.read();
+        const r = await chunks.read();
         if (r.done) return;
         end += r.value.length;
         yield { bytes: r.value, end };
@@ -985,15 +1028,20 @@ export async function analyzeBlob(blob: Blob, options: AnalyzeOptions = {}, chun
     }
   }
   async function* slices(): AsyncGenerator<InputChunk> {
-    for (let off = 0; off < blob.size; off += chunkSize) {
+    const size = chunkSize ?? SLICE_CHUNK;
+    for (let off = 0; off < blob.size; off += size) {
       if (options.signal?.aborted) throw new CancelledError();
-      const end = Math.min(blob.size, off + chunkSize);
+      const end = Math.min(blob.size, off + size);
       const buf = await blob.slice(off, end).arrayBuffer();
       yield { bytes: new Uint8Array(buf), end };
     }
   }
   return analyzeChunks(typeof blob.stream === 'function' ? streamed() : slices(), blob.size, options);
 }
+
+/** The buffers a byte stream is read into (two take turns), and the slices of a Blob without a stream. */
+const BYOB_CHUNK = 2 << 20;
+const SLICE_CHUNK = 16 << 20;
 
 /** Analyse bytes already in memory (tests, share links). */
 export async function analyzeBytes(bytes: Uint8Array, options: AnalyzeOptions = {}): Promise<Analysis> {
