@@ -107,7 +107,9 @@ export interface AnalyzeOptions {
    * first request's From and To, its frames and message count, state '' — the messages (without
    * their transaction, dialog and retransmission marks), the connections and the capture summary;
    * no RTP streams, hosts, findings or verdicts yet. On the 200 MB bench capture the model takes
-   * about as long as the reading, so the calls are on screen in about half the time.
+   * about as long as the reading, so the calls are on screen in about half the time. The report
+   * is the caller's: its message columns are a copy of the engine's, which the engine uses on
+   * (the worker moves them to the page).
    */
   onRead?: (report: Report) => void;
   /**

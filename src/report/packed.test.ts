@@ -102,6 +102,17 @@ describe('packed values (a report\'s calls and findings, worker → page)', () =
     expect(back[0]).toStrictEqual(long);
   });
 
+  it('keeps a value written across many chunks of its streams, in order', () => {
+    // ~1.2 M ints and ~300,000 doubles: several chunks of the largest size, and a last one part-full.
+    const long = Array.from({ length: 300_000 }, (_, k) => [k, k + 0.25]);
+    const p = packAll([long, 'end']);
+    expect(p.ops.length).toBeGreaterThan(4 * (1 << 18));
+    expect(p.nums.length).toBe(300_000);
+    const back = unpackAll<unknown>(p);
+    expect(back[0]).toStrictEqual(long);
+    expect(back[1]).toBe('end');
+  });
+
   it('refuses what it cannot give back the same (rather than change it quietly)', () => {
     expect(() => packAll([new Map()])).toThrow(/Map/);
     expect(() => packAll([{ at: new Date(0) }])).toThrow(/Date/);
