@@ -13,13 +13,14 @@
  * ladder (or the cursor's call), Home/End, PageUp/PageDown. Click selects one call;
  * Ctrl/⌘-click or a click on the mark box marks, Shift-click marks a range.
  */
-import { memo, useEffect, useMemo, useRef } from 'react';
+import { memo, useEffect, useMemo, useReducer, useRef } from 'react';
 import type { RefObject } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useAppStore, useAppStoreApi } from '../../state/store.tsx';
 import {
-  selectCalls,
+  selectCallCount,
   selectFilter,
+  selectFindingKindCounts,
   selectHeaderColumns,
   selectHeaderValues,
   selectCursorCall,
@@ -29,6 +30,7 @@ import {
   selectSelectedCalls,
   selectSort,
   selectVisibleCalls,
+  selectVisibleCount,
 } from '../../state/selectors.ts';
 import type { FindingKind } from '../../report/report.ts';
 import { dateTimeUs, durationUs, clockUs } from '../../view/format.ts';
@@ -59,14 +61,11 @@ const BASE_COLS: Col[] = [
 export function CallFilterBar({ filterRef }: { filterRef: React.RefObject<HTMLInputElement | null> }) {
   const api = useAppStoreApi();
   const filter = useAppStore(selectFilter);
-  const calls = useAppStore(selectCalls);
-  const visible = useAppStore(selectVisibleCalls);
+  // Counts, not the index or its rows: held here, the previous render's copy kept them alive.
+  const total = useAppStore(selectCallCount);
+  const shown = useAppStore(selectVisibleCount);
   const headerColumns = useAppStore(selectHeaderColumns);
-  const kinds = useMemo(() => {
-    const m = new Map<FindingKind, number>();
-    for (const r of calls?.rows ?? []) for (const k of r.kinds) m.set(k, (m.get(k) ?? 0) + 1);
-    return [...m].sort((a, b) => b[1] - a[1]);
-  }, [calls]);
+  const kinds = useAppStore(selectFindingKindCounts);
   const quick: Array<[keyof typeof filter.quick, string, string]> = [
     ['failed', 'Failed', 'Calls rejected, cancelled or timed out'],
     ['withFindings', 'With findings', 'Calls with an error or warning finding'],
@@ -137,7 +136,7 @@ export function CallFilterBar({ filterRef }: { filterRef: React.RefObject<HTMLIn
         </datalist>
       </form>
       <span className="count" data-testid="call-count-visible" aria-live="polite">
-        {visible.length.toLocaleString('en-US')} of {(calls?.rows.length ?? 0).toLocaleString('en-US')} calls
+        {shown.toLocaleString('en-US')} of {total.toLocaleString('en-US')} calls
       </span>
     </div>
   );
@@ -235,6 +234,11 @@ export function CallList() {
   const markedSet = useMemo(() => new Set(marked), [marked]);
   const cursorId = cursorCall ?? rows[0]?.callId;
   const cursorPos = useMemo(() => rows.findIndex((r) => r.callId === cursorId), [rows, cursorId]);
+  // React keeps the previous render's hooks on the other copy of this component's fiber until it
+  // renders again: rendered once more when the calls change, the previous rows and report (a whole
+  // capture's calls when they are listed, then diagnosed) are let go instead of kept alive.
+  const [, settle] = useReducer((n: number) => n + 1, 0);
+  useEffect(settle, [settle, rows, report]);
 
   const virt = useVirtualizer({ count: rows.length, getScrollElement: scrollElementOf(scrollRef), estimateSize: rowHeight, overscan: 12 });
   const items = virt.getVirtualItems();
