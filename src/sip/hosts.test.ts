@@ -77,6 +77,31 @@ describe('host merging through a third address', () => {
   });
 });
 
+describe('a pair of addresses seen in every request', () => {
+  it('a UA behind a NAT sending 400 requests: one proposal, its first 6 reasons and first 50 messages, as from every request', () => {
+    const UA = '203.0.113.7:40000'; // the NAT's public side
+    const S = '198.51.100.5:5060';
+    // The capture also saw the UA's LAN side once, so its private address is a host too.
+    let f = flow().send('192.168.1.7:5060', '192.168.1.1:5060', 'udp', 0, request({ method: 'OPTIONS', uri: 'sip:gw@192.168.1.1', via: 'SIP/2.0/UDP 192.168.1.7:5060;branch=z9hG4bK-lan', from: '<sip:u@example.com>;tag=u0', to: '<sip:gw@example.com>', callId: 'lan-0', cseq: 1 }));
+    for (let k = 1; k <= 400; k++) {
+      f = f.send(UA, S, 'udp', k * 2, request({ method: 'OPTIONS', uri: 'sip:s@198.51.100.5', via: `SIP/2.0/UDP 192.168.1.7:5060;branch=z9hG4bK-n${k}`, from: '<sip:u@example.com>;tag=u1', to: '<sip:s@example.com>', callId: `nat-${k}`, cseq: 1, contact: '<sip:u@192.168.1.7:5060>' }));
+    }
+    const all = f.messages();
+    const hosts = buildHosts(all);
+    const messages = all.slice(1);
+    // The NATed UA's two addresses as one host: its public address and the private one it writes.
+    expect(hosts.proposals).toHaveLength(1);
+    const p = hosts.proposals[0]!;
+    expect(p.kind).toBe('nat');
+    expect([...p.ips].sort()).toEqual(['192.168.1.7', '203.0.113.7']);
+    // What a proposal reads of its pairs: the first messages and sentences, in order.
+    expect(p.evidence).toEqual(messages.slice(0, 50).map((m) => m.index));
+    expect(p.reasons).toHaveLength(6);
+    expect(p.reasons.map((r) => /\(frame (\d+)\)/.exec(r)?.[1])).toEqual(messages.slice(0, 6).map((m) => String(m.frame)));
+    expect(p.reasons[0]).toBe(`A UA's OPTIONS came from 203.0.113.7 but its Via sent-by and Contact say 192.168.1.7 (frame ${messages[0]!.frame}): 192.168.1.7 is behind a NAT whose public address is 203.0.113.7.`);
+  });
+});
+
 describe("a host's ports, agents and advertised addresses", () => {
   it('are each listed once, past the few a host usually has (ports sorted, agents and addresses in order of appearance)', () => {
     const S = '203.0.113.9:5060';

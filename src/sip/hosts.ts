@@ -83,6 +83,15 @@ function recordRouteHost(r: NameAddr): string {
 
 /** Past this many ports (or agents, or advertised addresses) a host's values are looked up in a Set. */
 const FEW_VALUES = 16;
+/**
+ * How many times one pair of addresses (and kind of evidence) is kept. A proposal takes the first
+ * 6 reasons and the first 50 messages of its pairs, in message order, and a message makes at most
+ * three pairs, so the first 150 times of each pair are all any proposal can read: the later ones
+ * (a UA behind a NAT says so in every request) were an array and two sentences per request, ~20 MB
+ * made on the bench's sip-dense file and kept until the hosts were built. Union-find gives the same
+ * groups without them: a pair seen again joins what it joined (or is refused) the first time.
+ */
+const PAIR_REPEATS = 150;
 
 export function buildHosts(messages: CapturedMessage[]): HostsModel {
   const hosts: Host[] = [];
@@ -137,6 +146,16 @@ export function buildHosts(messages: CapturedMessage[]): HostsModel {
     const b = m?.kind === 'request' ? m.via[1]?.branch : undefined;
     if (b) forwarded.add(b);
   }
+  // How many times each pair (its two addresses and kind) has been noted: past PAIR_REPEATS the
+  // rest are not made (below).
+  const pairRepeats = new Map<string, number>();
+  const notePair = (a: string, b: string, kind: 'multihomed-proxy' | 'multihomed-host' | 'nat'): boolean => {
+    const key = `${a} ${b} ${kind}`;
+    const n = pairRepeats.get(key) ?? 0;
+    if (n >= PAIR_REPEATS) return false;
+    pairRepeats.set(key, n + 1);
+    return true;
+  };
   const topVia = new Map<string, CapturedMessage | CapturedMessage[]>();
   // Which host pairs exchange SIP directly (host ids, low·high), with the first frame that shows it.
   const talks = new Map<number, number>();
@@ -171,7 +190,7 @@ export function buildHosts(messages: CapturedMessage[]): HostsModel {
     const v1 = m.via[1];
     if (v1?.branch) {
       const prev = lastWithSentBy(topVia.get(v1.branch), sentByKey(v1));
-      if (prev && !sameHost(prev.dst.ip, c.src.ip) && c.timeUs - prev.timeUs < 10_000_000) {
+      if (prev && !sameHost(prev.dst.ip, c.src.ip) && c.timeUs - prev.timeUs < 10_000_000 && notePair(normalizeHost(prev.dst.ip), normalizeHost(c.src.ip), 'multihomed-proxy')) {
         pairs.push([
           normalizeHost(prev.dst.ip),
           normalizeHost(c.src.ip),
@@ -187,16 +206,16 @@ export function buildHosts(messages: CapturedMessage[]): HostsModel {
     const below = m.recordRoute.length > 1 ? recordRouteHost(m.recordRoute[1]!) : '';
     if (top !== '' && sameHost(top, c.src.ip) && below && isIpLiteral(below) && !sameHost(below, c.src.ip) && !m.via.some((v) => sameHost(v.host, below))) {
       advertise(s, below, 'record-route', c.index);
-      pairs.push([normalizeHost(c.src.ip), below, 'multihomed-proxy', `${c.src.ip} record-routes itself twice, as ${top} and ${below} (double Record-Route, RFC 5658, frame ${c.frame}): one proxy bridging two interfaces.`, c.index]);
+      if (notePair(normalizeHost(c.src.ip), below, 'multihomed-proxy')) pairs.push([normalizeHost(c.src.ip), below, 'multihomed-proxy', `${c.src.ip} record-routes itself twice, as ${top} and ${below} (double Record-Route, RFC 5658, frame ${c.frame}): one proxy bridging two interfaces.`, c.index]);
     }
     // NAT: a UA's own request from A says B in Via sent-by (and Contact). When A is itself a
     // private address it is more likely one host with two addresses than a NAT.
-    if (v0 && m.via.length === 1 && isIpLiteral(v0.host) && !sameHost(v0.host, c.src.ip)) {
+    const viaHost = v0 && m.via.length === 1 && isIpLiteral(v0.host) && !sameHost(v0.host, c.src.ip) ? normalizeHost(v0.host) : null;
+    const natLike = viaHost !== null && isPrivateLike(viaHost) && !isPrivateLike(c.src.ip);
+    if (v0 && viaHost !== null && notePair(normalizeHost(c.src.ip), viaHost, natLike ? 'nat' : 'multihomed-host')) {
       const ctHosts = m.contact.map((x) => x.uri?.host ?? '');
-      const viaHost = normalizeHost(v0.host);
       const confirms = ctHosts.some((h) => sameHost(h, viaHost));
       const said = `A UA's ${m.method} came from ${c.src.ip} but its Via sent-by${confirms ? ' and Contact say' : ' says'} ${v0.host} (frame ${c.frame})`;
-      const natLike = isPrivateLike(viaHost) && !isPrivateLike(c.src.ip);
       pairs.push([
         normalizeHost(c.src.ip),
         viaHost,
