@@ -7,18 +7,16 @@
  * fragment and TLS record kept, would read other bytes (or none) if the engine kept a view: the
  * report would differ from the one read from one whole buffer.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeBlob, analyzeBytes, analyzeChunks } from '../engine/analyze.ts';
 import { fileChunks } from './main.ts';
 import { ethTcp4, ethUdp4, pcapFile } from '../capture/testing/packets.ts';
+import { corpusFiles, ROOT as root } from './testing/corpus.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
-const files = (dir: string): string[] =>
-  readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : /\.(pcap|pcapng|cap|gz)$/.test(e.name) ? [path.join(dir, e.name)] : []));
-const corpus = [...files('test/captures'), ...files('public/samples'), ...files('test/repro')].filter((p) => existsSync(path.join(root, p)));
+const corpus = corpusFiles();
 
 /** The report as JSON, or what the engine refused the input with (the corpus has files that are not captures). */
 async function outcome(analysis: Promise<{ report: unknown }>): Promise<string> {

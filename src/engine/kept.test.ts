@@ -5,6 +5,7 @@ import { analyzeBytes } from './analyze.ts';
 import { dropParse, parsedAgain } from './kept.ts';
 import { plainSip } from '../sip/message.ts';
 import { searchMessages } from './search.ts';
+import { corpusFiles } from '../cli/testing/corpus.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const samples = readdirSync(path.join(root, 'public/samples'))
@@ -56,9 +57,7 @@ describe('an open capture keeps its messages without their parse', () => {
 });
 
 describe('the engine lets the parses go before the detectors run', () => {
-  const files = (dir: string): string[] =>
-    readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : /\.(pcap|pcapng|cap)(\.gz)?$/.test(e.name) ? [path.join(dir, e.name)] : []));
-  const all = [...files('test/captures'), ...files('public/samples'), ...files('test/repro')];
+  const all = corpusFiles();
 
   it('and judges every capture as with them kept: the same findings, verdicts and warnings', async () => {
     let findings = 0;

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -11,11 +11,9 @@ import { plainSip } from '../sip/message.ts';
 import { parsedAgain } from './kept.ts';
 import { searchMessages } from './search.ts';
 import { ethUdp4, pcapFile } from '../capture/testing/packets.ts';
+import { corpusFiles, ROOT as root } from '../cli/testing/corpus.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
-const files = (dir: string): string[] =>
-  readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : /\.(pcap|pcapng|cap)$/.test(e.name) ? [path.join(dir, e.name)] : []));
-const corpus = [...files('test/captures'), ...files('public/samples'), ...files('test/repro')].filter((p) => existsSync(path.join(root, p)));
+const corpus = corpusFiles(false);
 
 /** The file's bytes read again by offset, from a copy of its own (as the CLI reads the file), counting the reads. */
 function reader(bytes: Uint8Array): { readAt: ReadAt; reads: number } {

@@ -67,60 +67,65 @@ export function packedBuffers(p: Packed): ArrayBuffer[] {
 }
 
 /**
- * Growable int and double streams, written in chunks and joined once at the end into arrays of
- * their exact length. Grown by doubling and then trimmed, each stream was allocated ~3× over
- * (every doubling, then the trimmed copy): on the bench's 200 MB capture ~40 MB per event of
+ * A growable stream of ints or doubles, written in chunks and joined once at the end into one
+ * array of its exact length. Grown by doubling and then trimmed, each stream was allocated ~3×
+ * over (every doubling, then the trimmed copy): on the bench's 200 MB capture ~40 MB per event of
  * ArrayBuffers that were garbage at once, two events of them just before the worker's model.
  * Chunks grow from a small first one (most packs are small) up to CHUNK_MAX entries.
  */
-class Streams {
-  private readonly opChunks: Int32Array[] = [];
-  private opsDone = 0;
-  private ops = new Int32Array(1 << 12);
-  private opsUsed = 0;
-  private readonly numChunks: Float64Array[] = [];
-  private numsDone = 0;
-  private nums = new Float64Array(1 << 8);
-  private numsUsed = 0;
+class Chunked<T extends Int32Array | Float64Array> {
+  private readonly full: T[] = [];
+  private fullLength = 0;
+  private used = 0;
 
-  op(v: number): void {
-    if (this.opsUsed === this.ops.length) {
-      this.opChunks.push(this.ops);
-      this.opsDone += this.opsUsed;
-      this.ops = new Int32Array(Math.min(this.ops.length * 2, CHUNK_MAX));
-      this.opsUsed = 0;
+  constructor(
+    private last: T,
+    private readonly make: (length: number) => T,
+  ) {}
+
+  push(v: number): void {
+    if (this.used === this.last.length) {
+      this.full.push(this.last);
+      this.fullLength += this.used;
+      this.last = this.make(Math.min(this.last.length * 2, CHUNK_MAX));
+      this.used = 0;
     }
-    this.ops[this.opsUsed++] = v;
+    this.last[this.used++] = v;
   }
 
-  num(v: number): void {
-    if (this.numsUsed === this.nums.length) {
-      this.numChunks.push(this.nums);
-      this.numsDone += this.numsUsed;
-      this.nums = new Float64Array(Math.min(this.nums.length * 2, CHUNK_MAX));
-      this.numsUsed = 0;
+  /** Everything written, in one array of its exact length. */
+  done(): T {
+    const into = this.make(this.fullLength + this.used);
+    let at = 0;
+    for (const c of this.full) {
+      into.set(c, at);
+      at += c.length;
     }
-    this.nums[this.numsUsed++] = v;
-  }
-
-  /** The streams written, each one array of its exact length. */
-  done(): { ops: Int32Array; nums: Float64Array } {
-    return { ops: joined(this.opChunks, this.ops, this.opsUsed, new Int32Array(this.opsDone + this.opsUsed)), nums: joined(this.numChunks, this.nums, this.numsUsed, new Float64Array(this.numsDone + this.numsUsed)) };
+    into.set(this.last.subarray(0, this.used), at);
+    return into;
   }
 }
 
 /** Entries of the largest chunk (1 MB of ints). */
 const CHUNK_MAX = 1 << 18;
 
-/** `into` filled with the full chunks, then the first `used` entries of the last. */
-function joined<T extends Int32Array | Float64Array>(full: readonly T[], last: T, used: number, into: T): T {
-  let at = 0;
-  for (const c of full) {
-    into.set(c, at);
-    at += c.length;
+/** The int stream (tags, lengths, ids, small integers) and the double stream of a packed value. */
+class Streams {
+  private readonly ops = new Chunked(new Int32Array(1 << 12), (n) => new Int32Array(n));
+  private readonly nums = new Chunked(new Float64Array(1 << 8), (n) => new Float64Array(n));
+
+  op(v: number): void {
+    this.ops.push(v);
   }
-  into.set(last.subarray(0, used), at);
-  return into;
+
+  num(v: number): void {
+    this.nums.push(v);
+  }
+
+  /** The streams written, each one array of its exact length. */
+  done(): { ops: Int32Array; nums: Float64Array } {
+    return { ops: this.ops.done(), nums: this.nums.done() };
+  }
 }
 
 /** Object shapes found by their keys one at a time (the keys are property names, hashed once). */

@@ -186,14 +186,17 @@ export function buildHosts(messages: CapturedMessage[]): HostsModel {
       }
     }
     if (m.via.length === 1) for (const ct of m.contact) if (ct.uri) advertise(s, ct.uri.host, 'contact', c.index);
+    // The sender's address as the pairs write it (its host's: normalised once).
+    const srcHost = s.ip;
     // Forwarding: our second Via was the top Via of a request that arrived somewhere else.
     const v1 = m.via[1];
     if (v1?.branch) {
       const prev = lastWithSentBy(topVia.get(v1.branch), sentByKey(v1));
-      if (prev && !sameHost(prev.dst.ip, c.src.ip) && c.timeUs - prev.timeUs < 10_000_000 && notePair(normalizeHost(prev.dst.ip), normalizeHost(c.src.ip), 'multihomed-proxy')) {
+      const prevHost = prev ? normalizeHost(prev.dst.ip) : '';
+      if (prev && !sameHost(prev.dst.ip, c.src.ip) && c.timeUs - prev.timeUs < 10_000_000 && notePair(prevHost, srcHost, 'multihomed-proxy')) {
         pairs.push([
-          normalizeHost(prev.dst.ip),
-          normalizeHost(c.src.ip),
+          prevHost,
+          srcHost,
           'multihomed-proxy',
           `${prev.dst.ip} received ${m.method} (frame ${prev.frame}) and forwarded it from ${c.src.ip} (frame ${c.frame}), pushing its own Via over the one it received: one proxy with two interfaces.`,
           c.index,
@@ -206,18 +209,18 @@ export function buildHosts(messages: CapturedMessage[]): HostsModel {
     const below = m.recordRoute.length > 1 ? recordRouteHost(m.recordRoute[1]!) : '';
     if (top !== '' && sameHost(top, c.src.ip) && below && isIpLiteral(below) && !sameHost(below, c.src.ip) && !m.via.some((v) => sameHost(v.host, below))) {
       advertise(s, below, 'record-route', c.index);
-      if (notePair(normalizeHost(c.src.ip), below, 'multihomed-proxy')) pairs.push([normalizeHost(c.src.ip), below, 'multihomed-proxy', `${c.src.ip} record-routes itself twice, as ${top} and ${below} (double Record-Route, RFC 5658, frame ${c.frame}): one proxy bridging two interfaces.`, c.index]);
+      if (notePair(srcHost, below, 'multihomed-proxy')) pairs.push([srcHost, below, 'multihomed-proxy', `${c.src.ip} record-routes itself twice, as ${top} and ${below} (double Record-Route, RFC 5658, frame ${c.frame}): one proxy bridging two interfaces.`, c.index]);
     }
     // NAT: a UA's own request from A says B in Via sent-by (and Contact). When A is itself a
     // private address it is more likely one host with two addresses than a NAT.
     const viaHost = v0 && m.via.length === 1 && isIpLiteral(v0.host) && !sameHost(v0.host, c.src.ip) ? normalizeHost(v0.host) : null;
     const natLike = viaHost !== null && isPrivateLike(viaHost) && !isPrivateLike(c.src.ip);
-    if (v0 && viaHost !== null && notePair(normalizeHost(c.src.ip), viaHost, natLike ? 'nat' : 'multihomed-host')) {
+    if (v0 && viaHost !== null && notePair(srcHost, viaHost, natLike ? 'nat' : 'multihomed-host')) {
       const ctHosts = m.contact.map((x) => x.uri?.host ?? '');
       const confirms = ctHosts.some((h) => sameHost(h, viaHost));
       const said = `A UA's ${m.method} came from ${c.src.ip} but its Via sent-by${confirms ? ' and Contact say' : ' says'} ${v0.host} (frame ${c.frame})`;
       pairs.push([
-        normalizeHost(c.src.ip),
+        srcHost,
         viaHost,
         natLike ? 'nat' : 'multihomed-host',
         natLike
