@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forgetRecentValues, parseSipText } from './parser.ts';
+import { forgetRecentValues, parseSip, parseSipText } from './parser.ts';
 import { headerNamesOf, headerValueAt, plainSip } from './message.ts';
 import { headerValue, headerValues } from './modelutil.ts';
 import type { SipMessage } from './types.ts';
@@ -83,6 +83,41 @@ describe('header lines are located, and built only when asked', () => {
     expect(a.notes).toEqual(['reassembled from 2 segments']);
     expect(b.notes).toEqual([]);
     expect(b.contentType).toBe(null);
+  });
+
+  it('locates the lines again in the text of a parse that keeps no positions, and keeps a copy for the others', () => {
+    // Kept apart: a header part that is not ASCII (offsets in bytes), line breaks before the start
+    // line (offsets count them), a header part of 32 KB or more, a body of 64 KB or more. The rest
+    // keep no positions: their lines are found again in their text when asked.
+    const plain = OPTIONS(1, 'Subject: one\r\n two\r\nX-A: a\r\n');
+    const accented = OPTIONS(2, 'Subject: caf\u00e9\r\nX-A: a\r\n');
+    const leading = '\r\n\r\n' + OPTIONS(3, 'X-A: a\r\n');
+    const longHead = OPTIONS(4, `X-Long: ${'h'.repeat(40_000)}\r\nX-A: a\r\n`);
+    const longBody = OPTIONS(5, 'X-A: a\r\n').replace('Content-Length: 0', 'Content-Length: 70000') + 'b'.repeat(70_000);
+    const texts = [plain, accented, leading, longHead, longBody];
+    // As they come off the wire: UTF-8 bytes (é is two).
+    const msgs = texts.map((t) => {
+      const r = parseSip(new TextEncoder().encode(t));
+      if (!r.ok) throw new Error(r.reason);
+      return r.message;
+    });
+    // Thousands of other messages written over the arena since.
+    for (let n = 0; n < 3_000; n++) parse(OPTIONS(100 + n, `X-A: z${n}\r\n`));
+    for (const [i, m] of msgs.entries()) {
+      const text = texts[i]!;
+      expect(headerValue(m, 'X-A')).toBe('a');
+      expect(headerValue(m, 'Call-ID')).toBe(`c${i + 1}`);
+      const via = m.headers[0]!;
+      expect(via.value).toBe(`SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-${i + 1}`);
+      const xa = m.headers.find((h) => h.name === 'X-A')!;
+      // The byte offset of the line in the bytes the message came in.
+      expect(xa.offset).toBe(new TextEncoder().encode(text.slice(0, text.indexOf('X-A:'))).length);
+    }
+    expect(headerValue(msgs[0]!, 'Subject')).toBe('one two');
+    expect(headerValue(msgs[1]!, 'Subject')).toBe('caf\u00e9');
+    expect(msgs[3]!.headerLength).toBe(longHead.indexOf('\r\n\r\n') + 4);
+    expect(msgs[4]!.body).toBe('b'.repeat(70_000));
+    expect(msgs[4]!.contentLength).toBe(70_000);
   });
 
   it('writes a plain message with its kind and every field, in the parse order', () => {

@@ -1,14 +1,24 @@
 /**
  * How a parsed SIP message is stored: the structured headers the model reads on every message
  * (Via, From, To, Contact, routes, Call-ID, CSeq, SDP summary) as fields, and every header line
- * only *located*: its canonical name, and where its value lies in the message text, in a shared
- * typed-array arena (three integers per line, 16-bit for a message under 64 KB). `headers`
- * builds the `SipHeader` objects when something asks (the detail view, a rare header a detector
- * wants) and keeps nothing.
+ * only *located*: its canonical name, and where its value lies in the message text. The parser
+ * locates the lines in a typed-array arena (three integers per line, 16-bit for a message under
+ * 64 KB) that the next message writes over; the parse keeps the names (a list shared by messages
+ * with the same ones) and, for nearly every message, no positions at all: when something asks for
+ * a header value, the lines are located again in its text (the parser's same code, 1–2 µs for a
+ * message of a dozen lines). Only a message whose text does not give the same positions again (a
+ * header part that is not ASCII, line breaks before its start line) or whose lengths are unusually
+ * large keeps a copy of its own.
+ * `headers` builds the `SipHeader` objects when something asks (the detail view, a rare header a
+ * detector wants) and keeps nothing.
  *
  * Why: a header object with its value string is ~90 bytes; a signalling capture has a dozen per
  * message and the model never looks at most of them (measured on the bench's sip-dense file:
- * 126 MB of 536 MB after the pass, one INVITE 1,045 of 4,641 bytes). Located lines cost ~20 bytes.
+ * 126 MB of 536 MB after the pass, one INVITE 1,045 of 4,641 bytes). Located lines kept cost ~80
+ * bytes per message (~10 MB of sip-dense's 140,000 messages, ~37 MB of the 200 MB capture's,
+ * outside the JS heap); located again when asked, nothing. The model asks for a few header
+ * values (Expires of a REGISTER, Subscription-State of a NOTIFY, correlation headers); the
+ * detectors read their rare headers from messages parsed again once the parses are let go.
  *
  * The arena positions and names are private (#) fields, so a message still structured-clones
  * and JSON-serialises as plain data: `toJSON()` and `plainSip()` add `headers` back.
@@ -58,11 +68,19 @@ export class HeaderLines {
   readonly names: string[] = scratchNames;
   rawNames: string[] | null = null;
   folded: string[] | null = null;
+  /**
+   * The message's text gives these lines again (its header part is ASCII and starts the text): the
+   * parse then keeps no copy of the positions (`setHeaderLocator`).
+   */
+  relocatable = false;
 
   /** `bytes`: the message's length in bytes (what its positions and offsets stay below). */
   constructor(bytes: number) {
     scratchNames.length = 0;
     const a = (this.arena = bytes < NARROW_BELOW ? NARROW : WIDE);
+    // No parse keeps its positions in the arena (a parse that needs them keeps a copy), so each
+    // message's lines are written from its start again.
+    a.used = 0;
     if (a.used + PER_LINE > a.chunk.length) {
       a.chunk = a === NARROW ? new Uint16Array(ARENA_INTS) : new Int32Array(ARENA_INTS);
       a.used = 0;
@@ -125,6 +143,11 @@ export class HeaderLines {
     return lineValue(this.chunk, this.start + (k + 1) * PER_LINE, this.folded, text);
   }
 
+  /** This message's lengths and lines as a typed array of their own (the arena is written over by the next message). */
+  copy(): Chunk {
+    return this.chunk.slice(this.start, this.start + (this.count + 1) * PER_LINE);
+  }
+
   /** This message's lines continue in a fresh chunk (the arena is full, or another message used it since). */
   private move(): void {
     const ints = (this.count + 1) * PER_LINE;
@@ -172,6 +195,24 @@ function sharedNames(names: string[]): string[] {
     node = next;
   }
   return (node.list ??= Object.freeze(names.slice())) as string[];
+}
+
+/** `#lengths` packs a header length below 2¹⁵ and a body length below 2¹⁶ in one small integer. */
+const PACKED_HEADER = 1 << 15;
+const PACKED_BODY = 1 << 16;
+
+/**
+ * Locates a message's header lines again in its text, as the parser did (parser.ts
+ * `locateLines`, given here by the parser: it imports this module). Valid until the next
+ * message's lines are located.
+ */
+let locator: ((raw: string) => HeaderLines) | null = null;
+export function setHeaderLocator(f: (raw: string) => HeaderLines): void {
+  locator = f;
+}
+function locateAgain(raw: string): { chunk: Chunk; start: number; count: number } {
+  const lines = locator!(raw);
+  return { chunk: lines.chunk, start: lines.start, count: lines.count };
 }
 
 function lineValue(chunk: Chunk, at: number, folded: string[] | null, text: string): string {
@@ -224,8 +265,15 @@ function rareOf(contactStar: boolean, contentType: string | null, notes: readonl
  * model build, one per message.
  */
 abstract class ParsedBase {
-  readonly #chunk: Chunk;
-  readonly #start: number;
+  /**
+   * The header lines' positions (its lengths first: `HeaderLines.setLengths`), a copy of its own,
+   * for a message whose text does not give them again (`HeaderLines.relocatable`) or whose lengths
+   * do not fit `#lengths`; null for the others (nearly all), whose lines are located again in the
+   * text when a value is asked (~80 bytes less per message than keeping them).
+   */
+  readonly #lines: Chunk | null;
+  /** Header length + body length × 2¹⁵ when `#lines` is null (the body starts where the headers end). */
+  readonly #lengths: number;
   readonly #names: string[];
   #rare: Rare;
   /** The full text, or where to ask for it once it is not kept here (`textFrom`). */
@@ -255,9 +303,14 @@ abstract class ParsedBase {
     public agent: string | null,
   ) {
     this.#text = raw;
-    lines.setLengths(headerLength, bodyStart, bodyLength);
-    this.#chunk = lines.chunk;
-    this.#start = lines.start;
+    if (lines.relocatable && bodyStart === headerLength && headerLength < PACKED_HEADER && bodyLength < PACKED_BODY) {
+      this.#lines = null;
+      this.#lengths = headerLength + bodyLength * PACKED_HEADER;
+    } else {
+      lines.setLengths(headerLength, bodyStart, bodyLength);
+      this.#lines = lines.copy();
+      this.#lengths = -1;
+    }
     this.#names = sharedNames(lines.names);
     this.#rare = rareOf(contactStar, contentType, notes, lines.rawNames, lines.folded, contentLength === bodyLength ? undefined : contentLength);
   }
@@ -276,7 +329,12 @@ abstract class ParsedBase {
   /** The Content-Length header's value, or null when the message has none. */
   get contentLength(): number | null {
     const c = this.#rare.contentLength;
-    return c === undefined ? this.#chunk[this.#start + 2]! : c;
+    return c === undefined ? this.#bodyLength() : c;
+  }
+
+  #bodyLength(): number {
+    const lines = this.#lines;
+    return lines !== null ? lines[2]! : Math.floor(this.#lengths / PACKED_HEADER);
   }
 
   /** Tolerated oddities, in plain words. */
@@ -291,7 +349,8 @@ abstract class ParsedBase {
 
   /** Byte length of the header part (up to and including the blank line). */
   get headerLength(): number {
-    return this.#chunk[this.#start]!;
+    const lines = this.#lines;
+    return lines !== null ? lines[0]! : this.#lengths % PACKED_HEADER;
   }
 
   /** The full message text: kept, or asked of the holder `textFrom` gave (which may read it again from the file). */
@@ -306,10 +365,9 @@ abstract class ParsedBase {
 
   /** The body as text ("" when none), from `raw`. */
   get body(): string {
-    const at = this.#start;
-    const length = this.#chunk[at + 2]!;
+    const length = this.#bodyLength();
     if (length === 0) return '';
-    const start = this.#chunk[at + 1]!;
+    const start = this.#lines !== null ? this.#lines[1]! : this.headerLength;
     return this.raw.slice(start, start + length);
   }
 
@@ -328,12 +386,21 @@ abstract class ParsedBase {
     const rawNames = this.#rare.rawNames;
     const folded = this.#rare.folded;
     const raw = this.raw;
+    const { chunk, start, count } = this.#located(raw);
     const out: SipHeader[] = new Array<SipHeader>(names.length);
     for (let k = 0; k < names.length; k++) {
-      const at = this.#start + (k + 1) * PER_LINE;
-      out[k] = { name: names[k]!, rawName: rawNames?.[k] ?? names[k]!, value: lineValue(this.#chunk, at, folded, raw), offset: this.#chunk[at + 2]! };
+      const at = start + (k + 1) * PER_LINE;
+      // Past `count` only when the text read again is not the one parsed (the file changed).
+      out[k] = k < count ? { name: names[k]!, rawName: rawNames?.[k] ?? names[k]!, value: lineValue(chunk, at, folded, raw), offset: chunk[at + 2]! } : { name: names[k]!, rawName: rawNames?.[k] ?? names[k]!, value: '', offset: 0 };
     }
     return out;
+  }
+
+  /** Where the header lines' positions are: the parse's copy, or located again in the text. */
+  #located(raw: string): { chunk: Chunk; start: number; count: number } {
+    const lines = this.#lines;
+    if (lines !== null) return { chunk: lines, start: 0, count: this.#names.length };
+    return locateAgain(raw);
   }
 
   /** Canonical names of the header lines, in order (no copy: do not change it). */
@@ -343,7 +410,9 @@ abstract class ParsedBase {
 
   /** The value of header line k (folding undone, trimmed). */
   headerValueAt(k: number): string {
-    return lineValue(this.#chunk, this.#start + (k + 1) * PER_LINE, this.#rare.folded, this.raw);
+    const raw = this.raw;
+    const { chunk, start, count } = this.#located(raw);
+    return k < count ? lineValue(chunk, start + (k + 1) * PER_LINE, this.#rare.folded, raw) : '';
   }
 
   toJSON(): SipMessage {

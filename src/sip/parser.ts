@@ -23,7 +23,7 @@
 import { canonicalHeaderName, parseCSeq, parseVia } from './headers.ts';
 import { summariseSdp } from './sdp.ts';
 import type { CapturedMessage, CSeq, NameAddr, ParseResult, SdpSummary, SipMessage, Via } from './types.ts';
-import { HeaderLines, ParsedRequest, ParsedResponse } from './message.ts';
+import { HeaderLines, ParsedRequest, ParsedResponse, setHeaderLocator } from './message.ts';
 import { isTokenByte } from './detect.ts';
 import { forgetInterned, intern, own } from './intern.ts';
 import { parseNameAddr, parseParams, parseUri, splitHeaderValues } from './uri.ts';
@@ -289,6 +289,82 @@ export function parsedAgain(m: Pick<CapturedMessage, 'sip' | 'parseError' | 'raw
   return r.message;
 }
 
+/**
+ * The header lines of a message's text, from the line after its start line (`eol`: where that
+ * ends) to the blank line, into `lines`, with what was odd about them in `notes`. `start`: bytes
+ * skipped before the start line (offsets count them). `bytes`: the message's bytes when its
+ * header part is not ASCII (a line's offset is then counted in bytes, not characters).
+ *
+ * The parser runs it once per message; a parse that keeps no positions (message.ts) has it run
+ * again on its text when a header value is asked: the same lines, in the same order.
+ */
+function locateLines(text: string, eol: number, lines: HeaderLines, notes: string[], start: number, bytes: Uint8Array | null): void {
+  const ascii = bytes === null;
+  const n = bytes === null ? 0 : bytes.length;
+  let pos = eol + 1;
+  let bytePos = 0; // byte index of the current line's start (used when the header part is not ASCII)
+  if (bytes !== null) bytePos = bytes.indexOf(10, start) + 1;
+  let last = -1; // the header a continuation line continues
+  const tlen = text.length;
+  while (pos < tlen) {
+    let nl = text.indexOf('\n', pos);
+    if (nl < 0) nl = tlen;
+    let lineEnd = nl;
+    if (lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
+    const offset = ascii ? start + pos : bytePos;
+    if (bytes !== null) {
+      const nb = bytes.indexOf(10, bytePos);
+      bytePos = nb < 0 ? n : nb + 1;
+    }
+    if (lineEnd === pos) break; // the blank line
+    const c0 = text.charCodeAt(pos);
+    if (c0 === 32 || c0 === 9) {
+      const cont = text.slice(pos, lineEnd).trim();
+      if (last >= 0) {
+        if (cont) lines.fold(last, text, cont);
+      } else {
+        notes.push(`continuation line at offset ${offset} with no header before it ignored`);
+      }
+    } else {
+      const colon = text.indexOf(':', pos);
+      if (colon < 0 || colon >= lineEnd) {
+        notes.push(`line at offset ${offset} has no colon, ignored: ${quote(text.slice(pos, lineEnd))}`);
+        last = -1;
+      } else {
+        let ne = colon;
+        while (ne > pos && (text.charCodeAt(ne - 1) === 32 || text.charCodeAt(ne - 1) === 9)) ne--;
+        // A name written in its usual form is recognised in place: no copy, no hashing.
+        const rawName = commonName(text, pos, ne) ?? text.slice(pos, ne);
+        if (!rawName) {
+          notes.push(`header line at offset ${offset} has an empty name, ignored`);
+          last = -1;
+        } else {
+          let vs = colon + 1;
+          while (vs < lineEnd && isSpace(text.charCodeAt(vs))) vs++;
+          let ve = lineEnd;
+          while (ve > vs && isSpace(text.charCodeAt(ve - 1))) ve--;
+          const name = canonicalHeaderName(rawName);
+          // Most senders write the canonical name: then the two are one string.
+          last = lines.add(name, rawName === name ? name : intern(rawName), vs, ve, offset);
+        }
+      }
+    }
+    pos = nl + 1;
+  }
+}
+
+/** Notes of a relocation (thrown away: the parse has its notes). */
+const relocationNotes: string[] = [];
+
+setHeaderLocator((raw: string): HeaderLines => {
+  let eol = raw.indexOf('\n');
+  if (eol < 0) eol = raw.length;
+  const lines = new HeaderLines(raw.length);
+  locateLines(raw, eol, lines, relocationNotes, 0, null);
+  relocationNotes.length = 0;
+  return lines;
+});
+
 function parseBytes(bytes: Uint8Array): ParseResult {
   const n = bytes.length;
   if (n === 0) return fail('empty message');
@@ -385,56 +461,9 @@ function parseBytes(bytes: Uint8Array): ParseResult {
 
   // ---- header lines: located, not copied (HeaderLines below; values are sliced when asked)
   const lines = new HeaderLines(n);
-  let pos = eol + 1;
-  let bytePos = 0; // byte index of the current line's start (used when the header part is not ASCII)
-  if (!ascii) bytePos = bytes.indexOf(10, start) + 1;
-  let last = -1; // the header a continuation line continues
-  const tlen = text.length;
-  while (pos < tlen) {
-    let nl = text.indexOf('\n', pos);
-    if (nl < 0) nl = tlen;
-    let lineEnd = nl;
-    if (lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
-    const offset = ascii ? start + pos : bytePos;
-    if (!ascii) {
-      const nb = bytes.indexOf(10, bytePos);
-      bytePos = nb < 0 ? n : nb + 1;
-    }
-    if (lineEnd === pos) break; // the blank line
-    const c0 = text.charCodeAt(pos);
-    if (c0 === 32 || c0 === 9) {
-      const cont = text.slice(pos, lineEnd).trim();
-      if (last >= 0) {
-        if (cont) lines.fold(last, text, cont);
-      } else {
-        notes.push(`continuation line at offset ${offset} with no header before it ignored`);
-      }
-    } else {
-      const colon = text.indexOf(':', pos);
-      if (colon < 0 || colon >= lineEnd) {
-        notes.push(`line at offset ${offset} has no colon, ignored: ${quote(text.slice(pos, lineEnd))}`);
-        last = -1;
-      } else {
-        let ne = colon;
-        while (ne > pos && (text.charCodeAt(ne - 1) === 32 || text.charCodeAt(ne - 1) === 9)) ne--;
-        // A name written in its usual form is recognised in place: no copy, no hashing.
-        const rawName = commonName(text, pos, ne) ?? text.slice(pos, ne);
-        if (!rawName) {
-          notes.push(`header line at offset ${offset} has an empty name, ignored`);
-          last = -1;
-        } else {
-          let vs = colon + 1;
-          while (vs < lineEnd && isSpace(text.charCodeAt(vs))) vs++;
-          let ve = lineEnd;
-          while (ve > vs && isSpace(text.charCodeAt(ve - 1))) ve--;
-          const name = canonicalHeaderName(rawName);
-          // Most senders write the canonical name: then the two are one string.
-          last = lines.add(name, rawName === name ? name : intern(rawName), vs, ve, offset);
-        }
-      }
-    }
-    pos = nl + 1;
-  }
+  // A parse keeps no positions when its text gives them again (message.ts, `setHeaderLocator`).
+  lines.relocatable = ascii && start === 0;
+  locateLines(text, eol, lines, notes, start, ascii ? null : bytes);
 
   // ---- structured headers
   let via: Via[] = NO_VIAS;
