@@ -135,11 +135,12 @@ export function sameNumber(a: string | null, b: string | null): boolean {
 }
 
 class UnionFind {
-  private readonly parent: number[];
+  private readonly parent: Int32Array;
   /** Members per root (valid at roots only). */
   private readonly sizes: Uint32Array;
   constructor(n: number) {
-    this.parent = Array.from({ length: n }, (_, i) => i);
+    this.parent = new Int32Array(n);
+    for (let i = 0; i < n; i++) this.parent[i] = i;
     this.sizes = new Uint32Array(n).fill(1);
   }
   size(i: number): number {
@@ -583,7 +584,8 @@ const GUESS_MAX_LEGS = 4;
 function joinLegs(calls: Call[], messages: CapturedMessage[]): void {
   const uf = new UnionFind(calls.length);
   const reason = new Map<number, string>();
-  const byCallId = new Map<string, number>(calls.map((c) => [c.callId, c.id]));
+  // Each call by Call-ID, made when the first correlation header asks (most captures have none).
+  let byCallId: Map<string, number> | null = null;
   const sessionIds = new Map<string, number[]>();
   for (let callAt = 0; callAt < calls.length; callAt++) {
     const call = calls[callAt]!;
@@ -597,6 +599,10 @@ function joinLegs(calls: Call[], messages: CapturedMessage[]): void {
         const name = names[k]!;
         const correlation = CORRELATION_BY_CANONICAL.get(name);
         if (correlation !== undefined) {
+          if (byCallId === null) {
+            byCallId = new Map<string, number>();
+            for (let cAt = 0; cAt < calls.length; cAt++) byCallId.set(calls[cAt]!.callId, calls[cAt]!.id);
+          }
           const other = byCallId.get(stripId(headerValueAt(m, k)));
           if (other !== undefined && other !== call.id && uf.union(call.id, other)) {
             reason.set(call.id, correlation);
@@ -636,17 +642,21 @@ function joinLegs(calls: Call[], messages: CapturedMessage[]): void {
     const n = numberOf(u);
     return n !== null ? n.slice(-6) : (u ?? '').toLowerCase();
   };
-  const buckets = new Map<string, Array<{ call: Call; t: number }>>();
+  // A bucket holds its first call's position in `calls` alone, and a list once a second one comes:
+  // nearly every bucket of a capture has one call (a list each was ~3 MB of sip-dense's garbage).
+  const buckets = new Map<string, number | Array<{ call: Call; t: number }>>();
+  const entry = (c: Call): { call: Call; t: number } => ({ call: c, t: messages[c.inviteIndex ?? 0]?.timeUs ?? 0 });
   for (let cAt = 0; cAt < calls.length; cAt++) {
     const c = calls[cAt]!;
     if (c.kind !== 'call' || c.inviteIndex === null || c.fromUser === null || c.toUser === null) continue;
     const key = `${suffix(c.fromUser)}\u0000${suffix(c.toUser)}`;
-    const list = buckets.get(key) ?? [];
-    list.push({ call: c, t: messages[c.inviteIndex]?.timeUs ?? 0 });
-    buckets.set(key, list);
+    const had = buckets.get(key);
+    if (had === undefined) buckets.set(key, cAt);
+    else if (typeof had === 'number') buckets.set(key, [entry(calls[had]!), entry(c)]);
+    else had.push(entry(c));
   }
   for (const invites of buckets.values()) {
-    if (invites.length < 2) continue;
+    if (typeof invites === 'number') continue;
     invites.sort((a, b) => a.t - b.t);
     // More than GUESS_MAX_CANDIDATES INVITEs with the same numbers within 2 s is a load test or a
     // storm, not the legs of one call: no guess there. That also bounds the pairs compared.
@@ -677,17 +687,19 @@ function joinLegs(calls: Call[], messages: CapturedMessage[]): void {
       }
     }
   }
+  // The groups of two legs or more, in order of their first call (a list for every call, nearly
+  // all alone, was ~3 MB of garbage on sip-dense).
   const groups = new Map<number, Call[]>();
   for (let cAt = 0; cAt < calls.length; cAt++) {
     const c = calls[cAt]!;
     const r = uf.find(c.id);
-    const g = groups.get(r) ?? [];
-    g.push(c);
-    groups.set(r, g);
+    if (uf.size(r) < 2) continue;
+    const g = groups.get(r);
+    if (g === undefined) groups.set(r, [c]);
+    else g.push(c);
   }
   let gid = 0;
   for (const g of groups.values()) {
-    if (g.length < 2) continue;
     g.sort((a, b) => a.startTimeUs - b.startTimeUs);
     const legs = g.map((c) => c.callId);
     const by = g.some((c) => reason.get(c.id) !== 'guess' && reason.has(c.id)) ? (g.map((c) => reason.get(c.id)).find((r) => r && r !== 'guess') ?? 'guess') : 'guess';

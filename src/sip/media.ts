@@ -10,7 +10,7 @@
  */
 
 import type { Endpoint, RtpStreamStats } from '../capture/types.ts';
-import type { CapturedMessage } from './types.ts';
+import type { CapturedMessage, CSeq } from './types.ts';
 import { isPrivateLike, normalizeHost } from './addresses.ts';
 import { epText } from './modelutil.ts';
 import { STATIC_PT } from '../capture/rtp-stats.ts';
@@ -62,18 +62,23 @@ function key(ip: string, port: number): string {
 export function collectSdp(messages: CapturedMessage[]): SdpEndpoint[] {
   const out: SdpEndpoint[] = [];
   // Offer/answer: the first SDP in a transaction-less sense per Call-ID+CSeq is the offer.
-  const offered = new Set<string>();
+  // The CSeqs (number and method) that carried an offer, per Call-ID: a few per call, compared by
+  // value (a key string per SDP was ~3 MB of garbage on the bench's sip-dense file).
+  const offered = new Map<string, Array<CSeq | null>>();
+  const sameCSeq = (a: CSeq | null, b: CSeq | null): boolean => (a === null || b === null ? a === b : a.seq === b.seq && a.method === b.method);
   for (let cAt = 0; cAt < messages.length; cAt++) {
     const c = messages[cAt]!;
     const m = c.sip;
     if (!m?.sdp || !m.callId) continue;
-    const oaKey = `${m.callId}|${m.cseq?.seq ?? ''}|${m.cseq?.method ?? ''}`;
     let kind: SdpEndpoint['kind'] = 'unknown';
     const isAck = m.kind === 'request' && m.method.toUpperCase() === 'ACK';
+    const cseq = m.cseq;
+    const offers = offered.get(m.callId);
     if (isAck) kind = 'answer';
-    else if (!offered.has(oaKey)) {
+    else if (offers === undefined || !offers.some((o) => sameCSeq(o, cseq))) {
       kind = 'offer';
-      offered.add(oaKey);
+      if (offers === undefined) offered.set(m.callId, [cseq]);
+      else offers.push(cseq);
     } else if (m.kind === 'response') kind = 'answer';
     for (let mediaAt = 0; mediaAt < m.sdp.media.length; mediaAt++) {
       const media = m.sdp.media[mediaAt]!;
@@ -196,9 +201,18 @@ export function streamCodecs(streams: RtpStreamStats[], media: MediaModel): (str
     const l = media.links[lAt]!;
     if (l.sdp !== null) linkSdp.set(l.stream, l.sdp);
   }
+  // The SDPs of the calls that have a stream only: a signalling trace has tens of thousands of
+  // SDPs and few streams or none (listing them all was ~5 MB of garbage on the bench's sip-dense,
+  // at the model's peak).
+  const withStreams = new Set<string>();
+  for (let k = 0; k < media.streamCallIds.length; k++) {
+    const id = media.streamCallIds[k];
+    if (id !== null && id !== undefined) withStreams.add(id);
+  }
   const byCall = new Map<string, SdpEndpoint[]>();
-  for (let sAt = 0; sAt < media.sdp.length; sAt++) {
+  for (let sAt = 0; sAt < media.sdp.length && withStreams.size > 0; sAt++) {
     const s = media.sdp[sAt]!;
+    if (!withStreams.has(s.callId)) continue;
     let list = byCall.get(s.callId);
     if (!list) byCall.set(s.callId, (list = []));
     list.push(s);

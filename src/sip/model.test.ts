@@ -652,6 +652,29 @@ describe('media', () => {
     expect(model.calls[0]?.mediaStreams).toEqual([0, 1, 2, 3]);
   });
 
+  it('tells offers from answers per transaction (CSeq), also when an UPDATE interleaves with the INVITE and a re-INVITE follows', () => {
+    const inv = request(inviteSpec({ body: sdp('192.0.2.10', 4000) }));
+    const upd = request({ method: 'UPDATE', uri: 'sip:bob@203.0.113.20', via: 'SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-upd', from: ALICE, to: `${BOB};tag=b1`, callId: 'call-1@192.0.2.10', cseq: 2, body: sdp('192.0.2.10', 4002) });
+    const reinv = request(inviteSpec({ via: 'SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-re', to: `${BOB};tag=b1`, cseq: 3, body: sdp('192.0.2.10', 4004) }));
+    const f = flow()
+      .send(A, B, 'udp', 0, inv)
+      .send(B, A, 'udp', 0.1, reply(inv, 183, 'Session Progress', { toTag: 'b1', contact: '<sip:bob@203.0.113.20>', body: sdp('203.0.113.20', 20000) }))
+      .send(A, B, 'udp', 0.2, upd)
+      .send(B, A, 'udp', 0.3, reply(upd, 200, 'OK', { contact: '<sip:bob@203.0.113.20>', body: sdp('203.0.113.20', 20002) }))
+      .send(B, A, 'udp', 1, reply(inv, 200, 'OK', { toTag: 'b1', contact: '<sip:bob@203.0.113.20>', body: sdp('203.0.113.20', 20000) }))
+      .send(A, B, 'udp', 5, reinv)
+      .send(B, A, 'udp', 5.1, reply(reinv, 200, 'OK', { contact: '<sip:bob@203.0.113.20>', body: sdp('203.0.113.20', 20004) }));
+    expect(f.model().media.sdp.map((s) => [s.kind, s.port, s.inRequest])).toEqual([
+      ['offer', 4000, true],
+      ['answer', 20000, false],
+      ['offer', 4002, true],
+      ['answer', 20002, false],
+      ['answer', 20000, false],
+      ['offer', 4004, true],
+      ['answer', 20004, false],
+    ]);
+  });
+
   it('one-way media toward the NATed side is still tied by the reverse rule', () => {
     const inv = request(inviteSpec({ uri: 'sip:bob@203.0.113.20', body: sdp('192.168.1.15', 4000) }));
     const f = flow()
