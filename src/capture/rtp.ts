@@ -128,6 +128,43 @@ function tableOf(...lists: ReadonlyArray<readonly RtpMap[]>): PayloadTable {
   return table;
 }
 
+/**
+ * A value per address and port that SDP announced, kept by port: the port's slot holds the first
+ * address announced there and its value, later addresses of the same port go to a map beside it.
+ * A signalling capture announces tens of thousands of address:port pairs and a port seldom twice:
+ * an "ip|port" key string and a hash entry for each (RTP, RTCP, rtpmaps) were ~17 MB made while
+ * the bench's sip-dense file was read; a slot costs nothing more (the address is the SDP's string).
+ */
+class ByAddressPort<T> {
+  private readonly ips: Array<string | undefined> = new Array<string | undefined>(65536);
+  private readonly values: Array<T | undefined> = new Array<T | undefined>(65536);
+  /** "ip|port" → value, for the second and later addresses of a port. */
+  private more: Map<string, T> | null = null;
+  size = 0;
+
+  get(ip: string, port: number): T | undefined {
+    const first = this.ips[port];
+    if (first === undefined) return undefined;
+    if (first === ip) return this.values[port];
+    return this.more?.get(`${ip}|${port}`);
+  }
+
+  set(ip: string, port: number, value: T): void {
+    const first = this.ips[port];
+    if (first === undefined) {
+      this.ips[port] = ip;
+      this.values[port] = value;
+      this.size++;
+    } else if (first === ip) this.values[port] = value;
+    else {
+      const more = (this.more ??= new Map<string, T>());
+      const k = `${ip}|${port}`;
+      if (!more.has(k)) this.size++;
+      more.set(k, value);
+    }
+  }
+}
+
 export class RtpTracker {
   private readonly bySsrc = new Map<number, RtpStream>();
   private readonly all: RtpStream[] = [];
@@ -141,22 +178,22 @@ export class RtpTracker {
    * announcement of the address appends to a copy. Replayed in order, the last mapping of a
    * payload type wins, as `map()` overwrites.
    */
-  private readonly tables = new Map<string, PayloadTable | readonly RtpMap[]>();
+  private readonly tables = new ByAddressPort<PayloadTable | readonly RtpMap[]>();
   private readonly rtcp = new RtcpReports();
   private candidates = 0;
   /** Last stream hit per destination port: packets of a known stream skip the Map lookup. */
   private readonly byPort: Array<RtpStream | null> = new Array<RtpStream | null>(65536).fill(null);
-  /** "ip|port" strings announced in SDP (RTP port and port+1 for RTCP). */
-  private readonly announced = new Set<string>();
+  /** The addresses and ports announced in SDP (RTP port and port+1 for RTCP). */
+  private readonly announced = new ByAddressPort<true>();
   /** Port prefilter for `announced`: 1 = some address announced this port. */
   readonly announcedPorts = new Uint8Array(65536);
 
   announce(ip: string, port: number): void {
     if (port <= 0 || port > 65535) return;
-    this.announced.add(`${ip}|${port}`);
+    this.announced.set(ip, port, true);
     this.announcedPorts[port] = 1;
     if (port < 65535) {
-      this.announced.add(`${ip}|${port + 1}`);
+      this.announced.set(ip, port + 1, true);
       this.announcedPorts[port + 1] = 1;
     }
   }
@@ -170,32 +207,31 @@ export class RtpTracker {
     if (codecs.length === 0) return;
     for (const c of codecs) this.payloads.map(c.payload, c.codec);
     if (ip === null || port <= 0 || port > 65535) return;
-    const k = `${ip}|${port}`;
-    const t = this.tables.get(k);
-    if (t === undefined) this.tables.set(k, codecs);
+    const t = this.tables.get(ip, port);
+    if (t === undefined) this.tables.set(ip, port, codecs);
     else if (t instanceof PayloadTable) for (const c of codecs) t.map(c.payload, c.codec);
     // Announced again and again (re-INVITEs of a long call): the table, no longer a list.
-    else if (t.length + codecs.length > MERGED_RTPMAPS) this.tables.set(k, tableOf(t, codecs));
-    else this.tables.set(k, t.concat(codecs));
+    else if (t.length + codecs.length > MERGED_RTPMAPS) this.tables.set(ip, port, tableOf(t, codecs));
+    else this.tables.set(ip, port, t.concat(codecs));
   }
 
   private tableFor(dst: string, dport: number, src: string, sport: number): PayloadTable {
     if (this.tables.size === 0) return this.payloads;
-    return this.builtTable(`${dst}|${dport}`) ?? this.builtTable(`${src}|${sport}`) ?? this.payloads;
+    return this.builtTable(dst, dport) ?? this.builtTable(src, sport) ?? this.payloads;
   }
 
   /** The table of an announced address, built from its rtpmaps in the order they were seen. */
-  private builtTable(k: string): PayloadTable | undefined {
-    const t = this.tables.get(k);
+  private builtTable(ip: string, port: number): PayloadTable | undefined {
+    const t = this.tables.get(ip, port);
     if (t === undefined || t instanceof PayloadTable) return t;
     const built = tableOf(t);
-    this.tables.set(k, built);
+    this.tables.set(ip, port, built);
     return built;
   }
 
   /** True when ip:port was announced in SDP (cheap when the port never was). */
   isAnnounced(ip: string, port: number): boolean {
-    return this.announcedPorts[port] === 1 && this.announced.has(`${ip}|${port}`);
+    return this.announcedPorts[port] === 1 && this.announced.get(ip, port) === true;
   }
 
   /**
