@@ -246,3 +246,34 @@ describe('E-model (ITU-T G.107, simplified)', () => {
     expect(mosFromR(120)).toBe(4.5);
   });
 });
+
+describe('addresses announced in SDP', () => {
+  it('knows each address and port announced, with many addresses on one port (phones of one make), and the rtpmaps of each', () => {
+    const t = new RtpTracker();
+    // 30 phones announce port 4000 (and 4001 for RTCP); one announces a dynamic PT of its own.
+    const phones = Array.from({ length: 30 }, (_, i) => `10.0.1.${i + 1}`);
+    for (const ip of phones) t.announce(ip, 4000);
+    t.announceCodecs(phones[20]!, 4000, [{ payload: 96, codec: 'opus/48000/2' }]);
+    t.announceCodecs(phones[0]!, 4000, [{ payload: 96, codec: 'AMR/8000' }]);
+    for (const ip of phones) {
+      expect(t.isAnnounced(ip, 4000)).toBe(true);
+      expect(t.isAnnounced(ip, 4001)).toBe(true);
+      expect(t.isAnnounced(ip, 4002)).toBe(false);
+    }
+    expect(t.isAnnounced('10.0.1.99', 4000)).toBe(false);
+    expect(t.isAnnounced('10.0.1.1', 5000)).toBe(false);
+    // Each stream's clock rate comes from the rtpmap its own destination announced.
+    const send = (dst: string, ssrc: number): void => {
+      for (let k = 0; k < 10; k++) {
+        const p = rtp(k, k * 960, { pt: 96, ssrc });
+        t.packet(k + 1, T0 + k * 20_000, '192.0.2.9', 6000 + ssrc, dst, 4000, p, 0, p.length);
+      }
+    };
+    send(phones[20]!, 1);
+    send(phones[0]!, 2);
+    const byDst = new Map(t.streams().map((s) => [s.dst.ip, s]));
+    expect(byDst.get(phones[20]!)?.recognisedBy).toBe('sdp');
+    expect(byDst.get(phones[20]!)?.quality?.clockRate).toBe(48000);
+    expect(byDst.get(phones[0]!)?.quality?.clockRate).toBe(8000);
+  });
+});

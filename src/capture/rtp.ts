@@ -130,23 +130,29 @@ function tableOf(...lists: ReadonlyArray<readonly RtpMap[]>): PayloadTable {
 
 /**
  * A value per address and port that SDP announced, kept by port: the port's slot holds the first
- * address announced there and its value, later addresses of the same port go to a map beside it.
- * A signalling capture announces tens of thousands of address:port pairs and a port seldom twice:
- * an "ip|port" key string and a hash entry for each (RTP, RTCP, rtpmaps) were ~17 MB made while
- * the bench's sip-dense file was read; a slot costs nothing more (the address is the SDP's string).
+ * address announced there and its value; later addresses of the same port (phones of one make
+ * announce the same ports) are a short list of address, value pairs beside it, a map by address
+ * once there are more than PORT_PAIRS. A signalling capture announces tens of thousands of
+ * address:port pairs: an "ip|port" key string and a hash entry for each (RTP, RTCP, rtpmaps) were
+ * ~17 MB made while the bench's sip-dense file was read; now a slot, or the SDP's own address
+ * string in a list.
  */
 class ByAddressPort<T> {
   private readonly ips: Array<string | undefined> = new Array<string | undefined>(65536);
   private readonly values: Array<T | undefined> = new Array<T | undefined>(65536);
-  /** "ip|port" → value, for the second and later addresses of a port. */
-  private more: Map<string, T> | null = null;
+  /** The second and later addresses announced on a port: [ip, value, ip, value …], or a map by address. */
+  private readonly more = new Map<number, Array<string | T> | Map<string, T>>();
   size = 0;
 
   get(ip: string, port: number): T | undefined {
     const first = this.ips[port];
     if (first === undefined) return undefined;
     if (first === ip) return this.values[port];
-    return this.more?.get(`${ip}|${port}`);
+    const m = this.more.get(port);
+    if (m === undefined) return undefined;
+    if (m instanceof Map) return m.get(ip);
+    for (let k = 0; k < m.length; k += 2) if (m[k] === ip) return m[k + 1] as T;
+    return undefined;
   }
 
   set(ip: string, port: number, value: T): void {
@@ -155,15 +161,38 @@ class ByAddressPort<T> {
       this.ips[port] = ip;
       this.values[port] = value;
       this.size++;
-    } else if (first === ip) this.values[port] = value;
-    else {
-      const more = (this.more ??= new Map<string, T>());
-      const k = `${ip}|${port}`;
-      if (!more.has(k)) this.size++;
-      more.set(k, value);
+      return;
+    }
+    if (first === ip) {
+      this.values[port] = value;
+      return;
+    }
+    const m = this.more.get(port);
+    if (m === undefined) {
+      this.more.set(port, [ip, value]);
+      this.size++;
+    } else if (m instanceof Map) {
+      if (!m.has(ip)) this.size++;
+      m.set(ip, value);
+    } else {
+      for (let k = 0; k < m.length; k += 2) {
+        if (m[k] === ip) {
+          m[k + 1] = value;
+          return;
+        }
+      }
+      this.size++;
+      m.push(ip, value);
+      if (m.length > PORT_PAIRS * 2) {
+        const map = new Map<string, T>();
+        for (let k = 0; k < m.length; k += 2) map.set(m[k] as string, m[k + 1] as T);
+        this.more.set(port, map);
+      }
     }
   }
 }
+/** Addresses of one port (after the first) kept as a list before a map. */
+const PORT_PAIRS = 8;
 
 export class RtpTracker {
   private readonly bySsrc = new Map<number, RtpStream>();
