@@ -47,7 +47,7 @@ function natAwareRelay(callMsgs: readonly Msg[], mappings: readonly string[], af
     if (y.isReq || y.t <= after || y.status < 200 || y.status >= 300 || !mappings.includes(y.dst)) continue;
     const proxy = normalizeHost(y.srcIp);
     const routes = y.recordRoute.map((r) => (r.uri ? normalizeHost(r.uri.host) : ''));
-    const c = y.sdp?.connection ?? y.sdp?.media.find((m) => m.connection)?.connection ?? null;
+    const c = y.sdp?.session ?? null;
     if (routes.includes(proxy) && c !== null && normalizeHost(c) === proxy) return y;
   }
   return null;

@@ -476,6 +476,15 @@ describe('sip-alg-suspected', () => {
     expect(runFlow(flow().send('203.0.113.1:5060', PROXY, 'udp', 0, text(body.length), { raw: true }), detectSipAlgSuspected)).toEqual([]);
   });
 
+  it('reads the SDP o= line too: media on a relay\'s public address, the private origin rewritten short', () => {
+    // c= names a relay (neither the source nor private); only o= says 192.168.1.10, which an ALG rewrote.
+    const body = 'v=0\r\no=- 1 1 IN IP4 192.168.1.10\r\ns=-\r\nc=IN IP4 198.51.100.50\r\nt=0 0\r\nm=audio 40082 RTP/AVP 0\r\n';
+    const text = `INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 203.0.113.1:5060;branch=z9hG4bKo;rport\r\nMax-Forwards: 70\r\nFrom: ${ALICE}\r\nTo: ${BOB}\r\nCall-ID: alg3\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@203.0.113.1:5060>\r\nContent-Type: application/sdp\r\nContent-Length: ${body.length - 3}\r\n\r\n${body}`;
+    const out = runFlow(flow().send('203.0.113.1:5060', PROXY, 'udp', 0, text, { raw: true }), detectSipAlgSuspected);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ callId: 'alg3', frames: [1] });
+  });
+
   it('stays silent when the router only translates the packet (no ALG): the copies are identical', () => {
     const f = flow().send('192.168.1.10:5060', PROXY, 'udp', 0, lan).send('203.0.113.1:5060', PROXY, 'udp', 0.0005, lan);
     expect(runFlow(f, detectSipAlgSuspected)).toEqual([]);

@@ -13,9 +13,7 @@ import { contactUri, getFlow } from '../lib/flow.ts';
 import { framesText, uniqFrames } from '../lib/text.ts';
 
 function sdpAddr(x: Msg): string | null {
-  const s = x.sdp;
-  if (!s) return null;
-  return s.media[0]?.connection ?? s.connection;
+  return x.sdp?.media ?? null;
 }
 
 /** Distinct looks of one request compared per transaction and side of the NAT (see below). */
@@ -99,7 +97,7 @@ export const detectSipAlgSuspected: Detector = {
       // address or a private one in c=/o= — an address rewrite is what changes the length. (Asked
       // first: the lengths below mean parsing the message again.)
       const sdp = x.sdp;
-      const addrs = [sdp?.origin?.address, sdpAddr(x)].filter((a): a is string => typeof a === 'string');
+      const addrs = [sdp?.origin, sdpAddr(x)].filter((a): a is string => typeof a === 'string');
       if (!sdp || isPrivateLike(x.srcIp) || !addrs.some((a) => a === x.srcIp || isPrivateLike(a))) continue;
       // An ALG resizing an address changes the length by a few bytes; a snaplen cut or padding does not look like that.
       const cl = x.sip.contentLength ?? 0;
