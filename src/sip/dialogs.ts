@@ -120,7 +120,7 @@ const DIALOG_CREATING = new Set(['INVITE', 'SUBSCRIBE', 'REFER']);
 const INVITE_USAGE = new Set(['ACK', 'BYE', 'INVITE', 'UPDATE', 'INFO', 'PRACK', 'REFER', 'MESSAGE', 'OPTIONS']);
 
 function emptySide(): DialogSide {
-  return { remoteTarget: null, remoteTargetFrom: null, remoteTargetSources: [], routeSet: [], routeSetFrom: null, connections: [] };
+  return { remoteTarget: null, remoteTargetFrom: null, remoteTargetSources: [], routeSet: EMPTY, routeSetFrom: null, connections: [] };
 }
 
 // What the builder keeps per dialog and per initial request (its copies, the hosts that
@@ -208,7 +208,7 @@ export class DialogBuilder {
     const k = d.id * 2 + (side === 'caller' ? 0 : 1);
     let p = this.parsed[k];
     if (!p) {
-      p = { target: null, routes: [], snapshot: null, connectionAt: null };
+      p = { target: null, routes: EMPTY, snapshot: null, connectionAt: null };
       this.parsed[k] = p;
     }
     return p;
@@ -308,8 +308,10 @@ export class DialogBuilder {
     s.remoteTarget = uri.raw;
     this.parsedSide(d, side).target = uri;
     s.remoteTargetFrom = c.index;
-    if (!sameMessageCopy) s.remoteTargetSources = [];
-    if (!s.remoteTargetSources.some((e) => e.ip === c.src.ip && e.port === c.src.port)) s.remoteTargetSources.push(c.src);
+    // Another message: its source starts the list (a list of one, not an empty one grown by a push
+    // to a dozen slots); another copy of the same message adds its source if new.
+    if (!sameMessageCopy) s.remoteTargetSources = [c.src];
+    else if (!s.remoteTargetSources.some((e) => e.ip === c.src.ip && e.port === c.src.port)) s.remoteTargetSources.push(c.src);
     if (c.connection !== null) this.addConnection(d, side, c.connection);
   }
 
@@ -334,12 +336,16 @@ export class DialogBuilder {
   }
 
   private setRoutes(d: Dialog, side: DialogSideName, c: CapturedMessage, m: SipMessage, reverse: boolean): void {
-    const rr = m.recordRoute.filter((r) => r.uri !== null);
-    const uris = rr.map((r) => r.uri as SipUri);
     const s = d[side];
-    const routes = reverse ? [...uris].reverse() : uris;
+    // No Record-Route (most dialogs between user agents): the one empty list, not four new ones
+    // per copy of the INVITE and per 2xx (never written into: a route set is replaced, not changed).
+    let routes: SipUri[] = EMPTY;
+    if (m.recordRoute.length > 0) {
+      const uris = m.recordRoute.filter((r) => r.uri !== null).map((r) => r.uri as SipUri);
+      routes = uris.length === 0 ? EMPTY : reverse ? uris.reverse() : uris;
+    }
     this.parsedSide(d, side).routes = routes;
-    s.routeSet = routes.map((u) => u.raw);
+    s.routeSet = routes.length === 0 ? EMPTY : routes.map((u) => u.raw);
     s.routeSetFrom = c.index;
     if (c.connection !== null) this.addConnection(d, side, c.connection);
   }
