@@ -213,7 +213,8 @@ export class HopTable {
     private readonly messages: readonly CapturedMessage[],
     private readonly annotations: AnnotationTable,
     private readonly transactions: TransactionTable,
-    private readonly routeState: ReadonlyMap<number, DialogRouteState>,
+    /** The sender's routing state per in-dialog request, by message index (DialogBuilder). */
+    private readonly routeState: ReadonlyArray<DialogRouteState | undefined>,
     /** The hosts' merge proposals (only they are read: not the hosts, ~4 MB of sip-dense's 20,000 kept through the detectors). */
     private readonly proposals: readonly MergeProposal[],
     private readonly nodeOf: ReadonlyMap<string, number>,
@@ -268,7 +269,7 @@ export class HopTable {
       const invRequests = inv === null ? null : this.transactions.requestsOf(inv);
       return sameAsInviteHop(c, f, copyOn(invRequests, messages, (r) => sameEndpoint(r.src, c.src), c.index), 'cancel');
     }
-    if (f.toTag !== null) return inDialogHop(c, f, this.routeState.get(c.index) ?? null);
+    if (f.toTag !== null) return inDialogHop(c, f, this.routeState[c.index] ?? null);
     return initialRequestHop(c, f);
   }
 }
