@@ -94,10 +94,13 @@ function legs(n: number): Uint8Array {
 }
 
 /** 100 request/response pairs, each carrying k Vias (or k Record-Routes): k scales. */
-function headerStorm(k: number, name: 'Via' | 'Record-Route'): Uint8Array {
+function headerStorm(k: number, name: 'Via' | 'Record-Route' | 'X-CID'): Uint8Array {
   const frames: Frame[] = [];
   for (let c = 0; c < 100; c++) {
-    const many = Array.from({ length: k }, (_, i) => (name === 'Via' ? `Via: SIP/2.0/UDP 10.${i >> 8}.${i & 255}.1:5060;branch=z9hG4bK-${c}-${i};rport` : `Record-Route: <sip:10.${i >> 8}.${i & 255}.1:5060;lr>`));
+    // X-CID: a correlation header (B2BUA legs), whose every value the legs' join reads by its position.
+    const line = (i: number): string =>
+      name === 'Via' ? `Via: SIP/2.0/UDP 10.${i >> 8}.${i & 255}.1:5060;branch=z9hG4bK-${c}-${i};rport` : name === 'X-CID' ? `X-CID: other-${c}-${i}` : `Record-Route: <sip:10.${i >> 8}.${i & 255}.1:5060;lr>`;
+    const many = Array.from({ length: k }, (_, i) => line(i));
     const top = `Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-top-${c}`;
     const common = [`From: <sip:a@example.com>;tag=f${c}`, 'To: <sip:b@example.com>', `Call-ID: storm-${c}`, 'CSeq: 1 INVITE', 'Contact: <sip:a@192.0.2.1:5060>'];
     const req = message('INVITE sip:b@192.0.2.2 SIP/2.0', name === 'Via' ? [top, ...many, ...common] : [top, ...many, ...common]);
@@ -506,6 +509,7 @@ const FAMILIES: Array<{ name: string; unit: string; base: number; make: (n: numb
   { name: 'B2BUA legs with the same From/To', unit: 'leg', base: 1000, make: legs },
   { name: 'Vias per message', unit: 'Via', base: 20, make: (k) => headerStorm(k, 'Via') },
   { name: 'Record-Routes per message', unit: 'Record-Route', base: 20, make: (k) => headerStorm(k, 'Record-Route') },
+  { name: 'correlation headers per message, each value read', unit: 'header', base: 100, make: (k) => headerStorm(k, 'X-CID'), bound: 2 },
   { name: 'REGISTER refreshes on one Call-ID', unit: 'refresh', base: 4000, make: refreshes, bound: 2 },
   { name: '200 OK retransmissions of one INVITE', unit: 'copy', base: 4000, make: okStorm, bound: 1 },
   { name: 'branches of one forked INVITE', unit: 'branch', base: 3000, make: forks, bound: 1 },

@@ -120,6 +120,33 @@ describe('header lines are located, and built only when asked', () => {
     expect(msgs[4]!.contentLength).toBe(70_000);
   });
 
+  it('reads a text read again that is not the one parsed (a file changed in place) without throwing', () => {
+    const text = OPTIONS(8, 'X-A: a\r\n');
+    const m = parse(text) as SipMessage & { textFrom(h: { raw: string }): void };
+    // The same start line, but a continuation line the parse did not have: its lines are read
+    // with the folds found in that text.
+    m.textFrom({ raw: text.replace('X-A: a\r\n', 'X-A: a\r\n b\r\n') });
+    expect(() => m.headers).not.toThrow();
+    expect(headerValue(m, 'X-A')).toBe('a b');
+    // One line fewer as well: what it reads is not this message's any more, but text, not a throw.
+    m.textFrom({ raw: text.replace('X-A: a\r\n', 'X-A: a\r\n b\r\n').replace('Max-Forwards: 70\r\n', '') });
+    expect(() => m.headers).not.toThrow();
+    for (const h of m.headers) expect(typeof h.value).toBe('string');
+    // Unreadable: every value empty.
+    m.textFrom({ raw: '' });
+    expect(m.headers.every((h) => h.value === '')).toBe(true);
+  });
+
+  it('locates a message\'s lines once for all its values, and again after another message', () => {
+    const a = parse(OPTIONS(9, Array.from({ length: 50 }, (_, i) => `X-CID: a${i}\r\n`).join('')));
+    expect(headerValues(a, 'X-CID')).toEqual(Array.from({ length: 50 }, (_, i) => `a${i}`));
+    const b = parse(OPTIONS(10, 'X-CID: b0\r\n'));
+    expect(headerValues(b, 'X-CID')).toEqual(['b0']);
+    expect(headerValues(a, 'X-CID')[49]).toBe('a49');
+    expect(headerValue(b, 'Call-ID')).toBe('c10');
+    expect(headerValue(a, 'Call-ID')).toBe('c9');
+  });
+
   it('writes a plain message with its kind and every field, in the parse order', () => {
     const req = plainSip(parse(OPTIONS(5)));
     expect(Object.keys(req)).toEqual([
