@@ -59,13 +59,19 @@ function key(ip: string, port: number): string {
   return `${normalizeHost(ip)}|${port}`;
 }
 
+/** Offered CSeqs of one Call-ID compared one by one before a set of keys (collectSdp). */
+const OFFERS_LISTED = 8;
+
 export function collectSdp(messages: CapturedMessage[]): SdpEndpoint[] {
   const out: SdpEndpoint[] = [];
   // Offer/answer: the first SDP in a transaction-less sense per Call-ID+CSeq is the offer.
   // The CSeqs (number and method) that carried an offer, per Call-ID: a few per call, compared by
-  // value (a key string per SDP was ~3 MB of garbage on the bench's sip-dense file).
-  const offered = new Map<string, Array<CSeq | null>>();
+  // value (a key string per SDP was ~3 MB of garbage on the bench's sip-dense file); past
+  // OFFERS_LISTED of one Call-ID (a long call's re-INVITEs), a set of keys, so that a scan per SDP
+  // does not make such a call quadratic.
+  const offered = new Map<string, Array<CSeq | null> | Set<string>>();
   const sameCSeq = (a: CSeq | null, b: CSeq | null): boolean => (a === null || b === null ? a === b : a.seq === b.seq && a.method === b.method);
+  const cseqKey = (c: CSeq | null): string => (c === null ? '' : `${c.seq}\u0000${c.method}`);
   for (let cAt = 0; cAt < messages.length; cAt++) {
     const c = messages[cAt]!;
     const m = c.sip;
@@ -74,11 +80,14 @@ export function collectSdp(messages: CapturedMessage[]): SdpEndpoint[] {
     const isAck = m.kind === 'request' && m.method.toUpperCase() === 'ACK';
     const cseq = m.cseq;
     const offers = offered.get(m.callId);
+    const seen = offers === undefined ? false : offers instanceof Set ? offers.has(cseqKey(cseq)) : offers.some((o) => sameCSeq(o, cseq));
     if (isAck) kind = 'answer';
-    else if (offers === undefined || !offers.some((o) => sameCSeq(o, cseq))) {
+    else if (!seen) {
       kind = 'offer';
       if (offers === undefined) offered.set(m.callId, [cseq]);
-      else offers.push(cseq);
+      else if (offers instanceof Set) offers.add(cseqKey(cseq));
+      else if (offers.length < OFFERS_LISTED) offers.push(cseq);
+      else offered.set(m.callId, new Set([...offers, cseq].map(cseqKey)));
     } else if (m.kind === 'response') kind = 'answer';
     for (let mediaAt = 0; mediaAt < m.sdp.media.length; mediaAt++) {
       const media = m.sdp.media[mediaAt]!;

@@ -675,6 +675,19 @@ describe('media', () => {
     ]);
   });
 
+  it('tells offers from answers through a long call\'s re-INVITEs (past the few it compares one by one)', () => {
+    const f = flow();
+    for (let n = 1; n <= 12; n++) {
+      const re = request(inviteSpec({ via: `SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-re${n}`, to: n === 1 ? BOB : `${BOB};tag=b1`, cseq: n, body: sdp('192.0.2.10', 4000 + 2 * n) }));
+      f.send(A, B, 'udp', n, re).send(B, A, 'udp', n + 0.1, reply(re, 200, 'OK', { toTag: 'b1', contact: '<sip:bob@203.0.113.20>', body: sdp('203.0.113.20', 20000 + 2 * n) }));
+    }
+    // The 7th 2xx again (a retransmission): an answer still, its CSeq offered long before.
+    const seventh = request(inviteSpec({ via: 'SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-re7', to: `${BOB};tag=b1`, cseq: 7, body: sdp('192.0.2.10', 4014) }));
+    f.send(B, A, 'udp', 13, reply(seventh, 200, 'OK', { toTag: 'b1', contact: '<sip:bob@203.0.113.20>', body: sdp('203.0.113.20', 20014) }));
+    const kinds = f.model().media.sdp.map((s) => s.kind);
+    expect(kinds).toEqual([...Array.from({ length: 12 }, () => ['offer', 'answer']).flat(), 'answer']);
+  });
+
   it('one-way media toward the NATed side is still tied by the reverse rule', () => {
     const inv = request(inviteSpec({ uri: 'sip:bob@203.0.113.20', body: sdp('192.168.1.15', 4000) }));
     const f = flow()
