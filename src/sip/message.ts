@@ -82,14 +82,9 @@ export class HeaderLines {
     const a = (this.arena = bytes < NARROW_BELOW ? NARROW : WIDE);
     // No parse keeps its positions in the arena (a parse that needs them keeps a copy), so each
     // message's lines are written from its start again.
-    a.used = 0;
-    if (a.used + PER_LINE > a.chunk.length) {
-      a.chunk = a === NARROW ? new Uint16Array(ARENA_INTS) : new Int32Array(ARENA_INTS);
-      a.used = 0;
-    }
     this.chunk = a.chunk;
-    this.start = a.used;
-    a.used += PER_LINE;
+    this.start = 0;
+    a.used = PER_LINE;
   }
 
   /** Room for one more line at the arena's end, moving this message's lines to a fresh chunk if needed. */
@@ -404,7 +399,8 @@ abstract class ParsedBase {
     for (let k = 0; k < names.length; k++) {
       const at = start + (k + 1) * PER_LINE;
       // Past `count` only when the text read again is not the one parsed (the file changed).
-      out[k] = k < count ? { name: names[k]!, rawName: rawNames?.[k] ?? names[k]!, value: lineValue(chunk, at, folded, text), offset: chunk[at + 2]! } : { name: names[k]!, rawName: rawNames?.[k] ?? names[k]!, value: '', offset: 0 };
+      const found = k < count;
+      out[k] = { name: names[k]!, rawName: rawNames?.[k] ?? names[k]!, value: found ? lineValue(chunk, at, folded, text) : '', offset: found ? chunk[at + 2]! : 0 };
     }
     return out;
   }
