@@ -119,6 +119,68 @@ describe('start line', () => {
   });
 });
 
+describe('where the headers end, in ASCII and in other text', () => {
+  const utf8 = (s: string) => new TextEncoder().encode(s);
+  const parsed = (bytes: Uint8Array): SipMessage => {
+    const r = parseSip(bytes);
+    if (!r.ok) throw new Error(`expected a parse, got: ${r.reason}`);
+    return r.message;
+  };
+  const head = ['OPTIONS sip:h SIP/2.0', 'Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKend', 'To: <sip:h>', 'From: <sip:a@h>;tag=1', 'Call-ID: end-1', 'CSeq: 1 OPTIONS', 'Max-Forwards: 70'];
+
+  it('finds the blank line the same way whether the message is all ASCII or not', () => {
+    for (const subject of ['plain', 'caf\u00e9']) {
+      for (const [eol, blank] of [['\r\n', '\r\n'], ['\n', '\n'], ['\n', '\r\n']] as const) {
+        const lines = [...head, `Subject: ${subject}`, 'Content-Type: text/plain', 'Content-Length: 5'];
+        const text = `${lines.join(eol)}${eol}${blank}hello`;
+        const m = parsed(utf8(text));
+        expect(m.body).toBe('hello');
+        expect(m.headerLength).toBe(utf8(text).length - 5);
+        expect(m.headers.find((h) => h.name === 'Subject')?.value).toBe(subject);
+        expect(m.notes).toEqual([]);
+      }
+    }
+    // A line of spaces is not the blank line: it continues the header before it.
+    const m = parsed(utf8(`${head.join('\r\n')}\r\n  more\r\n\r\n`));
+    expect(m.headers.find((h) => h.name === 'Max-Forwards')?.value).toBe('70 more');
+  });
+
+  it('refuses a NUL byte among the headers, not one in the body', () => {
+    const body = 'a\u0000b';
+    const fine = `${[...head, 'Content-Type: application/octet-stream', `Content-Length: ${body.length}`].join('\r\n')}\r\n\r\n${body}`;
+    expect(parsed(utf8(fine)).body).toBe(body);
+    expect(parsed(utf8(fine.replace('OPTIONS sip:h', 'OPTIONS sip:h\u00e9'))).body).toBe(body);
+    const bad = fine.replace('Call-ID: end-1', 'Call-ID: end\u00001');
+    const at = bad.indexOf('\u0000');
+    expect(reason(utf8(bad))).toBe(`binary data (NUL byte at offset ${at})`);
+    // With a non-ASCII byte before it, the offset still counts bytes.
+    const wide = bad.replace('To: <sip:h>', 'To: "\u00e9" <sip:h>');
+    expect(reason(utf8(wide))).toBe(`binary data (NUL byte at offset ${utf8(wide).indexOf(0)})`);
+    // No blank line at all: a NUL anywhere is among the headers.
+    expect(reason(utf8(`${head.join('\r\n')}\r\nX: a\u0000`))).toMatch(/^binary data \(NUL byte at offset \d+\)$/);
+  });
+
+  it('says the blank line is missing before what the header lines noted, as it reads them', () => {
+    const text = ['OPTIONS sip:h SIP/3.0', ...head.slice(1), 'no colon here', 'Content-Length: 0'].join('\r\n');
+    for (const variant of [text, text.replace('tag=1', 'tag=\u00e91')]) {
+      const bytes = utf8(variant);
+      expect(parsed(bytes).notes).toEqual([
+        "SIP version 'SIP/3.0' (expected SIP/2.0)",
+        `headers end without a blank line after ${bytes.length} bytes (message cut short, or the sender left it out); no body`,
+        // Offsets count bytes: é is two.
+        `line at offset ${utf8(variant.slice(0, variant.indexOf('no colon'))).length} has no colon, ignored: 'no colon here'`,
+      ]);
+    }
+  });
+
+  it('takes SIP/2.0 in any case on the start line', () => {
+    const m = parsed(utf8(['sip/2.0 200 OK', ...head.slice(1), '', ''].join('\r\n')));
+    expect(m.kind).toBe('response');
+    expect(parsed(utf8(['OPTIONS sip:h Sip/2.0', ...head.slice(1), '', ''].join('\r\n'))).kind).toBe('request');
+    expect(reason(utf8(['OPTIONS sip:h HTTP/2.0', ...head.slice(1), '', ''].join('\r\n')))).toMatch(/^no SIP start line/);
+  });
+});
+
 describe('headers', () => {
   it('expands compact forms and gives canonical casing', () => {
     const m = req([

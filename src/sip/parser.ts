@@ -91,11 +91,24 @@ for (const name of [
 function commonName(text: string, start: number, end: number): string | null {
   const list = COMMON_BY_LENGTH[end - start];
   if (list === undefined) return null;
+  // The first character tells most of a length's names apart without a comparison call.
+  const c0 = text.charCodeAt(start);
   for (let k = 0; k < list.length; k++) {
     const name = list[k]!;
-    if (text.startsWith(name, start)) return name;
+    if (name.charCodeAt(0) === c0 && text.startsWith(name, start)) return name;
   }
   return null;
+}
+
+/** True when `s` starts with "SIP/" in any case (what `s.slice(0, 4).toUpperCase() === 'SIP/'` says, without the copy for ASCII). */
+function startsWithSip(s: string): boolean {
+  if (s.length < 4) return false;
+  const a = s.charCodeAt(0);
+  const b = s.charCodeAt(1);
+  const c = s.charCodeAt(2);
+  if ((a | 0x20) === 0x73 && (b | 0x20) === 0x69 && (c | 0x20) === 0x70 && s.charCodeAt(3) === 0x2f) return true;
+  // Beyond ASCII some letters upper-case to these (ſ → S, ı → I): as toUpperCase says.
+  return (a > 0x7f || b > 0x7f || c > 0x7f) && s.slice(0, 4).toUpperCase() === 'SIP/';
 }
 
 /** SP, HTAB, CR or LF (what String.prototype.trim removes from a header line). */
@@ -295,10 +308,13 @@ export function parsedAgain(m: Pick<CapturedMessage, 'sip' | 'parseError' | 'raw
  * skipped before the start line (offsets count them). `bytes`: the message's bytes when its
  * header part is not ASCII (a line's offset is then counted in bytes, not characters).
  *
+ * Returns where the blank line ends in `text` (the header part's length), or -1 when the text
+ * ends first.
+ *
  * The parser runs it once per message; a parse that keeps no positions (message.ts) has it run
  * again on its text when a header value is asked: the same lines, in the same order.
  */
-function locateLines(text: string, eol: number, lines: HeaderLines, notes: string[], start: number, bytes: Uint8Array | null): void {
+function locateLines(text: string, eol: number, lines: HeaderLines, notes: string[], start: number, bytes: Uint8Array | null): number {
   const ascii = bytes === null;
   const n = bytes === null ? 0 : bytes.length;
   let pos = eol + 1;
@@ -316,7 +332,7 @@ function locateLines(text: string, eol: number, lines: HeaderLines, notes: strin
       const nb = bytes.indexOf(10, bytePos);
       bytePos = nb < 0 ? n : nb + 1;
     }
-    if (lineEnd === pos) break; // the blank line
+    if (lineEnd === pos) return nl + 1; // the blank line
     const c0 = text.charCodeAt(pos);
     if (c0 === 32 || c0 === 9) {
       const cont = text.slice(pos, lineEnd).trim();
@@ -351,6 +367,7 @@ function locateLines(text: string, eol: number, lines: HeaderLines, notes: strin
     }
     pos = nl + 1;
   }
+  return -1;
 }
 
 /** Notes of a relocation (thrown away: the parse has its notes). */
@@ -372,32 +389,43 @@ function parseBytes(bytes: Uint8Array): ParseResult {
   while (start < n && (bytes[start] === 13 || bytes[start] === 10)) start++;
   if (start === n) return fail(`only line breaks (${n} bytes, a keep-alive), no message`);
 
-  // One pass over the header section: find the blank line, refuse NUL bytes, note non-ASCII.
+  // The common case, all ASCII: one decode gives the whole text, whose header lines are found in
+  // it (the blank line that ends them by `locateLines`, below), and the body is a slice of it (no
+  // second decode, no concatenation). The text is all ASCII exactly when it has one character per
+  // byte and no replacement character: a byte of 0x80 or more decodes either into a character
+  // made of several bytes (fewer characters) or into U+FFFD.
   let headerEnd = -1;
   let ascii = true;
-  for (let i = start; i < n; i++) {
-    const b = bytes[i]!;
-    if (b === 10) {
-      const nx = bytes[i + 1];
-      if (nx === 10) { headerEnd = i + 2; break; }
-      if (nx === 13 && bytes[i + 2] === 10) { headerEnd = i + 3; break; }
-    } else if (b === 0) {
-      return fail(`binary data (NUL byte at offset ${i})`);
-    } else if (b >= 0x80) {
-      ascii = false;
+  let whole: string | null = utf8.decode(start === 0 ? bytes : bytes.subarray(start));
+  let text: string;
+  if (whole.length === n - start && whole.indexOf('\uFFFD') < 0) {
+    // A NUL byte in the header part refuses the message (one in the body does not).
+    const nul = whole.indexOf('\0');
+    if (nul >= 0) {
+      const lf = whole.indexOf('\n\n');
+      const crlf = whole.indexOf('\n\r\n');
+      const blank = lf < 0 ? crlf : crlf < 0 || lf < crlf ? lf : crlf;
+      if (blank < 0 || nul < blank) return fail(`binary data (NUL byte at offset ${start + nul})`);
     }
-  }
-  const headerBytesEnd = headerEnd < 0 ? n : headerEnd;
-  // The common case, all ASCII: one decode gives the whole text, and the header part and the
-  // body are slices of it (no second decode, no concatenation).
-  let asciiBody = ascii;
-  if (ascii) {
-    for (let i = headerBytesEnd; i < n; i++) {
-      if (bytes[i]! >= 0x80) { asciiBody = false; break; }
+    text = whole;
+  } else {
+    // Not all ASCII: one pass over the header section finds the blank line, refuses NUL bytes
+    // and notes whether the header part itself is ASCII.
+    for (let i = start; i < n; i++) {
+      const b = bytes[i]!;
+      if (b === 10) {
+        const nx = bytes[i + 1];
+        if (nx === 10) { headerEnd = i + 2; break; }
+        if (nx === 13 && bytes[i + 2] === 10) { headerEnd = i + 3; break; }
+      } else if (b === 0) {
+        return fail(`binary data (NUL byte at offset ${i})`);
+      } else if (b >= 0x80) {
+        ascii = false;
+      }
     }
+    whole = null;
+    text = utf8.decode(bytes.subarray(start, headerEnd < 0 ? n : headerEnd));
   }
-  const whole = asciiBody ? utf8.decode(start === 0 ? bytes : bytes.subarray(start)) : null;
-  const text = whole !== null ? (headerBytesEnd === n ? whole : whole.slice(0, headerBytesEnd - start)) : utf8.decode(bytes.subarray(start, headerBytesEnd));
   const notes: string[] = [];
   if (start > 0) notes.push(`${start} line-break bytes before the start line ignored`);
 
@@ -411,7 +439,7 @@ function parseBytes(bytes: Uint8Array): ParseResult {
   let status = 0;
   let reason = '';
   let version: string;
-  if (firstLine.length >= 4 && firstLine.slice(0, 4).toUpperCase() === 'SIP/') {
+  if (startsWithSip(firstLine)) {
     kind = 'response';
     const sp = indexOfWs(firstLine, 0);
     if (sp < 0) return fail(`status line ${quote(firstLine)} has no status code`);
@@ -439,7 +467,7 @@ function parseBytes(bytes: Uint8Array): ParseResult {
       if (c === 32 || c === 9) { sp2 = i; break; }
     }
     version = sp2 > 0 ? firstLine.slice(sp2 + 1, endTrim) : '';
-    if (sp1 <= 0 || sp2 < 0 || version.slice(0, 4).toUpperCase() !== 'SIP/') {
+    if (sp1 <= 0 || sp2 < 0 || !startsWithSip(version)) {
       return fail(`no SIP start line: first line is ${quote(firstLine)}`);
     }
     method = intern(firstLine.slice(0, sp1));
@@ -452,18 +480,20 @@ function parseBytes(bytes: Uint8Array): ParseResult {
   }
   if (version !== 'SIP/2.0') notes.push(`SIP version '${version}' (expected SIP/2.0)`);
 
-  if (headerEnd < 0) {
-    // Real senders (e.g. Zoiper over UDP) end a datagram right after the last header, and a
-    // snaplen can cut one: read the headers that are there rather than lose the message.
-    notes.push(`headers end without a blank line after ${n} bytes (message cut short, or the sender left it out); no body`);
-    headerEnd = n;
-  }
-
   // ---- header lines: located, not copied (HeaderLines below; values are sliced when asked)
   const lines = new HeaderLines(n);
   // A parse keeps no positions when its text gives them again (message.ts, `setHeaderLocator`).
   lines.relocatable = ascii && start === 0;
-  locateLines(text, eol, lines, notes, start, ascii ? null : bytes);
+  const linesFrom = notes.length;
+  const blankEnd = locateLines(text, eol, lines, notes, start, ascii ? null : bytes);
+  if (whole !== null && blankEnd >= 0) headerEnd = start + blankEnd;
+  if (headerEnd < 0) {
+    // Real senders (e.g. Zoiper over UDP) end a datagram right after the last header, and a
+    // snaplen can cut one: read the headers that are there rather than lose the message. (Said
+    // before what the header lines' reading noted.)
+    notes.splice(linesFrom, 0, `headers end without a blank line after ${n} bytes (message cut short, or the sender left it out); no body`);
+    headerEnd = n;
+  }
 
   // ---- structured headers
   let via: Via[] = NO_VIAS;
