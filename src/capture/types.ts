@@ -101,10 +101,28 @@ export interface Endpoint {
 /** "ip:port", IPv6 as "[addr]:port" (the report's notation). */
 export function endpointKey(e: Endpoint): string {
   // One string per endpoint however many messages name it: the report, the model and the
-  // detectors ask for the same few keys hundreds of thousands of times.
-  return endpointKeys.get(e.ip, e.port);
+  // detectors ask for the same few keys hundreds of thousands of times. A shared endpoint
+  // (`endpoint`) carries its key; another is looked up.
+  return e instanceof SharedEndpoint ? e.key : endpointKeys.get(e.ip, e.port);
 }
 const endpointKeys = new PairCache<string, number, string>((ip, port) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`));
+
+/**
+ * An endpoint made by `endpoint`, with its key: plain data like any other (`ip` and `port` its own
+ * properties, the key a private field that JSON, a structured clone and a spread leave out).
+ */
+class SharedEndpoint implements Endpoint {
+  readonly #key: string;
+  constructor(
+    readonly ip: string,
+    readonly port: number,
+  ) {
+    this.#key = endpointKeys.get(ip, port);
+  }
+  get key(): string {
+    return this.#key;
+  }
+}
 
 /**
  * One Endpoint object per address and port: a capture names the same few endpoints on every
@@ -114,7 +132,7 @@ const endpointKeys = new PairCache<string, number, string>((ip, port) => (ip.inc
 export function endpoint(ip: string, port: number): Endpoint {
   return endpoints.get(ip, port);
 }
-const endpoints = new PairCache<string, number, Endpoint>((ip, port) => ({ ip, port }));
+const endpoints = new PairCache<string, number, Endpoint>((ip, port) => new SharedEndpoint(ip, port));
 
 export type Transport = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss' | 'sctp';
 
