@@ -453,8 +453,9 @@ class CapturePass {
       parsed.ok ? parsed.message : null,
       parsed.ok ? null : parsed.reason + (p.incomplete ? ` (${p.incomplete})` : ''),
       captureNotes,
-      // One string per repeated start line ("SIP/2.0 200 OK" is most of them).
-      intern(startLineOfBytes(p.bytes)),
+      // One string per repeated start line ("SIP/2.0 200 OK" is most of them), cut from the
+      // parse's text when that is the bytes one character per byte.
+      intern(same ? startLineOf(parsed.message.raw) : startLineOfBytes(p.bytes)),
       raw,
       this.reread,
       at,
