@@ -11,7 +11,7 @@ describe('endpoints', () => {
     expect(endpointKey(endpoint('192.0.2.1', 5060))).toBe(endpointKey({ ip: '192.0.2.1', port: 5060 }));
   });
 
-  it('makes one endpoint per address and port, plain data wherever it goes', () => {
+  it('makes one endpoint per address and port, which JSON, a clone or a spread turn into { ip, port }', () => {
     const e = endpoint('198.51.100.7', 5080);
     expect(endpoint('198.51.100.7', 5080)).toBe(e);
     expect(endpoint('198.51.100.7', 5081)).not.toBe(e);
@@ -21,5 +21,6 @@ describe('endpoints', () => {
     expect({ ...e }).toStrictEqual({ ip: '198.51.100.7', port: 5080 });
     expect(structuredClone(e)).toStrictEqual({ ip: '198.51.100.7', port: 5080 });
     expect(e).toEqual({ ip: '198.51.100.7', port: 5080 });
+    expect(endpointKey(structuredClone(e))).toBe(endpointKey(e));
   });
 });

@@ -108,8 +108,9 @@ export function endpointKey(e: Endpoint): string {
 const endpointKeys = new PairCache<string, number, string>((ip, port) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`));
 
 /**
- * An endpoint made by `endpoint`, with its key: plain data like any other (`ip` and `port` its own
- * properties, the key a private field that JSON, a structured clone and a spread leave out).
+ * An endpoint made by `endpoint`, with its key. A class instance, but `ip` and `port` are its only
+ * own properties (the key is a private field): JSON, a structured clone and a spread give
+ * `{ ip, port }`, and `endpointKey` looks the key up for those copies.
  */
 class SharedEndpoint implements Endpoint {
   readonly #key: string;

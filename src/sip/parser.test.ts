@@ -157,7 +157,27 @@ describe('where the headers end, in ASCII and in other text', () => {
     const wide = bad.replace('To: <sip:h>', 'To: "\u00e9" <sip:h>');
     expect(reason(utf8(wide))).toBe(`binary data (NUL byte at offset ${utf8(wide).indexOf(0)})`);
     // No blank line at all: a NUL anywhere is among the headers.
-    expect(reason(utf8(`${head.join('\r\n')}\r\nX: a\u0000`))).toMatch(/^binary data \(NUL byte at offset \d+\)$/);
+    const cut = `${head.join('\r\n')}\r\nX: a\u0000`;
+    expect(reason(utf8(cut))).toBe(`binary data (NUL byte at offset ${cut.length - 1})`);
+    // A body with a NUL and a blank line of its own, after CRLF and after LF-only headers.
+    for (const eol of ['\r\n', '\n']) {
+      const nulBody = 'a\u0000\n\nb\n\r\nc';
+      const text = `${[...head, 'Content-Type: application/octet-stream', `Content-Length: ${nulBody.length}`].join(eol)}${eol}${eol}${nulBody}`;
+      expect(parsed(utf8(text)).body).toBe(nulBody);
+    }
+    // Line breaks skipped before the start line count in the offset.
+    expect(reason(utf8(`\r\n\r\n${bad}`))).toBe(`binary data (NUL byte at offset ${at + 4})`);
+  });
+
+  it('does not take a last line of a lone CR for the blank line (a message cut after it)', () => {
+    for (const text of [`${head.join('\r\n')}\r\nContent-Length: 0\r\n\r`, `${head.join('\r\n').replace('tag=1', 'tag=\u00e9')}\r\nContent-Length: 0\r\n\r`, 'OPTIONS sip:h SIP/2.0\n\r']) {
+      const bytes = utf8(text);
+      const m = parsed(bytes);
+      expect(m.headerLength).toBe(bytes.length);
+      expect(m.body).toBe('');
+      expect(m.notes).toContain(`headers end without a blank line after ${bytes.length} bytes (message cut short, or the sender left it out); no body`);
+      expect(m.notes.filter((n) => n.startsWith('Content-Length'))).toEqual([]);
+    }
   });
 
   it('says the blank line is missing before what the header lines noted, as it reads them', () => {
@@ -178,6 +198,10 @@ describe('where the headers end, in ASCII and in other text', () => {
     expect(m.kind).toBe('response');
     expect(parsed(utf8(['OPTIONS sip:h Sip/2.0', ...head.slice(1), '', ''].join('\r\n'))).kind).toBe('request');
     expect(reason(utf8(['OPTIONS sip:h HTTP/2.0', ...head.slice(1), '', ''].join('\r\n')))).toMatch(/^no SIP start line/);
+    // Beyond ASCII, what upper-casing says: ſ is S and ı is I to toUpperCase.
+    expect(parsed(utf8(['\u017fIP/2.0 200 OK', ...head.slice(1), '', ''].join('\r\n'))).kind).toBe('response');
+    expect(parsed(utf8(['s\u0131p/2.0 200 OK', ...head.slice(1), '', ''].join('\r\n'))).kind).toBe('response');
+    expect(reason(utf8(['s\u00edp/2.0 200 OK', ...head.slice(1), '', ''].join('\r\n')))).toMatch(/^no SIP start line/);
   });
 });
 

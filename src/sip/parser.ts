@@ -332,7 +332,8 @@ function locateLines(text: string, eol: number, lines: HeaderLines, notes: strin
       const nb = bytes.indexOf(10, bytePos);
       bytePos = nb < 0 ? n : nb + 1;
     }
-    if (lineEnd === pos) return nl + 1; // the blank line
+    // The blank line (a last line of a lone CR, the message cut after it, is not one: no LF ends it).
+    if (lineEnd === pos) return nl < tlen ? nl + 1 : -1;
     const c0 = text.charCodeAt(pos);
     if (c0 === 32 || c0 === 9) {
       const cont = text.slice(pos, lineEnd).trim();
