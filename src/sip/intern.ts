@@ -44,17 +44,3 @@ const SLICE_MIN = 13;
 export function own(s: string): string {
   return s.length < SLICE_MIN ? s : (JSON.parse(JSON.stringify(s)) as string);
 }
-
-/** ASCII bytes to text (a decoder of its own: the bytes are ASCII, so any UTF-8 decoder reads them one character per byte). */
-const ascii = new TextDecoder('utf-8');
-
-/**
- * `own(s)` for a value whose characters are the ASCII bytes `bytes[at, at + s.length)` (the
- * message's own bytes, when the parser knows where the value lies): decoded from them, a new
- * string in ~120 ns for 40 characters where the JSON round trip takes ~320 (~640 for an SDP body,
- * whose line breaks it escapes and reads back). `bytes` null or `at` < 0: `own(s)`.
- */
-export function ownFrom(s: string, bytes: Uint8Array | null, at: number): string {
-  if (s.length < SLICE_MIN) return s;
-  return bytes !== null && at >= 0 ? ascii.decode(bytes.subarray(at, at + s.length)) : own(s);
-}

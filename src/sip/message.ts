@@ -140,11 +140,6 @@ export class HeaderLines {
     return lineValue(this.chunk, this.start + (k + 1) * PER_LINE, this.folded, text);
   }
 
-  /** Where line k's value starts in the text, or -1 when it was folded (its value is then not a slice of the text). */
-  valueStart(k: number): number {
-    return this.chunk[this.start + (k + 1) * PER_LINE]! - 1;
-  }
-
   /** This message's lengths and lines as a typed array of their own (the arena is written over by the next message). */
   copy(): Chunk {
     return this.chunk.slice(this.start, this.start + (this.count + 1) * PER_LINE);

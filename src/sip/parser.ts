@@ -25,7 +25,7 @@ import { summariseSdp } from './sdp.ts';
 import type { CapturedMessage, CSeq, NameAddr, ParseResult, SdpSummary, SipMessage, Via } from './types.ts';
 import { HeaderLines, ParsedRequest, ParsedResponse, setHeaderLocator } from './message.ts';
 import { isTokenByte } from './detect.ts';
-import { forgetInterned, intern, own, ownFrom } from './intern.ts';
+import { forgetInterned, intern, own } from './intern.ts';
 import { parseNameAddr, parseParams, parseUri, splitHeaderValues } from './uri.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
@@ -139,13 +139,12 @@ class Recent<T> {
     private readonly limit: number,
     private readonly make: (value: string) => T,
   ) {}
-  /** `bytes`, `at`: where the value lies in the message's bytes when they are ASCII (its copy is then decoded from them, `ownFrom`). */
-  get(value: string, bytes: Uint8Array | null = null, at = -1): T {
+  get(value: string): T {
     let v = this.current.get(value);
     if (v !== undefined) return v;
     // What is kept (the key, the parse made of it) is made of a copy of the value: the value is a
     // slice of a message's text, which it would keep alive (intern.ts, `own`).
-    const key = ownFrom(value, bytes, at);
+    const key = own(value);
     v = this.previous.get(value);
     if (v === undefined) {
       v = this.make(key);
@@ -384,13 +383,6 @@ setHeaderLocator((raw: string): HeaderLines => {
   return lines;
 });
 
-/** Where header line k's value lies in the message's bytes (`src`: null unless they are its text one character per byte; `start`: bytes before the text), or -1. */
-function byteAt(lines: HeaderLines, k: number, src: Uint8Array | null, start: number): number {
-  if (src === null) return -1;
-  const at = lines.valueStart(k);
-  return at < 0 ? -1 : start + at;
-}
-
 function parseBytes(bytes: Uint8Array): ParseResult {
   const n = bytes.length;
   if (n === 0) return fail('empty message');
@@ -494,9 +486,6 @@ function parseBytes(bytes: Uint8Array): ParseResult {
   // A parse keeps no positions when its text gives them again (message.ts, `setHeaderLocator`).
   lines.relocatable = ascii && start === 0;
   const linesFrom = notes.length;
-  // The message's bytes where they are its text one character per byte (all ASCII): the values
-  // kept are copied out of them (`ownFrom`).
-  const src = whole !== null ? bytes : null;
   const blankEnd = locateLines(text, eol, lines, notes, start, ascii ? null : bytes);
   if (whole !== null && blankEnd >= 0) headerEnd = start + blankEnd;
   if (headerEnd < 0) {
@@ -531,7 +520,7 @@ function parseBytes(bytes: Uint8Array): ParseResult {
     const name = lines.names[k]!;
     switch (name) {
       case 'Via': {
-        const line = recentViaLine.get(lines.value(k, text), src, byteAt(lines, k, src, start));
+        const line = recentViaLine.get(lines.value(k, text));
         for (let b = 0; b < line.bad.length; b++) notes.push(`Via value ${quote(line.bad[b]!)} could not be parsed`);
         if (line.list.length > 0) {
           if (via.length === 0) via = line.list;
@@ -542,7 +531,7 @@ function parseBytes(bytes: Uint8Array): ParseResult {
       case 'From':
       case 'To': {
         const value = lines.value(k, text);
-        const na = recentNameAddr.get(value, src, byteAt(lines, k, src, start));
+        const na = recentNameAddr.get(value);
         if (!na || !na.uri) notes.push(`${name} value ${quote(value)} has no readable URI`);
         if (name === 'From') {
           if (from) notes.push('more than one From header (the first is used)');
@@ -554,7 +543,7 @@ function parseBytes(bytes: Uint8Array): ParseResult {
       case 'Contact':
       case 'Route':
       case 'Record-Route': {
-        const line = recentAddrLine.get(lines.value(k, text), src, byteAt(lines, k, src, start));
+        const line = recentAddrLine.get(lines.value(k, text));
         if (line.star) contactStar = true;
         for (let b = 0; b < line.bad.length; b++) notes.push(`${name} value ${quote(line.bad[b]!)} has no readable URI`);
         if (line.list.length === 0) break;
@@ -570,13 +559,13 @@ function parseBytes(bytes: Uint8Array): ParseResult {
       }
       case 'Call-ID': {
         const value = lines.value(k, text);
-        if (callId === null) callId = recentCallId.get(value, src, byteAt(lines, k, src, start));
+        if (callId === null) callId = recentCallId.get(value);
         else notes.push(callId === value ? 'duplicate Call-ID header' : `duplicate Call-ID header with a different value ${quote(value)} (the first is used)`);
         break;
       }
       case 'CSeq': {
         const value = lines.value(k, text);
-        const cs = recentCSeq.get(value, src, byteAt(lines, k, src, start));
+        const cs = recentCSeq.get(value);
         if (!cs) notes.push(`CSeq value ${quote(value)} could not be parsed`);
         else if (cseq) notes.push('more than one CSeq header (the first is used)');
         else cseq = cs;
@@ -599,10 +588,10 @@ function parseBytes(bytes: Uint8Array): ParseResult {
         seenMaxForwards = true;
         break;
       case 'User-Agent':
-        if (userAgent === null) userAgent = recentAgent.get(lines.value(k, text), src, byteAt(lines, k, src, start));
+        if (userAgent === null) userAgent = recentAgent.get(lines.value(k, text));
         break;
       case 'Server':
-        if (server === null) server = recentAgent.get(lines.value(k, text), src, byteAt(lines, k, src, start));
+        if (server === null) server = recentAgent.get(lines.value(k, text));
         break;
       default:
         break;
@@ -638,7 +627,7 @@ function parseBytes(bytes: Uint8Array): ParseResult {
   }
   const bodyAll = avail <= 0 ? '' : whole !== null ? whole.slice(headerEnd - start) : latin1(bytes, headerEnd, n);
   const body = bodyLen === avail ? bodyAll : bodyAll.slice(0, bodyLen);
-  const sdp = body ? findSdp(body, contentType, notes, src, src === null ? -1 : headerEnd) : null;
+  const sdp = body ? findSdp(body, contentType, notes) : null;
   const raw = whole ?? text + bodyAll;
   const headerLength = headerEnd;
   // The body is where it ends the text; the message gives it from there when asked.
@@ -667,11 +656,11 @@ function parseBytes(bytes: Uint8Array): ParseResult {
 }
 
 /** The SDP of the body: application/sdp, the first application/sdp part of a multipart body (RFC 2046 §5.1, RFC 5621), or an untyped body that starts with v=0. */
-function findSdp(body: string, contentType: string | null, notes: string[], bytes: Uint8Array | null, at: number): SdpSummary | null {
+function findSdp(body: string, contentType: string | null, notes: string[]): SdpSummary | null {
   const semi = contentType ? contentType.indexOf(';') : -1;
   const mime = contentType ? (semi >= 0 ? contentType.slice(0, semi) : contentType).trim().toLowerCase() : '';
   if (mime === 'application/sdp') {
-    const s = recentSdp.get(body, bytes, at);
+    const s = recentSdp.get(body);
     if (!s) notes.push('Content-Type is application/sdp but the body is not readable SDP');
     return s;
   }
