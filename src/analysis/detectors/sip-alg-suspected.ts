@@ -12,17 +12,13 @@ import { isPrivateLike } from '../lib/addr.ts';
 import { contactUri, getFlow } from '../lib/flow.ts';
 import { framesText, uniqFrames } from '../lib/text.ts';
 
-function sdpAddr(x: Msg): string | null {
-  return x.sdp?.media ?? null;
-}
-
 /** Distinct looks of one request compared per transaction and side of the NAT (see below). */
 const MAX_VARIANTS = 32;
 
 /** What the comparison reads of a copy: two copies with the same key give the same evidence. */
 function variantKey(x: Msg): string {
   const c = contactUri(x);
-  return `${x.method}\u0000${x.viaCount}\u0000${x.srcIp}\u0000${x.dstIp}\u0000${x.topVia?.host ?? ''}:${x.topVia?.port ?? ''}\u0000${c ? `${c.host}:${c.port ?? ''}` : ''}\u0000${sdpAddr(x) ?? ''}`;
+  return `${x.method}\u0000${x.viaCount}\u0000${x.srcIp}\u0000${x.dstIp}\u0000${x.topVia?.host ?? ''}:${x.topVia?.port ?? ''}\u0000${c ? `${c.host}:${c.port ?? ''}` : ''}\u0000${x.sdp?.media ?? ''}`;
 }
 
 export const detectSipAlgSuspected: Detector = {
@@ -80,8 +76,8 @@ export const detectSipAlgSuspected: Detector = {
           const ca = contactUri(a);
           const cb = contactUri(b);
           if (ca && cb && (ca.host !== cb.host || ca.port !== cb.port)) changed.push(`Contact ${ca.raw} → ${cb.raw}`);
-          const sa = sdpAddr(a);
-          const sb = sdpAddr(b);
+          const sa = a.sdp?.media;
+          const sb = b.sdp?.media;
           if (sa && sb && sa !== sb) changed.push(`SDP c=${sa} → c=${sb}`);
           if (changed.length === 0) continue;
           add(a.callId, [a.frame, b.frame], `The ${a.method} of frame ${a.frame} (from ${a.src}) reappears in frame ${b.frame} (from ${b.src}) with the same Via branch and no added Via — no SIP proxy handled it — yet ${changed.join(', ')}: a device in between rewrote SIP headers.`);
@@ -97,7 +93,7 @@ export const detectSipAlgSuspected: Detector = {
       // address or a private one in c=/o= — an address rewrite is what changes the length. (Asked
       // first: the lengths below mean parsing the message again.)
       const sdp = x.sdp;
-      const addrs = [sdp?.origin, sdpAddr(x)].filter((a): a is string => typeof a === 'string');
+      const addrs = [sdp?.origin, sdp?.media].filter((a): a is string => typeof a === 'string');
       if (!sdp || isPrivateLike(x.srcIp) || !addrs.some((a) => a === x.srcIp || isPrivateLike(a))) continue;
       // An ALG resizing an address changes the length by a few bytes; a snaplen cut or padding does not look like that.
       const cl = x.sip.contentLength ?? 0;
