@@ -1,5 +1,7 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { exactList, FEW, fewAdd, fewHas, fewList, fewSize, fit, sortAscending } from './lists.ts';
+import { appended, EMPTY, exactList, FEW, fewAdd, fewHas, fewList, fewSize, fit, fitAppended, sortAscending } from './lists.ts';
 import type { Few } from './lists.ts';
 
 describe('lists', () => {
@@ -48,5 +50,54 @@ describe('lists', () => {
     expect(fit(l)).toEqual([1, 2]);
     expect(fit(l)).not.toBe(l);
     expect(exactList<number>(3)).toHaveLength(3);
+  });
+
+  it('appended gives a new list while short (the one before unchanged), then pushes in place', () => {
+    let l: number[] = EMPTY;
+    const seen: number[][] = [];
+    for (let x = 0; x < FEW; x++) {
+      const before = l;
+      l = appended(l, x);
+      expect(l).not.toBe(before);
+      expect(before).toHaveLength(x); // a routing snapshot holding the old list still sees what it saw
+      seen.push(l);
+    }
+    expect(seen.map((s) => s.length)).toEqual(Array.from({ length: FEW }, (_, k) => k + 1));
+    expect(fitAppended(l)).toBe(l);
+    const long = l;
+    l = appended(l, FEW);
+    expect(l).toBe(long);
+    expect(l).toEqual(Array.from({ length: FEW + 1 }, (_, k) => k));
+    expect(fitAppended(l)).not.toBe(l);
+    expect(fitAppended(l)).toEqual(l);
+    expect(Object.isFrozen(EMPTY) && EMPTY.length === 0).toBe(true);
+  });
+
+  it('appended keeps a short list at its length: much less heap than one grown by push', () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const n = 50_000;
+    const heldBy = (make: (i: number) => number[]): number => {
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      const keep = new Array<number[]>(n);
+      for (let i = 0; i < n; i++) keep[i] = make(i);
+      gc();
+      const bytes = process.memoryUsage().heapUsed - before;
+      expect(keep[n - 1]).toHaveLength(3);
+      return bytes / n;
+    };
+    const pushed = heldBy((i) => {
+      const l: number[] = [];
+      for (let k = 0; k < 3; k++) l.push(i + k);
+      return l;
+    });
+    const exact = heldBy((i) => {
+      let l: number[] = EMPTY;
+      for (let k = 0; k < 3; k++) l = appended(l, i + k);
+      return l;
+    });
+    // Node 20: ~190 against ~80 bytes a list (its 17 slots against 3).
+    expect(exact).toBeLessThan(pushed * 0.6);
   });
 });

@@ -26,7 +26,7 @@ import { headerValue, toTag } from './modelutil.ts';
 import { headerNamesOf, headerValueAt } from './message.ts';
 import { canonicalHeaderName } from './headers.ts';
 import { sameHost } from './addresses.ts';
-import { fewAdd, fewList } from '../lib/lists.ts';
+import { appended, EMPTY, fewAdd, fewList } from '../lib/lists.ts';
 import type { Few } from '../lib/lists.ts';
 
 export type CallKind = 'call' | 'registration' | 'options' | 'subscription' | 'message' | 'other';
@@ -211,13 +211,15 @@ export function buildCalls(input: CallInput): Call[] {
   for (let dAt = 0; dAt < dialogs.length; dAt++) {
     const d = dialogs[dAt]!;
     const ci = callOf.get(d.callId);
-    if (ci !== undefined) calls[ci]?.dialogs.push(d.id);
+    const call = ci === undefined ? undefined : calls[ci];
+    if (call !== undefined) call.dialogs = appended(call.dialogs, d.id);
   }
   for (let chAt = 0; chAt < chains.length; chAt++) {
     const ch = chains[chAt]!;
     const cid = transactions.callIdOf(ch.transaction);
     const ci = cid ? callOf.get(cid) : undefined;
-    if (ci !== undefined) calls[ci]?.chains.push(ch.id);
+    const call = ci === undefined ? undefined : calls[ci];
+    if (call !== undefined) call.chains = appended(call.chains, ch.id);
   }
   joinLegs(calls, messages);
   return calls;
@@ -277,8 +279,9 @@ function buildOne(id: number, callId: string, idx: number[], input: BuildContext
   const { messages, transactions: T, annotations, captureEndUs, txMark } = input;
   // One pass over the call's messages for what the summary needs (this runs once per Call-ID).
   let methods = 0;
-  const txIds: number[] = [];
-  const transports: Transport[] = [];
+  // Lists of exact length as they grow (lib/lists.ts `appended`): they live through the build.
+  let txIds: number[] = EMPTY;
+  let transports: Transport[] = EMPTY;
   // Its hosts in order of appearance, each once (two to four, nearly always).
   let hosts: Few<string> = [];
   let firstReq: SipMessage | null = null;
@@ -302,9 +305,9 @@ function buildOne(id: number, callId: string, idx: number[], input: BuildContext
     const t = annotations.transactionOf(i);
     if (t !== null && txMark[t] !== mark) {
       txMark[t] = mark;
-      txIds.push(t);
+      txIds = appended(txIds, t);
     }
-    if (!transports.includes(c.transport)) transports.push(c.transport);
+    if (!transports.includes(c.transport)) transports = appended(transports, c.transport);
     hosts = fewAdd(fewAdd(hosts, c.src.ip), c.dst.ip);
     if (c.frame < startFrame) startFrame = c.frame;
     if (c.frame > endFrame) endFrame = c.frame;
@@ -333,8 +336,8 @@ function buildOne(id: number, callId: string, idx: number[], input: BuildContext
     // Its own list, at its exact length (buildCalls): kept as it is.
     messages: idx,
     transactions: txIds,
-    dialogs: [],
-    attempts: [],
+    dialogs: EMPTY,
+    attempts: EMPTY,
     inviteIndex: null,
     ringingIndex: null,
     answerIndex: null,
@@ -355,8 +358,8 @@ function buildOne(id: number, callId: string, idx: number[], input: BuildContext
     legs: [callId],
     legGroup: null,
     joinedBy: null,
-    mediaStreams: [],
-    chains: [],
+    mediaStreams: EMPTY,
+    chains: EMPTY,
   };
   const msg = (i: number | null): CapturedMessage | undefined => (i === null ? undefined : messages[i]);
   const statusOf = (i: number): number => {
@@ -395,10 +398,10 @@ function buildOne(id: number, callId: string, idx: number[], input: BuildContext
     }
     if (initial.length === 0) call.startedBeforeCapture = true;
     let lastAttempt: number | undefined;
-    const attempts = call.attempts;
+    let attempts: number[] = EMPTY;
     for (let k = 0; k < initial.length; k++) {
       const a = T.cseqOf(initial[k]!) ?? -1;
-      if (a >= 0) attempts.push(a);
+      if (a >= 0) attempts = appended(attempts, a);
       if (lastAttempt === undefined || a > lastAttempt) lastAttempt = a;
     }
     if (attempts.length > 1) {
@@ -408,6 +411,7 @@ function buildOne(id: number, callId: string, idx: number[], input: BuildContext
       for (let k = 1; k < attempts.length; k++) if (attempts[k] !== attempts[n - 1]) attempts[n++] = attempts[k]!;
       attempts.length = n;
     }
+    call.attempts = attempts;
     call.inviteIndex = firstInvite;
     call.ringingIndex = ringing;
     call.answerIndex = answer;

@@ -24,7 +24,7 @@ import type { TransactionTable, TxList } from './transactions.ts';
 import { ACKS, REQUESTS, RESPONSES } from './transactions.ts';
 import { fromTag, headerValue, toTag } from './modelutil.ts';
 import { normalizeHost } from './addresses.ts';
-import { EMPTY, FEW, fewAdd, fewHas, fewSize, sortAscending } from '../lib/lists.ts';
+import { appended, EMPTY, FEW, fewAdd, fewHas, fewSize, sortAscending } from '../lib/lists.ts';
 import type { Few } from '../lib/lists.ts';
 
 export type DialogState = 'early' | 'confirmed' | 'terminated';
@@ -120,7 +120,7 @@ const DIALOG_CREATING = new Set(['INVITE', 'SUBSCRIBE', 'REFER']);
 const INVITE_USAGE = new Set(['ACK', 'BYE', 'INVITE', 'UPDATE', 'INFO', 'PRACK', 'REFER', 'MESSAGE', 'OPTIONS']);
 
 function emptySide(): DialogSide {
-  return { remoteTarget: null, remoteTargetFrom: null, remoteTargetSources: [], routeSet: EMPTY, routeSetFrom: null, connections: [] };
+  return { remoteTarget: null, remoteTargetFrom: null, remoteTargetSources: EMPTY, routeSet: EMPTY, routeSetFrom: null, connections: EMPTY };
 }
 
 // What the builder keeps per dialog and per initial request (its copies, the hosts that
@@ -160,14 +160,14 @@ function addSource(l: CalleeLearning, e: Endpoint): void {
     const key = `${e.ip} ${e.port}`;
     if (l.sourceKeys.has(key)) return;
     l.sourceKeys.add(key);
-    l.sources.push(e);
+    l.sources = appended(l.sources, e);
     return;
   }
   for (let k = 0; k < l.sources.length; k++) {
     const s = l.sources[k]!;
     if (s.ip === e.ip && s.port === e.port) return;
   }
-  l.sources.push(e);
+  l.sources = appended(l.sources, e);
   if (l.sources.length > FEW) l.sourceKeys = new Set(l.sources.map((s) => `${s.ip} ${s.port}`));
 }
 
@@ -258,10 +258,11 @@ export class DialogBuilder {
       startedBeforeCapture,
       caller: emptySide(),
       callee: emptySide(),
-      targetChanges: [],
-      messages: [],
-      requests: [],
-      initialTransactions: [],
+      // Each list grows by `appended` (lib/lists.ts), from the one empty list.
+      targetChanges: EMPTY,
+      messages: EMPTY,
+      requests: EMPTY,
+      initialTransactions: EMPTY,
       firstIndex: c.index,
       lastIndex: c.index,
     };
@@ -284,7 +285,7 @@ export class DialogBuilder {
 
   private attach(d: Dialog, c: CapturedMessage): void {
     this.dialogOf[c.index] = d.id;
-    d.messages.push(c.index);
+    d.messages = appended(d.messages, c.index);
     d.lastIndex = c.index;
     if (c.sip?.kind === 'response') this.addResponder(d, normalizeHost(c.src.ip));
   }
@@ -309,23 +310,24 @@ export class DialogBuilder {
     if (!uri) return;
     const s = d[side];
     const sameMessageCopy = s.remoteTargetFrom !== null && this.sameMessage(s.remoteTargetFrom, c);
-    if (s.remoteTarget !== uri.raw) d.targetChanges.push({ side, index: c.index, from: s.remoteTarget, to: uri.raw });
+    if (s.remoteTarget !== uri.raw) d.targetChanges = appended(d.targetChanges, { side, index: c.index, from: s.remoteTarget, to: uri.raw });
     s.remoteTarget = uri.raw;
     this.parsedSide(d, side).target = uri;
     s.remoteTargetFrom = c.index;
     // Another message: its source starts the list (a list of one, not an empty one grown by a push
     // to a dozen slots); another copy of the same message adds its source if new.
     if (!sameMessageCopy) s.remoteTargetSources = [c.src];
-    else if (!s.remoteTargetSources.some((e) => e.ip === c.src.ip && e.port === c.src.port)) s.remoteTargetSources.push(c.src);
+    else if (!s.remoteTargetSources.some((e) => e.ip === c.src.ip && e.port === c.src.port)) s.remoteTargetSources = appended(s.remoteTargetSources, c.src);
     if (c.connection !== null) this.addConnection(d, side, c.connection);
   }
 
   /** A connection that carried a message setting this side's target or routes, unless listed. */
   private addConnection(d: Dialog, side: DialogSideName, id: number): void {
-    const list = d[side].connections;
+    const s = d[side];
     const p = this.parsedSide(d, side);
-    if (p.connectionAt ? p.connectionAt.has(id) : list.includes(id)) return;
-    list.push(id);
+    if (p.connectionAt ? p.connectionAt.has(id) : s.connections.includes(id)) return;
+    // A routing snapshot taken before keeps the list it saw, with its count (a new one while short).
+    const list = (s.connections = appended(s.connections, id));
     if (p.connectionAt) p.connectionAt.set(id, list.length - 1);
     else if (list.length > FEW) p.connectionAt = new Map(list.map((x, i) => [x, i]));
   }
@@ -380,13 +382,12 @@ export class DialogBuilder {
       if (k && DIALOG_CREATING.has(method)) {
         let p = this.pending.get(k);
         if (p === undefined) {
-          const copies: number[] = [];
-          this.pending.set(k, (p = { copies, copySet: copies, dialogs: [] }));
+          this.pending.set(k, (p = { copies: EMPTY, copySet: EMPTY, dialogs: EMPTY }));
         }
-        p.copies.push(c.index);
+        p.copies = appended(p.copies, c.index);
         // The copies list itself while it is short (its indexes are distinct), then a Set.
         if (!Array.isArray(p.copySet)) p.copySet.add(c.index);
-        else if (p.copies.length > FEW) p.copySet = new Set(p.copies);
+        else p.copySet = p.copies.length > FEW ? new Set(p.copies) : p.copies;
         // A copy seen after the dialog exists (retransmission, or next hop): refresh the callee's view.
         for (const id of p.dialogs) {
           const d = this.dialogs[id];
@@ -423,7 +424,7 @@ export class DialogBuilder {
     }
     this.routeState[c.index] = snap;
     this.attach(d, c);
-    d.requests.push(c.index);
+    d.requests = appended(d.requests, c.index);
     const other: DialogSideName = side === 'caller' ? 'callee' : 'caller';
     // Target refresh request: the receiver's remote target becomes its Contact (§12.2.2).
     if (TARGET_REFRESH.has(method) && m.contact.length > 0) this.setTarget(d, other, c, m);
@@ -452,7 +453,7 @@ export class DialogBuilder {
     // Each call looks only at the copies it has not seen, unless a new responder may make an
     // earlier copy the one that reached the UAS: then all of them again (a few times per dialog).
     let l = this.learning[d.id];
-    if (!l || l.responders !== responderCount) this.learning[d.id] = l = { seen: 0, responders: responderCount, reaching: null, sources: l?.sources ?? [], sourceKeys: l?.sourceKeys ?? null };
+    if (!l || l.responders !== responderCount) this.learning[d.id] = l = { seen: 0, responders: responderCount, reaching: null, sources: l?.sources ?? EMPTY, sourceKeys: l?.sourceKeys ?? null };
     const from = l.seen;
     let last: CapturedMessage | null = null;
     for (let k = from; k < p.copies.length; k++) {
@@ -475,10 +476,10 @@ export class DialogBuilder {
     const have = side.remoteTargetSources;
     if (have.length < l.sources.length) {
       if (l.sourceKeys === null && have.length <= FEW) {
-        for (const e of l.sources) if (!have.some((x) => x.ip === e.ip && x.port === e.port)) have.push(e);
+        for (const e of l.sources) if (!side.remoteTargetSources.some((x) => x.ip === e.ip && x.port === e.port)) side.remoteTargetSources = appended(side.remoteTargetSources, e);
       } else {
         const keys = new Set(have.map((e) => `${e.ip} ${e.port}`));
-        for (const e of l.sources) if (!keys.has(`${e.ip} ${e.port}`)) have.push(e);
+        for (const e of l.sources) if (!keys.has(`${e.ip} ${e.port}`)) side.remoteTargetSources = appended(side.remoteTargetSources, e);
       }
     }
   }
@@ -506,12 +507,12 @@ export class DialogBuilder {
       if (creates) {
         d = this.create(m.callId, ft, tt, method, c, m.cseq?.seq ?? null, false);
         if (pending) {
-          pending.dialogs.push(d.id);
+          pending.dialogs = appended(pending.dialogs, d.id);
           this.calleeLearnsInitial(d, pending, c.src.ip);
         } else d.startedBeforeCapture = tx === null || requests === 0;
       }
     }
-    if (tx !== null && initial && DIALOG_CREATING.has(method) && d && !d.initialTransactions.includes(tx)) d.initialTransactions.push(tx);
+    if (tx !== null && initial && DIALOG_CREATING.has(method) && d && !d.initialTransactions.includes(tx)) d.initialTransactions = appended(d.initialTransactions, tx);
     if (!d) {
       // A non-2xx final to an initial INVITE kills every early dialog of that INVITE (§12.3 / §13.2.2.3).
       if (pending && m.status >= 300) this.killEarly(pending, c, m);
@@ -568,7 +569,7 @@ export class DialogBuilder {
       const i = table.memberOf(t, list, k);
       if (this.dialogOf[i] === null || this.dialogOf[i] === undefined) {
         this.dialogOf[i] = owner.id;
-        owner.messages.push(i);
+        owner.messages = appended(owner.messages, i);
       }
     }
   }

@@ -10,7 +10,7 @@
 
 import type { ConnectionInfo, IcmpUnreachable, RtpStreamStats } from '../capture/types.ts';
 import type { ReportCall } from '../report/report.ts';
-import { fit } from '../lib/lists.ts';
+import { appended, fitAppended } from '../lib/lists.ts';
 import type { CapturedMessage } from './types.ts';
 import { buildCalls } from './calls.ts';
 import type { Call } from './calls.ts';
@@ -160,10 +160,9 @@ export class AnnotationTable {
 }
 
 /**
- * The model's lists at their exact length. A list that grew by push keeps room: V8 gives an
- * array 17 slots on its first push, ~150 bytes, and the model has several such lists per
- * transaction, dialog and call, most holding one to three indexes. Copied once, when the model is
- * complete (nothing changes them after). A group's shared `legs` list is left shared.
+ * The model's lists at their exact length. They grow by `appended` (lib/lists.ts), at their
+ * length while short; a longer one kept room as it grew by push and is copied once, when the model
+ * is complete (nothing changes them after). A group's shared `legs` list is left shared.
  */
 function fitDialogLists(dialogs: Dialog[]): void {
   for (const d of dialogs) {
@@ -187,7 +186,7 @@ function fitFields<T extends object>(o: T, keys: ReadonlyArray<keyof T>): void {
   const r = o as Record<keyof T, unknown>;
   for (const k of keys) {
     const v = r[k];
-    if (Array.isArray(v)) r[k] = fit(v);
+    if (Array.isArray(v)) r[k] = fitAppended(v);
   }
 }
 
@@ -331,7 +330,8 @@ export function buildModel(input: ModelInput): SipModel {
   const media = linkMedia(input.rtpStreams, collectSdp(messages));
   media.streamCallIds.forEach((cid, i) => {
     const ci = cid === null ? undefined : callIndex.get(cid);
-    if (ci !== undefined) calls[ci]?.mediaStreams.push(i);
+    const call = ci === undefined ? undefined : calls[ci];
+    if (call !== undefined) call.mediaStreams = appended(call.mediaStreams, i);
   });
 
   for (let k = 0; k < messages.length; k++) {
