@@ -17,6 +17,7 @@ import { defaultPort, isIpLiteral, isPrivateLike } from '../lib/addr.ts';
 import type { Msg } from '../lib/flow.ts';
 import { getFlow, privateBehindPublic } from '../lib/flow.ts';
 import { framesText, uniqFrames } from '../lib/text.ts';
+import { appended, EMPTY } from '../../lib/lists.ts';
 
 export const detectViaMissingRport: Detector = {
   kind: 'via-missing-rport',
@@ -31,9 +32,8 @@ export const detectViaMissingRport: Detector = {
       if (x.topVia.rport !== undefined || x.topVia.transport !== 'UDP') continue;
       if (!privateBehindPublic(x.topVia.host, x.srcIp) && !lanToPublic(x)) continue;
       const k = `${x.callId}|${x.src}`;
-      let g = groups.get(k);
-      if (!g) groups.set(k, (g = []));
-      g.push(x);
+      // At its length while short (lib/lists.ts): one list per call and source, alive until the groups are judged.
+      groups.set(k, appended(groups.get(k) ?? EMPTY, x));
     }
     const out: Finding[] = [];
     for (const list of groups.values()) {
