@@ -47,7 +47,6 @@ import { looksLikeSipStart } from '../sip/detect.ts';
 import { forgetRecentValues, latin1, parseSip } from '../sip/parser.ts';
 import type { ParsedRequest, ParsedResponse } from '../sip/message.ts';
 import type { CapturedMessage, CSeq } from '../sip/types.ts';
-import { framesOf } from '../sip/types.ts';
 import { buildModel, reportCalls, reportLegGroups } from '../sip/model.ts';
 import { forgetSentByKeys } from '../sip/modelutil.ts';
 import { forgetAddressStrings } from '../capture/ip.ts';
@@ -772,9 +771,14 @@ function writeReport(pass: CapturePass, read: ReadCapture, modelled: Modelled, c
  */
 function messageColumns(messages: readonly CapturedMessage[]): MessageColumns {
   const rows = new ColumnsBuilder(messages.length);
+  // One row object, filled again for each message: the builder copies its fields into the
+  // columns, so no object per message is made only to be read once (~90 MB of young garbage on
+  // sip-dense's 140,000 messages, with their one-frame lists).
+  const row = emptyRow();
+  const oneFrame = [0];
   for (let mAt = 0; mAt < messages.length; mAt++) {
     const m = messages[mAt]!;
-    rows.push(reportRow(m));
+    rows.push(fillRow(m, row, oneFrame));
   }
   return rows.done();
 }
@@ -933,35 +937,66 @@ function cseqText(c: CSeq): string {
  * Message m as a row of the report's columns, before the model marks it (`annotate`): what
  * ReportMessage has but `time`, which the columns derive from `timeUs` when a message is read.
  */
-function reportRow(m: CapturedMessage): Omit<ReportMessage, 'time'> {
-  const sip = m.sip;
-  const out: Omit<ReportMessage, 'time'> = {
-    index: m.index,
-    frame: m.frame,
-    firstFrame: m.firstFrame,
-    frames: framesOf(m),
-    timeUs: m.timeUs,
-    src: endpointKey(m.src),
-    dst: endpointKey(m.dst),
-    transport: m.transport,
-    connection: m.connection,
-    callId: sip?.callId ?? null,
-    cseq: sip?.cseq ? cseqText(sip.cseq) : null,
+/** A row for `fillRow`: every field present (optional ones undefined), so that it keeps one shape. */
+type Row = Omit<ReportMessage, 'time'>;
+function emptyRow(): Row {
+  return {
+    index: 0,
+    frame: 0,
+    firstFrame: 0,
+    frames: [0],
+    timeUs: 0,
+    src: '',
+    dst: '',
+    transport: 'udp',
+    connection: null,
+    callId: null,
+    cseq: null,
     retransmission: false,
-    encapsulation: m.encapsulation,
-    startLine: m.startLine ?? startLineOf(m.raw),
-    hasSdp: sip?.sdp != null,
+    encapsulation: null,
+    startLine: '',
+    hasSdp: false,
     transaction: null,
     dialog: null,
     retransmissionOf: null,
+    method: undefined,
+    status: undefined,
+    reason: undefined,
+    malformed: undefined,
   };
-  if (sip?.kind === 'request') out.method = sip.method;
-  else if (sip?.kind === 'response') {
-    out.status = sip.status;
-    out.reason = sip.reason;
+}
+
+/**
+ * m as the report's message (its columns' row), written into `row` and returned: the model's
+ * marks (transaction, dialog, retransmission) come later (`annotate`). A message of one frame
+ * (nearly all) has its frame written into `oneFrame`, the caller's list of one.
+ */
+function fillRow(m: CapturedMessage, row: Row, oneFrame: number[]): Row {
+  const sip = m.sip;
+  row.index = m.index;
+  row.frame = m.frame;
+  row.firstFrame = m.firstFrame;
+  const frames = m.frames;
+  if (frames !== undefined) row.frames = frames;
+  else {
+    oneFrame[0] = m.frame;
+    row.frames = oneFrame;
   }
-  if (!sip) out.malformed = true;
-  return out;
+  row.timeUs = m.timeUs;
+  row.src = endpointKey(m.src);
+  row.dst = endpointKey(m.dst);
+  row.transport = m.transport;
+  row.connection = m.connection;
+  row.callId = sip?.callId ?? null;
+  row.cseq = sip?.cseq ? cseqText(sip.cseq) : null;
+  row.encapsulation = m.encapsulation;
+  row.startLine = m.startLine ?? startLineOf(m.raw);
+  row.hasSdp = sip?.sdp != null;
+  row.method = sip?.kind === 'request' ? sip.method : undefined;
+  row.status = sip?.kind === 'response' ? sip.status : undefined;
+  row.reason = sip?.kind === 'response' ? sip.reason : undefined;
+  row.malformed = sip ? undefined : true;
+  return row;
 }
 
 /**

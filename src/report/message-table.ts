@@ -47,6 +47,11 @@ export interface MessageColumns {
 const NULL = -1;
 const ABSENT = -2;
 
+/** A number column's value: −1 for null, −2 for absent. */
+function numberId(v: number | null | undefined): number {
+  return v === undefined ? ABSENT : v === null ? NULL : v;
+}
+
 /**
  * Columns filled one message at a time: the engine writes each message here as it makes it and
  * keeps no object per message (a message is built again when read).
@@ -110,11 +115,11 @@ export class ColumnsBuilder {
       grown.set(c.framesValues.subarray(0, this.f));
       c.framesValues = grown;
     }
-    const num = (v: number | null | undefined): number => (v === undefined ? ABSENT : v === null ? NULL : v);
     c.frame[i] = m.frame;
     c.firstFrame[i] = m.firstFrame;
     c.framesStart[i] = this.f;
-    for (const x of m.frames) c.framesValues[this.f++] = x;
+    const frames = m.frames;
+    for (let k = 0; k < frames.length; k++) c.framesValues[this.f++] = frames[k]!;
     c.timeUs[i] = m.timeUs;
     c.src[i] = this.id(m.src);
     c.dst[i] = this.id(m.dst);
@@ -125,12 +130,12 @@ export class ColumnsBuilder {
     c.encapsulation[i] = this.id(m.encapsulation);
     c.method[i] = this.id(m.method);
     c.reason[i] = this.id(m.reason);
-    c.status[i] = num(m.status);
-    c.connection[i] = num(m.connection);
-    c.transaction[i] = num(m.transaction);
-    c.dialog[i] = num(m.dialog);
-    c.retransmissionOf[i] = num(m.retransmissionOf);
-    c.capture[i] = num(m.capture);
+    c.status[i] = numberId(m.status);
+    c.connection[i] = numberId(m.connection);
+    c.transaction[i] = numberId(m.transaction);
+    c.dialog[i] = numberId(m.dialog);
+    c.retransmissionOf[i] = numberId(m.retransmissionOf);
+    c.capture[i] = numberId(m.capture);
     c.flags[i] = (m.retransmission ? 1 : 0) | (m.hasSdp ? 2 : 0) | (m.malformed !== undefined ? 4 : 0) | (m.malformed ? 8 : 0);
     this.n++;
   }
