@@ -33,14 +33,17 @@ describe('message columns', () => {
       tcp(501, ok, undefined, true),
       // Not SIP enough to parse, but sent to 5060 and starting like SIP: malformed.
       ethUdp4({ src: C, dst: S, sport: 5060, dport: 5060, payload: 'OPTIONS sip:b@10.0.0.2 SIP/2.0\r\nVia: \u0000\u0001\u0002\r\n\r\n' }),
+      // A parsed request after the malformed one: nothing of the rows before may stay on it.
+      ethUdp4({ src: C, dst: S, sport: 5060, dport: 5060, payload: msg('BYE sip:b@10.0.0.2 SIP/2.0', '2 BYE', ';tag=t1') }),
     ].map((data, i) => ({ timeUs: T0 + i * 1000, data }));
     const { report } = await analyzeBytes(pcapFile(1, frames));
     const rows = report.messages.map((m) => JSON.parse(JSON.stringify(m)) as Record<string, unknown>);
-    expect(rows.map((m) => m['frames'])).toEqual([[4, 5], [6], [7]]);
+    expect(rows.map((m) => m['frames'])).toEqual([[4, 5], [6], [7], [8]]);
     expect(rows.map((m) => [m['frame'], m['firstFrame']])).toEqual([
       [5, 4],
       [6, 6],
       [7, 7],
+      [8, 8],
     ]);
     expect(rows[0]).toMatchObject({ method: 'INVITE', transport: 'tcp', cseq: '1 INVITE', callId: 'rows-1', src: `${C}:40000`, dst: `${S}:5060` });
     expect(rows[0]).not.toHaveProperty('status');
@@ -52,5 +55,8 @@ describe('message columns', () => {
     expect(rows[2]).toMatchObject({ malformed: true, callId: null, cseq: null, hasSdp: false });
     expect(rows[2]).not.toHaveProperty('method');
     expect(rows[2]).not.toHaveProperty('status');
+    expect(rows[2]).not.toHaveProperty('reason');
+    expect(rows[3]).toMatchObject({ method: 'BYE', cseq: '2 BYE', callId: 'rows-1', transport: 'udp' });
+    for (const k of ['malformed', 'status', 'reason']) expect(rows[3]).not.toHaveProperty(k);
   });
 });
