@@ -934,11 +934,12 @@ function cseqText(c: CSeq): string {
 }
 
 /**
- * Message m as a row of the report's columns, before the model marks it (`annotate`): what
- * ReportMessage has but `time`, which the columns derive from `timeUs` when a message is read.
+ * A row of the report's columns: what ReportMessage has but `time`, which the columns derive from
+ * `timeUs` when a message is read.
  */
-/** A row for `fillRow`: every field present (optional ones undefined), so that it keeps one shape. */
 type Row = Omit<ReportMessage, 'time'>;
+
+/** A row for `fillRow`: every field present (optional ones undefined), so that it keeps one shape. */
 function emptyRow(): Row {
   return {
     index: 0,
