@@ -27,7 +27,9 @@ export const detectAuthFailed: Detector = {
   detect(ctx) {
     const flow = getFlow(ctx.messages);
     const out: Finding[] = [];
-    for (const [callId, list] of flow.calls) {
+    for (let cAt = 0; cAt < flow.callLists.length; cAt++) {
+      const list = flow.callLists[cAt]!;
+      const callId = list[0]!.callId;
       const failures: Array<{ req: Msg; resp: Msg }> = [];
       // Whether the last request sent with credentials went through (the user agent recovered).
       let succeededAfter = false;

@@ -20,7 +20,9 @@ export const detectCancelUnanswered: Detector = {
   detect(ctx) {
     const flow = getFlow(ctx.messages);
     const out: Finding[] = [];
-    for (const [callId, list] of flow.calls) {
+    for (let cAt = 0; cAt < flow.callLists.length; cAt++) {
+      const list = flow.callLists[cAt]!;
+      const callId = list[0]!.callId;
       // The call's final responses to INVITEs by CSeq, in call order (built when a CANCEL first needs them).
       let finals: Map<number, Msg[]> | null = null;
       for (let cAt = 0; cAt < list.length; cAt++) {

@@ -45,7 +45,9 @@ export const detectExcessiveNatFixup: Detector = {
     const flow = getFlow(messages);
     const out: Finding[] = [];
     const seen = new Set<string>();
-    for (const [callId, list] of flow.calls) {
+    for (let cAt = 0; cAt < flow.callLists.length; cAt++) {
+      const list = flow.callLists[cAt]!;
+      const callId = list[0]!.callId;
       // The call's INVITEs and 2xx by what a forwarded copy shares with its original (built when
       // the first candidate needs it: a long call's re-INVITE answers each scanned the call).
       let copies: Map<string, Msg[]> | null = null;

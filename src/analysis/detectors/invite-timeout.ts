@@ -22,7 +22,9 @@ export const detectInviteTimeout: Detector = {
     const flow = getFlow(ctx.messages);
     const natted = nattedSources(flow);
     const out: Finding[] = [];
-    for (const [callId, list] of flow.calls) {
+    for (let cAt = 0; cAt < flow.callLists.length; cAt++) {
+      const list = flow.callLists[cAt]!;
+      const callId = list[0]!.callId;
       // ACKs of the call by "CSeq|source IP", latest time (an ACK proves a final response existed); built on demand.
       let ackAt: Map<string, number> | null = null;
       const ackedAfter = (inv: Msg): boolean => {

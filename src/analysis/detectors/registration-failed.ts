@@ -55,7 +55,9 @@ export const detectRegistrationFailed: Detector = {
   detect(ctx) {
     const flow = getFlow(ctx.messages);
     const out: Finding[] = [];
-    for (const [callId, list] of flow.calls) {
+    for (let cAt = 0; cAt < flow.callLists.length; cAt++) {
+      const list = flow.callLists[cAt]!;
+      const callId = list[0]!.callId;
       const regs = list.filter((x) => x.isReq && x.method === 'REGISTER' && !x.retransmission && !x.duplicate);
       if (regs.length === 0) {
         const refusal = responsesOnly(list);

@@ -22,7 +22,9 @@ export const detectRequestLoop: Detector = {
   detect(ctx) {
     const flow = getFlow(ctx.messages);
     const out: Finding[] = [];
-    for (const [callId, list] of flow.calls) {
+    for (let cAt = 0; cAt < flow.callLists.length; cAt++) {
+      const list = flow.callLists[cAt]!;
+      const callId = list[0]!.callId;
       // Most calls cannot hold a loop: fewer requests than a loop's crossings and no 482/483.
       // Said without building anything (this runs for every call).
       let requests = 0;

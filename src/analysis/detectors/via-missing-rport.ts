@@ -25,63 +25,86 @@ export const detectViaMissingRport: Detector = {
   severity: 'warning',
   detect({ messages }) {
     const flow = getFlow(messages);
-    const groups = new Map<string, Msg[]>();
-    for (let xAt = 0; xAt < flow.msgs.length; xAt++) {
-      const x = flow.msgs[xAt]!;
-      if (!x.isReq || x.duplicate || !x.topVia || x.transport !== 'udp') continue;
-      if (x.topVia.rport !== undefined || x.topVia.transport !== 'UDP') continue;
-      if (!privateBehindPublic(x.topVia.host, x.srcIp) && !lanToPublic(x)) continue;
-      const k = `${x.callId}|${x.src}`;
-      // At its length while short (lib/lists.ts): one list per call and source, alive until the groups are judged.
-      groups.set(k, appended(groups.get(k) ?? EMPTY, x));
-    }
     const out: Finding[] = [];
-    for (const list of groups.values()) {
-      const first = list[0]!;
-      if (!privateBehindPublic(first.topVia!.host, first.srcIp)) {
-        out.push(lanFinding(list));
-        continue;
+    // The requests of a call grouped by source, call by call: the groups of the whole capture,
+    // keyed by Call-ID and source, lived until the last was judged (~8 MB of keys, lists and
+    // map on sip-udp-100MB, thrown away after). Findings come in the same order (a call's groups
+    // in the order their first request came; runDetectors sorts them by frame).
+    const groups: Msg[][] = [];
+    for (let cAt = 0; cAt < flow.callLists.length; cAt++) {
+      const call = flow.callLists[cAt]!;
+      groups.length = 0;
+      // A call's sources are found by a scan; a Call-ID shared by many sources switches to a map.
+      let bySource: Map<string, number> | null = null;
+      for (let xAt = 0; xAt < call.length; xAt++) {
+        const x = call[xAt]!;
+        if (!x.isReq || x.duplicate || !x.topVia || x.transport !== 'udp') continue;
+        if (x.topVia.rport !== undefined || x.topVia.transport !== 'UDP') continue;
+        if (!privateBehindPublic(x.topVia.host, x.srcIp) && !lanToPublic(x)) continue;
+        let g: number;
+        if (bySource !== null) g = bySource.get(x.src) ?? groups.length;
+        else {
+          g = 0;
+          while (g < groups.length && groups[g]![0]!.src !== x.src) g++;
+        }
+        // At its length while short (lib/lists.ts): one list per source of the call.
+        groups[g] = appended(groups[g] ?? EMPTY, x);
+        if (bySource !== null) bySource.set(x.src, g);
+        else if (groups.length > SCAN_SOURCES) bySource = new Map(groups.map((l, k) => [l[0]!.src, k]));
       }
-      const v = first.topVia!;
-      const sentPort = v.port ?? defaultPort('udp');
-      const portKept = sentPort === first.srcEp.port;
-      const responses = list.flatMap((x) => x.tx.filter((r) => !r.isReq && r.src === x.dst && r.t >= x.t));
-      const toSource = responses.filter((r) => r.dst === first.src);
-      const elsewhere = responses.filter((r) => r.dst !== first.src);
-      let severity: Finding['severity'];
-      const parts = [
-        `${list.length === 1 ? `The ${first.method} in frame ${first.frame}` : `${list.length} requests (${framesText(list.map((x) => x.frame))})`} came over UDP from ${first.src} with top Via ${v.raw}: ` +
-          `a private sent-by, so it crossed a NAT, and no rport parameter.`,
-        `Without rport a server answers to received=${first.srcIp} at the sent-by port ${sentPort} (RFC 3261 §18.2.2), not to the port ${first.srcEp.port} the NAT opened; rport asks for the source port (RFC 3581 §4).`,
-      ];
-      if (elsewhere.length > 0) {
-        severity = portKept ? 'info' : 'warning';
-        parts.push(`Responses were indeed sent to ${[...new Set(elsewhere.map((r) => r.dst))].join(', ')} (${framesText(elsewhere.map((r) => r.frame))}) (see response-to-wrong-port).`);
-      } else if (toSource.length > 0) {
-        severity = 'info';
-        parts.push(
-          portKept
-            ? 'It worked here only because the NAT kept the source port equal to the sent-by port.'
-            : `It worked here because the server answered to the source port anyway (force_rport): ${framesText(toSource.map((r) => r.frame))}.`,
-        );
-      } else {
-        severity = portKept ? 'info' : 'warning';
-        parts.push(portKept ? 'The NAT kept the port, so responses can still arrive — a NAT that changes ports would break this.' : 'No response to it was captured from the server it was sent to.');
-      }
-      out.push({
-        kind: 'via-missing-rport',
-        severity,
-        callId: first.callId,
-        frames: uniqFrames([...list.map((x) => x.frame), ...elsewhere.map((r) => r.frame)]),
-        title: `UDP request from ${first.src} crossed a NAT without rport (Via ${v.host}:${sentPort})`,
-        explanation: parts.join(' '),
-        references: ['RFC 3581 §4', 'RFC 3261 §18.2.2', 'RFC 3261 §18.2.1'],
-        fix: 'Enable rport on the user agent, or force rport on the proxy for requests whose top Via does not match the source (OpenSIPS/Kamailio: if (nat_uac_test("18")) force_rport();).',
-      });
+      for (let gAt = 0; gAt < groups.length; gAt++) judgeGroup(groups[gAt]!, out);
     }
     return out;
   },
 };
+
+/** Up to this many sources a call's groups are found by a scan. */
+const SCAN_SOURCES = 8;
+
+/** The finding for one call's requests from one source that crossed a NAT without rport. */
+function judgeGroup(list: Msg[], out: Finding[]): void {
+  const first = list[0]!;
+  if (!privateBehindPublic(first.topVia!.host, first.srcIp)) {
+    out.push(lanFinding(list));
+    return;
+  }
+  const v = first.topVia!;
+  const sentPort = v.port ?? defaultPort('udp');
+  const portKept = sentPort === first.srcEp.port;
+  const responses = list.flatMap((x) => x.tx.filter((r) => !r.isReq && r.src === x.dst && r.t >= x.t));
+  const toSource = responses.filter((r) => r.dst === first.src);
+  const elsewhere = responses.filter((r) => r.dst !== first.src);
+  let severity: Finding['severity'];
+  const parts = [
+    `${list.length === 1 ? `The ${first.method} in frame ${first.frame}` : `${list.length} requests (${framesText(list.map((x) => x.frame))})`} came over UDP from ${first.src} with top Via ${v.raw}: ` +
+      `a private sent-by, so it crossed a NAT, and no rport parameter.`,
+    `Without rport a server answers to received=${first.srcIp} at the sent-by port ${sentPort} (RFC 3261 §18.2.2), not to the port ${first.srcEp.port} the NAT opened; rport asks for the source port (RFC 3581 §4).`,
+  ];
+  if (elsewhere.length > 0) {
+    severity = portKept ? 'info' : 'warning';
+    parts.push(`Responses were indeed sent to ${[...new Set(elsewhere.map((r) => r.dst))].join(', ')} (${framesText(elsewhere.map((r) => r.frame))}) (see response-to-wrong-port).`);
+  } else if (toSource.length > 0) {
+    severity = 'info';
+    parts.push(
+      portKept
+        ? 'It worked here only because the NAT kept the source port equal to the sent-by port.'
+        : `It worked here because the server answered to the source port anyway (force_rport): ${framesText(toSource.map((r) => r.frame))}.`,
+    );
+  } else {
+    severity = portKept ? 'info' : 'warning';
+    parts.push(portKept ? 'The NAT kept the port, so responses can still arrive — a NAT that changes ports would break this.' : 'No response to it was captured from the server it was sent to.');
+  }
+  out.push({
+    kind: 'via-missing-rport',
+    severity,
+    callId: first.callId,
+    frames: uniqFrames([...list.map((x) => x.frame), ...elsewhere.map((r) => r.frame)]),
+    title: `UDP request from ${first.src} crossed a NAT without rport (Via ${v.host}:${sentPort})`,
+    explanation: parts.join(' '),
+    references: ['RFC 3581 §4', 'RFC 3261 §18.2.2', 'RFC 3261 §18.2.1'],
+    fix: 'Enable rport on the user agent, or force rport on the proxy for requests whose top Via does not match the source (OpenSIPS/Kamailio: if (nat_uac_test("18")) force_rport();).',
+  });
+}
 
 /** A UDP request seen inside the NAT: private source and sent-by, public destination. */
 function lanToPublic(x: Msg): boolean {
