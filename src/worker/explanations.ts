@@ -28,22 +28,27 @@ export class PackedExplanations {
   constructor(texts: readonly string[]) {
     this.length = texts.length;
     const encoder = new TextEncoder();
+    // One work buffer for every block, the texts encoded straight into it: a buffer per text and
+    // per block, thrown away at once, were tens of MB of ArrayBuffers on a large capture, alive
+    // until the worker's next collection.
+    let work = new Uint8Array(0);
     for (let start = 0; start < texts.length; start += BLOCK) {
-      const parts = texts.slice(start, start + BLOCK).map((t, k) => {
-        if (!LONE_SURROGATE.test(t)) return encoder.encode(t);
-        this.#kept.set(start + k, t);
-        return new Uint8Array(0);
-      });
-      const head = 4 * parts.length;
-      const raw = new Uint8Array(head + parts.reduce((n, p) => n + p.length, 0));
-      const view = new DataView(raw.buffer);
-      let at = head;
-      parts.forEach((p, k) => {
-        view.setUint32(4 * k, p.length, true);
-        raw.set(p, at);
-        at += p.length;
-      });
-      this.#blocks.push(deflateSync(raw, { level: 1 }));
+      const n = Math.min(BLOCK, texts.length - start);
+      // At most three UTF-8 bytes per UTF-16 unit.
+      let most = 4 * n;
+      for (let k = 0; k < n; k++) most += 3 * texts[start + k]!.length;
+      if (work.length < most) work = new Uint8Array(Math.max(most, 2 * work.length));
+      const view = new DataView(work.buffer);
+      let at = 4 * n;
+      for (let k = 0; k < n; k++) {
+        const t = texts[start + k]!;
+        let written = 0;
+        if (LONE_SURROGATE.test(t)) this.#kept.set(start + k, t);
+        else written = encoder.encodeInto(t, work.subarray(at)).written;
+        view.setUint32(4 * k, written, true);
+        at += written;
+      }
+      this.#blocks.push(deflateSync(work.subarray(0, at), { level: 1 }));
     }
   }
 
