@@ -370,6 +370,21 @@ function officeNat(n: number): Uint8Array {
 }
 
 /**
+ * n requests under one Call-ID, each from its own NAT mapping, with a private sent-by and no
+ * rport: via-missing-rport groups a call's requests by source, and a scan of the call's sources
+ * for each request was quadratic.
+ */
+function natSourcesOneCall(n: number): Uint8Array {
+  const frames: Frame[] = [];
+  for (let i = 0; i < n; i++) {
+    const nat = `203.0.113.${1 + (i >> 14)}:${10_000 + (i & 16383)}`;
+    const head = [`Via: SIP/2.0/UDP 192.168.1.10:5060;branch=z9hG4bK-s${i}`, `From: <sip:alice@example.com>;tag=s${i}`, 'To: <sip:bob@example.com>', 'Call-ID: many-sources', `CSeq: ${i + 1} OPTIONS`];
+    frames.push({ timeUs: T0 + i * 1000, data: sip(nat, '198.51.100.1:5060', message('OPTIONS sip:bob@198.51.100.1 SIP/2.0', head)) });
+  }
+  return pcapFile(1, frames);
+}
+
+/**
  * n phones behind n different NATs, all given the same private address, each registered with its
  * private Contact and sent an INVITE to that address as is (a NAT-unaware registrar): each
  * registration was compared with every request to the address, and named them all.
@@ -523,6 +538,7 @@ const FAMILIES: Array<{ name: string; unit: string; base: number; make: (n: numb
   { name: 'concurrent calls between two hosts, each on its own TCP connection', unit: 'call', base: 600, make: callsOnOwnConnections, bound: 1.2 },
   { name: 're-INVITEs each on a new TCP connection', unit: 're-INVITE', base: 1000, make: newConnections, bound: 2 },
   { name: 'phones behind different NATs with one private address, each sent an INVITE there', unit: 'phone', base: 1000, make: samePrivateAddress, bound: 1.2 },
+  { name: 'NATed requests without rport from many sources under one Call-ID', unit: 'source', base: 3000, make: natSourcesOneCall, bound: 1 },
 ];
 
 describe('cost per unit stays flat from 1× to 8×', () => {
