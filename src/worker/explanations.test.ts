@@ -34,4 +34,10 @@ describe('PackedExplanations', () => {
     expect([packed.at(-1), packed.at(odd.length), packed.at(1.5)]).toEqual(['', '', '']);
     expect(new PackedExplanations([]).at(0)).toBe('');
   });
+
+  it('gives back texts made only of three-byte characters, across blocks of growing size', () => {
+    const texts = Array.from({ length: 700 }, (_, i) => (i % 2 ? '漢' : '€').repeat(1 + ((i * 37) % 3000)));
+    const packed = new PackedExplanations(texts);
+    texts.forEach((t, i) => expect(packed.at(i)).toBe(t));
+  });
 });

@@ -25,8 +25,8 @@ export const detectCancelUnanswered: Detector = {
       const callId = list[0]!.callId;
       // The call's final responses to INVITEs by CSeq, in call order (built when a CANCEL first needs them).
       let finals: Map<number, Msg[]> | null = null;
-      for (let cAt = 0; cAt < list.length; cAt++) {
-        const c = list[cAt]!;
+      for (let xAt = 0; xAt < list.length; xAt++) {
+        const c = list[xAt]!;
         if (!c.isReq || c.method !== 'CANCEL' || c.retransmission || c.duplicate) continue;
         const answers = responsesTo(flow, c).filter((r) => (r.status >= 200 && r.status < 300) || r.status === 481);
         if (answers.length > 0) continue;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FlowBuilder } from '../lib/testing.ts';
+import { FlowBuilder, natRequest, natRequestOk } from '../lib/testing.ts';
 import { detectAckMissing } from './ack-missing.ts';
 import { detectResponseToWrongPort } from './response-to-wrong-port.ts';
 import { detectViaMissingRport } from './via-missing-rport.ts';
@@ -159,5 +159,37 @@ describe('via-missing-rport seen inside the NAT (LAN capture)', () => {
     const f = new FlowBuilder();
     for (const t of [0, 0.5, 1.5]) f.add(t, PHONE, '192.168.1.1:5060', req('z9hG4bKl3'));
     expect(f.run(detectViaMissingRport)).toEqual([]);
+  });
+});
+
+// Grouping and transaction scans at the edges of what they hold.
+const byFirstFrame = <T extends { frames: number[] }>(l: T[]) => [...l].sort((a, b) => a.frames[0]! - b.frames[0]!);
+
+describe('via-missing-rport groups by call and source', () => {
+  it('keeps interleaved calls and a returning source apart and together as they should be', () => {
+    const f = new FlowBuilder();
+    f.add(0, '203.0.113.1:40001', PROXY, natRequest('A', 'z9hG4bK1', 1)); // 1
+    f.add(1, '203.0.113.2:40002', PROXY, natRequest('B', 'z9hG4bK2', 1)); // 2
+    f.add(2, '203.0.113.1:40001', PROXY, natRequest('A', 'z9hG4bK3', 2)); // 3
+    f.add(3, '203.0.113.3:40003', PROXY, natRequest('A', 'z9hG4bK4', 3)); // 4
+    const out = byFirstFrame(f.run(detectViaMissingRport));
+    expect(out.map((x) => [x.callId, x.frames])).toEqual([['A', [1, 3]], ['B', [2]], ['A', [4]]]);
+  });
+  it('one Call-ID from more sources than a scan covers, each source twice: one finding per source', () => {
+    const f = new FlowBuilder();
+    let cseq = 0;
+    for (let round = 0; round < 2; round++) for (let s = 0; s < 12; s++) f.add(round * 10 + s * 0.1, `203.0.113.${s + 1}:${40000 + s}`, PROXY, natRequest('many', `z9hG4bK${round}-${s}`, ++cseq));
+    const out = byFirstFrame(f.run(detectViaMissingRport));
+    expect(out).toHaveLength(12);
+    expect(out.map((x) => x.frames)).toEqual(Array.from({ length: 12 }, (_, s) => [s + 1, s + 13]));
+  });
+});
+
+describe('response-to-wrong-port scans a short transaction whole', () => {
+  it('does not take a response of the transaction for its request (responses relayed, requests not captured)', () => {
+    const f = new FlowBuilder();
+    f.add(0, '203.0.113.50:5060', '10.9.9.9:5060', natRequestOk('rel', 'z9hG4bKr', 1));
+    f.add(0.01, '10.9.9.9:5060', '203.0.113.60:5060', natRequestOk('rel', 'z9hG4bKr', 1));
+    expect(f.run(detectResponseToWrongPort)).toEqual([]);
   });
 });

@@ -28,8 +28,9 @@ export const detectViaMissingRport: Detector = {
     const out: Finding[] = [];
     // The requests of a call grouped by source, call by call: the groups of the whole capture,
     // keyed by Call-ID and source, lived until the last was judged (~8 MB of keys, lists and
-    // map on sip-udp-100MB, thrown away after). Findings come in the same order (a call's groups
-    // in the order their first request came; runDetectors sorts them by frame).
+    // map on sip-udp-100MB, thrown away after). The findings come call by call, a call's groups
+    // in the order of their first request; runDetectors sorts them by frame, and two groups can
+    // share a first frame only within a call.
     const groups: Msg[][] = [];
     for (let cAt = 0; cAt < flow.callLists.length; cAt++) {
       const call = flow.callLists[cAt]!;

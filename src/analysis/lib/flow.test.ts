@@ -4,8 +4,8 @@
  * each reads back what the parse said, at the edges of what the packing holds.
  */
 import { describe, expect, it } from 'vitest';
-import { FlowBuilder } from './testing.ts';
-import { getFlow } from './flow.ts';
+import { FlowBuilder, natRequest, natRequestOk } from './testing.ts';
+import { getFlow, pairTraffic } from './flow.ts';
 
 function invite(vias: number, extra: string[] = []): string[] {
   const lines = ['INVITE sip:bob@198.51.100.2 SIP/2.0'];
@@ -49,5 +49,36 @@ describe('flow messages read back their packed fields', () => {
     const again = rest[4]!;
     expect([again.retransmission, again.duplicate, again.firstCopy === req]).toEqual([true, false, true]);
     expect([req!.retransmission, req!.duplicate]).toEqual([false, false]);
+  });
+});
+
+const PROXY = '203.0.113.10:5060';
+
+describe('flow transactions and pair traffic', () => {
+  it('keeps transactions apart for calls with more than a scan of them, interleaved', () => {
+    const f = new FlowBuilder();
+    let t = 0;
+    for (let k = 0; k < 12; k++) for (const cid of ['x', 'y']) {
+      f.add((t += 1), '203.0.113.5:40000', PROXY, natRequest(cid, `z9hG4bK${cid}${k}`, k + 1, 'REGISTER'));
+      f.add((t += 1), PROXY, '203.0.113.5:40000', natRequestOk(cid, `z9hG4bK${cid}${k}`, k + 1, 'REGISTER'));
+    }
+    // A call after those, found by a scan again: its response joins its request.
+    f.add((t += 1), '203.0.113.5:40000', PROXY, natRequest('z', 'z9hG4bKz', 1));
+    f.add(t + 1, PROXY, '203.0.113.5:40000', natRequestOk('z', 'z9hG4bKz', 1));
+    const flow = getFlow(f.messages);
+    expect(flow.msgs.at(-1)!.tx).toEqual([flow.msgs.at(-2), flow.msgs.at(-1)]);
+    for (const x of flow.msgs) for (const y of x.tx) expect([y.callId, y.branch, y.cseq]).toEqual([x.callId, x.branch, x.cseq]);
+    // A REGISTER and an OPTIONS on one branch are two transactions.
+    expect(flow.txs).toHaveLength(25);
+    expect(flow.callLists.map((l) => l[0]!.callId)).toEqual([...flow.calls.keys()]);
+  });
+  it("gives each message its place in its pair's list", () => {
+    const f = new FlowBuilder();
+    for (let k = 0; k < 6; k++) f.add(k, k % 2 ? PROXY : `203.0.113.${1 + (k % 3)}:40000`, k % 2 ? '203.0.113.1:40000' : PROXY, natRequest('p', `z9hG4bKp${k}`, k + 1));
+    const pt = pairTraffic(getFlow(f.messages));
+    for (const m of f.messages) {
+      const list = [...pt.byPair.values()].find((l) => l.includes(m))!;
+      expect(list[pt.pos[m.index]!]).toBe(m);
+    }
   });
 });

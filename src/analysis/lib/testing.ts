@@ -71,3 +71,31 @@ export function runFlow(f: SipFlowBuilder, detector: Detector, captureEndAt?: nu
     captureEndUs: model.captureEndUs,
   });
 }
+
+/**
+ * A request from a phone behind a NAT (private sent-by 192.168.1.20:5060, no rport), one Call-ID
+ * and From tag per `callId`: the start line and headers for `FlowBuilder.add`.
+ */
+export function natRequest(callId: string, branch: string, cseq: number, method = 'OPTIONS'): string[] {
+  return [
+    `${method} sip:x@example.com SIP/2.0`,
+    `Via: SIP/2.0/UDP 192.168.1.20:5060;branch=${branch}`,
+    'Max-Forwards: 70',
+    `From: <sip:a@example.com>;tag=f${callId}`,
+    'To: <sip:b@example.com>',
+    `Call-ID: ${callId}`,
+    `CSeq: ${cseq} ${method}`,
+  ];
+}
+
+/** The 200 OK to `natRequest` with the same arguments (its Via with received, a To tag). */
+export function natRequestOk(callId: string, branch: string, cseq: number, method = 'OPTIONS'): string[] {
+  return [
+    'SIP/2.0 200 OK',
+    `Via: SIP/2.0/UDP 192.168.1.20:5060;branch=${branch};received=203.0.113.1`,
+    `From: <sip:a@example.com>;tag=f${callId}`,
+    `To: <sip:b@example.com>;tag=t${callId}`,
+    `Call-ID: ${callId}`,
+    `CSeq: ${cseq} ${method}`,
+  ];
+}
