@@ -10,7 +10,7 @@ import { test, expect } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import { analyzeFile } from '../src/cli/main.ts';
 import type { Finding, Report } from '../src/report/report.ts';
-import { dropCapture, PUBLIC_CAPTURES, ui } from './helpers.ts';
+import { dropCapture, generatedSipCapture, PUBLIC_CAPTURES, ui } from './helpers.ts';
 
 const SAMPLE_01 = path.resolve(import.meta.dirname, '../public/samples/01-missing-ack/capture.pcap');
 const cache = new Map<string, Promise<Report>>();
@@ -140,4 +140,26 @@ test('screenshot of a real call ladder with a finding overlay (for the README)',
     ? path.resolve(import.meta.dirname, '../docs/screenshot-ladder.png')
     : test.info().outputPath('screenshot-ladder.png');
   await page.screenshot({ path: target });
+});
+
+test('a capture with thousands of findings explains each one after the worker has packed the explanations', async ({ page }, info) => {
+  test.setTimeout(120_000);
+  // The benchmark's generator: its calls cross a NAT without rport, a finding each.
+  const { file } = await generatedSipCapture(info, 'many-findings.pcap', 10_000_000);
+  const report = await analyzeFile(file);
+  // Past the count from which the worker packs them (engine.worker.ts, PACK_FROM_FINDINGS).
+  expect(report.findings.length).toBeGreaterThan(1_000);
+  await page.goto('/');
+  await page.getByTestId('file-input').setInputFiles(file);
+  await expect(page.getByRole('region', { name: 'Capture summary' })).toBeVisible({ timeout: 90_000 });
+  await expect(page.getByTestId('diagnosing-line')).toBeHidden({ timeout: 90_000 });
+  // The worker nudges a collection 1 s after its result and packs the explanations 1 s later:
+  // asked after that, each comes back from the packed blocks.
+  await page.waitForTimeout(3_000);
+  for (const f of [report.findings[0]!, report.findings[report.findings.length - 1]!]) {
+    await ui.filter(page).fill(`callid:${f.callId!}`);
+    await page.locator(`tr[data-callid="${f.callId!}"]`).click();
+    await page.getByRole('tab', { name: 'Findings' }).click();
+    await expect(page.getByTestId('findings-panel').getByTestId('finding').filter({ hasText: f.title })).toContainText(f.explanation);
+  }
 });
