@@ -1,7 +1,7 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { appended, EMPTY, exactList, FEW, fewAdd, fewHas, fewList, fewSize, fit, fitAppended, sortAscending } from './lists.ts';
+import { appended, EMPTY, exactList, FEW, fewAdd, fewHas, fewList, fewSize, fit, fitAppended, numberByKey, sortAscending } from './lists.ts';
 import type { Few } from './lists.ts';
 
 describe('lists', () => {
@@ -99,5 +99,15 @@ describe('lists', () => {
     });
     // Node 20: ~190 against ~80 bytes a list (its 17 slots against 3).
     expect(exact).toBeLessThan(pushed * 0.6);
+  });
+});
+
+describe('numberByKey', () => {
+  it('numbers keys in the order they first come, counts each group and leaves items without a key out', () => {
+    const keys = ['b', null, 'a', 'b', '', 'c', 'a', 'b', undefined];
+    const g = numberByKey(keys.length, (i) => keys[i]);
+    expect(g.keys).toEqual(['b', 'a', 'c']);
+    expect([...g.groupOf]).toEqual([0, -1, 1, 0, -1, 2, 1, 0, -1]);
+    expect(g.sizes).toEqual([3, 2, 1]);
   });
 });

@@ -39,6 +39,34 @@ export function fitAppended<T>(list: T[]): T[] {
   return list.length > FEW ? fit(list) : list;
 }
 
+/**
+ * The first of two passes that group n items by a key: each distinct key numbered in the order
+ * it first comes (`keys`), each item's group (`groupOf`, −1 for an item without a key) and each
+ * group's size (`sizes`). The caller then makes each group's list at its length and fills it:
+ * grown by push instead, every list lives through the whole pass and leaves discarded copies
+ * behind (a busy group's a few hundred thousand slots at a time).
+ */
+export function numberByKey(n: number, keyAt: (i: number) => string | null | undefined): { keys: string[]; groupOf: Int32Array; sizes: number[] } {
+  const ids = new Map<string, number>();
+  const keys: string[] = [];
+  const sizes: number[] = [];
+  const groupOf = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const key = keyAt(i);
+    if (!key) continue;
+    let g = ids.get(key);
+    if (g === undefined) {
+      g = keys.length;
+      ids.set(key, g);
+      keys.push(key);
+      sizes.push(0);
+    }
+    groupOf[i] = g;
+    sizes[g] = sizes[g]! + 1;
+  }
+  return { keys, groupOf, sizes };
+}
+
 /** A new list of exactly `n` slots to fill, or the one empty list when `n` is 0. */
 export function exactList<T>(n: number): T[] {
   return n === 0 ? EMPTY : new Array<T>(n);

@@ -26,7 +26,7 @@ import { headerValue, toTag } from './modelutil.ts';
 import { headerNamesOf, headerValueAt } from './message.ts';
 import { canonicalHeaderName } from './headers.ts';
 import { sameHost } from './addresses.ts';
-import { appended, EMPTY, fewAdd, fewList } from '../lib/lists.ts';
+import { appended, EMPTY, fewAdd, fewList, numberByKey } from '../lib/lists.ts';
 import type { Few } from '../lib/lists.ts';
 
 export type CallKind = 'call' | 'registration' | 'options' | 'subscription' | 'message' | 'other';
@@ -170,26 +170,9 @@ class UnionFind {
 
 export function buildCalls(input: CallInput): Call[] {
   const { messages, transactions, dialogs, chains } = input;
-  // Each Call-ID's message indexes, in two passes: numbered and counted first, then each list
-  // allocated at its exact length (it becomes the call's `messages`). Grown by push instead, every
-  // list lives through the whole pass and leaves a discarded copy behind when cut to length.
-  const ordinal = new Map<string, number>();
-  const callIds: string[] = [];
-  const sizes: number[] = [];
-  const ordOf = new Int32Array(messages.length).fill(-1);
-  for (let k = 0; k < messages.length; k++) {
-    const id = messages[k]!.sip?.callId;
-    if (!id) continue;
-    let o = ordinal.get(id);
-    if (o === undefined) {
-      o = callIds.length;
-      ordinal.set(id, o);
-      callIds.push(id);
-      sizes.push(0);
-    }
-    ordOf[k] = o;
-    sizes[o]!++;
-  }
+  // Each Call-ID's message indexes, in two passes (lib/lists.ts `numberByKey`): numbered and
+  // counted first, then each list allocated at its exact length (it becomes the call's `messages`).
+  const { keys: callIds, groupOf: ordOf, sizes } = numberByKey(messages.length, (k) => messages[k]!.sip?.callId);
   const lists = sizes.map((n) => new Array<number>(n));
   const filled = new Int32Array(lists.length);
   for (let k = 0; k < messages.length; k++) {

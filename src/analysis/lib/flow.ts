@@ -17,7 +17,7 @@
  */
 import type { Endpoint, Transport } from '../../capture/types.ts';
 import { endpointKey } from '../../capture/types.ts';
-import { appended, EMPTY, fitAppended } from '../../lib/lists.ts';
+import { appended, EMPTY, fitAppended, numberByKey } from '../../lib/lists.ts';
 import { classifyAddress, defaultPort, isIpLiteral, isPrivateLike, maybeSpecial, normalizeHost } from './addr.ts';
 import type { CapturedMessage, NameAddr, SdpSummary, SipMessage, SipUri, Via } from '../../sip/types.ts';
 import { parsedAgain } from '../../sip/parser.ts';
@@ -603,28 +603,11 @@ function buildFlow(messages: readonly CapturedMessage[], releaseParses: boolean)
 /** SIP traffic (parsed or not, keep-alives included) per unordered IP:port pair, for idle gaps. */
 export function pairTraffic(flow: Flow): PairTraffic {
   if (flow.lazy.traffic) return flow.lazy.traffic;
-  // Two passes: each message's pair numbered and counted, then each pair's list made at its
-  // length and filled. Grown by push, a busy pair's list was copied at each growth, a few
-  // hundred thousand slots at a time (old-generation garbage at once), and each pair kept room.
+  // Two passes (lib/lists.ts `numberByKey`): each message's pair numbered and counted, then each
+  // pair's list made at its length and filled.
   const messages = flow.messages;
   const n = messages.length;
-  const pairIds = new Map<string, number>();
-  const keys: string[] = [];
-  const pairOf = new Int32Array(n);
-  const sizes: number[] = [];
-  for (let mAt = 0; mAt < n; mAt++) {
-    const m = messages[mAt]!;
-    const pk = pairKey(endpointKey(m.src), endpointKey(m.dst));
-    let p = pairIds.get(pk);
-    if (p === undefined) {
-      p = keys.length;
-      pairIds.set(pk, p);
-      keys.push(pk);
-      sizes.push(0);
-    }
-    pairOf[mAt] = p;
-    sizes[p] = sizes[p]! + 1;
-  }
+  const { keys, groupOf: pairOf, sizes } = numberByKey(n, (mAt) => pairKey(endpointKey(messages[mAt]!.src), endpointKey(messages[mAt]!.dst)));
   const lists = new Array<CapturedMessage[]>(keys.length);
   for (let p = 0; p < keys.length; p++) lists[p] = new Array<CapturedMessage>(sizes[p]!);
   const filled = new Int32Array(keys.length);
