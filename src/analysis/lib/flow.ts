@@ -703,7 +703,7 @@ function buildDialogs(calls: Map<string, Msg[]>): { dialogs: Dialog[]; dialogOf:
       if (created && (createdByKey ? createdByKey.has(dialogKey(r.fromTag, r.toTag)) : findDialog(created, r.fromTag, r.toTag))) continue;
       // The initial INVITE: same CSeq, no To-tag, same From-tag.
       invitesOf ??= callInvites(list);
-      // A copy at its length: the call's lists are the call's alone, and grown by push.
+      // A copy at its length: callInvites' lists are grown by push, and go with the call's lookup.
       const initial = invitesOf.initial.get(`${r.cseq} ${r.fromTag}`);
       const invites = initial === undefined ? EMPTY : initial.slice();
       if (invites.length === 0 && invitesOf.inDialogCseqs.has(r.cseq)) {
