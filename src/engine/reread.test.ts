@@ -145,11 +145,11 @@ describe('detectors over texts the file no longer gives', () => {
 
 describe('a search over texts the file no longer gives', () => {
   it('counts the messages it could not search instead of calling them no match', async () => {
-    // Two INVITEs ~400 KB apart (RTP-like filler between): more than one read window.
+    // Two INVITEs ~5 MB apart (RTP-like filler between): more than one read window (4 MB).
     const invite = (call: string) => new TextEncoder().encode(`INVITE sip:bob@198.51.100.7 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-${call}\r\nFrom: <sip:a@192.0.2.10>;tag=${call}\r\nTo: <sip:bob@198.51.100.7>\r\nCall-ID: ${call}\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`);
     const t0 = 1_700_000_000_000_000;
     const sip = (k: number, call: string) => ({ timeUs: t0 + k, data: ethUdp4({ src: '192.0.2.10', dst: '198.51.100.7', sport: 5060, dport: 5060, payload: invite(call) }) });
-    const filler = Array.from({ length: 2_000 }, (_, k) => ({ timeUs: t0 + 10 + k, data: ethUdp4({ src: '192.0.2.50', dst: '192.0.2.60', sport: 40000, dport: 40002, payload: new Uint8Array(180) }) }));
+    const filler = Array.from({ length: 5_000 }, (_, k) => ({ timeUs: t0 + 10 + k, data: ethUdp4({ src: '192.0.2.50', dst: '192.0.2.60', sport: 40000, dport: 40002, payload: new Uint8Array(1000) }) }));
     const bytes = pcapFile(1, [sip(0, 'one'), ...filler, sip(5_000, 'two')]);
     let gone = false;
     const a = await analyzeBytes(bytes, {
@@ -162,7 +162,7 @@ describe('a search over texts the file no longer gives', () => {
     expect(searchMessages(a.messages, 'INVITE')).toMatchObject({ messages: 2, unreadable: 0 });
     gone = true;
     const r = searchMessages(a.messages, 'INVITE');
-    // The window read for the first message still holds it; the second, ~400 KB on, was read
+    // The window read for the first message still holds it; the second, ~5 MB on, was read
     // alone (a jump), so it is asked of the file again, which no longer answers.
     expect(r.unreadable).toBe(1);
     expect(r.messages).toBe(1);
