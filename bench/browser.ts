@@ -67,7 +67,7 @@ function rendererRssKiB(field: 'VmHWM' | 'VmRSS'): RendererRss {
 const SETTLE_MS = 6000;
 /**
  * After that, the renderer's RSS once the tab is idle: V8's memory reducer compacts both heaps
- * some 15–20 s after the last burst of allocation (measured 2026-12-06 on the 200 MB capture: the
+ * some 15–30 s after the last burst of allocation (measured 2026-12-06 on the 200 MB capture: the
  * worker's heap from 482 MB committed, 167 used, to 154 committed, 119 used; the renderer from
  * ~1,180 to ~570 MB). The lowest RSS read once a second up to IDLE_MS after the diagnosis, and
  * when it was first reached (within 1%).
