@@ -39,8 +39,8 @@ test('a UTF-8 display name with bytes 0x80–0x9F is shown as written in the mes
 
 test('a capture changed on disk after it was opened: the detail says its text cannot be read, never shows other bytes', async ({ page }, info) => {
   // The worker keeps no copy of a message's text that lies whole in one packet record: it reads
-  // it again from the dropped file (FileReaderSync, through a window of 256 KiB from the offset
-  // asked), which Chromium refuses once the file changed. Two calls ~400 KB apart: the second is
+  // it again from the dropped file (FileReaderSync, through a window of 4 MiB from the offset
+  // asked), which Chromium refuses once the file changed. Two calls ~5 MB apart: the second is
   // outside the window the first one's text was read through.
   const invite = (call: string, from: string) => new TextEncoder().encode([
     `INVITE sip:bob@198.51.100.7 SIP/2.0`,
@@ -56,13 +56,13 @@ test('a capture changed on disk after it was opened: the detail says its text ca
     '',
   ].join('\r\n'));
   const t0 = 1_700_000_000_000_000;
-  const filler = Array.from({ length: 2_000 }, (_, k) => ({ timeUs: t0 + 1_000 + k, data: ethUdp4({ src: '192.0.2.50', dst: '192.0.2.60', sport: 40000, dport: 40002, payload: new Uint8Array(180) }) }));
+  const filler = Array.from({ length: 5_000 }, (_, k) => ({ timeUs: t0 + 1_000 + k, data: ethUdp4({ src: '192.0.2.50', dst: '192.0.2.60', sport: 40000, dport: 40002, payload: new Uint8Array(1000) }) }));
   const bytes = pcapFile(1, [
     { timeUs: t0, data: ethUdp4({ src: '192.0.2.10', dst: '198.51.100.7', sport: 5060, dport: 5060, payload: invite('first-call', '192.0.2.10') }) },
     ...filler,
     { timeUs: t0 + 10_000, data: ethUdp4({ src: '192.0.2.11', dst: '198.51.100.7', sport: 5060, dport: 5060, payload: invite('second-call', '192.0.2.11') }) },
   ]);
-  expect(bytes.length).toBeGreaterThan(400_000);
+  expect(bytes.length).toBeGreaterThan(5_000_000);
   const file = info.outputPath('changing.pcap');
   fs.writeFileSync(file, bytes);
   await page.goto('/');
@@ -80,7 +80,7 @@ test('a capture changed on disk after it was opened: the detail says its text ca
   // Overwritten in place: the same size, other bytes.
   fs.writeFileSync(file, Buffer.alloc(bytes.length, 0x41));
   await open('second-call@192.0.2.11');
-  await expect(detail).toContainText('frame 2002');
+  await expect(detail).toContainText('frame 5002');
   await expect(page.getByTestId('text-unreadable')).toContainText('could not be read again');
   await expect(detail).toContainText('Open it again');
   await expect(page.getByTestId('raw-message')).not.toContainText('AAAA');
