@@ -39,9 +39,10 @@ test('a UTF-8 display name with bytes 0x80–0x9F is shown as written in the mes
 
 test('a capture changed on disk after it was opened: the detail says its text cannot be read, never shows other bytes', async ({ page }, info) => {
   // The worker keeps no copy of a message's text that lies whole in one packet record: it reads
-  // it again from the dropped file (FileReaderSync, through a window of 4 MiB from the offset
-  // asked), which Chromium refuses once the file changed. Two calls ~5 MB apart: the second is
-  // outside the window the first one's text was read through.
+  // it again from the dropped file (FileReaderSync, through a window from the offset asked, of
+  // 256 KiB and up to 4 MiB while the reads go on in file order), which Chromium refuses once the
+  // file changed. Two calls ~5 MB apart: the second is outside any window the first one's text
+  // was read through.
   const invite = (call: string, from: string) => new TextEncoder().encode([
     `INVITE sip:bob@198.51.100.7 SIP/2.0`,
     `Via: SIP/2.0/UDP ${from}:5060;branch=z9hG4bK-${call};rport`,

@@ -145,7 +145,7 @@ describe('detectors over texts the file no longer gives', () => {
 
 describe('a search over texts the file no longer gives', () => {
   it('counts the messages it could not search instead of calling them no match', async () => {
-    // Two INVITEs ~5 MB apart (RTP-like filler between): more than one read window (4 MB).
+    // Two INVITEs ~5 MB apart (RTP-like filler between): more than the longest read window (4 MB).
     const invite = (call: string) => new TextEncoder().encode(`INVITE sip:bob@198.51.100.7 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-${call}\r\nFrom: <sip:a@192.0.2.10>;tag=${call}\r\nTo: <sip:bob@198.51.100.7>\r\nCall-ID: ${call}\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`);
     const t0 = 1_700_000_000_000_000;
     const sip = (k: number, call: string) => ({ timeUs: t0 + k, data: ethUdp4({ src: '192.0.2.10', dst: '198.51.100.7', sport: 5060, dport: 5060, payload: invite(call) }) });
@@ -174,10 +174,14 @@ describe('Reread', () => {
   it('serves what follows an offset from one window, and reads again outside it', () => {
     const file = new Uint8Array(1000).map((_, i) => i & 0xff);
     const asked: Array<[number, number]> = [];
-    const r = new Reread((o, l) => {
-      asked.push([o, l]);
-      return file.slice(o, o + l);
-    }, 100);
+    const r = new Reread(
+      (o, l) => {
+        asked.push([o, l]);
+        return file.slice(o, o + l);
+      },
+      100,
+      100,
+    );
     expect([...r.bytes(10, 5)!]).toEqual([10, 11, 12, 13, 14]);
     expect([...r.bytes(50, 3)!]).toEqual([50, 51, 52]);
     expect(asked).toEqual([[10, 100]]);
@@ -194,6 +198,29 @@ describe('Reread', () => {
     expect(r.bytes(904, 96)!.length).toBe(96);
     expect(r.bytes(0, 300)!.length).toBe(300);
     expect(asked.slice(-2)).toEqual([[904, 96], [0, 300]]);
+  });
+
+  it('reads longer windows while a walk in file order goes on, and the shortest again after a jump', () => {
+    const file = new Uint8Array(10_000).map((_, i) => i & 0xff);
+    const asked: Array<[number, number]> = [];
+    const r = new Reread(
+      (o, l) => {
+        asked.push([o, l]);
+        return file.slice(o, o + l);
+      },
+      100,
+      400,
+    );
+    // A search: every 50 bytes, in file order. Windows of 100, 200, 400, then 400.
+    for (let o = 0; o + 10 <= 1500; o += 50) expect(r.bytes(o, 10)![0]).toBe(o & 0xff);
+    expect(asked).toEqual([[0, 100], [100, 200], [300, 400], [700, 400], [1100, 400]]);
+    // A detector going call by call: back to an earlier message (just it), then on from there
+    // (a window of 100 again), past it (200).
+    asked.length = 0;
+    expect(r.bytes(20, 10)![0]).toBe(20);
+    expect(r.bytes(40, 10)![0]).toBe(40);
+    expect(r.bytes(145, 10)![0]).toBe(145);
+    expect(asked).toEqual([[20, 10], [40, 100], [145, 200]]);
   });
 
   it('counts a short read or a failing one, and says why', () => {
