@@ -26,7 +26,7 @@ const WINDOW_BYTES = 256 << 10;
  * The longest window. In Chromium each read of the dropped file (FileReaderSync over a slice of
  * it) costs about 1 ms whatever its size, below a few MB: a search of the bench's 200 MB capture
  * spent 0.9 s reading it in 256 KB windows, 0.6 s in 2 MB ones, 0.3 s in 8 MB ones; with windows
- * growing to 4 MB the whole search takes ~1.1 s instead of ~2 s. Not every window that long: a
+ * growing to 4 MB the whole search takes 1.2–1.6 s instead of 2.0–2.3 s. Not every window that long: a
  * detector reading one call's messages after another's, each a forward walk after a jump back,
  * would read 4 MB per call (the trace of interleaved authentications below). A window is one
  * buffer, replaced by the next.
