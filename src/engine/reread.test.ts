@@ -171,17 +171,23 @@ describe('a search over texts the file no longer gives', () => {
 });
 
 describe('Reread', () => {
-  it('serves what follows an offset from one window, and reads again outside it', () => {
-    const file = new Uint8Array(1000).map((_, i) => i & 0xff);
+  /** A Reread over a file of `size` bytes (byte i is i & 0xff) and the reads it asks of it. */
+  const recorded = (size: number, window: number, maxWindow: number): { r: Reread; asked: Array<[number, number]> } => {
+    const file = new Uint8Array(size).map((_, i) => i & 0xff);
     const asked: Array<[number, number]> = [];
     const r = new Reread(
       (o, l) => {
         asked.push([o, l]);
         return file.slice(o, o + l);
       },
-      100,
-      100,
+      window,
+      maxWindow,
     );
+    return { r, asked };
+  };
+
+  it('serves what follows an offset from one window, and reads again outside it', () => {
+    const { r, asked } = recorded(1000, 100, 100);
     expect([...r.bytes(10, 5)!]).toEqual([10, 11, 12, 13, 14]);
     expect([...r.bytes(50, 3)!]).toEqual([50, 51, 52]);
     expect(asked).toEqual([[10, 100]]);
@@ -201,16 +207,7 @@ describe('Reread', () => {
   });
 
   it('reads longer windows while a walk in file order goes on, and the shortest again after a jump', () => {
-    const file = new Uint8Array(10_000).map((_, i) => i & 0xff);
-    const asked: Array<[number, number]> = [];
-    const r = new Reread(
-      (o, l) => {
-        asked.push([o, l]);
-        return file.slice(o, o + l);
-      },
-      100,
-      400,
-    );
+    const { r, asked } = recorded(10_000, 100, 400);
     // A search: every 50 bytes, in file order. Windows of 100, 200, 400, then 400.
     for (let o = 0; o + 10 <= 1500; o += 50) expect(r.bytes(o, 10)![0]).toBe(o & 0xff);
     expect(asked).toEqual([[0, 100], [100, 200], [300, 400], [700, 400], [1100, 400]]);
