@@ -29,7 +29,11 @@ import { forgetInterned, intern, own } from './intern.ts';
 import { parseNameAddr, parseParams, parseUri, splitHeaderValues } from './uri.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
-/** Below this many bytes `fromCharCode` is as fast as a decoder call (and the text is short anyway). */
+/**
+ * Shorter texts (start lines, header values) keep `fromCharCode`: in Chromium's worker a decoder
+ * call cost ~1.2 µs during a search whatever the text's length, more than `fromCharCode` over a
+ * few dozen bytes (in Node a call is ~0.1–0.2 µs either way).
+ */
 const DECODER_FROM = 64;
 
 /**
