@@ -1,7 +1,7 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { appended, EMPTY, exactList, FEW, fewAdd, fewHas, fewList, fewSize, fit, fitAppended, numberByKey, sortAscending } from './lists.ts';
+import { appended, EMPTY, exactList, FEW, fewAdd, fewHas, fewList, fewSize, fit, fitAppended, groupLists, numberByKey, sortAscending } from './lists.ts';
 import type { Few } from './lists.ts';
 
 describe('lists', () => {
@@ -109,5 +109,10 @@ describe('numberByKey', () => {
     expect(g.keys).toEqual(['b', 'a', 'c']);
     expect([...g.groupOf]).toEqual([0, -1, 1, 0, -1, 2, 1, 0, -1]);
     expect(g.sizes).toEqual([3, 2, 1]);
+    // The second pass: each group's items in order, each list at its length, each item's place.
+    const places: Array<[number, number]> = [];
+    const lists = groupLists(g, (i) => `${keys[i]}${i}`, (i, at) => places.push([i, at]));
+    expect(lists).toEqual([['b0', 'b3', 'b7'], ['a2', 'a6'], ['c5']]);
+    expect(places).toEqual([[0, 0], [2, 0], [3, 1], [5, 0], [6, 1], [7, 2]]);
   });
 });

@@ -67,6 +67,25 @@ export function numberByKey(n: number, keyAt: (i: number) => string | null | und
   return { keys, groupOf, sizes };
 }
 
+/**
+ * The second pass: each group's list at its length (`numberByKey`'s sizes), filled with
+ * `itemAt(i)` for its items in order; `placed`, when given, is told each item's place in its list.
+ */
+export function groupLists<T>(grouped: { groupOf: Int32Array; sizes: readonly number[] }, itemAt: (i: number) => T, placed?: (i: number, at: number) => void): T[][] {
+  const { groupOf, sizes } = grouped;
+  const lists = sizes.map((size) => new Array<T>(size));
+  const filled = new Int32Array(lists.length);
+  for (let i = 0; i < groupOf.length; i++) {
+    const g = groupOf[i]!;
+    if (g < 0) continue;
+    const at = filled[g]!;
+    lists[g]![at] = itemAt(i);
+    placed?.(i, at);
+    filled[g] = at + 1;
+  }
+  return lists;
+}
+
 /** A new list of exactly `n` slots to fill, or the one empty list when `n` is 0. */
 export function exactList<T>(n: number): T[] {
   return n === 0 ? EMPTY : new Array<T>(n);

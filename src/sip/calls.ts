@@ -26,7 +26,7 @@ import { headerValue, toTag } from './modelutil.ts';
 import { headerNamesOf, headerValueAt } from './message.ts';
 import { canonicalHeaderName } from './headers.ts';
 import { sameHost } from './addresses.ts';
-import { appended, EMPTY, fewAdd, fewList, numberByKey } from '../lib/lists.ts';
+import { appended, EMPTY, fewAdd, fewList, groupLists, numberByKey } from '../lib/lists.ts';
 import type { Few } from '../lib/lists.ts';
 
 export type CallKind = 'call' | 'registration' | 'options' | 'subscription' | 'message' | 'other';
@@ -172,13 +172,9 @@ export function buildCalls(input: CallInput): Call[] {
   const { messages, transactions, dialogs, chains } = input;
   // Each Call-ID's message indexes, in two passes (lib/lists.ts `numberByKey`): numbered and
   // counted first, then each list allocated at its exact length (it becomes the call's `messages`).
-  const { keys: callIds, groupOf: ordOf, sizes } = numberByKey(messages.length, (k) => messages[k]!.sip?.callId);
-  const lists = sizes.map((n) => new Array<number>(n));
-  const filled = new Int32Array(lists.length);
-  for (let k = 0; k < messages.length; k++) {
-    const o = ordOf[k]!;
-    if (o >= 0) lists[o]![filled[o]!++] = messages[k]!.index;
-  }
+  const grouped = numberByKey(messages.length, (k) => messages[k]!.sip?.callId);
+  const callIds = grouped.keys;
+  const lists = groupLists(grouped, (k) => messages[k]!.index);
   const dialogsByCallId = new Map<string, Dialog[]>();
   for (let dAt = 0; dAt < dialogs.length; dAt++) {
     const d = dialogs[dAt]!;

@@ -17,7 +17,7 @@
  */
 import type { Endpoint, Transport } from '../../capture/types.ts';
 import { endpointKey } from '../../capture/types.ts';
-import { appended, EMPTY, fitAppended, numberByKey } from '../../lib/lists.ts';
+import { appended, EMPTY, fitAppended, groupLists, numberByKey } from '../../lib/lists.ts';
 import { classifyAddress, defaultPort, isIpLiteral, isPrivateLike, maybeSpecial, normalizeHost } from './addr.ts';
 import type { CapturedMessage, NameAddr, SdpSummary, SipMessage, SipUri, Via } from '../../sip/types.ts';
 import { parsedAgain } from '../../sip/parser.ts';
@@ -607,19 +607,16 @@ export function pairTraffic(flow: Flow): PairTraffic {
   // pair's list made at its length and filled.
   const messages = flow.messages;
   const n = messages.length;
-  const { keys, groupOf: pairOf, sizes } = numberByKey(n, (mAt) => pairKey(endpointKey(messages[mAt]!.src), endpointKey(messages[mAt]!.dst)));
-  const lists = new Array<CapturedMessage[]>(keys.length);
-  for (let p = 0; p < keys.length; p++) lists[p] = new Array<CapturedMessage>(sizes[p]!);
-  const filled = new Int32Array(keys.length);
+  const grouped = numberByKey(n, (mAt) => pairKey(endpointKey(messages[mAt]!.src), endpointKey(messages[mAt]!.dst)));
+  const keys = grouped.keys;
   const pos = new Int32Array(n);
-  for (let mAt = 0; mAt < n; mAt++) {
-    const m = messages[mAt]!;
-    const p = pairOf[mAt]!;
-    const at = filled[p]!;
-    lists[p]![at] = m;
-    pos[m.index] = at;
-    filled[p] = at + 1;
-  }
+  const lists = groupLists(
+    grouped,
+    (mAt) => messages[mAt]!,
+    (mAt, at) => {
+      pos[messages[mAt]!.index] = at;
+    },
+  );
   const byPair = new Map<string, CapturedMessage[]>();
   for (let p = 0; p < keys.length; p++) byPair.set(keys[p]!, lists[p]!);
   return (flow.lazy.traffic = { byPair, pos });
